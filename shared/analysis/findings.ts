@@ -1,0 +1,57 @@
+// Findings: what checks and Sigma rules conclude, with the events they rest on.
+import type { NormalizedEvent } from '../record.ts';
+
+export type Severity = 'informational' | 'low' | 'medium' | 'high' | 'critical';
+export const SEVERITIES: Severity[] = ['informational', 'low', 'medium', 'high', 'critical'];
+
+export type Category =
+  | 'persistence'
+  | 'privilege-escalation'
+  | 'defense-evasion'
+  | 'exfiltration'
+  | 'collection'
+  | 'initial-access'
+  | 'credential-access'
+  | 'discovery'
+  | 'execution'
+  | 'lateral-movement'
+  | 'impact';
+
+export interface Artefact {
+  /** user, role, access-key, function, layer, key-pair, bucket, account, policy, instance, snapshot, image, trail, detector, provider, ip, ... */
+  type: string;
+  value: string;
+}
+
+export interface Finding {
+  /** Stable id: derived from the check id and the event ids, so re-running yields the same id. */
+  id: string;
+  source: 'check' | 'sigma';
+  checkId: string;
+  checkVersion: string;
+  title: string;
+  severity: Severity;
+  category: Category;
+  /** MITRE ATT&CK technique ids, e.g. T1098.001 */
+  attack: string[];
+  /** eventIDs (CloudTrail's eventID) the finding rests on, in time order. */
+  eventIds: string[];
+  artefacts: Artefact[];
+  /** Plain-language statement of what the events show (facts). */
+  explanation: string;
+  remediation: string[];
+  firstSeen: string | null;
+  lastSeen: string | null;
+  /** Sigma rules: author/reference attribution required by DRL 1.1. */
+  attribution?: string;
+}
+
+/** One event as analysis sees it: the parsed verbatim record plus its normalised fields. */
+export interface AnalysisEvent {
+  leaf: number;
+  eventId: string;
+  /** epoch ms UTC, or null when the record carries no time */
+  timeMs: number | null;
+  record: Record<string, any>;
+  n: NormalizedEvent;
+}

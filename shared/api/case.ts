@@ -1,0 +1,73 @@
+// Case, evidence, events, custody and verification: the foundation's API.
+import { z } from 'zod';
+import { read, write } from './define.ts';
+import type {
+  CaseInfo, CustodyEntry, EventDetail, EventSummary, EvidenceItem, ImportWarning, JobStatus, VerifyReport,
+} from '../types.ts';
+
+const text = z.string().max(10_000);
+const list = z.array(z.string().max(2_000)).max(10_000).optional();
+
+export const eventFilterSchema = z
+  .object({
+    ips: list,
+    userAgents: list,
+    accessKeys: list,
+    principals: list,
+    eventNames: list,
+    eventSources: list,
+    regions: list,
+    accounts: list,
+    errorCodes: list,
+    since: z.string().max(64).optional(),
+    until: z.string().max(64).optional(),
+    eventIds: z.array(z.string().max(200)).max(100_000).optional(),
+    ioc: z.boolean().optional(),
+  })
+  .strict();
+
+export const page = { offset: z.number().int().min(0).default(0), limit: z.number().int().min(1).max(100_000).default(500) };
+
+export const eventSortSchema = z.enum([
+  'time', 'eventName', 'eventSource', 'awsRegion', 'sourceIPAddress', 'userAgent', 'principalArn', 'accessKeyId', 'errorCode',
+]);
+
+export const caseApi = {
+  caseInfo: read(z.object({}).strict(), 'Case metadata, counts and the last checkpoint.').returns<CaseInfo>(),
+  listEvidence: read(z.object({ ...page }).strict(), 'Evidence items, in acquisition order.').returns<{ items: EvidenceItem[]; total: number }>(),
+  listWarnings: read(z.object({ ...page, importId: z.number().int().optional() }).strict(), 'Import warnings.').returns<{
+    items: ImportWarning[];
+    total: number;
+  }>(),
+  custodyLog: read(z.object({ ...page }).strict(), 'The chain-of-custody log, oldest first.').returns<{ items: CustodyEntry[]; total: number }>(),
+  searchEvents: read(
+    z.object({ filter: eventFilterSchema.default({}), ...page, sort: eventSortSchema.default('time'), desc: z.boolean().default(false) }).strict(),
+    'Events matching a filter.',
+  ).returns<{ events: EventSummary[]; total: number }>(),
+  getEvent: read(z.object({ eventId: z.string().max(200) }).strict(), 'One event: fields, verbatim record, provenance.').returns<EventDetail>(),
+  relatedEvents: read(
+    z.object({ eventId: z.string().max(200), by: z.enum(['accessKey', 'session', 'request']), limit: z.number().int().min(1).max(1000).default(100) }).strict(),
+    'Events sharing an access key, session or request with this one.',
+  ).returns<{ events: EventSummary[] }>(),
+  verify: write(z.object({}).strict(), 'Recompute every hash and signature; custody-logged.').returns<VerifyReport>(),
+  addNote: write(
+    z.object({ target: z.string().max(300).optional(), text: text.min(1) }).strict(),
+    'A note by the examiner, on the case or on one item (event:ID, finding:ID, evidence:N).',
+  ).returns<{ seq: number }>(),
+  addTag: write(z.object({ eventId: z.string().max(200), tag: z.string().min(1).max(100) }).strict(), 'Tag an event.').returns<{ seq: number }>(),
+  listTags: read(z.object({ eventId: z.string().max(200).optional() }).strict(), 'Tags, for one event or all.').returns<{
+    items: { eventId: string; tag: string; at: string; actor: string }[];
+  }>(),
+  jobStatus: read(z.object({ id: z.string().max(100) }).strict(), 'Progress of a long-running job.').returns<JobStatus>(),
+  cancelJob: write(z.object({ id: z.string().max(100) }).strict(), 'Ask a running job to stop at its next safe point.').returns<{ ok: boolean }>(),
+  importPaths: write(
+    z.object({
+      paths: z.array(z.string().max(4096)).min(1).max(1000),
+      accounts: list,
+      regions: list,
+      since: z.string().max(64).optional(),
+      until: z.string().max(64).optional(),
+    }).strict(),
+    'Import local files or folders as a background job; returns the job id.',
+  ).returns<{ jobId: string }>(),
+};
