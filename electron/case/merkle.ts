@@ -1,0 +1,117 @@
+// RFC 6962 (Certificate Transparency) Merkle tree hashing, §2.1:
+//   leaf hash  = SHA-256(0x00 || data)
+//   node hash  = SHA-256(0x01 || left || right)
+// The prefixes are the domain separation that stops a leaf being passed off as
+// an inner node (second-preimage). The tree over n leaves splits at the largest
+// power of two smaller than n. Used for events and evidence; checkpoints sign
+// (size, root), and inclusion proofs let a receiver check one event against a
+// signed root without the rest of the case (handoff issue).
+import { createHash } from 'node:crypto';
+
+const LEAF = Buffer.from([0]);
+const NODE = Buffer.from([1]);
+
+export function leafHash(data: Uint8Array): Buffer {
+  return createHash('sha256').update(LEAF).update(data).digest();
+}
+
+export function nodeHash(left: Uint8Array, right: Uint8Array): Buffer {
+  return createHash('sha256').update(NODE).update(left).update(right).digest();
+}
+
+export const EMPTY_ROOT = createHash('sha256').digest();
+
+/**
+ * Streaming tree builder: push leaf hashes in order, read the root of the
+ * prefix seen so far at any time in O(log n). Memory is O(log n): the stack
+ * holds the roots of complete power-of-two subtrees (the "frontier").
+ */
+export class MerkleBuilder {
+  private stack: { h: Buffer; size: number }[] = [];
+  private n = 0;
+
+  get size(): number {
+    return this.n;
+  }
+
+  push(leaf: Buffer): void {
+    let cur = { h: leaf, size: 1 };
+    while (this.stack.length && this.stack[this.stack.length - 1].size === cur.size) {
+      const left = this.stack.pop()!;
+      cur = { h: nodeHash(left.h, cur.h), size: left.size * 2 };
+    }
+    this.stack.push(cur);
+    this.n++;
+  }
+
+  /** Root of all leaves pushed so far (RFC 6962 MTH). */
+  root(): Buffer {
+    if (this.stack.length === 0) return EMPTY_ROOT;
+    let h = this.stack[this.stack.length - 1].h;
+    for (let i = this.stack.length - 2; i >= 0; i--) h = nodeHash(this.stack[i].h, h);
+    return h;
+  }
+
+  /** Serialisable frontier, so an import can continue the tree without rereading all leaves. */
+  frontier(): { size: number; nodes: string[]; sizes: number[] } {
+    return { size: this.n, nodes: this.stack.map((s) => s.h.toString('hex')), sizes: this.stack.map((s) => s.size) };
+  }
+
+  static fromFrontier(f: { size: number; nodes: string[]; sizes: number[] }): MerkleBuilder {
+    const b = new MerkleBuilder();
+    b.n = f.size;
+    b.stack = f.nodes.map((h, i) => ({ h: Buffer.from(h, 'hex'), size: f.sizes[i] }));
+    return b;
+  }
+}
+
+/** MTH over a full list of leaf hashes (reference implementation for proofs and tests). */
+export function merkleRoot(leaves: Buffer[]): Buffer {
+  const b = new MerkleBuilder();
+  for (const l of leaves) b.push(l);
+  return b.root();
+}
+
+function largestPowerOfTwoBelow(n: number): number {
+  let k = 1;
+  while (k * 2 < n) k *= 2;
+  return k;
+}
+
+/** RFC 6962 §2.1.1 audit path for leaf m in a tree of leaves. */
+export function inclusionProof(leaves: Buffer[], m: number): Buffer[] {
+  const path = (lo: number, hi: number, idx: number): Buffer[] => {
+    const n = hi - lo;
+    if (n <= 1) return [];
+    const k = largestPowerOfTwoBelow(n);
+    if (idx < k) return [...path(lo, lo + k, idx), merkleRoot(leaves.slice(lo + k, hi))];
+    return [...path(lo + k, hi, idx - k), merkleRoot(leaves.slice(lo, lo + k))];
+  };
+  if (m < 0 || m >= leaves.length) throw new Error(`leaf ${m} outside a tree of ${leaves.length}`);
+  return path(0, leaves.length, m);
+}
+
+/** Verify an audit path (RFC 9162 §2.1.3.2 algorithm, equivalent for RFC 6962 trees). */
+export function verifyInclusion(leaf: Buffer, index: number, treeSize: number, proof: Buffer[], root: Buffer): boolean {
+  if (index >= treeSize) return false;
+  let fn = index;
+  let sn = treeSize - 1;
+  let r = leaf;
+  for (const p of proof) {
+    if (sn === 0) return false;
+    if (fn % 2 === 1 || fn === sn) {
+      r = nodeHash(p, r);
+      if (fn % 2 === 0) {
+        while (fn % 2 === 0 && fn !== 0) {
+          fn = Math.floor(fn / 2);
+          sn = Math.floor(sn / 2);
+        }
+      }
+    } else {
+      r = nodeHash(r, p);
+    }
+    fn = Math.floor(fn / 2);
+    sn = Math.floor(sn / 2);
+  }
+  return sn === 0 && r.equals(root);
+}

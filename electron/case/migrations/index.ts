@@ -1,0 +1,34 @@
+// Numbered schema migrations (Signal's pattern): each runs in one transaction
+// that also sets PRAGMA user_version, and each has its own test in
+// test/case/migrations.test.ts (create at N-1, add rows, migrate, check).
+import type Database from 'better-sqlite3';
+import { migration0001 } from './0001-initial.ts';
+import { migration0002 } from './0002-analysis.ts';
+
+export interface Migration {
+  version: number;
+  name: string;
+  up: string[] | ((db: Database.Database) => void);
+}
+
+export const MIGRATIONS: Migration[] = [migration0001, migration0002];
+export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;
+
+/** Apply every migration above the file's user_version; returns the versions applied. */
+export function migrate(db: Database.Database, target = SCHEMA_VERSION): number[] {
+  const current = db.pragma('user_version', { simple: true }) as number;
+  if (current > SCHEMA_VERSION) {
+    throw new Error(`case schema ${current} is newer than this TrailCase understands (${SCHEMA_VERSION}); upgrade TrailCase`);
+  }
+  const applied: number[] = [];
+  for (const m of MIGRATIONS) {
+    if (m.version <= current || m.version > target) continue;
+    db.transaction(() => {
+      if (typeof m.up === 'function') m.up(db);
+      else for (const sql of m.up) db.exec(sql);
+      db.pragma(`user_version = ${m.version}`);
+    })();
+    applied.push(m.version);
+  }
+  return applied;
+}

@@ -1,0 +1,183 @@
+// Import of local files and folders. Parsing runs in worker threads; the main
+// thread writes the case, taking files strictly in sorted order so that the
+// same input always gives the same leaves, the same root, the same report.
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import type { ImportSummary, Progress } from '../../shared/types.ts';
+import type { NormalizedEvent } from '../../shared/record.ts';
+import type { Signer } from '../case/keys.ts';
+import type { CaseStore } from '../case/store.ts';
+import type { ParsedRecord, ParseProblem, ParseResult } from './parse.ts';
+import { ImportSession, type EvidenceWriter, type ImportParams } from './session.ts';
+import { walkSources, type SourceFile } from './walk.ts';
+
+export interface ImportOptions {
+  workers?: number;
+  signal?: AbortSignal;
+  onProgress?: (p: Progress & { events: number; bytes: number; totalBytes: number }) => void;
+}
+
+type Msg =
+  | { id: number; type: 'hash'; sha256: string; size: number }
+  | { id: number; type: 'skipped'; sha256: string; size: number }
+  | { id: number; type: 'chunk'; data: Uint8Array }
+  | { id: number; type: 'records'; batch: (Omit<ParsedRecord, 'leafHash'> & { leafHash: Uint8Array; n: NormalizedEvent })[] }
+  | { id: number; type: 'problem'; problem: ParseProblem }
+  | { id: number; type: 'done'; result: ParseResult }
+  | { id: number; type: 'error'; message: string };
+
+interface Task {
+  id: number;
+  file: SourceFile;
+  queue: Msg[];
+  notify: (() => void) | null;
+  worker: Worker | null;
+}
+
+export function defaultWorkers(): number {
+  // One thread writes SQLite; the others parse. At least one parser.
+  return Math.max(1, Math.min(4, availableParallelism() - 1));
+}
+
+export async function importPaths(store: CaseStore, signer: Signer, params: ImportParams, opts: ImportOptions = {}): Promise<ImportSummary> {
+  const session = ImportSession.begin(store, signer, params);
+  let outcome: 'completed' | 'cancelled' | 'failed' = 'completed';
+  let error: string | undefined;
+  try {
+    const walk = walkSources(params.sources, session.scope);
+    for (const p of walk.problems) session.warnUnstored(p.path, 'unreadable', p.message);
+    if (walk.files.length === 0 && walk.problems.length === 0) {
+      session.warnUnstored(params.sources.join(', '), 'no-files', 'no files found in scope');
+    }
+    await runFiles(session, walk.files, opts);
+    if (opts.signal?.aborted) outcome = 'cancelled';
+  } catch (e) {
+    outcome = 'failed';
+    error = (e as Error).message;
+    try {
+      session.commit();
+    } catch {
+      /* the group is rolled back by SQLite; what was committed stays valid */
+    }
+    const summary = session.finish(outcome, error);
+    void summary;
+    throw e;
+  }
+  return session.finish(outcome, error);
+}
+
+async function runFiles(session: ImportSession, files: SourceFile[], opts: ImportOptions): Promise<void> {
+  const nWorkers = Math.max(1, Math.min(opts.workers ?? defaultWorkers(), files.length || 1));
+  const totalBytes = files.reduce((a, f) => a + f.size, 0);
+  let doneBytes = 0;
+  const precheck = (session.store.stmt('SELECT count(*) AS n FROM evidence').get() as { n: number }).n > 0;
+  const workers: Worker[] = [];
+  const idle: Worker[] = [];
+  const tasks: Task[] = files.map((file, id) => ({ id, file, queue: [], notify: null, worker: null }));
+  const byId = new Map<number, Task>(tasks.map((t) => [t.id, t]));
+  let next = 0;
+  const seenSha = new Set<string>();
+
+  const dispatch = () => {
+    while (idle.length && next < tasks.length && !opts.signal?.aborted) {
+      const t = tasks[next++];
+      const w = idle.pop()!;
+      t.worker = w;
+      w.postMessage({ type: 'task', id: t.id, path: t.file.path, scope: session.scope, precheck });
+    }
+  };
+
+  const spawn = (): Worker => {
+    const w = new Worker(new URL('./worker-boot.js', import.meta.url));
+    w.on('message', (m: Msg) => {
+      const t = byId.get(m.id);
+      if (!t) return;
+      if (m.type === 'hash') {
+        // Decide at once (not in file order) so workers never wait on the writer.
+        const dup = session.findDuplicate(m.sha256) !== null || seenSha.has(m.sha256);
+        seenSha.add(m.sha256);
+        w.postMessage({ type: 'decision', id: m.id, go: !dup });
+      }
+      t.queue.push(m);
+      t.notify?.();
+    });
+    w.on('error', (e) => {
+      // A parser thread died: its file is reported, and a fresh thread takes its place.
+      dead.add(w);
+      for (const t of tasks) {
+        if (t.worker === w && byId.has(t.id)) {
+          t.queue.push({ id: t.id, type: 'error', message: `parser thread failed: ${e.message}` });
+          t.notify?.();
+        }
+      }
+    });
+    workers.push(w);
+    return w;
+  };
+  const dead = new Set<Worker>();
+  for (let i = 0; i < nWorkers; i++) idle.push(spawn());
+
+  const nextMsg = async (t: Task): Promise<Msg> => {
+    while (!t.queue.length) await new Promise<void>((r) => (t.notify = r));
+    t.notify = null;
+    return t.queue.shift()!;
+  };
+
+  try {
+    dispatch();
+    for (const t of tasks) {
+      if (!t.worker) {
+        if (opts.signal?.aborted) break;
+        dispatch();
+        if (!t.worker) break;
+      }
+      const origin = t.file.path;
+      let writer: EvidenceWriter | null = null;
+      const spec = { kind: 'file', origin, originMeta: { path: origin, size: t.file.size, ...(t.file.s3Key ? { s3Key: t.file.s3Key } : {}) } };
+      for (;;) {
+        const m = await nextMsg(t);
+        if (m.type === 'hash') continue;
+        if (m.type === 'skipped') {
+          session.totals.skippedObjects++;
+          break;
+        }
+        if (m.type === 'error') {
+          if (writer) session.abortSource();
+          session.warnUnstored(origin, 'unreadable', `cannot read ${origin}: ${m.message}`);
+          break;
+        }
+        writer ??= session.beginSource(spec);
+        if (m.type === 'chunk') {
+          writer.chunk(Buffer.from(m.data.buffer, m.data.byteOffset, m.data.byteLength));
+          t.worker!.postMessage({ type: 'ack' });
+        } else if (m.type === 'records') {
+          for (const r of m.batch) r.leafHash = Buffer.from(r.leafHash.buffer, r.leafHash.byteOffset, r.leafHash.byteLength);
+          writer.records(m.batch as ParsedRecord[]);
+          t.worker!.postMessage({ type: 'ack' });
+        } else if (m.type === 'problem') {
+          writer.problem(m.problem);
+        } else if (m.type === 'done') {
+          session.endSource(writer, m.result);
+          break;
+        }
+      }
+      doneBytes += t.file.size;
+      idle.push(dead.has(t.worker!) ? spawn() : t.worker!);
+      byId.delete(t.id);
+      t.queue = [];
+      dispatch();
+      opts.onProgress?.({
+        phase: 'import',
+        done: t.id + 1,
+        total: tasks.length,
+        unit: 'files',
+        detail: origin,
+        events: session.totals.events,
+        bytes: doneBytes,
+        totalBytes,
+      });
+    }
+  } finally {
+    await Promise.all(workers.map((w) => w.terminate()));
+  }
+}

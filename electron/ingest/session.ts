@@ -1,0 +1,317 @@
+// An import session: everything one `import` adds to a case, from the custody
+// entry that opens it to the signed checkpoint that closes it. Sources (files,
+// S3 objects, API pages) are written in order; each source is one evidence item
+// inside a SAVEPOINT, and sources are committed in groups so that a SIGKILL
+// loses at most the group in flight: the case stays valid, and running the same
+// import again skips what is already in (by SHA-256) and completes it.
+import type { ImportSummary, Progress } from '../../shared/types.ts';
+import { parseTime } from '../../shared/time.ts';
+import type { NormalizedEvent } from '../../shared/record.ts';
+import { canonicalJson } from '../case/canonical.ts';
+import type { Signer } from '../case/keys.ts';
+import { CaseStore } from '../case/store.ts';
+import { TOOL_VERSION, toolString } from '../version.ts';
+import { UserError } from '../errors.ts';
+import { parseSource, type ParsedRecord, type ParseProblem, type ParseResult, type ParseScope } from './parse.ts';
+
+export interface ImportParams {
+  sources: string[];
+  accounts?: string[];
+  regions?: string[];
+  since?: string;
+  until?: string;
+  [k: string]: unknown;
+}
+
+export interface OriginSpec {
+  kind: 'file' | 's3-object' | 'api-page' | string;
+  origin: string;
+  originMeta?: Record<string, unknown>;
+}
+
+export interface IngestOutcome {
+  evidenceId: number | null;
+  skipped: boolean;
+  duplicateOf?: number;
+  result?: ParseResult;
+  events: number;
+  copies: number;
+  conflicts: number;
+  warnings: number;
+}
+
+const GROUP_BYTES = 32 * 1024 * 1024;
+const GROUP_EVENTS = 50_000;
+const GROUP_MS = 2_000;
+
+export function scopeFromParams(p: { accounts?: string[]; regions?: string[]; since?: string; until?: string }): ParseScope {
+  const sinceMs = p.since !== undefined ? parseTime(p.since) : undefined;
+  const untilMs = p.until !== undefined ? parseTime(p.until) : undefined;
+  if (sinceMs === null) throw new UserError(`--since ${p.since} is not a time (use ISO 8601, e.g. 2024-05-01T00:00:00Z)`);
+  if (untilMs === null) throw new UserError(`--until ${p.until} is not a time (use ISO 8601, e.g. 2024-05-02T00:00:00Z)`);
+  if (sinceMs !== undefined && untilMs !== undefined && sinceMs > untilMs) throw new UserError('--since is after --until');
+  return { sinceMs, untilMs, accounts: p.accounts?.length ? p.accounts : undefined, regions: p.regions?.length ? p.regions : undefined };
+}
+
+/** Writes one evidence item and its events; used both in-thread and for worker results. */
+export class EvidenceWriter {
+  readonly evidenceId: number;
+  private seq = 0;
+  events = 0;
+  copies = 0;
+  conflicts = 0;
+  warnings = 0;
+
+  constructor(private readonly s: ImportSession, readonly spec: OriginSpec) {
+    const row = s.store.stmt('SELECT coalesce(max(id), 0) + 1 AS id FROM evidence').get() as { id: number };
+    this.evidenceId = Math.max(row.id, s.nextEvidenceId);
+    s.nextEvidenceId = this.evidenceId + 1;
+  }
+
+  chunk(bytes: Buffer): void {
+    this.s.store.stmt('INSERT INTO evidence_chunks(evidence_id, seq, data) VALUES (?, ?, ?)').run(this.evidenceId, this.seq++, bytes);
+    this.s.groupBytes += bytes.length;
+  }
+
+  records(batch: ParsedRecord[]): void {
+    const st = this.s.store;
+    const insEvent = st.stmt(
+      `INSERT INTO events(leaf, event_id, time_ms, name, source, region, ip, ua, identity_type, arn, user_name, principal_id, access_key, issuer_arn, account, error_code, read_only, category, request_id, evidence_id, pos, len, enc, leaf_hash)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
+    const findEvent = st.stmt('SELECT leaf, leaf_hash FROM events WHERE event_id = ?');
+    const insCopy = st.stmt(
+      'INSERT INTO event_copies(event_leaf, import_id, evidence_id, pos, len, enc, leaf_hash, identical) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+    );
+    for (const r of batch) {
+      const n = r.n;
+      const eventId = eventKey(n, r.leafHash);
+      for (const issue of r.issues) this.problem({ index: r.index, pos: r.pos, code: issue.code, message: `record ${r.index}: ${issue.message}` });
+      const existing = findEvent.get(eventId) as { leaf: number; leaf_hash: Buffer } | undefined;
+      if (existing) {
+        const identical = Buffer.from(existing.leaf_hash).equals(r.leafHash);
+        insCopy.run(existing.leaf, this.s.importId, this.evidenceId, r.pos, r.len, r.enc, r.leafHash, identical ? 1 : 0);
+        this.copies++;
+        if (!identical) {
+          this.conflicts++;
+          this.problem({
+            index: r.index,
+            pos: r.pos,
+            code: 'conflict',
+            message: `record ${r.index}: eventID ${eventId} is already in the case with different content (event leaf ${existing.leaf}); both copies kept, not merged`,
+          });
+        }
+        continue;
+      }
+      insEvent.run(
+        this.s.nextLeaf++,
+        eventId,
+        n.timeMs,
+        st.intern(n.eventName),
+        st.intern(n.eventSource),
+        st.intern(n.awsRegion),
+        st.internIp(n.sourceIPAddress),
+        st.intern(n.userAgent),
+        st.intern(n.identityType),
+        st.intern(n.principalArn),
+        st.intern(n.userName),
+        st.intern(n.principalId),
+        st.intern(n.accessKeyId),
+        st.intern(n.sessionIssuerArn),
+        st.intern(n.recipientAccountId),
+        st.intern(n.errorCode),
+        n.readOnly === null ? null : n.readOnly ? 1 : 0,
+        st.intern(n.eventCategory),
+        n.requestId,
+        this.evidenceId,
+        r.pos,
+        r.len,
+        r.enc,
+        r.leafHash,
+      );
+      this.events++;
+    }
+    this.s.groupEvents += batch.length;
+  }
+
+  problem(p: ParseProblem): void {
+    this.s.store
+      .stmt('INSERT INTO warnings(import_id, evidence_id, origin, record_index, pos, code, message) VALUES (?, ?, ?, ?, ?, ?, ?)')
+      .run(this.s.importId, this.evidenceId, this.spec.origin, p.index, p.pos, p.code, p.message.slice(0, 2000));
+    this.warnings++;
+  }
+
+  finish(res: ParseResult): void {
+    this.s.store
+      .stmt(
+        `INSERT INTO evidence(id, import_id, kind, origin, origin_meta, size, sha256, compression, decoded_size, format, acquired_at, examiner, tool_version, chunk_size, n_events, n_copies, n_rejected, n_excluded)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .run(
+        this.evidenceId,
+        this.s.importId,
+        this.spec.kind,
+        this.spec.origin,
+        canonicalJson(this.spec.originMeta ?? {}),
+        res.size,
+        res.sha256,
+        res.compression,
+        res.decodedSize,
+        res.format,
+        new Date().toISOString(),
+        this.s.actor,
+        toolString(),
+        1 << 20,
+        this.events,
+        this.copies,
+        res.rejected,
+        res.excluded,
+      );
+  }
+}
+
+/** The id an event is stored under: CloudTrail's eventID, else its record hash. */
+export function eventKey(n: NormalizedEvent, leafHash: Buffer): string {
+  return n.eventId ?? `sha256:${leafHash.toString('hex')}`;
+}
+
+export class ImportSession {
+  importId = 0;
+  nextLeaf = 0;
+  nextEvidenceId = 1;
+  groupBytes = 0;
+  groupEvents = 0;
+  private groupStarted = 0;
+  private inTx = false;
+  private started = Date.now();
+  private finished = false;
+  readonly scope: ParseScope;
+  readonly totals = { objects: 0, skippedObjects: 0, events: 0, duplicates: 0, conflicts: 0, warnings: 0, excluded: 0, bytes: 0 };
+  private inRun = new Set<string>();
+
+  private constructor(readonly store: CaseStore, readonly signer: Signer, readonly params: ImportParams, readonly actor: string) {
+    this.scope = scopeFromParams(params);
+  }
+
+  static begin(store: CaseStore, signer: Signer, params: ImportParams): ImportSession {
+    const s = new ImportSession(store, signer, params, signer.examiner);
+    store.ensureKey(signer);
+    store.db.transaction(() => {
+      const r = store.stmt('INSERT INTO imports(started_at, actor, params, tool_version) VALUES (?, ?, ?, ?)').run(
+        new Date().toISOString(),
+        s.actor,
+        canonicalJson(params),
+        TOOL_VERSION,
+      );
+      s.importId = Number(r.lastInsertRowid);
+      store.appendCustody(s.actor, 'import.started', { importId: s.importId, params });
+    })();
+    return s;
+  }
+
+  private ensureTx(): void {
+    if (this.inTx) return;
+    this.store.db.exec('BEGIN IMMEDIATE');
+    this.inTx = true;
+    this.groupStarted = Date.now();
+    this.groupBytes = 0;
+    this.groupEvents = 0;
+    const row = this.store.stmt('SELECT coalesce(max(leaf) + 1, 0) AS n FROM events').get() as { n: number };
+    this.nextLeaf = row.n;
+    const ev = this.store.stmt('SELECT coalesce(max(id), 0) + 1 AS id FROM evidence').get() as { id: number };
+    this.nextEvidenceId = ev.id;
+  }
+
+  /** Commit the group in flight. Safe to call at any time. */
+  commit(): void {
+    if (!this.inTx) return;
+    this.store.db.exec('COMMIT');
+    this.inTx = false;
+  }
+
+  private maybeCommit(): void {
+    if (this.groupBytes >= GROUP_BYTES || this.groupEvents >= GROUP_EVENTS || Date.now() - this.groupStarted >= GROUP_MS) this.commit();
+  }
+
+  /** Is an object with these bytes already in the case (or earlier in this run)? */
+  findDuplicate(sha256: string): number | null {
+    const row = this.store.stmt('SELECT id FROM evidence WHERE sha256 = ? ORDER BY id LIMIT 1').get(sha256) as { id: number } | undefined;
+    return row ? row.id : null;
+  }
+
+  /** Start writing one source; the caller feeds the writer and then calls endSource. */
+  beginSource(spec: OriginSpec): EvidenceWriter {
+    this.ensureTx();
+    this.store.db.exec('SAVEPOINT source');
+    return new EvidenceWriter(this, spec);
+  }
+
+  endSource(w: EvidenceWriter, res: ParseResult): IngestOutcome {
+    const dup = this.findDuplicate(res.sha256);
+    if (dup !== null || this.inRun.has(res.sha256)) {
+      // Same bytes already preserved: importing them again adds nothing.
+      this.store.db.exec('ROLLBACK TO source; RELEASE source');
+      this.store.dropCaches();
+      this.nextLeaf = (this.store.stmt('SELECT coalesce(max(leaf) + 1, 0) AS n FROM events').get() as { n: number }).n;
+      this.totals.skippedObjects++;
+      return { evidenceId: null, skipped: true, duplicateOf: dup ?? undefined, result: res, events: 0, copies: 0, conflicts: 0, warnings: 0 };
+    }
+    w.finish(res);
+    this.store.db.exec('RELEASE source');
+    this.inRun.add(res.sha256);
+    this.totals.objects++;
+    this.totals.events += w.events;
+    this.totals.duplicates += w.copies - w.conflicts;
+    this.totals.conflicts += w.conflicts;
+    this.totals.warnings += w.warnings;
+    this.totals.excluded += res.excluded;
+    this.totals.bytes += res.size;
+    this.maybeCommit();
+    return { evidenceId: w.evidenceId, skipped: false, result: res, events: w.events, copies: w.copies, conflicts: w.conflicts, warnings: w.warnings };
+  }
+
+  /** Abandon a source that failed part-way (e.g. the connection dropped): nothing of it stays. */
+  abortSource(): void {
+    this.store.db.exec('ROLLBACK TO source; RELEASE source');
+    this.store.dropCaches();
+    this.nextLeaf = (this.store.stmt('SELECT coalesce(max(leaf) + 1, 0) AS n FROM events').get() as { n: number }).n;
+  }
+
+  /** Parse and store one source in this thread (S3 objects, API pages, small inputs). */
+  async ingest(spec: OriginSpec, input: AsyncIterable<Buffer>): Promise<IngestOutcome> {
+    const w = this.beginSource(spec);
+    let res: ParseResult;
+    try {
+      res = await parseSource(input, { chunk: (b) => w.chunk(b), records: (b) => w.records(b), problem: (p) => w.problem(p) }, { scope: this.scope });
+    } catch (e) {
+      this.abortSource();
+      throw e;
+    }
+    return this.endSource(w, res);
+  }
+
+  /** A problem that belongs to no stored evidence item (an unreadable file, a failed download). */
+  warnUnstored(origin: string, code: string, message: string): void {
+    this.ensureTx();
+    this.store
+      .stmt('INSERT INTO warnings(import_id, evidence_id, origin, record_index, pos, code, message) VALUES (?, NULL, ?, NULL, NULL, ?, ?)')
+      .run(this.importId, origin, code, message.slice(0, 2000));
+    this.totals.warnings++;
+  }
+
+  /** Close the import: commit, log the outcome, sign a checkpoint. */
+  finish(outcome: 'completed' | 'cancelled' | 'failed' = 'completed', error?: string): ImportSummary {
+    if (this.finished) throw new Error('import already finished');
+    this.finished = true;
+    this.commit();
+    const seconds = (Date.now() - this.started) / 1000;
+    const details = { importId: this.importId, ...this.totals, seconds: Math.round(seconds * 1000) / 1000, ...(error ? { error } : {}) };
+    this.store.appendCustody(this.actor, `import.${outcome}`, details);
+    const checkpoint = this.store.checkpoint(this.signer, `import ${this.importId} ${outcome}`);
+    return { importId: this.importId, ...this.totals, seconds, checkpoint };
+  }
+
+  progress(detail?: string): Progress {
+    return { phase: 'import', done: this.totals.objects + this.totals.skippedObjects, total: null, unit: 'objects', detail };
+  }
+}
