@@ -12,6 +12,7 @@ import type { Signer } from '../case/keys.ts';
 import { CaseStore } from '../case/store.ts';
 import { TOOL_VERSION, toolString } from '../version.ts';
 import { UserError } from '../errors.ts';
+import { EvidenceReader } from '../case/evidence.ts';
 import { parseSource, type ParsedRecord, type ParseProblem, type ParseResult, type ParseScope } from './parse.ts';
 
 export interface ImportParams {
@@ -40,6 +41,11 @@ export interface IngestOutcome {
   warnings: number;
 }
 
+/** event_copies.identical: the same bytes; the same JSON content in other formatting; different content. */
+export const COPY_IDENTICAL = 1;
+export const COPY_SAME_CONTENT = 2;
+export const COPY_CONFLICT = 0;
+
 const GROUP_BYTES = 32 * 1024 * 1024;
 const GROUP_EVENTS = 50_000;
 const GROUP_MS = 2_000;
@@ -61,11 +67,20 @@ export class EvidenceWriter {
   copies = 0;
   conflicts = 0;
   warnings = 0;
+  private pending: {
+    existing: { leaf: number; evidence_id: number; pos: number; len: number; enc: number };
+    index: number;
+    pos: number;
+    len: number;
+    enc: number;
+    leafHash: Buffer;
+    eventId: string;
+  }[] = [];
 
   constructor(private readonly s: ImportSession, readonly spec: OriginSpec) {
+    // One source is open at a time and its row is written last, so max+1 is free (no gaps after a rollback).
     const row = s.store.stmt('SELECT coalesce(max(id), 0) + 1 AS id FROM evidence').get() as { id: number };
-    this.evidenceId = Math.max(row.id, s.nextEvidenceId);
-    s.nextEvidenceId = this.evidenceId + 1;
+    this.evidenceId = row.id;
   }
 
   chunk(bytes: Buffer): void {
@@ -79,7 +94,7 @@ export class EvidenceWriter {
       `INSERT INTO events(leaf, event_id, time_ms, name, source, region, ip, ua, identity_type, arn, user_name, principal_id, access_key, issuer_arn, account, error_code, read_only, category, request_id, evidence_id, pos, len, enc, leaf_hash)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
-    const findEvent = st.stmt('SELECT leaf, leaf_hash FROM events WHERE event_id = ?');
+    const findEvent = st.stmt('SELECT leaf, leaf_hash, evidence_id, pos, len, enc FROM events WHERE event_id = ?');
     const insCopy = st.stmt(
       'INSERT INTO event_copies(event_leaf, import_id, evidence_id, pos, len, enc, leaf_hash, identical) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
     );
@@ -87,19 +102,14 @@ export class EvidenceWriter {
       const n = r.n;
       const eventId = eventKey(n, r.leafHash);
       for (const issue of r.issues) this.problem({ index: r.index, pos: r.pos, code: issue.code, message: `record ${r.index}: ${issue.message}` });
-      const existing = findEvent.get(eventId) as { leaf: number; leaf_hash: Buffer } | undefined;
+      const existing = findEvent.get(eventId) as { leaf: number; leaf_hash: Buffer; evidence_id: number; pos: number; len: number; enc: number } | undefined;
       if (existing) {
-        const identical = Buffer.from(existing.leaf_hash).equals(r.leafHash);
-        insCopy.run(existing.leaf, this.s.importId, this.evidenceId, r.pos, r.len, r.enc, r.leafHash, identical ? 1 : 0);
-        this.copies++;
-        if (!identical) {
-          this.conflicts++;
-          this.problem({
-            index: r.index,
-            pos: r.pos,
-            code: 'conflict',
-            message: `record ${r.index}: eventID ${eventId} is already in the case with different content (event leaf ${existing.leaf}); both copies kept, not merged`,
-          });
+        if (Buffer.from(existing.leaf_hash).equals(r.leafHash)) {
+          insCopy.run(existing.leaf, this.s.importId, this.evidenceId, r.pos, r.len, r.enc, r.leafHash, COPY_IDENTICAL);
+          this.copies++;
+        } else {
+          // Bytes differ: whether the content differs is decided once this source is complete.
+          this.pending.push({ existing, index: r.index, pos: r.pos, len: r.len, enc: r.enc, leafHash: r.leafHash, eventId });
         }
         continue;
       }
@@ -141,6 +151,38 @@ export class EvidenceWriter {
     this.warnings++;
   }
 
+  /** Settle copies whose bytes differ: same content (formatting only) or a real conflict. */
+  settlePending(res: ParseResult): void {
+    if (!this.pending.length) return;
+    const reader = new EvidenceReader(this.s.store);
+    reader.decoded(this.evidenceId, res.compression); // this item's row is not written yet
+    const insCopy = this.s.store.stmt(
+      'INSERT INTO event_copies(event_leaf, import_id, evidence_id, pos, len, enc, leaf_hash, identical) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+    );
+    for (const p of this.pending) {
+      let same = false;
+      try {
+        const a = JSON.parse(reader.record(p.existing.evidence_id, p.existing.pos, p.existing.len, p.existing.enc).toString('utf8'));
+        const b = JSON.parse(reader.record(this.evidenceId, p.pos, p.len, p.enc).toString('utf8'));
+        same = canonicalJson(a) === canonicalJson(b);
+      } catch {
+        same = false;
+      }
+      insCopy.run(p.existing.leaf, this.s.importId, this.evidenceId, p.pos, p.len, p.enc, p.leafHash, same ? COPY_SAME_CONTENT : COPY_CONFLICT);
+      this.copies++;
+      if (!same) {
+        this.conflicts++;
+        this.problem({
+          index: p.index,
+          pos: p.pos,
+          code: 'conflict',
+          message: `record ${p.index}: eventID ${p.eventId} is already in the case with different content (event leaf ${p.existing.leaf}); both copies kept, not merged`,
+        });
+      }
+    }
+    this.pending = [];
+  }
+
   finish(res: ParseResult): void {
     this.s.store
       .stmt(
@@ -178,7 +220,6 @@ export function eventKey(n: NormalizedEvent, leafHash: Buffer): string {
 export class ImportSession {
   importId = 0;
   nextLeaf = 0;
-  nextEvidenceId = 1;
   groupBytes = 0;
   groupEvents = 0;
   private groupStarted = 0;
@@ -218,8 +259,6 @@ export class ImportSession {
     this.groupEvents = 0;
     const row = this.store.stmt('SELECT coalesce(max(leaf) + 1, 0) AS n FROM events').get() as { n: number };
     this.nextLeaf = row.n;
-    const ev = this.store.stmt('SELECT coalesce(max(id), 0) + 1 AS id FROM evidence').get() as { id: number };
-    this.nextEvidenceId = ev.id;
   }
 
   /** Commit the group in flight. Safe to call at any time. */
@@ -256,6 +295,7 @@ export class ImportSession {
       this.totals.skippedObjects++;
       return { evidenceId: null, skipped: true, duplicateOf: dup ?? undefined, result: res, events: 0, copies: 0, conflicts: 0, warnings: 0 };
     }
+    w.settlePending(res);
     w.finish(res);
     this.store.db.exec('RELEASE source');
     this.inRun.add(res.sha256);

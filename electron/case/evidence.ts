@@ -1,0 +1,113 @@
+// Reading preserved evidence back: the original bytes, the decoded bytes, and
+// each event's verbatim record. Decoded objects are cached (bounded) because
+// events cluster by evidence item.
+import { constants as zlibConstants, gunzipSync } from 'node:zlib';
+import { createHash } from 'node:crypto';
+import { recordBytes } from '../ingest/encodings.ts';
+import type { CaseStore } from './store.ts';
+
+export interface EvidenceRow {
+  id: number;
+  import_id: number;
+  kind: string;
+  origin: string;
+  origin_meta: string;
+  size: number;
+  sha256: string;
+  compression: string;
+  decoded_size: number;
+  format: string;
+  acquired_at: string;
+  examiner: string;
+  tool_version: string;
+  chunk_size: number;
+  n_events: number;
+  n_copies: number;
+  n_rejected: number;
+  n_excluded: number;
+}
+
+/** Original bytes of an evidence item, chunk by chunk, in order. */
+export function* evidenceChunks(store: CaseStore, id: number): Generator<Buffer> {
+  for (const row of store.db.prepare('SELECT data FROM evidence_chunks WHERE evidence_id = ? ORDER BY seq').raw().iterate(id) as Iterable<[Buffer]>) {
+    yield row[0];
+  }
+}
+
+export function evidenceBytes(store: CaseStore, id: number): Buffer {
+  return Buffer.concat([...evidenceChunks(store, id)]);
+}
+
+/**
+ * Decode gzip tolerantly, as import did: multi-member streams, and everything
+ * decodable before trailing data or a truncation.
+ */
+export function decodeTolerant(original: Buffer, compression: string): Buffer {
+  if (compression !== 'gzip') return original;
+  try {
+    return gunzipSync(original);
+  } catch {
+    /* damaged or trailing data: fall through */
+  }
+  try {
+    return gunzipSync(original, { finishFlush: zlibConstants.Z_SYNC_FLUSH });
+  } catch {
+    /* trailing non-gzip data: find the longest prefix that decodes */
+  }
+  let lo = 0;
+  let hi = original.length;
+  let best = Buffer.alloc(0);
+  while (lo < hi) {
+    const mid = Math.floor((lo + hi + 1) / 2);
+    try {
+      best = gunzipSync(original.subarray(0, mid), { finishFlush: zlibConstants.Z_SYNC_FLUSH });
+      lo = mid;
+    } catch {
+      hi = mid - 1;
+    }
+  }
+  return best;
+}
+
+export class EvidenceReader {
+  private cache = new Map<number, Buffer>();
+  private cacheBytes = 0;
+  constructor(private readonly store: CaseStore, private readonly maxCacheBytes = 256 * 1024 * 1024) {}
+
+  row(id: number): EvidenceRow {
+    const r = this.store.stmt('SELECT * FROM evidence WHERE id = ?').get(id) as EvidenceRow | undefined;
+    if (!r) throw new Error(`evidence item ${id} is not in the case`);
+    return r;
+  }
+
+  decoded(id: number, compression?: string): Buffer {
+    const hit = this.cache.get(id);
+    if (hit) {
+      this.cache.delete(id);
+      this.cache.set(id, hit);
+      return hit;
+    }
+    const comp =
+      compression ??
+      ((this.store.stmt('SELECT compression FROM evidence WHERE id = ?').get(id) as { compression: string } | undefined)?.compression ?? 'none');
+    const d = decodeTolerant(evidenceBytes(this.store, id), comp);
+    this.cache.set(id, d);
+    this.cacheBytes += d.length;
+    while (this.cacheBytes > this.maxCacheBytes && this.cache.size > 1) {
+      const [k, v] = this.cache.entries().next().value as [number, Buffer];
+      this.cache.delete(k);
+      this.cacheBytes -= v.length;
+    }
+    return d;
+  }
+
+  /** The verbatim record bytes at (evidence, pos, len, enc). */
+  record(evidenceId: number, pos: number, len: number, enc: number): Buffer {
+    const d = this.decoded(evidenceId);
+    return recordBytes(enc, d.subarray(pos, pos + len));
+  }
+}
+
+export function sha256(b: Uint8Array): string {
+  return createHash('sha256').update(b).digest('hex');
+}

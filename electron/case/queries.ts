@@ -1,0 +1,283 @@
+// Read-side queries over a case: filters become SQL over the indexed,
+// dictionary-encoded columns (never a scan of events in JavaScript).
+import type { EventDetail, EventFilter, EventSummary, EvidenceItem, Provenance } from '../../shared/types.ts';
+import { parseCidr } from '../../shared/ip.ts';
+import { isoUtc, parseTime } from '../../shared/time.ts';
+import { UserError } from '../errors.ts';
+import { EvidenceReader, type EvidenceRow } from './evidence.ts';
+import type { CaseStore } from './store.ts';
+import { ENCODING_NAMES } from '../ingest/encodings.ts';
+
+export interface SqlFilter {
+  where: string;
+  params: unknown[];
+}
+
+/** Extra filter clauses contributed by other parts (the IOC list, for `ioc: true`). */
+export type FilterExtension = (store: CaseStore, filter: EventFilter & { ioc?: boolean }) => SqlFilter | null;
+const extensions: FilterExtension[] = [];
+export function registerFilterExtension(f: FilterExtension): void {
+  if (!extensions.includes(f)) extensions.push(f);
+}
+
+function placeholders(n: number): string {
+  return Array(n).fill('?').join(',');
+}
+
+function likeEscape(s: string): string {
+  return s.replace(/[\\%_]/g, (c) => '\\' + c);
+}
+
+/** SQL for "the ip column matches one of these addresses, CIDRs or texts". */
+export function ipClause(values: string[]): SqlFilter {
+  const parts: string[] = [];
+  const params: unknown[] = [];
+  for (const v of values) {
+    const c = v.includes('/') || /^[\d.]+$/.test(v.trim()) || v.includes(':') ? parseCidr(v) : null;
+    if (c && c.version === 4) {
+      parts.push('SELECT id FROM ips WHERE v4 BETWEEN ? AND ?');
+      params.push(c.low, c.high);
+    } else if (c && c.version === 6) {
+      parts.push('SELECT id FROM ips WHERE v6 BETWEEN ? AND ?');
+      params.push(c.low, c.high);
+    } else {
+      // Not an address: CloudTrail also records service names ("lambda.amazonaws.com", "AWS Internal").
+      parts.push('SELECT id FROM ips WHERE text = ?');
+      params.push(v);
+    }
+  }
+  return { where: `ip IN (${parts.join(' UNION ')})`, params };
+}
+
+function stringsIn(values: string[]): SqlFilter {
+  return { where: `SELECT id FROM strings WHERE s IN (${placeholders(values.length)})`, params: values };
+}
+
+export function filterToSql(store: CaseStore, f: EventFilter & { ioc?: boolean }): SqlFilter {
+  const where: string[] = [];
+  const params: unknown[] = [];
+  const add = (c: SqlFilter) => {
+    where.push(c.where);
+    params.push(...c.params);
+  };
+  const col = (column: string, values: string[] | undefined) => {
+    if (!values?.length) return;
+    const s = stringsIn(values);
+    add({ where: `${column} IN (${s.where})`, params: s.params });
+  };
+  if (f.ips?.length) add(ipClause(f.ips));
+  if (f.userAgents?.length) {
+    const ors = f.userAgents.map(() => "instr(lower(s), lower(?)) > 0").join(' OR ');
+    add({ where: `ua IN (SELECT id FROM strings WHERE ${ors})`, params: f.userAgents });
+  }
+  col('access_key', f.accessKeys);
+  if (f.principals?.length) {
+    // An ARN, a user name, a role name or a principal id: exact, or the last path element of an ARN.
+    const conds: string[] = [];
+    const p: unknown[] = [];
+    for (const v of f.principals) {
+      conds.push("s = ? OR s LIKE ? ESCAPE '\\'");
+      p.push(v, '%/' + likeEscape(v));
+      if (!v.startsWith('arn:')) {
+        conds.push("s LIKE ? ESCAPE '\\'");
+        p.push('%:assumed-role/' + likeEscape(v) + '/%');
+      }
+    }
+    const sub = `SELECT id FROM strings WHERE ${conds.join(' OR ')}`;
+    add({
+      where: `(arn IN (${sub}) OR user_name IN (${sub}) OR issuer_arn IN (${sub}) OR principal_id IN (${sub}))`,
+      params: [...p, ...p, ...p, ...p],
+    });
+  }
+  col('name', f.eventNames);
+  col('source', f.eventSources);
+  col('region', f.regions);
+  col('account', f.accounts);
+  col('error_code', f.errorCodes);
+  if (f.since !== undefined) {
+    const t = parseTime(f.since);
+    if (t === null) throw new UserError(`since: ${f.since} is not a time`);
+    add({ where: 'time_ms >= ?', params: [t] });
+  }
+  if (f.until !== undefined) {
+    const t = parseTime(f.until);
+    if (t === null) throw new UserError(`until: ${f.until} is not a time`);
+    add({ where: 'time_ms <= ?', params: [t] });
+  }
+  if (f.eventIds) {
+    if (!f.eventIds.length) add({ where: '0', params: [] });
+    else add({ where: `event_id IN (SELECT value FROM json_each(?))`, params: [JSON.stringify(f.eventIds)] });
+  }
+  if (f.ioc) {
+    let any = false;
+    for (const ext of extensions) {
+      const c = ext(store, f);
+      if (c) {
+        add(c);
+        any = true;
+      }
+    }
+    if (!any) add({ where: '0', params: [] }); // no enabled indicators: nothing matches
+  }
+  return { where: where.length ? where.join(' AND ') : '1', params };
+}
+
+export const SORT_COLUMNS: Record<string, string> = {
+  time: 'time_ms',
+  eventName: 'name',
+  eventSource: 'source',
+  awsRegion: 'region',
+  sourceIPAddress: 'ip',
+  userAgent: 'ua',
+  principalArn: 'arn',
+  accessKeyId: 'access_key',
+  errorCode: 'error_code',
+};
+
+/** Maps dictionary ids back to text, with a cache. */
+export class Dictionary {
+  private s = new Map<number, string>();
+  private i = new Map<number, string>();
+  constructor(private readonly store: CaseStore) {}
+  str(id: number | null): string | null {
+    if (id === null || id === undefined) return null;
+    let v = this.s.get(id);
+    if (v === undefined) {
+      v = (this.store.stmt('SELECT s FROM strings WHERE id = ?').get(id) as { s: string } | undefined)?.s ?? '';
+      this.s.set(id, v);
+    }
+    return v;
+  }
+  ip(id: number | null): string | null {
+    if (id === null || id === undefined) return null;
+    let v = this.i.get(id);
+    if (v === undefined) {
+      v = (this.store.stmt('SELECT text FROM ips WHERE id = ?').get(id) as { text: string } | undefined)?.text ?? '';
+      this.i.set(id, v);
+    }
+    return v;
+  }
+}
+
+export function toSummary(dict: Dictionary, r: any): EventSummary {
+  return {
+    leaf: r.leaf,
+    eventId: r.event_id,
+    eventTime: r.time_ms === null ? null : isoUtc(r.time_ms),
+    eventName: dict.str(r.name),
+    eventSource: dict.str(r.source),
+    awsRegion: dict.str(r.region),
+    sourceIPAddress: dict.ip(r.ip),
+    userAgent: dict.str(r.ua),
+    identityType: dict.str(r.identity_type),
+    principalArn: dict.str(r.arn),
+    userName: dict.str(r.user_name),
+    principalId: dict.str(r.principal_id),
+    accessKeyId: dict.str(r.access_key),
+    sessionIssuerArn: dict.str(r.issuer_arn),
+    recipientAccountId: dict.str(r.account),
+    errorCode: dict.str(r.error_code),
+    readOnly: r.read_only === null ? null : r.read_only === 1,
+    eventCategory: dict.str(r.category),
+    requestId: r.request_id,
+    evidenceId: r.evidence_id,
+  };
+}
+
+const SUMMARY_COLS =
+  'leaf, event_id, time_ms, name, source, region, ip, ua, identity_type, arn, user_name, principal_id, access_key, issuer_arn, account, error_code, read_only, category, request_id, evidence_id';
+
+export function searchEvents(
+  store: CaseStore,
+  filter: EventFilter & { ioc?: boolean },
+  opts: { offset?: number; limit?: number; sort?: string; desc?: boolean; count?: boolean } = {},
+): { events: EventSummary[]; total: number } {
+  const f = filterToSql(store, filter);
+  const sortCol = SORT_COLUMNS[opts.sort ?? 'time'] ?? 'time_ms';
+  const dir = opts.desc ? 'DESC' : 'ASC';
+  const order = sortCol === 'time_ms' ? `time_ms ${dir}, leaf ${dir}` : `${sortCol} ${dir}, time_ms ${dir}, leaf ${dir}`;
+  const rows = store.db
+    .prepare(`SELECT ${SUMMARY_COLS} FROM events WHERE ${f.where} ORDER BY ${order} LIMIT ? OFFSET ?`)
+    .all(...f.params, opts.limit ?? 500, opts.offset ?? 0);
+  const dict = new Dictionary(store);
+  const total =
+    opts.count === false
+      ? -1
+      : (store.db.prepare(`SELECT count(*) AS n FROM events WHERE ${f.where}`).get(...f.params) as { n: number }).n;
+  return { events: rows.map((r) => toSummary(dict, r)), total };
+}
+
+export function evidenceItem(r: EvidenceRow, validation: string | null = null): EvidenceItem {
+  return {
+    id: r.id,
+    kind: r.kind,
+    origin: r.origin,
+    originMeta: JSON.parse(r.origin_meta),
+    size: r.size,
+    sha256: r.sha256,
+    compression: r.compression as 'gzip' | 'none',
+    format: r.format,
+    acquiredAt: r.acquired_at,
+    examiner: r.examiner,
+    toolVersion: r.tool_version,
+    importId: r.import_id,
+    counts: { events: r.n_events, copies: r.n_copies, rejected: r.n_rejected, excluded: r.n_excluded },
+    validation,
+  };
+}
+
+export function getEvent(store: CaseStore, eventId: string, reader = new EvidenceReader(store)): EventDetail {
+  const r = store.stmt(`SELECT ${SUMMARY_COLS}, pos, len, enc, leaf_hash FROM events WHERE event_id = ?`).get(eventId) as any;
+  if (!r) throw new UserError(`no event ${eventId} in this case`);
+  const dict = new Dictionary(store);
+  const ev = reader.row(r.evidence_id);
+  const record = reader.record(r.evidence_id, r.pos, r.len, r.enc).toString('utf8');
+  const provenance: Provenance[] = [
+    {
+      evidenceId: r.evidence_id,
+      origin: ev.origin,
+      sha256: ev.sha256,
+      offset: r.pos,
+      length: r.len,
+      encoding: ENCODING_NAMES[r.enc] ?? String(r.enc),
+      leafHash: Buffer.from(r.leaf_hash).toString('hex'),
+      identical: true,
+      validation: null,
+    },
+  ];
+  const conflicts: EventDetail['conflicts'] = [];
+  for (const c of store.stmt('SELECT * FROM event_copies WHERE event_leaf = ? ORDER BY id').all(r.leaf) as any[]) {
+    const cev = reader.row(c.evidence_id);
+    provenance.push({
+      evidenceId: c.evidence_id,
+      origin: cev.origin,
+      sha256: cev.sha256,
+      offset: c.pos,
+      length: c.len,
+      encoding: ENCODING_NAMES[c.enc] ?? String(c.enc),
+      leafHash: Buffer.from(c.leaf_hash).toString('hex'),
+      identical: c.identical !== 0,
+      validation: null,
+    });
+    if (c.identical === 0) conflicts.push({ evidenceId: c.evidence_id, leafHash: Buffer.from(c.leaf_hash).toString('hex'), detectedAt: cev.acquired_at });
+  }
+  return { summary: toSummary(dict, r), record, provenance, conflicts };
+}
+
+export function relatedEvents(store: CaseStore, eventId: string, by: 'accessKey' | 'session' | 'request', limit = 100): EventSummary[] {
+  const r = store.stmt('SELECT leaf, access_key, principal_id, request_id, time_ms FROM events WHERE event_id = ?').get(eventId) as any;
+  if (!r) throw new UserError(`no event ${eventId} in this case`);
+  let rows: unknown[] = [];
+  if (by === 'accessKey' && r.access_key !== null) {
+    rows = store.db.prepare(`SELECT ${SUMMARY_COLS} FROM events WHERE access_key = ? AND leaf != ? ORDER BY time_ms LIMIT ?`).all(r.access_key, r.leaf, limit);
+  } else if (by === 'session' && r.principal_id !== null) {
+    rows = store.db.prepare(`SELECT ${SUMMARY_COLS} FROM events WHERE principal_id = ? AND leaf != ? ORDER BY time_ms LIMIT ?`).all(r.principal_id, r.leaf, limit);
+  } else if (by === 'request' && r.request_id !== null && r.time_ms !== null) {
+    // requestID is not indexed (it is near-unique); events of one request sit within minutes of each other.
+    rows = store.db
+      .prepare(`SELECT ${SUMMARY_COLS} FROM events WHERE time_ms BETWEEN ? AND ? AND request_id = ? AND leaf != ? ORDER BY time_ms LIMIT ?`)
+      .all(r.time_ms - 3_600_000, r.time_ms + 3_600_000, r.request_id, r.leaf, limit);
+  }
+  const dict = new Dictionary(store);
+  return rows.map((x) => toSummary(dict, x));
+}

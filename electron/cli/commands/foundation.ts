@@ -1,0 +1,328 @@
+// The foundation's commands: keygen, new, info, import, verify, search, note, custody, warnings.
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type { EventSummary, VerifyReport } from '../../../shared/types.ts';
+import { askPassphrase, generateKey, keyPath, trailcaseHome } from '../../case/keys.ts';
+import { CaseStore } from '../../case/store.ts';
+import { verifyExitCode } from '../../case/verify.ts';
+import { makeContext } from '../../api/context.ts';
+import { dispatch } from '../../api/handlers.ts';
+import { importPaths } from '../../ingest/import-files.ts';
+import { remoteSourceFor, remoteSources } from '../../ingest/sources.ts';
+import { UserError } from '../../errors.ts';
+import { fmtBytes, ProgressBar } from '../progress.ts';
+import { registerCommand } from '../registry.ts';
+
+function list(v: unknown): string[] | undefined {
+  if (v === undefined) return undefined;
+  const arr = Array.isArray(v) ? v : [v];
+  return arr.flatMap((x: string) => String(x).split(',')).map((s) => s.trim()).filter(Boolean);
+}
+
+export function needCase(positionals: string[], what = 'CASE'): string {
+  const p = positionals[0];
+  if (!p) throw new UserError(`missing ${what} (the .trailcase file)`);
+  return p;
+}
+
+export function openCase(path: string, readonly = false): CaseStore {
+  return CaseStore.open(path, { readonly });
+}
+
+/** Open a case, run fn with a handler context, close it whatever happens. */
+export async function withCase<T>(path: string, fn: (ctx: ReturnType<typeof makeContext>) => Promise<T> | T, readonly = false): Promise<T> {
+  const store = openCase(path, readonly);
+  try {
+    return await fn(makeContext(store));
+  } finally {
+    store.close();
+  }
+}
+
+registerCommand({
+  name: 'keygen',
+  summary: "create the examiner's Ed25519 signing key",
+  usage: 'trailcase keygen --examiner NAME [--force]',
+  options: { examiner: { type: 'string' }, force: { type: 'boolean' } },
+  async run({ values, io }) {
+    const examiner = values.examiner ?? process.env.TRAILCASE_EXAMINER;
+    if (!examiner) throw new UserError('missing --examiner NAME');
+    const pass = await askPassphrase('New passphrase for the examiner key: ');
+    if (!process.env.TRAILCASE_PASSPHRASE && process.stdin.isTTY) {
+      const again = await askPassphrase('Repeat the passphrase: ');
+      if (again !== pass) throw new UserError('the passphrases differ');
+    }
+    const kf = generateKey(examiner, pass, trailcaseHome(), !!values.force);
+    io.result({ examiner: kf.examiner, fingerprint: kf.fingerprint, path: keyPath() }, () =>
+      `Key created for ${kf.examiner}\n  fingerprint ${kf.fingerprint}\n  stored in ${keyPath()} (private part encrypted with your passphrase)`,
+    );
+    return 0;
+  },
+});
+
+registerCommand({
+  name: 'new',
+  summary: 'create a case file',
+  usage: 'trailcase new CASE --title T --examiner NAME [--since T] [--until T] [--account A]... [--region R]... [--suspect KEY|ARN]... [--notes TEXT]',
+  options: {
+    title: { type: 'string' },
+    examiner: { type: 'string' },
+    since: { type: 'string' },
+    until: { type: 'string' },
+    account: { type: 'string', multiple: true },
+    region: { type: 'string', multiple: true },
+    suspect: { type: 'string', multiple: true },
+    notes: { type: 'string' },
+  },
+  async run({ positionals, values, io }) {
+    const path = needCase(positionals);
+    const { loadSigner } = await import('../../case/keys.ts');
+    const signer = await loadSigner();
+    const store = CaseStore.create(
+      path,
+      {
+        title: values.title ?? '',
+        examiner: values.examiner ?? signer.examiner,
+        scope: {
+          since: values.since,
+          until: values.until,
+          accounts: list(values.account),
+          regions: list(values.region),
+          suspectedCredentials: list(values.suspect),
+          notes: values.notes,
+        },
+      },
+      signer,
+    );
+    const m = store.meta();
+    store.close();
+    io.result({ path: resolve(path), ...m }, () => `Created case ${m.caseId} "${m.title}" at ${resolve(path)}`);
+    return 0;
+  },
+});
+
+registerCommand({
+  name: 'info',
+  summary: 'show case metadata, counts and the last checkpoint',
+  usage: 'trailcase info CASE',
+  async run({ positionals, io }) {
+    const info = await withCase(needCase(positionals), (ctx) => dispatch(ctx, 'caseInfo', {}), true);
+    io.result(info, () =>
+      [
+        `Case       ${info.caseId}`,
+        `Title      ${info.title}`,
+        `Examiner   ${info.examiner}`,
+        `Created    ${info.createdAt} with ${info.toolVersion}`,
+        `Scope      ${JSON.stringify(info.scope)}`,
+        `Events     ${info.counts.events} (+${info.counts.copies} copies from other sources, ${info.counts.conflicts} conflicts)`,
+        `Evidence   ${info.counts.evidence} items; ${info.counts.warnings} warnings`,
+        `Time       ${info.timeRange.first ?? '-'} .. ${info.timeRange.last ?? '-'} (UTC)`,
+        `Custody    ${info.counts.custody} entries`,
+        `Checkpoint ${info.lastCheckpoint ? `#${info.lastCheckpoint.seq} size ${info.lastCheckpoint.treeSize} root ${info.lastCheckpoint.root} (${info.lastCheckpoint.createdAt}, key ${info.lastCheckpoint.keyFingerprint.slice(0, 16)}…)` : 'none'}`,
+        ...info.keys.map((k) => `Key        ${k.examiner} ${k.fingerprint}`),
+      ].join('\n'),
+    );
+    return 0;
+  },
+});
+
+registerCommand({
+  name: 'import',
+  summary: 'import CloudTrail files/folders (and, where registered, s3://, lookup:, lake:)',
+  usage:
+    'trailcase import CASE PATH|s3://BUCKET/PREFIX|lookup:|lake:EDS... [--account A] [--region R] [--since T] [--until T] [--workers N]',
+  get options() {
+    const base: Record<string, any> = {
+      account: { type: 'string', multiple: true },
+      region: { type: 'string', multiple: true },
+      since: { type: 'string' },
+      until: { type: 'string' },
+      workers: { type: 'string' },
+    };
+    for (const s of remoteSources()) Object.assign(base, s.options ?? {});
+    return base;
+  },
+  async run({ positionals, values, io }) {
+    const path = needCase(positionals);
+    const inputs = positionals.slice(1);
+    if (!inputs.length) throw new UserError('nothing to import: give files, folders or a source (s3://…, lookup:)');
+    const { loadSigner } = await import('../../case/keys.ts');
+    const store = openCase(path);
+    try {
+      const signer = await loadSigner();
+      const local = inputs.filter((a) => !remoteSourceFor(a));
+      const remote = inputs.filter((a) => remoteSourceFor(a));
+      for (const a of local) if (/^[a-z0-9]+:/.test(a) && !existsSync(a)) throw new UserError(`no importer for ${a} (and no such file)`);
+      const summaries = [];
+      const bar = new ProgressBar('import');
+      if (local.length) {
+        const s = await importPaths(
+          store,
+          signer,
+          { sources: local, accounts: list(values.account), regions: list(values.region), since: values.since, until: values.until },
+          {
+            workers: values.workers ? Number(values.workers) : undefined,
+            onProgress: (p) => bar.update(p.bytes, p.totalBytes, `${p.done}/${p.total} files ${p.events} events ${fmtBytes(p.bytes)}`),
+          },
+        );
+        summaries.push(s);
+      }
+      for (const a of remote) {
+        const src = remoteSourceFor(a)!;
+        summaries.push(
+          await src.run(store, signer, { arg: a, values }, { onProgress: (p) => bar.update(p.done, p.total, `${p.done} ${p.unit} ${p.detail ?? ''}`) }),
+        );
+      }
+      bar.done();
+      const warnings = store.db
+        .prepare(`SELECT origin, code, message FROM warnings WHERE import_id IN (${summaries.map(() => '?').join(',')}) ORDER BY id LIMIT 20`)
+        .all(...summaries.map((s) => s.importId)) as { origin: string; code: string; message: string }[];
+      io.result(summaries.length === 1 ? summaries[0] : summaries, () =>
+        summaries
+          .map(
+            (s) =>
+              `Import ${s.importId}: ${s.objects} objects (${s.skippedObjects} already in the case), ${s.events} events, ` +
+              `${s.duplicates} duplicates, ${s.conflicts} conflicts, ${s.warnings} warnings, ${s.excluded} out of scope, ` +
+              `${fmtBytes(s.bytes)} in ${s.seconds.toFixed(1)} s\n` +
+              (s.checkpoint ? `Checkpoint #${s.checkpoint.seq}: ${s.checkpoint.treeSize} events, root ${s.checkpoint.root}` : ''),
+          )
+          .join('\n') +
+          (warnings.length
+            ? '\nWarnings' + (summaries.reduce((a, s) => a + s.warnings, 0) > warnings.length ? ' (first 20; `trailcase warnings CASE` lists all)' : '') + ':\n' +
+              warnings.map((w) => `  ${w.origin}: ${w.message}`).join('\n')
+            : ''),
+      );
+      return 0;
+    } finally {
+      store.close();
+    }
+  },
+});
+
+function verifyText(r: VerifyReport): string {
+  const lines = [
+    `${r.ok ? 'INTACT' : 'DAMAGED'}: ${r.counts.evidence} evidence items, ${r.counts.events} events, ${r.counts.copies} copies, ${r.counts.checkpoints} checkpoints, ${r.counts.custody} custody entries`,
+    `Merkle root ${r.root} over ${r.treeSize} events; integrity_check: ${r.integrityCheck}`,
+  ];
+  for (const p of r.problems) lines.push(`  PROBLEM ${p.where}: ${p.message}`);
+  for (const w of r.warnings) lines.push(`  warning ${w.where}: ${w.message}`);
+  const bad = r.sourceValidation.filter((s) => s.result !== 'valid');
+  if (r.sourceValidation.length) {
+    lines.push(`CloudTrail validation: ${r.sourceValidation.length - bad.length}/${r.sourceValidation.length} source objects valid`);
+    for (const s of bad.slice(0, 100)) lines.push(`  ${s.result}: ${s.origin}${s.detail ? ` (${s.detail})` : ''}`);
+  }
+  return lines.join('\n');
+}
+
+registerCommand({
+  name: 'verify',
+  summary: 'recompute every hash and signature; exit 0 intact, 3 a source fails CloudTrail validation, 1 damaged',
+  usage: 'trailcase verify CASE',
+  async run({ positionals, io }) {
+    const path = needCase(positionals);
+    let r: VerifyReport;
+    try {
+      r = await withCase(path, (ctx) => dispatch(ctx, 'verify', {}));
+    } catch (e) {
+      if (e instanceof UserError) throw e;
+      // A case too damaged to open read-write: verify read-only, without logging.
+      const { verifyCase } = await import('../../case/verify.ts');
+      r = await withCase(path, (ctx) => verifyCase(ctx.store), true);
+    }
+    io.result(r, () => verifyText(r));
+    return verifyExitCode(r);
+  },
+});
+
+function eventLine(e: EventSummary): string {
+  return [e.eventTime ?? '-', e.eventName ?? '-', e.eventSource ?? '-', e.awsRegion ?? '-', e.sourceIPAddress ?? '-', e.accessKeyId ?? '-', e.principalArn ?? e.userName ?? '-', e.errorCode ?? '', e.eventId].join('  ');
+}
+
+registerCommand({
+  name: 'search',
+  summary: 'find events (time order)',
+  usage:
+    'trailcase search CASE [--ip IP|CIDR]... [--ua TEXT]... [--key ACCESSKEYID]... [--principal ARN|USER]... [--event NAME]... [--source SVC]... [--region R]... [--account A]... [--error CODE]... [--since T] [--until T] [--ioc] [--limit N] [--offset N]',
+  options: {
+    ip: { type: 'string', multiple: true },
+    ua: { type: 'string', multiple: true },
+    key: { type: 'string', multiple: true },
+    principal: { type: 'string', multiple: true },
+    event: { type: 'string', multiple: true },
+    source: { type: 'string', multiple: true },
+    region: { type: 'string', multiple: true },
+    account: { type: 'string', multiple: true },
+    error: { type: 'string', multiple: true },
+    since: { type: 'string' },
+    until: { type: 'string' },
+    ioc: { type: 'boolean' },
+    limit: { type: 'string' },
+    offset: { type: 'string' },
+  },
+  async run({ positionals, values, io }) {
+    const limit = values.limit ? Number(values.limit) : 100;
+    if (!Number.isInteger(limit) || limit < 1) throw new UserError('--limit must be a positive whole number');
+    const filter = {
+      ips: list(values.ip),
+      userAgents: values.ua,
+      accessKeys: list(values.key),
+      principals: values.principal,
+      eventNames: list(values.event),
+      eventSources: list(values.source),
+      regions: list(values.region),
+      accounts: list(values.account),
+      errorCodes: list(values.error),
+      since: values.since,
+      until: values.until,
+      ...(values.ioc ? { ioc: true } : {}),
+    };
+    const r = await withCase(
+      needCase(positionals),
+      (ctx) => dispatch(ctx, 'searchEvents', { filter, limit, offset: values.offset ? Number(values.offset) : 0 }),
+      true,
+    );
+    io.result(r, () => [...r.events.map(eventLine), `${r.events.length} of ${r.total} events`].join('\n'));
+    return 0;
+  },
+});
+
+registerCommand({
+  name: 'note',
+  summary: 'add a note to the chain-of-custody log',
+  usage: 'trailcase note CASE TEXT [--target event:ID|evidence:N|finding:ID]',
+  options: { target: { type: 'string' } },
+  async run({ positionals, values, io }) {
+    const text = positionals.slice(1).join(' ');
+    if (!text) throw new UserError('missing note TEXT');
+    const r = await withCase(needCase(positionals), (ctx) => dispatch(ctx, 'addNote', { text, target: values.target }));
+    io.result(r, () => `Note recorded as custody entry ${r.seq}`);
+    return 0;
+  },
+});
+
+registerCommand({
+  name: 'custody',
+  summary: 'print the chain-of-custody log',
+  usage: 'trailcase custody CASE',
+  async run({ positionals, io }) {
+    const r = await withCase(needCase(positionals), (ctx) => dispatch(ctx, 'custodyLog', { limit: 100_000 }), true);
+    io.result(r, () => r.items.map((e) => `${e.seq}  ${e.at}  ${e.actor}  ${e.action}  ${JSON.stringify(e.details).slice(0, 200)}`).join('\n'));
+    return 0;
+  },
+});
+
+registerCommand({
+  name: 'warnings',
+  summary: 'list import warnings',
+  usage: 'trailcase warnings CASE [--import N]',
+  options: { import: { type: 'string' } },
+  async run({ positionals, values, io }) {
+    const r = await withCase(
+      needCase(positionals),
+      (ctx) => dispatch(ctx, 'listWarnings', { limit: 100_000, ...(values.import ? { importId: Number(values.import) } : {}) }),
+      true,
+    );
+    io.result(r, () => r.items.map((w) => `${w.importId}  ${w.code}  ${w.origin}${w.recordIndex !== null ? ` #${w.recordIndex}` : ''}: ${w.message}`).join('\n'));
+    return 0;
+  },
+});

@@ -1,0 +1,65 @@
+// `trailcase` command line. Errors are one clear line and a non-zero exit;
+// a stack trace only with --debug or TRAILCASE_DEBUG=1.
+import './commands/index.ts';
+import { BadRequest } from '../api/handlers.ts';
+import { UserError } from '../errors.ts';
+import { TOOL_VERSION } from '../version.ts';
+import { allCommands, getCommand, parseCommandArgs, type CliIO } from './registry.ts';
+
+function help(): string {
+  const lines = [`TrailCase ${TOOL_VERSION}: forensic case workstation for AWS CloudTrail`, '', 'Usage: trailcase COMMAND [options]', ''];
+  for (const c of allCommands()) lines.push(`  ${c.name.padEnd(14)} ${c.summary}`);
+  lines.push('', 'Every command takes --json (machine-readable output on stdout) and --help.');
+  return lines.join('\n');
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  const debug = argv.includes('--debug') || process.env.TRAILCASE_DEBUG === '1';
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(help() + '\n');
+    return name ? 0 : 2;
+  }
+  if (name === '--version' || name === 'version') {
+    process.stdout.write(`TrailCase ${TOOL_VERSION}\n`);
+    return 0;
+  }
+  const cmd = getCommand(name);
+  if (!cmd) {
+    process.stderr.write(`trailcase: unknown command '${name}' (try trailcase --help)\n`);
+    return 2;
+  }
+  try {
+    let parsed;
+    try {
+      parsed = parseCommandArgs(cmd, rest);
+    } catch (e) {
+      throw new UserError(`${(e as Error).message.split('\n')[0]}\nusage: ${cmd.usage}`);
+    }
+    if (parsed.values.help) {
+      process.stdout.write(`usage: ${cmd.usage}\n\n${cmd.summary}\n`);
+      return 0;
+    }
+    const json = !!parsed.values.json;
+    const io: CliIO = {
+      json,
+      out: (s) => process.stdout.write(s + '\n'),
+      err: (s) => process.stderr.write(s + '\n'),
+      result(value, text) {
+        if (json || !text) process.stdout.write(JSON.stringify(value, null, json ? 2 : 0) + '\n');
+        else process.stdout.write(text() + '\n');
+      },
+    };
+    return await cmd.run({ positionals: parsed.positionals, values: parsed.values as Record<string, any>, io });
+  } catch (e) {
+    const err = e as Error;
+    const msg = err instanceof UserError || err instanceof BadRequest ? err.message : `${err.message}`;
+    process.stderr.write(`trailcase ${name}: error: ${msg}\n`);
+    if (debug && err.stack) process.stderr.write(err.stack + '\n');
+    return err instanceof UserError ? err.exitCode : 2;
+  }
+}
+
+const code = await main(process.argv.slice(2));
+// Let stdout drain before exiting (large --json outputs to a pipe).
+process.stdout.write('', () => process.exit(code));

@@ -1,0 +1,37 @@
+// A one-line progress bar on a terminal; silent when stderr is not a TTY.
+export class ProgressBar {
+  private last = 0;
+  private readonly tty = !!process.stderr.isTTY;
+  private readonly started = Date.now();
+  constructor(private readonly label: string) {}
+
+  update(done: number, total: number | null, extra = ''): void {
+    if (!this.tty) return;
+    const now = Date.now();
+    if (now - this.last < 100) return;
+    this.last = now;
+    const width = 28;
+    const frac = total ? Math.min(1, done / total) : 0;
+    const bar = total ? '#'.repeat(Math.round(frac * width)).padEnd(width, ' ') : '';
+    const pct = total ? `${(frac * 100).toFixed(0).padStart(3)}% ` : '';
+    const secs = (now - this.started) / 1000;
+    const eta = total && frac > 0.02 ? ` eta ${Math.max(0, Math.round(secs / frac - secs))}s` : '';
+    process.stderr.write(`\r${this.label} [${bar}] ${pct}${extra}${eta}`.slice(0, (process.stderr.columns || 100) - 1).padEnd(Math.min(100, (process.stderr.columns || 100) - 1)));
+  }
+
+  done(): void {
+    if (this.tty) process.stderr.write('\r' + ' '.repeat(Math.min(100, (process.stderr.columns || 100) - 1)) + '\r');
+  }
+}
+
+export function fmtBytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  const u = ['KiB', 'MiB', 'GiB', 'TiB'];
+  let v = n / 1024;
+  let i = 0;
+  while (v >= 1024 && i < u.length - 1) {
+    v /= 1024;
+    i++;
+  }
+  return `${v.toFixed(1)} ${u[i]}`;
+}

@@ -1,0 +1,26 @@
+// The one API between the UI and the back end. Each domain declares its methods
+// in its own file; this table merges them. Electron IPC, the CLI and the
+// loopback browser host are thin transports over the handler table that
+// implements exactly these methods (electron/api/handlers.ts), and the
+// renderer's type is derived from here, so the two sides cannot drift.
+import type { ArgsOf, ResultOf } from './define.ts';
+import { caseApi } from './case.ts';
+
+export const api = {
+  ...caseApi,
+} as const;
+
+export type Api = typeof api;
+export type MethodName = keyof Api;
+
+/** What the renderer calls: one async function per method. */
+export type RendererApi = { [K in MethodName]: (args: ArgsOf<Api[K]>) => Promise<ResultOf<Api[K]>> };
+
+export function isMethodName(s: string): s is MethodName {
+  return Object.prototype.hasOwnProperty.call(api, s);
+}
+
+/** The error shape every transport returns. */
+export interface ApiError {
+  error: { message: string; code: 'bad-request' | 'not-found' | 'failed' | 'forbidden' };
+}

@@ -1,0 +1,69 @@
+// Layering lint (in the spirit of VS Code's code-layering rule): shared/ is
+// portable - no node:* built-ins, no electron, no Node-only packages; renderer/
+// runs in a sandboxed page - no node:*, no electron, nothing from electron/.
+// Exits non-zero naming each offending import.
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(fileURLToPath(import.meta.url), '..', '..', '..');
+const NODE_BUILTINS = new Set([
+  'assert', 'buffer', 'child_process', 'cluster', 'crypto', 'dgram', 'dns', 'events', 'fs', 'fs/promises', 'http', 'http2', 'https', 'net', 'os',
+  'path', 'perf_hooks', 'process', 'readline', 'stream', 'string_decoder', 'timers', 'tls', 'tty', 'url', 'util', 'v8', 'vm', 'worker_threads', 'zlib',
+]);
+const NODE_ONLY_PACKAGES = ['better-sqlite3', 'electron', 'tsx', '@aws-sdk/', 'playwright-core', 's3rver', 'esbuild'];
+
+function files(dir: string, out: string[] = []): string[] {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return out;
+  }
+  for (const n of names) {
+    const p = join(dir, n);
+    if (n === 'node_modules' || n === 'dist') continue;
+    if (statSync(p).isDirectory()) files(p, out);
+    else if (/\.(ts|tsx|js|mjs)$/.test(n)) out.push(p);
+  }
+  return out;
+}
+
+const IMPORT_RE = /(?:^|[^.\w])(?:import|export)\s[^'"`;]*?from\s*['"]([^'"]+)['"]|(?:^|[^.\w])import\s*\(\s*['"]([^'"]+)['"]\s*\)|(?:^|[^.\w])import\s+['"]([^'"]+)['"]|require\(\s*['"]([^'"]+)['"]\s*\)/gm;
+
+export function importsOf(src: string): string[] {
+  const out: string[] = [];
+  for (const m of src.matchAll(IMPORT_RE)) out.push(m[1] ?? m[2] ?? m[3] ?? m[4]);
+  return out;
+}
+
+export function violations(layer: 'shared' | 'renderer', file: string, src: string): string[] {
+  const bad: string[] = [];
+  for (const spec of importsOf(src)) {
+    if (spec.startsWith('node:') || NODE_BUILTINS.has(spec)) bad.push(`${spec} (Node built-in)`);
+    else if (NODE_ONLY_PACKAGES.some((p) => spec === p.replace(/\/$/, '') || spec.startsWith(p))) bad.push(`${spec} (Node/Electron-only package)`);
+    else if (spec.startsWith('.')) {
+      const target = join(file, '..', spec);
+      const rel = relative(root, target).split('\\').join('/');
+      if (rel.startsWith('electron/')) bad.push(`${spec} (reaches into electron/)`);
+      if (layer === 'shared' && rel.startsWith('renderer/')) bad.push(`${spec} (shared/ must not depend on renderer/)`);
+    }
+  }
+  return bad;
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  let n = 0;
+  let checked = 0;
+  for (const layer of ['shared', 'renderer'] as const) {
+    for (const f of files(join(root, layer))) {
+      checked++;
+      for (const v of violations(layer, f, readFileSync(f, 'utf8'))) {
+        n++;
+        console.error(`${relative(root, f)}: imports ${v}`);
+      }
+    }
+  }
+  console.log(`layering: ${checked} files checked, ${n} violations`);
+  process.exit(n ? 1 : 0);
+}
