@@ -15,7 +15,7 @@ export const SIGMA_FINDING_UNIT = { name: 'sigma-finding', version: '1.0.0' } as
  * defense-evasion. Reconnaissance is discovery done from outside, so it maps
  * to discovery.
  */
-const TACTIC_CATEGORY: Record<string, Category> = {
+export const SIGMA_TACTIC_CATEGORY: Readonly<Record<string, Category>> = {
   'initial-access': 'initial-access',
   execution: 'execution',
   persistence: 'persistence',
@@ -52,7 +52,7 @@ const SECONDARY_TACTIC_CATEGORY: Record<string, Category> = {
  * describe changes, not reads.)
  */
 export function sigmaCategory(rule: Pick<CompiledSigmaRule, 'tactics'>): Category {
-  for (const t of rule.tactics) if (TACTIC_CATEGORY[t]) return TACTIC_CATEGORY[t];
+  for (const t of rule.tactics) if (SIGMA_TACTIC_CATEGORY[t]) return SIGMA_TACTIC_CATEGORY[t];
   for (const t of rule.tactics) if (SECONDARY_TACTIC_CATEGORY[t]) return SECONDARY_TACTIC_CATEGORY[t];
   return 'execution';
 }

@@ -175,6 +175,84 @@ export function compileRegex(pattern: string, flags: { i: boolean; m: boolean; s
   }
 }
 
+/**
+ * The longest run of literal characters that every match of the regex must
+ * contain, or null when none of at least 3 characters can be proven. Deliberately
+ * conservative: any alternation gives up; only top-level (ungrouped) literals
+ * count; a quantified character ends the run (and is dropped unless the
+ * quantifier is '+').
+ */
+export function requiredLiteral(src: string): string | null {
+  if (src.includes('|')) return null;
+  let best = '';
+  let run = '';
+  let depth = 0;
+  const end = () => {
+    if (run.length > best.length) best = run;
+    run = '';
+  };
+  for (let i = 0; i < src.length; i++) {
+    const c = src[i];
+    let lit: string | null = null;
+    if (c === '\\') {
+      const n = src[i + 1];
+      if (n === undefined) return null;
+      i++;
+      // Escaped punctuation is that character; \d, \w, \1, \u.., \k<..> etc. are not
+      // literals, and their arguments must be skipped too.
+      if (/[A-Za-z0-9]/.test(n)) {
+        end();
+        const rest = src.slice(i + 1);
+        const arg = n === 'u' ? /^(\{[0-9A-Fa-f]+\}|[0-9A-Fa-f]{4})/.exec(rest)
+          : n === 'x' ? /^[0-9A-Fa-f]{2}/.exec(rest)
+          : n === 'c' ? /^[A-Za-z]/.exec(rest)
+          : n === 'p' || n === 'P' ? /^\{[^}]*\}/.exec(rest)
+          : n === 'k' ? /^<[^>]*>/.exec(rest)
+          : /[0-9]/.test(n) ? /^[0-9]*/.exec(rest) : null;
+        if (arg) i += arg[0].length;
+        continue;
+      }
+      lit = n;
+    } else if (c === '(') {
+      end();
+      depth++;
+      continue;
+    } else if (c === ')') {
+      end();
+      depth--;
+      continue;
+    } else if (c === '[') {
+      end();
+      // Skip the class, honouring escapes and a leading ']' or '^]'.
+      let j = i + 1;
+      if (src[j] === '^') j++;
+      if (src[j] === ']') j++;
+      while (j < src.length && src[j] !== ']') j += src[j] === '\\' ? 2 : 1;
+      i = j;
+      continue;
+    } else if (c === '{') {
+      end();
+      // A {n}, {n,} or {n,m} quantifier: skip its digits (they are not literals).
+      const q = /^\{\d+(,\d*)?\}/.exec(src.slice(i));
+      if (q) i += q[0].length - 1;
+      continue;
+    } else if ('.^$*+?}]'.includes(c)) {
+      end();
+      continue;
+    } else lit = c;
+    if (depth > 0) continue;
+    const q = src[i + 1];
+    if (q === '*' || q === '?' || q === '{') {
+      end();
+      continue;
+    }
+    run += lit;
+    if (q === '+') end();
+  }
+  end();
+  return best.length >= 3 ? best : null;
+}
+
 // ---------------------------------------------------------------------------
 // Field entries
 
@@ -293,6 +371,16 @@ function compileValue(key: string, v: SigmaScalar, typeMod: string | undefined, 
     case 're': {
       if (typeof v !== 'string') throw new SigmaCompileError(`'${key}' regex must be a string`);
       const re = compileRegex(v, { i: has('i'), m: has('m'), s: has('s') });
+      // Unanchored patterns such as '.+:assumed-role/aws:.+' backtrack at every
+      // start position (microseconds per ARN); a required literal rules most
+      // values out with one substring search first.
+      const lit = re.flags.includes('i') ? null : requiredLiteral(re.source);
+      if (lit !== null) {
+        return (x) => {
+          const t = asText(x);
+          return t !== null && t.includes(lit) && re.test(t);
+        };
+      }
       return (x) => {
         const t = asText(x);
         return t !== null && re.test(t);
