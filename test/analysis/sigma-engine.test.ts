@@ -1,6 +1,7 @@
 // Unit tests of the Sigma engine: every supported modifier and condition form,
 // the prefilter, rejection reasons and the finding helper.
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { test } from 'node:test';
 import { compileSigmaRule, matchSigma, matchSigmaUnfiltered, type CompiledSigmaRule } from '../../electron/analysis/sigma/engine.ts';
 import { buildSigmaFinding, sigmaCategory } from '../../electron/analysis/sigma/finding.ts';
@@ -385,6 +386,8 @@ test('sigmaFinding: stable id, time order, attribution, artefacts', () => {
   assert.equal(f.id, g.id);
   assert.match(f.id, /^[0-9a-f]{16}$/);
   assert.equal(f.id, sigmaFindingId('sigma:00000000-0000-0000-0000-000000000001', ['e-1', 'e-2']));
+  // Same formula as the built-in checks: sha256(checkId + "\n" + sorted eventIds joined by "\n"), 16 hex.
+  assert.equal(f.id, createHash('sha256').update('sigma:00000000-0000-0000-0000-000000000001\ne-1\ne-2').digest('hex').slice(0, 16));
   assert.notEqual(f.id, sigmaFinding(rule, [e1]).id);
   assert.deepEqual(f.eventIds, ['e-2', 'e-1']);
   assert.equal(f.source, 'sigma');
@@ -407,4 +410,23 @@ test('sigmaFinding: stable id, time order, attribution, artefacts', () => {
   // The pure builder takes any id function.
   assert.equal(buildSigmaFinding(rule, [e1], (c, ids) => `${c}|${ids.join(',')}`).id, 'sigma:00000000-0000-0000-0000-000000000001|e-2');
   assert.throws(() => sigmaFinding(rule, []), /at least one matched event/);
+});
+
+test('odd records never crash the matcher', () => {
+  const r = compile(`sel:\n  userIdentity.sessionContext.sessionIssuer.type: Role\nsel2:\n  eventName: X\ncondition: sel or sel2`);
+  for (const rec of [null, 'text', 42, [], [{ eventName: 'X' }], { userIdentity: [] }, { userIdentity: { sessionContext: 7 } }, { eventName: { a: 1 } }]) {
+    assert.equal(matchSigma(r, rec as any), false, JSON.stringify(rec));
+  }
+  assert.equal(matchSigma(r, { userIdentity: [{ sessionContext: { sessionIssuer: { type: 'role' } } }] }), true);
+});
+
+test('the engine files stay portable: no node:* or Node-only imports', async () => {
+  const { readFileSync } = await import('node:fs');
+  const { importsOf } = await import('../lint/layering.ts');
+  for (const f of ['engine.ts', 'values.ts', 'condition.ts', 'finding.ts']) {
+    const src = readFileSync(new URL(`../../electron/analysis/sigma/${f}`, import.meta.url), 'utf8');
+    const imports = importsOf(src);
+    assert.ok(imports.length > 0, `${f}: import scan found nothing`);
+    for (const spec of imports) assert.ok(spec === 'yaml' || spec.startsWith('./') || spec.startsWith('../../../shared/'), `${f} imports ${spec}`);
+  }
 });

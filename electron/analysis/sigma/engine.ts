@@ -356,8 +356,10 @@ export function matchSigma(rule: CompiledSigmaRule, record: Record<string, any>)
   // Cheap reject using the prefilter: sound because the constraint holds for
   // every way the condition can be true. Non-string eventNames (never seen in
   // CloudTrail) fall through to the full evaluation.
+  // A CloudTrail record is a JSON object; anything else matches nothing.
+  if (record === null || typeof record !== 'object' || Array.isArray(record)) return false;
   const names = internal.names;
-  if (names !== null && record !== null && typeof record === 'object') {
+  if (names !== null) {
     const en = record.eventName;
     if (en === undefined || en === null) return false;
     if (typeof en === 'string' && !names.has(en) && !names.has(lowerCached(en))) return false;
@@ -367,5 +369,6 @@ export function matchSigma(rule: CompiledSigmaRule, record: Record<string, any>)
 
 /** Full evaluation without the prefilter shortcut; for tests that prove the prefilter sound. */
 export function matchSigmaUnfiltered(rule: CompiledSigmaRule, record: Record<string, any>): boolean {
+  if (record === null || typeof record !== 'object' || Array.isArray(record)) return false;
   return rule[INTERNAL].evaluate(record);
 }
