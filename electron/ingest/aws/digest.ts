@@ -482,7 +482,8 @@ export function parseDigest(bytes: Buffer, file = 'digest', limits?: GunzipLimit
     previousDigestS3Object,
     previousDigestHashValue: previousDigestHashValue?.toLowerCase() ?? null,
     previousDigestHashAlgorithm: strField(o, 'previousDigestHashAlgorithm', file, true),
-    previousDigestSignature: previousDigestSignature?.toLowerCase() ?? null,
+    // Kept verbatim: it is part of the signed string.
+    previousDigestSignature,
     logFiles,
   };
   return { digest, inflated, sha256: sha256Hex(inflated), startMs, endMs };
@@ -543,6 +544,29 @@ interface Window {
   failure: boolean;
   detail: string;
   file: string;
+}
+
+/**
+ * Time windows per scope, bucketed by hour, so classifying N log files
+ * against M digests costs O(N + M) rather than O(N x M) (a year of hourly
+ * digests per region is ~8800 digests).
+ */
+class WindowIndex<W extends { scope: string; from: number; to: number }> {
+  private readonly buckets = new Map<string, W[]>();
+  add(w: W, pad: number): void {
+    const first = Math.floor((w.from - pad) / HOUR_MS);
+    const last = Math.floor((w.to + pad) / HOUR_MS);
+    // A window longer than ~10 years is not a CloudTrail period; clamp the bucket span.
+    for (let h = first; h <= Math.min(last, first + 87_600); h++) {
+      const k = `${w.scope}|${h}`;
+      const list = this.buckets.get(k);
+      if (list) list.push(w);
+      else this.buckets.set(k, [w]);
+    }
+  }
+  find(scope: string, t: number, pred: (w: W) => boolean): W | undefined {
+    return this.buckets.get(`${scope}|${Math.floor(t / HOUR_MS)}`)?.find(pred);
+  }
 }
 
 const LOG_RANK: Record<LogFileStatus, number> = {
@@ -689,7 +713,7 @@ export function validateCloudTrail(input: ValidateInput): ValidationResult {
     if (!d.parsed) continue;
     const dg = d.parsed.digest;
     const meta = d.input.signature?.trim() ? d.input.signature.trim().toLowerCase() : null;
-    const fromNext = d.successor?.parsed?.digest.previousDigestSignature ?? null;
+    const fromNext = d.successor?.parsed?.digest.previousDigestSignature?.toLowerCase() ?? null;
     const sig = meta ?? fromNext;
     r.signatureSource = meta ? 'metadata' : fromNext ? 'next-digest' : null;
     if (dg.digestSignatureAlgorithm !== SIGNATURE_ALGORITHM) {
@@ -758,7 +782,7 @@ export function validateCloudTrail(input: ValidateInput): ValidationResult {
       problems.push(`previousDigestHashValue ${dg.previousDigestHashValue} differs from the SHA-256 of ${p.input.key} (${p.parsed.sha256}): the previous digest was altered`);
     }
     const pMeta = p.input.signature?.trim() ? p.input.signature.trim().toLowerCase() : null;
-    if (pMeta !== null && dg.previousDigestSignature !== pMeta) {
+    if (pMeta !== null && dg.previousDigestSignature?.toLowerCase() !== pMeta) {
       problems.push(`previousDigestSignature differs from the x-amz-meta-signature of ${p.input.key}`);
     }
     return problems;
@@ -873,6 +897,9 @@ export function validateCloudTrail(input: ValidateInput): ValidationResult {
     }
   }
 
+  const missingIndex = new WindowIndex<Window>();
+  for (const w of missingWindows) missingIndex.add(w, slack);
+
   // ---- log files
   const logs: LogState[] = input.logs.map((l) => {
     const st: LogState = { input: l, path: cloudTrailKeyPath(l.key), bucket: l.bucket ?? null, keyInfo: parseCloudTrailKey(l.key), sha256: null, gzipError: null };
@@ -921,14 +948,14 @@ export function validateCloudTrail(input: ValidateInput): ValidationResult {
 
   // Scopes with more than one trail chain cannot attribute an unlisted log to a trail.
   const trailsPerScope = new Map<string, Set<string>>();
-  const covered: { scope: string; from: number; to: number; key: string }[] = [];
+  const covered = new WindowIndex<{ scope: string; from: number; to: number; key: string }>();
   for (const d of digests) {
     if (!d.parsed || !d.keyInfo) continue;
     const sc = scopeOf(d.keyInfo);
     const set = trailsPerScope.get(sc) ?? new Set<string>();
     set.add(`${d.keyInfo.trailName}/${d.keyInfo.homeRegion}`);
     trailsPerScope.set(sc, set);
-    if (!d.keyInfo.backfill) covered.push({ scope: sc, from: d.parsed.startMs, to: d.parsed.endMs, key: d.input.key });
+    if (!d.keyInfo.backfill) covered.add({ scope: sc, from: d.parsed.startMs, to: d.parsed.endMs, key: d.input.key }, 0);
   }
 
   // Digest-level outcomes that logs inherit.
@@ -980,7 +1007,7 @@ export function validateCloudTrail(input: ValidateInput): ValidationResult {
     if (entries.length === 0) {
       const t = l.keyInfo?.timeMs;
       const sc = l.keyInfo ? scopeOf(l.keyInfo) : null;
-      const win = t !== undefined ? missingWindows.find((w) => w.scope === sc && w.from - slack < t && t <= w.to) : undefined;
+      const win = t !== undefined ? missingIndex.find(sc!, t, (w) => w.from - slack < t && t <= w.to) : undefined;
       if (win) {
         res.status = 'digest-missing';
         res.detail = `not listed in any digest in the input; ${win.detail}`;
@@ -988,7 +1015,7 @@ export function validateCloudTrail(input: ValidateInput): ValidationResult {
         return res;
       }
       res.status = 'not-in-any-digest';
-      const cover = t !== undefined ? covered.find((c) => c.scope === sc && c.from <= t && t <= c.to - slack) : undefined;
+      const cover = t !== undefined ? covered.find(sc!, t, (c) => c.from <= t && t <= c.to - slack) : undefined;
       if (cover && (trailsPerScope.get(sc!)?.size ?? 0) === 1) {
         res.detail = `not listed in any digest, although digest ${cover.key} covers its time (${iso(t!)}) and would list it: the file was added or renamed after delivery`;
         fail('not-in-any-digest', l.input.key, res.detail);
