@@ -7,12 +7,14 @@ import type { MethodSpec, ParsedArgsOf, ResultOf } from '../../shared/api/define
 import { UserError } from '../errors.ts';
 import type { HandlerContext } from './context.ts';
 import { caseHandlers } from './case-handlers.ts';
+import { appHandlers } from './app-handlers.ts';
 
 export type Handler<S> = (ctx: HandlerContext, args: ParsedArgsOf<S>) => ResultOf<S> | Promise<ResultOf<S>>;
 export type HandlerTable<T extends Record<string, MethodSpec<z.ZodTypeAny, unknown>>> = { [K in keyof T]: Handler<T[K]> };
 
 export const handlers: HandlerTable<Api> = {
   ...caseHandlers,
+  ...appHandlers,
 };
 
 export class BadRequest extends Error {}

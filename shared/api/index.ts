@@ -5,9 +5,11 @@
 // renderer's type is derived from here, so the two sides cannot drift.
 import type { ArgsOf, ResultOf } from './define.ts';
 import { caseApi } from './case.ts';
+import { appApi } from './app.ts';
 
 export const api = {
   ...caseApi,
+  ...appApi,
 } as const;
 
 export type Api = typeof api;
