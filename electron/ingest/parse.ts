@@ -10,6 +10,7 @@ import { isUtf8 } from 'node:buffer';
 import { createGunzip } from 'node:zlib';
 import { normalizeRecord, looksLikeCloudTrail, type NormalizedEvent, type NormalizeIssue } from '../../shared/record.ts';
 import { leafHash } from '../case/merkle.ts';
+import { decodeTolerant } from '../case/evidence.ts';
 import { encodingFor, recordBytes } from './encodings.ts';
 import { RecordSplitter, type SplitRecord } from './splitter.ts';
 
@@ -235,11 +236,20 @@ export async function parseSource(
     }
   };
 
+  // Keep the compressed bytes of ordinary-sized objects: when zlib fails on data
+  // after the gzip end it drops the last member's pending output, which is then
+  // recovered from these (CloudTrail objects are far below this bound).
+  const KEEP_LIMIT = 64 * 1024 * 1024;
+  let kept: Buffer[] | null = [];
   for await (const raw of input) {
     const buf = Buffer.isBuffer(raw) ? raw : Buffer.from(raw);
     if (buf.length === 0) continue;
     hash.update(buf);
     size += buf.length;
+    if (kept) {
+      if (size <= KEEP_LIMIT) kept.push(Buffer.from(buf));
+      else kept = null;
+    }
     await storeChunk(buf);
     if (compression === null) {
       compression = buf.length >= 2 && buf[0] === 0x1f && buf[1] === 0x8b ? 'gzip' : 'none';
@@ -280,7 +290,16 @@ export async function parseSource(
     await gunzipDone;
     if (gunzipError) {
       const msg = (gunzipError as Error).message;
-      if (/incorrect header check/.test(msg) && decodedSize > 0) {
+      let recovered = false;
+      if (/incorrect header check|invalid|unknown compression/.test(msg) && kept && !stopDecoding) {
+        // Decode the valid members tolerantly and feed what zlib did not deliver.
+        const full = decodeTolerant(Buffer.concat(kept), 'gzip');
+        if (full.length > 0) {
+          recovered = true;
+          if (full.length > decodedSize) feedDecoded(full.subarray(decodedSize));
+        }
+      }
+      if (/incorrect header check/.test(msg) && (recovered || decodedSize > 0)) {
         sink.problem({ index: null, pos: null, code: 'gzip-trailing-data', message: 'data after the end of the gzip stream (ignored for import, preserved in the evidence)' });
       } else if (/unexpected end of file/.test(msg)) {
         sink.problem({ index: null, pos: decodedSize, code: 'gzip-truncated', message: `gzip stream is truncated after ${decodedSize} decoded bytes; records before that point imported` });
