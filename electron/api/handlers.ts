@@ -8,6 +8,7 @@ import { UserError } from '../errors.ts';
 import type { HandlerContext } from './context.ts';
 import { caseHandlers } from './case-handlers.ts';
 import { appHandlers } from './app-handlers.ts';
+import { timelineHandlers } from './timeline-handlers.ts';
 
 export type Handler<S> = (ctx: HandlerContext, args: ParsedArgsOf<S>) => ResultOf<S> | Promise<ResultOf<S>>;
 export type HandlerTable<T extends Record<string, MethodSpec<z.ZodTypeAny, unknown>>> = { [K in keyof T]: Handler<T[K]> };
@@ -15,6 +16,7 @@ export type HandlerTable<T extends Record<string, MethodSpec<z.ZodTypeAny, unkno
 export const handlers: HandlerTable<Api> = {
   ...caseHandlers,
   ...appHandlers,
+  ...timelineHandlers,
 };
 
 export class BadRequest extends Error {}

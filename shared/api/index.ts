@@ -6,10 +6,12 @@
 import type { ArgsOf, ResultOf } from './define.ts';
 import { caseApi } from './case.ts';
 import { appApi } from './app.ts';
+import { timelineApi } from './timeline.ts';
 
 export const api = {
   ...caseApi,
   ...appApi,
+  ...timelineApi,
 } as const;
 
 export type Api = typeof api;

@@ -1,0 +1,224 @@
+// The timeline API (issue 6) over a real case built from the Stratus Red Team
+// detonation logs: SQL density and items are checked against counts computed
+// independently in JavaScript from every event of the case.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { importPaths } from '../../electron/ingest/import-files.ts';
+import { registerFilterExtension, searchEvents } from '../../electron/case/queries.ts';
+import { makeContext } from '../../electron/api/context.ts';
+import { dispatch } from '../../electron/api/handlers.ts';
+import { niceBucketMs, OTHER_GROUP, type TimelineGroupBy } from '../../shared/api/timeline.ts';
+import { timelineDensity, timelineRollupStatus } from '../../electron/api/timeline-handlers.ts';
+import type { EventSummary } from '../../shared/types.ts';
+import { tempCase, type TempCase } from '../support/case.ts';
+
+const STRATUS = 'test/fixtures/stratus-red-team/detonation-logs';
+const IOC_IP = '18.236.253.47';
+
+let c: TempCase;
+let all: EventSummary[];
+let ctx: ReturnType<typeof makeContext>;
+
+before(async () => {
+  c = tempCase('timeline');
+  await importPaths(c.store, c.signer, { sources: [STRATUS] });
+  all = searchEvents(c.store, {}, { limit: 100_000 }).events;
+  ctx = makeContext(c.store, { signer: c.signer });
+  // Stand-in for the IOC list's filter extension: one indicator, the IP IOC_IP.
+  registerFilterExtension((store, f) => (f.ioc ? { where: 'ip IN (SELECT id FROM ips WHERE text = ?)', params: [IOC_IP] } : null));
+});
+after(() => c.cleanup());
+
+function labelOf(e: EventSummary, g: TimelineGroupBy): string | null {
+  if (g === 'principal') return e.principalArn ?? e.userName ?? e.principalId ?? e.identityType;
+  if (g === 'ip') return e.sourceIPAddress;
+  if (g === 'service') return e.eventSource;
+  if (g === 'region') return e.awsRegion;
+  return e.recipientAccountId;
+}
+
+function countBy(events: EventSummary[], g: TimelineGroupBy): Map<string | null, number> {
+  const m = new Map<string | null, number>();
+  for (const e of events) m.set(labelOf(e, g), (m.get(labelOf(e, g)) ?? 0) + 1);
+  return m;
+}
+
+test('the fixture case has the events the assertions rely on', () => {
+  assert.equal(all.length, 310);
+  assert.ok(all.every((e) => e.eventTime !== null));
+});
+
+for (const groupBy of ['principal', 'ip', 'service', 'account', 'region'] as const) {
+  test(`density by ${groupBy} over the whole case matches counts made in JavaScript`, async () => {
+    const d = await dispatch(ctx, 'timelineDensity', { groupBy, buckets: 100, maxGroups: 500 });
+    assert.equal(d.total, 310);
+    const expected = countBy(all, groupBy);
+    assert.equal(d.groups.length, expected.size);
+    for (const g of d.groups) {
+      const key = g.label.startsWith('(no ') ? null : g.label;
+      assert.equal(g.count, expected.get(key), `group ${g.label}`);
+      const cellSum = d.cells.filter((x) => x.group === g.id).reduce((s, x) => s + x.count, 0);
+      assert.equal(cellSum, g.count, `cells of ${g.label}`);
+    }
+    // Cells are bucket-aligned and every event falls in the bucket the cell says.
+    const first = Date.parse(all[0].eventTime!);
+    assert.ok(d.startMs <= first && d.startMs % d.bucketMs === 0);
+    for (const cell of d.cells) {
+      const inBucket = all.filter(
+        (e) => labelOf(e, groupBy) === (d.groups.find((g) => g.id === cell.group)!.label.startsWith('(no ') ? null : d.groups.find((g) => g.id === cell.group)!.label) &&
+          Date.parse(e.eventTime!) >= cell.bucketMs && Date.parse(e.eventTime!) < cell.bucketMs + d.bucketMs,
+      ).length;
+      assert.equal(cell.count, inBucket);
+    }
+  });
+}
+
+test('groups beyond maxGroups are folded into one "other" group, losing no event', async () => {
+  const d = await dispatch(ctx, 'timelineDensity', { groupBy: 'ip', maxGroups: 3 });
+  assert.equal(d.groups.length, 3);
+  assert.equal(d.groups[2].id, OTHER_GROUP);
+  const byIp = [...countBy(all, 'ip').values()].sort((a, b) => b - a);
+  assert.deepEqual(d.groups.slice(0, 2).map((g) => g.count), byIp.slice(0, 2));
+  assert.equal(d.groups[2].count, 310 - byIp[0] - byIp[1]);
+  assert.equal(d.otherValues, byIp.length - 2);
+  assert.equal(d.cells.reduce((s, x) => s + x.count, 0), 310);
+});
+
+test('an IP filter keeps only that IP (zero-padded in the record) and its groups', async () => {
+  const d = await dispatch(ctx, 'timelineDensity', { groupBy: 'ip', filter: { ips: ['75.50.255.67'] } });
+  assert.deepEqual(d.groups.map((g) => g.label), ['075.050.255.67']);
+  assert.equal(d.total, all.filter((e) => e.sourceIPAddress === '075.050.255.67').length);
+  const byPrincipal = await dispatch(ctx, 'timelineDensity', { groupBy: 'principal', filter: { ips: ['75.50.255.67'] } });
+  const expected = countBy(all.filter((e) => e.sourceIPAddress === '075.050.255.67'), 'principal');
+  assert.deepEqual(new Set(byPrincipal.groups.map((g) => g.label)), new Set(expected.keys()));
+});
+
+test('items come only when the window holds at most maxItems events', async () => {
+  const whole = await dispatch(ctx, 'timelineWindow', { maxItems: 100 });
+  assert.equal(whole.mode, 'density');
+  const many = await dispatch(ctx, 'timelineItems', { maxItems: 100 });
+  assert.equal(many.tooMany, true);
+  assert.equal(many.items.length, 0);
+  assert.equal(many.total, 310);
+  // The hour 2024-08-02T08 holds 49 events.
+  const startMs = Date.parse('2024-08-02T08:00:00Z');
+  const endMs = Date.parse('2024-08-02T08:59:59.999Z');
+  const w = await dispatch(ctx, 'timelineWindow', { startMs, endMs, maxItems: 100, groupBy: 'service' });
+  assert.equal(w.mode, 'items');
+  if (w.mode !== 'items') return;
+  const expected = all.filter((e) => Date.parse(e.eventTime!) >= startMs && Date.parse(e.eventTime!) <= endMs);
+  assert.equal(w.items.length, expected.length);
+  assert.deepEqual(new Set(w.items.map((i) => i.eventId)), new Set(expected.map((e) => e.eventId)));
+  for (const it of w.items) {
+    const e = expected.find((x) => x.eventId === it.eventId)!;
+    assert.equal(w.groups.find((g) => g.id === it.group)!.label, e.eventSource);
+    assert.equal(it.eventName, e.eventName);
+    assert.equal(it.timeMs, Date.parse(e.eventTime!));
+    assert.equal(it.ioc, e.sourceIPAddress === IOC_IP);
+  }
+  const bounded = await dispatch(ctx, 'timelineItems', { startMs, endMs, maxItems: expected.length - 1 });
+  assert.equal(bounded.tooMany, true);
+  assert.equal(bounded.total, expected.length);
+});
+
+test('IOC matches are counted per cell, and the ioc filter keeps only matching events', async () => {
+  const d = await dispatch(ctx, 'timelineDensity', { groupBy: 'service' });
+  const hits = all.filter((e) => e.sourceIPAddress === IOC_IP).length;
+  assert.ok(hits > 0);
+  assert.equal(d.cells.reduce((s, x) => s + x.ioc, 0), hits);
+  const only = await dispatch(ctx, 'timelineDensity', { groupBy: 'ip', filter: { ioc: true } });
+  assert.equal(only.total, hits);
+  assert.deepEqual(only.groups.map((g) => g.label), [IOC_IP]);
+  assert.equal(only.cells.reduce((s, x) => s + x.ioc, 0), hits);
+});
+
+test('an empty result and bad arguments are answered cleanly', async () => {
+  const none = await dispatch(ctx, 'timelineWindow', { filter: { ips: ['192.0.2.1'] } });
+  assert.equal(none.total, 0);
+  assert.deepEqual(none.groups, []);
+  await assert.rejects(dispatch(ctx, 'timelineDensity', { groupBy: 'colour' }), /bad arguments: groupBy/);
+  await assert.rejects(dispatch(ctx, 'timelineItems', { maxItems: 1_000_000 }), /bad arguments: maxItems/);
+});
+
+test('bucket sizes are round durations covering the span in at most the asked number of buckets', () => {
+  assert.equal(niceBucketMs(60_000, 100), 1000);
+  assert.equal(niceBucketMs(3_600_000, 100), 60_000);
+  assert.equal(niceBucketMs(86_400_000, 100), 900_000);
+  const span = 130 * 86_400_000;
+  const b = niceBucketMs(span, 100);
+  assert.ok(span / b <= 100 && b % 86_400_000 === 0);
+});
+
+test('the hourly rollup gives the same density as counting the events, and is extended after an import', async () => {
+  assert.equal(timelineRollupStatus(c.store).fresh, false);
+  const args = { groupBy: 'principal' as const, maxGroups: 500, buckets: 100 };
+  assert.equal(timelineDensity(c.store, { ...args, filter: {} }).path, 'direct');
+  const custodyBefore = (await dispatch(ctx, 'custodyLog', { limit: 100_000 })).total;
+  const st = await dispatch(ctx, 'timelineIndex', {});
+  assert.equal(st.fresh, true);
+  assert.equal(st.extended, true);
+  assert.equal(st.throughLeaf, 309); // leaves count from 0
+  const log = await dispatch(ctx, 'custodyLog', { offset: custodyBefore, limit: 10 });
+  assert.deepEqual(log.items.map((e) => e.action), ['timeline.indexed']);
+  assert.equal(log.items[0].details.throughLeaf, 309);
+  assert.equal(log.items[0].details.fromLeaf, -1);
+  // Indexing again changes nothing and logs nothing.
+  assert.equal((await dispatch(ctx, 'timelineIndex', {})).extended, false);
+  assert.equal((await dispatch(ctx, 'custodyLog', {})).total, custodyBefore + 1);
+  for (const groupBy of ['principal', 'ip', 'service', 'account', 'region'] as const) {
+    for (const bucketMs of [3_600_000, 86_400_000, 6 * 3_600_000]) {
+      const viaRollup = timelineDensity(c.store, { ...args, groupBy, bucketMs, filter: {} });
+      // "since 1970" keeps every event but is a filter, so it is counted directly.
+      const direct = timelineDensity(c.store, { ...args, groupBy, bucketMs, filter: { since: '1970-01-01' } });
+      assert.equal(viaRollup.path, 'rollup');
+      assert.equal(direct.path, 'direct');
+      assert.deepEqual(viaRollup.groups, direct.groups, `${groupBy} ${bucketMs}`);
+      assert.deepEqual(viaRollup.cells, direct.cells, `${groupBy} ${bucketMs}`);
+      assert.equal(viaRollup.total, 310);
+    }
+  }
+  // A narrow window, few groups: the shown counts stay exact, "other" holds the rest.
+  const startMs = Date.parse('2024-08-01T00:00:00Z');
+  const endMs = Date.parse('2024-08-02T23:59:59.999Z');
+  const narrow = timelineDensity(c.store, { groupBy: 'ip', maxGroups: 4, buckets: 100, bucketMs: 3_600_000, startMs, endMs, filter: {} });
+  assert.equal(narrow.path, 'rollup');
+  const inWindow = all.filter((e) => Date.parse(e.eventTime!) >= startMs && Date.parse(e.eventTime!) <= endMs);
+  assert.equal(narrow.total, inWindow.length);
+  const perIp = countBy(inWindow, 'ip');
+  for (const g of narrow.groups) if (g.id !== OTHER_GROUP) assert.equal(g.count, perIp.get(g.label));
+  assert.equal(narrow.groups.reduce((s, g) => s + g.count, 0), inWindow.length);
+  assert.equal(narrow.cells.reduce((s, x) => s + x.count, 0), inWindow.length);
+});
+
+test('after another import the rollup is stale (counted directly) until timelineIndex extends it', async () => {
+  const { mkdtempSync, writeFileSync } = await import('node:fs');
+  const { join } = await import('node:path');
+  const { tmpdir } = await import('node:os');
+  const dir = mkdtempSync(join(tmpdir(), 'tl-extra-'));
+  const recs = Array.from({ length: 5 }, (_, i) => ({
+    eventVersion: '1.08',
+    eventTime: `2024-08-02T08:1${i}:00Z`,
+    eventSource: 'iam.amazonaws.com',
+    eventName: 'ListUsers',
+    awsRegion: 'us-east-1',
+    sourceIPAddress: '198.51.100.9',
+    eventID: `11111111-0000-4000-8000-${String(i).padStart(12, '0')}`,
+    userIdentity: { type: 'IAMUser', arn: 'arn:aws:iam::111122223333:user/extra', userName: 'extra', accountId: '111122223333' },
+    recipientAccountId: '111122223333',
+  }));
+  writeFileSync(join(dir, 'extra.json'), JSON.stringify({ Records: recs }));
+  await importPaths(c.store, c.signer, { sources: [dir] });
+  assert.equal(timelineRollupStatus(c.store).fresh, false);
+  const args = { groupBy: 'principal' as const, maxGroups: 500, buckets: 100, bucketMs: 3_600_000, filter: {} };
+  const stale = timelineDensity(c.store, args);
+  assert.equal(stale.path, 'direct');
+  assert.equal(stale.total, 315);
+  const st = await dispatch(ctx, 'timelineIndex', {});
+  assert.equal(st.extended, true);
+  assert.equal(st.throughLeaf, 314);
+  const fresh = timelineDensity(c.store, args);
+  assert.equal(fresh.path, 'rollup');
+  assert.deepEqual(fresh.cells, stale.cells);
+  assert.deepEqual(fresh.groups, stale.groups);
+  assert.equal(fresh.groups.find((g) => g.label === 'arn:aws:iam::111122223333:user/extra')?.count, 5);
+});
