@@ -5,7 +5,7 @@ import { DAY_MS, HOUR_MS } from '../../../shared/time.ts';
 import { apiCheck, defineCheck, perEventCheck } from './define.ts';
 import {
   actorKey, actorLabel, apiOf, callerName, clusters, eventName, extra, failed, identity, invokedBy, is, isAwsInternal,
-  isAwsServiceSource, isPublicIp, list, obj, plural, req, resp, span, str, uniq, whoWhen,
+  isAwsServiceSource, isPublicIp, list, obj, plural, req, resp, span, str, uniq, whoWhen, during,
 } from './event.ts';
 import type { Check } from './types.ts';
 
@@ -50,7 +50,7 @@ export const rootUsage = defineCheck({
     return make({
       events: g,
       title: `Root user of account ${acct} used (${plural(g.length, 'call')})`,
-      explanation: `The root user of account ${acct} made ${plural(g.length, 'successful call')} between ${span(g)} from ${ips.join(', ') || '(no source address)'}: ${apis.slice(0, 15).join(', ')}${apis.length > 15 ? `, and ${apis.length - 15} more APIs` : ''}.`,
+      explanation: `The root user of account ${acct} made ${plural(g.length, 'successful call')} ${during(g)} from ${ips.join(', ') || '(no source address)'}: ${apis.slice(0, 15).join(', ')}${apis.length > 15 ? `, and ${apis.length - 15} more APIs` : ''}.`,
       artefacts: [{ type: 'account', value: acct }],
       remediation: [
         `Confirm with the holder of the root credentials of ${acct} that this activity was theirs.`,
@@ -135,7 +135,7 @@ export const instanceCredentialsOutside = defineCheck({
         events: g,
         severity: (ips.length > 1 ? 'high' : 'medium') as Severity,
         title: `Credentials of instance ${inst} used from ${ip}${ips.length > 1 ? ` (one of ${ips.length} public addresses)` : ''}`,
-        explanation: `The role session of EC2 instance ${inst} (${role}) made ${plural(g.length, 'call')} from public address ${ip} between ${span(g)}: ${apis.slice(0, 10).join(', ')}${apis.length > 10 ? ', ...' : ''}.${ips.length > 1 ? ` The same session was also used from ${ips.filter((x) => x !== ip).join(', ')}.` : ''}`,
+        explanation: `The role session of EC2 instance ${inst} (${role}) made ${plural(g.length, 'call')} from public address ${ip} ${during(g)}: ${apis.slice(0, 10).join(', ')}${apis.length > 10 ? ', ...' : ''}.${ips.length > 1 ? ` The same session was also used from ${ips.filter((x) => x !== ip).join(', ')}.` : ''}`,
         artefacts: [{ type: 'instance', value: inst }, { type: 'role', value: role }],
         remediation: [
           `Compare ${ip} with the public/elastic IP of ${inst} (aws ec2 describe-instances --instance-ids ${inst}); a match means the instance itself made the calls.`,
@@ -172,7 +172,7 @@ export const accessDeniedBurst = defineCheck({
       events: g,
       severity: (apis.length >= 5 || g.length >= 50 ? 'high' : 'medium') as Severity,
       title: `${plural(g.length, 'access-denied error')} for ${callerName(g[0]) ?? actorLabel(g[0])} (${plural(apis.length, 'API')})`,
-      explanation: `${actorLabel(g[0])} received ${g.length} authorisation errors between ${span(g)} (${best.length} within ${DENIED_BURST.windowMs / 60000} minutes) on ${apis.slice(0, 12).join(', ')}${apis.length > 12 ? ', ...' : ''}; error codes ${uniq(g.map((e) => e.n.errorCode!)).join(', ')}; source addresses ${uniq(g.map((e) => e.n.sourceIPAddress ?? '?')).join(', ')}.`,
+      explanation: `${actorLabel(g[0])} received ${g.length} authorisation errors ${during(g)} (${best.length} within ${DENIED_BURST.windowMs / 60000} minutes) on ${apis.slice(0, 12).join(', ')}${apis.length > 12 ? ', ...' : ''}; error codes ${uniq(g.map((e) => e.n.errorCode!)).join(', ')}; source addresses ${uniq(g.map((e) => e.n.sourceIPAddress ?? '?')).join(', ')}.`,
       artefacts: [],
       remediation: [
         `Confirm whether ${actorLabel(g[0])} runs a tool that legitimately probes permissions (scanners, IaC plans).`,

@@ -5,8 +5,8 @@ import { parseCidr } from '../../../shared/ip.ts';
 import { HOUR_MS, isoUtcSeconds } from '../../../shared/time.ts';
 import { apiCheck, defineCheck } from './define.ts';
 import {
-  accountOf, actorKey, actorLabel, apiOf, bool, callerName, clusters, eventName, extra, failed, invokedBy, is, isAwsInternal,
-  isOutsideAccount, list, nameOf, num, obj, plural, req, resp, span, str, uniq, fmtBytes, type Rec,
+  actorKey, actorLabel, apiOf, bool, callerName, clusters, eventName, extra, failed, invokedBy, is, isAwsInternal,
+  isOutsideAccount, list, nameOf, num, obj, plural, req, resp, span, str, uniq, fmtBytes, whoWhen, during, type Rec,
 } from './event.ts';
 import { describeGrant, externalGrants, parsePolicy } from './policy.ts';
 import type { Check, CheckContext } from './types.ts';
@@ -106,7 +106,7 @@ export const resourcePolicyOpened = defineCheck({
       severity: pub ? 'high' : 'medium',
       attack: pub ? ['T1530'] : ['T1537'],
       title: `${f.type} ${nameOf(res)} ${pub ? 'opened to anyone' : `shared with outside account${accounts.length > 1 ? 's' : ''} ${accounts.join(', ')}`} by its resource policy`,
-      explanation: `${whoWhenText(e)} called ${apiOf(e)} on ${f.type} ${res}; the new policy allows ${grants.map((g) => `${describeGrant(g)} to ${g.actions.join(', ') || '(no actions listed)'}`).join('; ')}.`,
+      explanation: `${whoWhen(e)} called ${apiOf(e)} on ${f.type} ${res}; the new policy allows ${grants.map((g) => `${describeGrant(g)} to ${g.actions.join(', ') || '(no actions listed)'}`).join('; ')}.`,
       artefacts: [{ type: f.type, value: res }, ...accounts.map((a) => ({ type: 'account', value: a }))],
       remediation: [
         `Confirm with the owner of ${f.type} ${res} whether this access is intended.`,
@@ -116,10 +116,6 @@ export const resourcePolicyOpened = defineCheck({
   }
   return out;
 });
-
-function whoWhenText(e: AnalysisEvent): string {
-  return `At ${span([e])} ${actorLabel(e)}${e.n.sourceIPAddress ? ` from ${e.n.sourceIPAddress}` : ''}${invokedBy(e) ? ` via ${invokedBy(e)}` : ''}`;
-}
 
 // ---- S3 ACLs and public access blocks ---------------------------------------
 
@@ -329,13 +325,19 @@ export const secretsBulkRead = defineCheck({
     const bulk = group.filter((e) => secretNames(e).bulk);
     if (bestNames.size < SECRETS_THRESHOLD.distinct && bulk.length === 0) continue;
     const evs = bestNames.size >= SECRETS_THRESHOLD.distinct ? uniq([...best, ...bulk]) : bulk;
-    const names = uniq(evs.flatMap((e) => secretNames(e).names));
+    const names = uniq(evs.flatMap((e) => secretNames(e).names)).filter((n) => !n.startsWith('batch:'));
     const apis = uniq(evs.map(apiOf));
-    const shown = names.slice(0, 10).map((n) => (n.startsWith('batch:') ? 'a BatchGetSecretValue selection' : n));
+    const bulkIn = evs.filter((e) => secretNames(e).bulk);
+    const bulkText = bulkIn.map((e) => {
+      const r = req(e);
+      if (eventName(e) === 'GetParametersByPath') return `GetParametersByPath ${str(r.path) ?? '/'}${bool(r.recursive) ? ' (recursive)' : ''}`;
+      const filters = list(r.filters).map((f) => `${str(obj(f)?.key) ?? '?'}=${list(obj(f)?.values).join('|')}`);
+      return `BatchGetSecretValue ${filters.length ? `with filters ${filters.join(', ')}` : list(r.secretIdList).length ? `for ${list(r.secretIdList).length} secret ids` : '(selection not recorded)'}`;
+    });
     out.push(make({
       events: evs,
-      title: `${callerName(evs[0]) ?? actorLabel(evs[0])} read ${bulk.length && bestNames.size < SECRETS_THRESHOLD.distinct ? 'secrets in bulk' : `${names.length} secrets/parameters`} (${apis.join(', ')})`,
-      explanation: `${actorLabel(evs[0])} made ${plural(evs.length, 'successful read call')} (${apis.join(', ')}) between ${span(evs)}, returning ${names.length} distinct secret/parameter selection${names.length === 1 ? '' : 's'}: ${shown.join(', ')}${names.length > 10 ? `, and ${names.length - 10} more` : ''}.${bulk.length ? ` ${plural(bulk.length, 'call was a bulk API', 'calls were bulk APIs')} (BatchGetSecretValue / GetParametersByPath) whose filters can return many secrets at once.` : ''}`,
+      title: `${callerName(evs[0]) ?? actorLabel(evs[0])} read ${names.length >= SECRETS_THRESHOLD.distinct ? `${names.length} secrets/parameters` : 'secrets in bulk'} (${apis.join(', ')})`,
+      explanation: `${actorLabel(evs[0])} made ${plural(evs.length, 'successful read call')} (${apis.join(', ')}) ${during(evs)}${names.length ? `, naming ${plural(names.length, 'distinct secret/parameter', 'distinct secrets/parameters')}: ${names.slice(0, 10).join(', ')}${names.length > 10 ? `, and ${names.length - 10} more` : ''}` : ''}${bulkText.length ? `; bulk calls (one call can return many secrets): ${bulkText.join('; ')}` : ''}.`,
       artefacts: uniq(evs.flatMap((e) => { const s = secretNames(e); return s.names.filter((n) => !n.startsWith('batch:')).map((n) => `${s.kind}\u0000${n}`); }))
         .slice(0, 50).map((k) => { const [type, value] = k.split('\u0000'); return { type, value }; }),
       remediation: [

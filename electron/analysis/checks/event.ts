@@ -86,7 +86,7 @@ export function actorLabel(e: AnalysisEvent): string {
   return e.n.principalArn
     ?? (e.n.identityType && e.n.principalId ? `${e.n.identityType} ${e.n.principalId}` : null)
     ?? (e.n.accessKeyId ? `access key ${e.n.accessKeyId}` : null)
-    ?? (e.n.identityType ? `a ${e.n.identityType} principal` : 'an unidentified principal');
+    ?? (e.n.identityType ? `(${e.n.identityType} principal, no ARN)` : '(unidentified principal)');
 }
 
 /** Stable key to group a principal's activity (the ARN names a role session, which is what acted). */
@@ -294,4 +294,13 @@ export function span(events: AnalysisEvent[]): string {
 /** Join the non-empty parts with single spaces (titles with optional ids). */
 export function words(...parts: (string | null | undefined)[]): string {
   return parts.filter((p) => p !== null && p !== undefined && p !== '').join(' ');
+}
+
+/** "at T" for one time, "between A and B" for a span, for explanations. */
+export function during(events: AnalysisEvent[]): string {
+  const t = events.map((e) => e.timeMs).filter((x): x is number => x !== null);
+  if (t.length === 0) return 'at an unrecorded time';
+  const a = isoUtcSeconds(Math.min(...t));
+  const b = isoUtcSeconds(Math.max(...t));
+  return a === b ? `at ${a}` : `between ${a} and ${b}`;
 }

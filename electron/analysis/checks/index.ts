@@ -14,7 +14,7 @@ export const BUILTIN_CHECKS: readonly Check[] = [
 
 for (const c of BUILTIN_CHECKS) if (getCheck(c.id) !== c) registerCheck(c);
 
-export { allChecks, byTime, getCheck, matchesSelector, registerCheck, runChecks, validateCheck, type RunOptions } from './registry.ts';
+export { allChecks, byTime, getCheck, matchesSelector, registerCheck, runChecks, selectorPredicates, validateCheck, type RunOptions, type SelectorPredicates } from './registry.ts';
 export { buildCheckContext, TRAIL_CONTEXT_SELECTOR } from './context.ts';
 export { findingId, toFinding, type FindingIdFn } from './finding.ts';
 export { baseEventName } from './event.ts';

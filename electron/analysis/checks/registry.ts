@@ -102,3 +102,32 @@ export function runChecks(events: AnalysisEvent[], checks: Check[] = allChecks()
   }
   return out;
 }
+
+export interface SelectorPredicates {
+  all: boolean;
+  /** null: no constraint on that column. */
+  eventName: ((name: string) => boolean) | null;
+  eventSource: ((source: string) => boolean) | null;
+  identityType: ((type: string) => boolean) | null;
+  /** true: errorCode must be present. */
+  errorCode: boolean;
+}
+
+/**
+ * Per-column tests for a selector, for runners whose columns hold interned
+ * strings: apply each test to the distinct values of that column (e.g. the
+ * strings table) to get the ids to put in an SQL IN (...). eventName applies
+ * baseEventName, so "UpdateFunctionCode20150331v2" passes for "UpdateFunctionCode".
+ */
+export function selectorPredicates(sel: CheckSelector): SelectorPredicates {
+  const names = sel.eventNames?.length ? new Set(sel.eventNames) : null;
+  const sources = sel.eventSources?.length ? new Set(sel.eventSources) : null;
+  const types = sel.identityTypes?.length ? new Set(sel.identityTypes) : null;
+  return {
+    all: sel.all === true,
+    eventName: names ? (n) => names.has(baseEventName(n)) : null,
+    eventSource: sources ? (s) => sources.has(s) : null,
+    identityType: types ? (t) => types.has(t) : null,
+    errorCode: sel.errorCodes === true,
+  };
+}
