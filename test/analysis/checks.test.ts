@@ -3,11 +3,12 @@
 // finding ids, and the thresholds of the aggregating checks.
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import type { AnalysisEvent } from '../../shared/analysis/findings.ts';
 import { normalizeRecord } from '../../shared/record.ts';
 import {
-  allChecks, buildCheckContext, findingId, getCheck, matchesSelector, registerCheck, runChecks, toFinding, validateCheck, type Check,
+  allChecks, buildCheckContext, findingId, getCheck, matchesSelector, registerCheck, runChecks, selectorPredicates, toFinding, validateCheck, type Check,
 } from '../../electron/analysis/checks/index.ts';
 import { adminLevel, externalGrants, parsePolicy, restrictingConditionKeys } from '../../electron/analysis/checks/policy.ts';
 import { selectorReductions, shortestExpirationDays } from '../../electron/analysis/checks/defense-evasion.ts';
@@ -162,6 +163,8 @@ test('selectors: AND across criteria, API-version suffixes removed, errorCodes a
   assert.ok(matchesSelector({ errorCodes: true }, ev({ eventName: 'X', eventSource: 'y', errorCode: 'AccessDenied' })));
   assert.ok(matchesSelector({ identityTypes: ['Root'] }, ev({ eventName: 'X', userIdentity: { type: 'Root', arn: `arn:aws:iam::${OWN}:root` } })));
   assert.ok(!matchesSelector({}, lam));
+  const p = selectorPredicates({ eventNames: ['UpdateFunctionCode'], errorCodes: true });
+  assert.ok(p.eventName!('UpdateFunctionCode20150331v2') && !p.eventName!('UpdateFunctionConfiguration20150331v2') && p.errorCode && p.eventSource === null);
   assert.ok(matchesSelector({ all: true }, lam));
 });
 
@@ -365,4 +368,51 @@ test('root usage: service-invoked and failed root events are not counted; activi
   assert.equal(fire('initial-access.root-user-activity', [root(0, { userIdentity: { type: 'Root', arn: `arn:aws:iam::${OWN}:root`, invokedBy: 'support.amazonaws.com' } })]).length, 0);
   assert.equal(fire('initial-access.root-user-activity', [root(0, { eventType: 'AwsServiceEvent' })]).length, 0);
   assert.equal(fire('initial-access.root-user-activity', [root(0, { errorCode: 'AccessDenied' })]).length, 0);
+});
+
+test('every built-in check has a positive example (here or in the Stratus/Panther corpora) and stays silent on its benign twin', () => {
+  const iam = 'iam.amazonaws.com';
+  const adminDoc = JSON.stringify({ Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] });
+  const get = (i: number) => ev({ eventSource: 's3.amazonaws.com', eventName: 'GetObject', requestParameters: { bucketName: 'b', key: `k${i}` } });
+  const login = (min: number, ok: boolean) => ev({ eventSource: 'signin.amazonaws.com', eventName: 'ConsoleLogin', eventTime: at(min), responseElements: { ConsoleLogin: ok ? 'Success' : 'Failure' }, additionalEventData: { MFAUsed: 'Yes' } });
+  const assume = (acct: string) => ev({ eventSource: 'sts.amazonaws.com', eventName: 'AssumeRole', userIdentity: { type: 'AWSAccount', principalId: 'AIDAX', accountId: acct }, requestParameters: { roleArn: `arn:aws:iam::${OWN}:role/r` } });
+  const createFn = (role: string) => ev({ eventSource: 'lambda.amazonaws.com', eventName: 'CreateFunction20150331', eventTime: at(5), requestParameters: { functionName: 'f', role: `arn:aws:iam::${OWN}:role/${role}` } });
+  // [check id, positive event(s), benign event(s)] for checks the Stratus/Panther corpora do not reach.
+  const cases: [string, AnalysisEvent[], AnalysisEvent[]][] = [
+    ['persistence.lambda-function-created', [ev({ eventSource: 'lambda.amazonaws.com', eventName: 'CreateFunction20150331', requestParameters: { functionName: 'f', role: 'r' } })], [ev({ eventSource: 'lambda.amazonaws.com', eventName: 'CreateFunction20150331', errorCode: 'AccessDenied' })]],
+    ['persistence.ec2-key-pair', [ev({ eventSource: 'ec2.amazonaws.com', eventName: 'ImportKeyPair', requestParameters: { keyName: 'k' } })], [ev({ eventSource: 'ec2.amazonaws.com', eventName: 'DescribeKeyPairs' })]],
+    ['persistence.ec2-instance-launched-with-user-data', [ev({ eventSource: 'ec2.amazonaws.com', eventName: 'RunInstances', requestParameters: { userData: '<sensitiveDataRemoved>' } })], [ev({ eventSource: 'ec2.amazonaws.com', eventName: 'RunInstances', requestParameters: { instanceType: 't3.micro' } })]],
+    ['persistence.identity-center-change', [ev({ eventSource: 'sso.amazonaws.com', eventName: 'AttachManagedPolicyToPermissionSet', requestParameters: { managedPolicyArn: 'arn:aws:iam::aws:policy/AdministratorAccess' } })], [ev({ eventSource: 'sso.amazonaws.com', eventName: 'ListPermissionSets' })]],
+    ['privilege-escalation.iam-policy-version-default', [ev({ eventSource: iam, eventName: 'CreatePolicyVersion', requestParameters: { policyArn: 'arn:aws:iam::1:policy/p', setAsDefault: true, policyDocument: adminDoc } })], [ev({ eventSource: iam, eventName: 'CreatePolicyVersion', requestParameters: { policyArn: 'arn:aws:iam::1:policy/p', setAsDefault: false, policyDocument: adminDoc } })]],
+    ['privilege-escalation.iam-inline-policy', [ev({ eventSource: iam, eventName: 'PutRolePolicy', requestParameters: { roleName: 'r', policyName: 'p', policyDocument: adminDoc } })], [ev({ eventSource: iam, eventName: 'PutRolePolicy', requestParameters: { roleName: 'r', policyName: 'deny', policyDocument: JSON.stringify({ Statement: [{ Effect: 'Deny', Action: '*', Resource: '*' }] }) } })]],
+    ['defense-evasion.cloudtrail-trail-updated', [ev({ eventSource: 'cloudtrail.amazonaws.com', eventName: 'UpdateTrail', requestParameters: { name: 't', isMultiRegionTrail: false } })], [ev({ eventSource: 'cloudtrail.amazonaws.com', eventName: 'GetTrail' })]],
+    ['defense-evasion.guardduty-impaired', [ev({ eventSource: 'guardduty.amazonaws.com', eventName: 'UpdateDetector', requestParameters: { detectorId: 'd', enable: false } })], [ev({ eventSource: 'guardduty.amazonaws.com', eventName: 'UpdateDetector', requestParameters: { detectorId: 'd', enable: true } })]],
+    ['defense-evasion.securityhub-disabled', [ev({ eventSource: 'securityhub.amazonaws.com', eventName: 'DisableSecurityHub' })], [ev({ eventSource: 'securityhub.amazonaws.com', eventName: 'EnableSecurityHub' })]],
+    ['defense-evasion.access-analyzer-deleted', [ev({ eventSource: 'access-analyzer.amazonaws.com', eventName: 'DeleteAnalyzer', requestParameters: { analyzerName: 'a' } })], [ev({ eventSource: 'access-analyzer.amazonaws.com', eventName: 'CreateAnalyzer' })]],
+    ['exfiltration.s3-acl-public', [ev({ eventSource: 's3.amazonaws.com', eventName: 'PutBucketAcl', requestParameters: { bucketName: 'b', 'x-amz-acl': ['public-read'] } })], [ev({ eventSource: 's3.amazonaws.com', eventName: 'PutBucketAcl', requestParameters: { bucketName: 'b', 'x-amz-acl': ['private'] } })]],
+    ['impact.bedrock-model-invocation', [ev({ eventSource: 'bedrock.amazonaws.com', eventName: 'InvokeModel', requestParameters: { modelId: 'm' } })], [ev({ eventSource: 'bedrock.amazonaws.com', eventName: 'ListFoundationModels' })]],
+    ['collection.s3-read-volume', Array.from({ length: 1000 }, (_, i) => get(i)), Array.from({ length: 10 }, (_, i) => get(i))],
+    ['initial-access.console-login-after-failures', [login(0, false), login(1, false), login(2, false), login(3, true)], [login(3, true)]],
+    ['persistence.cross-account-assume-role', [assume(OTHER)], [assume(OWN)]],
+    ['privilege-escalation.passrole-to-compute', [ev({ eventSource: iam, eventName: 'CreateRole', requestParameters: { roleName: 'r7' } }), createFn('r7')], [createFn('r7')]],
+  ];
+  const covered = new Set<string>();
+  for (const [id, pos, neg] of cases) {
+    assert.ok(getCheck(id), id);
+    assert.equal(fire(id, pos).length, 1, `${id} positive`);
+    // The benign twin is judged alone (with the positive events absent).
+    assert.equal(fire(id, neg).length, 0, `${id} benign`);
+    covered.add(id);
+  }
+  // The real corpora: each Stratus log and each Panther test event analysed alone.
+  const fixtures = new URL('../fixtures/', import.meta.url);
+  const toEvents = (records: Record<string, any>[]) => records.map((r, i) => { const n = normalizeRecord(r)!; return { leaf: i, eventId: n.eventId ?? `r${i}`, timeMs: n.timeMs, record: r, n }; });
+  for (const f of readdirSync(new URL('stratus-red-team/detonation-logs/', fixtures))) {
+    for (const x of runChecks(toEvents(JSON.parse(readFileSync(new URL(`stratus-red-team/detonation-logs/${f}`, fixtures), 'utf8'))))) covered.add(x.checkId);
+  }
+  for (const c of JSON.parse(readFileSync(new URL('panther-analysis/panther_cloudtrail_rule_tests.json', fixtures), 'utf8')) as { log: Record<string, any> }[]) {
+    for (const x of runChecks(toEvents([c.log]))) covered.add(x.checkId);
+  }
+  const missing = allChecks().map((c) => c.id).filter((id) => !covered.has(id));
+  assert.deepEqual(missing, [], `checks without a positive example: ${missing.join(', ')}`);
 });

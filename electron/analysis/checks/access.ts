@@ -160,19 +160,19 @@ export const accessDeniedBurst = defineCheck({
   const out = [];
   for (const g of clusters(denied, actorKey, DENIED_BURST.windowMs)) {
     // Densest window of the cluster.
-    let best: AnalysisEvent[] = [];
+    let best = 0;
     let lo = 0;
     for (let hi = 0; hi < g.length; hi++) {
       while (g[hi].timeMs !== null && g[lo].timeMs !== null && g[hi].timeMs! - g[lo].timeMs! > DENIED_BURST.windowMs) lo++;
-      if (hi - lo + 1 > best.length) best = g.slice(lo, hi + 1);
+      best = Math.max(best, hi - lo + 1);
     }
-    if (best.length < DENIED_BURST.count) continue;
+    if (best < DENIED_BURST.count) continue;
     const apis = uniq(g.map(apiOf));
     out.push(make({
       events: g,
       severity: (apis.length >= 5 || g.length >= 50 ? 'high' : 'medium') as Severity,
       title: `${plural(g.length, 'access-denied error')} for ${callerName(g[0]) ?? actorLabel(g[0])} (${plural(apis.length, 'API')})`,
-      explanation: `${actorLabel(g[0])} received ${g.length} authorisation errors ${during(g)} (${best.length} within ${DENIED_BURST.windowMs / 60000} minutes) on ${apis.slice(0, 12).join(', ')}${apis.length > 12 ? ', ...' : ''}; error codes ${uniq(g.map((e) => e.n.errorCode!)).join(', ')}; source addresses ${uniq(g.map((e) => e.n.sourceIPAddress ?? '?')).join(', ')}.`,
+      explanation: `${actorLabel(g[0])} received ${g.length} authorisation errors ${during(g)} (${best} within ${DENIED_BURST.windowMs / 60000} minutes) on ${apis.slice(0, 12).join(', ')}${apis.length > 12 ? ', ...' : ''}; error codes ${uniq(g.map((e) => e.n.errorCode!)).join(', ')}; source addresses ${uniq(g.map((e) => e.n.sourceIPAddress ?? '?')).join(', ')}.`,
       artefacts: [],
       remediation: [
         `Confirm whether ${actorLabel(g[0])} runs a tool that legitimately probes permissions (scanners, IaC plans).`,

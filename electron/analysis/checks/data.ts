@@ -9,6 +9,7 @@ import {
   isOutsideAccount, list, nameOf, num, obj, plural, req, resp, span, str, uniq, fmtBytes, whoWhen, during, type Rec,
 } from './event.ts';
 import { describeGrant, externalGrants, parsePolicy } from './policy.ts';
+import { byTime } from './registry.ts';
 import type { Check, CheckContext } from './types.ts';
 
 const S3 = 's3.amazonaws.com';
@@ -312,19 +313,21 @@ export const secretsBulkRead = defineCheck({
     && !failed(e) && !invokedBy(e) && !isAwsInternal(e) && secretNames(e).names.length > 0);
   const out = [];
   for (const group of clusters(reads, actorKey, SECRETS_THRESHOLD.windowMs)) {
-    // Sliding window inside the cluster: the largest set of distinct names read within windowMs.
-    let best: AnalysisEvent[] = [];
-    let bestNames = new Set<string>();
-    let lo = 0;
+    // Sliding window inside the cluster: the most distinct names read within windowMs (counts kept incrementally).
+    const counts = new Map<string, number>();
+    let lo = 0, bestLo = 0, bestHi = -1, bestSize = 0;
     for (let hi = 0; hi < group.length; hi++) {
-      while (group[hi].timeMs !== null && group[lo].timeMs !== null && group[hi].timeMs! - group[lo].timeMs! > SECRETS_THRESHOLD.windowMs) lo++;
-      const win = group.slice(lo, hi + 1);
-      const names = new Set(win.flatMap((e) => secretNames(e).names));
-      if (names.size > bestNames.size) { best = win; bestNames = names; }
+      for (const n of secretNames(group[hi]).names) counts.set(n, (counts.get(n) ?? 0) + 1);
+      while (group[hi].timeMs !== null && group[lo].timeMs !== null && group[hi].timeMs! - group[lo].timeMs! > SECRETS_THRESHOLD.windowMs) {
+        for (const n of secretNames(group[lo]).names) { const c = counts.get(n)! - 1; if (c === 0) counts.delete(n); else counts.set(n, c); }
+        lo++;
+      }
+      if (counts.size > bestSize) { bestSize = counts.size; bestLo = lo; bestHi = hi; }
     }
+    const best = group.slice(bestLo, bestHi + 1);
     const bulk = group.filter((e) => secretNames(e).bulk);
-    if (bestNames.size < SECRETS_THRESHOLD.distinct && bulk.length === 0) continue;
-    const evs = bestNames.size >= SECRETS_THRESHOLD.distinct ? uniq([...best, ...bulk]) : bulk;
+    if (bestSize < SECRETS_THRESHOLD.distinct && bulk.length === 0) continue;
+    const evs = bestSize >= SECRETS_THRESHOLD.distinct ? uniq([...best, ...bulk]).sort(byTime) : bulk;
     const names = uniq(evs.flatMap((e) => secretNames(e).names)).filter((n) => !n.startsWith('batch:'));
     const apis = uniq(evs.map(apiOf));
     const bulkIn = evs.filter((e) => secretNames(e).bulk);

@@ -87,9 +87,16 @@ export function runChecks(events: AnalysisEvent[], checks: Check[] = allChecks()
   const times = new Map<string, number | null>();
   for (const e of sorted) times.set(e.eventId, e.timeMs);
   const timeOf = (id: string) => times.get(id) ?? null;
+  // Base names computed once per event rather than once per event and check.
+  const base = sorted.map((e) => baseEventName(e.n.eventName));
   const out: Finding[] = [];
   for (const check of checks) {
-    const selected = sorted.filter((e) => matchesSelector(check.select, e));
+    const p = selectorPredicates(check.select);
+    const names = check.select.eventNames?.length ? new Set(check.select.eventNames) : null;
+    const selected = p.all ? sorted : sorted.filter((e, i) => (!names || names.has(base[i]))
+      && (!p.eventSource || (e.n.eventSource !== null && p.eventSource(e.n.eventSource)))
+      && (!p.errorCode || e.n.errorCode !== null)
+      && (!p.identityType || (e.n.identityType !== null && p.identityType(e.n.identityType))));
     if (selected.length === 0) continue;
     try {
       for (const d of check.run(selected, ctx)) out.push(toFinding(check, d, opts.idFn ?? findingId, timeOf));
