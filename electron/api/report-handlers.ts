@@ -1,0 +1,36 @@
+// Handlers for the report domain (shared/api/report.ts, issue 7).
+import type { reportApi } from '../../shared/api/report.ts';
+import { exportCase } from '../report/handoff.ts';
+import { generateReport } from '../report/generate.ts';
+import { exportRedacted, verifyRedactedBundle } from '../report/redacted.ts';
+import { verifyReportDir } from '../report/verify-report.ts';
+import type { HandlerTable } from './handlers.ts';
+
+export const reportHandlers: HandlerTable<typeof reportApi> = {
+  generateReport: async (ctx, a) => {
+    const signer = await ctx.signer();
+    const jobId = ctx.jobs.start('report', (report, signal) =>
+      generateReport(ctx.store, signer, { outDir: a.outDir, templatePath: a.templatePath, force: a.force, signal, onProgress: report }),
+    );
+    return { jobId };
+  },
+  exportCase: async (ctx, a) => {
+    const signer = await ctx.signer();
+    const jobId = ctx.jobs.start('export', async (report) => {
+      report({ phase: 'export', done: 0, total: 1, unit: 'steps' });
+      return exportCase(ctx.store, signer, { out: a.out, to: a.to, reason: a.reason });
+    });
+    return { jobId };
+  },
+  exportRedacted: async (ctx, a) => {
+    const signer = await ctx.signer();
+    const jobId = ctx.jobs.start('export-redacted', async (report) => {
+      report({ phase: 'export', done: 0, total: 1, unit: 'steps' });
+      return exportRedacted(ctx.store, signer, { out: a.out, filter: a.filter });
+    });
+    return { jobId };
+  },
+  verifyReport: (ctx, a) =>
+    verifyReportDir(a.dir, { publicKeyPem: a.publicKeyPem, fingerprint: a.fingerprint, ...(a.checkCase ? { caseStore: ctx.store } : {}) }),
+  verifyRedacted: (_ctx, a) => verifyRedactedBundle(a.file, { publicKeyPem: a.publicKeyPem, fingerprint: a.fingerprint }),
+};

@@ -1,0 +1,207 @@
+// Court-ready output commands (issue 7): report, export (handoff or redacted),
+// receive, verify-report, verify-redacted.
+import { statSync, readFileSync } from 'node:fs';
+import type { EventFilter } from '../../../shared/types.ts';
+import { loadSigner } from '../../case/keys.ts';
+import { UserError } from '../../errors.ts';
+import { exportCase, receiveCase } from '../../report/handoff.ts';
+import { generateReport } from '../../report/generate.ts';
+import { exportRedacted, verifyRedactedBundle, verifyRedactedText } from '../../report/redacted.ts';
+import { verifyReportDir, verifyReportText } from '../../report/verify-report.ts';
+import { ProgressBar } from '../progress.ts';
+import { registerCommand } from '../registry.ts';
+import { needCase, openCase } from './foundation.ts';
+
+function list(v: unknown): string[] | undefined {
+  if (v === undefined) return undefined;
+  const arr = Array.isArray(v) ? v : [v];
+  const out = arr.flatMap((x: string) => String(x).split(',')).map((s) => s.trim()).filter(Boolean);
+  return out.length ? out : undefined;
+}
+
+function readPem(path: string | undefined): string | undefined {
+  if (path === undefined) return undefined;
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new UserError(`--key ${path}: ${(e as Error).message}`);
+  }
+}
+
+registerCommand({
+  name: 'report',
+  summary: 'write the signed report (PDF, JSON, timeline CSV, signed manifest) for a case',
+  usage: 'trailcase report CASE --out DIR [--template CERTIFICATION.md] [--force]',
+  options: { out: { type: 'string' }, template: { type: 'string' }, force: { type: 'boolean' } },
+  async run({ positionals, values, io }) {
+    const path = needCase(positionals);
+    if (!values.out) throw new UserError('missing --out DIR (the folder for the report files)');
+    const signer = await loadSigner();
+    const store = openCase(path);
+    const bar = new ProgressBar('report');
+    try {
+      const r = await generateReport(store, signer, {
+        outDir: values.out,
+        templatePath: values.template,
+        force: !!values.force,
+        onProgress: (p) => bar.update(p.done, p.total, p.phase),
+      });
+      bar.done();
+      io.result(r, () =>
+        [
+          `Report ${r.reportId} written to ${r.outDir}`,
+          `  built from checkpoint #${r.checkpoint.seq}${r.checkpoint.fresh ? ' (signed now)' : ''}: ${r.checkpoint.treeSize} events, root ${r.checkpoint.root}`,
+          `  ${r.findings} findings, ${r.timelineEvents} timeline events; PDF by ${r.renderer}`,
+          ...r.files.map((f) => `  ${f.sha256}  ${f.name}`),
+          `  signed by ${signer.examiner}, key ${signer.fingerprint}; logged as custody entry ${r.custodySeq}`,
+          `Check it with: trailcase verify-report ${r.outDir} --fingerprint ${signer.fingerprint}`,
+        ].join('\n'),
+      );
+      return 0;
+    } finally {
+      bar.done();
+      store.close();
+    }
+  },
+});
+
+const FILTER_OPTIONS = {
+  ip: { type: 'string', multiple: true },
+  ua: { type: 'string', multiple: true },
+  key: { type: 'string', multiple: true },
+  principal: { type: 'string', multiple: true },
+  event: { type: 'string', multiple: true },
+  source: { type: 'string', multiple: true },
+  region: { type: 'string', multiple: true },
+  account: { type: 'string', multiple: true },
+  error: { type: 'string', multiple: true },
+  since: { type: 'string' },
+  until: { type: 'string' },
+} as const;
+
+function filterFrom(values: Record<string, any>): EventFilter {
+  const f: EventFilter = {
+    ips: list(values.ip),
+    userAgents: values.ua,
+    accessKeys: list(values.key),
+    principals: values.principal,
+    eventNames: list(values.event),
+    eventSources: list(values.source),
+    regions: list(values.region),
+    accounts: list(values.account),
+    errorCodes: list(values.error),
+    since: values.since,
+    until: values.until,
+  };
+  for (const k of Object.keys(f) as (keyof EventFilter)[]) if (f[k] === undefined) delete f[k];
+  return f;
+}
+
+registerCommand({
+  name: 'export',
+  summary: 'hand a case off as one self-contained file, or (--only) export a verifiable subset of its events',
+  usage:
+    'trailcase export CASE --out FILE [--to NAME] [--reason TEXT]\n       trailcase export CASE --out FILE --only [--ip IP|CIDR]... [--key AKIA…]... [--principal ARN|USER]... [--event NAME]... [--since T] [--until T] [--ua T] [--source S] [--region R] [--account A] [--error C]',
+  options: { out: { type: 'string' }, to: { type: 'string' }, reason: { type: 'string' }, only: { type: 'boolean' }, ...FILTER_OPTIONS },
+  async run({ positionals, values, io }) {
+    const path = needCase(positionals);
+    if (!values.out) throw new UserError('missing --out FILE');
+    const filter = filterFrom(values);
+    const filtered = Object.keys(filter).length > 0;
+    if (values.only && !filtered) throw new UserError('--only needs at least one filter (--ip, --key, --principal, --event, --since, --until, ...)');
+    if (!values.only && filtered) throw new UserError('filter options select events for a redacted export: add --only (a handoff always carries the whole case)');
+    if (values.only && (values.to || values.reason)) throw new UserError('--to and --reason belong to a handoff, not to a redacted export (--only)');
+    const signer = await loadSigner();
+    const store = openCase(path);
+    try {
+      if (values.only) {
+        const r = exportRedacted(store, signer, { out: values.out, filter });
+        io.result(r, () =>
+          [
+            `Redacted export of ${r.events} events written to ${r.out}`,
+            `  ${r.sha256}  (${r.bytes} bytes)`,
+            `  inclusion proofs against checkpoint #${r.checkpoint.seq}: ${r.checkpoint.treeSize} events, root ${r.checkpoint.root}`,
+            `  logged as custody entry ${r.custodySeq}. Check it with: trailcase verify-redacted ${r.out}`,
+          ].join('\n'),
+        );
+        return 0;
+      }
+      const r = await exportCase(store, signer, { out: values.out, to: values.to, reason: values.reason });
+      io.result(r, () =>
+        [
+          `Handoff file written to ${r.out}${r.to ? ` for ${r.to}` : ''}`,
+          `  SHA-256 ${r.sha256} (${r.bytes} bytes): give this value to the receiver separately`,
+          `  handoff checkpoint #${r.checkpoint.seq}: ${r.checkpoint.treeSize} events, root ${r.checkpoint.root}; transfer logged as custody entry ${r.handoffSeq}`,
+          `The receiver runs: trailcase receive FILE --examiner "THEIR NAME" --sha256 ${r.sha256}`,
+        ].join('\n'),
+      );
+      return 0;
+    } finally {
+      store.close();
+    }
+  },
+});
+
+registerCommand({
+  name: 'receive',
+  summary: 'verify a handed-off case file completely and log its acceptance with your key; refuses a file that fails',
+  usage: 'trailcase receive FILE --examiner NAME [--sha256 HEX]',
+  options: { examiner: { type: 'string' }, sha256: { type: 'string' } },
+  async run({ positionals, values, io }) {
+    const file = needCase(positionals, 'FILE');
+    if (!values.examiner) throw new UserError('missing --examiner NAME (the receiving examiner, as on your key)');
+    if (values.sha256 !== undefined && !/^[0-9a-fA-F]{64}$/.test(values.sha256)) throw new UserError('--sha256 must be 64 hex digits');
+    const signer = await loadSigner();
+    const r = await receiveCase(file, signer, { examiner: values.examiner, expectSha256: values.sha256 });
+    io.result(r, () =>
+      [
+        `ACCEPTED ${r.file}`,
+        `  SHA-256 at receipt ${r.sha256AtReceipt}`,
+        `  verified: ${r.verified.events} events, ${r.verified.evidence} evidence items, ${r.verified.checkpoints} checkpoints, ${r.verified.custody} custody entries; integrity_check ${r.verified.integrityCheck}`,
+        r.from ? `  handed off by ${r.from.examiner} (key ${r.from.keyFingerprint ?? '?'}), custody entry ${r.handoffSeq}` : '  (no handoff entry)',
+        `  acceptance logged as custody entry ${r.acceptanceSeq}, signed in checkpoint #${r.checkpoint.seq} by ${signer.examiner} (key ${signer.fingerprint})`,
+      ].join('\n'),
+    );
+    return 0;
+  },
+});
+
+registerCommand({
+  name: 'verify-report',
+  summary: 'check a report folder (manifest signature, every file hash, checkpoint; --case: the case too), or a redacted export file; exit 0 only when all hold',
+  usage: 'trailcase verify-report DIR|REDACTED.json [--fingerprint HEX] [--key PUBLIC.pem] [--case CASE]',
+  options: { fingerprint: { type: 'string' }, key: { type: 'string' }, case: { type: 'string' } },
+  run({ positionals, values, io }) {
+    const target = positionals[0];
+    if (!target) throw new UserError('missing DIR (the report folder)');
+    let isFile = false;
+    try {
+      isFile = statSync(target).isFile();
+    } catch {
+      /* a missing folder is reported by the check itself */
+    }
+    if (isFile) {
+      if (values.case) throw new UserError('--case applies to a report folder, not to a redacted export');
+      const r = verifyRedactedBundle(target, { fingerprint: values.fingerprint, publicKeyPem: readPem(values.key) });
+      io.result(r, () => verifyRedactedText(r));
+      return r.ok ? 0 : 1;
+    }
+    const r = verifyReportDir(target, { fingerprint: values.fingerprint, publicKeyPem: readPem(values.key), casePath: values.case });
+    io.result(r, () => verifyReportText(r));
+    return r.ok ? 0 : 1;
+  },
+});
+
+registerCommand({
+  name: 'verify-redacted',
+  summary: 'check a redacted export: checkpoint signature, bundle signature, every event against the signed root',
+  usage: 'trailcase verify-redacted FILE [--fingerprint HEX] [--key PUBLIC.pem]',
+  options: { fingerprint: { type: 'string' }, key: { type: 'string' } },
+  run({ positionals, values, io }) {
+    const file = positionals[0];
+    if (!file) throw new UserError('missing FILE (the redacted export)');
+    const r = verifyRedactedBundle(file, { fingerprint: values.fingerprint, publicKeyPem: readPem(values.key) });
+    io.result(r, () => verifyRedactedText(r));
+    return r.ok ? 0 : 1;
+  },
+});

@@ -1,0 +1,187 @@
+// `trailcase report CASE --out DIR` (issue 7): report.pdf, report.json,
+// timeline.csv, manifest.json, manifest.json.sig and examiner-public-key.pem.
+// Order matters for determinism and honesty:
+//   1. verify the whole case (a damaged case gets no report);
+//   2. make sure one signed checkpoint covers everything the report draws on:
+//      sign a fresh one when there are events, evidence or custody entries
+//      after the last (other than earlier reports' own log entries);
+//   3. build the content from the case at that checkpoint, render, hash, sign;
+//   4. log the report in the custody log: the time of generation lives there,
+//      never in the hashed files.
+import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { ReportSummary } from '../../shared/api/report.ts';
+import type { Progress, VerifyReport } from '../../shared/types.ts';
+import type { Signer } from '../case/keys.ts';
+import type { CaseStore } from '../case/store.ts';
+import { verifyCase } from '../case/verify.ts';
+import { UserError } from '../errors.ts';
+import { analysisForReport } from './analysis-bridge.ts';
+import { loadCertificationTemplate } from './certification.ts';
+import { timelineCsv } from './csv.ts';
+import { footerTemplate, renderReportHtml } from './html.ts';
+import {
+  fileEntry, MANIFEST_FILE, manifestBytes, manifestFor, PUBLIC_KEY_FILE, REPORT_FILES, SIGNATURE_FILE, type Manifest,
+} from './manifest.ts';
+import { buildReportModel, readCheckpoint, type CheckpointRecord, type ReportModel } from './model.ts';
+import { ChromiumUnavailable, chromiumUnavailableReason, getDefaultPdfPrinter, renderReportPdf, type PdfPrinter } from './pdf.ts';
+
+export type { ReportSummary };
+
+/**
+ * Custody actions that do not change what a report says, so they need no fresh
+ * checkpoint: the log of a report or a verification, and derived data rebuilt
+ * from the events (analysis index, timeline rollup). Without this, running the
+ * analysis for a report (which may build its index) or verifying the case would
+ * give every report run a new checkpoint and a different report.
+ */
+export const REPORT_NEUTRAL_ACTIONS = new Set(['report.generated', 'verify', 'analysis.refs-indexed', 'timeline.indexed']);
+
+export interface ReportOptions {
+  outDir: string;
+  /** Certification template (Markdown); default build/report-certification-template.md. */
+  templatePath?: string;
+  printer?: PdfPrinter;
+  /** Overwrite report files already in outDir. */
+  force?: boolean;
+  onProgress?: (p: Progress) => void;
+  signal?: AbortSignal;
+}
+
+/** Why the last checkpoint does not cover the case as it is (null when it does). */
+export function uncoveredChanges(store: CaseStore, cp: CheckpointRecord | null): string | null {
+  if (!cp) return 'the case has no signed checkpoint';
+  const n = (sql: string, ...p: unknown[]) => (store.db.prepare(sql).get(...p) as { n: number }).n;
+  const events = n('SELECT count(*) AS n FROM events');
+  if (events > cp.treeSize) return `${events - cp.treeSize} events after checkpoint #${cp.seq}`;
+  const evidence = n('SELECT count(*) AS n FROM evidence');
+  if (evidence > cp.evidenceCount) return `${evidence - cp.evidenceCount} evidence items after checkpoint #${cp.seq}`;
+  const actions = store.db.prepare('SELECT DISTINCT action FROM custody WHERE seq > ?').all(cp.custodySeq) as { action: string }[];
+  const substantive = actions.map((a) => a.action).filter((a) => !REPORT_NEUTRAL_ACTIONS.has(a));
+  if (substantive.length) return `custody entries after checkpoint #${cp.seq} (${substantive.sort().join(', ')})`;
+  return null;
+}
+
+function refuseDamaged(r: VerifyReport): never {
+  const first = r.problems.slice(0, 3).map((p) => `${p.where}: ${p.message}`).join('; ');
+  throw new UserError(`the case does not verify (${r.problems.length} problems; ${first}); no report is produced from a damaged case (run trailcase verify CASE)`, 1);
+}
+
+/** Build the whole report in memory (nothing written, nothing logged). */
+export async function buildReport(
+  store: CaseStore,
+  signer: Signer,
+  opts: Pick<ReportOptions, 'templatePath' | 'printer' | 'onProgress' | 'signal'> = {},
+): Promise<{ model: ReportModel; files: Map<string, Buffer>; manifest: Manifest; manifestBytes: Buffer; signature: Buffer; fresh: boolean; renderer: string }> {
+  const progress = (phase: string, done: number, total: number) => opts.onProgress?.({ phase, done, total, unit: 'steps' });
+  const template = loadCertificationTemplate(opts.templatePath);
+  // Fail before any work (and any change to the case) when nothing can print the PDF.
+  if (!opts.printer && !getDefaultPdfPrinter()) {
+    const why = chromiumUnavailableReason();
+    if (why) throw new ChromiumUnavailable(`cannot render report.pdf: ${why}`);
+  }
+  progress('verify', 0, 5);
+  let verify = verifyCase(store);
+  if (!verify.ok) refuseDamaged(verify);
+  if (opts.signal?.aborted) throw new UserError('cancelled');
+
+  store.ensureKey(signer);
+  // Analysis first: it may bring its derived index up to date (custody-logged),
+  // which must not land after the checkpoint the report is built from.
+  progress('analysis', 1, 5);
+  const analysis = await analysisForReport(store);
+  if (opts.signal?.aborted) throw new UserError('cancelled');
+
+  let cp = readCheckpoint(store);
+  const why = uncoveredChanges(store, cp);
+  const fresh = why !== null;
+  if (fresh) {
+    store.checkpoint(signer, `report: ${why}`);
+    cp = readCheckpoint(store)!;
+    // Verify again so the integrity section describes the case at the new checkpoint exactly.
+    verify = verifyCase(store);
+    if (!verify.ok) refuseDamaged(verify);
+  }
+  const checkpoint = cp!;
+
+  progress('content', 2, 5);
+  const model = buildReportModel({ store, checkpoint, examiner: { name: signer.examiner, keyFingerprint: signer.fingerprint }, analysis, verify, template });
+  const reportJson = Buffer.from(JSON.stringify(model, null, 2) + '\n', 'utf8');
+  const csv = Buffer.from(timelineCsv(model), 'utf8');
+
+  progress('pdf', 3, 5);
+  const { pdf, printer } = await renderReportPdf((toc) => renderReportHtml(model, toc), {
+    printer: opts.printer,
+    footerTemplate: footerTemplate(model),
+    pdfTime: checkpoint.createdAt,
+  });
+
+  progress('sign', 4, 5);
+  const files = new Map<string, Buffer>([
+    ['report.pdf', pdf],
+    ['report.json', reportJson],
+    ['timeline.csv', csv],
+  ]);
+  const cpKey = store.stmt('SELECT public_key FROM keys WHERE fingerprint = ?').get(checkpoint.keyFingerprint) as { public_key: string } | undefined;
+  if (!cpKey) throw new UserError(`checkpoint #${checkpoint.seq} is signed by key ${checkpoint.keyFingerprint}, which is not in the case`);
+  const manifest = manifestFor({
+    reportId: model.reportId,
+    caseId: model.case.caseId,
+    tool: model.tool,
+    examiner: model.examiner,
+    checkpoint,
+    checkpointPublicKeyPem: cpKey.public_key,
+    renderer: printer,
+    files: REPORT_FILES.map((name) => fileEntry(name, files.get(name)!)),
+  });
+  const mBytes = manifestBytes(manifest);
+  const signature = signer.sign(mBytes);
+  progress('done', 5, 5);
+  return { model, files, manifest, manifestBytes: mBytes, signature, fresh, renderer: printer };
+}
+
+/** Generate, write and log a report. */
+export async function generateReport(store: CaseStore, signer: Signer, opts: ReportOptions): Promise<ReportSummary> {
+  const outDir = resolve(opts.outDir);
+  const names = [...REPORT_FILES, MANIFEST_FILE, SIGNATURE_FILE, PUBLIC_KEY_FILE];
+  if (!opts.force) {
+    const present = names.filter((n) => existsSync(join(outDir, n)));
+    if (present.length) throw new UserError(`${outDir} already holds a report (${present.join(', ')}); choose another folder or use --force`);
+  }
+  const r = await buildReport(store, signer, opts);
+  mkdirSync(outDir, { recursive: true });
+  const write = (name: string, data: Uint8Array | string) => {
+    // Write beside, then rename: a reader never sees half a file.
+    const tmp = join(outDir, `.${name}.tmp`);
+    writeFileSync(tmp, data);
+    renameSync(tmp, join(outDir, name));
+  };
+  for (const [name, data] of r.files) write(name, data);
+  write(PUBLIC_KEY_FILE, signer.publicKeyPem);
+  write(MANIFEST_FILE, r.manifestBytes);
+  write(SIGNATURE_FILE, r.signature);
+
+  const manifestSha256 = fileEntry(MANIFEST_FILE, r.manifestBytes).sha256;
+  const custodySeq = store.db.transaction(() =>
+    store.appendCustody(signer.examiner, 'report.generated', {
+      reportId: r.model.reportId,
+      outDir,
+      checkpoint: { seq: r.model.checkpoint.seq, treeSize: r.model.checkpoint.treeSize, root: r.model.checkpoint.root },
+      files: r.manifest.files,
+      manifestSha256,
+      examinerFingerprint: signer.fingerprint,
+      renderer: r.renderer,
+    }),
+  )();
+  return {
+    reportId: r.model.reportId,
+    outDir,
+    files: [...r.manifest.files, fileEntry(MANIFEST_FILE, r.manifestBytes), fileEntry(SIGNATURE_FILE, r.signature)],
+    manifestSha256,
+    checkpoint: { seq: r.model.checkpoint.seq, treeSize: r.model.checkpoint.treeSize, root: r.model.checkpoint.root, fresh: r.fresh },
+    findings: r.model.findings.items.length,
+    timelineEvents: r.model.timeline.count,
+    renderer: r.renderer,
+    custodySeq,
+  };
+}

@@ -1,0 +1,199 @@
+// Single-file handoff (issue 7).
+//   export:  verify the case, log the transfer (custody `handoff.exported`),
+//            sign a handoff checkpoint that covers that entry, fold the WAL,
+//            PRAGMA integrity_check, VACUUM INTO one self-contained file (no
+//            WAL), check the copy, then record the file's SHA-256 in the source
+//            case (`handoff.file`; it cannot be inside the file it hashes).
+//   receive: hash the file as received, verify it completely (verifyCase)
+//            before anything else, refuse it when anything fails or when it was
+//            changed after the handoff checkpoint, then log the acceptance
+//            (`handoff.received`) and sign a checkpoint with the receiving
+//            examiner's key (added to the case's keys).
+import Database from 'better-sqlite3';
+import { createReadStream, existsSync, renameSync, rmSync, statSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { basename, resolve } from 'node:path';
+import type { ExportSummary, ReceiveSummary } from '../../shared/api/report.ts';
+import type { VerifyReport } from '../../shared/types.ts';
+import type { Signer } from '../case/keys.ts';
+import { CaseStore } from '../case/store.ts';
+import { verifyCase } from '../case/verify.ts';
+import { UserError } from '../errors.ts';
+import { readCheckpoint } from './model.ts';
+
+export type { ExportSummary, ReceiveSummary };
+
+/** Refusal of a file that fails its checks: exit status 1, like a damaged `trailcase verify`. */
+export class HandoffRefused extends UserError {
+  constructor(message: string) {
+    super(message, 1);
+    this.name = 'HandoffRefused';
+  }
+}
+
+export async function sha256File(path: string): Promise<string> {
+  const h = createHash('sha256');
+  for await (const chunk of createReadStream(path)) h.update(chunk as Buffer);
+  return h.digest('hex');
+}
+
+function problemsLine(r: VerifyReport, max = 5): string {
+  return r.problems.slice(0, max).map((p) => `${p.where}: ${p.message}`).join('; ') + (r.problems.length > max ? `; … ${r.problems.length - max} more` : '');
+}
+
+export async function exportCase(store: CaseStore, signer: Signer, opts: { out: string; to?: string; reason?: string }): Promise<ExportSummary> {
+  const out = resolve(opts.out);
+  if (existsSync(out)) throw new UserError(`${out} already exists; a handoff needs a new file`);
+  if (out === resolve(store.path)) throw new UserError('the handoff file must differ from the case file');
+  for (const side of ['-wal', '-shm', '-journal']) if (existsSync(out + side)) throw new UserError(`${out + side} exists; remove it first`);
+
+  const v = verifyCase(store);
+  if (!v.ok) throw new UserError(`the case does not verify (${v.problems.length} problems: ${problemsLine(v, 3)}); a damaged case is not handed off`, 1);
+
+  store.ensureKey(signer);
+  const to = opts.to?.trim() || null;
+  const reason = opts.reason?.trim() || null;
+  const handoffSeq = store.db.transaction(() =>
+    store.appendCustody(signer.examiner, 'handoff.exported', { to, reason, file: basename(out), fromFingerprint: signer.fingerprint }),
+  )();
+  const cp = store.checkpoint(signer, `handoff${to ? ` to ${to}` : ''}`);
+  const cpRow = readCheckpoint(store, cp.seq)!;
+
+  store.db.pragma('wal_checkpoint(TRUNCATE)');
+  const ic = (store.db.pragma('integrity_check') as { integrity_check: string }[]).map((r) => r.integrity_check).join('; ');
+  if (ic !== 'ok') throw new UserError(`PRAGMA integrity_check on the case: ${ic}; not exported`, 1);
+
+  const tmp = `${out}.partial`;
+  rmSync(tmp, { force: true });
+  try {
+    store.db.prepare('VACUUM INTO ?').run(tmp);
+    // Check the copy before it gets its name: one file, intact, ending in the handoff checkpoint.
+    const copy = new Database(tmp, { fileMustExist: true });
+    try {
+      copy.pragma('journal_mode = DELETE');
+      const cic = (copy.pragma('integrity_check') as { integrity_check: string }[]).map((r) => r.integrity_check).join('; ');
+      if (cic !== 'ok') throw new Error(`integrity_check of the exported file: ${cic}`);
+      const last = copy.prepare('SELECT seq, body, signature FROM checkpoints ORDER BY seq DESC LIMIT 1').get() as { seq: number; body: string; signature: string } | undefined;
+      if (!last || last.body !== cpRow.body || last.signature !== cpRow.signature) throw new Error('the exported file does not end with the handoff checkpoint');
+      const n = (copy.prepare('SELECT count(*) AS n FROM events').get() as { n: number }).n;
+      if (n !== cpRow.treeSize) throw new Error(`the exported file holds ${n} events, the handoff checkpoint ${cpRow.treeSize}`);
+    } finally {
+      copy.close();
+    }
+    for (const side of ['-wal', '-shm']) rmSync(tmp + side, { force: true });
+    renameSync(tmp, out);
+  } catch (e) {
+    rmSync(tmp, { force: true });
+    throw new UserError(`export failed: ${(e as Error).message}`);
+  }
+
+  const sha256 = await sha256File(out);
+  const bytes = statSync(out).size;
+  store.db.transaction(() =>
+    store.appendCustody(signer.examiner, 'handoff.file', { handoffSeq, file: out, sha256, bytes, checkpointSeq: cp.seq }),
+  )();
+  return { out, sha256, bytes, handoffSeq, checkpoint: { seq: cp.seq, treeSize: cp.treeSize, root: cp.root }, to, reason };
+}
+
+export interface ReceiveOptions {
+  /** The receiving examiner's name, as given on the command line; must be the name on their key. */
+  examiner: string;
+  /** The SHA-256 the sender announced (trailcase export prints it); refused when different. */
+  expectSha256?: string;
+  /** Accept a case that was not produced by `trailcase export` (the app opening a case copied from elsewhere). Default false. */
+  allowPlainCopy?: boolean;
+}
+
+/** Verify a case file that came from elsewhere, without changing it. Throws HandoffRefused naming what fails. */
+export async function checkReceivedFile(path: string, opts: { expectSha256?: string; allowPlainCopy?: boolean } = {}) {
+  const file = resolve(path);
+  if (!existsSync(file)) throw new UserError(`no file at ${file}`);
+  for (const side of ['-wal', '-journal']) {
+    if (existsSync(file + side)) throw new HandoffRefused(`refused ${file}: a ${side} file lies beside it; a handoff is one self-contained file`);
+  }
+  const sha256AtReceipt = await sha256File(file);
+  if (opts.expectSha256 && opts.expectSha256.toLowerCase() !== sha256AtReceipt) {
+    throw new HandoffRefused(`refused ${file}: its SHA-256 is ${sha256AtReceipt}, the sender announced ${opts.expectSha256.toLowerCase()}`);
+  }
+  let store: CaseStore;
+  try {
+    store = CaseStore.open(file, { readonly: true });
+  } catch (e) {
+    throw new HandoffRefused(`refused ${file}: ${(e as Error).message}`);
+  }
+  try {
+    let v: VerifyReport;
+    try {
+      v = verifyCase(store);
+    } catch (e) {
+      throw new HandoffRefused(`refused ${file}: verification could not run (${(e as Error).message}); the file is damaged`);
+    }
+    if (!v.ok) throw new HandoffRefused(`refused ${file}: it does not verify (${v.problems.length} problems: ${problemsLine(v)})`);
+    const handoff = store.db.prepare("SELECT seq, actor, details FROM custody WHERE action = 'handoff.exported' ORDER BY seq DESC LIMIT 1").get() as
+      | { seq: number; actor: string; details: string }
+      | undefined;
+    const cp = readCheckpoint(store);
+    const lastCustody = (store.db.prepare('SELECT max(seq) AS n FROM custody').get() as { n: number }).n;
+    let from: ReceiveSummary['from'] = null;
+    if (!handoff) {
+      if (!opts.allowPlainCopy) throw new HandoffRefused(`refused ${file}: it holds no handoff entry (not written by trailcase export)`);
+    } else {
+      const d = JSON.parse(handoff.details) as { fromFingerprint?: string };
+      from = { examiner: handoff.actor, keyFingerprint: d.fromFingerprint ?? null };
+      if (!cp || cp.custodySeq < handoff.seq) throw new HandoffRefused(`refused ${file}: no signed checkpoint covers its handoff entry`);
+      if (d.fromFingerprint && cp.keyFingerprint !== d.fromFingerprint) {
+        throw new HandoffRefused(`refused ${file}: the last checkpoint is signed by key ${cp.keyFingerprint}, not by the sender's key ${d.fromFingerprint}`);
+      }
+    }
+    if (cp && (lastCustody > cp.custodySeq || v.treeSize > cp.treeSize || v.counts.evidence > cp.evidenceCount)) {
+      throw new HandoffRefused(
+        `refused ${file}: it was changed after its last signed checkpoint #${cp.seq} (custody ${lastCustody} vs ${cp.custodySeq}, events ${v.treeSize} vs ${cp.treeSize}, evidence ${v.counts.evidence} vs ${cp.evidenceCount})`,
+      );
+    }
+    return { file, sha256AtReceipt, verify: v, handoffSeq: handoff?.seq ?? null, from };
+  } finally {
+    store.close();
+  }
+}
+
+export async function receiveCase(path: string, signer: Signer, opts: ReceiveOptions): Promise<ReceiveSummary> {
+  const name = opts.examiner.trim();
+  if (!name) throw new UserError('missing --examiner NAME (the receiving examiner)');
+  if (signer.examiner.trim() !== name) {
+    throw new UserError(`the key in TRAILCASE_HOME belongs to "${signer.examiner}", not "${name}"; receive with your own key`);
+  }
+  const c = await checkReceivedFile(path, opts);
+  const store = CaseStore.open(c.file);
+  try {
+    store.ensureKey(signer);
+    const acceptanceSeq = store.db.transaction(() =>
+      store.appendCustody(signer.examiner, 'handoff.received', {
+        examiner: name,
+        keyFingerprint: signer.fingerprint,
+        from: c.from,
+        handoffSeq: c.handoffSeq,
+        sha256AtReceipt: c.sha256AtReceipt,
+        verified: { ok: true, events: c.verify.counts.events, evidence: c.verify.counts.evidence, root: c.verify.root, integrityCheck: c.verify.integrityCheck },
+      }),
+    )();
+    const cp = store.checkpoint(signer, `handoff accepted by ${name}`);
+    return {
+      file: c.file,
+      sha256AtReceipt: c.sha256AtReceipt,
+      from: c.from,
+      handoffSeq: c.handoffSeq,
+      verified: {
+        events: c.verify.counts.events,
+        evidence: c.verify.counts.evidence,
+        checkpoints: c.verify.counts.checkpoints,
+        custody: c.verify.counts.custody,
+        integrityCheck: c.verify.integrityCheck,
+        root: c.verify.root,
+      },
+      acceptanceSeq,
+      checkpoint: { seq: cp.seq, treeSize: cp.treeSize, root: cp.root },
+    };
+  } finally {
+    store.close();
+  }
+}

@@ -1,0 +1,368 @@
+// The report as HTML, printed to report.pdf by Chromium (issue 7). A pure
+// function of the report model (and the table-of-contents page numbers the
+// PDF pass finds), so the PDF is as deterministic as report.json. Every value
+// that comes from a case (CloudTrail fields are attacker-controlled) is
+// escaped; the page needs no script and no external resource.
+import type { ReportModel } from './model.ts';
+
+/** Rows shown in a PDF table before pointing to report.json / timeline.csv for the rest. */
+export const PDF_ROW_LIMIT = 5000;
+/** Event ids cited per finding in the PDF (all of them are in report.json). */
+export const PDF_IDS_PER_FINDING = 500;
+
+export function esc(v: unknown): string {
+  return String(v ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+}
+
+const dash = (v: unknown) => (v === null || v === undefined || v === '' ? '–' : esc(v));
+const mono = (v: unknown) => `<span class="mono">${dash(v)}</span>`;
+const hash = (v: unknown) => `<span class="mono hash">${dash(v)}</span>`;
+
+export const SECTIONS = [
+  ['s-case', 'Case and report'],
+  ['s-scope', 'Authorisation and scope'],
+  ['s-findings', 'Summary of findings'],
+  ['s-timeline', 'Attacker timeline'],
+  ['s-persistence', 'Persistence artefacts and remediation'],
+  ['s-iocs', 'Indicators of compromise'],
+  ['s-evidence', 'Evidence inventory'],
+  ['s-coverage', 'Coverage and gaps'],
+  ['s-methodology', 'Methodology'],
+  ['s-warnings', 'Warnings and exclusions'],
+  ['s-custody', 'Chain of custody'],
+  ['s-integrity', 'Integrity'],
+  ['s-verify', 'How to verify this report'],
+  ['s-certification', 'Signature and certification'],
+] as const;
+
+function fmtBytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  const u = ['KiB', 'MiB', 'GiB', 'TiB'];
+  let v = n / 1024;
+  let i = 0;
+  while (v >= 1024 && i < u.length - 1) {
+    v /= 1024;
+    i++;
+  }
+  return `${v.toFixed(1)} ${u[i]} (${n} bytes)`;
+}
+
+function table(head: string[], rows: string[], cls = ''): string {
+  return `<table class="${cls}"><thead><tr>${head.map((h) => `<th>${h}</th>`).join('')}</tr></thead><tbody>${rows.join('')}</tbody></table>`;
+}
+
+function more(shown: number, total: number, where: string): string {
+  return total > shown ? `<p class="note">${total - shown} more not printed here; all ${total} are in ${where}, whose SHA-256 the signed manifest lists.</p>` : '';
+}
+
+/** A small Markdown subset for the certification template: ## headings, paragraphs, "- " lists, **bold**. */
+export function miniMarkdown(md: string): string {
+  const inline = (s: string) => esc(s).replace(/\*\*(.+?)\*\*/g, '<strong>$1</strong>');
+  const out: string[] = [];
+  let list: string[] | null = null;
+  let para: string[] = [];
+  const flush = () => {
+    if (para.length) out.push(`<p>${inline(para.join(' '))}</p>`);
+    para = [];
+    if (list) out.push(`<ul>${list.map((l) => `<li>${inline(l)}</li>`).join('')}</ul>`);
+    list = null;
+  };
+  for (const line of md.split('\n')) {
+    const t = line.trim();
+    if (!t) flush();
+    else if (/^#{1,6}\s/.test(t)) {
+      flush();
+      out.push(`<h3>${inline(t.replace(/^#+\s*/, ''))}</h3>`);
+    } else if (/^[-*]\s/.test(t)) {
+      if (para.length) {
+        out.push(`<p>${inline(para.join(' '))}</p>`);
+        para = [];
+      }
+      (list ??= []).push(t.slice(2));
+    } else if (list) list[list.length - 1] += ' ' + t;
+    else para.push(t);
+  }
+  flush();
+  return out.join('\n');
+}
+
+const CSS = `
+@page { size: A4; }
+html { -webkit-print-color-adjust: exact; }
+body { font-family: 'Liberation Sans', 'DejaVu Sans', Arial, Helvetica, sans-serif; font-size: 9pt; color: #111; line-height: 1.35; margin: 0; }
+h1 { font-size: 20pt; margin: 0 0 6mm; }
+h2 { font-size: 13pt; margin: 7mm 0 3mm; border-bottom: 1px solid #999; padding-bottom: 1mm; break-after: avoid; }
+h3 { font-size: 10.5pt; margin: 4mm 0 2mm; break-after: avoid; }
+p { margin: 1.5mm 0; }
+.note { color: #444; font-style: italic; }
+.mono { font-family: 'DejaVu Sans Mono', 'Liberation Mono', 'Courier New', monospace; font-size: 7.5pt; }
+.hash, .t { white-space: nowrap; }
+.t { font-family: 'DejaVu Sans Mono', 'Liberation Mono', 'Courier New', monospace; font-size: 7pt; }
+.wrap { word-break: break-all; }
+table { width: 100%; border-collapse: collapse; margin: 2mm 0 4mm; font-size: 8pt; }
+th { background: #e8e8e8; text-align: left; font-weight: bold; }
+th, td { border: 0.5pt solid #aaa; padding: 0.8mm 1.2mm; vertical-align: top; }
+tr { break-inside: avoid; }
+tbody.pair { break-inside: avoid; }
+td.sub { background: #f6f6f6; border-top: none; }
+dl.kv { display: grid; grid-template-columns: 42mm 1fr; gap: 0.6mm 3mm; margin: 2mm 0 4mm; }
+dl.kv dt { font-weight: bold; }
+dl.kv dd { margin: 0; }
+.title { break-after: page; padding-top: 30mm; }
+.toc { break-after: page; }
+.toc ol { list-style: none; padding: 0; }
+.toc li { display: flex; border-bottom: 0.5pt dotted #999; margin: 1.6mm 0; font-size: 10.5pt; }
+.toc li a { flex: 1; color: #111; text-decoration: none; }
+.toc li span.page { width: 14mm; text-align: right; }
+.finding { box-sizing: border-box; border: 0.5pt solid #999; padding: 2mm 3mm; margin: 3mm 0; break-inside: auto; }
+.finding h3 { margin-top: 0; }
+.facts { border-left: 2pt solid #2a6; padding-left: 2mm; margin: 2mm 0; }
+.interp { border-left: 2pt solid #c80; padding-left: 2mm; margin: 2mm 0; }
+.sev-critical, .sev-high { color: #a00; font-weight: bold; }
+.sev-medium { color: #a50; font-weight: bold; }
+.ids span.mono { white-space: nowrap; margin-right: 2mm; display: inline-block; }
+.ok { color: #060; font-weight: bold; }
+.bad { color: #a00; font-weight: bold; }
+.cert { box-sizing: border-box; border: 1pt solid #333; padding: 3mm 5mm; margin-top: 4mm; break-inside: avoid; }
+`;
+
+/** Chromium footer template: case id, report id, page x of y, and the checkpoint root, on every page. */
+export function footerTemplate(m: ReportModel): string {
+  const s = 'font-family: DejaVu Sans Mono, Liberation Mono, monospace; font-size: 6.5px; color: #333;';
+  return (
+    `<div style="width: 100%; margin: 0 14mm; ${s}">` +
+    `<div style="display: flex; justify-content: space-between;"><span>Case ${esc(m.case.caseId)} · Report ${esc(m.reportId)}</span>` +
+    `<span>Page <span class="pageNumber"></span> of <span class="totalPages"></span></span></div>` +
+    `<div>Checkpoint #${esc(m.checkpoint.seq)} · ${esc(m.checkpoint.treeSize)} events · root ${esc(m.checkpoint.root)}</div></div>`
+  );
+}
+
+export function renderReportHtml(m: ReportModel, tocPages: Map<string, number> = new Map()): string {
+  const parts: string[] = [];
+  const push = (s: string) => parts.push(s);
+  const findingNo = new Map(m.findings.items.map((f, i) => [f.id, `F${i + 1}`]));
+
+  push(`<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>TrailCase report ${esc(m.reportId)} – ${esc(m.case.title)}</title><style>${CSS}</style></head><body>`);
+
+  // Title page
+  push(`<section class="title"><h1>Forensic report</h1>`);
+  push(`<dl class="kv"><dt>Case</dt><dd>${esc(m.case.title)}</dd><dt>Case id</dt><dd>${mono(m.case.caseId)}</dd><dt>Report id</dt><dd>${mono(m.reportId)}</dd>`);
+  push(`<dt>Examiner</dt><dd>${esc(m.examiner.name)}</dd><dt>Examiner key (Ed25519)</dt><dd>${hash(m.examiner.keyFingerprint)}</dd>`);
+  push(`<dt>Checkpoint</dt><dd>#${esc(m.checkpoint.seq)}, ${esc(m.checkpoint.treeSize)} events, signed ${esc(m.checkpoint.createdAt)}</dd><dt>Merkle root</dt><dd>${hash(m.checkpoint.root)}</dd>`);
+  push(`<dt>Tool</dt><dd>${esc(m.tool.name)} ${esc(m.tool.version)}</dd><dt>Build hash</dt><dd>${hash(m.tool.buildHash)}</dd></dl>`);
+  push(`<p class="note">All times are UTC. This report is content-addressed: the same case at the same checkpoint, reported by the same examiner with the same build, gives the same report. Its files and their SHA-256 values are listed in manifest.json, signed with the examiner's key above.</p></section>`);
+
+  // Table of contents
+  push(`<section class="toc"><h2>Contents</h2><ol>`);
+  SECTIONS.forEach(([id, title], i) => push(`<li><a href="#${id}">${i + 1}. ${esc(title)}</a><span class="page">${tocPages.get(id) ?? ''}</span></li>`));
+  push(`</ol></section>`);
+
+  const h2 = (id: string) => {
+    const i = SECTIONS.findIndex(([sid]) => sid === id);
+    return `<h2 id="${id}">${i + 1}. ${esc(SECTIONS[i][1])}</h2>`;
+  };
+
+  // 1. Case and report
+  push(h2('s-case'));
+  push(`<dl class="kv"><dt>Title</dt><dd>${esc(m.case.title)}</dd><dt>Case id</dt><dd>${mono(m.case.caseId)}</dd>`);
+  push(`<dt>Created</dt><dd>${esc(m.case.createdAt)} by ${esc(m.case.createdBy)} with ${esc(m.case.createdWith)} (schema ${esc(m.case.schemaVersion)})</dd>`);
+  push(`<dt>Report id</dt><dd>${mono(m.reportId)}</dd><dt>Report examiner</dt><dd>${esc(m.examiner.name)}, key ${hash(m.examiner.keyFingerprint)}</dd>`);
+  push(`<dt>Built from</dt><dd>checkpoint #${esc(m.checkpoint.seq)} (${esc(m.checkpoint.reason)}), signed ${esc(m.checkpoint.createdAt)} by ${esc(m.checkpoint.signedBy ?? 'unknown')} (key ${hash(m.checkpoint.keyFingerprint)})</dd>`);
+  push(`<dt>Events</dt><dd>${esc(m.checkpoint.treeSize)}, Merkle root ${hash(m.checkpoint.root)}</dd><dt>Evidence items</dt><dd>${esc(m.checkpoint.evidenceCount)}, root ${hash(m.checkpoint.evidenceRoot)}</dd></dl>`);
+
+  // 2. Authorisation and scope
+  push(h2('s-scope'));
+  const sc = m.authorisation.scope;
+  push(`<h3>Authorisation</h3>`);
+  if (m.authorisation.notes.length) {
+    push(table(['Custody #', 'Recorded', 'By', 'Authorisation'], m.authorisation.notes.map((n) => `<tr><td>${n.seq}</td><td>${esc(n.at)}</td><td>${esc(n.actor)}</td><td>${esc(n.text)}</td></tr>`)));
+  } else push(`<p class="note">${esc(m.authorisation.note)}</p>`);
+  push(`<h3>Scope</h3><dl class="kv"><dt>Time</dt><dd>${dash(sc.since)} to ${dash(sc.until)}</dd><dt>Accounts</dt><dd>${dash(sc.accounts?.join(', '))}</dd>`);
+  push(`<dt>Regions</dt><dd>${dash(sc.regions?.join(', '))}</dd><dt>Suspected credentials</dt><dd class="wrap">${dash(sc.suspectedCredentials?.join(', '))}</dd><dt>Notes</dt><dd>${dash(sc.notes)}</dd></dl>`);
+
+  // 3. Findings
+  push(h2('s-findings'));
+  if (!m.findings.available) push(`<p class="note">${esc(m.findings.note)}</p>`);
+  else {
+    const c = m.findings.counts;
+    push(`<p>${m.findings.items.length} findings: ${c.critical} critical, ${c.high} high, ${c.medium} medium, ${c.low} low, ${c.informational} informational. For each, the <strong>facts</strong> (what the cited events show, with their eventIDs) are kept apart from the <strong>interpretation</strong> and its confidence.</p>`);
+    if (!m.findings.items.length) push(`<p class="note">No check or Sigma rule matched any event in the case.</p>`);
+    for (const f of m.findings.items) {
+      const ids = f.facts.eventIds.slice(0, PDF_IDS_PER_FINDING);
+      push(`<div class="finding"><h3>${findingNo.get(f.id)}. ${esc(f.title)} <span class="sev-${esc(f.severity)}">[${esc(f.severity)}]</span></h3>`);
+      push(`<p>Finding id ${mono(f.id)} · ${esc(f.source === 'sigma' ? 'Sigma rule' : 'check')} ${mono(f.checkId)} v${esc(f.checkVersion)} · ${esc(f.category)}${f.attack.length ? ` · ATT&amp;CK ${esc(f.attack.join(', '))}` : ''}</p>`);
+      push(`<div class="facts"><strong>Facts.</strong> ${esc(f.facts.statement)}<br>First seen ${dash(f.facts.firstSeen)}, last seen ${dash(f.facts.lastSeen)}. Cited events (${f.facts.eventIds.length}):`);
+      push(`<div class="ids">${ids.map((id) => `<span class="mono">${esc(id)}</span>`).join(' ')}</div>${more(ids.length, f.facts.eventIds.length, 'report.json')}`);
+      if (f.facts.missingEventIds.length) push(`<p class="bad">${f.facts.missingEventIds.length} cited events are not in the case.</p>`);
+      push(`</div><div class="interp"><strong>Interpretation.</strong> ${esc(f.interpretation.summary)}<br><strong>Confidence.</strong> ${esc(f.interpretation.confidence)}</div>`);
+      if (f.attribution) push(`<p class="note">Rule attribution: ${esc(f.attribution)}</p>`);
+      push(`</div>`);
+    }
+  }
+
+  // 4. Timeline
+  push(h2('s-timeline'));
+  push(`<p>${esc(m.timeline.note)} ${m.timeline.count} events; timeline.csv holds the same rows.</p>`);
+  if (!m.findings.available) push(`<p class="note">${esc(m.findings.note)} The timeline therefore holds only events the examiner tagged.</p>`);
+  if (m.timeline.rows.length) {
+    const rows = m.timeline.rows.slice(0, PDF_ROW_LIMIT).map(
+      (r) =>
+        `<tbody class="pair"><tr><td class="t">${dash(r.time)}</td><td>${dash(r.eventName)}<br><span class="mono">${dash(r.eventSource)}</span></td><td class="wrap">${dash(r.principal)}<br>${mono(r.accessKeyId)}</td>` +
+        `<td class="mono">${dash(r.sourceIPAddress)}</td><td>${dash(r.awsRegion)}</td><td>${dash(r.errorCode)}</td></tr>` +
+        `<tr><td class="sub" colspan="6">eventID ${mono(r.eventId)}${r.findings.length ? ` · findings ${esc(r.findings.map((id) => findingNo.get(id) ?? id).join(', '))}` : ''}${r.tags.length ? ` · tags ${esc(r.tags.join(', '))}` : ''}</td></tr></tbody>`,
+    );
+    push(`<table><thead><tr><th>Time (UTC)</th><th>Event</th><th>Principal / access key</th><th>Source IP</th><th>Region</th><th>Error</th></tr></thead>${rows.join('')}</table>`);
+    push(more(Math.min(PDF_ROW_LIMIT, m.timeline.rows.length), m.timeline.rows.length, 'timeline.csv and report.json'));
+  } else push(`<p class="note">No events.</p>`);
+
+  // 5. Persistence
+  push(h2('s-persistence'));
+  if (m.persistence.note) push(`<p class="note">${esc(m.persistence.note)}</p>`);
+  for (const p of m.persistence.items) {
+    push(`<div class="finding"><h3>${findingNo.get(p.findingId) ?? ''}. ${esc(p.title)} <span class="sev-${esc(p.severity)}">[${esc(p.severity)}]</span></h3>`);
+    push(`<p><strong>Artefacts:</strong> ${p.artefacts.length ? p.artefacts.map((a) => `${esc(a.type)} <span class="mono wrap">${esc(a.value)}</span>`).join('; ') : '–'}</p>`);
+    push(`<p><strong>Remediation:</strong></p>${p.remediation.length ? `<ol>${p.remediation.map((r) => `<li>${esc(r)}</li>`).join('')}</ol>` : '<p class="note">None given by the check.</p>'}</div>`);
+  }
+
+  // 6. IOCs
+  push(h2('s-iocs'));
+  if (m.iocs.note) push(`<p class="note">${esc(m.iocs.note)}</p>`);
+  if (m.iocs.items.length) {
+    push(
+      table(
+        ['Type', 'Value', 'Label / source', 'State', 'Hits', 'First seen', 'Last seen'],
+        m.iocs.items.map(
+          (i) =>
+            `<tr><td>${esc(i.type)}</td><td class="mono wrap">${esc(i.value)}</td><td>${dash([i.label, i.source].filter(Boolean).join(' / '))}</td><td>${i.enabled ? 'enabled' : 'disabled'}</td>` +
+            `<td>${i.hits === null ? 'n/a' : i.hits}</td><td class="mono">${dash(i.firstSeen)}</td><td class="mono">${dash(i.lastSeen)}</td></tr>`,
+        ),
+      ),
+    );
+  } else push(`<p class="note">No indicators recorded in the case.</p>`);
+
+  // 7. Evidence
+  push(h2('s-evidence'));
+  push(`<p>${m.evidence.count} evidence items, ${fmtBytes(m.evidence.totalBytes)} preserved byte for byte. SHA-256 over the original bytes as acquired.</p>`);
+  const ev = m.evidence.items.slice(0, PDF_ROW_LIMIT).map(
+    (e) =>
+      `<tbody class="pair"><tr><td>${e.id}</td><td class="wrap">${esc(e.origin)}<br><span class="note">${esc(e.kind)}, ${esc(e.format)}, ${esc(e.compression)}</span></td><td><span class="t">${esc(e.acquiredAt)}</span><br>${esc(e.examiner)}</td>` +
+      `<td>${e.size}</td><td>${e.events}${e.copies ? ` (+${e.copies} copies)` : ''}${e.rejected ? `, ${e.rejected} rejected` : ''}${e.excluded ? `, ${e.excluded} out of scope` : ''}</td><td>${esc(e.validation)}</td></tr>` +
+      `<tr><td class="sub" colspan="6">SHA-256 ${hash(e.sha256)}</td></tr></tbody>`,
+  );
+  push(`<table><thead><tr><th>#</th><th>Origin</th><th>Acquired (UTC) / by</th><th>Bytes</th><th>Events</th><th>CloudTrail validation</th></tr></thead>${ev.join('')}</table>`);
+  push(more(ev.length, m.evidence.items.length, 'report.json'));
+
+  // 8. Coverage and gaps
+  push(h2('s-coverage'));
+  push(`<p>Events from ${dash(m.coverage.timeRange.first)} to ${dash(m.coverage.timeRange.last)}.</p>`);
+  push(
+    table(
+      ['Account', 'Region', 'Events', 'First', 'Last'],
+      m.coverage.byAccountRegion.slice(0, PDF_ROW_LIMIT).map((r) => `<tr><td class="mono">${dash(r.account)}</td><td>${dash(r.region)}</td><td>${r.events}</td><td class="mono">${dash(r.first)}</td><td class="mono">${dash(r.last)}</td></tr>`),
+    ),
+  );
+  push(`<h3>Gaps</h3>`);
+  if (!m.coverage.gaps.available) push(`<p class="note">${esc(m.coverage.gaps.note)}</p>`);
+  else push(renderGaps(m.coverage.gaps.data));
+
+  // 9. Methodology
+  push(h2('s-methodology'));
+  push(`<dl class="kv"><dt>Tool</dt><dd>${esc(m.methodology.tool.name)} ${esc(m.methodology.tool.version)}</dd><dt>Build hash</dt><dd>${hash(m.methodology.tool.buildHash)}</dd>`);
+  push(`<dt>Certification template</dt><dd>SHA-256 ${hash(m.methodology.certificationTemplateSha256)}</dd></dl>`);
+  push(`<h3>Acquisition and import</h3>`);
+  push(table(['Import', 'Started (UTC)', 'By', 'Tool', 'Parameters'], m.methodology.imports.map((i) => `<tr><td>${i.importId}</td><td class="t">${esc(i.startedAt)}</td><td>${esc(i.actor)}</td><td>${esc(i.toolVersion)}</td><td class="mono wrap">${esc(JSON.stringify(i.params))}</td></tr>`)));
+  push(table(['Kind', 'Format', 'Items', 'Events'], m.methodology.formats.map((f) => `<tr><td>${esc(f.kind)}</td><td>${esc(f.format)}</td><td>${f.items}</td><td>${f.events}</td></tr>`)));
+  push(`<h3>Checks and Sigma rules run</h3>`);
+  if (m.methodology.analysisNote) push(`<p class="note">${esc(m.methodology.analysisNote)}</p>`);
+  else {
+    push(`<p>${m.methodology.checks.length} built-in checks and ${m.methodology.sigma.length} Sigma rules ran over every event of the case.</p>`);
+    if (m.methodology.engines.length) push(table(['Analysis unit', 'Version'], m.methodology.engines.map((u) => `<tr><td class="mono">${esc(u.id)}</td><td>${esc(u.version)}</td></tr>`)));
+    push(table(['Check', 'Version'], m.methodology.checks.map((c) => `<tr><td class="mono">${esc(c.id)}</td><td>${esc(c.version)}</td></tr>`)));
+    push(table(['Sigma rule', 'Title', 'Version'], m.methodology.sigma.map((s) => `<tr><td class="mono wrap">${esc(s.id)}</td><td>${esc(s.title)}</td><td>${dash(s.version)}</td></tr>`)));
+  }
+
+  // 10. Warnings and exclusions
+  push(h2('s-warnings'));
+  const t = m.warnings.totals;
+  push(`<dl class="kv"><dt>Import warnings</dt><dd>${t.warnings}</dd><dt>Rejected records</dt><dd>${t.rejectedRecords}</dd><dt>Out of scope (excluded)</dt><dd>${t.excludedOutOfScope}</dd>`);
+  push(`<dt>Copies from other sources</dt><dd>${t.copies}, of which ${t.conflicts} conflict with the first copy</dd><dt>Dismissed findings</dt><dd>${m.warnings.dismissedFindings.length}</dd><dt>Unsupported Sigma rules</dt><dd>${m.warnings.sigmaUnsupported.length}</dd><dt>Analysis warnings</dt><dd>${m.warnings.analysisWarnings.reduce((a, w) => a + w.count, 0)}</dd></dl>`);
+  if (m.warnings.analysisWarnings.length) {
+    push(`<h3>Analysis warnings</h3>`);
+    push(table(['Unit', 'Count', 'Examples'], m.warnings.analysisWarnings.map((w) => `<tr><td class="mono">${esc(w.unit)}</td><td>${w.count}</td><td class="wrap">${w.examples.map((x) => `${x.eventId ? `${mono(x.eventId)}: ` : ''}${esc(x.message)}`).join('<br>')}</td></tr>`)));
+  }
+  if (m.warnings.importWarnings.length) {
+    push(table(['Code', 'Count', 'Examples'], m.warnings.importWarnings.map((w) => `<tr><td class="mono">${esc(w.code)}</td><td>${w.count}</td><td class="wrap">${w.examples.map((x) => `${esc(x.origin)}${x.recordIndex !== null ? ` #${x.recordIndex}` : ''}: ${esc(x.message)}`).join('<br>')}</td></tr>`)));
+  }
+  if (m.warnings.dismissedFindings.length) {
+    push(`<h3>Dismissed findings</h3>`);
+    push(table(['Finding', 'Decision', 'By / when', 'Note'], m.warnings.dismissedFindings.map((d) => `<tr><td>${esc(d.title)}<br>${mono(d.id)}</td><td>${esc(d.decision)}</td><td>${esc(d.actor)}<br>${esc(d.at)}</td><td>${dash(d.note)}</td></tr>`)));
+  }
+  if (m.warnings.sigmaUnsupported.length) {
+    push(`<h3>Sigma rules not run (unsupported)</h3>`);
+    push(table(['Rule', 'Reason'], m.warnings.sigmaUnsupported.map((u) => `<tr><td class="wrap">${esc(u.title ?? u.id)}</td><td>${dash(u.reason)}</td></tr>`)));
+  }
+  if (m.warnings.missingEvents.length) push(`<p class="bad">${m.warnings.missingEvents.length} events cited by findings or tags are not in the case: ${m.warnings.missingEvents.slice(0, 50).map(mono).join(' ')}</p>`);
+
+  // 11. Custody
+  push(h2('s-custody'));
+  push(`<p>${m.custody.count} entries up to the checkpoint; each entry's hash chains to the one before (head ${hash(m.custody.head)}).</p>`);
+  const cust = m.custody.entries.slice(0, PDF_ROW_LIMIT).map((e) => {
+    const d = JSON.stringify(e.details);
+    return `<tr><td>${e.seq}</td><td class="t">${esc(e.at)}</td><td>${esc(e.actor)}</td><td>${esc(e.action)}</td><td class="mono wrap">${esc(d.length > 400 ? d.slice(0, 400) + '…' : d)}</td></tr>`;
+  });
+  push(table(['#', 'Time (UTC)', 'Actor', 'Action', 'Details'], cust));
+  push(more(cust.length, m.custody.entries.length, 'report.json'));
+
+  // 12. Integrity
+  push(h2('s-integrity'));
+  const iv = m.integrity.verify;
+  push(`<p>Verification of the whole case when this report was built: <span class="${iv.ok ? 'ok' : 'bad'}">${iv.ok ? 'INTACT' : 'DAMAGED'}</span>; SQLite integrity_check: ${mono(iv.integrityCheck)}.</p>`);
+  const ic = m.integrity.checkpoint;
+  push(`<dl class="kv"><dt>Checkpoint</dt><dd>#${ic.seq} of ${m.integrity.checkpointsInCase}, signed ${esc(ic.createdAt)} by ${esc(ic.signedBy ?? 'unknown')}</dd><dt>Events / root</dt><dd>${ic.treeSize} / ${hash(ic.root)}</dd>`);
+  push(`<dt>Evidence / root</dt><dd>${ic.evidenceCount} / ${hash(ic.evidenceRoot)}</dd><dt>Custody head</dt><dd>#${ic.custodySeq} ${hash(ic.custodyHead)}</dd><dt>Signing key</dt><dd>${hash(ic.keyFingerprint)}</dd></dl>`);
+  push(`<p>Signed checkpoint text (Ed25519 signature, base64, below it):</p><pre class="mono">${esc(m.checkpoint.body)}</pre><p class="mono wrap">${esc(m.checkpoint.signature)}</p>`);
+  if (iv.problems.length) push(table(['Where', 'Problem'], iv.problems.map((p) => `<tr><td class="mono">${esc(p.where)}</td><td>${esc(p.message)}</td></tr>`)));
+  if (iv.warnings.length) push(table(['Where', 'Warning'], iv.warnings.map((p) => `<tr><td class="mono">${esc(p.where)}</td><td>${esc(p.message)}</td></tr>`)));
+  if (m.integrity.sourceValidation.length) {
+    push(`<h3>CloudTrail log file validation</h3>`);
+    push(table(['Result', 'Source objects'], m.integrity.sourceValidation.map((s) => `<tr><td>${esc(s.result)}</td><td>${s.count}</td></tr>`)));
+  } else push(`<p class="note">No CloudTrail digest validation results: the case holds no digest files for its sources, or digest validation is not part of this build.</p>`);
+
+  // 13. Verification
+  push(h2('s-verify'));
+  push(`<p>A receiver can check this report without TrailCase, with sha256sum, OpenSSL 3 and sqlite3 (docs/verification.md gives the full recipe):</p><ol>${m.verification.map((s) => `<li>${esc(s)}</li>`).join('')}</ol>`);
+
+  // 14. Certification
+  push(h2('s-certification'));
+  push(`<p>Electronic signature: manifest.json is signed with the Ed25519 key of ${esc(m.examiner.name)}, fingerprint ${hash(m.examiner.keyFingerprint)} (manifest.json.sig; public key in examiner-public-key.pem).</p>`);
+  push(`<div class="cert">${miniMarkdown(m.certification.markdown)}</div>`);
+
+  push(`</body></html>`);
+  return parts.join('\n');
+}
+
+/** Gap analysis output is the analysis module's shape; show it generically as key facts and tables. */
+function renderGaps(data: unknown): string {
+  if (data === null || data === undefined) return '<p class="note">No gaps reported.</p>';
+  if (Array.isArray(data)) {
+    if (!data.length) return '<p>No gaps found.</p>';
+    if (data.every((x) => x && typeof x === 'object' && !Array.isArray(x))) {
+      const keys = [...new Set(data.flatMap((x) => Object.keys(x as object)))];
+      const rows = data.slice(0, PDF_ROW_LIMIT).map((x) => `<tr>${keys.map((k) => `<td class="wrap">${esc(scalar((x as Record<string, unknown>)[k]))}</td>`).join('')}</tr>`);
+      return table(keys.map(esc), rows) + more(rows.length, data.length, 'report.json');
+    }
+    return `<ul>${data.slice(0, PDF_ROW_LIMIT).map((x) => `<li class="wrap">${esc(scalar(x))}</li>`).join('')}</ul>`;
+  }
+  if (typeof data === 'object') {
+    return Object.entries(data as Record<string, unknown>)
+      .map(([k, v]) => (v && typeof v === 'object' ? `<h3>${esc(k)}</h3>${renderGaps(v)}` : `<p><strong>${esc(k)}:</strong> ${esc(scalar(v))}</p>`))
+      .join('');
+  }
+  return `<p>${esc(scalar(data))}</p>`;
+}
+
+function scalar(v: unknown): string {
+  if (v === null || v === undefined) return '–';
+  if (typeof v === 'object') return JSON.stringify(v);
+  return String(v);
+}

@@ -1,0 +1,526 @@
+// The report's content as data (report.json), built from a case at one signed
+// checkpoint (issue 7). Everything here is a function of the case at that
+// checkpoint, the examiner who signs, the tool build and the certification
+// template: no wall-clock time, no file system path of the case, and every list
+// in a fixed order, so the same case at the same checkpoint gives the same bytes.
+// The HTML/PDF (html.ts) and timeline.csv (csv.ts) are renderings of this model.
+import type { Finding, Severity } from '../../shared/analysis/findings.ts';
+import type { CaseScope, EventSummary, VerifyReport } from '../../shared/types.ts';
+import { SEVERITIES } from '../../shared/analysis/findings.ts';
+import { isoUtc } from '../../shared/time.ts';
+import { canonicalJson, sha256Hex } from '../case/canonical.ts';
+import type { EvidenceRow } from '../case/evidence.ts';
+import { searchEvents } from '../case/queries.ts';
+import type { CaseStore } from '../case/store.ts';
+import { TOOL_NAME, TOOL_VERSION, buildHash } from '../version.ts';
+import { type AnalysisForReport, cmp, iocKey } from './analysis-bridge.ts';
+import { type CertificationTemplate, fillCertification } from './certification.ts';
+
+export const REPORT_FORMAT = 'trailcase-report/1';
+
+/** A checkpoint row as stored (the signed text and its signature included). */
+export interface CheckpointRecord {
+  seq: number;
+  treeSize: number;
+  root: string;
+  evidenceCount: number;
+  evidenceRoot: string;
+  custodySeq: number;
+  custodyHead: string;
+  metaHash: string;
+  createdAt: string;
+  reason: string;
+  keyFingerprint: string;
+  signedBy: string | null;
+  body: string;
+  /** base64 Ed25519 signature over body */
+  signature: string;
+}
+
+export function readCheckpoint(store: CaseStore, seq?: number): CheckpointRecord | null {
+  const r = (seq === undefined
+    ? store.stmt('SELECT * FROM checkpoints ORDER BY seq DESC LIMIT 1').get()
+    : store.stmt('SELECT * FROM checkpoints WHERE seq = ?').get(seq)) as Record<string, any> | undefined;
+  if (!r) return null;
+  const k = store.stmt('SELECT examiner FROM keys WHERE fingerprint = ?').get(r.key_fingerprint) as { examiner: string } | undefined;
+  return {
+    seq: r.seq,
+    treeSize: r.tree_size,
+    root: r.root,
+    evidenceCount: r.evidence_count,
+    evidenceRoot: r.evidence_root,
+    custodySeq: r.custody_seq,
+    custodyHead: r.custody_head,
+    metaHash: r.meta_hash,
+    createdAt: r.created_at,
+    reason: r.reason,
+    keyFingerprint: r.key_fingerprint,
+    signedBy: k?.examiner ?? null,
+    body: r.body,
+    signature: r.signature,
+  };
+}
+
+/**
+ * Report id: derived, never random. SHA-256 over the case id, the checkpoint
+ * (seq, size, root) and the signing examiner's key, first 32 hex digits: the
+ * same examiner reporting on the same case at the same checkpoint gets the
+ * same id; anything else gets another.
+ */
+export function reportIdFor(caseId: string, cp: { seq: number; treeSize: number; root: string }, examinerFingerprint: string): string {
+  return sha256Hex(`trailcase-report-id/1\ncase ${caseId}\ncheckpoint ${cp.seq} ${cp.treeSize} ${cp.root}\nkey ${examinerFingerprint}\n`).slice(0, 32);
+}
+
+export interface ReportFinding {
+  id: string;
+  title: string;
+  source: 'check' | 'sigma';
+  checkId: string;
+  checkVersion: string;
+  severity: Severity;
+  category: string;
+  attack: string[];
+  /** Facts: what the cited events show. */
+  facts: { statement: string; eventIds: string[]; firstSeen: string | null; lastSeen: string | null; missingEventIds: string[] };
+  /** Interpretation and how sure it is. */
+  interpretation: { summary: string; confidence: string; decision: { decision: string; note: string | null; actor: string; at: string } | null };
+  artefacts: { type: string; value: string }[];
+  remediation: string[];
+  attribution: string | null;
+}
+
+export interface TimelineRow {
+  time: string | null;
+  leaf: number;
+  eventId: string;
+  eventName: string | null;
+  eventSource: string | null;
+  awsRegion: string | null;
+  sourceIPAddress: string | null;
+  userAgent: string | null;
+  principal: string | null;
+  accessKeyId: string | null;
+  account: string | null;
+  errorCode: string | null;
+  findings: string[];
+  tags: string[];
+}
+
+export interface ReportModel {
+  format: typeof REPORT_FORMAT;
+  reportId: string;
+  case: { caseId: string; title: string; createdAt: string; createdBy: string; createdWith: string; schemaVersion: number };
+  examiner: { name: string; keyFingerprint: string };
+  tool: { name: string; version: string; buildHash: string };
+  checkpoint: CheckpointRecord;
+  authorisation: { scope: CaseScope; notes: { seq: number; at: string; actor: string; text: string }[]; note: string | null };
+  findings: { available: boolean; note: string | null; counts: Record<Severity, number>; items: ReportFinding[] };
+  timeline: { note: string; count: number; rows: TimelineRow[] };
+  persistence: { note: string | null; items: { findingId: string; title: string; severity: Severity; artefacts: { type: string; value: string }[]; remediation: string[]; eventIds: string[] }[] };
+  iocs: {
+    note: string | null;
+    hitsAvailable: boolean;
+    items: { type: string; value: string; label: string | null; source: string | null; enabled: boolean; hits: number | null; firstSeen: string | null; lastSeen: string | null }[];
+  };
+  evidence: {
+    count: number;
+    totalBytes: number;
+    items: {
+      id: number; kind: string; origin: string; format: string; compression: string; acquiredAt: string; examiner: string; toolVersion: string;
+      size: number; sha256: string; events: number; copies: number; rejected: number; excluded: number; validation: string;
+    }[];
+  };
+  coverage: {
+    timeRange: { first: string | null; last: string | null };
+    byAccountRegion: { account: string | null; region: string | null; events: number; first: string | null; last: string | null }[];
+    gaps: { available: boolean; note: string | null; data: unknown };
+  };
+  methodology: {
+    tool: { name: string; version: string; buildHash: string };
+    imports: { importId: number; startedAt: string; actor: string; toolVersion: string; params: unknown }[];
+    formats: { kind: string; format: string; items: number; events: number }[];
+    checks: { id: string; version: string }[];
+    sigma: { id: string; title: string; version?: string }[];
+    /** Analysis engine units (runner, Sigma engine) with versions. */
+    engines: { id: string; version: string }[];
+    analysisNote: string | null;
+    certificationTemplateSha256: string;
+  };
+  warnings: {
+    importWarnings: { code: string; count: number; examples: { origin: string; recordIndex: number | null; message: string }[] }[];
+    totals: { warnings: number; rejectedRecords: number; excludedOutOfScope: number; copies: number; conflicts: number };
+    dismissedFindings: { id: string; title: string; decision: string; note: string | null; actor: string; at: string }[];
+    sigmaUnsupported: { id: string; title?: string; reason?: string }[];
+    analysisWarnings: { unit: string; count: number; examples: { eventId: string | null; message: string }[] }[];
+    missingEvents: string[];
+  };
+  custody: { count: number; head: string; entries: { seq: number; at: string; actor: string; action: string; details: unknown; hash: string }[] };
+  integrity: {
+    checkpoint: { seq: number; treeSize: number; root: string; evidenceCount: number; evidenceRoot: string; custodySeq: number; custodyHead: string; createdAt: string; keyFingerprint: string; signedBy: string | null };
+    checkpointsInCase: number;
+    verify: { ok: boolean; integrityCheck: string; problems: { where: string; message: string }[]; warnings: { where: string; message: string }[] };
+    sourceValidation: { result: string; count: number }[];
+  };
+  verification: string[];
+  certification: { templateSha256: string; markdown: string };
+}
+
+export interface BuildModelInput {
+  store: CaseStore;
+  checkpoint: CheckpointRecord;
+  examiner: { name: string; keyFingerprint: string };
+  analysis: AnalysisForReport;
+  verify: VerifyReport;
+  template: CertificationTemplate;
+}
+
+const severityRank = (s: string) => SEVERITIES.indexOf(s as Severity);
+
+function principalOf(e: EventSummary): string | null {
+  return e.principalArn ?? e.userName ?? e.principalId ?? null;
+}
+
+/** Event summaries for a set of eventIDs, chunked (json_each over the ids; events_event_id index). */
+function eventsByIds(store: CaseStore, ids: string[]): Map<string, EventSummary> {
+  const out = new Map<string, EventSummary>();
+  const CHUNK = 5000;
+  for (let i = 0; i < ids.length; i += CHUNK) {
+    const chunk = ids.slice(i, i + CHUNK);
+    for (const e of searchEvents(store, { eventIds: chunk }, { limit: chunk.length, count: false }).events) out.set(e.eventId, e);
+  }
+  return out;
+}
+
+function latestDecisions(store: CaseStore, custodySeq: number): Map<string, { decision: string; note: string | null; actor: string; at: string }> {
+  const m = new Map<string, { decision: string; note: string | null; actor: string; at: string }>();
+  const rows = store.db
+    .prepare('SELECT finding_id, decision, note, actor, at FROM finding_decisions WHERE custody_seq <= ? ORDER BY id')
+    .all(custodySeq) as { finding_id: string; decision: string; note: string | null; actor: string; at: string }[];
+  for (const r of rows) m.set(r.finding_id, { decision: r.decision, note: r.note, actor: r.actor, at: r.at });
+  return m;
+}
+
+const DISMISSED = /^(dismiss|dismissed|reject|rejected|false[-_ ]?positive)$/i;
+const ACCEPTED = /^(accept|accepted|confirm|confirmed)$/i;
+
+function confidenceOf(f: Finding, d: { decision: string; note: string | null; actor: string; at: string } | undefined): string {
+  const how = f.source === 'sigma' ? `Sigma rule ${f.checkId} v${f.checkVersion}` : `built-in check ${f.checkId} v${f.checkVersion}`;
+  if (d && ACCEPTED.test(d.decision)) return `Confirmed by examiner ${d.actor} on ${d.at}${d.note ? ` ("${d.note}")` : ''}; detected by ${how}.`;
+  if (d) return `Examiner decision "${d.decision}" by ${d.actor} on ${d.at}${d.note ? ` ("${d.note}")` : ''}; detected by ${how}.`;
+  return `Automated detection by ${how}; not yet reviewed by the examiner.`;
+}
+
+export function buildReportModel(input: BuildModelInput): ReportModel {
+  const { store, checkpoint: cp, examiner, analysis, verify, template } = input;
+  const meta = store.meta();
+  const reportId = reportIdFor(meta.caseId, cp, examiner.keyFingerprint);
+  const tool = { name: TOOL_NAME, version: TOOL_VERSION, buildHash: buildHash() };
+
+  // ---- custody up to the checkpoint (everything later is not covered by its signature) ----
+  const custodyRows = store.db.prepare('SELECT * FROM custody WHERE seq <= ? ORDER BY seq').all(cp.custodySeq) as any[];
+  const custodyEntries = custodyRows.map((r) => ({ seq: r.seq as number, at: r.at as string, actor: r.actor as string, action: r.action as string, details: JSON.parse(r.details) as any, hash: r.hash as string }));
+
+  // ---- authorisation and scope ----
+  const authNotes = custodyEntries
+    .filter((e) => e.action === 'note' && typeof e.details?.target === 'string' && /^(authori[sz]ation|authority|mandate)$/i.test(e.details.target))
+    .map((e) => ({ seq: e.seq, at: e.at, actor: e.actor, text: String(e.details.text ?? '') }));
+  const scopeSet = custodyEntries.filter((e) => e.action === 'scope.set').pop();
+  const scope: CaseScope = scopeSet ? (scopeSet.details.scope as CaseScope) : meta.scope;
+
+  // ---- findings ----
+  const decisions = latestDecisions(store, cp.custodySeq);
+  const allFindings = [...analysis.findings.items].sort(
+    (a, b) => severityRank(b.severity) - severityRank(a.severity) || cmp(a.firstSeen ?? '', b.firstSeen ?? '') || cmp(a.id, b.id),
+  );
+  const dismissed = allFindings.filter((f) => DISMISSED.test(decisions.get(f.id)?.decision ?? ''));
+  const kept = allFindings.filter((f) => !dismissed.includes(f));
+
+  // Tagged events (the examiner's own marks) join the findings' events on the timeline.
+  const tags = new Map<string, string[]>();
+  for (const e of custodyEntries) {
+    if (e.action !== 'tag' || typeof e.details?.eventId !== 'string') continue;
+    const list = tags.get(e.details.eventId) ?? [];
+    if (!list.includes(String(e.details.tag))) list.push(String(e.details.tag));
+    tags.set(e.details.eventId, list);
+  }
+  const timelineIds = new Set<string>();
+  for (const f of kept) for (const id of f.eventIds) timelineIds.add(id);
+  for (const id of tags.keys()) timelineIds.add(id);
+  const byId = eventsByIds(store, [...timelineIds].sort());
+  const missingEvents = [...timelineIds].filter((id) => !byId.has(id)).sort();
+
+  const items: ReportFinding[] = kept.map((f) => {
+    const d = decisions.get(f.id);
+    return {
+      id: f.id,
+      title: f.title,
+      source: f.source,
+      checkId: f.checkId,
+      checkVersion: f.checkVersion,
+      severity: f.severity,
+      category: f.category,
+      attack: [...f.attack],
+      facts: {
+        statement: f.explanation,
+        eventIds: [...f.eventIds],
+        firstSeen: f.firstSeen,
+        lastSeen: f.lastSeen,
+        missingEventIds: f.eventIds.filter((id) => !byId.has(id)),
+      },
+      interpretation: {
+        summary: `${f.title} (${f.severity} severity, ${f.category}${f.attack.length ? `; ATT&CK ${f.attack.join(', ')}` : ''}).`,
+        confidence: confidenceOf(f, d),
+        decision: d ?? null,
+      },
+      artefacts: f.artefacts.map((a) => ({ type: a.type, value: a.value })),
+      remediation: [...f.remediation],
+      attribution: f.attribution ?? null,
+    };
+  });
+  const counts = Object.fromEntries(SEVERITIES.map((s) => [s, 0])) as Record<Severity, number>;
+  for (const f of items) counts[f.severity]++;
+
+  // ---- attacker timeline ----
+  const findingsOf = new Map<string, string[]>();
+  for (const f of kept) for (const id of f.eventIds) findingsOf.set(id, [...(findingsOf.get(id) ?? []), f.id]);
+  const rows: TimelineRow[] = [...byId.values()]
+    .sort((a, b) => cmp(a.eventTime ?? '', b.eventTime ?? '') || a.leaf - b.leaf)
+    .map((e) => ({
+      time: e.eventTime,
+      leaf: e.leaf,
+      eventId: e.eventId,
+      eventName: e.eventName,
+      eventSource: e.eventSource,
+      awsRegion: e.awsRegion,
+      sourceIPAddress: e.sourceIPAddress,
+      userAgent: e.userAgent,
+      principal: principalOf(e),
+      accessKeyId: e.accessKeyId,
+      account: e.recipientAccountId,
+      errorCode: e.errorCode,
+      findings: [...new Set(findingsOf.get(e.eventId) ?? [])].sort(),
+      tags: [...(tags.get(e.eventId) ?? [])].sort(),
+    }));
+
+  // ---- persistence ----
+  const persistence = kept
+    .filter((f) => f.category === 'persistence')
+    .map((f) => ({ findingId: f.id, title: f.title, severity: f.severity, artefacts: f.artefacts.map((a) => ({ type: a.type, value: a.value })), remediation: [...f.remediation], eventIds: [...f.eventIds] }));
+
+  // ---- IOCs: the list as it stood at the checkpoint ----
+  const iocRows = store.db
+    .prepare('SELECT ioc_type, value, op, enabled, label, source FROM ioc_history WHERE custody_seq <= ? ORDER BY id')
+    .all(cp.custodySeq) as { ioc_type: string; value: string; op: string; enabled: number; label: string | null; source: string | null }[];
+  const iocState = new Map<string, (typeof iocRows)[number]>();
+  for (const r of iocRows) iocState.set(iocKey(r.ioc_type, r.value), r);
+  const iocItems = [...iocState.values()]
+    .filter((r) => !/^(remove|removed|delete|deleted)$/i.test(r.op))
+    .sort((a, b) => cmp(a.ioc_type, b.ioc_type) || cmp(a.value, b.value))
+    .map((r) => {
+      const h = analysis.iocHits.byIndicator.get(iocKey(r.ioc_type, r.value));
+      return {
+        type: r.ioc_type,
+        value: r.value,
+        label: r.label,
+        source: r.source,
+        enabled: r.enabled === 1,
+        hits: analysis.iocHits.available ? h?.hits ?? 0 : null,
+        firstSeen: h?.firstSeen ?? null,
+        lastSeen: h?.lastSeen ?? null,
+      };
+    });
+
+  // ---- evidence inventory (items covered by the checkpoint) ----
+  const validation = new Map<number, string[]>();
+  for (const s of verify.sourceValidation) validation.set(s.evidenceId, [...(validation.get(s.evidenceId) ?? []), s.result + (s.detail ? ` (${s.detail})` : '')]);
+  const evRows = store.db.prepare('SELECT * FROM evidence WHERE id <= ? ORDER BY id').all(cp.evidenceCount) as EvidenceRow[];
+  const evidence = evRows.map((r) => ({
+    id: r.id,
+    kind: r.kind,
+    origin: r.origin,
+    format: r.format,
+    compression: r.compression,
+    acquiredAt: r.acquired_at,
+    examiner: r.examiner,
+    toolVersion: r.tool_version,
+    size: r.size,
+    sha256: r.sha256,
+    events: r.n_events,
+    copies: r.n_copies,
+    rejected: r.n_rejected,
+    excluded: r.n_excluded,
+    validation: validation.get(r.id)?.join('; ') ?? (r.format === 'cloudtrail-digest' ? 'digest file (validates the log files)' : 'not validated (no CloudTrail digest validation result for this source)'),
+  }));
+
+  // ---- coverage ----
+  const range = store.db.prepare('SELECT min(time_ms) AS a, max(time_ms) AS b FROM events WHERE leaf < ?').get(cp.treeSize) as { a: number | null; b: number | null };
+  const byAR = store.db
+    .prepare(
+      `SELECT (SELECT s FROM strings WHERE id = e.account) AS account, (SELECT s FROM strings WHERE id = e.region) AS region,
+              count(*) AS n, min(time_ms) AS a, max(time_ms) AS b
+       FROM events e WHERE leaf < ? GROUP BY e.account, e.region`,
+    )
+    .all(cp.treeSize) as { account: string | null; region: string | null; n: number; a: number | null; b: number | null }[];
+  const byAccountRegion = byAR
+    .map((r) => ({ account: r.account, region: r.region, events: r.n, first: r.a === null ? null : isoUtc(r.a), last: r.b === null ? null : isoUtc(r.b) }))
+    .sort((x, y) => cmp(x.account ?? '', y.account ?? '') || cmp(x.region ?? '', y.region ?? ''));
+
+  // ---- methodology ----
+  const importsLogged = new Set(custodyEntries.filter((e) => e.action === 'import.started').map((e) => e.details?.importId));
+  const imports = (store.db.prepare('SELECT * FROM imports ORDER BY id').all() as any[])
+    .filter((r) => importsLogged.has(r.id))
+    .map((r) => ({ importId: r.id as number, startedAt: r.started_at as string, actor: r.actor as string, toolVersion: r.tool_version as string, params: JSON.parse(r.params) }));
+  const fm = new Map<string, { kind: string; format: string; items: number; events: number }>();
+  for (const e of evidence) {
+    const k = `${e.kind}\u0000${e.format}`;
+    const x = fm.get(k) ?? { kind: e.kind, format: e.format, items: 0, events: 0 };
+    x.items++;
+    x.events += e.events;
+    fm.set(k, x);
+  }
+
+  // ---- warnings and exclusions ----
+  const warnCounts = store.db.prepare('SELECT code, count(*) AS n FROM warnings GROUP BY code ORDER BY code').all() as { code: string; n: number }[];
+  const examplesStmt = store.db.prepare('SELECT origin, record_index, message FROM warnings WHERE code = ? ORDER BY id LIMIT 3');
+  const importWarnings = warnCounts.map((w) => ({
+    code: w.code,
+    count: w.n,
+    examples: (examplesStmt.all(w.code) as { origin: string; record_index: number | null; message: string }[]).map((x) => ({ origin: x.origin, recordIndex: x.record_index, message: x.message })),
+  }));
+  const tot = store.db.prepare('SELECT coalesce(sum(n_rejected),0) AS rej, coalesce(sum(n_excluded),0) AS exc FROM evidence WHERE id <= ?').get(cp.evidenceCount) as { rej: number; exc: number };
+  const copies = store.db.prepare('SELECT count(*) AS n, coalesce(sum(identical = 0),0) AS c FROM event_copies WHERE evidence_id <= ?').get(cp.evidenceCount) as { n: number; c: number };
+
+  // ---- integrity ----
+  const sv = new Map<string, number>();
+  for (const s of verify.sourceValidation) sv.set(s.result, (sv.get(s.result) ?? 0) + 1);
+  const checkpointsInCase = (store.db.prepare('SELECT count(*) AS n FROM checkpoints WHERE seq <= ?').get(cp.seq) as { n: number }).n;
+
+  const values = {
+    examiner: examiner.name,
+    examinerFingerprint: examiner.keyFingerprint,
+    caseId: meta.caseId,
+    caseTitle: meta.title,
+    reportId,
+    checkpointSeq: String(cp.seq),
+    treeSize: String(cp.treeSize),
+    root: cp.root,
+    evidenceCount: String(cp.evidenceCount),
+    evidenceRoot: cp.evidenceRoot,
+    checkpointTime: cp.createdAt,
+    toolName: tool.name,
+    toolVersion: tool.version,
+    buildHash: tool.buildHash,
+  };
+
+  return {
+    format: REPORT_FORMAT,
+    reportId,
+    case: {
+      caseId: meta.caseId,
+      title: meta.title,
+      createdAt: meta.createdAt,
+      createdBy: meta.examiner,
+      createdWith: meta.toolVersion,
+      schemaVersion: store.db.pragma('user_version', { simple: true }) as number,
+    },
+    examiner,
+    tool,
+    checkpoint: cp,
+    authorisation: {
+      scope,
+      notes: authNotes,
+      note: authNotes.length ? null : 'No authorisation is recorded in the case. Record it with: trailcase note CASE "TEXT" --target authorisation',
+    },
+    findings: { available: analysis.findings.available, note: analysis.findings.note, counts, items },
+    timeline: {
+      note: 'The events cited by the findings and the events the examiner tagged, in time order (UTC).',
+      count: rows.length,
+      rows,
+    },
+    persistence: {
+      note: analysis.findings.available ? (persistence.length ? null : 'No persistence findings.') : analysis.findings.note,
+      items: persistence,
+    },
+    iocs: { note: analysis.iocHits.note, hitsAvailable: analysis.iocHits.available, items: iocItems },
+    evidence: { count: evidence.length, totalBytes: evidence.reduce((a, e) => a + e.size, 0), items: evidence },
+    coverage: {
+      timeRange: { first: range.a === null ? null : isoUtc(range.a), last: range.b === null ? null : isoUtc(range.b) },
+      byAccountRegion,
+      gaps: { available: analysis.gaps.available, note: analysis.gaps.note, data: analysis.gaps.available ? JSON.parse(canonicalJson(analysis.gaps.data)) : null },
+    },
+    methodology: {
+      tool,
+      imports,
+      formats: [...fm.values()].sort((a, b) => cmp(a.kind, b.kind) || cmp(a.format, b.format)),
+      checks: analysis.checksRun,
+      sigma: analysis.sigmaRun,
+      engines: analysis.units.filter((u) => !u.id.startsWith('sigma:') && !analysis.checksRun.some((c) => c.id === u.id)),
+      analysisNote: analysis.findings.note,
+      certificationTemplateSha256: template.sha256,
+    },
+    warnings: {
+      importWarnings,
+      totals: {
+        warnings: warnCounts.reduce((a, w) => a + w.n, 0),
+        rejectedRecords: tot.rej,
+        excludedOutOfScope: tot.exc,
+        copies: copies.n,
+        conflicts: copies.c,
+      },
+      dismissedFindings: dismissed.map((f) => {
+        const d = decisions.get(f.id)!;
+        return { id: f.id, title: f.title, decision: d.decision, note: d.note, actor: d.actor, at: d.at };
+      }),
+      sigmaUnsupported: analysis.sigmaUnsupported,
+      analysisWarnings: groupWarnings(analysis.warnings),
+      missingEvents,
+    },
+    custody: { count: custodyEntries.length, head: cp.custodyHead, entries: custodyEntries },
+    integrity: {
+      checkpoint: {
+        seq: cp.seq,
+        treeSize: cp.treeSize,
+        root: cp.root,
+        evidenceCount: cp.evidenceCount,
+        evidenceRoot: cp.evidenceRoot,
+        custodySeq: cp.custodySeq,
+        custodyHead: cp.custodyHead,
+        createdAt: cp.createdAt,
+        keyFingerprint: cp.keyFingerprint,
+        signedBy: cp.signedBy,
+      },
+      checkpointsInCase,
+      verify: {
+        ok: verify.ok,
+        integrityCheck: verify.integrityCheck,
+        problems: verify.problems.map((p) => ({ where: p.where, message: p.message })),
+        warnings: verify.warnings.map((p) => ({ where: p.where, message: p.message })),
+      },
+      sourceValidation: [...sv.entries()].map(([result, count]) => ({ result, count })).sort((a, b) => cmp(a.result, b.result)),
+    },
+    verification: verificationSteps(examiner.keyFingerprint),
+    certification: { templateSha256: template.sha256, markdown: fillCertification(template, values) },
+  };
+}
+
+function groupWarnings(ws: { unit: string; eventId: string | null; message: string }[]): ReportModel['warnings']['analysisWarnings'] {
+  const by = new Map<string, { unit: string; count: number; examples: { eventId: string | null; message: string }[] }>();
+  for (const w of ws) {
+    const g = by.get(w.unit) ?? { unit: w.unit, count: 0, examples: [] };
+    g.count++;
+    if (g.examples.length < 3) g.examples.push({ eventId: w.eventId, message: w.message });
+    by.set(w.unit, g);
+  }
+  return [...by.values()].sort((a, b) => cmp(a.unit, b.unit));
+}
+
+/** The short recipe printed in the report; docs/verification.md has the full one. */
+export function verificationSteps(fingerprint: string): string[] {
+  return [
+    `Check that examiner-public-key.pem is the examiner's key: openssl pkey -pubin -in examiner-public-key.pem -outform DER | sha256sum must print ${fingerprint}. Obtain this fingerprint from the examiner independently of the report files.`,
+    'Check the signature of the manifest: openssl pkeyutl -verify -pubin -inkey examiner-public-key.pem -rawin -in manifest.json -sigfile manifest.json.sig must print "Signature Verified Successfully".',
+    "Check every file against the signed manifest: grep -o '[0-9a-f]\\{64\\}  [A-Za-z0-9._-]*' manifest.json | sha256sum -c - must report OK for report.pdf, report.json and timeline.csv.",
+    'Check the case file against this report: trailcase verify-report REPORT_DIR --case CASE.trailcase (or, with standard tools, follow docs/verification.md: sqlite3 PRAGMA integrity_check, the checkpoint text and its Ed25519 signature, and the evidence SHA-256 values listed here).',
+    'With TrailCase: trailcase verify-report REPORT_DIR checks all of the above at once and exits 0 only when everything holds.',
+  ];
+}
