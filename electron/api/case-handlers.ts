@@ -2,7 +2,7 @@
 import type { caseApi } from '../../shared/api/case.ts';
 import type { CaseInfo, CustodyEntry, ImportWarning } from '../../shared/types.ts';
 import { isoUtc } from '../../shared/time.ts';
-import { evidenceItem, getEvent, relatedEvents, searchEvents } from '../case/queries.ts';
+import { eventIdWhere, evidenceItem, getEvent, relatedEvents, searchEvents } from '../case/queries.ts';
 import type { EvidenceRow } from '../case/evidence.ts';
 import { verifyCase } from '../case/verify.ts';
 import { SCHEMA_VERSION } from '../case/migrations/index.ts';
@@ -100,7 +100,8 @@ export const caseHandlers: HandlerTable<typeof caseApi> = {
   },
   addNote: (ctx, a) => ({ seq: ctx.store.appendCustody(ctx.actor, 'note', { target: a.target ?? 'case', text: a.text }) }),
   addTag: (ctx, a) => {
-    const exists = ctx.store.stmt('SELECT 1 FROM events WHERE event_id = ?').get(a.eventId);
+    const w = eventIdWhere(a.eventId);
+    const exists = ctx.store.stmt(`SELECT 1 FROM events WHERE ${w.where}`).get(...w.params);
     if (!exists) throw new Error(`no event ${a.eventId} in this case`);
     return { seq: ctx.store.appendCustody(ctx.actor, 'tag', { eventId: a.eventId, tag: a.tag }) };
   },

@@ -2,6 +2,7 @@
 // dictionary-encoded columns (never a scan of events in JavaScript).
 import type { EventDetail, EventFilter, EventSummary, EvidenceItem, Provenance } from '../../shared/types.ts';
 import { parseCidr } from '../../shared/ip.ts';
+import { eventIdKey } from '../../shared/event-key.ts';
 import { isoUtc, parseTime } from '../../shared/time.ts';
 import { UserError } from '../errors.ts';
 import { EvidenceReader, type EvidenceRow } from './evidence.ts';
@@ -106,7 +107,11 @@ export function filterToSql(store: CaseStore, f: EventFilter & { ioc?: boolean }
   }
   if (f.eventIds) {
     if (!f.eventIds.length) add({ where: '0', params: [] });
-    else add({ where: `event_id IN (SELECT value FROM json_each(?))`, params: [JSON.stringify(f.eventIds)] });
+    else {
+      // Through the id_key index; the text comparison settles hash collisions.
+      const ids = JSON.stringify(f.eventIds);
+      add({ where: `id_key IN (SELECT event_key(value) FROM json_each(?)) AND event_id IN (SELECT value FROM json_each(?))`, params: [ids, ids] });
+    }
   }
   if (f.ioc) {
     let any = false;
@@ -187,6 +192,11 @@ export function toSummary(dict: Dictionary, r: any): EventSummary {
 const SUMMARY_COLS =
   'leaf, event_id, time_ms, name, source, region, ip, ua, identity_type, arn, user_name, principal_id, access_key, issuer_arn, account, error_code, read_only, category, request_id, evidence_id';
 
+/** SQL condition and parameters selecting one event by its eventID (through the id_key index). */
+export function eventIdWhere(eventId: string): SqlFilter {
+  return { where: 'id_key = ? AND event_id = ?', params: [eventIdKey(eventId), eventId] };
+}
+
 export function searchEvents(
   store: CaseStore,
   filter: EventFilter & { ioc?: boolean },
@@ -227,7 +237,7 @@ export function evidenceItem(r: EvidenceRow, validation: string | null = null): 
 }
 
 export function getEvent(store: CaseStore, eventId: string, reader = new EvidenceReader(store)): EventDetail {
-  const r = store.stmt(`SELECT ${SUMMARY_COLS}, pos, len, enc, leaf_hash FROM events WHERE event_id = ?`).get(eventId) as any;
+  const r = store.stmt(`SELECT ${SUMMARY_COLS}, pos, len, enc, leaf_hash FROM events WHERE id_key = ? AND event_id = ?`).get(eventIdKey(eventId), eventId) as any;
   if (!r) throw new UserError(`no event ${eventId} in this case`);
   const dict = new Dictionary(store);
   const ev = reader.row(r.evidence_id);
@@ -265,7 +275,7 @@ export function getEvent(store: CaseStore, eventId: string, reader = new Evidenc
 }
 
 export function relatedEvents(store: CaseStore, eventId: string, by: 'accessKey' | 'session' | 'request', limit = 100): EventSummary[] {
-  const r = store.stmt('SELECT leaf, access_key, principal_id, request_id, time_ms FROM events WHERE event_id = ?').get(eventId) as any;
+  const r = store.stmt('SELECT leaf, access_key, principal_id, request_id, time_ms FROM events WHERE id_key = ? AND event_id = ?').get(eventIdKey(eventId), eventId) as any;
   if (!r) throw new UserError(`no event ${eventId} in this case`);
   let rows: unknown[] = [];
   if (by === 'accessKey' && r.access_key !== null) {

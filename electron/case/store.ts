@@ -13,6 +13,8 @@ import { canonicalJson, sha256Hex } from './canonical.ts';
 import { type Signer, readKeyFile } from './keys.ts';
 import { leafHash, MerkleBuilder } from './merkle.ts';
 import { migrate, SCHEMA_VERSION } from './migrations/index.ts';
+import { EVENT_SECONDARY_INDEXES } from './migrations/0001-initial.ts';
+import { eventIdKey } from '../../shared/event-key.ts';
 
 /** PRAGMA application_id: 'TRLC'. Lets `file`/sqlite3 users tell a case from any database. */
 export const APPLICATION_ID = 0x54524c43;
@@ -107,13 +109,39 @@ export class CaseStore {
         const applied = migrate(db);
         if (applied.length) store.appendCustody(currentActor(), 'schema.migrated', { from: version, to: SCHEMA_VERSION, applied });
       }
+      if ((db.pragma('user_version', { simple: true }) as number) >= 1) store.ensureIndexes();
     } else {
+      store.registerFunctions();
       db.pragma('query_only = 1');
     }
     return store;
   }
 
+  /** SQL functions every connection has: event_key(text) gives events.id_key for an eventID. */
+  private registerFunctions(): void {
+    this.db.function('event_key', { deterministic: true }, (id: unknown) => (typeof id === 'string' ? eventIdKey(id) : null));
+  }
+
+  /** Build any secondary event index that is missing (after an interrupted large import). */
+  ensureIndexes(): string[] {
+    const have = new Set((this.db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'events'").all() as { name: string }[]).map((r) => r.name));
+    const built: string[] = [];
+    for (const ix of EVENT_SECONDARY_INDEXES) {
+      if (!have.has(ix.name)) {
+        this.db.exec(ix.sql);
+        built.push(ix.name);
+      }
+    }
+    return built;
+  }
+
+  /** Drop the secondary event indexes for a bulk import (they are derived data; ensureIndexes rebuilds them). */
+  dropSecondaryIndexes(): void {
+    for (const ix of EVENT_SECONDARY_INDEXES) this.db.exec(`DROP INDEX IF EXISTS ${ix.name}`);
+  }
+
   private configure(): void {
+    this.registerFunctions();
     this.db.pragma('journal_mode = WAL');
     // A lost commit of evidence matters more than a few ms per transaction.
     this.db.pragma('synchronous = FULL');
@@ -274,11 +302,36 @@ export class CaseStore {
     return sha256Hex(canonicalJson(rows.map((r) => [r.key, r.value])));
   }
 
-  /** Sign (tree size, root, evidence root, custody head, meta) with the examiner's key. */
-  checkpoint(signer: Signer, reason: string): CheckpointSummary {
+  /**
+   * The event tree as a streaming builder, continued from the last checkpoint's
+   * stored frontier when it covers every event (no rereading of leaf hashes).
+   */
+  eventTreeBuilder(): MerkleBuilder {
+    const n = (this.stmt('SELECT coalesce(max(leaf) + 1, 0) AS n FROM events').get() as { n: number }).n;
+    const cp = this.stmt('SELECT tree_size, frontier FROM checkpoints ORDER BY seq DESC LIMIT 1').get() as { tree_size: number; frontier: string | null } | undefined;
+    if (cp?.frontier && cp.tree_size === n) {
+      try {
+        return MerkleBuilder.fromFrontier(JSON.parse(cp.frontier));
+      } catch {
+        /* rebuild below */
+      }
+    }
+    const b = new MerkleBuilder();
+    for (const [h] of this.db.prepare('SELECT leaf_hash FROM events ORDER BY leaf').raw().iterate() as Iterable<[Buffer]>) b.push(h);
+    return b;
+  }
+
+  /**
+   * Sign (tree size, root, evidence root, custody head, meta) with the examiner's key.
+   * An import passes the tree it kept up to date while inserting; it is used only
+   * when it covers exactly the events in the case.
+   */
+  checkpoint(signer: Signer, reason: string, tree?: MerkleBuilder): CheckpointSummary {
     this.ensureKey(signer);
     return this.db.transaction(() => {
-      const ev = this.eventTreeRoot();
+      const count = (this.stmt('SELECT coalesce(max(leaf) + 1, 0) AS n FROM events').get() as { n: number }).n;
+      const builder = tree && tree.size === count ? tree : this.eventTreeBuilder();
+      const ev = { size: builder.size, root: builder.root() };
       const evi = this.evidenceTreeRoot();
       const cust = this.stmt('SELECT seq, hash FROM custody ORDER BY seq DESC LIMIT 1').get() as { seq: number; hash: string };
       const last = this.stmt('SELECT seq FROM checkpoints ORDER BY seq DESC LIMIT 1').get() as { seq: number } | undefined;
@@ -301,9 +354,9 @@ export class CaseStore {
       const body = checkpointBody(fields);
       const signature = signer.sign(Buffer.from(body, 'utf8')).toString('base64');
       this.stmt(
-        `INSERT INTO checkpoints(seq, tree_size, root, evidence_count, evidence_root, custody_seq, custody_head, meta_hash, created_at, reason, key_fingerprint, body, signature)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      ).run(seq, fields.treeSize, fields.root, fields.evidenceCount, fields.evidenceRoot, fields.custodySeq, fields.custodyHead, fields.metaHash, createdAt, fields.reason, signer.fingerprint, body, signature);
+        `INSERT INTO checkpoints(seq, tree_size, root, evidence_count, evidence_root, custody_seq, custody_head, meta_hash, created_at, reason, key_fingerprint, body, signature, frontier)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      ).run(seq, fields.treeSize, fields.root, fields.evidenceCount, fields.evidenceRoot, fields.custodySeq, fields.custodyHead, fields.metaHash, createdAt, fields.reason, signer.fingerprint, body, signature, JSON.stringify(builder.frontier()));
       return {
         seq,
         treeSize: fields.treeSize,

@@ -4,10 +4,10 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { ImportSummary, Progress } from '../../shared/types.ts';
-import type { NormalizedEvent } from '../../shared/record.ts';
 import type { Signer } from '../case/keys.ts';
 import type { CaseStore } from '../case/store.ts';
-import type { ParsedRecord, ParseProblem, ParseResult } from './parse.ts';
+import type { ParseProblem, ParseResult } from './parse.ts';
+import type { PackedBatch } from './packed.ts';
 import { ImportSession, type EvidenceWriter, type ImportParams } from './session.ts';
 import { walkSources, type SourceFile } from './walk.ts';
 
@@ -21,7 +21,7 @@ type Msg =
   | { id: number; type: 'hash'; sha256: string; size: number }
   | { id: number; type: 'skipped'; sha256: string; size: number }
   | { id: number; type: 'chunk'; data: Uint8Array }
-  | { id: number; type: 'records'; batch: (Omit<ParsedRecord, 'leafHash'> & { leafHash: Uint8Array; n: NormalizedEvent })[] }
+  | { id: number; type: 'records'; packed: PackedBatch }
   | { id: number; type: 'problem'; problem: ParseProblem }
   | { id: number; type: 'done'; result: ParseResult }
   | { id: number; type: 'error'; message: string };
@@ -49,7 +49,21 @@ export async function importPaths(store: CaseStore, signer: Signer, params: Impo
     if (walk.files.length === 0 && walk.problems.length === 0) {
       session.warnUnstored(params.sources.join(', '), 'no-files', 'no files found in scope');
     }
-    await runFiles(session, walk.files, opts);
+    // A bulk import (estimated at ~100 compressed bytes an event) into a case no
+    // bigger than it drops the secondary event indexes and sorts them in at the end.
+    const totalBytes = walk.files.reduce((a, f) => a + f.size, 0);
+    const existing = (store.stmt('SELECT count(*) AS n FROM events').get() as { n: number }).n;
+    const bulk = totalBytes / 100 >= Math.max(50_000, existing);
+    if (bulk) store.dropSecondaryIndexes();
+    try {
+      await runFiles(session, walk.files, opts);
+    } finally {
+      if (bulk) {
+        session.commit();
+        opts.onProgress?.({ phase: 'index', done: 0, total: null, unit: 'indexes', events: session.totals.events, bytes: totalBytes, totalBytes });
+        store.ensureIndexes();
+      }
+    }
     if (opts.signal?.aborted) outcome = 'cancelled';
   } catch (e) {
     outcome = 'failed';
@@ -72,17 +86,31 @@ async function runFiles(session: ImportSession, files: SourceFile[], opts: Impor
   let doneBytes = 0;
   const precheck = (session.store.stmt('SELECT count(*) AS n FROM evidence').get() as { n: number }).n > 0;
   const workers: Worker[] = [];
-  const idle: Worker[] = [];
   const tasks: Task[] = files.map((file, id) => ({ id, file, queue: [], notify: null, worker: null }));
   const byId = new Map<number, Task>(tasks.map((t) => [t.id, t]));
   let next = 0;
   const seenSha = new Set<string>();
 
+  // Each parser thread holds up to PREFETCH files, so it never waits for the writer between files.
+  const PREFETCH = 3;
+  const load = new Map<Worker, number>();
+  let rr = 0;
   const dispatch = () => {
-    while (idle.length && next < tasks.length && !opts.signal?.aborted) {
+    while (next < tasks.length && !opts.signal?.aborted) {
+      const live = workers.filter((w) => !dead.has(w));
+      let w: Worker | undefined;
+      for (let k = 0; k < live.length; k++) {
+        const cand = live[(rr + k) % live.length];
+        if ((load.get(cand) ?? 0) < PREFETCH) {
+          w = cand;
+          rr = (rr + k + 1) % live.length;
+          break;
+        }
+      }
+      if (!w) return;
       const t = tasks[next++];
-      const w = idle.pop()!;
       t.worker = w;
+      load.set(w, (load.get(w) ?? 0) + 1);
       w.postMessage({ type: 'task', id: t.id, path: t.file.path, scope: session.scope, precheck });
     }
   };
@@ -115,7 +143,7 @@ async function runFiles(session: ImportSession, files: SourceFile[], opts: Impor
     return w;
   };
   const dead = new Set<Worker>();
-  for (let i = 0; i < nWorkers; i++) idle.push(spawn());
+  for (let i = 0; i < nWorkers; i++) spawn();
 
   const nextMsg = async (t: Task): Promise<Msg> => {
     while (!t.queue.length) await new Promise<void>((r) => (t.notify = r));
@@ -151,8 +179,7 @@ async function runFiles(session: ImportSession, files: SourceFile[], opts: Impor
           writer.chunk(Buffer.from(m.data.buffer, m.data.byteOffset, m.data.byteLength));
           t.worker!.postMessage({ type: 'ack' });
         } else if (m.type === 'records') {
-          for (const r of m.batch) r.leafHash = Buffer.from(r.leafHash.buffer, r.leafHash.byteOffset, r.leafHash.byteLength);
-          writer.records(m.batch as ParsedRecord[]);
+          writer.recordsPacked(m.packed);
           t.worker!.postMessage({ type: 'ack' });
         } else if (m.type === 'problem') {
           writer.problem(m.problem);
@@ -162,7 +189,8 @@ async function runFiles(session: ImportSession, files: SourceFile[], opts: Impor
         }
       }
       doneBytes += t.file.size;
-      idle.push(dead.has(t.worker!) ? spawn() : t.worker!);
+      load.set(t.worker!, (load.get(t.worker!) ?? 1) - 1);
+      if (dead.has(t.worker!) && workers.filter((w) => !dead.has(w)).length < nWorkers) spawn();
       byId.delete(t.id);
       t.queue = [];
       dispatch();

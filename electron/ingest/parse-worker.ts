@@ -6,6 +6,7 @@ import { createReadStream } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { parentPort } from 'node:worker_threads';
 import { parseSource, type ParseScope } from './parse.ts';
+import { packBatch, packedTransfer } from './packed.ts';
 
 const MAX_IN_FLIGHT = 16;
 let inFlight = 0;
@@ -52,7 +53,10 @@ async function runTask(t: { id: number; path: string; scope: ParseScope; prechec
           const copy = new Uint8Array(b); // own buffer, transferable
           return send({ id: t.id, type: 'chunk', data: copy }, [copy.buffer]);
         },
-        records: (batch) => send({ id: t.id, type: 'records', batch }),
+        records: (batch) => {
+          const packed = packBatch(batch);
+          return send({ id: t.id, type: 'records', packed }, packedTransfer(packed));
+        },
         problem: (p) => post({ id: t.id, type: 'problem', problem: p }),
       },
       { scope: t.scope, batchSize: 1000 },
@@ -64,8 +68,22 @@ async function runTask(t: { id: number; path: string; scope: ParseScope; prechec
   }
 }
 
+// Tasks queue up in this thread and run one after another, so the writer can
+// hand out the next files before this one is finished (no idle gaps).
+const queue: any[] = [];
+let running = false;
+async function drain(): Promise<void> {
+  if (running) return;
+  running = true;
+  while (queue.length) await runTask(queue.shift());
+  running = false;
+}
+
 parentPort!.on('message', (m: any) => {
-  if (m.type === 'task') void runTask(m);
+  if (m.type === 'task') {
+    queue.push(m);
+    void drain();
+  }
   else if (m.type === 'ack') {
     inFlight -= m.n ?? 1;
     if (inFlight <= MAX_IN_FLIGHT && wake) {

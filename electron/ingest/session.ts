@@ -10,9 +10,12 @@ import type { NormalizedEvent } from '../../shared/record.ts';
 import { canonicalJson } from '../case/canonical.ts';
 import type { Signer } from '../case/keys.ts';
 import { CaseStore } from '../case/store.ts';
+import { MerkleBuilder } from '../case/merkle.ts';
 import { TOOL_VERSION, toolString } from '../version.ts';
 import { UserError } from '../errors.ts';
 import { EvidenceReader } from '../case/evidence.ts';
+import { eventIdKey } from '../../shared/event-key.ts';
+import { packBatch, STRING_FIELDS, type PackedBatch } from './packed.ts';
 import { parseSource, type ParsedRecord, type ParseProblem, type ParseResult, type ParseScope } from './parse.ts';
 
 export interface ImportParams {
@@ -45,6 +48,8 @@ export interface IngestOutcome {
 export const COPY_IDENTICAL = 1;
 export const COPY_SAME_CONTENT = 2;
 export const COPY_CONFLICT = 0;
+
+const IP_FIELD = STRING_FIELDS.indexOf('sourceIPAddress');
 
 const GROUP_BYTES = 32 * 1024 * 1024;
 const GROUP_EVENTS = 50_000;
@@ -89,59 +94,97 @@ export class EvidenceWriter {
   }
 
   records(batch: ParsedRecord[]): void {
+    this.recordsPacked(packBatch(batch));
+  }
+
+  /** Insert a packed batch: each distinct string is interned once per batch. */
+  recordsPacked(b: PackedBatch): void {
     const st = this.s.store;
     const insEvent = st.stmt(
-      `INSERT INTO events(leaf, event_id, time_ms, name, source, region, ip, ua, identity_type, arn, user_name, principal_id, access_key, issuer_arn, account, error_code, read_only, category, request_id, evidence_id, pos, len, enc, leaf_hash)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO events(leaf, event_id, id_key, time_ms, name, source, region, ip, ua, identity_type, arn, user_name, principal_id, access_key, issuer_arn, account, error_code, read_only, category, request_id, evidence_id, pos, len, enc, leaf_hash)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
-    const findEvent = st.stmt('SELECT leaf, leaf_hash, evidence_id, pos, len, enc FROM events WHERE event_id = ?');
+    const findEvent = st.stmt('SELECT leaf, leaf_hash, evidence_id, pos, len, enc FROM events WHERE id_key = ? AND event_id = ?');
     const insCopy = st.stmt(
       'INSERT INTO event_copies(event_leaf, import_id, evidence_id, pos, len, enc, leaf_hash, identical) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
     );
-    for (const r of batch) {
-      const n = r.n;
-      const eventId = eventKey(n, r.leafHash);
-      for (const issue of r.issues) this.problem({ index: r.index, pos: r.pos, code: issue.code, message: `record ${r.index}: ${issue.message}` });
-      const existing = findEvent.get(eventId) as { leaf: number; leaf_hash: Buffer; evidence_id: number; pos: number; len: number; enc: number } | undefined;
+    // Distinct strings of this batch -> dictionary ids (the IP column has its own dictionary).
+    const strId = new Array<number | null>(b.strs.length);
+    const ipId = new Array<number | null | undefined>(b.strs.length);
+    for (let k = 0; k < b.strs.length; k++) strId[k] = st.intern(b.strs[k]);
+    const NF = STRING_FIELDS.length;
+    const hashes = Buffer.from(b.hashes.buffer, b.hashes.byteOffset, b.hashes.byteLength);
+    const issuesByRecord = new Map<number, { code: string; message: string }[]>();
+    for (const is of b.issues) {
+      let l = issuesByRecord.get(is.i);
+      if (!l) issuesByRecord.set(is.i, (l = []));
+      l.push(is);
+    }
+    const col = (i: number, f: number): number | null => {
+      const k = b.cols[i * NF + f];
+      return k < 0 ? null : strId[k];
+    };
+    for (let i = 0; i < b.n; i++) {
+      const o = i * 6;
+      const index = b.nums[o];
+      const pos = b.nums[o + 1];
+      const len = b.nums[o + 2];
+      const enc = b.nums[o + 3];
+      const leafHash = hashes.subarray(i * 32, i * 32 + 32);
+      for (const issue of issuesByRecord.get(i) ?? []) this.problem({ index, pos, code: issue.code, message: `record ${index}: ${issue.message}` });
+      const eventId = b.eventIds[i] ?? `sha256:${leafHash.toString('hex')}`;
+      const idKey = eventIdKey(eventId);
+      const existing = findEvent.get(idKey, eventId) as { leaf: number; leaf_hash: Buffer; evidence_id: number; pos: number; len: number; enc: number } | undefined;
       if (existing) {
-        if (Buffer.from(existing.leaf_hash).equals(r.leafHash)) {
-          insCopy.run(existing.leaf, this.s.importId, this.evidenceId, r.pos, r.len, r.enc, r.leafHash, COPY_IDENTICAL);
+        if (Buffer.from(existing.leaf_hash).equals(leafHash)) {
+          insCopy.run(existing.leaf, this.s.importId, this.evidenceId, pos, len, enc, leafHash, COPY_IDENTICAL);
           this.copies++;
         } else {
           // Bytes differ: whether the content differs is decided once this source is complete.
-          this.pending.push({ existing, index: r.index, pos: r.pos, len: r.len, enc: r.enc, leafHash: r.leafHash, eventId });
+          this.pending.push({ existing, index, pos, len, enc, leafHash: Buffer.from(leafHash), eventId });
         }
         continue;
       }
+      const ipk = b.cols[i * NF + IP_FIELD];
+      let ip: number | null = null;
+      if (ipk >= 0) {
+        let v = ipId[ipk];
+        if (v === undefined) v = ipId[ipk] = st.internIp(b.strs[ipk]);
+        ip = v;
+      }
+      const t = b.nums[o + 4];
+      const ro = b.nums[o + 5];
+      this.s.tree!.push(leafHash);
       insEvent.run(
         this.s.nextLeaf++,
         eventId,
-        n.timeMs,
-        st.intern(n.eventName),
-        st.intern(n.eventSource),
-        st.intern(n.awsRegion),
-        st.internIp(n.sourceIPAddress),
-        st.intern(n.userAgent),
-        st.intern(n.identityType),
-        st.intern(n.principalArn),
-        st.intern(n.userName),
-        st.intern(n.principalId),
-        st.intern(n.accessKeyId),
-        st.intern(n.sessionIssuerArn),
-        st.intern(n.recipientAccountId),
-        st.intern(n.errorCode),
-        n.readOnly === null ? null : n.readOnly ? 1 : 0,
-        st.intern(n.eventCategory),
-        n.requestId,
+        idKey,
+        Number.isNaN(t) ? null : t,
+        col(i, 0),
+        col(i, 1),
+        col(i, 2),
+        ip,
+        col(i, 4),
+        col(i, 5),
+        col(i, 6),
+        col(i, 7),
+        col(i, 8),
+        col(i, 9),
+        col(i, 10),
+        col(i, 11),
+        col(i, 12),
+        ro < 0 ? null : ro,
+        col(i, 13),
+        b.requestIds[i],
         this.evidenceId,
-        r.pos,
-        r.len,
-        r.enc,
-        r.leafHash,
+        pos,
+        len,
+        enc,
+        leafHash,
       );
       this.events++;
     }
-    this.s.groupEvents += batch.length;
+    this.s.groupEvents += b.n;
   }
 
   problem(p: ParseProblem): void {
@@ -250,9 +293,14 @@ export class ImportSession {
     return s;
   }
 
+  /** The event tree, kept up to date as events are inserted (leaf order = insertion order). */
+  tree: MerkleBuilder | null = null;
+  private treeAtSource: ReturnType<MerkleBuilder['frontier']> | null = null;
+
   private ensureTx(): void {
     if (this.inTx) return;
     this.store.db.exec('BEGIN IMMEDIATE');
+    this.tree ??= this.store.eventTreeBuilder();
     this.inTx = true;
     this.groupStarted = Date.now();
     this.groupBytes = 0;
@@ -266,6 +314,15 @@ export class ImportSession {
     if (!this.inTx) return;
     this.store.db.exec('COMMIT');
     this.inTx = false;
+  }
+
+  /** Roll back the group in flight (a failure): the tree is rebuilt from the case on next use. */
+  rollbackGroup(): void {
+    if (!this.inTx) return;
+    this.store.db.exec('ROLLBACK');
+    this.inTx = false;
+    this.tree = null;
+    this.store.dropCaches();
   }
 
   private maybeCommit(): void {
@@ -282,6 +339,7 @@ export class ImportSession {
   beginSource(spec: OriginSpec): EvidenceWriter {
     this.ensureTx();
     this.store.db.exec('SAVEPOINT source');
+    this.treeAtSource = this.tree!.frontier();
     return new EvidenceWriter(this, spec);
   }
 
@@ -289,9 +347,7 @@ export class ImportSession {
     const dup = this.findDuplicate(res.sha256);
     if (dup !== null || this.inRun.has(res.sha256)) {
       // Same bytes already preserved: importing them again adds nothing.
-      this.store.db.exec('ROLLBACK TO source; RELEASE source');
-      this.store.dropCaches();
-      this.nextLeaf = (this.store.stmt('SELECT coalesce(max(leaf) + 1, 0) AS n FROM events').get() as { n: number }).n;
+      this.rollbackSource();
       this.totals.skippedObjects++;
       return { evidenceId: null, skipped: true, duplicateOf: dup ?? undefined, result: res, events: 0, copies: 0, conflicts: 0, warnings: 0 };
     }
@@ -312,9 +368,14 @@ export class ImportSession {
 
   /** Abandon a source that failed part-way (e.g. the connection dropped): nothing of it stays. */
   abortSource(): void {
+    this.rollbackSource();
+  }
+
+  private rollbackSource(): void {
     this.store.db.exec('ROLLBACK TO source; RELEASE source');
     this.store.dropCaches();
     this.nextLeaf = (this.store.stmt('SELECT coalesce(max(leaf) + 1, 0) AS n FROM events').get() as { n: number }).n;
+    if (this.treeAtSource) this.tree = MerkleBuilder.fromFrontier(this.treeAtSource);
   }
 
   /** Parse and store one source in this thread (S3 objects, API pages, small inputs). */
@@ -347,7 +408,7 @@ export class ImportSession {
     const seconds = (Date.now() - this.started) / 1000;
     const details = { importId: this.importId, ...this.totals, seconds: Math.round(seconds * 1000) / 1000, ...(error ? { error } : {}) };
     this.store.appendCustody(this.actor, `import.${outcome}`, details);
-    const checkpoint = this.store.checkpoint(this.signer, `import ${this.importId} ${outcome}`);
+    const checkpoint = this.store.checkpoint(this.signer, `import ${this.importId} ${outcome}`, this.tree ?? undefined);
     return { importId: this.importId, ...this.totals, seconds, checkpoint };
   }
 

@@ -10,6 +10,22 @@ export const appendOnlyTriggers = APPEND_ONLY.flatMap((t) => [
   `CREATE TRIGGER ${t}_no_delete BEFORE DELETE ON ${t} BEGIN SELECT RAISE(ABORT, '${t} is append-only'); END`,
 ]);
 
+/**
+ * Secondary indexes over events. A large import drops them and builds them
+ * again at its end (a sort is far cheaper than millions of B-tree inserts);
+ * CaseStore.open rebuilds any that an interrupted import left missing.
+ */
+export const EVENT_SECONDARY_INDEXES = [
+  { name: 'events_time', sql: 'CREATE INDEX events_time ON events(time_ms)' },
+  { name: 'events_ip', sql: 'CREATE INDEX events_ip ON events(ip, time_ms)' },
+  { name: 'events_key', sql: 'CREATE INDEX events_key ON events(access_key, time_ms)' },
+  { name: 'events_arn', sql: 'CREATE INDEX events_arn ON events(arn, time_ms)' },
+  { name: 'events_name', sql: 'CREATE INDEX events_name ON events(name, time_ms)' },
+  { name: 'events_ua', sql: 'CREATE INDEX events_ua ON events(ua)' },
+  { name: 'events_user', sql: 'CREATE INDEX events_user ON events(user_name)' },
+  { name: 'events_issuer', sql: 'CREATE INDEX events_issuer ON events(issuer_arn)' },
+];
+
 export const migration0001: Migration = {
   version: 1,
   name: 'initial',
@@ -48,6 +64,7 @@ export const migration0001: Migration = {
     `CREATE TABLE events (
       leaf INTEGER PRIMARY KEY,
       event_id TEXT NOT NULL,
+      id_key INTEGER NOT NULL,
       time_ms INTEGER,
       name INTEGER,
       source INTEGER,
@@ -71,15 +88,9 @@ export const migration0001: Migration = {
       enc INTEGER NOT NULL,
       leaf_hash BLOB NOT NULL
     )`,
-    `CREATE UNIQUE INDEX events_event_id ON events(event_id)`,
-    `CREATE INDEX events_time ON events(time_ms)`,
-    `CREATE INDEX events_ip ON events(ip, time_ms)`,
-    `CREATE INDEX events_key ON events(access_key, time_ms)`,
-    `CREATE INDEX events_arn ON events(arn, time_ms)`,
-    `CREATE INDEX events_name ON events(name, time_ms)`,
-    `CREATE INDEX events_ua ON events(ua)`,
-    `CREATE INDEX events_user ON events(user_name)`,
-    `CREATE INDEX events_issuer ON events(issuer_arn)`,
+    // eventID lookups go through id_key (shared/event-key.ts), never the text alone.
+    `CREATE INDEX events_id_key ON events(id_key)`,
+    ...EVENT_SECONDARY_INDEXES.map((i) => i.sql),
     `CREATE TABLE event_copies (
       id INTEGER PRIMARY KEY,
       event_leaf INTEGER NOT NULL,
@@ -115,7 +126,8 @@ export const migration0001: Migration = {
       reason TEXT NOT NULL,
       key_fingerprint TEXT NOT NULL,
       body TEXT NOT NULL,
-      signature TEXT NOT NULL
+      signature TEXT NOT NULL,
+      frontier TEXT
     )`,
     `CREATE TABLE custody (
       seq INTEGER PRIMARY KEY,

@@ -1,0 +1,103 @@
+// Acquisition from AWS (issue 4), registered with the foundation's extension
+// points: the three remote import sources (s3://, lookup:, lake:), the
+// CloudTrail digest source validator run by `trailcase verify`, and the
+// per-evidence validation shown by listEvidence. Imported for these side
+// effects by electron/api/acquire-handlers.ts (so every transport and the CLI
+// see them).
+import type { ParseArgsConfig } from 'node:util';
+import { setEvidenceValidationLookup } from '../../api/case-handlers.ts';
+import { registerSourceValidator } from '../../case/verify.ts';
+import { UserError } from '../../errors.ts';
+import { registerRemoteSource } from '../sources.ts';
+import type { AwsOptions } from './client.ts';
+import { importLake } from './lake-source.ts';
+import { importLookup } from './lookup-source.ts';
+import { importS3 } from './s3-source.ts';
+import { evidenceValidationResults, sourceValidation } from './validation.ts';
+
+/** Comma-separated and repeated option values as one list. */
+export function optionList(v: unknown): string[] | undefined {
+  if (v === undefined || v === null) return undefined;
+  const arr = Array.isArray(v) ? v : [v];
+  const out = arr.flatMap((x) => String(x).split(',')).map((s) => s.trim()).filter(Boolean);
+  return out.length ? out : undefined;
+}
+
+function positiveInt(v: unknown, name: string): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new UserError(`--${name} must be a positive whole number`);
+  return n;
+}
+
+/** AWS options common to the three sources, from CLI values (credentials never come from options). */
+export function awsOptionsFrom(values: Record<string, any>): AwsOptions {
+  return {
+    profile: values.profile ?? undefined,
+    endpointUrl: values['endpoint-url'] ?? undefined,
+  };
+}
+
+const AWS_OPTIONS: ParseArgsConfig['options'] = {
+  profile: { type: 'string' },
+  'endpoint-url': { type: 'string' },
+};
+
+registerRemoteSource({
+  name: 's3',
+  usage: 's3://BUCKET/PREFIX [--account A] [--region R] [--since T] [--until T] [--public-keys FILE] [--concurrency N] [--profile P] [--endpoint-url URL]',
+  matches: (arg) => arg.startsWith('s3://'),
+  options: { ...AWS_OPTIONS, 'public-keys': { type: 'string' }, concurrency: { type: 'string' } },
+  run: (store, signer, req, opts) =>
+    importS3(store, signer, req.arg, {
+      ...awsOptionsFrom(req.values),
+      accounts: optionList(req.values.account),
+      regions: optionList(req.values.region),
+      since: req.values.since,
+      until: req.values.until,
+      publicKeysFile: req.values['public-keys'],
+      concurrency: positiveInt(req.values.concurrency, 'concurrency'),
+      workers: positiveInt(req.values.workers, 'workers'),
+      signal: opts.signal,
+      onProgress: opts.onProgress,
+    }),
+});
+
+registerRemoteSource({
+  name: 'lookup',
+  usage: 'lookup: --region R|all [--since T] [--until T] [--attribute Name=Value] [--profile P] [--endpoint-url URL]',
+  matches: (arg) => arg === 'lookup:' || arg === 'lookup',
+  options: { ...AWS_OPTIONS, attribute: { type: 'string' } },
+  run: (store, signer, req, opts) =>
+    importLookup(store, signer, req.arg, {
+      ...awsOptionsFrom(req.values),
+      regions: optionList(req.values.region),
+      since: req.values.since,
+      until: req.values.until,
+      attribute: req.values.attribute,
+      signal: opts.signal,
+      onProgress: opts.onProgress,
+    }),
+});
+
+registerRemoteSource({
+  name: 'lake',
+  usage: 'lake:EVENT_DATA_STORE_ARN_OR_ID [--sql SQL | [--since T] [--until T] [--account A] [--region R] [--ioc]] [--profile P] [--endpoint-url URL]',
+  matches: (arg) => arg.startsWith('lake:'),
+  options: { ...AWS_OPTIONS, sql: { type: 'string' }, ioc: { type: 'boolean' } },
+  run: (store, signer, req, opts) =>
+    importLake(store, signer, req.arg, {
+      ...awsOptionsFrom(req.values),
+      sql: req.values.sql,
+      since: req.values.since,
+      until: req.values.until,
+      accounts: optionList(req.values.account),
+      regions: optionList(req.values.region),
+      useIocs: !!req.values.ioc,
+      signal: opts.signal,
+      onProgress: opts.onProgress,
+    }),
+});
+
+registerSourceValidator(sourceValidation);
+setEvidenceValidationLookup(evidenceValidationResults);

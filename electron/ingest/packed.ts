@@ -1,0 +1,107 @@
+// Record batches cross from parser threads to the writer in a packed form:
+// numbers in typed arrays, leaf hashes in one transferable buffer, and each
+// string column as indexes into a per-batch table of distinct strings. The
+// writer interns each distinct string once per batch, and structured cloning
+// stays cheap (the main thread, which alone writes SQLite, is the scarce one).
+import type { NormalizedEvent, NormalizeIssue } from '../../shared/record.ts';
+import type { ParsedRecord } from './parse.ts';
+
+export const STRING_FIELDS = [
+  'eventName', 'eventSource', 'awsRegion', 'sourceIPAddress', 'userAgent', 'identityType', 'principalArn', 'userName', 'principalId',
+  'accessKeyId', 'sessionIssuerArn', 'recipientAccountId', 'errorCode', 'eventCategory',
+] as const satisfies readonly (keyof NormalizedEvent)[];
+const NF = STRING_FIELDS.length;
+const NUMS = 6; // index, pos, len, enc, timeMs (NaN = null), readOnly (-1 null, 0, 1)
+
+export interface PackedBatch {
+  n: number;
+  nums: Float64Array;
+  hashes: Uint8Array;
+  cols: Int32Array;
+  strs: string[];
+  eventIds: (string | null)[];
+  requestIds: (string | null)[];
+  timeSources: (string | null)[];
+  issues: { i: number; code: string; message: string }[];
+}
+
+export function packBatch(batch: ParsedRecord[]): PackedBatch {
+  const n = batch.length;
+  const nums = new Float64Array(n * NUMS);
+  const hashes = new Uint8Array(n * 32);
+  const cols = new Int32Array(n * NF);
+  const strs: string[] = [];
+  const idx = new Map<string, number>();
+  const eventIds: (string | null)[] = new Array(n);
+  const requestIds: (string | null)[] = new Array(n);
+  const timeSources: (string | null)[] = new Array(n);
+  const issues: PackedBatch['issues'] = [];
+  for (let i = 0; i < n; i++) {
+    const r = batch[i];
+    const o = i * NUMS;
+    nums[o] = r.index;
+    nums[o + 1] = r.pos;
+    nums[o + 2] = r.len;
+    nums[o + 3] = r.enc;
+    nums[o + 4] = r.n.timeMs === null ? NaN : r.n.timeMs;
+    nums[o + 5] = r.n.readOnly === null ? -1 : r.n.readOnly ? 1 : 0;
+    hashes.set(r.leafHash, i * 32);
+    for (let f = 0; f < NF; f++) {
+      const v = r.n[STRING_FIELDS[f]] as string | null;
+      if (v === null) {
+        cols[i * NF + f] = -1;
+        continue;
+      }
+      let k = idx.get(v);
+      if (k === undefined) {
+        k = strs.length;
+        strs.push(v);
+        idx.set(v, k);
+      }
+      cols[i * NF + f] = k;
+    }
+    eventIds[i] = r.n.eventId;
+    requestIds[i] = r.n.requestId;
+    timeSources[i] = r.n.timeSource;
+    for (const is of r.issues) issues.push({ i, code: is.code, message: is.message });
+  }
+  return { n, nums, hashes, cols, strs, eventIds, requestIds, timeSources, issues };
+}
+
+export function packedTransfer(b: PackedBatch): ArrayBuffer[] {
+  return [b.nums.buffer as ArrayBuffer, b.hashes.buffer as ArrayBuffer, b.cols.buffer as ArrayBuffer];
+}
+
+/** Iterate a packed batch as records (the writer's view). */
+export function* unpack(b: PackedBatch): Generator<ParsedRecord & { strIdx: Int32Array }> {
+  const hashes = Buffer.from(b.hashes.buffer, b.hashes.byteOffset, b.hashes.byteLength);
+  const byRecord = new Map<number, NormalizeIssue[]>();
+  for (const is of b.issues) {
+    let l = byRecord.get(is.i);
+    if (!l) byRecord.set(is.i, (l = []));
+    l.push({ code: is.code, message: is.message });
+  }
+  for (let i = 0; i < b.n; i++) {
+    const o = i * NUMS;
+    const n = {} as NormalizedEvent;
+    for (let f = 0; f < NF; f++) {
+      const k = b.cols[i * NF + f];
+      (n as any)[STRING_FIELDS[f]] = k < 0 ? null : b.strs[k];
+    }
+    n.eventId = b.eventIds[i];
+    n.requestId = b.requestIds[i];
+    n.timeMs = Number.isNaN(b.nums[o + 4]) ? null : b.nums[o + 4];
+    n.timeSource = b.timeSources[i] as NormalizedEvent['timeSource'];
+    n.readOnly = b.nums[o + 5] < 0 ? null : b.nums[o + 5] === 1;
+    yield {
+      index: b.nums[o],
+      pos: b.nums[o + 1],
+      len: b.nums[o + 2],
+      enc: b.nums[o + 3],
+      leafHash: hashes.subarray(i * 32, i * 32 + 32),
+      n,
+      issues: byRecord.get(i) ?? [],
+      strIdx: b.cols.subarray(i * NF, i * NF + NF),
+    };
+  }
+}
