@@ -102,6 +102,11 @@ export class CaseStore {
       throw new UserError(`${path} is a SQLite database but not a TrailCase case file`);
     }
     const store = new CaseStore(db, path, !!opts.readonly);
+    const fileVersion = db.pragma('user_version', { simple: true }) as number;
+    if (fileVersion > SCHEMA_VERSION) {
+      db.close();
+      throw new UserError(`${path} has case schema ${fileVersion}, newer than this TrailCase understands (${SCHEMA_VERSION}); use a newer TrailCase`);
+    }
     if (!opts.readonly) {
       store.configure();
       const version = db.pragma('user_version', { simple: true }) as number;

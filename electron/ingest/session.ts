@@ -52,7 +52,8 @@ export const COPY_CONFLICT = 0;
 const IP_FIELD = STRING_FIELDS.indexOf('sourceIPAddress');
 
 const GROUP_BYTES = 32 * 1024 * 1024;
-const GROUP_EVENTS = 50_000;
+// TRAILCASE_COMMIT_EVERY (events) tunes the group size; tests use it to interrupt imports part-way.
+const GROUP_EVENTS = Number(process.env.TRAILCASE_COMMIT_EVERY) || 50_000;
 const GROUP_MS = 2_000;
 
 export function scopeFromParams(p: { accounts?: string[]; regions?: string[]; since?: string; until?: string }): ParseScope {
