@@ -1,2 +1,6 @@
 // Every CLI command module, imported for its registration side effect.
 import './foundation.ts';
+import './analysis.ts';
+import './report.ts';
+import './acquire.ts';
+import './demo.ts';
