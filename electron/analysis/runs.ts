@@ -1,0 +1,177 @@
+// Stored analysis runs and finding decisions.
+//
+// Decision (issue 5 asks whether to persist findings): every run is stored
+// (analysis_runs, append-only, schema 3) with the units and versions that
+// produced it, the event tree it ran on (size and Merkle root) and the SHA-256
+// of its findings, and a custody entry records it. listFindings answers from
+// the latest run - instantly, and the report can cite the exact run - and says
+// `stale` when events were imported or a check/rule version changed since, so
+// the UI offers to re-run. Findings are never edited: accept/dismiss decisions
+// are their own append-only history (finding_decisions, schema 2), each with a
+// custody entry, keyed by the finding's stable id (same checks + same events
+// = same id), so decisions survive re-runs.
+import { createHash } from 'node:crypto';
+import type { Finding } from '../../shared/analysis/findings.ts';
+import type { AnalysisRunSummary, FindingDecision, FindingList, FindingWithDecision } from '../../shared/analysis/types.ts';
+import type { CaseStore } from '../case/store.ts';
+import { UserError } from '../errors.ts';
+import { allChecks } from './checks/index.ts';
+import { tableExists } from './records.ts';
+import { analysisUnits, bundledSigma, type AnalysisResult } from './run.ts';
+
+export const RUNS_UNIT = { name: 'analysis-runs', version: '1.0.0' } as const;
+
+function bySeverity(findings: Finding[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const f of findings) out[f.severity] = (out[f.severity] ?? 0) + 1;
+  return out;
+}
+
+export function runSummary(r: AnalysisResult, runId: number | null = null, at: string | null = null): AnalysisRunSummary {
+  return {
+    runId,
+    at,
+    treeSize: r.treeSize,
+    findings: r.findings.length,
+    bySeverity: bySeverity(r.findings),
+    checksRun: r.checksRun,
+    sigmaRun: r.sigmaRun,
+    sigmaUnsupported: r.sigmaUnsupported,
+    warnings: r.warnings,
+    seconds: r.seconds,
+    eventsRead: r.eventsRead,
+    passes: r.passes,
+  };
+}
+
+/** Store a run (findings, units, tree) with a custody entry, in one transaction. */
+export function recordRun(store: CaseStore, actor: string, r: AnalysisResult): AnalysisRunSummary {
+  const cp = store.lastCheckpoint();
+  const root = cp && cp.treeSize === r.treeSize ? cp.root : store.eventTreeRoot(r.treeSize).root.toString('hex');
+  const findingsJson = JSON.stringify(r.findings);
+  const sha = createHash('sha256').update(findingsJson).digest('hex');
+  const at = new Date().toISOString();
+  const summary = runSummary(r, null, at);
+  const runId = store.db.transaction(() => {
+    const seq = store.appendCustody(actor, 'analysis.run', {
+      treeSize: r.treeSize,
+      root,
+      findings: r.findings.length,
+      bySeverity: summary.bySeverity,
+      findingsSha256: sha,
+      checks: r.checksRun.length,
+      sigmaRules: r.sigmaRun.length,
+      warnings: r.warnings.length,
+      seconds: Math.round(r.seconds * 1000) / 1000,
+    });
+    const res = store
+      .stmt('INSERT INTO analysis_runs(at, actor, tree_size, root, units, summary, findings, findings_sha256, custody_seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)')
+      .run(at, actor, r.treeSize, root, JSON.stringify(r.units), JSON.stringify(summary), findingsJson, sha, seq);
+    return Number(res.lastInsertRowid);
+  })();
+  return { ...summary, runId };
+}
+
+export interface StoredRun {
+  summary: AnalysisRunSummary;
+  findings: Finding[];
+  units: { id: string; version: string }[];
+  root: string;
+  actor: string;
+}
+
+export function latestRun(store: CaseStore): StoredRun | null {
+  if (!tableExists(store, 'analysis_runs')) return null;
+  const r = store.stmt('SELECT * FROM analysis_runs ORDER BY id DESC LIMIT 1').get() as any;
+  if (!r) return null;
+  const findings = JSON.parse(r.findings) as Finding[];
+  const sha = createHash('sha256').update(r.findings).digest('hex');
+  if (sha !== r.findings_sha256) throw new UserError(`analysis run ${r.id} was altered: its findings do not match the SHA-256 recorded with it; run the checks again`);
+  return { summary: { ...JSON.parse(r.summary), runId: r.id, at: r.at }, findings, units: JSON.parse(r.units), root: r.root, actor: r.actor };
+}
+
+/** Why a stored run no longer describes the case (null: it still does). */
+export function staleReason(store: CaseStore, run: StoredRun): string | null {
+  const n = (store.stmt('SELECT count(*) AS n FROM events').get() as { n: number }).n;
+  if (n !== run.summary.treeSize) return `the case has ${n} events, the run saw ${run.summary.treeSize}`;
+  const now = analysisUnits(allChecks(), bundledSigma().rules);
+  const key = (u: { id: string; version: string }) => `${u.id}@${u.version}`;
+  const had = new Set(run.units.map(key));
+  const changed = now.filter((u) => !had.has(key(u)));
+  const gone = run.units.filter((u) => !new Set(now.map(key)).has(key(u)));
+  if (changed.length || gone.length) return `checks or rules changed since the run (${[...changed, ...gone].slice(0, 5).map(key).join(', ')}${changed.length + gone.length > 5 ? ', …' : ''})`;
+  return null;
+}
+
+export interface DecisionRow {
+  decision: FindingDecision;
+  note: string | null;
+  actor: string;
+  at: string;
+}
+
+/** Latest decision per finding id. */
+export function findingDecisions(store: CaseStore): Map<string, DecisionRow> {
+  const m = new Map<string, DecisionRow>();
+  for (const r of store.stmt('SELECT finding_id, decision, note, actor, at FROM finding_decisions ORDER BY id').iterate() as Iterable<any>) {
+    m.set(r.finding_id, { decision: r.decision, note: r.note, actor: r.actor, at: r.at });
+  }
+  return m;
+}
+
+export function withDecisions(store: CaseStore, findings: Finding[]): FindingWithDecision[] {
+  const d = findingDecisions(store);
+  return findings.map((f) => {
+    const x = d.get(f.id);
+    return { ...f, decision: x?.decision ?? 'open', decisionNote: x?.note ?? null, decidedBy: x?.actor ?? null, decidedAt: x?.at ?? null };
+  });
+}
+
+export interface FindingQuery {
+  severity?: string[];
+  category?: string[];
+  source?: ('check' | 'sigma')[];
+  decision?: FindingDecision[];
+  checkId?: string;
+  eventId?: string;
+  offset?: number;
+  limit?: number;
+}
+
+export function listFindings(store: CaseStore, q: FindingQuery = {}): FindingList {
+  const run = latestRun(store);
+  if (!run) return { run: null, stale: true, staleReason: 'no analysis has been run on this case yet', items: [], total: 0 };
+  let items = withDecisions(store, run.findings);
+  if (q.severity?.length) items = items.filter((f) => q.severity!.includes(f.severity));
+  if (q.category?.length) items = items.filter((f) => q.category!.includes(f.category));
+  if (q.source?.length) items = items.filter((f) => q.source!.includes(f.source));
+  if (q.decision?.length) items = items.filter((f) => q.decision!.includes(f.decision));
+  if (q.checkId) items = items.filter((f) => f.checkId === q.checkId);
+  if (q.eventId) items = items.filter((f) => f.eventIds.includes(q.eventId!));
+  const reason = staleReason(store, run);
+  const offset = q.offset ?? 0;
+  return { run: run.summary, stale: reason !== null, staleReason: reason, items: items.slice(offset, offset + (q.limit ?? 500)), total: items.length };
+}
+
+/** Accept, dismiss or reopen a finding of the latest run; a row in finding_decisions and a custody entry, one transaction. */
+export function decideFinding(store: CaseStore, actor: string, findingId: string, decision: FindingDecision, note?: string | null): { seq: number } {
+  const run = latestRun(store);
+  const f = run?.findings.find((x) => x.id === findingId);
+  if (!f) throw new UserError(`no finding ${findingId} in the latest analysis run${run ? ` (run ${run.summary.runId})` : ' (run `trailcase check` first)'}`);
+  const text = note?.trim() || null;
+  if (decision === 'dismissed' && !text) throw new UserError('dismissing a finding needs a note saying why');
+  return store.db.transaction(() => {
+    const at = new Date().toISOString();
+    const seq = store.appendCustody(actor, 'finding.decided', {
+      findingId,
+      decision,
+      ...(text ? { note: text } : {}),
+      checkId: f.checkId,
+      checkVersion: f.checkVersion,
+      title: f.title,
+      runId: run!.summary.runId,
+    });
+    store.stmt('INSERT INTO finding_decisions(finding_id, decision, note, at, actor, custody_seq) VALUES (?, ?, ?, ?, ?, ?)').run(findingId, decision, text, at, actor, seq);
+    return { seq };
+  })();
+}

@@ -1,0 +1,219 @@
+// Results of the case analysis functions (issue 5), shared by the back end,
+// the CLI, the UI and the report. Times are ISO-8601 UTC strings.
+import type { EventSummary } from '../types.ts';
+import type { Finding } from './findings.ts';
+import type { Ioc, IocType } from './ioc.ts';
+
+// ---- IOC list ----
+
+export interface IocHit extends Ioc {
+  hits: number;
+  firstSeen: string | null;
+  lastSeen: string | null;
+  /** Set when the indicator could not be matched completely (e.g. bucket index missing). */
+  note?: string;
+}
+
+export type IocFormat = 'csv' | 'text' | 'stix';
+
+export interface IocImportResult {
+  format: IocFormat;
+  added: { type: IocType; value: string }[];
+  /** Already in the list in the same state: left as it is. */
+  unchanged: { type: IocType; value: string }[];
+  /** Entries understood but not importable (e.g. a STIX pattern on file hashes), with the reason. */
+  skipped: { where: string; reason: string }[];
+  custodySeq: number | null;
+}
+
+// ---- pivot ----
+
+export interface PivotSeed {
+  key?: string;
+  ip?: string;
+  principal?: string;
+}
+
+export type PivotIndicatorType = 'access-key' | 'principal' | 'user' | 'role' | 'ip' | 'user-agent' | 'source-identity' | 'account' | 'bucket';
+
+export interface PivotIndicator {
+  type: PivotIndicatorType;
+  value: string;
+  /** Why this indicator belongs to the attacker, in words. */
+  reason: string;
+  /** The event that led to it (null for the seed). */
+  viaEventId: string | null;
+  /** 0 for the seed; n+1 when found from the events of a hop-n indicator. */
+  hop: number;
+  /** Whether its events were pulled in (IPs shared with others and user agents are reported, not followed). */
+  followed: boolean;
+}
+
+export interface PivotEvent extends EventSummary {
+  hop: number;
+  /** Which indicator brought the event in. */
+  reason: string;
+}
+
+export interface PivotContext {
+  kind: 'shared-ip' | 'shared-user-agent' | 'compromised-principal' | 'creator' | 'not-followed' | 'limit';
+  value: string;
+  note: string;
+  eventIds: string[];
+}
+
+export interface PivotResult {
+  seed: PivotSeed;
+  events: PivotEvent[];
+  indicators: PivotIndicator[];
+  /** What was seen but deliberately not followed, and why. */
+  context: PivotContext[];
+  hops: number;
+  truncated: boolean;
+  seconds: number;
+  /** The pivot rules in force (documented in docs and shown with results). */
+  rules: string[];
+}
+
+// ---- analysis runs and findings ----
+
+export interface UnitRef {
+  id: string;
+  version: string;
+}
+
+export interface AnalysisWarning {
+  unit: string;
+  eventId: string | null;
+  message: string;
+}
+
+export interface AnalysisRunSummary {
+  runId: number | null;
+  at: string | null;
+  treeSize: number;
+  findings: number;
+  bySeverity: Record<string, number>;
+  checksRun: UnitRef[];
+  sigmaRun: { id: string; title: string }[];
+  sigmaUnsupported: { file: string; id?: string; title?: string; reason: string }[];
+  warnings: AnalysisWarning[];
+  seconds: number;
+  /** Events read and parsed, and how many full-case passes that amounts to. */
+  eventsRead: number;
+  passes: number;
+}
+
+export type FindingDecision = 'accepted' | 'dismissed' | 'open';
+
+export interface FindingWithDecision extends Finding {
+  decision: FindingDecision;
+  decisionNote: string | null;
+  decidedBy: string | null;
+  decidedAt: string | null;
+}
+
+export interface FindingList {
+  run: AnalysisRunSummary | null;
+  /** True when events or the check/rule versions changed since the run: re-run to refresh. */
+  stale: boolean;
+  staleReason: string | null;
+  items: FindingWithDecision[];
+  total: number;
+}
+
+// ---- baselines ----
+
+export interface BaselineOptions {
+  /** Fraction of each principal's own time span used to learn what is normal (default 0.2). */
+  learnFraction?: number;
+  /** Or one date for all principals: everything before it is the learning window. */
+  learnUntil?: string;
+  /** Principals with fewer events are listed as too short to baseline (default 20). */
+  minEvents?: number;
+}
+
+export interface FirstSeen {
+  principal: string;
+  dimension: 'ip' | 'network' | 'user-agent' | 'region' | 'api';
+  value: string;
+  firstSeen: string;
+  eventId: string;
+  /** Events with this value after the learning window. */
+  count: number;
+}
+
+export interface VolumeSpike {
+  principal: string;
+  hour: string;
+  events: number;
+  median: number;
+  mad: number;
+  robustZ: number;
+}
+
+export interface RareApi {
+  api: string;
+  eventSource: string | null;
+  eventName: string | null;
+  count: number;
+  principals: string[];
+  eventIds: string[];
+}
+
+export interface BaselineReport {
+  method: string[];
+  principals: { principal: string; events: number; first: string | null; last: string | null; learnUntil: string | null; baselined: boolean }[];
+  firstSeen: FirstSeen[];
+  rareApis: RareApi[];
+  rareThreshold: number;
+  spikes: VolumeSpike[];
+  notAvailable: string[];
+  seconds: number;
+}
+
+// ---- coverage and gaps ----
+
+export interface HourRange {
+  from: string;
+  to: string;
+  hours: number;
+}
+
+export interface CoverageCell {
+  account: string | null;
+  region: string | null;
+  events: number;
+  first: string | null;
+  last: string | null;
+  hoursWithEvents: number;
+  /** Hours inside the case range with no event for this account and region. */
+  missing: HourRange[];
+  missingHours: number;
+}
+
+export interface LoggingChange {
+  eventId: string;
+  time: string | null;
+  eventName: string;
+  principal: string | null;
+  target: string | null;
+  detail: string;
+}
+
+export interface GapReport {
+  range: { first: string | null; last: string | null; hours: number };
+  accounts: string[];
+  regions: string[];
+  coverage: CoverageCell[];
+  /** Hours inside the case range with no event at all. */
+  emptyHours: HourRange[];
+  loggingChanges: LoggingChange[];
+  /** Periods a trail was stopped (StopLogging until StartLogging or the end of the case). */
+  loggingOff: { trail: string; from: string | null; to: string | null; stoppedBy: string; restartedBy: string | null }[];
+  digest: { available: boolean; note: string; gaps: { origin: string; result: string; detail?: string }[] };
+  lookupEvents: { present: boolean; notes: string[]; horizon: { region: string | null; acquiredAt: string; earliestAvailable: string }[] };
+  dataEvents: { present: boolean; count: number; note: string };
+  notes: string[];
+  seconds: number;
+}
