@@ -61,5 +61,7 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 const code = await main(process.argv.slice(2));
+// Benchmarks read the peak resident set size of the whole process (all threads).
+if (process.env.TRAILCASE_REPORT_RSS === '1') process.stderr.write(`rss-max-kb ${process.resourceUsage().maxRSS}\n`);
 // Let stdout drain before exiting (large --json outputs to a pipe).
 process.stdout.write('', () => process.exit(code));
