@@ -9,11 +9,13 @@ import type { HandlerContext } from './context.ts';
 import { caseHandlers } from './case-handlers.ts';
 import { appHandlers } from './app-handlers.ts';
 import { timelineHandlers } from './timeline-handlers.ts';
+import { acquireHandlers } from './acquire-handlers.ts';
 
 export type Handler<S> = (ctx: HandlerContext, args: ParsedArgsOf<S>) => ResultOf<S> | Promise<ResultOf<S>>;
 export type HandlerTable<T extends Record<string, MethodSpec<z.ZodTypeAny, unknown>>> = { [K in keyof T]: Handler<T[K]> };
 
 export const handlers: HandlerTable<Api> = {
+  ...acquireHandlers,
   ...caseHandlers,
   ...appHandlers,
   ...timelineHandlers,

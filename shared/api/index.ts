@@ -7,8 +7,10 @@ import type { ArgsOf, ResultOf } from './define.ts';
 import { caseApi } from './case.ts';
 import { appApi } from './app.ts';
 import { timelineApi } from './timeline.ts';
+import { acquireApi } from './acquire.ts';
 
 export const api = {
+  ...acquireApi,
   ...caseApi,
   ...appApi,
   ...timelineApi,

@@ -13,7 +13,8 @@ import { ListPublicKeysCommand } from '@aws-sdk/client-cloudtrail';
 import { UserError } from '../../errors.ts';
 import { evidenceBytes } from '../../case/evidence.ts';
 import type { CaseStore } from '../../case/store.ts';
-import type { ImportSession } from '../session.ts';
+import type { ImportSummary } from '../../../shared/types.ts';
+import { ImportSession } from '../session.ts';
 import { parsePublicKeys, PublicKeyListError, type PublicKeyEntry } from './public-keys.ts';
 import { describeAwsError, rawBody, rawStatus, withRetry, type AwsClients, type CallerIdentity } from './client.ts';
 import { storeOpaque } from './write.ts';
@@ -132,4 +133,19 @@ export function casePublicKeys(store: CaseStore): { keys: PublicKeyEntry[]; prob
     }
   }
   return { keys, problems, sources: rows.map((r) => r.id) };
+}
+
+/**
+ * Add a list-public-keys file to a case on its own (for folder copies, where no
+ * S3 import takes --public-keys): one import session, custody-logged, signed.
+ */
+export function importPublicKeysFile(store: CaseStore, signer: import('../../case/keys.ts').Signer, path: string): ImportSummary {
+  const session = ImportSession.begin(store, signer, { sources: [path], source: 'public-keys' });
+  try {
+    storePublicKeysFile(session, path);
+  } catch (e) {
+    session.finish('failed', (e as Error).message);
+    throw e;
+  }
+  return session.finish('completed');
 }

@@ -171,16 +171,70 @@ export async function planS3(
     progress(listings);
     return r;
   };
+  // Some S3-compatible servers (s3rver among them) return no CommonPrefixes for keys nested deeper than one level.
+  // Detected once: an empty delimiter listing of a prefix that does hold objects. Then child folders are found by
+  // "skip-scanning": the first key after each folder found (StartAfter), one request per folder. Safe for the
+  // levels walked here (account IDs, organization IDs, Regions, YYYY, MM, DD: no name is a prefix of a sibling).
+  let delimiterWorks: boolean | null = null;
+  const skipScan = async (prefix: string): Promise<{ prefixes: string[]; keys: string[] }> => {
+    const out: string[] = [];
+    const keys: string[] = [];
+    let after: string | undefined;
+    // Objects directly at a folder level are not CloudTrail's layout; a few are reported, the scan does not walk thousands.
+    while (keys.length < 20) {
+      let r: ListObjectsV2CommandOutput;
+      try {
+        r = await withRetry(
+          () => clients.s3().send(new ListObjectsV2Command({ Bucket: target.bucket, Prefix: prefix, MaxKeys: 1, StartAfter: after }), { abortSignal: signal as any }),
+          { ...o.retry, signal },
+        );
+      } catch (e) {
+        if (isAbort(e)) throw e;
+        throw new AwsAcquisitionError(describeAwsError(e, `listing s3://${target.bucket}/${prefix}`, o), classifyAwsError(e));
+      }
+      listings++;
+      progress(listings);
+      const k = r.Contents?.[0]?.Key;
+      if (!k) return { prefixes: out, keys };
+      const rest = k.slice(prefix.length);
+      const slash = rest.indexOf('/');
+      if (slash < 0) {
+        keys.push(k);
+        after = k;
+        continue;
+      }
+      const child = prefix + rest.slice(0, slash + 1);
+      out.push(child);
+      after = `${child}\u{10FFFF}`;
+    }
+    return { prefixes: out, keys };
+  };
+  const children = async (prefix: string): Promise<{ prefixes: string[]; objects: ListedObject[] }> => {
+    const asListed = (x: { prefixes: string[]; keys: string[] }) => ({
+      prefixes: x.prefixes,
+      objects: x.keys.map((key): ListedObject => ({ key, etag: null, size: 0, lastModified: null, storageClass: null, kind: 'other' })),
+    });
+    if (delimiterWorks === false) return asListed(await skipScan(prefix));
+    const r = await list(prefix, true);
+    if (delimiterWorks === null && r.prefixes.length === 0) {
+      const probe = await skipScan(prefix);
+      if (probe.prefixes.length) {
+        delimiterWorks = false;
+        return asListed(probe);
+      }
+    } else if (r.prefixes.length) delimiterWorks = true;
+    return r;
+  };
   const root = `${target.basePrefix}AWSLogs/`;
   // 1. Accounts, directly or under organization IDs.
   let owners: { orgId?: string; account: string }[] = [];
   if (target.account) owners = [{ orgId: target.orgId, account: target.account }];
   else if (target.orgId) {
-    owners = (await list(`${root}${target.orgId}/`, true)).prefixes.map((p) => lastSegment(p)).filter((a) => /^\d{12}$/.test(a)).map((account) => ({ orgId: target.orgId, account }));
+    owners = (await children(`${root}${target.orgId}/`)).prefixes.map((p) => lastSegment(p)).filter((a) => /^\d{12}$/.test(a)).map((account) => ({ orgId: target.orgId, account }));
   } else {
-    const top = await list(root, true);
+    const top = await children(root);
     if (top.prefixes.length === 0) {
-      const peek = await listAll(clients, target.bucket, target.basePrefix, true, o, signal);
+      const peek = await children(target.basePrefix);
       const seen = [...peek.prefixes, ...peek.objects.map((x) => x.key)].slice(0, 5);
       throw new AwsAcquisitionError(
         `s3://${target.bucket}/${target.basePrefix}: not a CloudTrail location: no ${root} folder${seen.length ? ` (it holds ${seen.join(', ')}${peek.prefixes.length + peek.objects.length > 5 ? ', ...' : ''})` : ' (it is empty)'}; give the trail's S3 prefix, e.g. s3://${target.bucket}/PREFIX/`,
@@ -191,7 +245,7 @@ export async function planS3(
       const seg = lastSegment(p);
       if (/^\d{12}$/.test(seg)) owners.push({ account: seg });
       else if (/^o-[a-z0-9]{10,32}$/.test(seg)) {
-        for (const q of (await list(p, true)).prefixes) {
+        for (const q of (await children(p)).prefixes) {
           const a = lastSegment(q);
           if (/^\d{12}$/.test(a)) owners.push({ orgId: seg, account: a });
         }
@@ -210,7 +264,7 @@ export async function planS3(
     8,
     async ({ orgId, account, kind }) => {
       const base = accountPrefix(target, orgId, account, kind);
-      let regions = target.region ? [target.region] : (await list(base, true)).prefixes.map(lastSegment);
+      let regions = target.region ? [target.region] : (await children(base)).prefixes.map(lastSegment);
       for (const r of regions) regionsSeen.add(r);
       if (scope.regions?.length) regions = regions.filter((r) => scope.regions!.includes(r));
       const isLog = kind === 'CloudTrail';
@@ -222,13 +276,13 @@ export async function planS3(
           continue;
         }
         // Open range: walk year / month / day folders, pruning the ones outside the window.
-        for (const yp of (await list(rp, true)).prefixes) {
+        for (const yp of (await children(rp)).prefixes) {
           const y = Number(lastSegment(yp));
           if (!Number.isInteger(y) || !folderInWindow([y], win)) continue;
-          for (const mp of (await list(yp, true)).prefixes) {
+          for (const mp of (await children(yp)).prefixes) {
             const m = Number(lastSegment(mp));
             if (!Number.isInteger(m) || !folderInWindow([y, m], win)) continue;
-            for (const dp of (await list(mp, true)).prefixes) {
+            for (const dp of (await children(mp)).prefixes) {
               const d = Number(lastSegment(dp));
               if (!Number.isInteger(d) || !folderInWindow([y, m, d], win)) continue;
               dayPrefixes.push({ prefix: dp, kind: isLog ? 'log' : 'digest', win });
