@@ -2,7 +2,7 @@
 // dictionary-encoded columns (never a scan of events in JavaScript).
 import type { EventDetail, EventFilter, EventSummary, EvidenceItem, Provenance } from '../../shared/types.ts';
 import { parseCidr } from '../../shared/ip.ts';
-import { eventIdKey } from '../../shared/event-key.ts';
+import { eventIdKey, requestIdText } from '../../shared/event-key.ts';
 import { isoUtc, parseTime } from '../../shared/time.ts';
 import { UserError } from '../errors.ts';
 import { EvidenceReader, type EvidenceRow } from './evidence.ts';
@@ -85,9 +85,13 @@ export function filterToSql(store: CaseStore, f: EventFilter & { ioc?: boolean }
       }
     }
     const sub = `SELECT id FROM strings WHERE ${conds.join(' OR ')}`;
+    // principal_id is not indexed: only a value shaped like one (AIDA…, AROA…:session) searches it,
+    // so that ARN and name searches stay on indexes.
+    const ids = f.principals.filter((v) => /^A[A-Z0-9]{3}[A-Z0-9]{8,}/.test(v));
+    const idCond = ids.length ? ` OR principal_id IN (SELECT id FROM strings WHERE s IN (${placeholders(ids.length)}) OR ${ids.map(() => "s LIKE ? ESCAPE '\\'").join(' OR ')})` : '';
     add({
-      where: `(arn IN (${sub}) OR user_name IN (${sub}) OR issuer_arn IN (${sub}) OR principal_id IN (${sub}))`,
-      params: [...p, ...p, ...p, ...p],
+      where: `(arn IN (${sub}) OR user_name IN (${sub}) OR issuer_arn IN (${sub})${idCond})`,
+      params: [...p, ...p, ...p, ...ids, ...ids.map((v) => likeEscape(v) + ':%')],
     });
   }
   col('name', f.eventNames);
@@ -184,7 +188,7 @@ export function toSummary(dict: Dictionary, r: any): EventSummary {
     errorCode: dict.str(r.error_code),
     readOnly: r.read_only === null ? null : r.read_only === 1,
     eventCategory: dict.str(r.category),
-    requestId: r.request_id,
+    requestId: requestIdText(r.request_id),
     evidenceId: r.evidence_id,
   };
 }
@@ -286,7 +290,7 @@ export function relatedEvents(store: CaseStore, eventId: string, by: 'accessKey'
     // requestID is not indexed (it is near-unique); events of one request sit within minutes of each other.
     rows = store.db
       .prepare(`SELECT ${SUMMARY_COLS} FROM events WHERE time_ms BETWEEN ? AND ? AND request_id = ? AND leaf != ? ORDER BY time_ms LIMIT ?`)
-      .all(r.time_ms - 3_600_000, r.time_ms + 3_600_000, r.request_id, r.leaf, limit);
+      .all(r.time_ms - 3_600_000, r.time_ms + 3_600_000, r.request_id, r.leaf, limit); // stored form compared with stored form
   }
   const dict = new Dictionary(store);
   return rows.map((x) => toSummary(dict, x));

@@ -86,6 +86,7 @@ const READ_APIS: [string, string, number][] = [
   ['dynamodb.amazonaws.com', 'DescribeTable', 3],
   ['ssm.amazonaws.com', 'GetParameter', 3],
   ['secretsmanager.amazonaws.com', 'GetSecretValue', 1],
+  ['sts.amazonaws.com', 'AssumeRole', 6],
 ];
 
 const CORP_IPS = ['203.0.113.10', '203.0.113.11', '203.0.113.12'];
@@ -116,18 +117,22 @@ function pickWeighted<T extends { weight: number }>(r: () => number, arr: T[], t
   return arr[arr.length - 1];
 }
 
-function identity(a: Actor, account: string): Record<string, unknown> {
+function identity(a: Actor, account: string, t = 0): Record<string, unknown> {
   if (a.kind === 'service') return { type: 'AWSService', invokedBy: a.name };
   if (a.kind === 'role') {
+    // Role sessions (and their ASIA keys) last an hour, as instance and task credentials do.
+    const hour = Math.floor(t / 3_600_000);
+    const sess = a.key.startsWith('ASIA') && a.weight > 0 ? `${a.name}-${(hour % 100000).toString(36)}` : `${a.name}-session`;
+    const key = a.weight > 0 ? `ASIA${a.key.slice(4, 10)}${(hour * 2654435761 % 2 ** 32).toString(36).toUpperCase().padStart(10, '0')}`.slice(0, 20) : a.key;
     return {
       type: 'AssumedRole',
-      principalId: `AROAQX3ROLE${a.name.length}EXAMPLE:${a.name}-session`,
-      arn: `arn:aws:sts::${account}:assumed-role/${a.name}/${a.name}-session`,
+      principalId: `AROAQX3ROLE${a.name.length}EXAMPLE:${sess}`,
+      arn: `arn:aws:sts::${account}:assumed-role/${a.name}/${sess}`,
       accountId: account,
-      accessKeyId: a.key,
+      accessKeyId: key,
       sessionContext: {
         sessionIssuer: { type: 'Role', principalId: `AROAQX3ROLE${a.name.length}EXAMPLE`, arn: `arn:aws:iam::${account}:role/${a.name}`, accountId: account, userName: a.name },
-        attributes: { creationDate: '2026-03-01T00:00:00Z', mfaAuthenticated: 'false' },
+        attributes: { creationDate: new Date(hour * 3_600_000).toISOString().replace(/\.\d{3}Z$/, 'Z'), mfaAuthenticated: 'false' },
       },
     };
   }
@@ -141,10 +146,52 @@ function identity(a: Actor, account: string): Record<string, unknown> {
   };
 }
 
+const hex = (r: () => number, n: number) => {
+  let o = '';
+  for (let i = 0; i < n; i++) o += Math.floor(r() * 16).toString(16);
+  return o;
+};
+const b64 = (r: () => number, n: number) => {
+  const A = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+  let o = '';
+  for (let i = 0; i < n; i++) o += A[Math.floor(r() * 64)];
+  return o;
+};
+
+// Real trails carry a lot of per-event detail (resource ids, filters, returned
+// credentials); without it the synthetic files would compress far better than
+// real CloudTrail (measured here: real samples 118-207 gzip bytes per event).
 function requestParams(r: () => number, name: string, region: string): [unknown, unknown, Record<string, unknown> | undefined] {
   switch (name) {
     case 'DescribeInstances':
-      return [{ instancesSet: {}, filterSet: {} }, null, undefined];
+      return [
+        r() < 0.5
+          ? { instancesSet: { items: Array.from({ length: 1 + Math.floor(r() * 3) }, () => ({ instanceId: `i-0${hex(r, 16)}` })) }, filterSet: {} }
+          : { instancesSet: {}, filterSet: { items: [{ name: 'tag:Environment', valueSet: { items: [{ value: pick(r, ['prod', 'staging', 'dev']) }] } }] } },
+        null,
+        undefined,
+      ];
+    case 'DescribeVolumes':
+      return [{ volumeSet: { items: [{ volumeId: `vol-0${hex(r, 16)}` }] }, filterSet: {} }, null, undefined];
+    case 'DescribeSecurityGroups':
+      return [{ securityGroupIdSet: { items: [{ groupId: `sg-0${hex(r, 16)}` }] }, securityGroupSet: {}, filterSet: {} }, null, undefined];
+    case 'GetMetricData':
+      return [{ startTime: new Date(Date.UTC(2026, 2, 1, Math.floor(r() * 24))).toISOString(), endTime: new Date(Date.UTC(2026, 2, 2)).toISOString(), metricDataQueries: [{ id: `m${hex(r, 6)}`, metricStat: { metric: { namespace: 'AWS/EC2', metricName: 'CPUUtilization', dimensions: [{ name: 'InstanceId', value: `i-0${hex(r, 16)}` }] }, period: 300, stat: 'Average' } }] }, null, undefined];
+    case 'DescribeTable':
+      return [{ tableName: pick(r, ['orders', 'sessions', 'customers', 'audit']) + '-' + pick(r, ['prod', 'staging']) }, null, undefined];
+    case 'DescribeLogGroups':
+      return [{ logGroupNamePrefix: `/aws/lambda/${pick(r, ['api', 'worker', 'etl'])}-${hex(r, 6)}` }, null, undefined];
+    case 'AssumeRole': {
+      const session = `${pick(r, ['botocore-session', 'aws-go-sdk', 'ecs-task'])}-${Math.floor(r() * 1e10)}`;
+      return [
+        { roleArn: `arn:aws:iam::111122223333:role/${pick(r, ['app-backend', 'data-pipeline', 'ecs-task-role'])}`, roleSessionName: session, durationSeconds: 3600 },
+        {
+          credentials: { accessKeyId: `ASIA${b64(r, 16).toUpperCase().replace(/[^A-Z0-9]/g, 'Q')}`, sessionToken: b64(r, 420), expiration: 'Mar 5, 2026, 1:00:00 AM' },
+          assumedRoleUser: { assumedRoleId: `AROA${hex(r, 16).toUpperCase()}:${session}`, arn: `arn:aws:sts::111122223333:assumed-role/app-backend/${session}` },
+        },
+        undefined,
+      ];
+    }
     case 'GetObject':
     case 'PutObject': {
       const bucket = pick(r, ['acme-app-assets', 'acme-logs-archive', 'acme-build-artifacts']);
@@ -176,11 +223,12 @@ function baseEvent(
   name: string,
   extra: Record<string, unknown> = {},
 ): Record<string, unknown> {
-  const [rp, re, aed] = requestParams(r, name, region);
+  const [rp, re, aed0] = requestParams(r, name, region);
+  const aed = aed0 ?? (r() < 0.3 ? { SignatureVersion: 'SigV4', CipherSuite: 'ECDHE-RSA-AES128-GCM-SHA256', AuthenticationMethod: 'AuthHeader', 'x-amz-id-2': b64(r, 76) } : undefined);
   const readOnly = /^(Describe|List|Get)/.test(name) && name !== 'GetObject' ? true : name === 'GetObject';
   const ev: Record<string, unknown> = {
     eventVersion: '1.09',
-    userIdentity: identity(a, account),
+    userIdentity: identity(a, account, t),
     eventTime: new Date(t).toISOString().replace(/\.\d{3}Z$/, 'Z'),
     eventSource: source,
     eventName: name,

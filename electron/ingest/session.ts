@@ -14,7 +14,7 @@ import { MerkleBuilder } from '../case/merkle.ts';
 import { TOOL_VERSION, toolString } from '../version.ts';
 import { UserError } from '../errors.ts';
 import { EvidenceReader } from '../case/evidence.ts';
-import { eventIdKey } from '../../shared/event-key.ts';
+import { eventIdKey, requestIdValue } from '../../shared/event-key.ts';
 import { packBatch, STRING_FIELDS, type PackedBatch } from './packed.ts';
 import { parseSource, type ParsedRecord, type ParseProblem, type ParseResult, type ParseScope } from './parse.ts';
 
@@ -176,7 +176,7 @@ export class EvidenceWriter {
         col(i, 12),
         ro < 0 ? null : ro,
         col(i, 13),
-        b.requestIds[i],
+        requestIdValue(b.requestIds[i]),
         this.evidenceId,
         pos,
         len,
