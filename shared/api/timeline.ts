@@ -10,20 +10,15 @@ import { z } from 'zod';
 import { read, write } from './define.ts';
 import { eventFilterSchema } from './case.ts';
 
-// Issue 6 names principal, source IP, service and account; region is added for the overview's "events by region".
-export const TIMELINE_GROUPINGS = ['principal', 'ip', 'service', 'account', 'region'] as const;
-export type TimelineGroupBy = (typeof TIMELINE_GROUPINGS)[number];
-export const timelineGroupBySchema = z.enum(TIMELINE_GROUPINGS);
+import {
+  TIMELINE_DEFAULT_ITEMS, TIMELINE_GROUPINGS, TIMELINE_MAX_GROUPS, TIMELINE_MAX_ITEMS, type TimelineDensity, type TimelineIndexStatus,
+  type TimelineItems, type TimelineWindow,
+} from './timeline-types.ts';
 
-/** The most items ever returned for one window (vis-timeline needs ~3 ms per item; issue 6 asks for 1-2k at most). */
-export const TIMELINE_MAX_ITEMS = 2000;
-export const TIMELINE_DEFAULT_ITEMS = 1500;
-/** Groups shown individually; the rest are summed into one "other" group. */
-export const TIMELINE_MAX_GROUPS = 60;
-/** Id of the group that collects events without a value (no ARN, no IP, ...). */
-export const NONE_GROUP = 'none';
-/** Id of the group that collects every group beyond the top `maxGroups`. */
-export const OTHER_GROUP = 'other';
+// The types and constants live in a zod-free module (the renderer imports them without the schemas).
+
+export * from './timeline-types.ts';
+export const timelineGroupBySchema = z.enum(TIMELINE_GROUPINGS);
 
 const ms = z.number().int().min(-8_640_000_000_000_000).max(8_640_000_000_000_000);
 
@@ -35,73 +30,6 @@ const windowArgs = {
   endMs: ms.optional(),
   maxGroups: z.number().int().min(1).max(500).default(TIMELINE_MAX_GROUPS),
 };
-
-export interface TimelineGroup {
-  /** Stable within a case: the dictionary id of the value, or NONE_GROUP / OTHER_GROUP. */
-  id: string;
-  label: string;
-  /** Events of this group inside the window. */
-  count: number;
-}
-
-export interface DensityCell {
-  group: string;
-  /** Start of the bucket, epoch ms UTC. */
-  bucketMs: number;
-  count: number;
-  /** Of those, events that match an enabled indicator (IOC). */
-  ioc: number;
-}
-
-export interface TimelineDensity {
-  groupBy: TimelineGroupBy;
-  /** The window actually covered: aligned to whole buckets. */
-  startMs: number;
-  endMs: number;
-  bucketMs: number;
-  /** Events in the window (after the filter). */
-  total: number;
-  groups: TimelineGroup[];
-  /** Only non-empty cells, ordered by group then time. */
-  cells: DensityCell[];
-  /** How many distinct values were folded into OTHER_GROUP. */
-  otherValues: number;
-}
-
-export interface TimelineItem {
-  eventId: string;
-  timeMs: number;
-  group: string;
-  eventName: string | null;
-  eventSource: string | null;
-  errorCode: string | null;
-  /** Matches an enabled indicator (IOC). */
-  ioc: boolean;
-}
-
-export interface TimelineItems {
-  groupBy: TimelineGroupBy;
-  startMs: number;
-  endMs: number;
-  total: number;
-  groups: TimelineGroup[];
-  /** Empty when `tooMany`: the window holds more than maxItems events. */
-  items: TimelineItem[];
-  tooMany: boolean;
-  otherValues: number;
-}
-
-/** The timeline's one-round-trip answer for a window: items when few enough, else density. */
-export type TimelineWindow = ({ mode: 'items' } & TimelineItems) | ({ mode: 'density' } & TimelineDensity);
-
-export interface TimelineIndexStatus {
-  /** The rollup covers every event of the case (wide unfiltered views are then read from it). */
-  fresh: boolean;
-  /** This call extended it (custody action timeline.indexed). */
-  extended: boolean;
-  throughLeaf: number;
-  seconds: number;
-}
 
 export const timelineApi = {
   timelineDensity: read(
@@ -128,15 +56,3 @@ export const timelineApi = {
   ).returns<TimelineIndexStatus>(),
   timelineIndexStatus: read(z.object({}).strict(), 'Whether the timeline rollup covers every event.').returns<TimelineIndexStatus>(),
 };
-
-/** A bucket size that is a "round" duration (1 s ... 1 day multiples), so buckets line up with the time axis. */
-export function niceBucketMs(spanMs: number, buckets: number): number {
-  const raw = Math.max(1000, Math.ceil(spanMs / Math.max(1, buckets)));
-  const steps = [
-    1_000, 2_000, 5_000, 10_000, 15_000, 30_000, 60_000, 120_000, 300_000, 600_000, 900_000, 1_800_000, 3_600_000, 7_200_000, 10_800_000,
-    21_600_000, 43_200_000, 86_400_000,
-  ];
-  for (const s of steps) if (s >= raw) return s;
-  const day = 86_400_000;
-  return Math.ceil(raw / day) * day;
-}

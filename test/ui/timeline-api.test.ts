@@ -4,7 +4,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { importPaths } from '../../electron/ingest/import-files.ts';
-import { registerFilterExtension, searchEvents } from '../../electron/case/queries.ts';
+import { searchEvents } from '../../electron/case/queries.ts';
 import { makeContext } from '../../electron/api/context.ts';
 import { dispatch } from '../../electron/api/handlers.ts';
 import { niceBucketMs, OTHER_GROUP, type TimelineGroupBy } from '../../shared/api/timeline.ts';
@@ -24,8 +24,8 @@ before(async () => {
   await importPaths(c.store, c.signer, { sources: [STRATUS] });
   all = searchEvents(c.store, {}, { limit: 100_000 }).events;
   ctx = makeContext(c.store, { signer: c.signer });
-  // Stand-in for the IOC list's filter extension: one indicator, the IP IOC_IP.
-  registerFilterExtension((store, f) => (f.ioc ? { where: 'ip IN (SELECT id FROM ips WHERE text = ?)', params: [IOC_IP] } : null));
+  // One indicator in the case's IOC list (issue 5): the IP IOC_IP.
+  await dispatch(ctx, 'addIoc', { type: 'ip', value: IOC_IP });
 });
 after(() => c.cleanup());
 

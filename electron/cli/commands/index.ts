@@ -4,3 +4,4 @@ import './analysis.ts';
 import './report.ts';
 import './acquire.ts';
 import './demo.ts';
+import './serve.ts';
