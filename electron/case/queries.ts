@@ -2,7 +2,7 @@
 // dictionary-encoded columns (never a scan of events in JavaScript).
 import type { EventDetail, EventFilter, EventSummary, EvidenceItem, Provenance } from '../../shared/types.ts';
 import { parseCidr } from '../../shared/ip.ts';
-import { eventIdKey, requestIdText } from '../../shared/event-key.ts';
+import { requestIdText } from '../../shared/event-key.ts';
 import { isoUtc, parseTime } from '../../shared/time.ts';
 import { UserError } from '../errors.ts';
 import { EvidenceReader, type EvidenceRow } from './evidence.ts';
@@ -79,7 +79,12 @@ export function filterToSql(store: CaseStore, f: EventFilter & { ioc?: boolean }
     for (const v of f.principals) {
       conds.push("s = ? OR s LIKE ? ESCAPE '\\'");
       p.push(v, '%/' + likeEscape(v));
-      if (!v.startsWith('arn:')) {
+      // A role (by name or by its IAM ARN) is found through its sessions' assumed-role ARNs.
+      const role = /^arn:aws[\w-]*:iam::(\d{12}):role\/(?:.*\/)?([^/]+)$/.exec(v);
+      if (role) {
+        conds.push("s LIKE ? ESCAPE '\\'");
+        p.push(`arn:%:sts::${role[1]}:assumed-role/${likeEscape(role[2])}/%`);
+      } else if (!v.startsWith('arn:')) {
         conds.push("s LIKE ? ESCAPE '\\'");
         p.push('%:assumed-role/' + likeEscape(v) + '/%');
       }
@@ -90,8 +95,8 @@ export function filterToSql(store: CaseStore, f: EventFilter & { ioc?: boolean }
     const ids = f.principals.filter((v) => /^A[A-Z0-9]{3}[A-Z0-9]{8,}/.test(v));
     const idCond = ids.length ? ` OR principal_id IN (SELECT id FROM strings WHERE s IN (${placeholders(ids.length)}) OR ${ids.map(() => "s LIKE ? ESCAPE '\\'").join(' OR ')})` : '';
     add({
-      where: `(arn IN (${sub}) OR user_name IN (${sub}) OR issuer_arn IN (${sub})${idCond})`,
-      params: [...p, ...p, ...p, ...ids, ...ids.map((v) => likeEscape(v) + ':%')],
+      where: `(arn IN (${sub}) OR user_name IN (${sub})${idCond})`,
+      params: [...p, ...p, ...ids, ...ids.map((v) => likeEscape(v) + ':%')],
     });
   }
   col('name', f.eventNames);
@@ -112,9 +117,9 @@ export function filterToSql(store: CaseStore, f: EventFilter & { ioc?: boolean }
   if (f.eventIds) {
     if (!f.eventIds.length) add({ where: '0', params: [] });
     else {
-      // Through the id_key index; the text comparison settles hash collisions.
+      // Through the events_id_tail index; the full comparison settles the rest.
       const ids = JSON.stringify(f.eventIds);
-      add({ where: `id_key IN (SELECT event_key(value) FROM json_each(?)) AND event_id IN (SELECT value FROM json_each(?))`, params: [ids, ids] });
+      add({ where: `substr(event_id, -8) IN (SELECT substr(value, -8) FROM json_each(?)) AND event_id IN (SELECT value FROM json_each(?))`, params: [ids, ids] });
     }
   }
   if (f.ioc) {
@@ -196,9 +201,13 @@ export function toSummary(dict: Dictionary, r: any): EventSummary {
 const SUMMARY_COLS =
   'leaf, event_id, time_ms, name, source, region, ip, ua, identity_type, arn, user_name, principal_id, access_key, issuer_arn, account, error_code, read_only, category, request_id, evidence_id';
 
-/** SQL condition and parameters selecting one event by its eventID (through the id_key index). */
+/**
+ * SQL condition and parameters selecting one event by its eventID, through the
+ * events_id_tail index (an index on substr(event_id, -8)). Use this, not a bare
+ * `event_id = ?`, which would scan the whole table.
+ */
 export function eventIdWhere(eventId: string): SqlFilter {
-  return { where: 'id_key = ? AND event_id = ?', params: [eventIdKey(eventId), eventId] };
+  return { where: 'substr(event_id, -8) = ? AND event_id = ?', params: [eventId.slice(-8), eventId] };
 }
 
 export function searchEvents(
@@ -241,7 +250,7 @@ export function evidenceItem(r: EvidenceRow, validation: string | null = null): 
 }
 
 export function getEvent(store: CaseStore, eventId: string, reader = new EvidenceReader(store)): EventDetail {
-  const r = store.stmt(`SELECT ${SUMMARY_COLS}, pos, len, enc, leaf_hash FROM events WHERE id_key = ? AND event_id = ?`).get(eventIdKey(eventId), eventId) as any;
+  const r = store.stmt(`SELECT ${SUMMARY_COLS}, pos, len, enc, leaf_hash FROM events WHERE substr(event_id, -8) = ? AND event_id = ?`).get(eventId.slice(-8), eventId) as any;
   if (!r) throw new UserError(`no event ${eventId} in this case`);
   const dict = new Dictionary(store);
   const ev = reader.row(r.evidence_id);
@@ -279,7 +288,7 @@ export function getEvent(store: CaseStore, eventId: string, reader = new Evidenc
 }
 
 export function relatedEvents(store: CaseStore, eventId: string, by: 'accessKey' | 'session' | 'request', limit = 100): EventSummary[] {
-  const r = store.stmt('SELECT leaf, access_key, principal_id, request_id, time_ms FROM events WHERE id_key = ? AND event_id = ?').get(eventIdKey(eventId), eventId) as any;
+  const r = store.stmt('SELECT leaf, access_key, principal_id, request_id, time_ms FROM events WHERE substr(event_id, -8) = ? AND event_id = ?').get(eventId.slice(-8), eventId) as any;
   if (!r) throw new UserError(`no event ${eventId} in this case`);
   let rows: unknown[] = [];
   if (by === 'accessKey' && r.access_key !== null) {

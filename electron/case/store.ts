@@ -14,7 +14,6 @@ import { type Signer, readKeyFile } from './keys.ts';
 import { leafHash, MerkleBuilder } from './merkle.ts';
 import { migrate, SCHEMA_VERSION } from './migrations/index.ts';
 import { EVENT_SECONDARY_INDEXES } from './migrations/0001-initial.ts';
-import { eventIdKey } from '../../shared/event-key.ts';
 
 /** PRAGMA application_id: 'TRLC'. Lets `file`/sqlite3 users tell a case from any database. */
 export const APPLICATION_ID = 0x54524c43;
@@ -122,10 +121,8 @@ export class CaseStore {
     return store;
   }
 
-  /** SQL functions every connection has: event_key(text) gives events.id_key for an eventID. */
-  private registerFunctions(): void {
-    this.db.function('event_key', { deterministic: true }, (id: unknown) => (typeof id === 'string' ? eventIdKey(id) : null));
-  }
+  /** SQL functions every connection has (none yet: the case must stay readable by plain sqlite3). */
+  private registerFunctions(): void {}
 
   /** Build any secondary event index that is missing (after an interrupted large import). */
   ensureIndexes(): string[] {

@@ -16,7 +16,7 @@ import { APPLICATION_ID, CaseStore, checkpointBody, custodyHash, evidenceLeafDat
 import { recordBytes } from '../ingest/encodings.ts';
 import { eventKey } from '../ingest/session.ts';
 import { createHash } from 'node:crypto';
-import { eventIdKey, requestIdText } from '../../shared/event-key.ts';
+import { requestIdText } from '../../shared/event-key.ts';
 
 /** A check of each source against its own origin's integrity scheme (CloudTrail digests); registered by acquisition. */
 export type SourceValidator = (store: CaseStore) => VerifyReport['sourceValidation'];
@@ -244,7 +244,6 @@ export function verifyCase(store: CaseStore, opts: { onProgress?: (done: number,
     }
     const n = normalizeRecord(rec)!;
     if (eventKey(n, lh) !== ev.event_id) problem(where, `event id column ${ev.event_id} differs from the record's (${eventKey(n, lh)})`);
-    if (ev.id_key !== eventIdKey(ev.event_id)) problem(where, `event ${ev.event_id}: id_key column does not match its eventID`);
     if ((n.timeMs ?? null) !== (ev.time_ms ?? null)) problem(where, `event ${ev.event_id}: time column differs from the record`);
     if ((n.requestId ?? null) !== requestIdText(ev.request_id)) problem(where, `event ${ev.event_id}: requestID column differs from the record`);
     const ro = n.readOnly === null ? null : n.readOnly ? 1 : 0;

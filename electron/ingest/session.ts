@@ -14,7 +14,7 @@ import { MerkleBuilder } from '../case/merkle.ts';
 import { TOOL_VERSION, toolString } from '../version.ts';
 import { UserError } from '../errors.ts';
 import { EvidenceReader } from '../case/evidence.ts';
-import { eventIdKey, requestIdValue } from '../../shared/event-key.ts';
+import { requestIdValue } from '../../shared/event-key.ts';
 import { packBatch, STRING_FIELDS, type PackedBatch } from './packed.ts';
 import { parseSource, type ParsedRecord, type ParseProblem, type ParseResult, type ParseScope } from './parse.ts';
 
@@ -102,10 +102,10 @@ export class EvidenceWriter {
   recordsPacked(b: PackedBatch): void {
     const st = this.s.store;
     const insEvent = st.stmt(
-      `INSERT INTO events(leaf, event_id, id_key, time_ms, name, source, region, ip, ua, identity_type, arn, user_name, principal_id, access_key, issuer_arn, account, error_code, read_only, category, request_id, evidence_id, pos, len, enc, leaf_hash)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO events(leaf, event_id, time_ms, name, source, region, ip, ua, identity_type, arn, user_name, principal_id, access_key, issuer_arn, account, error_code, read_only, category, request_id, evidence_id, pos, len, enc, leaf_hash)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
-    const findEvent = st.stmt('SELECT leaf, leaf_hash, evidence_id, pos, len, enc FROM events WHERE id_key = ? AND event_id = ?');
+    const findEvent = st.stmt('SELECT leaf, leaf_hash, evidence_id, pos, len, enc FROM events WHERE substr(event_id, -8) = ? AND event_id = ?');
     const insCopy = st.stmt(
       'INSERT INTO event_copies(event_leaf, import_id, evidence_id, pos, len, enc, leaf_hash, identical) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
     );
@@ -134,8 +134,7 @@ export class EvidenceWriter {
       const leafHash = hashes.subarray(i * 32, i * 32 + 32);
       for (const issue of issuesByRecord.get(i) ?? []) this.problem({ index, pos, code: issue.code, message: `record ${index}: ${issue.message}` });
       const eventId = b.eventIds[i] ?? `sha256:${leafHash.toString('hex')}`;
-      const idKey = eventIdKey(eventId);
-      const existing = findEvent.get(idKey, eventId) as { leaf: number; leaf_hash: Buffer; evidence_id: number; pos: number; len: number; enc: number } | undefined;
+      const existing = findEvent.get(eventId.slice(-8), eventId) as { leaf: number; leaf_hash: Buffer; evidence_id: number; pos: number; len: number; enc: number } | undefined;
       if (existing) {
         if (Buffer.from(existing.leaf_hash).equals(leafHash)) {
           insCopy.run(existing.leaf, this.s.importId, this.evidenceId, pos, len, enc, leafHash, COPY_IDENTICAL);
@@ -159,7 +158,6 @@ export class EvidenceWriter {
       insEvent.run(
         this.s.nextLeaf++,
         eventId,
-        idKey,
         Number.isNaN(t) ? null : t,
         col(i, 0),
         col(i, 1),

@@ -4,7 +4,7 @@ import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { importPaths } from '../../electron/ingest/import-files.ts';
-import { searchEvents, getEvent } from '../../electron/case/queries.ts';
+import { filterToSql, searchEvents, getEvent } from '../../electron/case/queries.ts';
 import { verifyCase } from '../../electron/case/verify.ts';
 import { tempCase } from '../support/case.ts';
 
@@ -185,6 +185,32 @@ test('folder imports are scoped by account, region and time', async () => {
     assert.equal(s.events, 1);
     assert.equal(s.excluded, 1);
     assert.equal(s.objects, 1, 'other accounts, regions and days were never read');
+  } finally {
+    c.cleanup();
+  }
+});
+
+test('principal search: by ARN, user name, role name or role ARN (its sessions), and principal id', async () => {
+  const c = tempCase();
+  try {
+    await importPaths(c.store, c.signer, { sources: [STRATUS] });
+    const byArn = searchEvents(c.store, { principals: ['arn:aws:iam::229654561268:user/christophe'] });
+    const byName = searchEvents(c.store, { principals: ['christophe'] });
+    assert.ok(byArn.total > 0);
+    assert.ok(byName.total >= byArn.total);
+    const session = c.store.db.prepare("SELECT s FROM strings WHERE s LIKE 'arn:aws:sts::%:assumed-role/%' LIMIT 1").get() as { s: string };
+    const [, acct, role] = /sts::(\d+):assumed-role\/([^/]+)\//.exec(session.s)!;
+    const byRole = searchEvents(c.store, { principals: [role] });
+    const byRoleArn = searchEvents(c.store, { principals: [`arn:aws:iam::${acct}:role/${role}`] });
+    assert.ok(byRole.total > 0);
+    assert.ok(byRoleArn.total > 0);
+    for (const e of byRoleArn.events) assert.ok(e.principalArn?.includes(`:assumed-role/${role}/`) || e.sessionIssuerArn?.endsWith(`/${role}`));
+    const pid = byArn.events[0].principalId!;
+    assert.ok(searchEvents(c.store, { principals: [pid] }).total > 0);
+    // The plan stays on indexes (no full scan of events) for ARN and name searches.
+    const f = filterToSql(c.store, { principals: ['christophe'] });
+    const plan = c.store.db.prepare(`EXPLAIN QUERY PLAN SELECT leaf FROM events WHERE ${f.where}`).all(...f.params) as { detail: string }[];
+    assert.ok(!plan.some((r) => /^SCAN events$/.test(r.detail)), JSON.stringify(plan));
   } finally {
     c.cleanup();
   }
