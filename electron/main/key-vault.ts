@@ -121,12 +121,16 @@ export class KeyVault {
     return passphrase;
   }
 
-  private remember(kf: KeyFile, passphrase: string): void {
+  private assertCanRemember(): void {
     if (!this.canRemember()) {
       throw new UserError(
-        `this system offers no OS-protected storage (${this.storageName()}); the passphrase cannot be remembered and will be asked each session`,
+        `this system offers no OS-protected storage (${this.storageName()}); the passphrase cannot be remembered: untick "remember" (it will be asked each session)`,
       );
     }
+  }
+
+  private remember(kf: KeyFile, passphrase: string): void {
+    this.assertCanRemember();
     const body: RememberedV1 = {
       format: 'trailcase-remembered-passphrase/1',
       fingerprint: kf.fingerprint,
@@ -141,6 +145,7 @@ export class KeyVault {
 
   /** First use: create the key. Returns the passphrase for the case process. */
   create(examiner: string, passphrase: string, remember: boolean): string {
+    if (remember) this.assertCanRemember(); // before anything is written
     const kf = generateKey(examiner, passphrase, this.home);
     this.check(kf, passphrase);
     if (remember) this.remember(kf, passphrase);
@@ -150,6 +155,7 @@ export class KeyVault {
   unlock(passphrase: string, remember: boolean): string {
     const kf = this.keyFile();
     if (!kf) throw new UserError(`no examiner key in ${this.home}: create one first`);
+    if (remember) this.assertCanRemember();
     this.check(kf, passphrase);
     if (remember) this.remember(kf, passphrase);
     return passphrase;

@@ -189,12 +189,13 @@ type SessionLike = Pick<Session, 'setPermissionRequestHandler' | 'setPermissionC
   webRequest: Pick<Session['webRequest'], 'onBeforeRequest'>;
 };
 
-export function applySessionPolicy(session: SessionLike): void {
+/** allowRequest: isAllowedRequestUrl for the app window; the PDF print session passes its own, narrower rule. */
+export function applySessionPolicy(session: SessionLike, allowRequest: (url: string) => boolean = isAllowedRequestUrl): void {
   session.setPermissionRequestHandler(permissionRequestHandler);
   session.setPermissionCheckHandler(permissionCheckHandler);
   session.setDevicePermissionHandler(devicePermissionHandler);
   session.webRequest.onBeforeRequest((details: { url: string }, callback: (r: { cancel: boolean }) => void) =>
-    callback({ cancel: !isAllowedRequestUrl(details.url) }),
+    callback({ cancel: !allowRequest(details.url) }),
   );
   session.on('will-download', (e: PreventableEvent, item: { getURL(): string }) => {
     if (!allowDownload(item.getURL())) e.preventDefault();
@@ -204,13 +205,14 @@ export function applySessionPolicy(session: SessionLike): void {
 // --- content security policy and response headers -----------------------------
 /**
  * script-src 'self': only the bundled scripts our protocol serves - no inline
- * script, no eval, nothing remote. style-src allows 'unsafe-inline' because
- * vis-timeline positions items with style attributes; styles cannot run code.
+ * script, no eval, nothing remote. The same sources as the loopback browser
+ * host's policy (electron/host/server.ts HOST_CSP; the renderer has no inline
+ * script or style), plus no workers' or frames' sources of their own.
  */
 export const CONTENT_SECURITY_POLICY = [
   "default-src 'none'",
   "script-src 'self'",
-  "style-src 'self' 'unsafe-inline'",
+  "style-src 'self'",
   "img-src 'self' data: blob:",
   "font-src 'self' data:",
   "connect-src 'self'",

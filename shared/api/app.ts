@@ -8,6 +8,7 @@
 import { z } from 'zod';
 import { read, write } from './define.ts';
 import type { VerifyReport } from '../types.ts';
+import type { ReceiveSummary } from './report.ts';
 
 /** The examiner's signing key as the desktop app sees it. Never contains the passphrase or the private key. */
 export interface KeyStatus {
@@ -40,7 +41,9 @@ export type OpenVerification =
   | 'known-unchanged'
   /** Came from elsewhere (or changed since): fully verified, every check passed. */
   | 'verified'
-  /** Came from elsewhere and failed verification: opened read-only. */
+  /** A handoff file (trailcase export) from another examiner: verified, and its receipt logged and signed with our key. */
+  | 'received'
+  /** Came from elsewhere and failed verification (or was refused as a handoff): opened read-only. */
   | 'failed'
   /** Created in this session. */
   | 'created';
@@ -53,6 +56,10 @@ export interface OpenCaseResult {
   verification: OpenVerification;
   /** Present when the case was verified on open. */
   verify?: VerifyReport;
+  /** Present when a handoff was received (verification 'received'). */
+  receipt?: ReceiveSummary;
+  /** Why a handoff was refused (verification 'failed'). */
+  refusal?: string;
 }
 
 export type Cancellable<T> = T | { cancelled: true };

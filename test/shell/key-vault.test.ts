@@ -71,7 +71,9 @@ test("Linux basic_text (no keyring) is not protection: remembering is refused, t
   const v = new KeyVault({ home, userData, safeStorage: ss, platform: 'linux' });
   assert.equal(v.status().canRemember, false);
   assert.throws(() => v.create('Dana', 'correct horse battery', true), /no OS-protected storage \(basic_text\)/);
-  // The key was created before remembering failed; unlocking without remembering works.
+  assert.equal(v.status().exists, false, 'refused before anything was written');
+  v.create('Dana', 'correct horse battery', false);
+  assert.throws(() => v.unlock('correct horse battery', true), /no OS-protected storage/);
   const v2 = new KeyVault({ home, userData, safeStorage: ss, platform: 'linux' });
   assert.equal(v2.unlock('correct horse battery', false), 'correct horse battery');
   assert.equal(ss.calls, 0, 'nothing was encrypted with the fallback key');
