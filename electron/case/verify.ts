@@ -9,9 +9,7 @@ import { canonicalJson, sha256Hex } from './canonical.ts';
 import { decodeTolerant, type EvidenceRow } from './evidence.ts';
 import { fingerprintOf, verifySignature } from './keys.ts';
 import { leafHash, MerkleBuilder } from './merkle.ts';
-import { appendOnlyTriggers } from './migrations/0001-initial.ts';
-import { migration0002 } from './migrations/0002-analysis.ts';
-import { SCHEMA_VERSION } from './migrations/index.ts';
+import { MIGRATIONS, SCHEMA_VERSION } from './migrations/index.ts';
 import { APPLICATION_ID, CaseStore, checkpointBody, custodyHash, evidenceLeafData, ZERO_HASH } from './store.ts';
 import { recordBytes } from '../ingest/encodings.ts';
 import { eventKey } from '../ingest/session.ts';
@@ -27,10 +25,13 @@ export function registerSourceValidator(v: SourceValidator): void {
 
 const MAX_LISTED = 200; // per kind of problem, so a wholesale alteration still gives a readable report
 
+/** Every trigger the migrations create (the append-only guards), by name. */
 export function expectedTriggers(): Map<string, string> {
   const m = new Map<string, string>();
-  const all = [...appendOnlyTriggers, ...(migration0002.up as string[]).filter((s) => s.startsWith('CREATE TRIGGER'))];
-  for (const sql of all) m.set(/CREATE TRIGGER (\S+)/.exec(sql)![1], sql);
+  for (const mig of MIGRATIONS) {
+    if (typeof mig.up === 'function') continue;
+    for (const sql of mig.up) if (sql.trimStart().startsWith('CREATE TRIGGER')) m.set(/CREATE TRIGGER (\S+)/.exec(sql)![1], sql.trim());
+  }
   return m;
 }
 
