@@ -14,7 +14,7 @@ test('migration 3 adds event_refs and an append-only analysis_runs to a schema-2
     const db = new Database(join(dir, 'm.sqlite'));
     assert.deepEqual(migrate(db, 2), [1, 2]);
     db.prepare("INSERT INTO ioc_history(ioc_type, value, op, enabled, at, actor, custody_seq) VALUES ('ip', '192.0.2.1', 'add', 1, 'now', 'x', 1)").run();
-    assert.ok(SCHEMA_VERSION >= 3);
+    assert.ok(SCHEMA_VERSION >= 3, "expected true: SCHEMA_VERSION >= 3");
     assert.deepEqual(migrate(db, 3), [3]);
     assert.equal(db.pragma('user_version', { simple: true }), 3);
     // Existing rows survive; the new tables work.

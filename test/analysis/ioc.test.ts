@@ -43,7 +43,7 @@ test('values are validated and written canonically; bare values get their type i
   ] as const) {
     const n = normalizeIoc(t, v);
     assert.equal(n.ok, false, `${t} ${v} should be rejected`);
-    assert.ok(!n.ok && n.reason.length > 5);
+    assert.ok(!n.ok && n.reason.length > 5, "expected true: !n.ok && n.reason.length > 5");
   }
   assert.equal(inferIocType('123456789012'), 'account');
   assert.equal(inferIocType('ASIA5FLZVX4OPVKKVBMX'), 'access-key');
@@ -118,7 +118,7 @@ test('matching in SQL: hit counts, first/last seen, search with ioc: true, bucke
     assert.equal(hits.get(`principal pedro`)!.hits, count((r) => r.userIdentity?.userName === 'pedro'));
     assert.equal(hits.get(`role MordorNginxStack-BankingWAFRole-9S3E0UAE1MM0`)!.hits, count((r) => r.userIdentity?.sessionContext?.sessionIssuer?.userName === 'MordorNginxStack-BankingWAFRole-9S3E0UAE1MM0'));
     assert.equal(hits.get(`user-agent AWS-CLI/1.18.136`)!.hits, count((r) => /aws-cli\/1\.18\.136/i.test(r.userAgent ?? '')));
-    assert.ok(hits.get('ip 75.50.255.67')!.hits > 0);
+    assert.ok(hits.get('ip 75.50.255.67')!.hits > 0, "expected true: hits.get('ip 75.50.255.67')!.hits > 0");
     assert.equal(hits.get('event-name StopLogging')!.hits, 1);
     assert.equal(hits.get('ip 192.0.2.0/24')!.hits, 0);
     assert.equal(hits.get('ip 192.0.2.0/24')!.firstSeen, null);
@@ -144,7 +144,7 @@ test('matching in SQL: hit counts, first/last seen, search with ioc: true, bucke
     }
     for (const r of otrf) if (r.requestParameters?.bucketName === BUCKET) expected.add(r.eventID);
     assert.deepEqual(new Set(s.events.map((e) => e.eventId)), expected);
-    assert.ok(s.total < all.length);
+    assert.ok(s.total < all.length, "expected true: s.total < all.length");
 
     // Disabled indicators do not match; with none enabled nothing matches.
     for (const i of listIocs(c.store)) setIocEnabled(c.store, 'E', i.value, false, i.type);

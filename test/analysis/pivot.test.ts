@@ -1,0 +1,255 @@
+// Pivot (issue 5) on real scenarios - Panther's stolen root credentials and
+// OTRF's S3 theft through an EC2 proxy - and on a synthetic chain that walks
+// every rule: keys and users created, a role created and assumed, sourceIdentity,
+// a password reset and the console logins after it, a trust policy opened to
+// an outside account, a shared office IP that must not be followed.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { pivot } from '../../electron/analysis/pivot.ts';
+import { refsState } from '../../electron/analysis/refs.ts';
+import { caseWith } from './support.ts';
+
+const PANTHER = 'test/fixtures/panther-analysis/test_scenarios/compromised-root-creds/combined_cloudtrail.unique-ids.Records.json';
+const OTRF = 'test/fixtures/otrf-security-datasets/ec2_proxy_s3_exfiltration.normalized.Records.json';
+
+const records = (path: string) => JSON.parse(readFileSync(path, 'utf8')).Records as any[];
+
+test('Panther stolen root credentials: from the attacker IP every attacker event, nothing of the legitimate root user', async () => {
+  const recs = records(PANTHER);
+  // The scenario README: attacker IP 92.55.146.245, legitimate employee (Tracey Stone) at 71.253.251.71.
+  const attacker = new Set(recs.filter((r) => r.sourceIPAddress === '92.55.146.245').map((r) => r.eventID));
+  const benign = new Set(recs.filter((r) => r.sourceIPAddress === '71.253.251.71').map((r) => r.eventID));
+  assert.equal(attacker.size + benign.size, recs.length);
+  assert.ok(attacker.size >= 10 && benign.size >= 3, "expected true: attacker.size >= 10 && benign.size >= 3");
+  const c = await caseWith([PANTHER]);
+  try {
+    const r = pivot(c.store, { ip: '92.55.146.245' });
+    const got = new Set(r.events.map((e) => e.eventId));
+    assert.deepEqual(got, attacker);
+    for (const id of benign) assert.ok(!got.has(id), `benign event ${id} dragged in`);
+    const ind = new Map(r.indicators.map((i) => [`${i.type} ${i.value}`, i]));
+    // What the attacker created, each with the event that created it.
+    const key = ind.get('access-key AKIASWJJJ66ZZZII4IYY')!;
+    assert.ok(key && key.followed && key.hop === 1, "expected true: key && key.followed && key.hop === 1");
+    const createKey = recs.find((r) => r.responseElements?.accessKey?.accessKeyId === 'AKIASWJJJ66ZZZII4IYY');
+    assert.equal(key.viaEventId, createKey.eventID);
+    assert.ok(ind.get('access-key AKIA5ZZZK44445XXFFVB')?.followed, 'the root access key the attacker created');
+    const user = ind.get('user arn:aws:iam::493859302102:user/tracy_stone')!;
+    assert.equal(user.viaEventId, recs.find((r) => r.eventName === 'CreateUser').eventID);
+    // The root user is compromised, reported, never followed as a whole (its owner also uses it).
+    assert.ok(r.context.some((x) => x.kind === 'compromised-principal' && x.value === 'arn:aws:iam::493859302102:root'), "expected true: r.context.some((x) => x.kind === 'compromised-principal' && x.value === 'arn:aws:iam::493859302102:root')");
+    // The browser user agent is shared with the legitimate root logins: reported with that context, not followed.
+    const mozilla = ind.get('user-agent Mozilla')!;
+    assert.equal(mozilla.followed, false);
+    assert.match(mozilla.reason, /also in \d+ other events/);
+    // Every hop is explained: each non-seed indicator names an event that is itself in the result.
+    for (const i of r.indicators) if (i.hop > 0) assert.ok(got.has(i.viaEventId!), `${i.type} ${i.value} via ${i.viaEventId}`);
+    for (const e of r.events) assert.ok(e.reason.length > 0, "expected true: e.reason.length > 0");
+  } finally {
+    c.cleanup();
+  }
+});
+
+test('Panther: from the malicious key, the creator is context unless followCreators; then the same attacker events', async () => {
+  const recs = records(PANTHER);
+  const attacker = new Set(recs.filter((r) => r.sourceIPAddress === '92.55.146.245').map((r) => r.eventID));
+  const c = await caseWith([PANTHER]);
+  try {
+    // The key never appears as a caller credential in the scenario: nothing to follow by itself.
+    const plain = pivot(c.store, { key: 'AKIASWJJJ66ZZZII4IYY' });
+    assert.equal(plain.events.length, 0);
+    const creator = plain.context.find((x) => x.kind === 'creator')!;
+    assert.ok(creator, 'the event that created the seed key is reported');
+    assert.match(creator.note, /CreateAccessKey of arn:aws:iam::493859302102:root from 92\.55\.146\.245/);
+    assert.match(creator.note, /not followed/);
+
+    const followed = pivot(c.store, { key: 'AKIASWJJJ66ZZZII4IYY' }, { followCreators: true });
+    assert.deepEqual(new Set(followed.events.map((e) => e.eventId)), attacker);
+    const fromUser = pivot(c.store, { principal: 'tracy_stone' }, { followCreators: true });
+    assert.deepEqual(new Set(fromUser.events.map((e) => e.eventId)), attacker);
+    // Without followCreators the attacker IP is shared with the (not yet compromised) root user: reported, not followed.
+    const userOnly = pivot(c.store, { principal: 'tracy_stone' });
+    assert.deepEqual(userOnly.events.map((e) => e.eventName), ['RunInstances']);
+    assert.ok(userOnly.context.some((x) => x.kind === 'shared-ip' && x.value === '92.55.146.245' && /root/.test(x.note)), "expected true: userOnly.context.some((x) => x.kind === 'shared-ip' && x.value === '92.55.146.245' && /root/.test(x.note))");
+  } finally {
+    c.cleanup();
+  }
+});
+
+test('OTRF S3 theft: from the stolen instance-role key, the attacker S3 calls and none of user pedro\'s console calls', async () => {
+  const recs = records(OTRF);
+  const attacker = new Set(recs.filter((r) => r.userIdentity?.accessKeyId === 'ASIA5FLZVX4OPVKKVBMX').map((r) => r.eventID));
+  const pedro = new Set(recs.filter((r) => r.userIdentity?.userName === 'pedro').map((r) => r.eventID));
+  assert.ok(attacker.size >= 10 && pedro.size >= 50, "expected true: attacker.size >= 10 && pedro.size >= 50");
+  const c = await caseWith([OTRF]);
+  try {
+    for (const followCreators of [false, true]) {
+      const r = pivot(c.store, { key: 'ASIA5FLZVX4OPVKKVBMX' }, { followCreators });
+      const got = new Set(r.events.map((e) => e.eventId));
+      assert.deepEqual(got, attacker);
+      for (const id of pedro) assert.ok(!got.has(id), "expected true: !got.has(id)");
+      // The anonymised IP 1.2.3.4 is shared by the attacker and pedro: reported, not followed.
+      const ip = r.indicators.find((i) => i.type === 'ip' && i.value === '1.2.3.4')!;
+      assert.equal(ip.followed, false);
+      assert.ok(r.context.some((x) => x.kind === 'shared-ip' && /user\/pedro/.test(x.note)), "expected true: r.context.some((x) => x.kind === 'shared-ip' && /user\\/pedro/.test(x.note))");
+      // The key was issued by EC2 to the instance: an AWS service, never followed.
+      const creator = r.context.find((x) => x.kind === 'creator')!;
+      assert.match(creator.note, /AssumeRole of AWSService from ec2\.amazonaws\.com/);
+      assert.match(creator.note, /an AWS service issued it: not followed/);
+      assert.ok(r.indicators.some((i) => i.type === 'bucket' && i.value === 'mordors3stack-s3bucket-llp2yingx64a'), "expected true: r.indicators.some((i) => i.type === 'bucket' && i.value === 'mordors3stack-s3bucket-llp2yingx64a')");
+    }
+  } finally {
+    c.cleanup();
+  }
+});
+
+// ------------------------------------------------------------- synthetic chain
+
+const ACCT = '111122223333';
+const OUTSIDE = '999988887777';
+let n = 0;
+function ev(id: string, minute: number, name: string, source: string, ip: string, ui: Record<string, unknown>, req: unknown = null, resp: unknown = null, extra: Record<string, unknown> = {}) {
+  n++;
+  return {
+    eventVersion: '1.08',
+    eventTime: new Date(Date.UTC(2024, 4, 1, 10, 0) + minute * 60_000).toISOString().replace('.000Z', 'Z'),
+    eventSource: source,
+    eventName: name,
+    awsRegion: 'eu-west-1',
+    sourceIPAddress: ip,
+    userAgent: 'synthetic/1.0',
+    eventID: id,
+    requestID: `req-${n}`,
+    userIdentity: ui,
+    requestParameters: req,
+    responseElements: resp,
+    recipientAccountId: ACCT,
+    eventType: 'AwsApiCall',
+    ...extra,
+  };
+}
+const iamUser = (name: string, key?: string) => ({ type: 'IAMUser', principalId: `AIDA${name.toUpperCase().padEnd(16, 'X')}`, arn: `arn:aws:iam::${ACCT}:user/${name}`, accountId: ACCT, userName: name, ...(key ? { accessKeyId: key } : {}) });
+const session = (role: string, sess: string, key: string, acct = ACCT, sourceIdentity?: string) => ({
+  type: 'AssumedRole',
+  principalId: `AROA${role.toUpperCase().replace(/-/g, '').padEnd(16, 'X')}:${sess}`,
+  arn: `arn:aws:sts::${acct}:assumed-role/${role}/${sess}`,
+  accountId: acct,
+  accessKeyId: key,
+  sessionContext: { sessionIssuer: { type: 'Role', arn: `arn:aws:iam::${acct}:role/${role}`, accountId: acct, userName: role }, ...(sourceIdentity ? { sourceIdentity } : {}) },
+});
+const creds = (key: string, arn: string) => ({ credentials: { accessKeyId: key, sessionToken: 'x', expiration: 'Jan 1, 2030 1:00:00 AM' }, assumedRoleUser: { arn, assumedRoleId: 'AROAX:s' } });
+
+const ATK_IP = '203.0.113.10';
+const ATK_IP2 = '198.51.100.20';
+const OFFICE = '198.51.100.77';
+const SEED = 'AKIADEVSEEDKEY000001';
+
+function chain() {
+  return [
+    // Before the theft: dev uses the key from the office, as do alice and bob (a shared IP).
+    ev('seedkey-office', 0, 'ListBuckets', 's3.amazonaws.com', OFFICE, iamUser('dev', SEED)),
+    ev('benign-alice-login-before', 1, 'ConsoleLogin', 'signin.amazonaws.com', OFFICE, iamUser('alice'), null, { ConsoleLogin: 'Success' }),
+    ev('benign-bob-office', 2, 'DescribeInstances', 'ec2.amazonaws.com', OFFICE, iamUser('bob', 'AKIABOBKEY0000000001')),
+    ev('benign-dev-console-office', 3, 'DescribeInstances', 'ec2.amazonaws.com', OFFICE, iamUser('dev')),
+    // The attacker with dev's stolen key.
+    ev('atk-whoami', 10, 'GetCallerIdentity', 'sts.amazonaws.com', ATK_IP, iamUser('dev', SEED)),
+    ev('atk-create-user', 11, 'CreateUser', 'iam.amazonaws.com', ATK_IP, iamUser('dev', SEED), { userName: 'backdoor' }, { user: { userName: 'backdoor', arn: `arn:aws:iam::${ACCT}:user/backdoor`, userId: 'AIDABACKDOOR' } }),
+    ev('atk-create-key', 12, 'CreateAccessKey', 'iam.amazonaws.com', ATK_IP, iamUser('dev', SEED), { userName: 'backdoor' }, { accessKey: { accessKeyId: 'AKIABACKDOOR00000001', userName: 'backdoor', status: 'Active' } }),
+    ev('atk-reset-alice', 13, 'UpdateLoginProfile', 'iam.amazonaws.com', ATK_IP, iamUser('dev', SEED), { userName: 'alice', passwordResetRequired: false }),
+    ev('atk-create-role', 14, 'CreateRole', 'iam.amazonaws.com', ATK_IP, iamUser('dev', SEED), { roleName: 'exfil-role', assumeRolePolicyDocument: '{}' }, { role: { roleName: 'exfil-role', arn: `arn:aws:iam::${ACCT}:role/exfil-role` } }),
+    ev('atk-open-trust', 15, 'UpdateAssumeRolePolicy', 'iam.amazonaws.com', ATK_IP, iamUser('dev', SEED), { roleName: 'ops-role', policyDocument: '{}' }),
+    // dev's console password is also the attacker's: a console session from the attacker's IP (no key in the record).
+    ev('atk-dev-console', 16, 'ConsoleLogin', 'signin.amazonaws.com', ATK_IP, iamUser('dev'), null, { ConsoleLogin: 'Success' }),
+    // The backdoor user's key, from a second attacker address.
+    ev('atk-backdoor-list', 20, 'ListBuckets', 's3.amazonaws.com', ATK_IP2, iamUser('backdoor', 'AKIABACKDOOR00000001')),
+    ev('atk-assume-exfil', 21, 'AssumeRole', 'sts.amazonaws.com', ATK_IP2, iamUser('backdoor', 'AKIABACKDOOR00000001'),
+      { roleArn: `arn:aws:iam::${ACCT}:role/exfil-role`, roleSessionName: 's1', sourceIdentity: 'evil' },
+      creds('ASIAEXFIL00000000001', `arn:aws:sts::${ACCT}:assumed-role/exfil-role/s1`)),
+    ev('atk-exfil-get', 22, 'GetObject', 's3.amazonaws.com', ATK_IP2, session('exfil-role', 's1', 'ASIAEXFIL00000000001', ACCT, 'evil'), { bucketName: 'secret-bucket', key: 'a' }, null, { eventCategory: 'Data' }),
+    // Role chaining: the sourceIdentity travels; the chained session's key is issued in the response.
+    ev('atk-chain', 23, 'AssumeRole', 'sts.amazonaws.com', ATK_IP2, session('exfil-role', 's1', 'ASIAEXFIL00000000001', ACCT, 'evil'),
+      { roleArn: `arn:aws:iam::${ACCT}:role/data-role`, roleSessionName: 's2', sourceIdentity: 'evil' },
+      creds('ASIACHAIN00000000001', `arn:aws:sts::${ACCT}:assumed-role/data-role/s2`)),
+    ev('atk-chained-use', 24, 'ListObjects', 's3.amazonaws.com', ATK_IP2, session('data-role', 's2', 'ASIACHAIN00000000001', ACCT, 'evil'), { bucketName: 'secret-bucket' }, null, { eventCategory: 'Data' }),
+    // data-role is a legitimate role: its other sessions are not the attacker's.
+    ev('benign-data-role', 25, 'ListObjects', 's3.amazonaws.com', '10.0.0.5', session('data-role', 'etl', 'ASIAETL0000000000001'), { bucketName: 'secret-bucket' }, null, { eventCategory: 'Data' }),
+    // alice: the attacker logs in with the reset password; alice herself keeps working from the office.
+    ev('atk-alice-login', 30, 'ConsoleLogin', 'signin.amazonaws.com', '203.0.113.99', iamUser('alice'), null, { ConsoleLogin: 'Success' }),
+    ev('benign-alice-office', 31, 'DescribeInstances', 'ec2.amazonaws.com', OFFICE, iamUser('alice', 'ASIAALICECONSOLE0001')),
+    // ops-role: assumed from an outside account after the trust change (attacker), and by an in-account service role (not).
+    ev('atk-outside-assume', 40, 'AssumeRole', 'sts.amazonaws.com', '192.0.2.200',
+      { type: 'AWSAccount', principalId: `AIDAOUTSIDE:${OUTSIDE}`, accountId: OUTSIDE, arn: `arn:aws:iam::${OUTSIDE}:user/mallory` },
+      { roleArn: `arn:aws:iam::${ACCT}:role/ops-role`, roleSessionName: 'x' }, creds('ASIAOPS0000000000001', `arn:aws:sts::${ACCT}:assumed-role/ops-role/x`)),
+    ev('atk-ops-use', 41, 'ListUsers', 'iam.amazonaws.com', '192.0.2.200', session('ops-role', 'x', 'ASIAOPS0000000000001')),
+    ev('benign-ops-assume', 42, 'AssumeRole', 'sts.amazonaws.com', '10.0.0.9', session('ci-role', 'build', 'ASIACI00000000000001'),
+      { roleArn: `arn:aws:iam::${ACCT}:role/ops-role`, roleSessionName: 'deploy' }, creds('ASIAOPSCI00000000001', `arn:aws:sts::${ACCT}:assumed-role/ops-role/deploy`)),
+    ev('benign-ops-ci-use', 43, 'ListUsers', 'iam.amazonaws.com', '10.0.0.9', session('ops-role', 'deploy', 'ASIAOPSCI00000000001')),
+  ];
+}
+
+test('synthetic chain: every rule, to a fixed point, with the shared office IP and legitimate sessions left out', async () => {
+  const dir = (await import('./support.ts')).tempDir();
+  const file = join(dir, 'chain.json');
+  const recs = chain();
+  writeFileSync(file, JSON.stringify({ Records: recs }));
+  const c = await caseWith([file]);
+  try {
+    assert.equal(refsState(c.store).upToDate, false);
+    const r = pivot(c.store, { key: SEED }, { actor: 'Pivot Tester' });
+    assert.equal(refsState(c.store).upToDate, true, 'the event index was built first (custody-logged)');
+    assert.equal((c.store.db.prepare("SELECT count(*) n FROM custody WHERE action = 'analysis.refs-indexed' AND actor = 'Pivot Tester'").get() as any).n, 1);
+    const got = new Set(r.events.map((e) => e.eventId));
+    const want = new Set(recs.filter((x) => x.eventID.startsWith('atk-') || x.eventID === 'seedkey-office').map((x) => x.eventID));
+    assert.deepEqual([...got].sort(), [...want].sort());
+    const ind = new Map(r.indicators.map((i) => [`${i.type} ${i.value}`, i]));
+    const hop = (k: string) => {
+      const i = ind.get(k);
+      assert.ok(i, `missing indicator ${k}`);
+      return i!;
+    };
+    assert.equal(hop(`user arn:aws:iam::${ACCT}:user/backdoor`).viaEventId, 'atk-create-user');
+    assert.equal(hop('access-key AKIABACKDOOR00000001').viaEventId, 'atk-create-key');
+    assert.equal(hop('access-key ASIAEXFIL00000000001').viaEventId, 'atk-assume-exfil');
+    assert.equal(hop('source-identity evil').viaEventId, 'atk-assume-exfil');
+    assert.equal(hop('access-key ASIACHAIN00000000001').viaEventId, 'atk-chain');
+    assert.equal(hop('access-key ASIAOPS0000000000001').viaEventId, 'atk-outside-assume');
+    assert.equal(hop('user alice').viaEventId, 'atk-reset-alice');
+    assert.equal(hop('role ops-role').viaEventId, 'atk-open-trust');
+    assert.equal(hop(`role arn:aws:iam::${ACCT}:role/exfil-role`).viaEventId, 'atk-create-role');
+    // Hops grow along the chain (breadth first: the shortest explanation wins).
+    assert.ok(hop('access-key ASIACHAIN00000000001').hop >= hop('access-key ASIAEXFIL00000000001').hop, "expected true: hop('access-key ASIACHAIN00000000001').hop >= hop('access-key ASIAEXFIL00000000001').hop");
+    assert.ok(hop('access-key ASIAEXFIL00000000001').hop > hop('access-key AKIABACKDOOR00000001').hop, "expected true: hop('access-key ASIAEXFIL00000000001').hop > hop('access-key AKIABACKDOOR00000001').hop");
+    assert.ok(hop('access-key AKIABACKDOOR00000001').hop > hop(`access-key ${SEED}`).hop, "expected true: hop('access-key AKIABACKDOOR00000001').hop > hop(`access-key ${SEED}`).hop");
+    // IPs: the attacker's own are followed (that is how dev's console login comes in); the office is not.
+    assert.equal(hop(`ip ${ATK_IP}`).followed, true);
+    assert.equal(hop(`ip ${OFFICE}`).followed, false);
+    assert.ok(r.context.some((x) => x.kind === 'shared-ip' && x.value === OFFICE && /alice|bob/.test(x.note)), "expected true: r.context.some((x) => x.kind === 'shared-ip' && x.value === OFFICE && /alice|bob/.test(x.note))");
+    assert.equal(r.events.find((e) => e.eventId === 'atk-dev-console')!.reason.startsWith(`from attacker IP ${ATK_IP}`), true);
+    // Private addresses are never followed.
+    assert.ok(!r.indicators.some((i) => i.type === 'ip' && i.value.startsWith('10.') && i.followed), "expected true: !r.indicators.some((i) => i.type === 'ip' && i.value.startsWith('10.') && i.followed)");
+    // The in-account AssumeRole into ops-role after the trust change is context, not attacker activity.
+    assert.ok(r.context.some((x) => x.kind === 'not-followed' && x.value === 'benign-ops-assume'), "expected true: r.context.some((x) => x.kind === 'not-followed' && x.value === 'benign-ops-assume')");
+    assert.ok(r.indicators.some((i) => i.type === 'bucket' && i.value === 'secret-bucket' && !i.followed), "expected true: r.indicators.some((i) => i.type === 'bucket' && i.value === 'secret-bucket' && !i.followed)");
+    // A limit makes the result say it is incomplete.
+    const small = pivot(c.store, { key: SEED }, { maxEvents: 3 });
+    assert.equal(small.truncated, true);
+    assert.equal(small.events.length, 3);
+    assert.ok(small.context.some((x) => x.kind === 'limit'), "expected true: small.context.some((x) => x.kind === 'limit')");
+  } finally {
+    c.cleanup();
+  }
+});
+
+test('pivot refuses a missing or malformed seed', async () => {
+  const c = await caseWith([]);
+  try {
+    assert.throws(() => pivot(c.store, {}), /needs a seed/);
+    assert.throws(() => pivot(c.store, { ip: 'not-an-ip' }), /not an IP address/);
+    assert.throws(() => pivot(c.store, { key: 'hello' }), /not an access key/);
+    assert.equal(pivot(c.store, { key: 'AKIANOTINTHECASE0001' }).events.length, 0);
+  } finally {
+    c.cleanup();
+  }
+});
