@@ -20,6 +20,7 @@ import type { ImportSummary, Progress } from '../../../shared/types.ts';
 import type { Signer } from '../../case/keys.ts';
 import type { CaseStore } from '../../case/store.ts';
 import { UserError } from '../../errors.ts';
+import { listIocs } from '../../analysis/ioc.ts';
 import { ImportSession } from '../session.ts';
 import {
   AwsAcquisitionError,
@@ -104,18 +105,11 @@ export async function listEventDataStores(o: AwsOptions & { region: string; sign
   }
 }
 
-/** The case's current indicators (latest row per type+value, enabled, not removed) from ioc_history (migration 0002). */
+/** The case's current, enabled indicators (the analysis IOC list, electron/analysis/ioc.ts). */
 export function caseIocs(store: CaseStore): LakeIoc[] {
-  const has = store.db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'ioc_history'").get();
-  if (!has) return [];
-  const rows = store.db
-    .prepare(
-      `SELECT h.ioc_type AS type, h.value AS value, h.op AS op, h.enabled AS enabled FROM ioc_history h
-       JOIN (SELECT ioc_type, value, max(id) AS id FROM ioc_history GROUP BY ioc_type, value) l ON l.id = h.id
-       ORDER BY h.ioc_type, h.value`,
-    )
-    .all() as { type: string; value: string; op: string; enabled: number }[];
-  return rows.filter((r) => r.enabled === 1 && !/^(remove|removed|delete|deleted)$/i.test(r.op)).map((r) => ({ type: r.type, value: r.value }));
+  return listIocs(store)
+    .filter((i) => i.enabled)
+    .map((i) => ({ type: i.type, value: i.value }));
 }
 
 /** The SQL an import would run: --sql as given, else the builder over case scope, options and indicators. */

@@ -1,21 +1,23 @@
 // Worker thread for remote acquisition: parses one downloaded object (bytes
-// already in memory) and returns its records, problems and result in one
-// message. The main thread alone writes the case (issue 4: S3 import speed
-// close to file import, which parses in worker threads too).
+// already in memory) and returns its records, packed (../packed.ts: typed
+// arrays and a per-batch string table, cheap to clone), its problems and its
+// result in one message. The main thread alone writes the case (issue 4: S3
+// import speed close to file import, which parses in worker threads too).
 import { parentPort } from 'node:worker_threads';
-import { bufferSource, parseSource, type ParsedRecord, type ParseProblem, type ParseScope } from '../parse.ts';
+import { packBatch, packedTransfer, type PackedBatch } from '../packed.ts';
+import { bufferSource, parseSource, type ParseProblem, type ParseScope } from '../parse.ts';
 
 parentPort!.on('message', async (m: { id: number; bytes: Uint8Array; scope: ParseScope }) => {
-  const records: ParsedRecord[] = [];
+  const packed: PackedBatch[] = [];
   const problems: ParseProblem[] = [];
   try {
     const buf = Buffer.from(m.bytes.buffer, m.bytes.byteOffset, m.bytes.byteLength);
     const result = await parseSource(
       bufferSource(buf),
-      { chunk: () => {}, records: (b) => void records.push(...b), problem: (p) => void problems.push(p) },
+      { chunk: () => {}, records: (b) => void packed.push(packBatch(b)), problem: (p) => void problems.push(p) },
       { scope: m.scope, batchSize: 5000 },
     );
-    parentPort!.postMessage({ id: m.id, ok: true, result, records, problems });
+    parentPort!.postMessage({ id: m.id, ok: true, result, packed, problems }, packed.flatMap(packedTransfer));
   } catch (e) {
     parentPort!.postMessage({ id: m.id, ok: false, message: (e as Error).message });
   }

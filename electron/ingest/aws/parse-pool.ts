@@ -3,11 +3,13 @@
 // threads costs more than it saves). Results come back whole; the caller
 // writes them to the case in its own (deterministic) order.
 import { Worker } from 'node:worker_threads';
-import { bufferSource, parseSource, type ParsedRecord, type ParseProblem, type ParseResult, type ParseScope } from '../parse.ts';
+import { packBatch, type PackedBatch } from '../packed.ts';
+import { bufferSource, parseSource, type ParseProblem, type ParseResult, type ParseScope } from '../parse.ts';
 
 export interface ParsedObject {
   result: ParseResult;
-  records: ParsedRecord[];
+  /** Records in packed batches (EvidenceWriter.recordsPacked). */
+  packed: PackedBatch[];
   problems: ParseProblem[];
 }
 
@@ -18,14 +20,14 @@ interface Pending {
 }
 
 export async function parseInThread(bytes: Buffer, scope: ParseScope): Promise<ParsedObject> {
-  const records: ParsedRecord[] = [];
+  const packed: PackedBatch[] = [];
   const problems: ParseProblem[] = [];
   const result = await parseSource(
     bufferSource(bytes),
-    { chunk: () => {}, records: (b) => void records.push(...b), problem: (p) => void problems.push(p) },
+    { chunk: () => {}, records: (b) => void packed.push(packBatch(b)), problem: (p) => void problems.push(p) },
     { scope, batchSize: 5000 },
   );
-  return { result, records, problems };
+  return { result, packed, problems };
 }
 
 export class ObjectParsePool {
@@ -48,15 +50,13 @@ export class ObjectParsePool {
 
   private spawn(): Worker {
     const w = new Worker(new URL('./object-worker-boot.js', import.meta.url));
-    w.on('message', (m: { id: number; ok: boolean; result?: ParseResult; records?: ParsedRecord[]; problems?: ParseProblem[]; message?: string }) => {
+    w.on('message', (m: { id: number; ok: boolean; result?: ParseResult; packed?: PackedBatch[]; problems?: ParseProblem[]; message?: string }) => {
       const p = this.pending.get(m.id);
       if (!p) return;
       this.pending.delete(m.id);
       this.idle.push(w);
-      if (m.ok) {
-        for (const r of m.records!) r.leafHash = Buffer.from(r.leafHash.buffer, r.leafHash.byteOffset, r.leafHash.byteLength);
-        p.resolve({ result: m.result!, records: m.records!, problems: m.problems! });
-      } else p.reject(new Error(m.message));
+      if (m.ok) p.resolve({ result: m.result!, packed: m.packed!, problems: m.problems! });
+      else p.reject(new Error(m.message));
       this.pump();
     });
     w.on('error', (e) => {

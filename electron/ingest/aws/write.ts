@@ -17,7 +17,7 @@ export function writeParsed(session: ImportSession, spec: OriginSpec, bytes: Buf
   try {
     for (let i = 0; i < bytes.length; i += CHUNK_SIZE) w.chunk(bytes.subarray(i, Math.min(bytes.length, i + CHUNK_SIZE)));
     for (const p of parsed.problems) w.problem(p);
-    if (parsed.records.length) w.records(parsed.records);
+    for (const b of parsed.packed) if (b.n) w.recordsPacked(b);
   } catch (e) {
     session.abortSource();
     throw e;
@@ -39,5 +39,5 @@ export async function ingestBytes(session: ImportSession, spec: OriginSpec, byte
 export function storeOpaque(session: ImportSession, spec: OriginSpec, bytes: Buffer, format: string): IngestOutcome {
   const sha256 = createHash('sha256').update(bytes).digest('hex');
   const result: ParseResult = { sha256, size: bytes.length, decodedSize: bytes.length, compression: 'none', format, records: 0, rejected: 0, excluded: 0 };
-  return writeParsed(session, spec, bytes, { result, records: [], problems: [] });
+  return writeParsed(session, spec, bytes, { result, packed: [], problems: [] });
 }

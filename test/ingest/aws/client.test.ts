@@ -130,7 +130,7 @@ test('raw response bytes are captured exactly as the server sent them', async ()
     assert.equal(parsed.Events[0].CloudTrailEvent, JSON.stringify(events[0]));
     assert.equal(out.Events?.[0]?.EventId, 'a-1');
     // The raw text is the server's own serialisation (the SDK's output would be re-encoded).
-    assert.ok(raw.toString('utf8').startsWith('{"Events":[{"EventId":"a-1"'));
+    assert.ok(raw.toString('utf8').startsWith('{"Events":[{"EventId":"a-1"'), 'raw.toString(\'utf8\').startsWith(\'{"Events":[{"EventId":"a-1"\')');
   } finally {
     clients.destroy();
     await srv.close();

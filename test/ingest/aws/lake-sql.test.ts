@@ -140,6 +140,6 @@ test('indicator types', () => {
   assert.deepEqual(iocCondition({ type: 'hash', value: 'abc' }), { skip: 'indicator type hash is not supported in Lake queries' });
   // A query with no conditions takes the whole store.
   const all = buildLakeQuery({ eventDataStore: 'EDS-1' });
-  assert.ok(!all.sql.includes('WHERE'));
+  assert.ok(!all.sql.includes('WHERE'), '!all.sql.includes(\'WHERE\')');
   assert.match(all.sql, /FROM EDS-1\nORDER BY eventtime$/);
 });

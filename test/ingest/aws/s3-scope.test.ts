@@ -35,7 +35,7 @@ test('date folders: only the days of the window', () => {
   // Logs: from 15 min before since to a day of late delivery after until.
   assert.deepEqual(daysBetween(lw.from!, lw.to!), ['2024/02/28', '2024/02/29', '2024/03/01', '2024/03/02']);
   const dw = digestNameWindow({ sinceMs: since, untilMs: until });
-  assert.ok(dw.from! < lw.from! && dw.to! > lw.to!);
+  assert.ok(dw.from! < lw.from! && dw.to! > lw.to!, 'dw.from! < lw.from! && dw.to! > lw.to!');
   assert.equal(inWindow(Date.parse('2024-02-28T23:20:00Z'), lw), true);
   assert.equal(inWindow(Date.parse('2024-02-28T23:10:00Z'), lw), false);
   assert.deepEqual(logNameWindow({}), { from: undefined, to: undefined });
