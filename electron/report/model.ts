@@ -446,7 +446,7 @@ export function buildReportModel(input: BuildModelInput): ReportModel {
     coverage: {
       timeRange: { first: range.a === null ? null : isoUtc(range.a), last: range.b === null ? null : isoUtc(range.b) },
       byAccountRegion,
-      gaps: { available: analysis.gaps.available, note: analysis.gaps.note, data: analysis.gaps.available ? JSON.parse(canonicalJson(analysis.gaps.data)) : null },
+      gaps: { available: analysis.gaps.available, note: analysis.gaps.note, data: analysis.gaps.available ? withoutTimings(analysis.gaps.data) : null },
     },
     methodology: {
       tool,
@@ -501,6 +501,11 @@ export function buildReportModel(input: BuildModelInput): ReportModel {
     verification: verificationSteps(examiner.keyFingerprint),
     certification: { templateSha256: template.sha256, markdown: fillCertification(template, values) },
   };
+}
+
+/** Analysis output without run timings (`seconds`): how long a run took is not a fact about the case and would make reports differ. */
+function withoutTimings(v: unknown): unknown {
+  return JSON.parse(canonicalJson(v), (k, x) => (k === 'seconds' && typeof x === 'number' ? undefined : x));
 }
 
 function groupWarnings(ws: { unit: string; eventId: string | null; message: string }[]): ReportModel['warnings']['analysisWarnings'] {
