@@ -93,7 +93,7 @@ export function App() {
         {state.selected && (
           <aside className="side-right">
             <ErrorBoundary where="inspector" resetKey={state.selected}>
-              <Inspector eventId={state.selected} />
+              <Inspector key={state.selected} eventId={state.selected} />
             </ErrorBoundary>
           </aside>
         )}

@@ -218,7 +218,12 @@ export function searchEvents(
   const f = filterToSql(store, filter);
   const sortCol = SORT_COLUMNS[opts.sort ?? 'time'] ?? 'time_ms';
   const dir = opts.desc ? 'DESC' : 'ASC';
-  const order = sortCol === 'time_ms' ? `time_ms ${dir}, leaf ${dir}` : `${sortCol} ${dir}, time_ms ${dir}, leaf ${dir}`;
+  // Dictionary columns hold ids in order of first appearance: sort by the text (addresses numerically), not by the id.
+  const byText =
+    sortCol === 'ip'
+      ? `(SELECT v4 FROM ips WHERE id = events.ip) ${dir}, (SELECT v6 FROM ips WHERE id = events.ip) ${dir}, (SELECT text FROM ips WHERE id = events.ip) ${dir}`
+      : `(SELECT s FROM strings WHERE id = events.${sortCol}) ${dir}`;
+  const order = sortCol === 'time_ms' ? `time_ms ${dir}, leaf ${dir}` : `${byText}, time_ms ${dir}, leaf ${dir}`;
   const rows = store.db
     .prepare(`SELECT ${SUMMARY_COLS} FROM events WHERE ${f.where} ORDER BY ${order} LIMIT ? OFFSET ?`)
     .all(...f.params, opts.limit ?? 500, opts.offset ?? 0);

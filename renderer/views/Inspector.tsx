@@ -3,7 +3,7 @@
 // validation, other sources of the same eventID, conflicts), related events
 // (same access key, session, request), and the examiner's tags and notes -
 // both custody-logged by the back end.
-import { useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import type { EventDetail, EventSummary } from '../../shared/types.ts';
 import { getApi } from '../api/transport.ts';
 import { analysisAvailable } from '../api/analysis.ts';
@@ -63,6 +63,11 @@ export function Inspector({ eventId }: { eventId: string }) {
   const [saveError, setSaveError] = useState<unknown>(null);
   const [pivot, setPivot] = useState<PivotSeedArg | null>(null);
   const d: EventDetail | undefined = detail.value;
+  const top = useRef<HTMLDivElement>(null);
+  // A newly selected event starts at the top of the panel (each event mounts a fresh inspector).
+  useEffect(() => {
+    top.current?.parentElement?.scrollTo?.(0, 0);
+  }, []);
 
   const addFilter = (field: FilterField, value: string) => {
     const cur = (state.filter[field] as string[] | undefined) ?? [];
@@ -97,7 +102,7 @@ export function Inspector({ eventId }: { eventId: string }) {
   };
 
   return (
-    <div className="inspector" aria-label="Inspector">
+    <div className="inspector" aria-label="Inspector" ref={top}>
       <div className="inspector-head">
         <h2>{d ? `${d.summary.eventName ?? '(no eventName)'}` : 'Event'}</h2>
         <button className="close" onClick={() => dispatch({ type: 'select', eventId: null })} aria-label="Close the inspector" title="Close (Esc)">

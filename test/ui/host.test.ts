@@ -157,6 +157,17 @@ test('API calls go through the shared handler table, errors come back as JSON wi
   assert.match(JSON.parse(appOnly.body).error.message, /not available in the browser host/);
 });
 
+test('the table sorts dictionary columns by their text and addresses numerically, not by first appearance', async () => {
+  const byName = JSON.parse((await api('searchEvents', { sort: 'eventName', limit: 1000 })).body).events.map((e: { eventName: string }) => e.eventName);
+  assert.equal(byName.length, 310);
+  assert.deepEqual(byName, [...byName].sort((x: string, y: string) => (x < y ? -1 : x > y ? 1 : 0)));
+  const desc = JSON.parse((await api('searchEvents', { sort: 'eventName', desc: true, limit: 1 })).body).events[0].eventName;
+  assert.equal(desc, byName[byName.length - 1]);
+  const ips = JSON.parse((await api('searchEvents', { sort: 'sourceIPAddress', limit: 1000 })).body).events.map((e: { sourceIPAddress: string }) => e.sourceIPAddress);
+  const num = (ip: string) => (/^[\d.]+$/.test(ip) ? ip.split('.').reduce((a, o) => a * 256 + Number(o), 0) : Infinity);
+  for (let i = 1; i < ips.length; i++) assert.ok(num(ips[i - 1]) <= num(ips[i]), `${ips[i - 1]} before ${ips[i]}`);
+});
+
 test('writes through the host are custody-logged like any other transport', async () => {
   const ev = JSON.parse((await api('searchEvents', { limit: 1 })).body).events[0];
   const r = await api('addNote', { target: `event:${ev.eventId}`, text: 'seen from the loopback host' });
