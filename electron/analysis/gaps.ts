@@ -89,21 +89,10 @@ function describeChange(name: string, req: Record<string, any>, resp: Record<str
   }
 }
 
-interface DigestSummary {
-  digests: { gapBefore: { from: string | null; to: string; reason: string } | null; account: string | null; region: string | null; trailName: string | null; key: string }[];
-  objects: { origin: string; result: string; detail: string }[];
-  missingLogs: number;
-}
-
-/** The acquisition engineer's CloudTrail validation (electron/ingest/aws/validation.ts validateCase), when it is part of this build. */
-async function digestValidation(store: CaseStore): Promise<DigestSummary | null> {
-  const spec = '../ingest/aws/validation.ts';
-  try {
-    const mod = (await import(spec)) as { validateCase?: (s: CaseStore) => DigestSummary };
-    return typeof mod.validateCase === 'function' ? mod.validateCase(store) : null;
-  } catch {
-    return null;
-  }
+/** The acquisition engineer's CloudTrail validation of the case's log and digest files (loaded on demand: it pulls in the AWS SDK). */
+async function digestValidation(store: CaseStore) {
+  const { validateCase } = await import('../ingest/aws/validation.ts');
+  return validateCase(store);
 }
 
 export async function gaps(store: CaseStore, opts: { digest?: boolean } = {}): Promise<GapReport> {
@@ -207,8 +196,7 @@ export async function gaps(store: CaseStore, opts: { digest?: boolean } = {}): P
   if (opts.digest === false) digest = { available: false, note: 'not checked (digest: false)', gaps: [] };
   else {
     const v = await digestValidation(store);
-    if (!v) digest = { available: false, note: 'not available: CloudTrail digest validation is not part of this build', gaps: [] };
-    else if (!v.digests.length)
+    if (!v.digests.length)
       digest = {
         available: true,
         note: 'no CloudTrail digest files in the case: the completeness of the log files cannot be checked against CloudTrail\'s own chain',
