@@ -7,8 +7,10 @@ import type { MethodSpec, ParsedArgsOf, ResultOf } from '../../shared/api/define
 import { UserError } from '../errors.ts';
 import type { HandlerContext } from './context.ts';
 import { caseHandlers } from './case-handlers.ts';
+import { analysisHandlers } from './analysis-handlers.ts';
 import { appHandlers } from './app-handlers.ts';
 import { timelineHandlers } from './timeline-handlers.ts';
+import { reportHandlers } from './report-handlers.ts';
 import { acquireHandlers } from './acquire-handlers.ts';
 
 export type Handler<S> = (ctx: HandlerContext, args: ParsedArgsOf<S>) => ResultOf<S> | Promise<ResultOf<S>>;
@@ -17,8 +19,10 @@ export type HandlerTable<T extends Record<string, MethodSpec<z.ZodTypeAny, unkno
 export const handlers: HandlerTable<Api> = {
   ...acquireHandlers,
   ...caseHandlers,
+  ...analysisHandlers,
   ...appHandlers,
   ...timelineHandlers,
+  ...reportHandlers,
 };
 
 export class BadRequest extends Error {}

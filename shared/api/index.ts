@@ -5,15 +5,19 @@
 // renderer's type is derived from here, so the two sides cannot drift.
 import type { ArgsOf, ResultOf } from './define.ts';
 import { caseApi } from './case.ts';
+import { analysisApi } from './analysis.ts';
 import { appApi } from './app.ts';
 import { timelineApi } from './timeline.ts';
+import { reportApi } from './report.ts';
 import { acquireApi } from './acquire.ts';
 
 export const api = {
   ...acquireApi,
   ...caseApi,
+  ...analysisApi,
   ...appApi,
   ...timelineApi,
+  ...reportApi,
 } as const;
 
 export type Api = typeof api;
