@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import * as sec from '../../electron/main/security.ts';
+import { HOST_CSP } from '../../electron/host/server.ts';
 
 test('window: isolation, sandbox, no Node, webSecurity, no webview, no insecure content', () => {
   const o = sec.mainWindowOptions('/app/preload.cjs');
@@ -194,8 +195,11 @@ test('CSP and headers: script-src self only, no inline script or eval, nothing r
   for (const [k, v] of directives) {
     assert.ok(!v.includes("'unsafe-eval'"), `${k} allows eval`);
     assert.ok(!v.some((s) => /^(https?:|\*|ws:)/.test(s)), `${k} allows a remote source`);
-    if (k !== 'style-src') assert.ok(!v.includes("'unsafe-inline'"), `${k} allows inline`);
+    assert.ok(!v.includes("'unsafe-inline'"), `${k} allows inline`);
   }
+  // No looser than the loopback host's policy the renderer is tested under in Chromium (test/ui).
+  const hostDirectives = new Map(HOST_CSP.split(';').map((d) => d.trim().split(/\s+/)).map(([k, ...v]) => [k, v] as const));
+  for (const [k, v] of hostDirectives) assert.deepEqual(directives.get(k), v, `${k} differs from the browser host's`);
   const h = sec.RESPONSE_HEADERS;
   assert.equal(h['Content-Security-Policy'], csp);
   assert.equal(h['X-Content-Type-Options'], 'nosniff');
