@@ -141,7 +141,7 @@ test('gaps: a missing digest hour in a signed trail, and the LookupEvents horizo
   const c = await caseWith([join(dir, 'copy')]);
   try {
     // A LookupEvents page, as the acquisition importer stores it (kind api-page, origin naming the region).
-    const s = ImportSession.begin(c.store, c.signer, {});
+    const s = ImportSession.begin(c.store, c.signer, { sources: ['lookup:'] });
     const page = { Events: [{ EventId: 'lk-1', EventName: 'ListBuckets', CloudTrailEvent: JSON.stringify(rec(Date.UTC(2024, 2, 1, 1, 0), 'ops', 'ListBuckets', 's3.amazonaws.com')) }] };
     async function* one() {
       yield Buffer.from(JSON.stringify(page));
