@@ -44,7 +44,7 @@ function custody(path: string): { seq: number; actor: string; action: string; de
 }
 
 test('export writes one self-contained file ending in a signed handoff checkpoint, logged in both cases', async () => {
-  assert.ok(existsSync(toBob));
+  assert.ok(existsSync(toBob), 'existsSync(toBob)');
   for (const side of ['-wal', '-shm', '-journal', '.partial']) assert.ok(!existsSync(toBob + side), `${side} left behind`);
   assert.equal(readFileSync(toBob).subarray(0, 16).toString('latin1'), 'SQLite format 3\0');
   // Header bytes 18/19 = 1: rollback journal, not WAL (a WAL file would need its -wal beside it).
@@ -59,7 +59,7 @@ test('export writes one self-contained file ending in a signed handoff checkpoin
   assert.equal(inFile[inFile.length - 1].action, 'handoff.exported', 'nothing after the transfer in the file');
 
   const inSource = custody(source);
-  assert.ok(inSource.some((e) => e.action === 'handoff.exported' && e.seq === sent.handoffSeq));
+  assert.ok(inSource.some((e) => e.action === 'handoff.exported' && e.seq === sent.handoffSeq), 'inSource.some((e) => e.action === handoff.exported && e.seq === sent.handoffSeq)');
   const rec = inSource.find((e) => e.action === 'handoff.file');
   assert.equal(rec?.details.sha256, sent.sha256, 'the source case records the file hash');
 
@@ -90,7 +90,7 @@ test('handoff to a second examiner and back verifies at every step', async () =>
   assert.equal(acc.action, 'handoff.received');
   assert.equal(acc.actor, 'Bob Reviewer');
   assert.equal(acc.details.keyFingerprint, bob.signer.fingerprint);
-  assert.ok(c1.some((e) => e.action === 'key.added' && e.details.fingerprint === bob.signer.fingerprint));
+  assert.ok(c1.some((e) => e.action === 'key.added' && e.details.fingerprint === bob.signer.fingerprint), 'c1.some((e) => e.action === key.added && e.details.fingerprint === bob.signer.fingerprint)');
 
   // Bob works on it, then hands it back.
   const s = CaseStore.open(work);
@@ -156,7 +156,7 @@ test('an altered handoff file is refused, saying what failed, and left unchanged
   const bytes = readFileSync(toBob);
   // Flip inside an evidence record: find the text of a known event name in the file.
   const at = bytes.indexOf(Buffer.from('"eventName": "StopLogging"')) + 15;
-  assert.ok(at > 14);
+  assert.ok(at > 14, 'at > 14');
   bytes[at] ^= 0x20; // 'S' -> 's'
   writeFileSync(r, bytes);
   await refused(r, /^refused .*: (it does not verify|verification could not run)/);

@@ -44,7 +44,7 @@ test('batched audit paths equal RFC 6962 PATH(m, D[n]) for every leaf of trees o
     const root = merkleRoot(l);
     for (let m = 0; m < n; m++) {
       assert.deepEqual(got[m].map((b) => b.toString('hex')), inclusionProof(l, m).map((b) => b.toString('hex')), `n=${n} m=${m}`);
-      assert.ok(verifyInclusion(l[m], m, n, got[m], root));
+      assert.ok(verifyInclusion(l[m], m, n, got[m], root), 'verifyInclusion(l[m], m, n, got[m], root)');
     }
   }
   // A larger, odd-sized tree, a sample of leaves in any order.
@@ -110,7 +110,7 @@ test('every alteration of a redacted export is caught, saying what', () => {
   });
   const f1 = failures(p1);
   assert.ok(f1.some((m) => /^event: event .* its audit path does not lead to the signed root/.test(m)), f1.join('\n'));
-  assert.ok(f1.some((m) => /^signature: .*does not verify: the bundle was altered/.test(m)));
+  assert.ok(f1.some((m) => /^signature: .*does not verify: the bundle was altered/.test(m)), 'f1.some((m) => /^signature: .*does not verify: the bundle was altered/.test(m))');
 
   // A record changed, leaf hash left alone.
   const f2 = failures(tampered('record-only', (b) => (b.events[1].record = b.events[1].record!.replace('"eventVersion"', '"eventversion"'))));
@@ -118,9 +118,9 @@ test('every alteration of a redacted export is caught, saying what', () => {
 
   // A proof element changed; a leaf index moved.
   const f3 = failures(tampered('proof', (b) => (b.events[0].proof[0] = '0'.repeat(64))));
-  assert.ok(f3.some((m) => /audit path does not lead to the signed root/.test(m)));
+  assert.ok(f3.some((m) => /audit path does not lead to the signed root/.test(m)), 'f3.some((m) => /audit path does not lead to the signed root/.test(m))');
   const f4 = failures(tampered('index', (b) => (b.events[0].leaf += 1)));
-  assert.ok(f4.some((m) => /audit path does not lead to the signed root|outside/.test(m)));
+  assert.ok(f4.some((m) => /audit path does not lead to the signed root|outside/.test(m)), 'f4.some((m) => /audit path does not lead to the signed root|outside/.test(m))');
 
   // The root swapped in the checkpoint (and the fields made to agree): the checkpoint signature fails.
   const f5 = failures(
@@ -157,7 +157,7 @@ test('the CLI exports with --only and verifies with verify-redacted and verify-r
   const out = join(dir, 'cli-ip.json');
   const e = cli(['export', casePath, '--out', out, '--only', '--event', 'ConsoleLogin', '--json'], env);
   assert.equal(e.status, 0, e.stderr);
-  assert.ok(JSON.parse(e.stdout).events >= 1);
+  assert.ok(JSON.parse(e.stdout).events >= 1, 'JSON.parse(e.stdout).events >= 1');
   const v = cli(['verify-redacted', out, '--fingerprint', alice.signer.fingerprint], env);
   assert.equal(v.status, 0, v.stdout + v.stderr);
   assert.match(v.stdout, /^VERIFIED: \d+ of \d+ events/);

@@ -81,7 +81,7 @@ test('the same case at the same checkpoint gives byte-identical report files', {
     assert.equal(JSON.parse(logged[0].details).manifestSha256, r1.manifestSha256);
     const m = model(out1);
     assert.ok(m.custody.entries.every((e) => e.seq <= m.checkpoint.custodySeq), 'custody shown up to the checkpoint only');
-    assert.ok(!m.custody.entries.some((e) => e.action === 'report.generated'));
+    assert.ok(!m.custody.entries.some((e) => e.action === 'report.generated'), '!m.custody.entries.some((e) => e.action === report.generated)');
   } finally {
     store.close();
   }
@@ -112,14 +112,14 @@ test('the PDF holds the evidence hashes, every finding eventID, the ToC pages an
   if (m.findings.available) {
     assert.ok(m.findings.items.length > 0, 'the Stratus detonations give findings');
     for (const f of m.findings.items) for (const id of f.facts.eventIds) assert.ok(text.includes(id), `finding ${f.id}: eventID ${id} not in the PDF text`);
-    assert.ok(m.timeline.rows.length > 0);
+    assert.ok(m.timeline.rows.length > 0, 'm.timeline.rows.length > 0');
   } else {
     assert.ok(text.includes('is not part of this build'), 'the report says analysis is not available');
   }
   // The tagged StopLogging event is on the timeline either way.
-  assert.ok(m.timeline.rows.some((r) => r.tags.includes('logging-disabled') && r.eventName === 'StopLogging'));
-  assert.ok(text.includes('Engagement letter 2026-117'));
-  assert.ok(text.includes(m.examiner.keyFingerprint));
+  assert.ok(m.timeline.rows.some((r) => r.tags.includes('logging-disabled') && r.eventName === 'StopLogging'), 'm.timeline.rows.some((r) => r.tags.includes(logging-disabled) && r.eventName === StopLoggi');
+  assert.ok(text.includes('Engagement letter 2026-117'), 'text.includes(Engagement letter 2026-117)');
+  assert.ok(text.includes(m.examiner.keyFingerprint), 'text.includes(m.examiner.keyFingerprint)');
   // Table of contents: each section starts on the page the ToC gives.
   const dests = pdfDestinationPages(readFileSync(pdf));
   const toc = pdfText(pdf, 2);
@@ -131,7 +131,7 @@ test('the PDF holds the evidence hashes, every finding eventID, the ToC pages an
   });
   // Footer: case id, checkpoint root and page x of y on every page.
   const pages = Number(/Pages:\s+(\d+)/.exec(spawnSync('pdfinfo', [pdf], { encoding: 'utf8' }).stdout)?.[1]);
-  assert.ok(pages > 3);
+  assert.ok(pages > 3, 'pages > 3');
   for (let p = 1; p <= pages; p++) {
     const t = pdfText(pdf, p);
     assert.ok(t.includes(m.case.caseId) && t.includes(m.checkpoint.root) && t.includes(`Page ${p} of ${pages}`), `footer missing on page ${p}`);
@@ -145,7 +145,7 @@ test('timeline.csv has the timeline rows in time order', { skip: skip ?? false }
   assert.equal(lines.length, m.timeline.rows.length + 2); // header + rows + final empty
   const times = m.timeline.rows.map((r) => r.time ?? '');
   assert.deepEqual(times, [...times].sort());
-  m.timeline.rows.forEach((r, i) => assert.ok(lines[i + 1].startsWith(`${r.time},${r.eventId},${r.leaf},`)));
+  m.timeline.rows.forEach((r, i) => assert.ok(lines[i + 1].startsWith(`${r.time},${r.eventId},${r.leaf},`), 'lines[i + 1].startsWith(${r.time},${r.eventId},${r.leaf},)'));
 });
 
 function copyReport(name: string): string {
@@ -284,8 +284,8 @@ test('an injected printer (as Electron printToPDF) gets the footer and outline o
   }
   assert.ok(seen.length >= 2, 'two passes: one for the ToC page numbers');
   for (const o of seen) {
-    assert.ok(o.footerTemplate.includes(m.case.caseId) && o.footerTemplate.includes(m.checkpoint.root));
-    assert.ok(o.footerTemplate.includes('pageNumber') && o.footerTemplate.includes('totalPages'));
+    assert.ok(o.footerTemplate.includes(m.case.caseId) && o.footerTemplate.includes(m.checkpoint.root), 'o.footerTemplate.includes(m.case.caseId) && o.footerTemplate.includes(m.checkpoint.root)');
+    assert.ok(o.footerTemplate.includes('pageNumber') && o.footerTemplate.includes('totalPages'), 'o.footerTemplate.includes(pageNumber) && o.footerTemplate.includes(totalPages)');
     assert.equal(o.outline, true);
     assert.equal(o.tagged, true);
   }

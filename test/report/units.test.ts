@@ -92,7 +92,7 @@ test('the certification template fills every placeholder and rejects unknown one
   const t = loadCertificationTemplate(DEFAULT_CERTIFICATION_TEMPLATE);
   const values = Object.fromEntries(CERTIFICATION_PLACEHOLDERS.map((k) => [k, `<${k}>`])) as CertificationValues;
   const md = fillCertification(t, values);
-  assert.ok(!md.includes('{{') && !md.includes('<!--'));
+  assert.ok(!md.includes('{{') && !md.includes('<!--'), '!md.includes({{) && !md.includes(<!--)');
   for (const k of ['examiner', 'caseId', 'reportId', 'root', 'examinerFingerprint', 'buildHash']) assert.ok(md.includes(`<${k}>`), k);
   assert.match(t.sha256, /^[0-9a-f]{64}$/);
   const custom = join(dir, 'cert.md');
