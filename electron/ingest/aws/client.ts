@@ -196,6 +196,8 @@ export async function callerIdentity(clients: AwsClients, signal?: AbortSignal):
   try {
     const out = await withRetry(() => clients.stsClient().send(new GetCallerIdentityCommand({}), { abortSignal: signal as any }), {
       ...clients.options.retry,
+      // Only the record of who acquired depends on it: do not hold the acquisition for long.
+      attempts: Math.min(3, clients.options.retry?.attempts ?? defaultAttempts()),
       signal,
       what: 'STS GetCallerIdentity',
     });
@@ -322,6 +324,9 @@ export function describeAwsError(e: unknown, what: string, o: AwsOptions = {}): 
     case 'throttled':
       return `${what}: still throttled by AWS after ${err.$metadata?.attempts ?? 'several'} attempts (${code}); run the same import again later: it continues where it stopped`;
     case 'network':
+      if ((err.code ?? (err as any).cause?.code) === 'ENOTFOUND' || /ENOTFOUND/.test(msg)) {
+        return `${what}: the host${where} does not resolve (${code}): a wrong Region name or --endpoint-url?`;
+      }
       return `${what}: connection${where} failed (${code}); run the same import again: it continues where it stopped`;
     case 'server':
       return `${what}: AWS server error${where} (${code}); run the same import again: it continues where it stopped`;
@@ -341,6 +346,12 @@ export interface RetryPolicy {
 }
 
 export const DEFAULT_RETRY: RetryPolicy = { attempts: 8, baseMs: 500, capMs: 20_000 };
+
+/** Attempts: AWS_MAX_ATTEMPTS (the SDKs' and CLI's own setting) when set, else 8. */
+export function defaultAttempts(): number {
+  const n = Number(process.env.AWS_MAX_ATTEMPTS);
+  return Number.isInteger(n) && n >= 1 ? n : DEFAULT_RETRY.attempts;
+}
 
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -383,7 +394,7 @@ export async function withRetry<T>(
   fn: (attempt: number) => Promise<T>,
   o: Partial<RetryPolicy> & { signal?: AbortSignal; what?: string; onRetry?: (r: RetryInfo) => void; random?: () => number } = {},
 ): Promise<T> {
-  const p = { ...DEFAULT_RETRY, ...o };
+  const p = { ...DEFAULT_RETRY, attempts: defaultAttempts(), ...o };
   const rand = o.random ?? Math.random;
   for (let attempt = 1; ; attempt++) {
     if (o.signal?.aborted) throw abortError();

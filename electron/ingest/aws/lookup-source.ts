@@ -146,7 +146,8 @@ export async function importLookup(store: CaseStore, signer: Signer, arg: string
   const session = ImportSession.begin(store, signer, {
     sources: [arg],
     source: 'lookup',
-    regions: all ? ['all'] : regions,
+    // Not `regions`: that key is the import's event filter, and "all" is no Region name.
+    lookupRegions: all ? ['all'] : regions,
     since: o.since,
     until: o.until,
     attribute: o.attribute ?? null,
@@ -241,7 +242,11 @@ export async function importLookup(store: CaseStore, signer: Signer, arg: string
           }
           if (all && (name === 'UnrecognizedClientException' || name === 'InvalidClientTokenId' || name === 'OptInRequired')) {
             st.skipped = `${name}: the Region is probably not enabled for this account`;
-            session.warnUnstored(`cloudtrail:LookupEvents?region=${p.region}`, 'region-unavailable', `${p.region} skipped: ${describeAwsError(e, `LookupEvents in ${p.region}`, o)}`);
+            session.warnUnstored(
+              `cloudtrail:LookupEvents?region=${p.region}`,
+              'region-unavailable',
+              `${p.region} skipped: it rejected the credentials (${name}: ${(e as Error).message.split('\n')[0].slice(0, 200)}); the Region is probably not enabled for this account`,
+            );
             st.done = true;
             return;
           }

@@ -78,6 +78,8 @@ test('messages name what failed and how to continue', () => {
   const redirect = sdkError('PermanentRedirect', 301) as Error & { $response?: unknown };
   redirect.$response = { headers: { 'x-amz-bucket-region': 'eu-west-1' } };
   assert.match(describeAwsError(redirect, 'listing s3://b/'), /--region eu-west-1/);
+  const nx = Object.assign(new Error('getaddrinfo ENOTFOUND cloudtrail.us-east-9.amazonaws.com'), { code: 'ENOTFOUND' });
+  assert.match(describeAwsError(nx, 'LookupEvents in us-east-9'), /^LookupEvents in us-east-9: the host does not resolve .*: a wrong Region name or --endpoint-url\?$/);
 });
 
 test('withRetry: retries retryable errors with growing backoff, gives up after the attempts, stops at once on others', async () => {

@@ -195,6 +195,22 @@ test('interrupted run (connection dropping, then expired credentials) resumes fr
   assert.equal(v.ok, true);
 });
 
+test('--region all: every Region asked, Regions not enabled for the account reported and skipped', async () => {
+  const srv = await server({
+    events: { 'us-east-1': events('us-east-1', 3), 'ap-southeast-2': events('ap-southeast-2', 2) },
+    fault: (r) => (r.op === 'LookupEvents' && r.region === 'me-south-1' ? { kind: 'status', status: 400, code: 'UnrecognizedClientException', message: 'The security token included in the request is invalid.' } : undefined),
+  });
+  const c = newCase();
+  const sum = await importLookup(c.store, c.signer, 'lookup:', opts(srv, { regions: ['all'] }));
+  assert.equal(sum.events, 5);
+  const asked = new Set(lookups(srv).map((r) => r.region));
+  assert.ok(asked.has('eu-north-1') && asked.has('sa-east-1') && asked.size >= 30, `${asked.size} Regions asked`);
+  const w = c.store.db.prepare("SELECT origin, message FROM warnings WHERE code = 'region-unavailable'").all() as any[];
+  assert.equal(w.length, 1);
+  assert.match(w[0].message, /^me-south-1 skipped: it rejected the credentials \(UnrecognizedClientException: The security token included in the request is invalid\.\); the Region is probably not enabled for this account$/);
+  assert.equal(verifyCase(c.store).ok, true);
+});
+
 test('bad input: no Region, a malformed Region, an unknown attribute, --since after --until', async () => {
   const c = newCase();
   const srv = await server({});
