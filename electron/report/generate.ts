@@ -89,7 +89,7 @@ export async function buildReport(
   // Analysis first: it may bring its derived index up to date (custody-logged),
   // which must not land after the checkpoint the report is built from.
   progress('analysis', 1, 5);
-  const analysis = await analysisForReport(store);
+  const analysis = await analysisForReport(store, { signal: opts.signal });
   if (opts.signal?.aborted) throw new UserError('cancelled');
 
   let cp = readCheckpoint(store);

@@ -234,7 +234,7 @@ export function renderReportHtml(m: ReportModel, tocPages: Map<string, number> =
         m.iocs.items.map(
           (i) =>
             `<tr><td>${esc(i.type)}</td><td class="mono wrap">${esc(i.value)}</td><td>${dash([i.label, i.source].filter(Boolean).join(' / '))}</td><td>${i.enabled ? 'enabled' : 'disabled'}</td>` +
-            `<td>${i.hits === null ? 'n/a' : i.hits}</td><td class="mono">${dash(i.firstSeen)}</td><td class="mono">${dash(i.lastSeen)}</td></tr>`,
+            `<td>${i.hits === null ? 'n/a' : i.hits}${i.note ? `<br><span class="note">${esc(i.note)}</span>` : ''}</td><td class="t">${dash(i.firstSeen)}</td><td class="t">${dash(i.lastSeen)}</td></tr>`,
         ),
       ),
     );
@@ -254,15 +254,8 @@ export function renderReportHtml(m: ReportModel, tocPages: Map<string, number> =
 
   // 8. Coverage and gaps
   push(h2('s-coverage'));
-  push(`<p>Events from ${dash(m.coverage.timeRange.first)} to ${dash(m.coverage.timeRange.last)}.</p>`);
-  push(
-    table(
-      ['Account', 'Region', 'Events', 'First', 'Last'],
-      m.coverage.byAccountRegion.slice(0, PDF_ROW_LIMIT).map((r) => `<tr><td class="mono">${dash(r.account)}</td><td>${dash(r.region)}</td><td>${r.events}</td><td class="mono">${dash(r.first)}</td><td class="mono">${dash(r.last)}</td></tr>`),
-    ),
-  );
-  push(`<h3>Gaps</h3>`);
-  if (!m.coverage.gaps.available) push(`<p class="note">${esc(m.coverage.gaps.note)}</p>`);
+  push(`<p>Events from ${dash(m.coverage.timeRange.first)} to ${dash(m.coverage.timeRange.last)} (UTC).</p>`);
+  if (!m.coverage.gaps.available || !m.coverage.gaps.data) push(`<p class="note">${esc(m.coverage.gaps.note)}</p>`);
   else push(renderGaps(m.coverage.gaps.data));
 
   // 9. Methodology
@@ -341,28 +334,47 @@ export function renderReportHtml(m: ReportModel, tocPages: Map<string, number> =
   return parts.join('\n');
 }
 
-/** Gap analysis output is the analysis module's shape; show it generically as key facts and tables. */
-function renderGaps(data: unknown): string {
-  if (data === null || data === undefined) return '<p class="note">No gaps reported.</p>';
-  if (Array.isArray(data)) {
-    if (!data.length) return '<p>No gaps found.</p>';
-    if (data.every((x) => x && typeof x === 'object' && !Array.isArray(x))) {
-      const keys = [...new Set(data.flatMap((x) => Object.keys(x as object)))];
-      const rows = data.slice(0, PDF_ROW_LIMIT).map((x) => `<tr>${keys.map((k) => `<td class="wrap">${esc(scalar((x as Record<string, unknown>)[k]))}</td>`).join('')}</tr>`);
-      return table(keys.map(esc), rows) + more(rows.length, data.length, 'report.json');
-    }
-    return `<ul>${data.slice(0, PDF_ROW_LIMIT).map((x) => `<li class="wrap">${esc(scalar(x))}</li>`).join('')}</ul>`;
-  }
-  if (typeof data === 'object') {
-    return Object.entries(data as Record<string, unknown>)
-      .map(([k, v]) => (v && typeof v === 'object' ? `<h3>${esc(k)}</h3>${renderGaps(v)}` : `<p><strong>${esc(k)}:</strong> ${esc(scalar(v))}</p>`))
-      .join('');
-  }
-  return `<p>${esc(scalar(data))}</p>`;
+function ranges(rs: { from: string; to: string; hours: number }[], max = 6): string {
+  if (!rs.length) return '–';
+  return rs.slice(0, max).map((r) => `${esc(r.from)} – ${esc(r.to)} (${r.hours} h)`).join('<br>') + (rs.length > max ? `<br>… ${rs.length - max} more (report.json)` : '');
 }
 
-function scalar(v: unknown): string {
-  if (v === null || v === undefined) return '–';
-  if (typeof v === 'object') return JSON.stringify(v);
-  return String(v);
+/** The analysis gap report: coverage per account and region, hours without events, logging changes, source limits. */
+function renderGaps(g: NonNullable<ReportModel['coverage']['gaps']['data']>): string {
+  const out: string[] = [];
+  out.push(`<p>${g.range.hours} hours in the case range; accounts ${dash(g.accounts.join(', '))}; regions ${dash(g.regions.join(', '))}.</p>`);
+  out.push(`<h3>Coverage per account and region</h3>`);
+  out.push(
+    table(
+      ['Account', 'Region', 'Events', 'First / last (UTC)', 'Hours with events', 'Hours without', 'Gaps'],
+      g.coverage.slice(0, PDF_ROW_LIMIT).map(
+        (c) =>
+          `<tr><td class="mono">${dash(c.account)}</td><td>${dash(c.region)}</td><td>${c.events}</td><td class="t">${dash(c.first)}<br>${dash(c.last)}</td>` +
+          `<td>${c.hoursWithEvents}</td><td>${c.missingHours}</td><td class="t">${ranges(c.missing, 3)}</td></tr>`,
+      ),
+    ) + more(Math.min(PDF_ROW_LIMIT, g.coverage.length), g.coverage.length, 'report.json'),
+  );
+  out.push(`<h3>Hours with no event at all</h3>`);
+  out.push(g.emptyHours.length ? `<p class="t">${ranges(g.emptyHours, 50)}</p>` : '<p>None inside the case range.</p>');
+  out.push(`<h3>Logging disabled or narrowed</h3>`);
+  out.push(
+    g.loggingChanges.length
+      ? table(
+          ['Time (UTC)', 'Event', 'By', 'Target / change'],
+          g.loggingChanges.slice(0, PDF_ROW_LIMIT).map(
+            (c) => `<tr><td class="t">${dash(c.time)}</td><td>${esc(c.eventName)}<br>${mono(c.eventId)}</td><td class="wrap">${dash(c.principal)}</td><td class="wrap">${dash(c.target)}<br>${esc(c.detail)}</td></tr>`,
+          ),
+        )
+      : '<p>No event in the case disabled or narrowed logging.</p>',
+  );
+  if (g.loggingOff.length) {
+    out.push(table(['Trail stopped', 'From', 'To', 'Stopped by', 'Restarted by'], g.loggingOff.map((o) => `<tr><td class="wrap">${esc(o.trail)}</td><td class="t">${dash(o.from)}</td><td class="t">${dash(o.to)}</td><td class="wrap">${esc(o.stoppedBy)}</td><td class="wrap">${dash(o.restartedBy)}</td></tr>`)));
+  }
+  out.push(`<h3>Source limits</h3><ul>`);
+  out.push(`<li>CloudTrail digest chain: ${esc(g.digest.note)}${g.digest.gaps.length ? ` (${g.digest.gaps.length} gaps or failures: ${g.digest.gaps.slice(0, 20).map((x) => `${esc(x.origin)}: ${esc(x.result)}${x.detail ? ` (${esc(x.detail)})` : ''}`).join('; ')})` : ''}</li>`);
+  out.push(`<li>Data events: ${esc(g.dataEvents.note)}</li>`);
+  if (g.lookupEvents.present) out.push(`<li>LookupEvents: ${g.lookupEvents.notes.map(esc).join(' ')}${g.lookupEvents.horizon.map((h) => ` ${dash(h.region)} acquired ${esc(h.acquiredAt)}, nothing before ${esc(h.earliestAvailable)}.`).join('')}</li>`);
+  for (const n of g.notes) out.push(`<li>${esc(n)}</li>`);
+  out.push(`</ul>`);
+  return out.join('\n');
 }

@@ -5,6 +5,7 @@
 // in a fixed order, so the same case at the same checkpoint gives the same bytes.
 // The HTML/PDF (html.ts) and timeline.csv (csv.ts) are renderings of this model.
 import type { Finding, Severity } from '../../shared/analysis/findings.ts';
+import type { GapReport } from '../../shared/analysis/types.ts';
 import type { CaseScope, EventSummary, VerifyReport } from '../../shared/types.ts';
 import { SEVERITIES } from '../../shared/analysis/findings.ts';
 import { isoUtc } from '../../shared/time.ts';
@@ -13,7 +14,7 @@ import type { EvidenceRow } from '../case/evidence.ts';
 import { searchEvents } from '../case/queries.ts';
 import type { CaseStore } from '../case/store.ts';
 import { TOOL_NAME, TOOL_VERSION, buildHash } from '../version.ts';
-import { type AnalysisForReport, cmp, iocKey } from './analysis-bridge.ts';
+import { type AnalysisForReport, cmp } from './analysis-bridge.ts';
 import { type CertificationTemplate, fillCertification } from './certification.ts';
 
 export const REPORT_FORMAT = 'trailcase-report/1';
@@ -120,7 +121,7 @@ export interface ReportModel {
   iocs: {
     note: string | null;
     hitsAvailable: boolean;
-    items: { type: string; value: string; label: string | null; source: string | null; enabled: boolean; hits: number | null; firstSeen: string | null; lastSeen: string | null }[];
+    items: { type: string; value: string; label: string | null; source: string | null; enabled: boolean; hits: number | null; firstSeen: string | null; lastSeen: string | null; note: string | null }[];
   };
   evidence: {
     count: number;
@@ -132,8 +133,8 @@ export interface ReportModel {
   };
   coverage: {
     timeRange: { first: string | null; last: string | null };
-    byAccountRegion: { account: string | null; region: string | null; events: number; first: string | null; last: string | null }[];
-    gaps: { available: boolean; note: string | null; data: unknown };
+    /** The analysis gap report (electron/analysis/gaps.ts), without its run time. */
+    gaps: { available: boolean; note: string | null; data: Omit<GapReport, 'seconds'> | null };
   };
   methodology: {
     tool: { name: string; version: string; buildHash: string };
@@ -200,13 +201,16 @@ function latestDecisions(store: CaseStore, custodySeq: number): Map<string, { de
   return m;
 }
 
-const DISMISSED = /^(dismiss|dismissed|reject|rejected|false[-_ ]?positive)$/i;
-const ACCEPTED = /^(accept|accepted|confirm|confirmed)$/i;
+// Decisions as analysis records them (shared/analysis/types.ts FindingDecision: accepted | dismissed | open).
+const DISMISSED = /^dismissed$/;
+const ACCEPTED = /^accepted$/;
 
 function confidenceOf(f: Finding, d: { decision: string; note: string | null; actor: string; at: string } | undefined): string {
   const how = f.source === 'sigma' ? `Sigma rule ${f.checkId} v${f.checkVersion}` : `built-in check ${f.checkId} v${f.checkVersion}`;
-  if (d && ACCEPTED.test(d.decision)) return `Confirmed by examiner ${d.actor} on ${d.at}${d.note ? ` ("${d.note}")` : ''}; detected by ${how}.`;
-  if (d) return `Examiner decision "${d.decision}" by ${d.actor} on ${d.at}${d.note ? ` ("${d.note}")` : ''}; detected by ${how}.`;
+  const note = d?.note ? ` ("${d.note}")` : '';
+  if (d && ACCEPTED.test(d.decision)) return `Confirmed by examiner ${d.actor} on ${d.at}${note}; detected by ${how}.`;
+  if (d && d.decision === 'open') return `Automated detection by ${how}; reopened for review by ${d.actor} on ${d.at}${note}, not confirmed.`;
+  if (d) return `Examiner decision "${d.decision}" by ${d.actor} on ${d.at}${note}; detected by ${how}.`;
   return `Automated detection by ${how}; not yet reviewed by the examiner.`;
 }
 
@@ -307,28 +311,8 @@ export function buildReportModel(input: BuildModelInput): ReportModel {
     .filter((f) => f.category === 'persistence')
     .map((f) => ({ findingId: f.id, title: f.title, severity: f.severity, artefacts: f.artefacts.map((a) => ({ type: a.type, value: a.value })), remediation: [...f.remediation], eventIds: [...f.eventIds] }));
 
-  // ---- IOCs: the list as it stood at the checkpoint ----
-  const iocRows = store.db
-    .prepare('SELECT ioc_type, value, op, enabled, label, source FROM ioc_history WHERE custody_seq <= ? ORDER BY id')
-    .all(cp.custodySeq) as { ioc_type: string; value: string; op: string; enabled: number; label: string | null; source: string | null }[];
-  const iocState = new Map<string, (typeof iocRows)[number]>();
-  for (const r of iocRows) iocState.set(iocKey(r.ioc_type, r.value), r);
-  const iocItems = [...iocState.values()]
-    .filter((r) => !/^(remove|removed|delete|deleted)$/i.test(r.op))
-    .sort((a, b) => cmp(a.ioc_type, b.ioc_type) || cmp(a.value, b.value))
-    .map((r) => {
-      const h = analysis.iocHits.byIndicator.get(iocKey(r.ioc_type, r.value));
-      return {
-        type: r.ioc_type,
-        value: r.value,
-        label: r.label,
-        source: r.source,
-        enabled: r.enabled === 1,
-        hits: analysis.iocHits.available ? h?.hits ?? 0 : null,
-        firstSeen: h?.firstSeen ?? null,
-        lastSeen: h?.lastSeen ?? null,
-      };
-    });
+  // ---- IOCs: the list as it stands (no IOC change after the checkpoint: ioc.* entries force a fresh one) ----
+  const iocItems = analysis.iocs.items.map((i) => ({ ...i }));
 
   // ---- evidence inventory (items covered by the checkpoint) ----
   const validation = new Map<number, string[]>();
@@ -354,16 +338,6 @@ export function buildReportModel(input: BuildModelInput): ReportModel {
 
   // ---- coverage ----
   const range = store.db.prepare('SELECT min(time_ms) AS a, max(time_ms) AS b FROM events WHERE leaf < ?').get(cp.treeSize) as { a: number | null; b: number | null };
-  const byAR = store.db
-    .prepare(
-      `SELECT (SELECT s FROM strings WHERE id = e.account) AS account, (SELECT s FROM strings WHERE id = e.region) AS region,
-              count(*) AS n, min(time_ms) AS a, max(time_ms) AS b
-       FROM events e WHERE leaf < ? GROUP BY e.account, e.region`,
-    )
-    .all(cp.treeSize) as { account: string | null; region: string | null; n: number; a: number | null; b: number | null }[];
-  const byAccountRegion = byAR
-    .map((r) => ({ account: r.account, region: r.region, events: r.n, first: r.a === null ? null : isoUtc(r.a), last: r.b === null ? null : isoUtc(r.b) }))
-    .sort((x, y) => cmp(x.account ?? '', y.account ?? '') || cmp(x.region ?? '', y.region ?? ''));
 
   // ---- methodology ----
   const importsLogged = new Set(custodyEntries.filter((e) => e.action === 'import.started').map((e) => e.details?.importId));
@@ -441,12 +415,11 @@ export function buildReportModel(input: BuildModelInput): ReportModel {
       note: analysis.findings.available ? (persistence.length ? null : 'No persistence findings.') : analysis.findings.note,
       items: persistence,
     },
-    iocs: { note: analysis.iocHits.note, hitsAvailable: analysis.iocHits.available, items: iocItems },
+    iocs: { note: analysis.iocs.note, hitsAvailable: analysis.iocs.available, items: iocItems },
     evidence: { count: evidence.length, totalBytes: evidence.reduce((a, e) => a + e.size, 0), items: evidence },
     coverage: {
       timeRange: { first: range.a === null ? null : isoUtc(range.a), last: range.b === null ? null : isoUtc(range.b) },
-      byAccountRegion,
-      gaps: { available: analysis.gaps.available, note: analysis.gaps.note, data: analysis.gaps.available ? withoutTimings(analysis.gaps.data) : null },
+      gaps: { available: analysis.gaps.available, note: analysis.gaps.note, data: analysis.gaps.available ? (withoutTimings(analysis.gaps.data) as Omit<GapReport, 'seconds'>) : null },
     },
     methodology: {
       tool,
