@@ -147,6 +147,38 @@ test('scoped acquisition: only the needed prefixes, provenance per object, keys 
   assert.equal(again.skippedObjects, target.files.length + 1);
 });
 
+test('open time ranges walk year/month/day folders, pruned; organization trails are found under AWSLogs/o-*/', async () => {
+  const bucket = s3.bucketName('open-range');
+  const old = generateTrail({ key, bucket, start: '2023-11-30T22:07:13Z', hours: 3, seed: 14 });
+  const recent = generateTrail({ key, bucket, start: '2024-02-29T23:07:13Z', hours: 2, seed: 15 });
+  await s3.createBucket(bucket);
+  await s3.put(bucket, [...old.files, ...recent.files]);
+  const c = newCase();
+  const before = ep.requests.length;
+  const sum = await importS3(c.store, c.signer, `s3://${bucket}`, opts({ since: '2024-01-01T00:00:00Z' }));
+  assert.equal(sum.events, 2 * 2 * 3);
+  assert.equal(sum.objects, recent.files.length + 1);
+  const listed = lists(ep.requests.slice(before)).map((r) => decodeURIComponent(/prefix=([^&]*)/.exec(r.path)?.[1] ?? ''));
+  // Only the days next to the start of the range are entered (the window reaches back a little for the digest chain).
+  assert.ok(!listed.some((p) => p.includes('/2023/11/') || p.includes('/2023/12/01/')), listed.filter((p) => p.includes('/2023/')).join(' '));
+  assert.ok(listed.some((p) => p.includes('/2024/02/29/')), 'the days in range are listed');
+  assert.equal(validateCase(c.store).failures, 0);
+  // No range at all: everything.
+  const c2 = newCase();
+  assert.equal((await importS3(c2.store, c2.signer, `s3://${bucket}`, opts())).events, 5 * 2 * 3);
+
+  // Organization trail layout: AWSLogs/<org-id>/<account>/CloudTrail/...
+  const org = s3.bucketName('org-trail');
+  await s3.createBucket(org);
+  const members = [generateTrail({ key, bucket: org, account: '111122223333', hours: 1, seed: 16 }), generateTrail({ key, bucket: org, account: '444455556666', hours: 1, seed: 17 })];
+  await s3.put(org, members.flatMap((t) => t.files.map((f) => ({ ...f, key: f.key.replace('AWSLogs/', 'AWSLogs/o-abcdefghij/') }))));
+  const c3 = newCase();
+  const s3sum = await importS3(c3.store, c3.signer, `s3://${org}`, opts({ accounts: ['444455556666'], since: '2024-03-01T00:00:00Z', until: '2024-03-01T01:00:00Z' }));
+  assert.equal(s3sum.events, 2 * 3);
+  const keys = (c3.store.db.prepare("SELECT json_extract(origin_meta, '$.key') AS k FROM evidence WHERE kind = 's3-object'").all() as { k: string }[]).map((r) => r.k);
+  assert.ok(keys.length === 3 && keys.every((k) => k.startsWith('AWSLogs/o-abcdefghij/444455556666/')), keys.join(' '));
+});
+
 test('more than 1,000 keys under one date prefix: listing pages through all of them', async () => {
   const bucket = s3.bucketName('many-keys');
   const trail = generateTrail({ key, bucket, hours: 1, logsPerHour: 1010, eventsPerLog: 1, seed: 5 });
