@@ -36,7 +36,7 @@ export function electronRuntime(): { path: string; version: string } | { missing
 const STAMP = '.trailcase-electron-abi';
 
 /** Rebuild the staged better-sqlite3 for this Electron, once per Electron version. */
-async function ensureNativeForElectron(appDir: string, electronVersion: string, log: (s: string) => void): Promise<void> {
+export async function ensureNativeForElectron(appDir: string, electronVersion: string, log: (s: string) => void): Promise<void> {
   const stamp = join(appDir, 'node_modules', STAMP);
   if (existsSync(stamp) && readFileSync(stamp, 'utf8').trim() === electronVersion) return;
   log(`rebuilding better-sqlite3 for Electron ${electronVersion} (once; needs Electron's headers or a prebuilt binary, see docs/packaging.md)…`);
