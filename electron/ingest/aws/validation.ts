@@ -201,11 +201,13 @@ export function validateCase(store: CaseStore): CaseValidationReport {
   for (const list of [...groups.keys()].sort().map((k) => groups.get(k)!)) {
     const digests = list.filter((c) => c.kind === 'digest');
     const logs = list.filter((c) => c.kind === 'log');
+    // Bytes are read from the case when the validator asks for them (once per file, to hash it), so memory holds one
+    // log file at a time rather than a whole Region's year of logs.
+    const lazy = <T extends object>(c: Candidate, o: T): T & { bytes: Buffer } =>
+      Object.defineProperty(o, 'bytes', { get: () => evidenceBytes(store, c.id), enumerable: true }) as T & { bytes: Buffer };
     const res = validateCloudTrail({
-      digests: digests.map(
-        (c): DigestInput => ({ key: c.key, bucket: c.bucket, bytes: evidenceBytes(store, c.id), signature: c.signature, signatureAlgorithm: c.signatureAlgorithm }),
-      ),
-      logs: logs.map((c): LogInput => ({ key: c.key, bucket: c.bucket, bytes: evidenceBytes(store, c.id) })),
+      digests: digests.map((c): DigestInput => lazy(c, { key: c.key, bucket: c.bucket, signature: c.signature, signatureAlgorithm: c.signatureAlgorithm })),
+      logs: logs.map((c): LogInput => lazy(c, { key: c.key, bucket: c.bucket })),
       publicKeys: pk.keys,
     });
     report.validator.digestValidator = res.validator;
