@@ -129,8 +129,12 @@ registerCommand({
 registerCommand({
   name: 'import',
   summary: 'import CloudTrail files/folders (and, where registered, s3://, lookup:, lake:)',
-  usage:
-    'trailcase import CASE PATH|s3://BUCKET/PREFIX|lookup:|lake:EDS... [--account A] [--region R] [--since T] [--until T] [--workers N]',
+  get usage() {
+    return [
+      'trailcase import CASE PATH... [--account A] [--region R] [--since T] [--until T] [--workers N]',
+      ...remoteSources().map((s) => `       trailcase import CASE ${s.usage}`),
+    ].join('\n');
+  },
   get options() {
     const base: Record<string, any> = {
       account: { type: 'string', multiple: true },
