@@ -32,6 +32,8 @@ export interface FrameLike {
   routingId?: number;
 }
 export interface WebContentsLike {
+  /** WebContents id (the JS wrapper may differ between lookups; the id does not). */
+  id?: number;
   mainFrame: FrameLike;
   isDestroyed?(): boolean;
 }
@@ -62,7 +64,9 @@ function sameFrame(a: FrameLike, b: FrameLike): boolean {
 /** Why a sender is not trusted, or null when it is. */
 export function senderProblem(event: InvokeEventLike, trusted: WebContentsLike | null): string | null {
   if (!trusted || trusted.isDestroyed?.()) return 'no app window';
-  if (!event || event.sender !== trusted) return 'sender is not the app window';
+  const sender = event?.sender;
+  const same = !!sender && (sender === trusted || (trusted.id !== undefined && sender.id === trusted.id));
+  if (!same) return 'sender is not the app window';
   const frame = event.senderFrame;
   if (!frame) return 'sender frame is gone';
   if (frame.parent !== null || !sameFrame(frame, trusted.mainFrame)) return 'sender is a sub-frame, not the main frame';

@@ -14,7 +14,7 @@ function frame(url: string, parent: FrameLike | null = null, ids: { processId?: 
 
 function setup() {
   const main = frame('trailcase://app/index.html', null, { processId: 4, routingId: 1 });
-  const wc: WebContentsLike = { mainFrame: main, isDestroyed: () => false };
+  const wc: WebContentsLike = { id: 3, mainFrame: main, isDestroyed: () => false };
   const handlers = new Map<string, (event: any, ...args: unknown[]) => unknown>();
   const ipcMain = {
     handle: (ch: string, fn: any) => {
@@ -61,12 +61,14 @@ test('a call from our main frame on our origin with valid arguments runs, parsed
   // The same frame object looked up again (WebFrameMain is per lookup): same process + routing id is the same frame.
   const again = frame('trailcase://app/index.html#/timeline', null, { processId: 4, routingId: 1 });
   assert.deepEqual(await s.invoke(channelOf('caseInfo'), { sender: s.wc, senderFrame: again }, {}), { result: { echoed: 'caseInfo' } });
+  // The same webContents through another wrapper object: same id, same window.
+  assert.deepEqual(await s.invoke(channelOf('caseInfo'), { sender: { id: 3, mainFrame: s.main }, senderFrame: s.main }, {}), { result: { echoed: 'caseInfo' } });
   assert.deepEqual(s.refused, []);
 });
 
 test('forged senders are refused before any handler runs', async () => {
   const s = setup();
-  const other: WebContentsLike = { mainFrame: frame('trailcase://app/index.html', null, { processId: 9, routingId: 1 }) };
+  const other: WebContentsLike = { id: 8, mainFrame: frame('trailcase://app/index.html', null, { processId: 9, routingId: 1 }) };
   const sub = frame('trailcase://app/index.html', s.main, { processId: 4, routingId: 7 });
   const cases: [string, any][] = [
     ['another origin (https)', { sender: s.wc, senderFrame: frame('https://evil.example/', null, { processId: 4, routingId: 1 }) }],
