@@ -88,11 +88,10 @@ const ROW_COLS = 'leaf, event_id, time_ms, name, ip, ua, identity_type, arn, use
 const SUMMARY_COLS =
   'leaf, event_id, time_ms, name, source, region, ip, ua, identity_type, arn, user_name, principal_id, access_key, issuer_arn, account, error_code, read_only, category, request_id, evidence_id';
 
-/** Calls whose records can hand the attacker something new. */
-const CREATING = new Set([
-  'CreateAccessKey', 'CreateUser', 'CreateLoginProfile', 'UpdateLoginProfile', 'CreateRole', 'UpdateAssumeRolePolicy',
-  'AssumeRole', 'AssumeRoleWithSAML', 'AssumeRoleWithWebIdentity', 'GetSessionToken', 'GetFederationToken',
-]);
+/** IAM calls whose records can hand the attacker something new (read from the evidence). */
+const IAM_CREATING = new Set(['CreateAccessKey', 'CreateUser', 'CreateLoginProfile', 'UpdateLoginProfile', 'CreateRole', 'UpdateAssumeRolePolicy']);
+/** STS calls that issue credentials (their credentials, session and sourceIdentity come from event_refs). */
+const STS_ISSUING = new Set(['AssumeRole', 'AssumeRoleWithSAML', 'AssumeRoleWithWebIdentity', 'GetSessionToken', 'GetFederationToken']);
 
 type Job =
   | { kind: 'key'; value: string; hop: number; reason: string }
@@ -151,6 +150,8 @@ class Pivoter {
   /** Compromised principals (text of arn / user name / principal id), and users the attacker holds a key of. */
   private compromised = new Set<string>();
   private compromisedUsers = new Set<string>();
+  /** Rows already looked at by refreshCompromised (rows only grow; a principal later found to be the attacker's own is harmless in the set). */
+  private compromisedChecked = 0;
   private ipState = new Map<string, { followed: boolean; hop: number; via: string; ipIds: number[] }>();
   private uaSeen = new Map<number, { hop: number; via: string }>();
   private toExamine: number[] = [];
@@ -158,7 +159,10 @@ class Pivoter {
   private truncated = false;
   private maxHop = 0;
 
+  private refsUpto: number;
+
   constructor(private readonly store: CaseStore, private readonly opts: PivotOptions) {
+    this.refsUpto = refsState(store).upto;
     this.dict = new Dictionary(store);
     this.reader = new EvidenceReader(store);
   }
@@ -170,7 +174,7 @@ class Pivoter {
   }
 
   private rowsWhere(where: string, params: unknown[]): Row[] {
-    return this.store.db.prepare(`SELECT ${ROW_COLS} FROM events WHERE ${where}`).all(...params) as Row[];
+    return this.store.stmt(`SELECT ${ROW_COLS} FROM events WHERE ${where}`).all(...params) as Row[];
   }
 
   private indicator(type: PivotIndicatorType, value: string, reason: string, via: string | null, hop: number, followed: boolean): void {
@@ -207,11 +211,14 @@ class Pivoter {
 
   /** Recompute rule 3 from the attacker events found so far: principals acting in them that are not attacker identities. */
   private refreshCompromised(): void {
-    for (const r of this.rows.values()) {
+    const all = [...this.rows.values()];
+    for (let i = this.compromisedChecked; i < all.length; i++) {
+      const r = all[i];
       if (r.arn !== null && this.dPrincipalIds.has(r.arn)) continue;
       const p = this.principalText(r);
       if (p && !this.followedPrincipals.has(p)) this.compromised.add(p);
     }
+    this.compromisedChecked = all.length;
   }
 
   private isAttackerRow(r: Row): boolean {
@@ -283,6 +290,30 @@ class Pivoter {
   }
 
   // ---------------------------------------------------------------- jobs
+
+  /** Keys and sessions of one hop in one query each (a stolen CI key can hand out thousands of role sessions). */
+  private runGrouped(jobs: Job[]): Job[] {
+    const rest: Job[] = [];
+    const byCol = new Map<string, Map<number, Job>>([['access_key', new Map()], ['arn', new Map()]]);
+    for (const job of jobs) {
+      if (job.kind !== 'key' && job.kind !== 'session') {
+        rest.push(job);
+        continue;
+      }
+      const id = this.strId(job.value);
+      if (id !== null) byCol.get(job.kind === 'key' ? 'access_key' : 'arn')!.set(id, job);
+    }
+    for (const [col, m] of byCol) {
+      if (!m.size) continue;
+      const rows = this.rowsWhere(`${col} IN (SELECT value FROM json_each(?))`, [JSON.stringify([...m.keys()])]);
+      rows.sort((a, b) => a.leaf - b.leaf);
+      for (const r of rows) {
+        const job = m.get(col === 'access_key' ? r.access_key! : r.arn!)!;
+        this.addRows([r], job.hop, job.reason);
+      }
+    }
+    return rest;
+  }
 
   private run(job: Job): void {
     const inList = (col: string, ids: number[]) => this.rowsWhere(`${col} IN (SELECT value FROM json_each(?))`, [JSON.stringify(ids)]);
@@ -394,6 +425,7 @@ class Pivoter {
     const leaves = this.toExamine;
     this.toExamine = [];
     const creating: number[] = [];
+    const issuing: number[] = [];
     for (const leaf of leaves) {
       const r = this.rows.get(leaf)!;
       if (r.ip !== null) {
@@ -402,10 +434,36 @@ class Pivoter {
         if (!this.ipState.has(key)) this.ipState.set(key, { followed: false, hop: r.hop + 1, via: r.event_id, ipIds: [] });
       }
       if (r.ua !== null && !this.uaSeen.has(r.ua)) this.uaSeen.set(r.ua, { hop: r.hop + 1, via: r.event_id });
-      if (r.error_code === null && r.name !== null && CREATING.has(this.dict.str(r.name)!)) creating.push(leaf);
+      if (r.error_code === null && r.name !== null) {
+        const name = this.dict.str(r.name)!;
+        if (IAM_CREATING.has(name)) creating.push(leaf);
+        // Beyond the event index (a read-only case imported into since): read the record instead.
+        else if (STS_ISSUING.has(name)) (leaf <= this.refsUpto ? issuing : creating).push(leaf);
+      }
     }
+    if (issuing.length) this.deriveIssued(issuing);
     if (!creating.length) return;
     for (const e of eventsByLeaves(this.store, creating, this.reader)) this.derive(e, this.rows.get(e.leaf)!.hop + 1);
+  }
+
+  /**
+   * STS calls by the attacker: the credentials, session and sourceIdentity
+   * they handed out, from event_refs (no record needed: a stolen CI key may
+   * make thousands of AssumeRole calls).
+   */
+  private deriveIssued(leaves: number[]): void {
+    const refs = this.store
+      .stmt("SELECT leaf, kind, value FROM event_refs WHERE leaf IN (SELECT value FROM json_each(?)) AND kind IN ('issued-key', 'issued-session', 'source-identity') ORDER BY leaf")
+      .all(JSON.stringify(leaves)) as { leaf: number; kind: string; value: string }[];
+    for (const x of refs) {
+      const r = this.rows.get(x.leaf)!;
+      const name = this.dict.str(r.name);
+      const when = r.time_ms === null ? 'unknown time' : isoUtc(r.time_ms);
+      const hop = r.hop + 1;
+      if (x.kind === 'issued-key') this.followKey(x.value, hop, `temporary credentials issued to attacker event ${r.event_id} (${name} at ${when})`, r.event_id);
+      else if (x.kind === 'issued-session') this.followSession(x.value, hop, `session issued to attacker event ${r.event_id} (${name} at ${when})`, r.event_id);
+      else this.followSourceIdentity(x.value, hop, `sourceIdentity of attacker event ${r.event_id} (${name} at ${when})`, r.event_id);
+    }
   }
 
   /** What an attacker event created or was issued (rules 1 and 2). */
@@ -465,7 +523,7 @@ class Pivoter {
         return;
       }
       default: {
-        // STS: AssumeRole*, GetSessionToken, GetFederationToken.
+        // STS: AssumeRole*, GetSessionToken, GetFederationToken - only for events the event index does not cover yet (see deriveIssued).
         const key = str(obj(resp.credentials)?.accessKeyId);
         if (key) this.followKey(key, hop, `temporary credentials issued to attacker event ${e.eventId} (${name} by ${who} at ${when})`, e.eventId);
         const session = str(obj(resp.assumedRoleUser)?.arn) ?? str(obj(resp.federatedUser)?.arn);
@@ -502,7 +560,7 @@ class Pivoter {
       if (!st.ipIds.length) st.ipIds = this.ipIds(ip);
       const others = new Map<string, string[]>();
       let otherEvents = 0;
-      const it = this.store.db.prepare(`SELECT ${ROW_COLS} FROM events WHERE ip IN (SELECT value FROM json_each(?))`).iterate(JSON.stringify(st.ipIds)) as Iterable<Row>;
+      const it = this.store.stmt(`SELECT ${ROW_COLS} FROM events WHERE ip IN (SELECT value FROM json_each(?))`).iterate(JSON.stringify(st.ipIds)) as Iterable<Row>;
       for (const r of it) {
         if (this.isAttackerRow(r)) continue;
         const p = this.principalText(r) ?? '(no principal)';
@@ -635,8 +693,14 @@ class Pivoter {
     this.creators(seed);
     for (;;) {
       while (this.queue.length && !this.truncated) {
-        const job = this.queue.shift()!;
-        this.run(job);
+        // Breadth first: all pending jobs of the lowest hop; keys and sessions grouped into one query per column.
+        const hop = Math.min(...this.queue.map((j) => j.hop));
+        const now = this.queue.filter((j) => j.hop === hop);
+        this.queue = this.queue.filter((j) => j.hop !== hop);
+        for (const job of this.runGrouped(now)) {
+          if (this.truncated) break;
+          this.run(job);
+        }
         this.examine();
       }
       if (this.truncated || !this.decideIps()) break;

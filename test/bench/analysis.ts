@@ -1,0 +1,88 @@
+// Analysis benchmark (issue 5, "Speed"): all checks and all Sigma rules on a
+// case, timed against one full scan of the same case in the same run (read +
+// parse every record), and a pivot from one access key. Wired into
+// `npm run bench` by test/bench/run.ts; no timed assertions anywhere.
+import { ATTACKER } from '../../electron/demo/synth.ts';
+import { EvidenceReader } from '../../electron/case/evidence.ts';
+import type { CaseStore } from '../../electron/case/store.ts';
+import { pivot } from '../../electron/analysis/pivot.ts';
+import { scanPages } from '../../electron/analysis/records.ts';
+import { ensureRefs } from '../../electron/analysis/refs.ts';
+import { analyseCase, bundledSigma } from '../../electron/analysis/run.ts';
+
+export interface AnalysisBench {
+  events: number;
+  /** One full scan: every record read back from the evidence and JSON-parsed (the faster of two, one before and one after). */
+  scanSeconds: number;
+  /** analyseCase: every check and every Sigma rule (plus the event index when it is behind). */
+  analyseSeconds: number;
+  /** analyseSeconds / scanSeconds (target < 5). */
+  ratio: number;
+  /** Records the runner read, as a multiple of the case size. */
+  passes: number;
+  findings: number;
+  checks: number;
+  sigmaRules: number;
+  /** Pivot from one access key (target < 1 s), with the key and what it found. */
+  pivotSeconds: number;
+  pivotKey: string | null;
+  pivotEvents: number;
+  pivotIndicators: number;
+  heapUsedMB: number;
+}
+
+function scan(store: CaseStore): { seconds: number; events: number } {
+  const t = performance.now();
+  let n = 0;
+  for (const page of scanPages(store, { reader: new EvidenceReader(store) })) n += page.length;
+  return { seconds: (performance.now() - t) / 1000, events: n };
+}
+
+/** The synthetic trail's leaked key when present; otherwise the access key with the median number of events. */
+function pivotKey(store: CaseStore): string | null {
+  const leaked = store.stmt('SELECT id FROM strings WHERE s = ?').get(ATTACKER.leakedKey) as { id: number } | undefined;
+  if (leaked && store.stmt('SELECT 1 FROM events WHERE access_key = ? LIMIT 1').get(leaked.id)) return ATTACKER.leakedKey;
+  const keys = store.db
+    .prepare('SELECT access_key AS k, count(*) AS n FROM events WHERE access_key IS NOT NULL GROUP BY access_key ORDER BY n')
+    .all() as { k: number; n: number }[];
+  if (!keys.length) return null;
+  return (store.stmt('SELECT s FROM strings WHERE id = ?').get(keys[keys.length >> 1].k) as { s: string }).s;
+}
+
+export async function benchAnalysis(store: CaseStore): Promise<AnalysisBench> {
+  bundledSigma(); // rule compilation is a one-off per process, not part of a run
+  const first = scan(store);
+  const t = performance.now();
+  const r = await analyseCase(store, { buildRefs: store.readonly ? undefined : { actor: 'benchmark' } });
+  const analyseSeconds = (performance.now() - t) / 1000;
+  const heapUsedMB = process.memoryUsage().heapUsed / 1e6;
+  const second = scan(store);
+  if (!store.readonly) ensureRefs(store, 'benchmark');
+  const key = pivotKey(store);
+  let pivotSeconds = 0;
+  let pivotEvents = 0;
+  let pivotIndicators = 0;
+  if (key) {
+    const p0 = performance.now();
+    const p = pivot(store, { key });
+    pivotSeconds = (performance.now() - p0) / 1000;
+    pivotEvents = p.events.length;
+    pivotIndicators = p.indicators.length;
+  }
+  const scanSeconds = Math.min(first.seconds, second.seconds);
+  return {
+    events: first.events,
+    scanSeconds,
+    analyseSeconds,
+    ratio: analyseSeconds / scanSeconds,
+    passes: r.passes,
+    findings: r.findings.length,
+    checks: r.checksRun.length,
+    sigmaRules: r.sigmaRun.length,
+    pivotSeconds,
+    pivotKey: key,
+    pivotEvents,
+    pivotIndicators,
+    heapUsedMB,
+  };
+}
