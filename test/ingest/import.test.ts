@@ -215,3 +215,39 @@ test('principal search: by ARN, user name, role name or role ARN (its sessions),
     c.cleanup();
   }
 });
+
+test('lookup-events output, CloudTrail Lake results, plain arrays and JSON lines are recognised by content', async () => {
+  const c = tempCase();
+  const dir = join(c.dir, 'formats');
+  mkdirSync(dir);
+  try {
+    const r1 = rec(1);
+    const r2 = rec(2, { eventName: 'GetUser' });
+    // `aws cloudtrail lookup-events` output: the record is the CloudTrailEvent string.
+    const lookup = { Events: [{ EventId: r1.eventID, EventName: 'ListUsers', CloudTrailEvent: JSON.stringify(r1) }, { EventId: r2.eventID, CloudTrailEvent: JSON.stringify(r2) }], NextToken: 'abc' };
+    writeFileSync(join(dir, 'lookup.out'), JSON.stringify(lookup, null, 4));
+    // CloudTrail Lake GetQueryResults page with an eventJson column.
+    const r3 = rec(3, { eventName: 'CreateUser' });
+    writeFileSync(join(dir, 'lake.txt'), JSON.stringify({ QueryStatus: 'FINISHED', QueryResultRows: [[{ eventjson: JSON.stringify(r3) }, { eventTime: r3.eventTime }]] }));
+    // A plain array and JSON lines, with misleading names.
+    writeFileSync(join(dir, 'array.jsonl'), JSON.stringify([rec(4), rec(5)]));
+    writeFileSync(join(dir, 'lines.json'), [rec(6), rec(7)].map((r) => JSON.stringify(r)).join('\r\n') + '\r\n');
+    const s = await importPaths(c.store, c.signer, { sources: [dir] });
+    assert.equal(s.events, 7);
+    assert.equal(s.warnings, 0);
+    const formats = (c.store.db.prepare('SELECT origin, format FROM evidence ORDER BY origin').all() as { origin: string; format: string }[]).map((r) => [r.origin.split('/').pop(), r.format]);
+    assert.deepEqual(formats, [
+      ['array.jsonl', 'json-array'],
+      ['lake.txt', 'cloudtrail-lake'],
+      ['lines.json', 'json-lines'],
+      ['lookup.out', 'lookup-events'],
+    ]);
+    // The verbatim record of a LookupEvents event is the CloudTrailEvent string, byte-exact.
+    assert.equal(getEvent(c.store, r1.eventID).record, JSON.stringify(r1));
+    assert.equal(getEvent(c.store, r1.eventID).provenance[0].encoding, 'lookup-events:CloudTrailEvent');
+    assert.equal(getEvent(c.store, r3.eventID).record, JSON.stringify(r3));
+    assert.deepEqual(verifyCase(c.store).problems, []);
+  } finally {
+    c.cleanup();
+  }
+});
