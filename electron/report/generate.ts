@@ -31,11 +31,12 @@ export type { ReportSummary };
 /**
  * Custody actions that do not change what a report says, so they need no fresh
  * checkpoint: the log of a report or a verification, and derived data rebuilt
- * from the events (analysis index, timeline rollup). Without this, running the
+ * from the events (a stored analysis run, the analysis index, the timeline
+ * rollup); the report recomputes the analysis itself. Without this, running the
  * analysis for a report (which may build its index) or verifying the case would
  * give every report run a new checkpoint and a different report.
  */
-export const REPORT_NEUTRAL_ACTIONS = new Set(['report.generated', 'verify', 'analysis.refs-indexed', 'timeline.indexed']);
+export const REPORT_NEUTRAL_ACTIONS = new Set(['report.generated', 'verify', 'analysis.run', 'analysis.refs-indexed', 'timeline.indexed']);
 
 export interface ReportOptions {
   outDir: string;

@@ -127,6 +127,60 @@ export function chromiumPrinter(): PdfPrinter {
   };
 }
 
+/** Electron's PrintToPDFOptions as the report uses them (margins in inches; A4; outline and tags). */
+export interface ElectronPrintToPdfOptions {
+  pageSize: 'A4';
+  margins: { top: number; bottom: number; left: number; right: number };
+  displayHeaderFooter: true;
+  headerTemplate: string;
+  footerTemplate: string;
+  printBackground: boolean;
+  preferCSSPageSize: false;
+  generateTaggedPDF: boolean;
+  generateDocumentOutline: boolean;
+}
+
+export function electronPrintOptions(o: PdfPrintOptions): ElectronPrintToPdfOptions {
+  const inch = (mm: number) => mm / 25.4;
+  return {
+    pageSize: o.format,
+    margins: { top: inch(o.marginMm.top), bottom: inch(o.marginMm.bottom), left: inch(o.marginMm.left), right: inch(o.marginMm.right) },
+    displayHeaderFooter: true,
+    headerTemplate: o.headerTemplate,
+    footerTemplate: o.footerTemplate,
+    printBackground: o.printBackground,
+    preferCSSPageSize: false,
+    generateTaggedPDF: o.tagged,
+    generateDocumentOutline: o.outline,
+  };
+}
+
+/** A page holding the report HTML that can print itself (in Electron: a hidden window's webContents). */
+export interface PrintToPdfTarget {
+  printToPDF(options: ElectronPrintToPdfOptions): Promise<Uint8Array>;
+  close(): void | Promise<void>;
+}
+
+/**
+ * The printer for the Electron shell. `open` loads the HTML into a hidden,
+ * sandboxed window with JavaScript off and no network (e.g. write it to a
+ * temporary file and loadFile: large reports exceed what a data: URL carries)
+ * and returns its webContents' printToPDF with a close.
+ */
+export function printToPdfPrinter(open: (html: string) => Promise<PrintToPdfTarget>, name = 'Electron printToPDF'): PdfPrinter {
+  return {
+    name,
+    async print(html, o) {
+      const target = await open(html);
+      try {
+        return await target.printToPDF(electronPrintOptions(o));
+      } finally {
+        await target.close();
+      }
+    },
+  };
+}
+
 let defaultPrinter: PdfPrinter | null = null;
 /** The Electron shell installs its printToPDF printer here; elsewhere reports use chromiumPrinter(). */
 export function setDefaultPdfPrinter(p: PdfPrinter | null): void {

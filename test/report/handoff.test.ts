@@ -8,6 +8,8 @@ import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, truncateSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
+import { makeContext } from '../../electron/api/context.ts';
+import { BadRequest, dispatch } from '../../electron/api/handlers.ts';
 import { CaseStore } from '../../electron/case/store.ts';
 import { verifyCase } from '../../electron/case/verify.ts';
 import { exportCase, HandoffRefused, receiveCase, sha256File } from '../../electron/report/handoff.ts';
@@ -217,4 +219,24 @@ test('a damaged case is not handed off', async () => {
     s.close();
   }
   assert.ok(!existsSync(join(dir, 'never.trailcase')));
+});
+
+test('the API exports as a job and rejects bad arguments before any handler runs', async () => {
+  const w = join(dir, 'api-source.trailcase');
+  copyFileSync(source, w);
+  const s = CaseStore.open(w);
+  try {
+    const ctx = makeContext(s, { signer: alice.signer });
+    const out = join(dir, 'api-handoff.trailcase');
+    const { jobId } = await dispatch(ctx, 'exportCase', { out, to: 'Bob Reviewer', reason: 'API' });
+    const st = await ctx.jobs.wait(jobId);
+    assert.equal(st.state, 'done', st.error);
+    const r = st.result as ExportSummary;
+    assert.equal(r.sha256, await sha256File(out));
+    assert.equal(r.to, 'Bob Reviewer');
+    await assert.rejects(dispatch(ctx, 'exportCase', { out: '' }), BadRequest);
+    await assert.rejects(dispatch(ctx, 'exportCase', { out, bogus: 1 }), /bad arguments/);
+  } finally {
+    s.close();
+  }
 });

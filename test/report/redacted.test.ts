@@ -8,6 +8,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
+import { makeContext } from '../../electron/api/context.ts';
+import { dispatch } from '../../electron/api/handlers.ts';
 import { inclusionProof, leafHash, merkleRoot, verifyInclusion } from '../../electron/case/merkle.ts';
 import { CaseStore } from '../../electron/case/store.ts';
 import { auditPaths, buildRedactedBundle, exportRedacted, verifyRedactedBundle, type RedactedBundle } from '../../electron/report/redacted.ts';
@@ -192,4 +194,21 @@ test('the Python reference verifier of docs/verification.md agrees', { skip: hav
   assert.notEqual(r.status, 0);
   assert.match(r.out, /NOT IN THE CASE/);
   assert.notEqual(runRecipe('redacted', work, { BUNDLE: bundlePath, FPR: mallory.signer.fingerprint }).status, 0);
+});
+
+test('the API writes a redacted export as a job and verifies it', async () => {
+  const s = CaseStore.open(casePath);
+  try {
+    const ctx = makeContext(s, { signer: alice.signer });
+    const out = join(dir, 'api-redacted.json');
+    const { jobId } = await dispatch(ctx, 'exportRedacted', { out, filter: { eventNames: ['StopLogging'] } });
+    const st = await ctx.jobs.wait(jobId);
+    assert.equal(st.state, 'done', st.error);
+    assert.equal((st.result as RedactedSummary).events, 1);
+    const v = await dispatch(ctx, 'verifyRedacted', { file: out, fingerprint: alice.signer.fingerprint });
+    assert.equal(v.ok, true, JSON.stringify(v.checks));
+    await assert.rejects(dispatch(ctx, 'verifyRedacted', { file: out, fingerprint: 'xyz' }), /bad arguments/);
+  } finally {
+    s.close();
+  }
 });

@@ -8,6 +8,9 @@ import { copyFileSync, cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, w
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
+import { addIoc } from '../../electron/analysis/ioc.ts';
+import { analyseCase } from '../../electron/analysis/run.ts';
+import { decideFinding, recordRun } from '../../electron/analysis/runs.ts';
 import { makeContext } from '../../electron/api/context.ts';
 import { dispatch } from '../../electron/api/handlers.ts';
 import { CaseStore } from '../../electron/case/store.ts';
@@ -32,6 +35,10 @@ let casePath: string;
 let printer: PdfPrinter;
 let r1: ReportSummary;
 let r2: ReportSummary;
+let accepted: string;
+let dismissed: string;
+let iocIp: string;
+let iocValue: string;
 const out1 = join(dir, 'report-1');
 const out2 = join(dir, 'report-2');
 
@@ -41,6 +48,17 @@ before(async () => {
   mallory = examiner('Mallory', dir);
   casePath = join(dir, 'stratus.trailcase');
   const store = await stratusCase(casePath, alice);
+  // The examiner's review, as the analysis domain records it: a stored run, one finding accepted, one dismissed, an IOC.
+  const run = await analyseCase(store);
+  recordRun(store, alice.name, run);
+  assert.ok(run.findings.length >= 2, 'the Stratus detonations give findings');
+  accepted = run.findings[0].id;
+  dismissed = run.findings[1].id;
+  decideFinding(store, alice.name, accepted, 'accepted', 'matches the detonation plan');
+  decideFinding(store, alice.name, dismissed, 'dismissed', 'expected test activity');
+  iocIp = (store.db.prepare("SELECT text FROM ips WHERE text LIKE '%.%' ORDER BY text LIMIT 1").get() as { text: string }).text;
+  // The IOC list keeps addresses canonical (035.249.253.232 -> 35.249.253.232) and matches the padded form too.
+  iocValue = addIoc(store, alice.name, { type: 'ip', value: iocIp, label: 'detonation host' }).ioc.value;
   printer = chromiumPrinter();
   try {
     r1 = await generateReport(store, alice.signer, { outDir: out1, printer });
@@ -116,6 +134,19 @@ test('the PDF holds the evidence hashes, every finding eventID, the ToC pages an
   } else {
     assert.ok(text.includes('is not part of this build'), 'the report says analysis is not available');
   }
+  // The examiner's decisions: the accepted finding is confirmed, the dismissed one moved to the exclusions.
+  const acc = m.findings.items.find((f) => f.id === accepted);
+  assert.match(acc?.interpretation.confidence ?? '', /^Confirmed by examiner Alice Examiner on .* \("matches the detonation plan"\)/);
+  assert.ok(!m.findings.items.some((f) => f.id === dismissed), 'a dismissed finding is not in the summary');
+  assert.deepEqual(m.warnings.dismissedFindings.map((d) => [d.id, d.decision, d.note]), [[dismissed, 'dismissed', 'expected test activity']]);
+  assert.ok(text.includes('expected test activity'), 'the dismissal note is printed');
+  // The IOC with its hit count, from the analysis IOC matcher.
+  const ioc = m.iocs.items.find((i) => i.type === 'ip' && i.value === iocValue);
+  const s = CaseStore.open(casePath, { readonly: true });
+  const n = (s.db.prepare('SELECT count(*) AS n FROM events WHERE ip = (SELECT id FROM ips WHERE text = ?)').get(iocIp) as { n: number }).n;
+  s.close();
+  assert.ok(n > 0 && ioc?.hits === n, `IOC ${iocIp}: ${ioc?.hits} hits, ${n} events`);
+  assert.ok(text.includes(iocValue) && text.includes('detonation host'), 'the IOC is printed');
   // The tagged StopLogging event is on the timeline either way.
   assert.ok(m.timeline.rows.some((r) => r.tags.includes('logging-disabled') && r.eventName === 'StopLogging'), 'm.timeline.rows.some((r) => r.tags.includes(logging-disabled) && r.eventName === StopLoggi');
   assert.ok(text.includes('Engagement letter 2026-117'), 'text.includes(Engagement letter 2026-117)');

@@ -13,7 +13,7 @@ import { uncoveredChanges } from '../../electron/report/generate.ts';
 import { esc, miniMarkdown } from '../../electron/report/html.ts';
 import { checkCheckpointSignature, parseCheckpointBody } from '../../electron/report/manifest.ts';
 import { readCheckpoint, reportIdFor } from '../../electron/report/model.ts';
-import { fixPdfDates, pdfDates, pdfDestinationPages } from '../../electron/report/pdf.ts';
+import { fixPdfDates, pdfDates, pdfDestinationPages, printToPdfPrinter, REPORT_PRINT_OPTIONS, type ElectronPrintToPdfOptions } from '../../electron/report/pdf.ts';
 import { examiner } from './helpers.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'trailcase-report-units-'));
@@ -133,7 +133,7 @@ test('a report needs a fresh checkpoint after any custody entry but its own log,
   const s = CaseStore.create(join(dir, 'cp.trailcase'), { title: 'cp', examiner: a.name }, a.signer);
   try {
     assert.equal(uncoveredChanges(s, readCheckpoint(s)), null);
-    for (const action of ['report.generated', 'verify', 'analysis.refs-indexed', 'timeline.indexed']) s.appendCustody(a.name, action, {});
+    for (const action of ['report.generated', 'verify', 'analysis.run', 'analysis.refs-indexed', 'timeline.indexed']) s.appendCustody(a.name, action, {});
     assert.equal(uncoveredChanges(s, readCheckpoint(s)), null);
     s.appendCustody(a.name, 'note', { text: 'x' });
     assert.match(uncoveredChanges(s, readCheckpoint(s)) ?? '', /custody entries after checkpoint #1 \(note\)/);
@@ -143,4 +143,29 @@ test('a report needs a fresh checkpoint after any custody entry but its own log,
   } finally {
     s.close();
   }
+});
+
+test('the Electron printToPDF printer gets inches, A4, header/footer, outline and tags, and always closes its page', async () => {
+  const calls: { html: string; o: ElectronPrintToPdfOptions }[] = [];
+  let closed = 0;
+  const p = printToPdfPrinter(async (html) => ({
+    printToPDF: async (o) => {
+      calls.push({ html, o });
+      if (html === 'fail') throw new Error('print failed');
+      return Buffer.from('%PDF-1.4');
+    },
+    close: () => {
+      closed++;
+    },
+  }));
+  const opts = { ...REPORT_PRINT_OPTIONS, footerTemplate: '<div>case X</div>' };
+  assert.equal(Buffer.from(await p.print('<html></html>', opts)).toString(), '%PDF-1.4');
+  const o = calls[0].o;
+  assert.equal(o.pageSize, 'A4');
+  assert.equal(o.margins.top, REPORT_PRINT_OPTIONS.marginMm.top / 25.4);
+  assert.equal(o.margins.left, REPORT_PRINT_OPTIONS.marginMm.left / 25.4);
+  assert.deepEqual([o.displayHeaderFooter, o.generateDocumentOutline, o.generateTaggedPDF, o.printBackground], [true, true, true, true]);
+  assert.equal(o.footerTemplate, '<div>case X</div>');
+  await assert.rejects(p.print('fail', opts), /print failed/);
+  assert.equal(closed, 2, 'the page is closed after success and after failure');
 });
