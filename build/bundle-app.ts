@@ -20,7 +20,7 @@
 //   renderer/                     the UI (buildRenderer)
 //   shell/                        the start page (electron/main/launcher/)
 //   node_modules/better-sqlite3 (+ bindings, file-uri-to-path): native, rebuilt for Electron's ABI
-import { build, type Plugin } from 'esbuild';
+import { build } from 'esbuild';
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -52,7 +52,6 @@ export const RUNTIME_PATH_USERS: Readonly<Record<string, string>> = {
   'electron/analysis/sigma/bundled.ts': 'rules copied to electron/rules',
   'electron/ingest/import-files.ts': 'worker-boot.js bundled next to case-process.mjs',
   'electron/ingest/aws/parse-pool.ts': 'object-worker-boot.js bundled next to case-process.mjs',
-  'electron/report/analysis-bridge.ts': 'optionalModule(...) calls turned into bundled imports (optionalModulesPlugin)',
   'electron/report/certification.ts': 'build/report-certification-template.md copied',
   'electron/host/bundle.ts': 'build time only (the renderer bundle); not in the app',
   'electron/main/main.ts': 'preload.cjs, case-process.mjs, renderer/ and shell/ staged beside it',
@@ -74,28 +73,6 @@ const ESM_BANNER = [
   'const __filename = __tcFileURLToPath(import.meta.url);',
   'const __dirname = __tcDirname(__filename);',
 ].join('\n');
-
-/**
- * electron/report/analysis-bridge.ts loads analysis modules by path at run
- * time (optionalModule('analysis/run.ts')), which a bundle cannot follow:
- * rewrite each literal call into a static import esbuild bundles (or null
- * when the module is not in this checkout), keeping the "optional" meaning.
- */
-export function optionalModulesPlugin(): Plugin {
-  return {
-    name: 'trailcase-optional-modules',
-    setup(b) {
-      b.onLoad({ filter: /electron[\\/]report[\\/]analysis-bridge\.ts$/ }, (args) => {
-        const src = readFileSync(args.path, 'utf8');
-        const electronDir = join(dirname(args.path), '..');
-        const out = src.replace(/\boptionalModule\(\s*'([^']+)'\s*\)/g, (_m, rel: string) =>
-          existsSync(join(electronDir, rel)) ? `import(${JSON.stringify(`../${rel}`)})` : 'Promise.resolve(null)',
-        );
-        return { contents: out, loader: 'ts' };
-      });
-    },
-  };
-}
 
 export interface BundleAppOptions {
   outDir?: string;
@@ -144,7 +121,6 @@ export async function bundleApp(opts: BundleAppOptions = {}): Promise<BundleAppR
         __TRAILCASE_METHODS__: JSON.stringify(methods),
         __TRAILCASE_BUILD_HASH__: JSON.stringify(hash),
       },
-      plugins: [optionalModulesPlugin()],
       absWorkingDir: ROOT,
     });
   }

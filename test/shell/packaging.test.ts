@@ -76,8 +76,6 @@ test('main process bundle never loads SQLite; preload carries the method list an
   assert.deepEqual(list, Object.keys(api));
   // ipcRenderer is used, never handed to the page.
   assert.ok(!/exposeInMainWorld\([^)]*ipcRenderer\s*[,)]/.test(preload));
-  const cp = readFileSync(join(appDir, 'electron/case-process.mjs'), 'utf8');
-  assert.ok(!/\boptionalModule\(\s*['"]/.test(cp), 'analysis modules are bundled, not looked up by path');
 });
 
 test('every source that finds files relative to itself is handled by the bundler', () => {
