@@ -1,7 +1,7 @@
 // The foundation's commands: keygen, new, info, import, verify, search, note, custody, warnings.
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import type { EventSummary, VerifyReport } from '../../../shared/types.ts';
+import type { EventSummary, ImportSummary, VerifyReport } from '../../../shared/types.ts';
 import { askPassphrase, generateKey, keyPath, trailcaseHome } from '../../case/keys.ts';
 import { CaseStore } from '../../case/store.ts';
 import { verifyExitCode } from '../../case/verify.ts';
@@ -157,7 +157,7 @@ registerCommand({
       const local = inputs.filter((a) => !remoteSourceFor(a));
       const remote = inputs.filter((a) => remoteSourceFor(a));
       for (const a of local) if (/^[a-z0-9]+:/.test(a) && !existsSync(a)) throw new UserError(`no importer for ${a} (and no such file)`);
-      const summaries = [];
+      const summaries: ImportSummary[] = [];
       const bar = new ProgressBar('import');
       if (local.length) {
         const s = await importPaths(
