@@ -5,10 +5,14 @@
 // escaped; the page needs no script and no external resource.
 import type { ReportModel } from './model.ts';
 
-/** Rows shown in a PDF table before pointing to report.json / timeline.csv for the rest. */
-export const PDF_ROW_LIMIT = 5000;
+/**
+ * Rows shown in a PDF table before pointing to report.json / timeline.csv (both
+ * hashed in the signed manifest) for the rest: about 100 pages of timeline, and
+ * Chromium's print time grows with every page (two passes, for the ToC).
+ */
+export const PDF_ROW_LIMIT = 2000;
 /** Event ids cited per finding in the PDF (all of them are in report.json). */
-export const PDF_IDS_PER_FINDING = 500;
+export const PDF_IDS_PER_FINDING = 300;
 
 export function esc(v: unknown): string {
   return String(v ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
