@@ -13,7 +13,8 @@ export function caseInfo(ctx: { store: import('../case/store.ts').CaseStore }): 
   const s = ctx.store;
   const m = s.meta();
   const count = (sql: string) => (s.stmt(sql).get() as { n: number }).n;
-  const range = s.stmt('SELECT min(time_ms) AS a, max(time_ms) AS b FROM events').get() as { a: number | null; b: number | null };
+  // min and max in separate statements: each is one index lookup; together SQLite scans the whole time index.
+  const range = { a: (s.stmt('SELECT min(time_ms) AS m FROM events').get() as { m: number | null }).m, b: (s.stmt('SELECT max(time_ms) AS m FROM events').get() as { m: number | null }).m };
   return {
     caseId: m.caseId,
     title: m.title,

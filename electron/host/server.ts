@@ -207,7 +207,10 @@ export async function startHost(opts: HostOptions): Promise<Host> {
         return sendError(res, 400, 'bad-request', e instanceof BadRequest ? e.message : `${method}: the body is not valid JSON`);
       }
       try {
+        const t0 = performance.now();
         const result = await dispatch(ctx, method, args);
+        // How long the handler took, for the browser's network panel and the UI benchmark.
+        res.setHeader('Server-Timing', `dispatch;dur=${(performance.now() - t0).toFixed(1)}`);
         return sendJson(res, 200, result === undefined ? null : result);
       } catch (e) {
         const err = e as Error;

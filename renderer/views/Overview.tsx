@@ -15,6 +15,8 @@ import { bytes, num, shortHash, utc } from '../lib/format.ts';
 
 const DAY = 86_400_000;
 const CUSTODY_PAGE = 100;
+/** Columns of the per-day strips at most (one pixel column each). */
+const MAX_COLUMNS = 300;
 
 export function Overview() {
   const { state } = useAppState();
@@ -241,7 +243,7 @@ function JobsCard() {
 }
 
 /** A per-day strip of counts: one cell per day, darker for more. */
-function DayStrip({ cells, startMs, days, max, onDay }: { cells: Map<number, number>; startMs: number; days: number; max: number; onDay: (ms: number) => void }) {
+function DayStrip({ cells, startMs, days, bucketMs, max, onDay }: { cells: Map<number, number>; startMs: number; days: number; bucketMs: number; max: number; onDay: (ms: number, span: number) => void }) {
   const ref = useRef<HTMLCanvasElement>(null);
   useEffect(() => {
     const c = ref.current;
@@ -252,21 +254,21 @@ function DayStrip({ cells, startMs, days, max, onDay }: { cells: Map<number, num
     const img = ctx.createImageData(c.width, 1);
     const scale = Math.log1p(max);
     for (const [day, n] of cells) {
-      const x = Math.round((day - startMs) / DAY);
+      const x = Math.round((day - startMs) / bucketMs);
       if (x < 0 || x >= days) continue;
       img.data.set([37, 99, 185, Math.round(255 * (0.25 + (0.75 * Math.log1p(n)) / scale))], x * 4);
     }
     ctx.putImageData(img, 0, 0);
-  }, [cells, startMs, days, max]);
+  }, [cells, startMs, days, bucketMs, max]);
   return (
     <canvas
       ref={ref}
       className="day-strip"
-      title="Click a day to open it on the timeline"
+      title="Click to open that time on the timeline"
       onClick={(e) => {
         const r = (e.target as HTMLCanvasElement).getBoundingClientRect();
         const x = Math.floor(((e.clientX - r.left) / r.width) * days);
-        onDay(startMs + x * DAY);
+        onDay(startMs + x * bucketMs, bucketMs);
       }}
     />
   );
@@ -274,10 +276,18 @@ function DayStrip({ cells, startMs, days, max, onDay }: { cells: Map<number, num
 
 function ActivityCard() {
   const { state, dispatch } = useAppState();
-  const byAccount = useAsync(() => getApi().timelineDensity({ groupBy: 'account', bucketMs: DAY, maxGroups: 30 }), [state.version]);
-  const byRegion = useAsync(() => getApi().timelineDensity({ groupBy: 'region', bucketMs: DAY, maxGroups: 40 }), [state.version]);
-  const openDay = (ms: number) => {
-    dispatch({ type: 'focus', startMs: ms, endMs: ms + DAY - 1 });
+  // A column per UTC day while that fits (~300 px of strip); longer cases get whole multiples of a day per column.
+  const bucket = async () => {
+    const info = await getApi().caseInfo({});
+    const a = info.timeRange.first ? Date.parse(info.timeRange.first) : 0;
+    const b = info.timeRange.last ? Date.parse(info.timeRange.last) : 0;
+    const days = Math.ceil((b - a + 1) / DAY);
+    return days <= MAX_COLUMNS ? DAY : Math.ceil(days / MAX_COLUMNS) * DAY;
+  };
+  const byAccount = useAsync(async () => getApi().timelineDensity({ groupBy: 'account', bucketMs: await bucket(), maxGroups: 30 }), [state.version]);
+  const byRegion = useAsync(async () => getApi().timelineDensity({ groupBy: 'region', bucketMs: await bucket(), maxGroups: 40 }), [state.version]);
+  const openDay = (ms: number, span: number) => {
+    dispatch({ type: 'focus', startMs: ms, endMs: ms + span - 1 });
     dispatch({ type: 'view', view: 'timeline' });
   };
   return (
@@ -290,8 +300,8 @@ function ActivityCard() {
   );
 }
 
-function DensityTable({ d, onDay }: { d: TimelineDensity; onDay: (ms: number) => void }) {
-  const days = Math.round((d.endMs + 1 - d.startMs) / DAY);
+function DensityTable({ d, onDay }: { d: TimelineDensity; onDay: (ms: number, span: number) => void }) {
+  const days = Math.round((d.endMs + 1 - d.startMs) / d.bucketMs);
   const byGroup = new Map<string, Map<number, number>>();
   let max = 1;
   for (const c of d.cells) {
@@ -308,7 +318,7 @@ function DensityTable({ d, onDay }: { d: TimelineDensity; onDay: (ms: number) =>
           <th>{title}</th>
           <th className="num">Events</th>
           <th>
-            {utc(d.startMs, 'day')} … {utc(d.endMs, 'day')} ({num(days)} days)
+            {utc(d.startMs, 'day')} … {utc(d.endMs, 'day')} ({d.bucketMs === DAY ? `${num(days)} days` : `${num(days)} columns of ${d.bucketMs / DAY} days`})
           </th>
         </tr>
       </thead>
@@ -318,7 +328,7 @@ function DensityTable({ d, onDay }: { d: TimelineDensity; onDay: (ms: number) =>
             <td className={g.id === OTHER_GROUP ? 'muted' : 'mono'}>{g.label}</td>
             <td className="num">{num(g.count)}</td>
             <td>
-              <DayStrip cells={byGroup.get(g.id) ?? new Map()} startMs={d.startMs} days={days} max={max} onDay={onDay} />
+              <DayStrip cells={byGroup.get(g.id) ?? new Map()} startMs={d.startMs} days={days} bucketMs={d.bucketMs} max={max} onDay={onDay} />
             </td>
           </tr>
         ))}

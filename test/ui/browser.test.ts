@@ -268,6 +268,23 @@ uiTest('the IOC panel adds an indicator with its hit count, filters to matches, 
   assert.deepEqual(watch.problems, []);
 });
 
+uiTest('an import runs as a job with a progress bar; afterwards the views and the timeline index are up to date', async () => {
+  await page.getByLabel('show only matches').uncheck();
+  await page.getByRole('tab', { name: 'Overview' }).click();
+  const file = join(process.cwd(), 'test/fixtures/otrf-security-datasets/ec2_proxy_s3_exfiltration.normalized.Records.json');
+  await page.getByLabel('Paths to import').fill(file);
+  await page.getByRole('button', { name: 'Import', exact: true }).click();
+  const job = page.locator('.job').first();
+  await job.locator('progress').waitFor();
+  await page.locator('.job.job-done').first().waitFor({ timeout: 30_000 });
+  const n = (c.store.db.prepare('SELECT count(*) AS n FROM events').get() as { n: number }).n;
+  assert.ok(n > 310, `${n} events after the import`);
+  await page.getByText(`${n.toLocaleString('en-US')} (`).first().waitFor();
+  assert.equal((await dispatch(host.ctx, 'timelineIndexStatus', {})).fresh, true);
+  await shot('import-job');
+  assert.deepEqual(watch.problems, []);
+});
+
 uiTest('errors are shown where they happen, never a blank page', async () => {
   await page.getByRole('tab', { name: 'Timeline' }).click();
   await timelineReady(page);

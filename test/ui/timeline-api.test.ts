@@ -8,7 +8,7 @@ import { searchEvents } from '../../electron/case/queries.ts';
 import { makeContext } from '../../electron/api/context.ts';
 import { dispatch } from '../../electron/api/handlers.ts';
 import { niceBucketMs, OTHER_GROUP, type TimelineGroupBy } from '../../shared/api/timeline.ts';
-import { timelineDensity, timelineRollupStatus } from '../../electron/api/timeline-handlers.ts';
+import { scanTuning, timelineDensity, timelineRollupStatus } from '../../electron/api/timeline-handlers.ts';
 import type { EventSummary } from '../../shared/types.ts';
 import { tempCase, type TempCase } from '../support/case.ts';
 
@@ -72,6 +72,20 @@ for (const groupBy of ['principal', 'ip', 'service', 'account', 'region'] as con
     }
   });
 }
+
+test('a filter matching much of the case is counted by a table scan, with the same answer as through its index', async () => {
+  const args = { groupBy: 'principal' as const, maxGroups: 500, buckets: 100, filter: { ips: ['253.252.51.7', '18.236.253.47'] } };
+  const viaIndex = timelineDensity(c.store, args);
+  const saved = { ...scanTuning };
+  Object.assign(scanTuning, { minCaseEvents: 0, minRows: 1, fraction: 0.01 });
+  try {
+    const viaScan = timelineDensity(c.store, args);
+    assert.deepEqual(viaScan, viaIndex);
+    assert.equal(viaScan.total, all.filter((e) => e.sourceIPAddress === '253.252.51.07' || e.sourceIPAddress === '18.236.253.47').length);
+  } finally {
+    Object.assign(scanTuning, saved);
+  }
+});
 
 test('groups beyond maxGroups are folded into one "other" group, losing no event', async () => {
   const d = await dispatch(ctx, 'timelineDensity', { groupBy: 'ip', maxGroups: 3 });
