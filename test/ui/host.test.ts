@@ -202,3 +202,41 @@ test('each run has its own token; a port in use is a clear error; closing frees 
   const reopened = CaseStore.open(c.path, { readonly: true });
   reopened.close();
 });
+
+test('trailcase serve prints the URL, serves it, and closes the case cleanly on Ctrl-C', async () => {
+  const { spawn } = await import('node:child_process');
+  const { existsSync, mkdtempSync, copyFileSync } = await import('node:fs');
+  const { join } = await import('node:path');
+  const { tmpdir } = await import('node:os');
+  // A copy of the case, so this process's open connection and the child's do not share a file.
+  const dir = mkdtempSync(join(tmpdir(), 'serve-cli-'));
+  const path = join(dir, 'copy.trailcase');
+  c.store.db.pragma('wal_checkpoint(TRUNCATE)');
+  copyFileSync(c.path, path);
+  const child = spawn(process.execPath, ['electron/cli/trailcase.js', 'serve', path, '--json'], {
+    env: { ...process.env, TRAILCASE_HOME: c.home, TRAILCASE_PASSPHRASE: 'test-passphrase-1' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+  const url = await new Promise<string>((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error(`no URL printed: ${stdout}`)), 30_000);
+    child.stdout.on('data', () => {
+      const m = /"url": "([^"]+)"/.exec(stdout);
+      if (m) {
+        clearTimeout(t);
+        resolve(m[1]);
+      }
+    });
+  });
+  assert.match(url, /^http:\/\/127\.0\.0\.1:\d+\/\?token=/);
+  const res = await fetch(url);
+  assert.equal(res.status, 200);
+  assert.equal((await fetch(url.split('?')[0])).status, 403);
+  const code = await new Promise<number | null>((resolve) => {
+    child.on('exit', (c2) => resolve(c2));
+    child.kill('SIGINT');
+  });
+  assert.equal(code, 0);
+  assert.equal(existsSync(`${path}-wal`), false, 'the case was closed as one file');
+});
