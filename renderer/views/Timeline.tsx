@@ -67,7 +67,8 @@ function textEl(text: string, cls?: string): HTMLElement {
 }
 
 function groupLabel(groupBy: TimelineGroupBy, label: string): string {
-  return groupBy === 'principal' ? shortArn(label) : label;
+  // Sessions differ at the end of the ARN: drop the "assumed-role/" prefix so the session name stays visible (the full ARN is the row's title).
+  return groupBy === 'principal' ? shortArn(label).replace(/^assumed-role\//, '') : label;
 }
 
 /** One group's density as a canvas strip: a pixel column per bucket, darker for more events, red where indicators matched. */
