@@ -17,6 +17,9 @@ import type { CaseStore } from '../case/store.ts';
 import { verifyCase } from '../case/verify.ts';
 import { UserError } from '../errors.ts';
 import { analysisForReport } from './analysis-bridge.ts';
+// Registers the CloudTrail digest validator with verify (and the evidence lookup), so the
+// evidence inventory carries each source's validation result whichever transport called us.
+import '../ingest/aws/index.ts';
 import { loadCertificationTemplate } from './certification.ts';
 import { timelineCsv } from './csv.ts';
 import { footerTemplate, renderReportHtml } from './html.ts';
