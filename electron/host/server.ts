@@ -12,6 +12,7 @@
 // - every reply carries a strict CSP: script-src 'self', no inline script or style.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { extname, join, normalize, sep } from 'node:path';
 import type { ApiError } from '../../shared/api/index.ts';
@@ -147,6 +148,24 @@ export async function startHost(opts: HostOptions): Promise<Host> {
     if (bundle.rebuilt) log(`renderer bundled in ${bundle.seconds.toFixed(1)} s (${bundle.reason})`);
     rendererDir = bundle.dir;
   }
+  // The page's files are held in memory from the start: another process rebuilding dist/renderer/
+  // (a test run, the desktop shell) swaps the folder, and a page loading at that moment must not see a 404.
+  // Source maps stay on disk (read on demand; only developer tools ask for them).
+  const assets = new Map<string, Buffer>();
+  for (let attempt = 1; ; attempt++) {
+    try {
+      assets.clear();
+      for (const name of readdirSync(rendererDir)) {
+        if (MIME[extname(name)] && !name.endsWith('.map')) assets.set(name, readFileSync(join(rendererDir, name)));
+      }
+      if (!assets.has('index.html') || !assets.has('app.js')) throw new Error('index.html or app.js missing');
+      break;
+    } catch (e) {
+      // Caught mid-swap by another process's build: the new folder is there a moment later.
+      if (attempt >= 5) throw new UserError(`no usable renderer bundle in ${rendererDir}: ${(e as Error).message}`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
   const store = opts.store ?? CaseStore.open(opts.casePath!);
   const ownsStore = !opts.store;
   const ctx = makeContext(store, { signer: opts.signer, actor: opts.actor });
@@ -227,10 +246,10 @@ export async function startHost(opts: HostOptions): Promise<Host> {
     const file = normalize(join(rendererDir!, rel));
     if (!file.startsWith(normalize(rendererDir!) + sep) || rel.includes('\0')) return sendError(res, 404, 'not-found', 'not found');
     const type = MIME[extname(file)];
-    let body: Buffer;
+    let body: Buffer | undefined = assets.get(rel);
     try {
       if (!type) throw new Error('type');
-      body = await readFile(file);
+      body ??= await readFile(file);
     } catch {
       return sendError(res, 404, 'not-found', `not found: ${url.pathname.slice(0, 100)}`);
     }
