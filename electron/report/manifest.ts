@@ -9,6 +9,7 @@ import { createPublicKey } from 'node:crypto';
 import { fingerprintOf, verifySignature } from '../case/keys.ts';
 import { sha256Hex } from '../case/canonical.ts';
 import type { CheckpointRecord } from './model.ts';
+import type { CheckpointFields } from '../case/store.ts';
 
 export const MANIFEST_FORMAT = 'trailcase-report-manifest/1';
 export const MANIFEST_FILE = 'manifest.json';
@@ -97,20 +98,8 @@ export function manifestBytes(m: Manifest): Buffer {
 
 // ---- checkpoint text (electron/case/store.ts checkpointBody) ----
 
-export interface ParsedCheckpoint {
-  caseId: string;
-  seq: number;
-  treeSize: number;
-  root: string;
-  evidenceCount: number;
-  evidenceRoot: string;
-  custodySeq: number;
-  custodyHead: string;
-  metaHash: string;
-  createdAt: string;
-  reason: string;
-  keyFingerprint: string;
-}
+/** The fields of a checkpoint's signed text (the same as the store writes). */
+export type ParsedCheckpoint = CheckpointFields;
 
 /** Parse a signed checkpoint text; null when it is not one. */
 export function parseCheckpointBody(body: string): ParsedCheckpoint | null {

@@ -1,7 +1,7 @@
 // The foundation's commands: keygen, new, info, import, verify, search, note, custody, warnings.
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import type { EventSummary, ImportSummary, VerifyReport } from '../../../shared/types.ts';
+import type { EventFilter, EventSummary, ImportSummary, VerifyReport } from '../../../shared/types.ts';
 import { askPassphrase, generateKey, keyPath, trailcaseHome } from '../../case/keys.ts';
 import { CaseStore } from '../../case/store.ts';
 import { verifyExitCode } from '../../case/verify.ts';
@@ -13,10 +13,45 @@ import { UserError } from '../../errors.ts';
 import { fmtBytes, ProgressBar } from '../progress.ts';
 import { registerCommand } from '../registry.ts';
 
-function list(v: unknown): string[] | undefined {
+/** A repeatable, comma-separable option as a list (undefined when not given). */
+export function list(v: unknown): string[] | undefined {
   if (v === undefined) return undefined;
   const arr = Array.isArray(v) ? v : [v];
-  return arr.flatMap((x: string) => String(x).split(',')).map((s) => s.trim()).filter(Boolean);
+  const out = arr.flatMap((x: string) => String(x).split(',')).map((s) => s.trim()).filter(Boolean);
+  return out.length ? out : undefined;
+}
+
+/** The event-filter flags shared by `search`, `export --only` and others. */
+export const EVENT_FILTER_OPTIONS = {
+  ip: { type: 'string', multiple: true },
+  ua: { type: 'string', multiple: true },
+  key: { type: 'string', multiple: true },
+  principal: { type: 'string', multiple: true },
+  event: { type: 'string', multiple: true },
+  source: { type: 'string', multiple: true },
+  region: { type: 'string', multiple: true },
+  account: { type: 'string', multiple: true },
+  error: { type: 'string', multiple: true },
+  since: { type: 'string' },
+  until: { type: 'string' },
+} as const;
+
+export function filterFromFlags(values: Record<string, any>): EventFilter {
+  const f: EventFilter = {
+    ips: list(values.ip),
+    userAgents: values.ua,
+    accessKeys: list(values.key),
+    principals: values.principal,
+    eventNames: list(values.event),
+    eventSources: list(values.source),
+    regions: list(values.region),
+    accounts: list(values.account),
+    errorCodes: list(values.error),
+    since: values.since,
+    until: values.until,
+  };
+  for (const k of Object.keys(f) as (keyof EventFilter)[]) if (f[k] === undefined) delete f[k];
+  return f;
 }
 
 export function needCase(positionals: string[], what = 'CASE'): string {
@@ -248,17 +283,7 @@ registerCommand({
   usage:
     'trailcase search CASE [--ip IP|CIDR]... [--ua TEXT]... [--key ACCESSKEYID]... [--principal ARN|USER]... [--event NAME]... [--source SVC]... [--region R]... [--account A]... [--error CODE]... [--since T] [--until T] [--ioc] [--limit N] [--offset N]',
   options: {
-    ip: { type: 'string', multiple: true },
-    ua: { type: 'string', multiple: true },
-    key: { type: 'string', multiple: true },
-    principal: { type: 'string', multiple: true },
-    event: { type: 'string', multiple: true },
-    source: { type: 'string', multiple: true },
-    region: { type: 'string', multiple: true },
-    account: { type: 'string', multiple: true },
-    error: { type: 'string', multiple: true },
-    since: { type: 'string' },
-    until: { type: 'string' },
+    ...EVENT_FILTER_OPTIONS,
     ioc: { type: 'boolean' },
     limit: { type: 'string' },
     offset: { type: 'string' },
@@ -266,20 +291,7 @@ registerCommand({
   async run({ positionals, values, io }) {
     const limit = values.limit ? Number(values.limit) : 100;
     if (!Number.isInteger(limit) || limit < 1) throw new UserError('--limit must be a positive whole number');
-    const filter = {
-      ips: list(values.ip),
-      userAgents: values.ua,
-      accessKeys: list(values.key),
-      principals: values.principal,
-      eventNames: list(values.event),
-      eventSources: list(values.source),
-      regions: list(values.region),
-      accounts: list(values.account),
-      errorCodes: list(values.error),
-      since: values.since,
-      until: values.until,
-      ...(values.ioc ? { ioc: true } : {}),
-    };
+    const filter = { ...filterFromFlags(values), ...(values.ioc ? { ioc: true } : {}) };
     const r = await withCase(
       needCase(positionals),
       (ctx) => dispatch(ctx, 'searchEvents', { filter, limit, offset: values.offset ? Number(values.offset) : 0 }),

@@ -1,7 +1,6 @@
 // Court-ready output commands (issue 7): report, export (handoff or redacted),
 // receive, verify-report, verify-redacted.
 import { statSync, readFileSync } from 'node:fs';
-import type { EventFilter } from '../../../shared/types.ts';
 import { loadSigner } from '../../case/keys.ts';
 import { UserError } from '../../errors.ts';
 import { exportCase, receiveCase } from '../../report/handoff.ts';
@@ -10,14 +9,8 @@ import { exportRedacted, verifyRedactedBundle, verifyRedactedText } from '../../
 import { verifyReportDir, verifyReportText } from '../../report/verify-report.ts';
 import { ProgressBar } from '../progress.ts';
 import { registerCommand } from '../registry.ts';
-import { needCase, openCase } from './foundation.ts';
+import { EVENT_FILTER_OPTIONS, filterFromFlags, needCase, openCase } from './foundation.ts';
 
-function list(v: unknown): string[] | undefined {
-  if (v === undefined) return undefined;
-  const arr = Array.isArray(v) ? v : [v];
-  const out = arr.flatMap((x: string) => String(x).split(',')).map((s) => s.trim()).filter(Boolean);
-  return out.length ? out : undefined;
-}
 
 function readPem(path: string | undefined): string | undefined {
   if (path === undefined) return undefined;
@@ -65,48 +58,16 @@ registerCommand({
   },
 });
 
-const FILTER_OPTIONS = {
-  ip: { type: 'string', multiple: true },
-  ua: { type: 'string', multiple: true },
-  key: { type: 'string', multiple: true },
-  principal: { type: 'string', multiple: true },
-  event: { type: 'string', multiple: true },
-  source: { type: 'string', multiple: true },
-  region: { type: 'string', multiple: true },
-  account: { type: 'string', multiple: true },
-  error: { type: 'string', multiple: true },
-  since: { type: 'string' },
-  until: { type: 'string' },
-} as const;
-
-function filterFrom(values: Record<string, any>): EventFilter {
-  const f: EventFilter = {
-    ips: list(values.ip),
-    userAgents: values.ua,
-    accessKeys: list(values.key),
-    principals: values.principal,
-    eventNames: list(values.event),
-    eventSources: list(values.source),
-    regions: list(values.region),
-    accounts: list(values.account),
-    errorCodes: list(values.error),
-    since: values.since,
-    until: values.until,
-  };
-  for (const k of Object.keys(f) as (keyof EventFilter)[]) if (f[k] === undefined) delete f[k];
-  return f;
-}
-
 registerCommand({
   name: 'export',
   summary: 'hand a case off as one self-contained file, or (--only) export a verifiable subset of its events',
   usage:
     'trailcase export CASE --out FILE [--to NAME] [--reason TEXT]\n       trailcase export CASE --out FILE --only [--ip IP|CIDR]... [--key AKIA…]... [--principal ARN|USER]... [--event NAME]... [--since T] [--until T] [--ua T] [--source S] [--region R] [--account A] [--error C]',
-  options: { out: { type: 'string' }, to: { type: 'string' }, reason: { type: 'string' }, only: { type: 'boolean' }, ...FILTER_OPTIONS },
+  options: { out: { type: 'string' }, to: { type: 'string' }, reason: { type: 'string' }, only: { type: 'boolean' }, ...EVENT_FILTER_OPTIONS },
   async run({ positionals, values, io }) {
     const path = needCase(positionals);
     if (!values.out) throw new UserError('missing --out FILE');
-    const filter = filterFrom(values);
+    const filter = filterFromFlags(values);
     const filtered = Object.keys(filter).length > 0;
     if (values.only && !filtered) throw new UserError('--only needs at least one filter (--ip, --key, --principal, --event, --since, --until, ...)');
     if (!values.only && filtered) throw new UserError('filter options select events for a redacted export: add --only (a handoff always carries the whole case)');
