@@ -5,6 +5,9 @@
 // stays cheap (the main thread, which alone writes SQLite, is the scarce one).
 import type { NormalizedEvent, NormalizeIssue } from '../../shared/record.ts';
 import type { ParsedRecord } from './parse.ts';
+import { requestIdText } from '../../shared/event-key.ts';
+
+const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 export const STRING_FIELDS = [
   'eventName', 'eventSource', 'awsRegion', 'sourceIPAddress', 'userAgent', 'identityType', 'principalArn', 'userName', 'principalId',
@@ -20,7 +23,10 @@ export interface PackedBatch {
   cols: Int32Array;
   strs: string[];
   eventIds: (string | null)[];
+  /** requestIDs in their stored form: 16 bytes at i*16 of requestBytes when requestIsBytes[i] is 1, else the text. */
   requestIds: (string | null)[];
+  requestBytes: Uint8Array;
+  requestIsBytes: Uint8Array;
   timeSources: (string | null)[];
   issues: { i: number; code: string; message: string }[];
 }
@@ -34,6 +40,8 @@ export function packBatch(batch: ParsedRecord[]): PackedBatch {
   const idx = new Map<string, number>();
   const eventIds: (string | null)[] = new Array(n);
   const requestIds: (string | null)[] = new Array(n);
+  const requestBytes = new Uint8Array(n * 16);
+  const requestIsBytes = new Uint8Array(n);
   const timeSources: (string | null)[] = new Array(n);
   const issues: PackedBatch['issues'] = [];
   for (let i = 0; i < n; i++) {
@@ -61,15 +69,21 @@ export function packBatch(batch: ParsedRecord[]): PackedBatch {
       cols[i * NF + f] = k;
     }
     eventIds[i] = r.n.eventId;
-    requestIds[i] = r.n.requestId;
+    const rid = r.n.requestId;
+    if (rid !== null && UUID_RE.test(rid)) {
+      // The stored form of a lower-case UUID requestID (shared/event-key.ts requestIdValue), made here off the writer's thread.
+      Buffer.from(rid.replace(/-/g, ''), 'hex').copy(requestBytes, i * 16);
+      requestIsBytes[i] = 1;
+      requestIds[i] = null;
+    } else requestIds[i] = rid;
     timeSources[i] = r.n.timeSource;
     for (const is of r.issues) issues.push({ i, code: is.code, message: is.message });
   }
-  return { n, nums, hashes, cols, strs, eventIds, requestIds, timeSources, issues };
+  return { n, nums, hashes, cols, strs, eventIds, requestIds, requestBytes, requestIsBytes, timeSources, issues };
 }
 
 export function packedTransfer(b: PackedBatch): ArrayBuffer[] {
-  return [b.nums.buffer as ArrayBuffer, b.hashes.buffer as ArrayBuffer, b.cols.buffer as ArrayBuffer];
+  return [b.nums.buffer as ArrayBuffer, b.hashes.buffer as ArrayBuffer, b.cols.buffer as ArrayBuffer, b.requestBytes.buffer as ArrayBuffer, b.requestIsBytes.buffer as ArrayBuffer];
 }
 
 /** Iterate a packed batch as records (the writer's view). */
@@ -89,7 +103,7 @@ export function* unpack(b: PackedBatch): Generator<ParsedRecord & { strIdx: Int3
       (n as any)[STRING_FIELDS[f]] = k < 0 ? null : b.strs[k];
     }
     n.eventId = b.eventIds[i];
-    n.requestId = b.requestIds[i];
+    n.requestId = b.requestIsBytes[i] ? requestIdText(b.requestBytes.subarray(i * 16, i * 16 + 16)) : b.requestIds[i];
     n.timeMs = Number.isNaN(b.nums[o + 4]) ? null : b.nums[o + 4];
     n.timeSource = b.timeSources[i] as NormalizedEvent['timeSource'];
     n.readOnly = b.nums[o + 5] < 0 ? null : b.nums[o + 5] === 1;

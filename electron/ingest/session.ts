@@ -14,7 +14,6 @@ import { MerkleBuilder } from '../case/merkle.ts';
 import { TOOL_VERSION, toolString } from '../version.ts';
 import { UserError } from '../errors.ts';
 import { EvidenceReader } from '../case/evidence.ts';
-import { requestIdValue } from '../../shared/event-key.ts';
 import { packBatch, STRING_FIELDS, type PackedBatch } from './packed.ts';
 import { parseSource, type ParsedRecord, type ParseProblem, type ParseResult, type ParseScope } from './parse.ts';
 
@@ -115,6 +114,7 @@ export class EvidenceWriter {
     for (let k = 0; k < b.strs.length; k++) strId[k] = st.intern(b.strs[k]);
     const NF = STRING_FIELDS.length;
     const hashes = Buffer.from(b.hashes.buffer, b.hashes.byteOffset, b.hashes.byteLength);
+    const reqBytes = Buffer.from(b.requestBytes.buffer, b.requestBytes.byteOffset, b.requestBytes.byteLength);
     const issuesByRecord = new Map<number, { code: string; message: string }[]>();
     for (const is of b.issues) {
       let l = issuesByRecord.get(is.i);
@@ -174,7 +174,7 @@ export class EvidenceWriter {
         col(i, 12),
         ro < 0 ? null : ro,
         col(i, 13),
-        requestIdValue(b.requestIds[i]),
+        b.requestIsBytes[i] ? reqBytes.subarray(i * 16, i * 16 + 16) : b.requestIds[i],
         this.evidenceId,
         pos,
         len,
@@ -294,10 +294,16 @@ export class ImportSession {
 
   /** The event tree, kept up to date as events are inserted (leaf order = insertion order). */
   tree: MerkleBuilder | null = null;
+  private walTuned = false;
   private treeAtSource: ReturnType<MerkleBuilder['frontier']> | null = null;
 
   private ensureTx(): void {
     if (this.inTx) return;
+    // Fewer, larger WAL checkpoints while importing (the default folds the WAL back every 4 MB).
+    if (!this.walTuned) {
+      this.store.db.pragma('wal_autocheckpoint = 16384');
+      this.walTuned = true;
+    }
     this.store.db.exec('BEGIN IMMEDIATE');
     this.tree ??= this.store.eventTreeBuilder();
     this.inTx = true;
@@ -404,6 +410,7 @@ export class ImportSession {
     if (this.finished) throw new Error('import already finished');
     this.finished = true;
     this.commit();
+    if (this.walTuned) this.store.db.pragma('wal_autocheckpoint = 1000');
     const seconds = (Date.now() - this.started) / 1000;
     const details = { importId: this.importId, ...this.totals, seconds: Math.round(seconds * 1000) / 1000, ...(error ? { error } : {}) };
     this.store.appendCustody(this.actor, `import.${outcome}`, details);
