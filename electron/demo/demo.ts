@@ -8,6 +8,8 @@ import { generateKey, readKeyFile, trailcaseHome, unlockKey, type Signer } from 
 import { CaseStore } from '../case/store.ts';
 import { importPaths } from '../ingest/import-files.ts';
 import { addIoc } from '../analysis/ioc.ts';
+import { analyseCase } from '../analysis/run.ts';
+import { recordRun } from '../analysis/runs.ts';
 import { ATTACKER, generateTrail } from './synth.ts';
 
 export const DEMO_PASSPHRASE = 'trailcase-demo';
@@ -59,6 +61,9 @@ export async function ensureDemoCase(opts: { events?: number; log?: (s: string) 
     const sum = await importPaths(store, signer, { sources: [trail] });
     // The investigation starts from the leaked key reported to the examiner.
     addIoc(store, signer.examiner, { type: 'access-key', value: ATTACKER.leakedKey, label: 'reported leaked CI key' });
+    // Run the checks and Sigma rules once, so the Findings screen has something to show.
+    const run = recordRun(store, signer.examiner, await analyseCase(store));
+    log(`Demo analysis: ${run.findings} findings from ${run.checksRun.length} checks and ${run.sigmaRun.length} Sigma rules`);
     store.checkpoint(signer, 'demo prepared');
     log(`Demo case: ${sum.events} events from ${gen.files} files at ${path}`);
   } finally {
