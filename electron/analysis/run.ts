@@ -45,7 +45,7 @@ export interface AnalyseOptions {
   signal?: AbortSignal;
   /** Build/refresh the event_refs index in the same pass (needs a writable case); the actor is logged in custody. */
   buildRefs?: { actor: string };
-  /** At most this many events are held for checks during the shared pass (default 250,000); bigger selections get their own pass. */
+  /** At most this many events are held for checks during the shared pass (default 150,000); bigger selections get their own pass. */
   memoryBudgetEvents?: number;
 }
 
@@ -79,6 +79,18 @@ let bundledCache: { rules: CompiledSigmaRule[]; unsupported: UnsupportedSigmaRul
 export function bundledSigma(): { rules: CompiledSigmaRule[]; unsupported: UnsupportedSigmaRule[] } {
   bundledCache ??= loadBundledSigmaRules();
   return bundledCache;
+}
+
+/**
+ * A Sigma hit kept without its record: a Sigma finding is built from the
+ * normalised fields, id and time only (sigma/finding.ts), and some SigmaHQ
+ * rules match most of a case (e.g. "AWS STS AssumeRole Misuse" matches every
+ * role session), so holding whole records would hold the case in memory.
+ * test/analysis/run.test.ts checks the findings equal those built from full events.
+ */
+const NO_RECORD: Record<string, any> = Object.freeze({});
+function lightEvent(e: AnalysisEvent): AnalysisEvent {
+  return { leaf: e.leaf, eventId: e.eventId, timeMs: e.timeMs, record: NO_RECORD, n: e.n };
 }
 
 const comboKey = (name: number | null, source: number | null, type: number | null, err: boolean) => `${name ?? ''}|${source ?? ''}|${type ?? ''}|${err ? 1 : 0}`;
@@ -154,9 +166,29 @@ export async function analyseCase(store: CaseStore, opts: AnalyseOptions = {}): 
     return true;
   };
 
-  // Selection sizes decide which checks ride along the shared pass.
-  const budget = opts.memoryBudgetEvents ?? 250_000;
-  const selCount = checks.map((ch) => combos.reduce((a, c) => a + (wants(ch.select, c) ? c.n : 0), 0));
+  // Selection sizes decide which checks ride along the shared pass. A principalId
+  // condition is not a GROUP BY column: its matching strings become principal_id ids.
+  const budget = opts.memoryBudgetEvents ?? 150_000;
+  const pidPred = checks.map((ch) => selectorPredicates(ch.select).principalId);
+  let principalIds: { id: number; s: string }[] | null = null;
+  const pidIds = pidPred.map((p) => {
+    if (!p) return null;
+    principalIds ??= store.db
+      .prepare('SELECT id, s FROM strings WHERE id IN (SELECT DISTINCT principal_id FROM events WHERE principal_id IS NOT NULL)')
+      .all() as { id: number; s: string }[];
+    return new Set(principalIds.filter((r) => p(r.s)).map((r) => r.id));
+  });
+  const comboSql = () =>
+    `(coalesce(name, -1), coalesce(source, -1), coalesce(identity_type, -1), error_code IS NOT NULL) IN (SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3 FROM json_each(?))`;
+  const comboParam = (wanted: Combo[]) => JSON.stringify(wanted.map((c) => [c.name ?? -1, c.source ?? -1, c.identity_type ?? -1, c.err ? 1 : 0]));
+  const selCount = checks.map((ch, i) => {
+    const wanted = combos.filter((c) => wants(ch.select, c));
+    if (!pidIds[i]) return wanted.reduce((a, c) => a + c.n, 0);
+    if (!wanted.length || !pidIds[i]!.size) return 0;
+    return (store.db
+      .prepare(`SELECT count(*) AS n FROM events WHERE ${comboSql()} AND principal_id IN (SELECT value FROM json_each(?))`)
+      .get(comboParam(wanted), JSON.stringify([...pidIds[i]!])) as { n: number }).n;
+  });
   const order = checks.map((_, i) => i).sort((a, b) => selCount[a] - selCount[b]);
   const inPass = new Set<number>();
   let held = 0;
@@ -210,6 +242,7 @@ export async function analyseCase(store: CaseStore, opts: AnalyseOptions = {}): 
       if (!e) continue;
       if (needRefs) refs!.add(e);
       if (!r) continue;
+      let light: AnalysisEvent | null = null;
       for (const i of r.rules) {
         let hit = false;
         try {
@@ -217,9 +250,13 @@ export async function analyseCase(store: CaseStore, opts: AnalyseOptions = {}): 
         } catch (err) {
           warnings.push({ unit: `sigma:${rules[i].id}`, eventId: e.eventId, message: (err as Error).message });
         }
-        if (hit) ruleHits[i].push(e);
+        if (hit) ruleHits[i].push(light ?? (light = lightEvent(e)));
       }
-      for (const i of r.checks) buckets.get(i)!.push(e);
+      for (const i of r.checks) {
+        const pid = i >= 0 ? pidPred[i] : null;
+        if (pid && !(e.n.principalId !== null && pid(e.n.principalId))) continue;
+        buckets.get(i)!.push(e);
+      }
     }
     lastLeaf = rows[rows.length - 1].leaf;
     from = lastLeaf + 1;
@@ -262,13 +299,12 @@ export async function analyseCase(store: CaseStore, opts: AnalyseOptions = {}): 
       // Its own pass: the combinations it wants, as SQL over the same columns.
       const wanted = combos.filter((c) => wants(check.select, c));
       const events: AnalysisEvent[] = [];
+      const pid = pidIds[i];
       const locs = store.db
         .prepare(
-          `SELECT leaf, event_id, time_ms, evidence_id, pos, len, enc FROM events
-           WHERE (coalesce(name, -1), coalesce(source, -1), coalesce(identity_type, -1), error_code IS NOT NULL) IN (SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3 FROM json_each(?))
-           ORDER BY leaf`,
+          `SELECT leaf, event_id, time_ms, evidence_id, pos, len, enc FROM events WHERE ${comboSql()}${pid ? ' AND principal_id IN (SELECT value FROM json_each(?))' : ''} ORDER BY leaf`,
         )
-        .all(JSON.stringify(wanted.map((c) => [c.name ?? -1, c.source ?? -1, c.identity_type ?? -1, c.err ? 1 : 0]))) as EventLocator[];
+        .all(...[comboParam(wanted), ...(pid ? [JSON.stringify([...pid])] : [])]) as EventLocator[];
       for (const l of locs) {
         const e = readEvent(reader, l, bad);
         eventsRead++;

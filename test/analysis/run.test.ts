@@ -10,6 +10,7 @@ import type { AnalysisEvent } from '../../shared/analysis/findings.ts';
 import { normalizeRecord } from '../../shared/record.ts';
 import { allChecks, runChecks } from '../../electron/analysis/checks/index.ts';
 import { matchSigma } from '../../electron/analysis/sigma/engine.ts';
+import { sigmaFinding } from '../../electron/analysis/sigma/bundled.ts';
 import { analyseCase, bundledSigma } from '../../electron/analysis/run.ts';
 import { decideFinding, latestRun, listFindings, recordRun } from '../../electron/analysis/runs.ts';
 import { refsState } from '../../electron/analysis/refs.ts';
@@ -71,6 +72,11 @@ test('analyseCase on the Stratus detonations: findings with real eventIDs, equal
     }
     const sigmaMine = new Map(r.findings.filter((f) => f.source === 'sigma').map((f) => [f.checkId, [...f.eventIds].sort()]));
     assert.deepEqual(sigmaMine, sigmaRef);
+    // The runner keeps Sigma hits without their records: the findings must equal those built from whole events.
+    for (const rule of bundledSigma().rules) {
+      const hits = events.filter((e) => matchSigma(rule, e.record));
+      if (hits.length) assert.deepEqual(r.findings.find((f) => f.checkId === `sigma:${rule.id}`), sigmaFinding(rule, hits));
+    }
     assert.ok(sigmaMine.size >= 10, `expected Sigma hits on the detonations, got ${sigmaMine.size}`);
 
     // A tiny memory budget sends every check through its own SQL selection: same findings, more reads.

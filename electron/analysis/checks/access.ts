@@ -107,10 +107,11 @@ export function instanceOf(e: AnalysisEvent): string | null {
 }
 
 export const instanceCredentialsOutside = defineCheck({
-  id: 'credential-access.instance-credentials-used-outside', version: '1.0.0', title: 'EC2 instance-role credentials used from a public address',
+  id: 'credential-access.instance-credentials-used-outside', version: '1.1.0', title: 'EC2 instance-role credentials used from a public address',
   category: 'credential-access', severity: 'medium', attack: ['T1552.005'],
   description: 'Calls made with an EC2 instance role session (principalId ending ":i-<instance id>") from a public IP address rather than from an AWS service name or a private VPC address, excluding SSM agent plumbing and calls made by a service on the role\'s behalf. Heuristic: CloudTrail does not say which public address the instance itself has, so every (session, address) pair is reported once for the examiner to compare with the instance; high when one instance session shows more than one public address, the typical sign of credentials taken from the metadata service and reused elsewhere.',
-  select: { identityTypes: ['AssumedRole'] },
+  // Instance-profile sessions are named after the instance (principalId "AROA…:i-…"): only those are wanted, not every assumed-role call.
+  select: { identityTypes: ['AssumedRole'], principalIdContains: [':i-', ':I-'] },
 }, (events, _ctx, make) => {
   const hits = events.filter((e) => {
     if (!instanceOf(e) || invokedBy(e)) return false;

@@ -25,7 +25,7 @@ export function validateCheck(check: Check): string[] {
   if (!check.description) p.push('empty description');
   if (check.attack.some((t) => !/^T\d{4}(\.\d{3})?$/.test(t))) p.push(`bad ATT&CK id in ${JSON.stringify(check.attack)}`);
   const s = check.select;
-  const hasCriterion = s.all === true || s.errorCodes === true || (s.eventNames?.length ?? 0) > 0 || (s.eventSources?.length ?? 0) > 0 || (s.identityTypes?.length ?? 0) > 0;
+  const hasCriterion = s.all === true || s.errorCodes === true || (s.eventNames?.length ?? 0) > 0 || (s.eventSources?.length ?? 0) > 0 || (s.identityTypes?.length ?? 0) > 0 || (s.principalIdContains?.length ?? 0) > 0;
   if (!hasCriterion) p.push('selector has no criterion');
   if (typeof check.run !== 'function') p.push('run is not a function');
   return p;
@@ -56,6 +56,7 @@ export function matchesSelector(sel: CheckSelector, e: AnalysisEvent): boolean {
   if (sel.eventSources?.length) { any = true; if (!e.n.eventSource || !sel.eventSources.includes(e.n.eventSource)) return false; }
   if (sel.errorCodes) { any = true; if (!e.n.errorCode) return false; }
   if (sel.identityTypes?.length) { any = true; if (!e.n.identityType || !sel.identityTypes.includes(e.n.identityType)) return false; }
+  if (sel.principalIdContains?.length) { any = true; const p = e.n.principalId; if (!p || !sel.principalIdContains.some((x) => p.includes(x))) return false; }
   return any;
 }
 
@@ -118,6 +119,8 @@ export interface SelectorPredicates {
   identityType: ((type: string) => boolean) | null;
   /** true: errorCode must be present. */
   errorCode: boolean;
+  /** principalId test (substring), null: no constraint. Not one of the GROUP BY columns: apply per event or to the strings behind principal_id. */
+  principalId: ((id: string) => boolean) | null;
 }
 
 /**
@@ -136,5 +139,6 @@ export function selectorPredicates(sel: CheckSelector): SelectorPredicates {
     eventSource: sources ? (s) => sources.has(s) : null,
     identityType: types ? (t) => types.has(t) : null,
     errorCode: sel.errorCodes === true,
+    principalId: sel.principalIdContains?.length ? (p) => sel.principalIdContains!.some((x) => p.includes(x)) : null,
   };
 }

@@ -13,6 +13,7 @@ import type { AnalysisEvent, Category, Finding, Severity } from '../../../shared
  *   eventSources -> eventSource IN (...)
  *   errorCodes   -> errorCode IS NOT NULL
  *   identityTypes-> identityType IN (...)
+ *   principalIdContains -> principalId containing one of the substrings
  *   all          -> every event (only for checks that really need a full pass)
  * Because lists are ANDed across, a check may receive a few events outside its
  * exact interest (e.g. names of one service with the source of another) and
@@ -25,6 +26,13 @@ export interface CheckSelector {
   errorCodes?: boolean;
   /** userIdentity.type values, e.g. ['Root']. */
   identityTypes?: string[];
+  /**
+   * userIdentity.principalId must contain one of these substrings (e.g. ':i-'
+   * for EC2 instance-role sessions), so a check interested in a narrow kind of
+   * session does not receive every assumed-role event of the case (the SQL
+   * runner turns it into principal_id IN (ids of matching strings)).
+   */
+  principalIdContains?: string[];
   all?: boolean;
 }
 
