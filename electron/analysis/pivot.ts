@@ -40,7 +40,7 @@ import type { PivotContext, PivotEvent, PivotIndicator, PivotIndicatorType, Pivo
 import type { AnalysisEvent } from '../../shared/analysis/findings.ts';
 import { canonicalIp } from '../../shared/analysis/ioc.ts';
 import { parseCidr, parseIp } from '../../shared/ip.ts';
-import { isoUtc } from '../../shared/time.ts';
+import { isoUtc, parseTime } from '../../shared/time.ts';
 import { EvidenceReader } from '../case/evidence.ts';
 import { Dictionary, toSummary } from '../case/queries.ts';
 import { currentActor, type CaseStore } from '../case/store.ts';
@@ -66,6 +66,9 @@ export interface PivotOptions {
   followCreators?: boolean;
   /** Who builds the event index when it is behind (custody actor). */
   actor?: string;
+  /** Only events at or after / at or before these times count as the attacker's (e.g. from the first use of a leaked key from an unknown address). */
+  since?: string;
+  until?: string;
 }
 
 interface Row {
@@ -84,8 +87,8 @@ interface Row {
   account: number | null;
   error_code: number | null;
 }
-const ROW_COLS = 'leaf, event_id, time_ms, name, ip, ua, identity_type, arn, user_name, principal_id, access_key, issuer_arn, account, error_code';
-const SUMMARY_COLS =
+// Every column an EventSummary needs, so attacker events are fetched once (toSummary at the end).
+const ROW_COLS =
   'leaf, event_id, time_ms, name, source, region, ip, ua, identity_type, arn, user_name, principal_id, access_key, issuer_arn, account, error_code, read_only, category, request_id, evidence_id';
 
 /** IAM calls whose records can hand the attacker something new (read from the evidence). */
@@ -160,9 +163,18 @@ class Pivoter {
   private maxHop = 0;
 
   private refsUpto: number;
+  /** Only attacker events inside [since, until] (epoch ms), when the examiner knows when the compromise began. */
+  private window: [number, number] | null = null;
 
   constructor(private readonly store: CaseStore, private readonly opts: PivotOptions) {
     this.refsUpto = refsState(store).upto;
+    if (opts.since !== undefined || opts.until !== undefined) {
+      const a = opts.since === undefined ? -8.64e15 : parseTime(opts.since);
+      const b = opts.until === undefined ? 8.64e15 : parseTime(opts.until);
+      if (a === null) throw new UserError(`pivot: since ${opts.since} is not a time`);
+      if (b === null) throw new UserError(`pivot: until ${opts.until} is not a time`);
+      this.window = [a, b];
+    }
     this.dict = new Dictionary(store);
     this.reader = new EvidenceReader(store);
   }
@@ -173,7 +185,9 @@ class Pivoter {
     return (this.store.stmt('SELECT id FROM strings WHERE s = ?').get(s) as { id: number } | undefined)?.id ?? null;
   }
 
-  private rowsWhere(where: string, params: unknown[]): Row[] {
+  /** Events matching `where`, inside the pivot's time window unless `windowed` is false. */
+  private rowsWhere(where: string, params: unknown[], windowed = true): Row[] {
+    if (windowed && this.window) return this.store.stmt(`SELECT ${ROW_COLS} FROM events WHERE (${where}) AND time_ms BETWEEN ? AND ?`).all(...params, this.window[0], this.window[1]) as Row[];
     return this.store.stmt(`SELECT ${ROW_COLS} FROM events WHERE ${where}`).all(...params) as Row[];
   }
 
@@ -194,6 +208,17 @@ class Pivoter {
 
   private principalText(r: Row): string | null {
     return this.dict.str(r.arn) ?? this.dict.str(r.user_name) ?? this.dict.str(r.principal_id);
+  }
+
+  /** String ids of every principal that is the attacker's or compromised (for the SQL side of rule 4). */
+  private knownPrincipalIds(): number[] {
+    const ids = new Set<number>(this.dPrincipalIds);
+    for (const p of this.compromised) {
+      const id = this.strId(p);
+      if (id !== null) ids.add(id);
+    }
+    for (const u of this.compromisedUsers) for (const id of this.principalIds(u)) ids.add(id);
+    return [...ids];
   }
 
   /** Is this user (by name) already followed as an attacker identity (created by it, or the seed)? */
@@ -560,7 +585,15 @@ class Pivoter {
       if (!st.ipIds.length) st.ipIds = this.ipIds(ip);
       const others = new Map<string, string[]>();
       let otherEvents = 0;
-      const it = this.store.stmt(`SELECT ${ROW_COLS} FROM events WHERE ip IN (SELECT value FROM json_each(?))`).iterate(JSON.stringify(st.ipIds)) as Iterable<Row>;
+      // SQLite drops the events of attacker keys and of attacker/compromised principals; the loop
+      // below re-checks the few rows left exactly (the SQL sets are a superset filter, never a loss).
+      const it = this.store
+        .stmt(
+          `SELECT ${ROW_COLS} FROM events WHERE ip IN (SELECT value FROM json_each(?))
+             AND (access_key IS NULL OR access_key NOT IN (SELECT value FROM json_each(?)))
+             AND (coalesce(arn, user_name, principal_id) IS NULL OR coalesce(arn, user_name, principal_id) NOT IN (SELECT value FROM json_each(?)))`,
+        )
+        .iterate(JSON.stringify(st.ipIds), JSON.stringify([...this.dKeyIds]), JSON.stringify(this.knownPrincipalIds())) as Iterable<Row>;
       for (const r of it) {
         if (this.isAttackerRow(r)) continue;
         const p = this.principalText(r) ?? '(no principal)';
@@ -630,7 +663,7 @@ class Pivoter {
   private creators(seed: PivotSeed): void {
     const found: { leaf: number; what: string }[] = [];
     if (seed.key) {
-      for (const r of this.rowsWhere("leaf IN (SELECT leaf FROM event_refs WHERE kind = 'issued-key' AND value = ?)", [seed.key])) found.push({ leaf: r.leaf, what: `access key ${seed.key}` });
+      for (const r of this.rowsWhere("leaf IN (SELECT leaf FROM event_refs WHERE kind = 'issued-key' AND value = ?)", [seed.key], false)) found.push({ leaf: r.leaf, what: `access key ${seed.key}` });
     }
     if (seed.principal) {
       const n = arnName(seed.principal);
@@ -639,6 +672,7 @@ class Pivoter {
       for (const r of this.rowsWhere(
         "leaf IN (SELECT leaf FROM event_refs WHERE kind IN ('target-user', 'target-role') AND value = ?) AND name IN (?, ?) AND error_code IS NULL",
         [n, cu ?? -1, cr ?? -1],
+        false,
       ))
         found.push({ leaf: r.leaf, what: `${seed.principal}` });
     }
@@ -721,16 +755,8 @@ class Pivoter {
     if (this.truncated)
       this.addContext({ kind: 'limit', value: String(this.opts.maxEvents ?? 100_000), note: 'stopped at the event limit: the result is incomplete', eventIds: [] });
 
-    const leaves = [...this.rows.keys()];
-    const rows = leaves.length
-      ? (this.store.db
-          .prepare(`SELECT ${SUMMARY_COLS} FROM events WHERE leaf IN (SELECT value FROM json_each(?)) ORDER BY time_ms IS NULL, time_ms, leaf`)
-          .all(JSON.stringify(leaves)) as any[])
-      : [];
-    const events: PivotEvent[] = rows.map((r) => {
-      const m = this.rows.get(r.leaf)!;
-      return { ...toSummary(this.dict, r), hop: m.hop, reason: m.reason };
-    });
+    const rows = [...this.rows.values()].sort((a, b) => (a.time_ms ?? Infinity) - (b.time_ms ?? Infinity) || a.leaf - b.leaf);
+    const events: PivotEvent[] = rows.map((r) => ({ ...toSummary(this.dict, r), hop: r.hop, reason: r.reason }));
     return {
       seed,
       events,

@@ -47,6 +47,8 @@ export const analysisApi = {
         ip: z.string().max(100).optional(),
         principal: z.string().max(2048).optional(),
         followCreators: z.boolean().default(false),
+        since: z.string().max(64).optional(),
+        until: z.string().max(64).optional(),
         maxEvents: z.number().int().min(1).max(1_000_000).default(100_000),
       })
       .strict()

@@ -148,14 +148,30 @@ function pivotText(r: PivotResult): string {
 registerCommand({
   name: 'pivot',
   summary: 'follow what an attacker created and used from one indicator',
-  usage: 'trailcase pivot CASE --key AKIA…|--ip IP|--principal ARN|USER [--follow-creators] [--max-events N]',
-  options: { key: { type: 'string' }, ip: { type: 'string' }, principal: { type: 'string' }, 'follow-creators': { type: 'boolean' }, 'max-events': { type: 'string' } },
+  usage: 'trailcase pivot CASE --key AKIA…|--ip IP|--principal ARN|USER [--since T] [--until T] [--follow-creators] [--max-events N]',
+  options: {
+    key: { type: 'string' },
+    ip: { type: 'string' },
+    principal: { type: 'string' },
+    since: { type: 'string' },
+    until: { type: 'string' },
+    'follow-creators': { type: 'boolean' },
+    'max-events': { type: 'string' },
+  },
   async run({ positionals, values, io }) {
     if (!values.key && !values.ip && !values.principal) throw new UserError('pivot needs a seed: --key, --ip or --principal');
     const max = values['max-events'] !== undefined ? Number(values['max-events']) : undefined;
     if (max !== undefined && (!Number.isInteger(max) || max < 1)) throw new UserError('--max-events must be a positive whole number');
     const r = await withCase(needCase(positionals), (ctx) =>
-      dispatch(ctx, 'pivot', { key: values.key, ip: values.ip, principal: values.principal, followCreators: !!values['follow-creators'], ...(max ? { maxEvents: max } : {}) }),
+      dispatch(ctx, 'pivot', {
+        key: values.key,
+        ip: values.ip,
+        principal: values.principal,
+        since: values.since,
+        until: values.until,
+        followCreators: !!values['follow-creators'],
+        ...(max ? { maxEvents: max } : {}),
+      }),
     );
     io.result(r, () => pivotText(r));
     return 0;
