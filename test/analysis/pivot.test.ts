@@ -232,6 +232,12 @@ test('synthetic chain: every rule, to a fixed point, with the shared office IP a
     // The in-account AssumeRole into ops-role after the trust change is context, not attacker activity.
     assert.ok(r.context.some((x) => x.kind === 'not-followed' && x.value === 'benign-ops-assume'), "expected true: r.context.some((x) => x.kind === 'not-followed' && x.value === 'benign-ops-assume')");
     assert.ok(r.indicators.some((i) => i.type === 'bucket' && i.value === 'secret-bucket' && !i.followed), "expected true: r.indicators.some((i) => i.type === 'bucket' && i.value === 'secret-bucket' && !i.followed)");
+    // A window from the theft on: the seed key's earlier office use is no longer the attacker's.
+    const windowed = pivot(c.store, { key: SEED }, { since: '2024-05-01T10:05:00Z' });
+    const wg = new Set(windowed.events.map((e) => e.eventId));
+    assert.equal(wg.has('seedkey-office'), false);
+    assert.deepEqual([...wg].sort(), [...want].filter((x) => x !== 'seedkey-office').sort());
+    assert.throws(() => pivot(c.store, { key: SEED }, { since: 'yesterday' }), /not a time/);
     // A limit makes the result say it is incomplete.
     const small = pivot(c.store, { key: SEED }, { maxEvents: 3 });
     assert.equal(small.truncated, true);
