@@ -33,5 +33,6 @@ if (!args.includes('--no-static')) {
 let files = find(join(root, 'test'));
 if (only.length) files = files.filter((f) => only.some((o) => f.includes(o)));
 const conc = process.env.TEST_CONCURRENCY ?? '2';
-failed |= run(`tests (${files.length} files)`, process.execPath, ['--import', 'tsx', '--test', `--test-concurrency=${conc}`, ...files]) !== 0;
+// A per-test timeout turns a hang (e.g. assert.ok's message lookup under a loader) into a failure, within CI's budget.
+failed |= run(`tests (${files.length} files)`, process.execPath, ['--import', 'tsx', '--test', `--test-concurrency=${conc}`, '--test-timeout=600000', ...files]) !== 0;
 process.exit(failed ? 1 : 0);
