@@ -48,4 +48,3 @@ export function tempCase(title = 'Test case'): TempCase {
   };
 }
 
-export const DATASETS = '/work/shared/datasets';
