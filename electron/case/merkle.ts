@@ -6,17 +6,33 @@
 // power of two smaller than n. Used for events and evidence; checkpoints sign
 // (size, root), and inclusion proofs let a receiver check one event against a
 // signed root without the rest of the case (handoff issue).
+import * as crypto from 'node:crypto';
 import { createHash } from 'node:crypto';
 
 const LEAF = Buffer.from([0]);
 const NODE = Buffer.from([1]);
 
+// One-shot crypto.hash (Node >= 20.12) is ~35% cheaper than createHash for
+// small inputs, and there is one leaf hash per event and about one node hash
+// per event: the prefixed bytes are assembled in a reused scratch buffer.
+const oneShot = (crypto as unknown as { hash?: (alg: string, data: Uint8Array, enc: 'buffer') => Buffer }).hash;
+let scratch = Buffer.alloc(4096);
+const nodeScratch = Buffer.alloc(65);
+
 export function leafHash(data: Uint8Array): Buffer {
-  return createHash('sha256').update(LEAF).update(data).digest();
+  if (!oneShot) return createHash('sha256').update(LEAF).update(data).digest();
+  if (scratch.length < data.length + 1) scratch = Buffer.alloc(Math.max(data.length + 1, scratch.length * 2));
+  scratch[0] = 0;
+  scratch.set(data, 1);
+  return oneShot('sha256', scratch.subarray(0, data.length + 1), 'buffer');
 }
 
 export function nodeHash(left: Uint8Array, right: Uint8Array): Buffer {
-  return createHash('sha256').update(NODE).update(left).update(right).digest();
+  if (!oneShot || left.length !== 32 || right.length !== 32) return createHash('sha256').update(NODE).update(left).update(right).digest();
+  nodeScratch[0] = 1;
+  nodeScratch.set(left, 1);
+  nodeScratch.set(right, 33);
+  return oneShot('sha256', nodeScratch, 'buffer');
 }
 
 export const EMPTY_ROOT = createHash('sha256').digest();
