@@ -50,6 +50,57 @@ export const COPY_CONFLICT = 0;
 
 const IP_FIELD = STRING_FIELDS.indexOf('sourceIPAddress');
 
+/**
+ * A set of 32-bit string fingerprints (open addressing, grows by doubling):
+ * has() may say yes for a string never added (then the caller checks the
+ * database), never no for one that was. 4-8 bytes an event.
+ */
+export class FingerprintSet {
+  private table = new Uint32Array(1 << 16);
+  private count = 0;
+
+  private static fp(s: string): number {
+    let h = 0x811c9dc5;
+    for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
+    return (h >>> 0) || 1; // 0 marks an empty slot
+  }
+
+  has(s: string): boolean {
+    const f = FingerprintSet.fp(s);
+    const mask = this.table.length - 1;
+    for (let i = f & mask; ; i = (i + 1) & mask) {
+      const v = this.table[i];
+      if (v === 0) return false;
+      if (v === f) return true;
+    }
+  }
+
+  add(s: string): void {
+    if ((this.count + 1) * 2 > this.table.length) this.grow();
+    this.insert(FingerprintSet.fp(s));
+  }
+
+  private insert(f: number): void {
+    const mask = this.table.length - 1;
+    for (let i = f & mask; ; i = (i + 1) & mask) {
+      const v = this.table[i];
+      if (v === f) return;
+      if (v === 0) {
+        this.table[i] = f;
+        this.count++;
+        return;
+      }
+    }
+  }
+
+  private grow(): void {
+    const old = this.table;
+    this.table = new Uint32Array(old.length * 2);
+    this.count = 0;
+    for (const v of old) if (v !== 0) this.insert(v);
+  }
+}
+
 const GROUP_BYTES = 32 * 1024 * 1024;
 // TRAILCASE_COMMIT_EVERY (events) tunes the group size; tests use it to interrupt imports part-way.
 const GROUP_EVENTS = Number(process.env.TRAILCASE_COMMIT_EVERY) || 50_000;
@@ -134,7 +185,10 @@ export class EvidenceWriter {
       const leafHash = hashes.subarray(i * 32, i * 32 + 32);
       for (const issue of issuesByRecord.get(i) ?? []) this.problem({ index, pos, code: issue.code, message: `record ${index}: ${issue.message}` });
       const eventId = b.eventIds[i] ?? `sha256:${leafHash.toString('hex')}`;
-      const existing = findEvent.get(eventId.slice(-8), eventId) as { leaf: number; leaf_hash: Buffer; evidence_id: number; pos: number; len: number; enc: number } | undefined;
+      // The writer knows every eventID added in this run (a 32-bit fingerprint set): the
+      // database lookup is needed only for IDs it may have seen, or when the case had events before.
+      const maybeSeen = this.s.seen ? this.s.seen.has(eventId) : true;
+      const existing = (maybeSeen ? findEvent.get(eventId.slice(-8), eventId) : undefined) as { leaf: number; leaf_hash: Buffer; evidence_id: number; pos: number; len: number; enc: number } | undefined;
       if (existing) {
         if (Buffer.from(existing.leaf_hash).equals(leafHash)) {
           insCopy.run(existing.leaf, this.s.importId, this.evidenceId, pos, len, enc, leafHash, COPY_IDENTICAL);
@@ -155,6 +209,7 @@ export class EvidenceWriter {
       const t = b.nums[o + 4];
       const ro = b.nums[o + 5];
       this.s.tree!.push(leafHash);
+      this.s.seen?.add(eventId);
       insEvent.run(
         this.s.nextLeaf++,
         eventId,
@@ -279,6 +334,7 @@ export class ImportSession {
   static begin(store: CaseStore, signer: Signer, params: ImportParams): ImportSession {
     const s = new ImportSession(store, signer, params, signer.examiner);
     store.ensureKey(signer);
+    if ((store.stmt('SELECT count(*) AS n FROM events').get() as { n: number }).n === 0) s.seen = new FingerprintSet();
     store.db.transaction(() => {
       const r = store.stmt('INSERT INTO imports(started_at, actor, params, tool_version) VALUES (?, ?, ?, ?)').run(
         new Date().toISOString(),
@@ -295,6 +351,8 @@ export class ImportSession {
   /** The event tree, kept up to date as events are inserted (leaf order = insertion order). */
   tree: MerkleBuilder | null = null;
   private walTuned = false;
+  /** Fingerprints of eventIDs inserted in this run, when the case had no events before it (else null: always look up). */
+  seen: FingerprintSet | null = null;
   private treeAtSource: ReturnType<MerkleBuilder['frontier']> | null = null;
 
   private ensureTx(): void {
@@ -377,6 +435,7 @@ export class ImportSession {
   }
 
   private rollbackSource(): void {
+    // Fingerprints of rolled-back events stay behind: harmless (they only cause a lookup).
     this.store.db.exec('ROLLBACK TO source; RELEASE source');
     this.store.dropCaches();
     this.nextLeaf = (this.store.stmt('SELECT coalesce(max(leaf) + 1, 0) AS n FROM events').get() as { n: number }).n;
