@@ -7,7 +7,30 @@ import type { NormalizedEvent, NormalizeIssue } from '../../shared/record.ts';
 import type { ParsedRecord } from './parse.ts';
 import { requestIdText } from '../../shared/event-key.ts';
 
-const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+// Lower-case hex digit values; -1 for anything else (upper case included: those stay text).
+const HEX = new Int8Array(128).fill(-1);
+for (let c = 0; c < 10; c++) HEX[48 + c] = c;
+for (let c = 0; c < 6; c++) HEX[97 + c] = 10 + c;
+
+/** Write a lower-case canonical UUID's 16 bytes at out[at]; false (nothing written that matters) if it is not one. */
+function uuidInto(s: string, out: Uint8Array, at: number): boolean {
+  if (s.length !== 36 || s.charCodeAt(8) !== 45 || s.charCodeAt(13) !== 45 || s.charCodeAt(18) !== 45 || s.charCodeAt(23) !== 45) return false;
+  let k = at;
+  for (let i = 0; i < 36; ) {
+    if (i === 8 || i === 13 || i === 18 || i === 23) {
+      i++;
+      continue;
+    }
+    const a = s.charCodeAt(i);
+    const b = s.charCodeAt(i + 1);
+    const hi = a < 128 ? HEX[a] : -1;
+    const lo = b < 128 ? HEX[b] : -1;
+    if (hi < 0 || lo < 0) return false;
+    out[k++] = (hi << 4) | lo;
+    i += 2;
+  }
+  return true;
+}
 
 export const STRING_FIELDS = [
   'eventName', 'eventSource', 'awsRegion', 'sourceIPAddress', 'userAgent', 'identityType', 'principalArn', 'userName', 'principalId',
@@ -70,9 +93,8 @@ export function packBatch(batch: ParsedRecord[]): PackedBatch {
     }
     eventIds[i] = r.n.eventId;
     const rid = r.n.requestId;
-    if (rid !== null && UUID_RE.test(rid)) {
-      // The stored form of a lower-case UUID requestID (shared/event-key.ts requestIdValue), made here off the writer's thread.
-      Buffer.from(rid.replace(/-/g, ''), 'hex').copy(requestBytes, i * 16);
+    // The stored form of a lower-case UUID requestID (shared/event-key.ts requestIdValue), made here off the writer's thread.
+    if (rid !== null && uuidInto(rid, requestBytes, i * 16)) {
       requestIsBytes[i] = 1;
       requestIds[i] = null;
     } else requestIds[i] = rid;

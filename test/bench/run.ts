@@ -64,7 +64,9 @@ console.log('');
 
 if (ONLY.has('import')) {
   // 2. Floor: one thread, read + gunzip + JSON.parse + SHA-256 per record (record bytes via JSON.stringify).
-  {
+  // Measured before and after the import, and the faster run kept: this machine's speed drifts
+  // (shared hosts), and a conservative floor never flatters the ratio.
+  const measureFloor = () => {
     const t = performance.now();
     let n = 0;
     let raw = 0;
@@ -77,8 +79,12 @@ if (ONLY.has('import')) {
       }
     }
     const s = (performance.now() - t) / 1000;
-    results.floor = { eventsPerSec: n / s, mbPerSec: gzBytes / 1e6 / s, seconds: s, decodedMB: raw / 1e6 };
-    line('floor (1 thread: read+gunzip+parse+sha256)', `${fmt(n / s)} events/s, ${fmt(gzBytes / 1e6 / s, 1)} MB/s gzip, ${fmt(s, 2)} s`);
+    return { eventsPerSec: n / s, mbPerSec: gzBytes / 1e6 / s, seconds: s, decodedMB: raw / 1e6 };
+  };
+  {
+    const f = measureFloor();
+    results.floor = f;
+    line('floor, before (1 thread: read+gunzip+parse+sha256)', `${fmt(f.eventsPerSec)} events/s, ${fmt(f.mbPerSec, 1)} MB/s gzip, ${fmt(f.seconds, 2)} s`);
   }
 
   // 3. TrailCase import, in its own process (peak RSS of all its threads).
@@ -96,10 +102,13 @@ if (ONLY.has('import')) {
     const sum = JSON.parse(r.stdout);
     const rss = Number(/rss-max-kb (\d+)/.exec(r.stderr)?.[1] ?? 0) / 1024;
     const size = statSync(CASE).size;
+    const after = measureFloor();
+    line('floor, after', `${fmt(after.eventsPerSec)} events/s, ${fmt(after.seconds, 2)} s`);
+    if (after.eventsPerSec > (results.floor as { eventsPerSec: number }).eventsPerSec) results.floor = after;
     const floor = results.floor as { eventsPerSec: number };
     results.import = { events: sum.events, seconds: sum.seconds, wallSeconds: wall, eventsPerSec: sum.events / sum.seconds, mbPerSec: gzBytes / 1e6 / sum.seconds, peakRssMB: rss, caseBytes: size, caseToGzip: size / gzBytes, ratioToFloor: sum.events / sum.seconds / floor.eventsPerSec };
     line('TrailCase import', `${fmt(sum.events / sum.seconds)} events/s, ${fmt(gzBytes / 1e6 / sum.seconds, 1)} MB/s, ${fmt(sum.seconds, 2)} s (process ${fmt(wall, 2)} s)`);
-    line('  ratio to floor (target >= 0.70)', fmt(sum.events / sum.seconds / floor.eventsPerSec, 2));
+    line('  ratio to the faster floor (target >= 0.70)', fmt(sum.events / sum.seconds / floor.eventsPerSec, 2));
     line('  peak RSS, whole process (target < 500 MB)', `${fmt(rss)} MB`);
     line('  case size / gzip input (target < 3)', `${fmt(size / 1e6, 1)} MB / ${fmt(gzBytes / 1e6, 1)} MB = ${fmt(size / gzBytes, 2)}`);
     const v = (() => {

@@ -251,3 +251,20 @@ test('lookup-events output, CloudTrail Lake results, plain arrays and JSON lines
     c.cleanup();
   }
 });
+
+test('requestIDs: lower-case UUIDs stored as 16 bytes, anything else as text, and both read back exactly', async () => {
+  const c = tempCase();
+  const dir = join(c.dir, 'req');
+  mkdirSync(dir);
+  try {
+    const ids = ['0f1e2d3c-4b5a-4968-8776-a5b4c3d2e1f0', '0F1E2D3C-4B5A-4968-8776-A5B4C3D2E1F0', 'ABCDEF0123456789', '0f1e2d3c-4b5a-4968-8776-a5b4c3d2e1fz'];
+    writeFileSync(join(dir, 'r.json'), JSON.stringify({ Records: ids.map((rid, i) => rec(900 + i, { requestID: rid })) }));
+    await importPaths(c.store, c.signer, { sources: [dir] });
+    const stored = c.store.db.prepare('SELECT typeof(request_id) AS t FROM events ORDER BY leaf').all() as { t: string }[];
+    assert.deepEqual(stored.map((r) => r.t), ['blob', 'text', 'text', 'text']);
+    ids.forEach((rid, i) => assert.equal(getEvent(c.store, rec(900 + i).eventID).summary.requestId, rid));
+    assert.deepEqual(verifyCase(c.store).problems, []);
+  } finally {
+    c.cleanup();
+  }
+});
