@@ -95,7 +95,8 @@ export function filterToSql(store: CaseStore, f: EventFilter & { ioc?: boolean }
     const ids = f.principals.filter((v) => /^A[A-Z0-9]{3}[A-Z0-9]{8,}/.test(v));
     const idCond = ids.length ? ` OR principal_id IN (SELECT id FROM strings WHERE s IN (${placeholders(ids.length)}) OR ${ids.map(() => "s LIKE ? ESCAPE '\\'").join(' OR ')})` : '';
     add({
-      where: `(arn IN (${sub}) OR user_name IN (${sub})${idCond})`,
+      // user_name is indexed only where arn is NULL (events_user); elsewhere the ARN ends in the name.
+      where: `(arn IN (${sub}) OR (arn IS NULL AND user_name IN (${sub}))${idCond})`,
       params: [...p, ...p, ...ids, ...ids.map((v) => likeEscape(v) + ':%')],
     });
   }

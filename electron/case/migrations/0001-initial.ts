@@ -24,7 +24,9 @@ export const EVENT_SECONDARY_INDEXES = [
   { name: 'events_arn', sql: 'CREATE INDEX events_arn ON events(arn)' },
   { name: 'events_name', sql: 'CREATE INDEX events_name ON events(name)' },
   { name: 'events_ua', sql: 'CREATE INDEX events_ua ON events(ua)' },
-  { name: 'events_user', sql: 'CREATE INDEX events_user ON events(user_name)' },
+  // A user name only where there is no ARN (failed sign-ins, Identity Center users): elsewhere
+  // the ARN ends in the name and events_arn finds it. A partial index costs almost nothing.
+  { name: 'events_user', sql: 'CREATE INDEX events_user ON events(user_name) WHERE arn IS NULL' },
   // No index on issuer_arn: a role's sessions are found through their assumed-role ARNs (events_arn).
 ];
 
