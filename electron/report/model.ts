@@ -16,27 +16,17 @@ import type { CaseStore } from '../case/store.ts';
 import { TOOL_NAME, TOOL_VERSION, buildHash } from '../version.ts';
 import { type AnalysisForReport, cmp } from './analysis-bridge.ts';
 import { type CertificationTemplate, fillCertification } from './certification.ts';
+import type { CheckpointFields } from '../case/store.ts';
 
 export const REPORT_FORMAT = 'trailcase-report/1';
 
 /** A checkpoint row as stored (the signed text and its signature included). */
-export interface CheckpointRecord {
-  seq: number;
-  treeSize: number;
-  root: string;
-  evidenceCount: number;
-  evidenceRoot: string;
-  custodySeq: number;
-  custodyHead: string;
-  metaHash: string;
-  createdAt: string;
-  reason: string;
-  keyFingerprint: string;
+export type CheckpointRecord = Omit<CheckpointFields, 'caseId'> & {
   signedBy: string | null;
   body: string;
   /** base64 Ed25519 signature over body */
   signature: string;
-}
+};
 
 export function readCheckpoint(store: CaseStore, seq?: number): CheckpointRecord | null {
   const r = (seq === undefined
