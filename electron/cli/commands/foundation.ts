@@ -4,7 +4,7 @@ import { resolve } from 'node:path';
 import type { EventFilter, EventSummary, ImportSummary, VerifyReport } from '../../../shared/types.ts';
 import { askPassphrase, generateKey, keyPath, trailcaseHome } from '../../case/keys.ts';
 import { CaseStore } from '../../case/store.ts';
-import { verifyExitCode } from '../../case/verify.ts';
+import { isSourceFailure, verifyExitCode } from '../../case/verify.ts';
 import { makeContext } from '../../api/context.ts';
 import { dispatch } from '../../api/handlers.ts';
 import { importPaths } from '../../ingest/import-files.ts';
@@ -248,7 +248,17 @@ function verifyText(r: VerifyReport): string {
   const bad = r.sourceValidation.filter((s) => s.result !== 'valid');
   if (r.sourceValidation.length) {
     lines.push(`CloudTrail validation: ${r.sourceValidation.length - bad.length}/${r.sourceValidation.length} source objects valid`);
-    for (const s of bad.slice(0, 100)) lines.push(`  ${s.result}: ${s.origin}${s.detail ? ` (${s.detail})` : ''}`);
+    // Grouped by result, failures first, a few names each (`trailcase validate CASE` lists every object).
+    const byResult = new Map<string, typeof bad>();
+    for (const s of bad) byResult.set(s.result, [...(byResult.get(s.result) ?? []), s]);
+    const order = [...byResult.keys()].sort((a, b) => Number(isSourceFailure(b)) - Number(isSourceFailure(a)) || a.localeCompare(b));
+    for (const result of order) {
+      const list = byResult.get(result)!;
+      lines.push(`  ${isSourceFailure(result) ? 'FAILED' : 'warning'} ${result}: ${list.length} object${list.length === 1 ? '' : 's'}`);
+      const shown = isSourceFailure(result) ? 50 : 5;
+      for (const s of list.slice(0, shown)) lines.push(`    ${s.origin}${s.detail ? ` (${s.detail})` : ''}`);
+      if (list.length > shown) lines.push(`    … and ${list.length - shown} more (trailcase validate CASE lists them all)`);
+    }
   }
   return lines.join('\n');
 }
