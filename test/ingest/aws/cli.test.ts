@@ -73,7 +73,9 @@ test('import s3:// from the CLI, then verify exits 3 naming the altered object, 
   assert.equal(v.code, 3, v.stdout + v.stderr);
   assert.match(v.stdout, /^INTACT: /);
   const altered = trail.hours[1].logKeys[1];
-  assert.ok(v.stdout.includes(`hash-mismatch: s3://${s3.bucketName('cli-trail')}/${altered}`), v.stdout);
+  // Grouped by result: the failure heading, then the object it names.
+  assert.match(v.stdout, /FAILED hash-mismatch: 1 object\n {4}s3:\/\//, v.stdout);
+  assert.ok(v.stdout.includes(`    s3://${s3.bucketName('cli-trail')}/${altered} (`), v.stdout);
   const val = await run(['validate', c, '--json']);
   assert.equal(val.code, 3);
   const r = JSON.parse(val.stdout);
