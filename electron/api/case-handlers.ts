@@ -5,7 +5,6 @@ import { isoUtc } from '../../shared/time.ts';
 import { eventIdWhere, evidenceItem, getEvent, relatedEvents, searchEvents } from '../case/queries.ts';
 import type { EvidenceRow } from '../case/evidence.ts';
 import { verifyCase } from '../case/verify.ts';
-import { SCHEMA_VERSION } from '../case/migrations/index.ts';
 import { importPaths } from '../ingest/import-files.ts';
 import type { HandlerTable } from './handlers.ts';
 
@@ -127,4 +126,3 @@ export const caseHandlers: HandlerTable<typeof caseApi> = {
   },
 };
 
-void SCHEMA_VERSION;

@@ -2,7 +2,6 @@
 // each event's verbatim record. Decoded objects are cached (bounded) because
 // events cluster by evidence item.
 import { constants as zlibConstants, gunzipSync } from 'node:zlib';
-import { createHash } from 'node:crypto';
 import { recordBytes } from '../ingest/encodings.ts';
 import type { CaseStore } from './store.ts';
 
@@ -106,8 +105,4 @@ export class EvidenceReader {
     const d = this.decoded(evidenceId);
     return recordBytes(enc, d.subarray(pos, pos + len));
   }
-}
-
-export function sha256(b: Uint8Array): string {
-  return createHash('sha256').update(b).digest('hex');
 }

@@ -115,14 +115,10 @@ export class CaseStore {
       }
       if ((db.pragma('user_version', { simple: true }) as number) >= 1) store.ensureIndexes();
     } else {
-      store.registerFunctions();
       db.pragma('query_only = 1');
     }
     return store;
   }
-
-  /** SQL functions every connection has (none yet: the case must stay readable by plain sqlite3). */
-  private registerFunctions(): void {}
 
   /** Build any secondary event index that is missing (after an interrupted large import). */
   ensureIndexes(): string[] {
@@ -143,7 +139,6 @@ export class CaseStore {
   }
 
   private configure(): void {
-    this.registerFunctions();
     this.db.pragma('journal_mode = WAL');
     // A lost commit of evidence matters more than a few ms per transaction.
     this.db.pragma('synchronous = FULL');
@@ -282,12 +277,15 @@ export class CaseStore {
 
   // ---- checkpoints ----
 
-  eventTreeRoot(limit?: number): { size: number; root: Buffer } {
+  /** The event tree rebuilt from the stored leaf hashes (all, or the first `limit`). */
+  private leafTree(limit = -1): MerkleBuilder {
     const b = new MerkleBuilder();
-    const it = (limit === undefined
-      ? this.db.prepare('SELECT leaf_hash FROM events ORDER BY leaf').raw().iterate()
-      : this.db.prepare('SELECT leaf_hash FROM events ORDER BY leaf LIMIT ?').raw().iterate(limit)) as Iterable<[Buffer]>;
-    for (const [h] of it) b.push(h);
+    for (const [h] of this.db.prepare('SELECT leaf_hash FROM events ORDER BY leaf LIMIT ?').raw().iterate(limit) as Iterable<[Buffer]>) b.push(h);
+    return b;
+  }
+
+  eventTreeRoot(limit?: number): { size: number; root: Buffer } {
+    const b = this.leafTree(limit);
     return { size: b.size, root: b.root() };
   }
 
@@ -318,9 +316,7 @@ export class CaseStore {
         /* rebuild below */
       }
     }
-    const b = new MerkleBuilder();
-    for (const [h] of this.db.prepare('SELECT leaf_hash FROM events ORDER BY leaf').raw().iterate() as Iterable<[Buffer]>) b.push(h);
-    return b;
+    return this.leafTree();
   }
 
   /**

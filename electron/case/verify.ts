@@ -330,7 +330,6 @@ export function verifyCase(store: CaseStore, opts: { onProgress?: (done: number,
   const started = db.prepare("SELECT count(*) AS n FROM custody WHERE action = 'import.started'").get() as { n: number };
   const ended = db.prepare("SELECT count(*) AS n FROM custody WHERE action IN ('import.completed','import.cancelled','import.failed')").get() as { n: number };
   if (started.n > ended.n) warnings.push({ where: 'custody', message: `${started.n - ended.n} import(s) started but never finished (interrupted)` });
-  void decodedBytes;
 
   let sourceValidation: VerifyReport['sourceValidation'] = [];
   for (const v of sourceValidators) {

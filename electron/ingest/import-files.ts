@@ -74,8 +74,7 @@ export async function importPaths(store: CaseStore, signer: Signer, params: Impo
     } catch {
       /* the group is rolled back by SQLite; what was committed stays valid */
     }
-    const summary = session.finish(outcome, error);
-    void summary;
+    session.finish(outcome, error); // logs the failure and signs what was committed
     throw e;
   }
   return session.finish(outcome, error);

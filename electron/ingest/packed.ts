@@ -3,9 +3,8 @@
 // string column as indexes into a per-batch table of distinct strings. The
 // writer interns each distinct string once per batch, and structured cloning
 // stays cheap (the main thread, which alone writes SQLite, is the scarce one).
-import type { NormalizedEvent, NormalizeIssue } from '../../shared/record.ts';
+import type { NormalizedEvent } from '../../shared/record.ts';
 import type { ParsedRecord } from './parse.ts';
-import { requestIdText } from '../../shared/event-key.ts';
 
 // Lower-case hex digit values; -1 for anything else (upper case included: those stay text).
 const HEX = new Int8Array(128).fill(-1);
@@ -93,7 +92,7 @@ export function packBatch(batch: ParsedRecord[]): PackedBatch {
     }
     eventIds[i] = r.n.eventId;
     const rid = r.n.requestId;
-    // The stored form of a lower-case UUID requestID (shared/event-key.ts requestIdValue), made here off the writer's thread.
+    // The stored form of a lower-case UUID requestID (read back by shared/event-key.ts requestIdText), made here off the writer's thread.
     if (rid !== null && uuidInto(rid, requestBytes, i * 16)) {
       requestIsBytes[i] = 1;
       requestIds[i] = null;
@@ -106,38 +105,4 @@ export function packBatch(batch: ParsedRecord[]): PackedBatch {
 
 export function packedTransfer(b: PackedBatch): ArrayBuffer[] {
   return [b.nums.buffer as ArrayBuffer, b.hashes.buffer as ArrayBuffer, b.cols.buffer as ArrayBuffer, b.requestBytes.buffer as ArrayBuffer, b.requestIsBytes.buffer as ArrayBuffer];
-}
-
-/** Iterate a packed batch as records (the writer's view). */
-export function* unpack(b: PackedBatch): Generator<ParsedRecord & { strIdx: Int32Array }> {
-  const hashes = Buffer.from(b.hashes.buffer, b.hashes.byteOffset, b.hashes.byteLength);
-  const byRecord = new Map<number, NormalizeIssue[]>();
-  for (const is of b.issues) {
-    let l = byRecord.get(is.i);
-    if (!l) byRecord.set(is.i, (l = []));
-    l.push({ code: is.code, message: is.message });
-  }
-  for (let i = 0; i < b.n; i++) {
-    const o = i * NUMS;
-    const n = {} as NormalizedEvent;
-    for (let f = 0; f < NF; f++) {
-      const k = b.cols[i * NF + f];
-      (n as any)[STRING_FIELDS[f]] = k < 0 ? null : b.strs[k];
-    }
-    n.eventId = b.eventIds[i];
-    n.requestId = b.requestIsBytes[i] ? requestIdText(b.requestBytes.subarray(i * 16, i * 16 + 16)) : b.requestIds[i];
-    n.timeMs = Number.isNaN(b.nums[o + 4]) ? null : b.nums[o + 4];
-    n.timeSource = b.timeSources[i] as NormalizedEvent['timeSource'];
-    n.readOnly = b.nums[o + 5] < 0 ? null : b.nums[o + 5] === 1;
-    yield {
-      index: b.nums[o],
-      pos: b.nums[o + 1],
-      len: b.nums[o + 2],
-      enc: b.nums[o + 3],
-      leafHash: hashes.subarray(i * 32, i * 32 + 32),
-      n,
-      issues: byRecord.get(i) ?? [],
-      strIdx: b.cols.subarray(i * NF, i * NF + NF),
-    };
-  }
 }

@@ -59,7 +59,7 @@ async function runTask(t: { id: number; path: string; scope: ParseScope; prechec
         },
         problem: (p) => post({ id: t.id, type: 'problem', problem: p }),
       },
-      { scope: t.scope, batchSize: 1000 },
+      { scope: t.scope }, // records go out in one batch per input chunk
     );
     post({ id: t.id, type: 'done', result });
   } catch (e) {

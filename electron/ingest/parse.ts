@@ -101,11 +101,10 @@ export function isDigestText(head: string): boolean {
 export async function parseSource(
   input: AsyncIterable<Buffer>,
   sink: ParseSink,
-  opts: { scope?: ParseScope; limits?: Partial<ParseLimits>; batchSize?: number } = {},
+  opts: { scope?: ParseScope; limits?: Partial<ParseLimits> } = {},
 ): Promise<ParseResult> {
   const limits = { ...DEFAULT_LIMITS, ...opts.limits };
   const scope = opts.scope ?? {};
-  const batchSize = opts.batchSize ?? 2000;
   const hash = createHash('sha256');
   let size = 0;
   let decodedSize = 0;
@@ -309,8 +308,7 @@ export async function parseSource(
     }
   }
   if (!sniffed && sniffLen > 0) finishSniff();
-  if (!digest && !stopDecoding) splitter.end();
-  else if (!digest && stopDecoding) splitter.end();
+  if (!digest) splitter.end();
   await flushBatch();
   if (pendingLen > 0) await sink.chunk(Buffer.concat(pendingChunk, pendingLen));
   if (size === 0) sink.problem({ index: null, pos: null, code: 'empty', message: 'empty file' });

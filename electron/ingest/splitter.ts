@@ -40,7 +40,6 @@ export class RecordSplitter {
   private depth = 0;
   private stack: number[] = []; // 0x7b '{' or 0x5b '['
   private inStr = false;
-  private strStartDepth = 0;
   private keyBuf: number[] | null = null;
   private lastString = '';
   private lastKey = '';
@@ -144,7 +143,6 @@ export class RecordSplitter {
         case QUOTE:
           this.inStr = true;
           this.pendingBackslashes = 0;
-          this.strStartDepth = this.depth;
           this.keyBuf = this.depth === 1 && this.stack[0] === 0x7b ? [] : null;
           break;
         case 0x7b: // {

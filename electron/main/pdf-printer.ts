@@ -7,29 +7,13 @@
 // other request - the report carries attacker-controlled CloudTrail values
 // (escaped by the report code; this is the second wall).
 import type { BrowserWindow as BrowserWindowT, PrintToPDFOptions, Session, Shell, WebContents } from 'electron';
-import type { PdfPrintOptions } from '../report/pdf.ts';
+import { electronPrintOptions, type PdfPrintOptions } from '../report/pdf.ts';
 import { APP_SCHEME, applySessionPolicy, applyWebContentsPolicy } from './security.ts';
 
 export const PRINT_PARTITION = 'trailcase-print';
 export const PRINT_HOST = 'print';
 export const PRINT_URL = `${APP_SCHEME}://${PRINT_HOST}/report.html`;
 export const PRINT_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; font-src data:";
-
-/** The report's print options in Electron's terms (margins in inches). */
-export function electronPrintOptions(o: PdfPrintOptions): PrintToPDFOptions {
-  const inch = (mm: number) => mm / 25.4;
-  return {
-    pageSize: o.format,
-    margins: { top: inch(o.marginMm.top), bottom: inch(o.marginMm.bottom), left: inch(o.marginMm.left), right: inch(o.marginMm.right) },
-    displayHeaderFooter: true,
-    headerTemplate: o.headerTemplate,
-    footerTemplate: o.footerTemplate,
-    printBackground: o.printBackground,
-    generateDocumentOutline: o.outline,
-    generateTaggedPDF: o.tagged,
-    preferCSSPageSize: false,
-  };
-}
 
 /** Requests the print session allows: the one document, and data: URLs inside it. */
 export function isAllowedPrintRequest(url: string): boolean {
@@ -82,7 +66,7 @@ export function electronPdfPrinter(deps: PrinterDeps) {
     try {
       currentHtml = html;
       await win.loadURL(PRINT_URL);
-      const pdf = await win.webContents.printToPDF(electronPrintOptions(options));
+      const pdf = await win.webContents.printToPDF(electronPrintOptions(options) as PrintToPDFOptions);
       return new Uint8Array(pdf.buffer, pdf.byteOffset, pdf.byteLength);
     } finally {
       currentHtml = null;

@@ -16,7 +16,7 @@ import type { CaseStore } from '../case/store.ts';
 import { TOOL_NAME, TOOL_VERSION, buildHash } from '../version.ts';
 import { type AnalysisForReport, cmp } from './analysis-bridge.ts';
 import { type CertificationTemplate, fillCertification } from './certification.ts';
-import type { CheckpointFields } from '../case/store.ts';
+import { checkpointSummary, type CheckpointFields } from '../case/store.ts';
 
 export const REPORT_FORMAT = 'trailcase-report/1';
 
@@ -35,17 +35,9 @@ export function readCheckpoint(store: CaseStore, seq?: number): CheckpointRecord
   if (!r) return null;
   const k = store.stmt('SELECT examiner FROM keys WHERE fingerprint = ?').get(r.key_fingerprint) as { examiner: string } | undefined;
   return {
-    seq: r.seq,
-    treeSize: r.tree_size,
-    root: r.root,
-    evidenceCount: r.evidence_count,
-    evidenceRoot: r.evidence_root,
-    custodySeq: r.custody_seq,
+    ...checkpointSummary(r),
     custodyHead: r.custody_head,
     metaHash: r.meta_hash,
-    createdAt: r.created_at,
-    reason: r.reason,
-    keyFingerprint: r.key_fingerprint,
     signedBy: k?.examiner ?? null,
     body: r.body,
     signature: r.signature,

@@ -13,7 +13,8 @@ const NODE_BUILTINS = new Set([
 ]);
 const NODE_ONLY_PACKAGES = ['better-sqlite3', 'electron', 'tsx', '@aws-sdk/', 'playwright-core', 's3rver', 'esbuild'];
 
-function files(dir: string, out: string[] = []): string[] {
+/** Source files under dir (absolute paths), skipping the named folders: shared by the lint and test/shell/static.test.ts. */
+export function sourceFiles(dir: string, skip: ReadonlySet<string> = new Set(['node_modules', 'dist']), out: string[] = []): string[] {
   let names: string[];
   try {
     names = readdirSync(dir);
@@ -22,9 +23,9 @@ function files(dir: string, out: string[] = []): string[] {
   }
   for (const n of names) {
     const p = join(dir, n);
-    if (n === 'node_modules' || n === 'dist') continue;
-    if (statSync(p).isDirectory()) files(p, out);
-    else if (/\.(ts|tsx|js|mjs)$/.test(n)) out.push(p);
+    if (skip.has(n)) continue;
+    if (statSync(p).isDirectory()) sourceFiles(p, skip, out);
+    else if (/\.(ts|tsx|js|mjs|cjs)$/.test(n)) out.push(p);
   }
   return out;
 }
@@ -56,7 +57,7 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   let n = 0;
   let checked = 0;
   for (const layer of ['shared', 'renderer'] as const) {
-    for (const f of files(join(root, layer))) {
+    for (const f of sourceFiles(join(root, layer))) {
       checked++;
       for (const v of violations(layer, f, readFileSync(f, 'utf8'))) {
         n++;

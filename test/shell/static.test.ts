@@ -6,10 +6,11 @@
 // and build/ sources; the scanner is tested on bad snippets first so it
 // cannot pass by matching nothing.
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { test } from 'node:test';
 import { ROOT } from '../../electron/version.ts';
+import { sourceFiles } from '../lint/layering.ts';
 
 const IPC_WRAPPER = 'electron/main/ipc.ts';
 const SECURITY_BLOCK = 'electron/main/security.ts';
@@ -39,20 +40,9 @@ export function violations(file: string, src: string): string[] {
   return out;
 }
 
-function sources(dir: string, out: string[] = []): string[] {
-  let names: string[];
-  try {
-    names = readdirSync(dir);
-  } catch {
-    return out;
-  }
-  for (const n of names) {
-    const p = join(dir, n);
-    if (n === 'node_modules' || n === 'dist' || n === 'rules' || n === 'fixtures') continue;
-    if (statSync(p).isDirectory()) sources(p, out);
-    else if (/\.(ts|tsx|js|mjs|cjs)$/.test(n)) out.push(relative(ROOT, p).split('\\').join('/'));
-  }
-  return out;
+const SKIP = new Set(['node_modules', 'dist', 'rules', 'fixtures']);
+function sources(dir: string): string[] {
+  return sourceFiles(dir, SKIP).map((p) => relative(ROOT, p).split('\\').join('/'));
 }
 
 test('the scanner catches each forbidden form', () => {

@@ -37,6 +37,7 @@ import {
 } from './client.ts';
 import { buildLakeQuery, eventDataStoreId, eventDataStoreRegion, LakeQueryError, type LakeIoc, type LakeQuerySpec } from './lake-sql.ts';
 import { ingestBytes } from './write.ts';
+import type { EventDataStore } from '../../../shared/api/acquire.ts';
 
 export const LAKE_SOURCE_UNIT = { name: 'lake-acquisition', version: '1.0.0' } as const;
 
@@ -59,16 +60,8 @@ export interface LakeImportOptions extends AwsOptions {
   onProgress?: (p: Progress) => void;
 }
 
-export interface EventDataStoreInfo {
-  arn: string;
-  id: string;
-  name: string | null;
-  status: string | null;
-  multiRegion: boolean | null;
-  organization: boolean | null;
-  retentionDays: number | null;
-  createdAt: string | null;
-}
+/** The shared API's shape (shared/api/acquire.ts). */
+export type EventDataStoreInfo = EventDataStore;
 
 /** List event data stores of a Region (read-only; nothing is written to a case). */
 export async function listEventDataStores(o: AwsOptions & { region: string; signal?: AbortSignal }): Promise<EventDataStoreInfo[]> {

@@ -4,19 +4,13 @@
 // result in one message. The main thread alone writes the case (issue 4: S3
 // import speed close to file import, which parses in worker threads too).
 import { parentPort } from 'node:worker_threads';
-import { packBatch, packedTransfer, type PackedBatch } from '../packed.ts';
-import { bufferSource, parseSource, type ParseProblem, type ParseScope } from '../parse.ts';
+import { packedTransfer } from '../packed.ts';
+import type { ParseScope } from '../parse.ts';
+import { parseInThread } from './parse-pool.ts';
 
 parentPort!.on('message', async (m: { id: number; bytes: Uint8Array; scope: ParseScope }) => {
-  const packed: PackedBatch[] = [];
-  const problems: ParseProblem[] = [];
   try {
-    const buf = Buffer.from(m.bytes.buffer, m.bytes.byteOffset, m.bytes.byteLength);
-    const result = await parseSource(
-      bufferSource(buf),
-      { chunk: () => {}, records: (b) => void packed.push(packBatch(b)), problem: (p) => void problems.push(p) },
-      { scope: m.scope, batchSize: 5000 },
-    );
+    const { result, packed, problems } = await parseInThread(Buffer.from(m.bytes.buffer, m.bytes.byteOffset, m.bytes.byteLength), m.scope);
     parentPort!.postMessage({ id: m.id, ok: true, result, packed, problems }, packed.flatMap(packedTransfer));
   } catch (e) {
     parentPort!.postMessage({ id: m.id, ok: false, message: (e as Error).message });

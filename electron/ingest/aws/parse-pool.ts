@@ -25,7 +25,7 @@ export async function parseInThread(bytes: Buffer, scope: ParseScope): Promise<P
   const result = await parseSource(
     bufferSource(bytes),
     { chunk: () => {}, records: (b) => void packed.push(packBatch(b)), problem: (p) => void problems.push(p) },
-    { scope, batchSize: 5000 },
+    { scope },
   );
   return { result, packed, problems };
 }
