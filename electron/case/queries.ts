@@ -31,6 +31,12 @@ function likeEscape(s: string): string {
 
 /** SQL for "the ip column matches one of these addresses, CIDRs or texts". */
 export function ipClause(values: string[]): SqlFilter {
+  const ids = ipIdsSql(values);
+  return { where: `ip IN (${ids.where})`, params: ids.params };
+}
+
+/** A SELECT of the ips.id values that these addresses, CIDRs or texts stand for. */
+export function ipIdsSql(values: string[]): SqlFilter {
   const parts: string[] = [];
   const params: unknown[] = [];
   for (const v of values) {
@@ -47,7 +53,7 @@ export function ipClause(values: string[]): SqlFilter {
       params.push(v);
     }
   }
-  return { where: `ip IN (${parts.join(' UNION ')})`, params };
+  return { where: parts.join(' UNION '), params };
 }
 
 function stringsIn(values: string[]): SqlFilter {

@@ -1,5 +1,5 @@
 // Each migration has its own test: create at N-1, add rows, migrate, check.
-// (Migrations 3 and 4 are tested beside their features: test/analysis/analysis-migration.test.ts,
+// (Migrations 3, 4 and 5 are tested beside their features: test/analysis/analysis-migration.test.ts,
 // test/ui/timeline-api.test.ts.)
 import { test } from 'node:test';
 import assert from 'node:assert/strict';

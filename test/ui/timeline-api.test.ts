@@ -204,6 +204,95 @@ test('the hourly rollup gives the same density as counting the events, and is ex
   assert.equal(narrow.cells.reduce((s, x) => s + x.count, 0), inWindow.length);
 });
 
+test('filtered by source IP only, density comes from the per-IP rollup and equals counting the events', async () => {
+  assert.equal(timelineRollupStatus(c.store).fresh, true);
+  const args = { maxGroups: 500, buckets: 100 };
+  const ipCounts = countBy(all, 'ip');
+  const busiest = [...ipCounts].filter(([ip]) => ip && /^[\d.]+$/.test(ip)).sort((x, y) => y[1] - x[1])[0][0]!;
+  const cidr = busiest.split('.').slice(0, 2).join('.') + '.0.0/16';
+  for (const ips of [[IOC_IP], [busiest], [cidr], [IOC_IP, busiest]]) {
+    const expected = all.filter((e) => ips.some((v) => (v.includes('/') ? e.sourceIPAddress?.startsWith(v.split('.').slice(0, 2).join('.') + '.') : e.sourceIPAddress === v)));
+    assert.ok(expected.length > 0, `${ips} has events`);
+    for (const groupBy of ['principal', 'ip', 'service', 'account', 'region'] as const) {
+      for (const bucketMs of [3_600_000, 86_400_000, 6 * 3_600_000, undefined]) {
+        const b = bucketMs === undefined ? {} : { bucketMs };
+        const viaRollup = timelineDensity(c.store, { ...args, ...b, groupBy, filter: { ips } });
+        // "since 1970" keeps every event but is a second constraint, so it is counted directly.
+        const direct = timelineDensity(c.store, { ...args, ...b, groupBy, filter: { ips, since: '1970-01-01' } });
+        if (bucketMs !== undefined) assert.equal(viaRollup.path, 'rollup', `${ips} ${groupBy} ${bucketMs}`);
+        assert.equal(direct.path, 'direct');
+        assert.equal(viaRollup.total, expected.length, `${ips} ${groupBy} ${bucketMs}`);
+        assert.deepEqual(viaRollup.groups, direct.groups, `${ips} ${groupBy} ${bucketMs}`);
+        assert.deepEqual(viaRollup.cells, direct.cells, `${ips} ${groupBy} ${bucketMs}`);
+        const perGroup = countBy(expected, groupBy);
+        for (const g of viaRollup.groups) assert.equal(g.count, perGroup.get(g.label.startsWith('(no ') ? null : g.label), `${ips} ${groupBy} ${g.label}`);
+      }
+    }
+  }
+  // A few groups only: "other" holds the rest, exactly.
+  const few = timelineDensity(c.store, { maxGroups: 2, buckets: 100, bucketMs: 3_600_000, groupBy: 'service', filter: { ips: [cidr] } });
+  const fewDirect = timelineDensity(c.store, { maxGroups: 2, buckets: 100, bucketMs: 3_600_000, groupBy: 'service', filter: { ips: [cidr], since: '1970-01-01' } });
+  assert.equal(few.path, 'rollup');
+  assert.deepEqual(few.groups, fewDirect.groups);
+  assert.deepEqual(few.cells, fewDirect.cells);
+  // "IOC matches only" while every enabled indicator is an address: the same rollup (the list holds IOC_IP).
+  for (const groupBy of ['principal', 'ip'] as const) {
+    const ioc = timelineDensity(c.store, { ...args, groupBy, bucketMs: 3_600_000, filter: { ioc: true } });
+    const iocDirect = timelineDensity(c.store, { ...args, groupBy, bucketMs: 3_600_000, filter: { ioc: true, since: '1970-01-01' } });
+    assert.equal(ioc.path, 'rollup');
+    assert.equal(ioc.total, ipCounts.get(IOC_IP));
+    assert.deepEqual(ioc.groups, iocDirect.groups);
+    assert.deepEqual(ioc.cells, iocDirect.cells);
+  }
+  // Another kind of indicator enabled: the IOC filter is no longer an address set, so it is counted directly.
+  await dispatch(ctx, 'addIoc', { type: 'event-name', value: 'ListUsers' });
+  try {
+    const mixed = timelineDensity(c.store, { ...args, groupBy: 'principal', bucketMs: 3_600_000, filter: { ioc: true } });
+    assert.equal(mixed.path, 'direct');
+    assert.equal(mixed.total, all.filter((e) => e.sourceIPAddress === IOC_IP || e.eventName === 'ListUsers').length);
+  } finally {
+    await dispatch(ctx, 'removeIoc', { type: 'event-name', value: 'ListUsers' });
+  }
+});
+
+test('migration 5 adds the per-IP rollup to a schema-4 case; the next timelineIndex rebuilds the rollup (custody-logged)', async () => {
+  const { default: Database } = await import('better-sqlite3');
+  const { CaseStore } = await import('../../electron/case/store.ts');
+  const old = tempCase('schema 4');
+  try {
+    await importPaths(old.store, old.signer, { sources: [STRATUS] });
+    const octx = makeContext(old.store, { signer: old.signer });
+    await dispatch(octx, 'timelineIndex', {});
+    old.store.close();
+    // Make it a schema-4 case whose rollup was built by the previous version.
+    const db = new Database(old.path);
+    db.exec('DROP TABLE timeline_ip_hour');
+    db.prepare('UPDATE timeline_state SET version = 1').run();
+    db.pragma('user_version = 4');
+    db.close();
+    const s = CaseStore.open(old.path);
+    try {
+      assert.equal(s.db.pragma('user_version', { simple: true }), 5);
+      assert.equal((s.db.prepare('SELECT count(*) AS n FROM timeline_ip_hour').get() as { n: number }).n, 0);
+      assert.equal(timelineRollupStatus(s).fresh, false, 'a rollup of the previous version is not used');
+      assert.equal(timelineDensity(s, { groupBy: 'principal', maxGroups: 50, buckets: 100, bucketMs: 3_600_000, filter: { ips: [IOC_IP] } }).path, 'direct');
+      const st = await dispatch(makeContext(s, { signer: old.signer }), 'timelineIndex', {});
+      assert.equal(st.extended, true);
+      const last = s.db.prepare("SELECT details FROM custody WHERE action = 'timeline.indexed' ORDER BY seq DESC LIMIT 1").get() as { details: string };
+      const details = JSON.parse(last.details);
+      assert.equal(details.rebuilt, true);
+      assert.ok(details.ipRows > 0);
+      const d = timelineDensity(s, { groupBy: 'principal', maxGroups: 50, buckets: 100, bucketMs: 3_600_000, filter: { ips: [IOC_IP] } });
+      assert.equal(d.path, 'rollup');
+      assert.equal(d.total, all.filter((e) => e.sourceIPAddress === IOC_IP).length);
+    } finally {
+      s.close();
+    }
+  } finally {
+    old.cleanup();
+  }
+});
+
 test('after another import the rollup is stale (counted directly) until timelineIndex extends it', async () => {
   const { mkdtempSync, writeFileSync } = await import('node:fs');
   const { join } = await import('node:path');

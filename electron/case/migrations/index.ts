@@ -6,6 +6,7 @@ import { migration0001 } from './0001-initial.ts';
 import { migration0002 } from './0002-analysis.ts';
 import { migration0003 } from './0003-analysis-index.ts';
 import { migration0004 } from './0004-timeline.ts';
+import { migration0005 } from './0005-timeline-ip.ts';
 
 export interface Migration {
   version: number;
@@ -13,7 +14,7 @@ export interface Migration {
   up: string[] | ((db: Database.Database) => void);
 }
 
-export const MIGRATIONS: Migration[] = [migration0001, migration0002, migration0003, migration0004];
+export const MIGRATIONS: Migration[] = [migration0001, migration0002, migration0003, migration0004, migration0005];
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;
 
 /** Apply every migration above the file's user_version; returns the versions applied. */
