@@ -37,6 +37,13 @@ export function nodeHash(left: Uint8Array, right: Uint8Array): Buffer {
 
 export const EMPTY_ROOT = createHash('sha256').digest();
 
+/** The roots of a tree's complete power-of-two subtrees, left to right (hex), with their sizes. */
+export interface Frontier {
+  size: number;
+  nodes: string[];
+  sizes: number[];
+}
+
 /**
  * Streaming tree builder: push leaf hashes in order, read the root of the
  * prefix seen so far at any time in O(log n). Memory is O(log n): the stack
@@ -69,11 +76,11 @@ export class MerkleBuilder {
   }
 
   /** Serialisable frontier, so an import can continue the tree without rereading all leaves. */
-  frontier(): { size: number; nodes: string[]; sizes: number[] } {
+  frontier(): Frontier {
     return { size: this.n, nodes: this.stack.map((s) => s.h.toString('hex')), sizes: this.stack.map((s) => s.size) };
   }
 
-  static fromFrontier(f: { size: number; nodes: string[]; sizes: number[] }): MerkleBuilder {
+  static fromFrontier(f: Frontier): MerkleBuilder {
     const b = new MerkleBuilder();
     b.n = f.size;
     b.stack = f.nodes.map((h, i) => ({ h: Buffer.from(h, 'hex'), size: f.sizes[i] }));

@@ -12,6 +12,7 @@ import { TOOL_VERSION, toolString } from '../version.ts';
 import { canonicalJson, sha256Hex } from './canonical.ts';
 import { type Signer, readKeyFile } from './keys.ts';
 import { leafHash, MerkleBuilder } from './merkle.ts';
+import { eventTreeStart, extendEventTree } from './tree.ts';
 import { migrate, SCHEMA_VERSION } from './migrations/index.ts';
 import { EVENT_SECONDARY_INDEXES } from './migrations/0001-initial.ts';
 
@@ -304,24 +305,15 @@ export class CaseStore {
 
   /**
    * The event tree as a streaming builder, continued from the last checkpoint's
-   * stored frontier when it covers every event (no rereading of leaf hashes).
+   * stored frontier (only the leaves added since are read and hashed; tree.ts).
    */
   eventTreeBuilder(): MerkleBuilder {
-    const n = (this.stmt('SELECT coalesce(max(leaf) + 1, 0) AS n FROM events').get() as { n: number }).n;
-    const cp = this.stmt('SELECT tree_size, frontier FROM checkpoints ORDER BY seq DESC LIMIT 1').get() as { tree_size: number; frontier: string | null } | undefined;
-    if (cp?.frontier && cp.tree_size === n) {
-      try {
-        return MerkleBuilder.fromFrontier(JSON.parse(cp.frontier));
-      } catch {
-        /* rebuild below */
-      }
-    }
-    return this.leafTree();
+    return extendEventTree(this.db, eventTreeStart(this.db));
   }
 
   /**
    * Sign (tree size, root, evidence root, custody head, meta) with the examiner's key.
-   * An import passes the tree it kept up to date while inserting; it is used only
+   * An import may pass the tree it computed meanwhile (tree.ts); it is used only
    * when it covers exactly the events in the case.
    */
   checkpoint(signer: Signer, reason: string, tree?: MerkleBuilder): CheckpointSummary {

@@ -6,6 +6,8 @@ import { Worker } from 'node:worker_threads';
 import type { ImportSummary, Progress } from '../../shared/types.ts';
 import type { Signer } from '../case/keys.ts';
 import type { CaseStore } from '../case/store.ts';
+import { MerkleBuilder, type Frontier } from '../case/merkle.ts';
+import { eventTreeStart } from '../case/tree.ts';
 import type { ParseProblem, ParseResult } from './parse.ts';
 import type { PackedBatch } from './packed.ts';
 import { ImportSession, type EvidenceWriter, type ImportParams } from './session.ts';
@@ -62,7 +64,10 @@ export async function importPaths(store: CaseStore, signer: Signer, params: Impo
       if (bulk) {
         session.commit();
         opts.onProgress?.({ phase: 'index', done: 0, total: null, unit: 'indexes', events: session.totals.events, bytes: totalBytes, totalBytes });
+        // The index sort is single-threaded: the event tree is continued meanwhile in a parser thread.
+        const tree = treeInThread(store);
         store.ensureIndexes();
+        session.tree = await tree;
       }
     }
     if (opts.signal?.aborted) outcome = 'cancelled';
@@ -78,6 +83,28 @@ export async function importPaths(store: CaseStore, signer: Signer, params: Impo
     throw e;
   }
   return session.finish(outcome, error);
+}
+
+/**
+ * The event tree over every committed event, continued from the last
+ * checkpoint in a parser thread (case/tree.ts); null when that fails (the
+ * checkpoint then computes it itself).
+ */
+function treeInThread(store: CaseStore): Promise<MerkleBuilder | null> {
+  if (store.path === ':memory:') return Promise.resolve(null);
+  const start = eventTreeStart(store.db);
+  return new Promise((resolve) => {
+    const w = new Worker(new URL('./worker-boot.js', import.meta.url));
+    const done = (t: MerkleBuilder | null) => {
+      resolve(t);
+      void w.terminate();
+    };
+    w.on('message', (m: { type: string; frontier?: Frontier; error?: string }) => {
+      if (m.type === 'tree') done(m.frontier ? MerkleBuilder.fromFrontier(m.frontier) : null);
+    });
+    w.on('error', () => done(null));
+    w.postMessage({ type: 'tree', path: store.path, start });
+  });
 }
 
 async function runFiles(session: ImportSession, files: SourceFile[], opts: ImportOptions): Promise<void> {

@@ -1,12 +1,16 @@
 // Worker thread: reads and parses one source file at a time for the main
 // thread, which alone writes the case. Messages are acknowledged by the main
 // thread, and the worker waits when too many are unacknowledged, so memory
-// stays bounded whatever the input size.
+// stays bounded whatever the input size. After a bulk import one such thread
+// also continues the event tree (case/tree.ts) over a read-only connection
+// while the main thread builds the indexes.
 import { createReadStream } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { parentPort } from 'node:worker_threads';
 import { parseSource, type ParseScope } from './parse.ts';
 import { packBatch, packedTransfer } from './packed.ts';
+import Database from 'better-sqlite3';
+import { extendEventTree, type TreeStart } from '../case/tree.ts';
 
 const MAX_IN_FLIGHT = 16;
 let inFlight = 0;
@@ -90,6 +94,17 @@ parentPort!.on('message', (m: any) => {
       const w = wake;
       wake = null;
       w();
+    }
+  } else if (m.type === 'tree') {
+    try {
+      const db = new Database(m.path, { readonly: true, fileMustExist: true });
+      try {
+        post({ type: 'tree', frontier: extendEventTree(db, m.start as TreeStart).frontier() });
+      } finally {
+        db.close();
+      }
+    } catch (e) {
+      post({ type: 'tree', error: (e as Error).message });
     }
   } else if (m.type === 'decision') {
     decisions.get(m.id)?.(m.go);

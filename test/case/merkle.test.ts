@@ -67,3 +67,38 @@ test('leaf and node hashes are domain-separated', () => {
   // A node hash is not the leaf hash of the concatenation (second-preimage resistance).
   assert.notEqual(nodeHash(a, b).toString('hex'), leafHash(Buffer.concat([a, b])).toString('hex'));
 });
+
+test('the event tree is continued from the last checkpoint only when its frontier gives the signed root', async () => {
+  const { tempCase } = await import('../support/case.ts');
+  const { importPaths } = await import('../../electron/ingest/import-files.ts');
+  const { eventTreeStart, extendEventTree } = await import('../../electron/case/tree.ts');
+  const c = tempCase('tree');
+  try {
+    const STRATUS = 'test/fixtures/stratus-red-team/detonation-logs';
+    const files = (await import('node:fs')).readdirSync(STRATUS).sort();
+    await importPaths(c.store, c.signer, { sources: files.slice(0, 10).map((f) => `${STRATUS}/${f}`) });
+    const first = c.store.lastCheckpoint()!;
+    await importPaths(c.store, c.signer, { sources: files.slice(10).map((f) => `${STRATUS}/${f}`) });
+    const leaves = (c.store.db.prepare('SELECT leaf_hash FROM events ORDER BY leaf').raw().all() as [Buffer][]).map((r) => r[0]);
+    const full = merkleRoot(leaves);
+    assert.ok(first.treeSize > 0 && first.treeSize < leaves.length);
+    assert.equal(c.store.lastCheckpoint()!.root, full.toString('hex'), 'the second import signed the root over every leaf');
+    // Continue from the second checkpoint: nothing to add.
+    const start = eventTreeStart(c.store.db);
+    assert.equal(start.from, leaves.length);
+    assert.deepEqual(extendEventTree(c.store.db, start).root(), full);
+    // From the first checkpoint's frontier, adding the leaves after it.
+    const cp1 = c.store.db.prepare('SELECT frontier FROM checkpoints WHERE tree_size = ? ORDER BY seq LIMIT 1').get(first.treeSize) as { frontier: string };
+    const f1 = JSON.parse(cp1.frontier);
+    assert.deepEqual(extendEventTree(c.store.db, { frontier: f1, from: f1.size }).root(), full);
+    // A frontier that does not give its checkpoint's signed root is not trusted: the tree is rebuilt from leaf 0.
+    c.store.db.exec('DROP TRIGGER checkpoints_no_update');
+    const bad = { ...f1, nodes: f1.nodes.map((n: string, i: number) => (i === 0 ? 'ff' + n.slice(2) : n)) };
+    const lastSeq = (c.store.db.prepare('SELECT max(seq) AS s FROM checkpoints').get() as { s: number }).s;
+    c.store.db.prepare('UPDATE checkpoints SET frontier = ? WHERE seq = ?').run(JSON.stringify({ ...bad, size: leaves.length }), lastSeq);
+    assert.deepEqual(eventTreeStart(c.store.db), { frontier: null, from: 0 });
+    assert.deepEqual(c.store.eventTreeBuilder().root(), full);
+  } finally {
+    c.cleanup();
+  }
+});
