@@ -5,7 +5,7 @@
 //     - DuckDB read_json ingest of the same files keeping whole records (npm package fetched on demand into .bench/)
 //   peak RSS of the import process; case size against the gzip input; search latency;
 //   then the acquisition, analysis and UI benchmarks where their modules exist.
-// Options: --events N, --skip-duckdb, --only import,search,acquire,analysis,ui
+// Options: --events N, --import-runs N (default 2), --skip-duckdb, --only import,search,acquire,analysis,ui
 import { spawnSync, execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -21,6 +21,7 @@ const opt = (name: string, def: string) => {
   return i >= 0 ? args[i + 1] : def;
 };
 const EVENTS = Number(opt('events', '1000000'));
+const IMPORT_RUNS = Math.max(1, Number(opt('import-runs', '2')));
 const ONLY = new Set(opt('only', 'import,search,acquire,analysis,ui').split(','));
 const ROOT = resolve('.bench');
 const TRAIL = join(ROOT, `trail-${EVENTS}-v1`);
@@ -64,8 +65,8 @@ console.log('');
 
 if (ONLY.has('import')) {
   // 2. Floor: one thread, read + gunzip + JSON.parse + SHA-256 per record (record bytes via JSON.stringify).
-  // Measured before and after the import, and the faster run kept: this machine's speed drifts
-  // (shared hosts), and a conservative floor never flatters the ratio.
+  // Measured before, between and after the import runs, and the fastest kept: this machine's
+  // speed drifts (shared hosts), and a conservative floor never flatters the ratio.
   const measureFloor = () => {
     const t = performance.now();
     let n = 0;
@@ -87,28 +88,39 @@ if (ONLY.has('import')) {
     line('floor, before (1 thread: read+gunzip+parse+sha256)', `${fmt(f.eventsPerSec)} events/s, ${fmt(f.mbPerSec, 1)} MB/s gzip, ${fmt(f.seconds, 2)} s`);
   }
 
-  // 3. TrailCase import, in its own process (peak RSS of all its threads).
+  // 3. TrailCase import, in its own process (peak RSS of all its threads), twice, each into a
+  // new case, with the floor measured again between and after: best of each is compared
+  // (this host's speed drifts by a quarter within minutes, so one run against one floor is
+  // mostly noise). The second case stays for the search, analysis and UI benchmarks.
   {
     rmSync(HOME, { recursive: true, force: true });
-    rmSync(CASE, { force: true });
     const env = { ...process.env, TRAILCASE_HOME: HOME, TRAILCASE_PASSPHRASE: PASS, TRAILCASE_REPORT_RSS: '1' };
     const run = (...a: string[]) => spawnSync(process.execPath, ['electron/cli/trailcase.js', ...a], { env, encoding: 'utf8', maxBuffer: 1 << 26 });
     run('keygen', '--examiner', 'Bench');
-    run('new', CASE, '--title', 'bench');
-    const t = performance.now();
-    const r = run('import', CASE, TRAIL, '--json');
-    const wall = (performance.now() - t) / 1000;
-    if (r.status !== 0) throw new Error(`import failed: ${r.stderr}`);
-    const sum = JSON.parse(r.stdout);
-    const rss = Number(/rss-max-kb (\d+)/.exec(r.stderr)?.[1] ?? 0) / 1024;
+    const runs: { events: number; seconds: number; wall: number; rss: number }[] = [];
+    for (let k = 0; k < IMPORT_RUNS; k++) {
+      rmSync(CASE, { force: true });
+      run('new', CASE, '--title', 'bench');
+      const t = performance.now();
+      const r = run('import', CASE, TRAIL, '--json');
+      const wall = (performance.now() - t) / 1000;
+      if (r.status !== 0) throw new Error(`import failed: ${r.stderr}`);
+      const sum = JSON.parse(r.stdout);
+      runs.push({ events: sum.events, seconds: sum.seconds, wall, rss: Number(/rss-max-kb (\d+)/.exec(r.stderr)?.[1] ?? 0) / 1024 });
+      line(`TrailCase import, run ${k + 1}`, `${fmt(sum.events / sum.seconds)} events/s, ${fmt(sum.seconds, 2)} s (process ${fmt(wall, 2)} s)`);
+      const f = measureFloor();
+      line(k + 1 < IMPORT_RUNS ? 'floor, between' : 'floor, after', `${fmt(f.eventsPerSec)} events/s, ${fmt(f.seconds, 2)} s`);
+      if (f.eventsPerSec > (results.floor as { eventsPerSec: number }).eventsPerSec) results.floor = f;
+    }
+    const best = runs.reduce((a, b) => (b.seconds < a.seconds ? b : a));
+    const sum = { events: best.events, seconds: best.seconds };
+    const wall = best.wall;
+    const rss = Math.max(...runs.map((r) => r.rss));
     const size = statSync(CASE).size;
-    const after = measureFloor();
-    line('floor, after', `${fmt(after.eventsPerSec)} events/s, ${fmt(after.seconds, 2)} s`);
-    if (after.eventsPerSec > (results.floor as { eventsPerSec: number }).eventsPerSec) results.floor = after;
     const floor = results.floor as { eventsPerSec: number };
-    results.import = { events: sum.events, seconds: sum.seconds, wallSeconds: wall, eventsPerSec: sum.events / sum.seconds, mbPerSec: gzBytes / 1e6 / sum.seconds, peakRssMB: rss, caseBytes: size, caseToGzip: size / gzBytes, ratioToFloor: sum.events / sum.seconds / floor.eventsPerSec };
-    line('TrailCase import', `${fmt(sum.events / sum.seconds)} events/s, ${fmt(gzBytes / 1e6 / sum.seconds, 1)} MB/s, ${fmt(sum.seconds, 2)} s (process ${fmt(wall, 2)} s)`);
-    line('  ratio to the faster floor (target >= 0.70)', fmt(sum.events / sum.seconds / floor.eventsPerSec, 2));
+    results.import = { runs, events: sum.events, seconds: sum.seconds, wallSeconds: wall, eventsPerSec: sum.events / sum.seconds, mbPerSec: gzBytes / 1e6 / sum.seconds, peakRssMB: rss, caseBytes: size, caseToGzip: size / gzBytes, ratioToFloor: sum.events / sum.seconds / floor.eventsPerSec };
+    line(`TrailCase import, best of ${IMPORT_RUNS}`, `${fmt(sum.events / sum.seconds)} events/s, ${fmt(gzBytes / 1e6 / sum.seconds, 1)} MB/s, ${fmt(sum.seconds, 2)} s`);
+    line(`  ratio to the best floor of ${IMPORT_RUNS + 1} (target >= 0.70)`, fmt(sum.events / sum.seconds / floor.eventsPerSec, 2));
     line('  peak RSS, whole process (target < 500 MB)', `${fmt(rss)} MB`);
     line('  case size / gzip input (target < 3)', `${fmt(size / 1e6, 1)} MB / ${fmt(gzBytes / 1e6, 1)} MB = ${fmt(size / gzBytes, 2)}`);
     const v = (() => {
@@ -142,13 +154,18 @@ console.log(JSON.stringify({ n: Number(n), seconds: (performance.now() - t) / 10
 `,
       );
       const dbPath = join(ROOT, 'duck.db');
-      rmSync(dbPath, { force: true });
-      rmSync(dbPath + '.wal', { force: true });
-      const out = execFileSync(process.execPath, [script, dbPath, join(TRAIL, '**/*.json.gz')], { cwd: dir, encoding: 'utf8' });
-      const d = JSON.parse(out.trim().split('\n').pop()!);
+      // Best of as many runs as TrailCase's import had.
+      let d = { n: 0, seconds: Infinity };
+      for (let k = 0; k < IMPORT_RUNS; k++) {
+        rmSync(dbPath, { force: true });
+        rmSync(dbPath + '.wal', { force: true });
+        const out = execFileSync(process.execPath, [script, dbPath, join(TRAIL, '**/*.json.gz')], { cwd: dir, encoding: 'utf8' });
+        const r = JSON.parse(out.trim().split('\n').pop()!) as { n: number; seconds: number };
+        if (r.seconds < d.seconds) d = r;
+      }
       const imp = results.import as { eventsPerSec: number };
       results.duckdb = { eventsPerSec: d.n / d.seconds, seconds: d.seconds, events: d.n, dbBytes: statSync(dbPath).size, ratioTrailCaseToDuckdb: imp.eventsPerSec / (d.n / d.seconds) };
-      line('DuckDB read_json keeping whole records', `${fmt(d.n / d.seconds)} events/s, ${fmt(d.seconds, 2)} s, db ${fmt(statSync(dbPath).size / 1e6, 1)} MB`);
+      line(`DuckDB read_json keeping whole records, best of ${IMPORT_RUNS}`, `${fmt(d.n / d.seconds)} events/s, ${fmt(d.seconds, 2)} s, db ${fmt(statSync(dbPath).size / 1e6, 1)} MB`);
       line('  TrailCase / DuckDB (target >= 1.0)', fmt(imp.eventsPerSec / (d.n / d.seconds), 2));
     } catch (e) {
       line('DuckDB', `skipped: ${(e as Error).message.split('\n')[0]}`);
