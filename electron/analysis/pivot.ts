@@ -2,13 +2,20 @@
 // access key, an attacker IP or a principal), follow what the attacker created
 // and used until nothing new appears, explaining every hop.
 //
-// Everything is SQL over indexed columns (events by access key, ARN, user
-// name, session issuer, IP) plus the event_refs side table (credentials issued
-// by a call, AssumeRole targets, sourceIdentity, the user or role an IAM call
-// acted on); records are read only for the few events that can create
-// something (CreateAccessKey, CreateUser, Create/UpdateLoginProfile,
-// CreateRole, UpdateAssumeRolePolicy, AssumeRole*, GetSessionToken,
-// GetFederationToken).
+// Everything is SQL over indexed columns (events by access key, ARN, IP; by
+// user name and session issuer in one pass over the events) plus the
+// event_refs side table (credentials issued by a call, AssumeRole targets,
+// sourceIdentity, the user or role an IAM call acted on); records are read
+// only for the few events that can create something (CreateAccessKey,
+// CreateUser, Create/UpdateLoginProfile, CreateRole, UpdateAssumeRolePolicy,
+// AssumeRole*, GetSessionToken, GetFederationToken).
+//
+// Attacker events are held compactly (a few dictionary ids per event, one
+// array per column, read with json_group_array in one pass per query); their
+// eventIDs and summaries are read only for the events a result shows: the
+// earliest `eventLimit` by time (default 1,000) and every event an indicator
+// or a context entry names. The result always counts them all (eventCount,
+// per hop, per indicator); allEventIds lists every eventID.
 //
 // The rules (also returned with every result, see PIVOT_RULES):
 //  1. Attacker identities are followed completely: the seed; access keys
@@ -48,7 +55,7 @@ import { UserError } from '../errors.ts';
 import { eventsByLeaves } from './records.ts';
 import { arnName, ensureRefs, refsState } from './refs.ts';
 
-export const PIVOT_UNIT = { name: 'pivot', version: '1.0.0' } as const;
+export const PIVOT_UNIT = { name: 'pivot', version: '1.1.0' } as const;
 
 export const PIVOT_RULES = [
   'Attacker identities are followed completely: the seed; access keys created by (CreateAccessKey) or issued to (STS credentials) attacker events; IAM users and roles the attacker created; role sessions and federated users issued to it; sessions carrying a sourceIdentity it set.',
@@ -69,43 +76,59 @@ export interface PivotOptions {
   /** Only events at or after / at or before these times count as the attacker's (e.g. from the first use of a leaked key from an unknown address). */
   since?: string;
   until?: string;
+  /** List at most this many attacker events in `events` (the earliest by time; eventCount counts them all). Default 1,000; Infinity for every one. */
+  eventLimit?: number;
+  /** Also return the eventID of every attacker event (`eventIds`), e.g. to filter a timeline by them. */
+  allEventIds?: boolean;
 }
 
-interface Row {
-  leaf: number;
-  event_id: string;
-  time_ms: number | null;
-  name: number | null;
-  ip: number | null;
-  ua: number | null;
-  identity_type: number | null;
-  arn: number | null;
-  user_name: number | null;
-  principal_id: number | null;
-  access_key: number | null;
-  issuer_arn: number | null;
-  account: number | null;
-  error_code: number | null;
-}
-// Every column an EventSummary needs, so attacker events are fetched once (toSummary at the end).
+/** Default eventLimit: summaries cost a dictionary lookup per field, ~35 ms per 1,000 events on the 2-core bench machine. */
+export const PIVOT_EVENT_LIMIT = 1_000;
+
+// Every column an EventSummary needs (read only for the events a result lists).
 const ROW_COLS =
   'leaf, event_id, time_ms, name, source, region, ip, ua, identity_type, arn, user_name, principal_id, access_key, issuer_arn, account, error_code, read_only, category, request_id, evidence_id';
+
+/**
+ * Events matched by one query, one array per column, in the query's order.
+ * `name` is the event name only for calls without an error code (the only ones
+ * that can create or issue anything); `prin` is the principal the event acted
+ * as (ARN, else user name, else principal id).
+ */
+interface Batch {
+  leaf: number[];
+  time: (number | null)[];
+  ip: (number | null)[];
+  ua: (number | null)[];
+  name: (number | null)[];
+  arn: (number | null)[];
+  prin: (number | null)[];
+  key: (number | null)[];
+}
+const BATCH_COLS = ['leaf', 'time_ms', 'ip', 'ua', 'CASE WHEN error_code IS NULL THEN name END', 'arn', 'coalesce(arn, user_name, principal_id)', 'access_key']
+  .map((c) => `json_group_array(${c})`)
+  .join(', ');
+/** Columns for "is this event someone else's" (shared IPs and user agents). */
+const OTHER_COLS = 'leaf, event_id, access_key, arn, coalesce(arn, user_name, principal_id)';
+type OtherRow = [leaf: number, eventId: string, accessKey: number | null, arn: number | null, principal: number | null];
 
 /** IAM calls whose records can hand the attacker something new (read from the evidence). */
 const IAM_CREATING = new Set(['CreateAccessKey', 'CreateUser', 'CreateLoginProfile', 'UpdateLoginProfile', 'CreateRole', 'UpdateAssumeRolePolicy']);
 /** STS calls that issue credentials (their credentials, session and sourceIdentity come from event_refs). */
 const STS_ISSUING = new Set(['AssumeRole', 'AssumeRoleWithSAML', 'AssumeRoleWithWebIdentity', 'GetSessionToken', 'GetFederationToken']);
 
-type Job =
-  | { kind: 'key'; value: string; hop: number; reason: string }
-  | { kind: 'principal'; value: string; hop: number; reason: string }
-  | { kind: 'session'; value: string; hop: number; reason: string }
-  | { kind: 'role'; value: string; arn: string | null; since: number | null; hop: number; reason: string }
-  | { kind: 'trust'; value: string; since: number; hop: number; reason: string }
-  | { kind: 'login'; value: string; since: number; hop: number; reason: string }
-  | { kind: 'source-identity'; value: string; hop: number; reason: string }
-  | { kind: 'ip'; value: string; hop: number; reason: string }
-  | { kind: 'leaves'; leaves: number[]; hop: number; reason: string };
+/** `ind`: the indicator whose events the job pulls in (its event count), -1 for none. */
+type Job = { hop: number; reason: string; ind: number } & (
+  | { kind: 'key'; value: string }
+  | { kind: 'principal'; value: string }
+  | { kind: 'session'; value: string }
+  | { kind: 'role'; value: string; arn: string | null; since: number | null }
+  | { kind: 'trust'; value: string; since: number }
+  | { kind: 'login'; value: string; since: number }
+  | { kind: 'source-identity'; value: string }
+  | { kind: 'ip'; value: string }
+  | { kind: 'leaves'; leaves: number[] }
+);
 
 function obj(v: unknown): Record<string, any> | null {
   return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, any>) : null;
@@ -134,10 +157,19 @@ function isPrivateOrSpecial(ip: string): boolean {
 class Pivoter {
   private dict: Dictionary;
   private reader: EvidenceReader;
-  private rows = new Map<number, Row & { hop: number; reason: string }>();
+  /** Attacker events, one array per column, in the order found (the order the rules see them in). */
+  private r: Omit<Batch, 'key'> & { hop: number[]; reason: number[] } = { leaf: [], time: [], ip: [], ua: [], name: [], arn: [], prin: [], hop: [], reason: [] };
+  /** Row of each attacker event by leaf. */
+  private rowOf = new Map<number, number>();
+  /** Rows before this one have been examined. */
+  private examined = 0;
+  /** Why events were pulled in (rows point here), and the indicator each reason belongs to (-1: none). */
+  private reasons: string[] = [];
+  private reasonInd: number[] = [];
+  private reasonIdx = new Map<string, number>();
   private queue: Job[] = [];
   private indicators: PivotIndicator[] = [];
-  private indicatorKeys = new Set<string>();
+  private indicatorAt = new Map<string, number>();
   private context: PivotContext[] = [];
   private contextKeys = new Set<string>();
   /** String ids of attacker access keys and principals (for "is this event the attacker's"). */
@@ -156,11 +188,17 @@ class Pivoter {
   /** Rows already looked at by refreshCompromised (rows only grow; a principal later found to be the attacker's own is harmless in the set). */
   private compromisedChecked = 0;
   private ipState = new Map<string, { followed: boolean; hop: number; via: string; ipIds: number[] }>();
+  /** Address ids already looked at by examine (each id stands for one address). */
+  private ipIdsSeen = new Set<number>();
   private uaSeen = new Map<number, { hop: number; via: string }>();
-  private toExamine: number[] = [];
+  /** Event name id -> 1 IAM call that can create something, 2 STS call that issues credentials, 0 neither. */
+  private nameKind = new Map<number, number>();
+  private strIds = new Map<string, number | null>();
+  private plans = new Map<string, boolean>();
   private ownAccounts: Set<string> | null = null;
   private truncated = false;
   private maxHop = 0;
+  private readonly maxEvents: number;
 
   private refsUpto: number;
   /** Only attacker events inside [since, until] (epoch ms), when the examiner knows when the compromise began. */
@@ -168,6 +206,7 @@ class Pivoter {
 
   constructor(private readonly store: CaseStore, private readonly opts: PivotOptions) {
     this.refsUpto = refsState(store).upto;
+    this.maxEvents = opts.maxEvents ?? 100_000;
     if (opts.since !== undefined || opts.until !== undefined) {
       const a = opts.since === undefined ? -8.64e15 : parseTime(opts.since);
       const b = opts.until === undefined ? 8.64e15 : parseTime(opts.until);
@@ -182,21 +221,106 @@ class Pivoter {
   // ---------------------------------------------------------------- helpers
 
   private strId(s: string): number | null {
-    return (this.store.stmt('SELECT id FROM strings WHERE s = ?').get(s) as { id: number } | undefined)?.id ?? null;
+    let id = this.strIds.get(s);
+    if (id === undefined) {
+      id = (this.store.stmt('SELECT id FROM strings WHERE s = ?').get(s) as { id: number } | undefined)?.id ?? null;
+      this.strIds.set(s, id);
+    }
+    return id;
   }
 
-  /** Events matching `where`, inside the pivot's time window unless `windowed` is false. */
-  private rowsWhere(where: string, params: unknown[], windowed = true): Row[] {
-    if (windowed && this.window) return this.store.stmt(`SELECT ${ROW_COLS} FROM events WHERE (${where}) AND time_ms BETWEEN ? AND ?`).all(...params, this.window[0], this.window[1]) as Row[];
-    return this.store.stmt(`SELECT ${ROW_COLS} FROM events WHERE ${where}`).all(...params) as Row[];
+  /** Look up many strings at once (the credentials thousands of AssumeRole calls handed out). */
+  private prefetchStrIds(values: string[]): void {
+    const todo = [...new Set(values.filter((v) => !this.strIds.has(v)))];
+    if (!todo.length) return;
+    for (const v of todo) this.strIds.set(v, null);
+    for (const [s, id] of this.store.stmt('SELECT s, id FROM strings WHERE s IN (SELECT value FROM json_each(?))').raw().all(JSON.stringify(todo)) as [string, number][]) {
+      if (this.strIds.get(s) === null) this.strIds.set(s, id);
+    }
   }
 
-  private indicator(type: PivotIndicatorType, value: string, reason: string, via: string | null, hop: number, followed: boolean): void {
+  /**
+   * Events matching `where`, inside the pivot's time window unless `windowed`
+   * is false, in SQLite's order for that query, as compact columns. When an
+   * index alone answers the query (a key, a session ARN, an address) the leaves
+   * come first and the columns are read only for events not found yet (a
+   * followed address or session mostly repeats events already in hand);
+   * `all` keeps every event, known or not (for callers that look at all of them).
+   */
+  private batch(where: string, params: unknown[], windowed = true, all = false): Batch {
+    const w = windowed && this.window;
+    const cond = w ? `(${where}) AND time_ms BETWEEN ? AND ?` : where;
+    const p = w ? [...params, ...w] : params;
+    const leafSql = `SELECT json_group_array(leaf) FROM events WHERE ${cond}`;
+    const one = () => this.columns(`SELECT ${BATCH_COLS} FROM events WHERE ${cond}`, p);
+    if (all || !this.indexOnly(leafSql, p)) return one();
+    const leaves = JSON.parse(this.store.stmt(leafSql).pluck().get(...p) as string) as number[];
+    let known = 0;
+    for (const l of leaves) if (this.rowOf.has(l)) known++;
+    // Mostly new events: one pass is cheaper than reading them by leaf. (Both give the index's
+    // order: the same WHERE on the same index, only the columns read differ.)
+    return known * 2 < leaves.length ? one() : this.batchOf(leaves);
+  }
+
+  /** The events of these leaves not found yet, in the order given. */
+  private batchOf(leaves: number[]): Batch {
+    const fresh = leaves.filter((l) => !this.rowOf.has(l));
+    if (!fresh.length) return { leaf: [], time: [], ip: [], ua: [], name: [], arn: [], prin: [], key: [] };
+    const b = this.columns(`SELECT ${BATCH_COLS} FROM events WHERE leaf IN (SELECT value FROM json_each(?))`, [JSON.stringify(fresh)]);
+    const at = new Map(b.leaf.map((l, i) => [l, i]));
+    const order = fresh.map((l) => at.get(l)!).filter((i) => i !== undefined);
+    const pick = <T>(col: T[]) => order.map((i) => col[i]);
+    return { leaf: pick(b.leaf), time: pick(b.time), ip: pick(b.ip), ua: pick(b.ua), name: pick(b.name), arn: pick(b.arn), prin: pick(b.prin), key: pick(b.key) };
+  }
+
+  private columns(sql: string, params: unknown[]): Batch {
+    const [leaf, time, ip, ua, name, arn, prin, key] = (this.store.stmt(sql).raw().get(...params) as string[]).map((c) => JSON.parse(c) as any[]);
+    return { leaf, time, ip, ua, name, arn, prin, key };
+  }
+
+  /** Does SQLite answer this query on events from an index alone (no table row read)? Asked once per query text. */
+  private indexOnly(sql: string, params: unknown[]): boolean {
+    let v = this.plans.get(sql);
+    if (v === undefined) {
+      const plan = (this.store.db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...params) as { detail: string }[]).filter((x) => /^(SEARCH|SCAN) (TABLE )?events\b/.test(x.detail));
+      v = plan.length > 0 && plan.every((x) => x.detail.includes('COVERING INDEX'));
+      this.plans.set(sql, v);
+    }
+    return v;
+  }
+
+  /** Leaves of the events matching `where`, in SQLite's order (from an index alone where one covers it). */
+  private leavesWhere(where: string, params: unknown[]): number[] {
+    return JSON.parse(this.store.stmt(`SELECT json_group_array(leaf) FROM events WHERE ${where}`).pluck().get(...params) as string);
+  }
+
+  /** eventIDs by leaf, for the few events a result names. */
+  private eventIds(leaves: Iterable<number>): Map<number, string> {
+    const list = [...new Set(leaves)];
+    if (!list.length) return new Map();
+    return new Map(this.store.stmt('SELECT leaf, event_id FROM events WHERE leaf IN (SELECT value FROM json_each(?))').raw().all(JSON.stringify(list)) as [number, string][]);
+  }
+
+  private reasonId(reason: string, ind: number): number {
+    let i = this.reasonIdx.get(reason);
+    if (i === undefined) {
+      i = this.reasons.length;
+      this.reasons.push(reason);
+      this.reasonInd.push(ind);
+      this.reasonIdx.set(reason, i);
+    }
+    return i;
+  }
+
+  /** Adds the indicator unless one of that type and value exists; its index either way. */
+  private indicator(type: PivotIndicatorType, value: string, reason: string, via: string | null, hop: number, followed: boolean): number {
     const k = `${type}\u0000${value}`;
-    if (this.indicatorKeys.has(k)) return;
-    this.indicatorKeys.add(k);
-    this.indicators.push({ type, value, reason, viaEventId: via, hop, followed });
+    const at = this.indicatorAt.get(k);
+    if (at !== undefined) return at;
+    this.indicatorAt.set(k, this.indicators.length);
+    this.indicators.push({ type, value, reason, viaEventId: via, hop, followed, events: 0 });
     if (hop > this.maxHop) this.maxHop = hop;
+    return this.indicators.length - 1;
   }
 
   private addContext(c: PivotContext): void {
@@ -204,10 +328,6 @@ class Pivoter {
     if (this.contextKeys.has(k)) return;
     this.contextKeys.add(k);
     this.context.push(c);
-  }
-
-  private principalText(r: Row): string | null {
-    return this.dict.str(r.arn) ?? this.dict.str(r.user_name) ?? this.dict.str(r.principal_id);
   }
 
   /** String ids of every principal that is the attacker's or compromised (for the SQL side of rule 4). */
@@ -236,30 +356,50 @@ class Pivoter {
 
   /** Recompute rule 3 from the attacker events found so far: principals acting in them that are not attacker identities. */
   private refreshCompromised(): void {
-    const all = [...this.rows.values()];
-    for (let i = this.compromisedChecked; i < all.length; i++) {
-      const r = all[i];
-      if (r.arn !== null && this.dPrincipalIds.has(r.arn)) continue;
-      const p = this.principalText(r);
+    const { arn, prin } = this.r;
+    const n = this.r.leaf.length;
+    for (let i = this.compromisedChecked; i < n; i++) {
+      const a = arn[i];
+      if (a !== null && this.dPrincipalIds.has(a)) continue;
+      const p = this.dict.str(prin[i]);
       if (p && !this.followedPrincipals.has(p)) this.compromised.add(p);
     }
-    this.compromisedChecked = all.length;
+    this.compromisedChecked = n;
   }
 
-  private isAttackerRow(r: Row): boolean {
-    return this.rows.has(r.leaf) || (r.access_key !== null && this.dKeyIds.has(r.access_key)) || (r.arn !== null && this.dPrincipalIds.has(r.arn));
+  private isAttackerEvent(leaf: number, key: number | null, arn: number | null): boolean {
+    return this.rowOf.has(leaf) || (key !== null && this.dKeyIds.has(key)) || (arn !== null && this.dPrincipalIds.has(arn));
   }
 
-  private addRows(rows: Row[], hop: number, reason: string): void {
-    for (const r of rows) {
-      if (this.rows.has(r.leaf)) continue;
-      if (this.rows.size >= (this.opts.maxEvents ?? 100_000)) {
+  /**
+   * Takes the batch's events that are not attacker events yet, in `order`
+   * (indices into the batch; default the batch's own order), until the event limit.
+   */
+  private addBatch(b: Batch, hop: number, reason: number | ((i: number) => number), order?: Iterable<number>): void {
+    const r = this.r;
+    const idx = order ?? b.leaf.keys();
+    for (const i of idx) {
+      const leaf = b.leaf[i];
+      if (this.rowOf.has(leaf)) continue;
+      if (r.leaf.length >= this.maxEvents) {
         this.truncated = true;
         return;
       }
-      this.rows.set(r.leaf, { ...r, hop, reason });
-      this.toExamine.push(r.leaf);
+      this.rowOf.set(leaf, r.leaf.length);
+      r.leaf.push(leaf);
+      r.time.push(b.time[i]);
+      r.ip.push(b.ip[i]);
+      r.ua.push(b.ua[i]);
+      r.name.push(b.name[i]);
+      r.arn.push(b.arn[i]);
+      r.prin.push(b.prin[i]);
+      r.hop.push(hop);
+      r.reason.push(typeof reason === 'number' ? reason : reason(i));
     }
+  }
+
+  private addJobRows(b: Batch, job: Job, reason = job.reason): void {
+    this.addBatch(b, job.hop, this.reasonId(reason, job.ind));
   }
 
   // ---------------------------------------------------------------- identities
@@ -269,15 +409,15 @@ class Pivoter {
     this.followedKeys.add(key);
     const id = this.strId(key);
     if (id !== null) this.dKeyIds.add(id);
-    this.indicator('access-key', key, reason, via, hop, true);
-    this.queue.push({ kind: 'key', value: key, hop, reason: `access key ${key}: ${reason}` });
+    const ind = this.indicator('access-key', key, reason, via, hop, true);
+    this.queue.push({ kind: 'key', value: key, hop, reason: `access key ${key}: ${reason}`, ind });
   }
 
   private followPrincipal(value: string, type: 'user' | 'principal', hop: number, reason: string, via: string | null): void {
     if (this.followedPrincipals.has(value)) return;
     this.followedPrincipals.add(value);
-    this.indicator(type, value, reason, via, hop, true);
-    this.queue.push({ kind: 'principal', value, hop, reason: `${type} ${value}: ${reason}` });
+    const ind = this.indicator(type, value, reason, via, hop, true);
+    this.queue.push({ kind: 'principal', value, hop, reason: `${type} ${value}: ${reason}`, ind });
   }
 
   private followSession(arn: string, hop: number, reason: string, via: string | null): void {
@@ -285,22 +425,22 @@ class Pivoter {
     this.followedSessions.add(arn);
     const id = this.strId(arn);
     if (id !== null) this.dPrincipalIds.add(id);
-    this.indicator('principal', arn, reason, via, hop, true);
-    this.queue.push({ kind: 'session', value: arn, hop, reason: `session ${arn}: ${reason}` });
+    const ind = this.indicator('principal', arn, reason, via, hop, true);
+    this.queue.push({ kind: 'session', value: arn, hop, reason: `session ${arn}: ${reason}`, ind });
   }
 
   private followRole(name: string, arn: string | null, since: number | null, hop: number, reason: string, via: string | null): void {
     if (this.followedRoles.has(name)) return;
     this.followedRoles.add(name);
-    this.indicator('role', arn ?? name, reason, via, hop, true);
-    this.queue.push({ kind: 'role', value: name, arn, since, hop, reason: `role ${name}: ${reason}` });
+    const ind = this.indicator('role', arn ?? name, reason, via, hop, true);
+    this.queue.push({ kind: 'role', value: name, arn, since, hop, reason: `role ${name}: ${reason}`, ind });
   }
 
   private followSourceIdentity(v: string, hop: number, reason: string, via: string | null): void {
     if (this.followedSourceIds.has(v)) return;
     this.followedSourceIds.add(v);
-    this.indicator('source-identity', v, reason, via, hop, true);
-    this.queue.push({ kind: 'source-identity', value: v, hop, reason: `sourceIdentity ${v}: ${reason}` });
+    const ind = this.indicator('source-identity', v, reason, via, hop, true);
+    this.queue.push({ kind: 'source-identity', value: v, hop, reason: `sourceIdentity ${v}: ${reason}`, ind });
   }
 
   /** String ids a principal value stands for: an exact ARN, or a name = user name / last ARN path element / role session issuer. */
@@ -319,7 +459,7 @@ class Pivoter {
   /** Keys and sessions of one hop in one query each (a stolen CI key can hand out thousands of role sessions). */
   private runGrouped(jobs: Job[]): Job[] {
     const rest: Job[] = [];
-    const byCol = new Map<string, Map<number, Job>>([['access_key', new Map()], ['arn', new Map()]]);
+    const byCol = new Map<'access_key' | 'arn', Map<number, Job>>([['access_key', new Map()], ['arn', new Map()]]);
     for (const job of jobs) {
       if (job.kind !== 'key' && job.kind !== 'session') {
         rest.push(job);
@@ -330,36 +470,53 @@ class Pivoter {
     }
     for (const [col, m] of byCol) {
       if (!m.size) continue;
-      const rows = this.rowsWhere(`${col} IN (SELECT value FROM json_each(?))`, [JSON.stringify([...m.keys()])]);
-      rows.sort((a, b) => a.leaf - b.leaf);
-      for (const r of rows) {
-        const job = m.get(col === 'access_key' ? r.access_key! : r.arn!)!;
-        this.addRows([r], job.hop, job.reason);
-      }
+      const b = this.batch(`${col} IN (SELECT value FROM json_each(?))`, [JSON.stringify([...m.keys()])]);
+      const order = [...b.leaf.keys()].sort((x, y) => b.leaf[x] - b.leaf[y]);
+      const ids = col === 'access_key' ? b.key : b.arn;
+      const reasonOf = new Map<Job, number>();
+      this.addBatch(b, m.values().next().value!.hop, (i) => {
+        const job = m.get(ids[i]!)!;
+        let r = reasonOf.get(job);
+        if (r === undefined) reasonOf.set(job, (r = this.reasonId(job.reason, job.ind)));
+        return r;
+      }, order);
     }
     return rest;
   }
 
   private run(job: Job): void {
-    const inList = (col: string, ids: number[]) => this.rowsWhere(`${col} IN (SELECT value FROM json_each(?))`, [JSON.stringify(ids)]);
+    const inList = (col: string, ids: number[]) => this.batch(`${col} IN (SELECT value FROM json_each(?))`, [JSON.stringify(ids)]);
     switch (job.kind) {
       case 'key': {
         const id = this.strId(job.value);
-        if (id !== null) this.addRows(this.rowsWhere('access_key = ?', [id]), job.hop, job.reason);
+        if (id !== null) this.addJobRows(this.batch('access_key = ?', [id]), job);
         return;
       }
       case 'session': {
         const id = this.strId(job.value);
-        if (id !== null) this.addRows(this.rowsWhere('arn = ?', [id]), job.hop, job.reason);
+        if (id !== null) this.addJobRows(this.batch('arn = ?', [id]), job);
         return;
       }
       case 'principal': {
         const ids = this.principalIds(job.value);
         for (const i of ids) this.dPrincipalIds.add(i);
         if (!ids.length) return;
-        this.addRows(inList('arn', ids), job.hop, job.reason);
-        this.addRows(inList('user_name', ids), job.hop, job.reason);
-        this.addRows(inList('issuer_arn', ids), job.hop, job.reason);
+        this.addJobRows(inList('arn', ids), job);
+        // By user name, then as a role session's issuer: neither column is indexed for this
+        // (user_name only where arn is NULL), so one pass over the events answers both.
+        const j = JSON.stringify(ids);
+        const w = this.window;
+        const [leaves, byName] = (
+          this.store
+            .stmt(
+              `SELECT json_group_array(leaf), json_group_array(user_name IN (SELECT value FROM json_each(?))) FROM events
+                WHERE (user_name IN (SELECT value FROM json_each(?)) OR issuer_arn IN (SELECT value FROM json_each(?)))${w ? ' AND time_ms BETWEEN ? AND ?' : ''}`,
+            )
+            .raw()
+            .get(j, j, j, ...(w ?? [])) as string[]
+        ).map((x) => JSON.parse(x) as number[]);
+        this.addJobRows(this.batchOf(leaves.filter((_, i) => byName[i] === 1)), job);
+        this.addJobRows(this.batchOf(leaves.filter((_, i) => byName[i] !== 1)), job);
         return;
       }
       case 'role': {
@@ -372,24 +529,24 @@ class Pivoter {
         ).map((r) => r[0]);
         // Sessions of the role: their ARNs become attacker principals too.
         if (ids.length) {
-          const sessions = inList('issuer_arn', ids);
-          for (const r of sessions) if (r.arn !== null) this.dPrincipalIds.add(r.arn);
-          this.addRows(sessions, job.hop, job.reason);
+          const sessions = this.batch('issuer_arn IN (SELECT value FROM json_each(?))', [JSON.stringify(ids)], true, true);
+          for (const a of sessions.arn) if (a !== null) this.dPrincipalIds.add(a);
+          this.addJobRows(sessions, job);
         }
         // AssumeRole calls into it (whoever made them: the role is the attacker's).
-        this.addRows(this.assumeInto(job.value, job.since), job.hop, `AssumeRole into ${job.reason}`);
+        this.addJobRows(this.assumeInto(job.value, job.since), job, `AssumeRole into ${job.reason}`);
         return;
       }
       case 'trust': {
         const own = this.accounts();
-        const rows = this.assumeInto(job.value, job.since);
-        const take: Row[] = [];
-        const events = eventsByLeaves(this.store, rows.map((r) => r.leaf), this.reader);
-        const byLeaf = new Map(rows.map((r) => [r.leaf, r]));
+        const b = this.assumeInto(job.value, job.since);
+        const take: number[] = [];
+        const events = eventsByLeaves(this.store, b.leaf, this.reader);
+        const at = new Map(b.leaf.map((l, i) => [l, i]));
         for (const e of events) {
-          const r = byLeaf.get(e.leaf)!;
+          const i = at.get(e.leaf)!;
           const callerAcct = str(obj(e.record.userIdentity)?.accountId);
-          if (this.isAttackerRow(r) || (callerAcct !== null && !own.has(callerAcct))) take.push(r);
+          if (this.isAttackerEvent(e.leaf, b.key[i], b.arn[i]) || (callerAcct !== null && !own.has(callerAcct))) take.push(i);
           else
             this.addContext({
               kind: 'not-followed',
@@ -398,7 +555,7 @@ class Pivoter {
               eventIds: [e.eventId],
             });
         }
-        this.addRows(take, job.hop, job.reason);
+        this.addBatch(b, job.hop, this.reasonId(job.reason, job.ind), take);
         return;
       }
       case 'login': {
@@ -406,29 +563,25 @@ class Pivoter {
         const name = this.strId('ConsoleLogin');
         if (!ids.length || name === null) return;
         const j = JSON.stringify(ids);
-        this.addRows(
-          this.rowsWhere('name = ? AND time_ms >= ? AND (user_name IN (SELECT value FROM json_each(?)) OR arn IN (SELECT value FROM json_each(?)))', [name, job.since, j, j]),
-          job.hop,
-          job.reason,
-        );
+        this.addJobRows(this.batch('name = ? AND time_ms >= ? AND (user_name IN (SELECT value FROM json_each(?)) OR arn IN (SELECT value FROM json_each(?)))', [name, job.since, j, j]), job);
         return;
       }
       case 'source-identity':
-        this.addRows(this.rowsWhere("leaf IN (SELECT leaf FROM event_refs WHERE kind = 'source-identity' AND value = ?)", [job.value]), job.hop, job.reason);
+        this.addJobRows(this.batch("leaf IN (SELECT leaf FROM event_refs WHERE kind = 'source-identity' AND value = ?)", [job.value]), job);
         return;
       case 'ip': {
         const st = this.ipState.get(job.value)!;
-        this.addRows(this.rowsWhere('ip IN (SELECT value FROM json_each(?))', [JSON.stringify(st.ipIds)]), job.hop, job.reason);
+        this.addJobRows(this.batch('ip IN (SELECT value FROM json_each(?))', [JSON.stringify(st.ipIds)]), job);
         return;
       }
       case 'leaves':
-        this.addRows(this.rowsWhere('leaf IN (SELECT value FROM json_each(?))', [JSON.stringify(job.leaves)]), job.hop, job.reason);
+        this.addJobRows(this.batch('leaf IN (SELECT value FROM json_each(?))', [JSON.stringify(job.leaves)]), job);
         return;
     }
   }
 
-  private assumeInto(role: string, since: number | null): Row[] {
-    return this.rowsWhere(
+  private assumeInto(role: string, since: number | null): Batch {
+    return this.batch(
       "leaf IN (SELECT leaf FROM event_refs WHERE kind = 'assume-target' AND value = ?) AND (? IS NULL OR time_ms >= ?) AND error_code IS NULL",
       [role, since, since],
     );
@@ -446,29 +599,59 @@ class Pivoter {
 
   // ---------------------------------------------------------------- examining attacker events
 
+  private kindOfName(id: number): number {
+    let k = this.nameKind.get(id);
+    if (k === undefined) {
+      const name = this.dict.str(id)!;
+      k = IAM_CREATING.has(name) ? 1 : STS_ISSUING.has(name) ? 2 : 0;
+      this.nameKind.set(id, k);
+    }
+    return k;
+  }
+
   private examine(): void {
-    const leaves = this.toExamine;
-    this.toExamine = [];
+    const r = this.r;
+    const from = this.examined;
+    const to = r.leaf.length;
+    this.examined = to;
     const creating: number[] = [];
     const issuing: number[] = [];
-    for (const leaf of leaves) {
-      const r = this.rows.get(leaf)!;
-      if (r.ip !== null) {
-        const text = this.dict.ip(r.ip)!;
+    /** First events of new addresses and user agents: their eventIDs are read below, all at once. */
+    const via: [{ via: string }, number][] = [];
+    for (let i = from; i < to; i++) {
+      const leaf = r.leaf[i];
+      const ip = r.ip[i];
+      if (ip !== null && !this.ipIdsSeen.has(ip)) {
+        this.ipIdsSeen.add(ip);
+        const text = this.dict.ip(ip)!;
         const key = canonicalIp(text) ?? text;
-        if (!this.ipState.has(key)) this.ipState.set(key, { followed: false, hop: r.hop + 1, via: r.event_id, ipIds: [] });
+        if (!this.ipState.has(key)) {
+          const st = { followed: false, hop: r.hop[i] + 1, via: '', ipIds: [] };
+          this.ipState.set(key, st);
+          via.push([st, leaf]);
+        }
       }
-      if (r.ua !== null && !this.uaSeen.has(r.ua)) this.uaSeen.set(r.ua, { hop: r.hop + 1, via: r.event_id });
-      if (r.error_code === null && r.name !== null) {
-        const name = this.dict.str(r.name)!;
-        if (IAM_CREATING.has(name)) creating.push(leaf);
+      const ua = r.ua[i];
+      if (ua !== null && !this.uaSeen.has(ua)) {
+        const st = { hop: r.hop[i] + 1, via: '' };
+        this.uaSeen.set(ua, st);
+        via.push([st, leaf]);
+      }
+      const name = r.name[i];
+      if (name !== null) {
+        const k = this.kindOfName(name);
+        if (k === 1) creating.push(leaf);
         // Beyond the event index (a read-only case imported into since): read the record instead.
-        else if (STS_ISSUING.has(name)) (leaf <= this.refsUpto ? issuing : creating).push(leaf);
+        else if (k === 2) (leaf <= this.refsUpto ? issuing : creating).push(leaf);
       }
+    }
+    if (via.length) {
+      const ids = this.eventIds(via.map((v) => v[1]));
+      for (const [st, leaf] of via) st.via = ids.get(leaf)!;
     }
     if (issuing.length) this.deriveIssued(issuing);
     if (!creating.length) return;
-    for (const e of eventsByLeaves(this.store, creating, this.reader)) this.derive(e, this.rows.get(e.leaf)!.hop + 1);
+    for (const e of eventsByLeaves(this.store, creating, this.reader)) this.derive(e, r.hop[this.rowOf.get(e.leaf)!] + 1);
   }
 
   /**
@@ -478,16 +661,22 @@ class Pivoter {
    */
   private deriveIssued(leaves: number[]): void {
     const refs = this.store
-      .stmt("SELECT leaf, kind, value FROM event_refs WHERE leaf IN (SELECT value FROM json_each(?)) AND kind IN ('issued-key', 'issued-session', 'source-identity') ORDER BY leaf")
-      .all(JSON.stringify(leaves)) as { leaf: number; kind: string; value: string }[];
-    for (const x of refs) {
-      const r = this.rows.get(x.leaf)!;
-      const name = this.dict.str(r.name);
-      const when = r.time_ms === null ? 'unknown time' : isoUtc(r.time_ms);
-      const hop = r.hop + 1;
-      if (x.kind === 'issued-key') this.followKey(x.value, hop, `temporary credentials issued to attacker event ${r.event_id} (${name} at ${when})`, r.event_id);
-      else if (x.kind === 'issued-session') this.followSession(x.value, hop, `session issued to attacker event ${r.event_id} (${name} at ${when})`, r.event_id);
-      else this.followSourceIdentity(x.value, hop, `sourceIdentity of attacker event ${r.event_id} (${name} at ${when})`, r.event_id);
+      .stmt(
+        `SELECT x.leaf, x.kind, x.value, e.event_id FROM json_each(?) j CROSS JOIN event_refs x ON x.leaf = j.value JOIN events e ON e.leaf = x.leaf
+          WHERE x.kind IN ('issued-key', 'issued-session', 'source-identity') ORDER BY x.leaf, x.kind, x.value`,
+      )
+      .raw()
+      .all(JSON.stringify(leaves)) as [number, string, string, string][];
+    this.prefetchStrIds(refs.filter((x) => x[1] !== 'source-identity').map((x) => x[2]));
+    for (const [leaf, kind, value, eventId] of refs) {
+      const i = this.rowOf.get(leaf)!;
+      const name = this.dict.str(this.r.name[i]);
+      const t = this.r.time[i];
+      const when = t === null ? 'unknown time' : isoUtc(t);
+      const hop = this.r.hop[i] + 1;
+      if (kind === 'issued-key') this.followKey(value, hop, `temporary credentials issued to attacker event ${eventId} (${name} at ${when})`, eventId);
+      else if (kind === 'issued-session') this.followSession(value, hop, `session issued to attacker event ${eventId} (${name} at ${when})`, eventId);
+      else this.followSourceIdentity(value, hop, `sourceIdentity of attacker event ${eventId} (${name} at ${when})`, eventId);
     }
   }
 
@@ -528,8 +717,8 @@ class Pivoter {
         if (this.loginUsers.has(user)) return;
         this.loginUsers.add(user);
         const reason = `console password of existing user ${user} set by attacker event ${e.eventId} (${name} at ${when}); its ConsoleLogin events from then on are followed`;
-        this.indicator('user', user, reason, e.eventId, hop, true);
-        this.queue.push({ kind: 'login', value: user, since: e.timeMs ?? 0, hop, reason: `console login of ${user} after ${name} in ${e.eventId}` });
+        const ind = this.indicator('user', user, reason, e.eventId, hop, true);
+        this.queue.push({ kind: 'login', value: user, since: e.timeMs ?? 0, hop, reason: `console login of ${user} after ${name} in ${e.eventId}`, ind });
         return;
       }
       case 'CreateRole': {
@@ -543,8 +732,8 @@ class Pivoter {
         if (!roleName || this.followedRoles.has(roleName) || this.trustRoles.has(roleName)) return;
         this.trustRoles.add(roleName);
         const reason = `trust policy of existing role ${roleName} changed by attacker event ${e.eventId} (at ${when}); later AssumeRole calls into it by attacker identities or outside accounts are followed`;
-        this.indicator('role', roleName, reason, e.eventId, hop, true);
-        this.queue.push({ kind: 'trust', value: roleName, since: e.timeMs ?? 0, hop, reason: `AssumeRole into ${roleName} after its trust change in ${e.eventId}` });
+        const ind = this.indicator('role', roleName, reason, e.eventId, hop, true);
+        this.queue.push({ kind: 'trust', value: roleName, since: e.timeMs ?? 0, hop, reason: `AssumeRole into ${roleName} after its trust change in ${e.eventId}`, ind });
         return;
       }
       default: {
@@ -559,6 +748,7 @@ class Pivoter {
     }
   }
 
+
   // ---------------------------------------------------------------- IPs and user agents (rules 4 and 5)
 
   private ipIds(text: string): number[] {
@@ -571,6 +761,9 @@ class Pivoter {
   private decideIps(): boolean {
     this.refreshCompromised();
     let any = false;
+    // Attacker keys and principals do not change while the addresses are decided: looked up once.
+    let keyLeaves: Set<number> | null = null;
+    let known: string | null = null;
     for (const [ip, st] of this.ipState) {
       if (st.followed) continue;
       if (!parseIp(ip)) {
@@ -585,31 +778,30 @@ class Pivoter {
       if (!st.ipIds.length) st.ipIds = this.ipIds(ip);
       const others = new Map<string, string[]>();
       let otherEvents = 0;
-      // SQLite drops the events of attacker keys and of attacker/compromised principals; the loop
-      // below re-checks the few rows left exactly (the SQL sets are a superset filter, never a loss).
-      const it = this.store
-        .stmt(
-          `SELECT ${ROW_COLS} FROM events WHERE ip IN (SELECT value FROM json_each(?))
-             AND (access_key IS NULL OR access_key NOT IN (SELECT value FROM json_each(?)))
-             AND (coalesce(arn, user_name, principal_id) IS NULL OR coalesce(arn, user_name, principal_id) NOT IN (SELECT value FROM json_each(?)))`,
-        )
-        .iterate(JSON.stringify(st.ipIds), JSON.stringify([...this.dKeyIds]), JSON.stringify(this.knownPrincipalIds())) as Iterable<Row>;
-      for (const r of it) {
-        if (this.isAttackerRow(r)) continue;
-        const p = this.principalText(r) ?? '(no principal)';
+      // Events from the address, in the address index's order, less those found as the attacker's
+      // and those made with an attacker key: both sets are leaves read from indexes alone, so a busy
+      // address of the attacker's own costs no table reads. SQLite then drops events of attacker or
+      // compromised principals, and the loop re-checks what is left exactly (the filters only ever
+      // remove events the loop would skip).
+      keyLeaves ??= new Set(this.leavesWhere('access_key IN (SELECT value FROM json_each(?))', [JSON.stringify([...this.dKeyIds])]));
+      const candidates = this.leavesWhere('ip IN (SELECT value FROM json_each(?))', [JSON.stringify(st.ipIds)]).filter((l) => !this.rowOf.has(l) && !keyLeaves!.has(l));
+      known ??= JSON.stringify(this.knownPrincipalIds());
+      for (const [leaf, eventId, key, arn, prin] of this.otherRows(candidates, known)) {
+        if (this.isAttackerEvent(leaf, key, arn)) continue;
+        const p = this.dict.str(prin) ?? '(no principal)';
         if (this.isCompromised(p)) continue;
         otherEvents++;
         const list = others.get(p);
         if (list) {
-          if (list.length < 5) list.push(r.event_id);
-        } else others.set(p, [r.event_id]);
+          if (list.length < 5) list.push(eventId);
+        } else others.set(p, [eventId]);
         if (others.size >= 5 && otherEvents >= 50) break;
       }
       if (others.size === 0) {
         st.followed = true;
         any = true;
-        this.indicator('ip', ip, `source address of attacker event ${st.via}, used by no one else in the case`, st.via, st.hop, true);
-        this.queue.push({ kind: 'ip', value: ip, hop: st.hop, reason: `from attacker IP ${ip} (first seen in ${st.via})` });
+        const ind = this.indicator('ip', ip, `source address of attacker event ${st.via}, used by no one else in the case`, st.via, st.hop, true);
+        this.queue.push({ kind: 'ip', value: ip, hop: st.hop, reason: `from attacker IP ${ip} (first seen in ${st.via})`, ind });
       } else {
         const names = [...others.keys()];
         this.indicator('ip', ip, `source address of attacker event ${st.via}; also used by ${names.length >= 5 ? '5 or more' : names.length} other principal(s), not followed`, st.via, st.hop, false);
@@ -624,18 +816,41 @@ class Pivoter {
     return any;
   }
 
+  /**
+   * Rows of these events, in this order, read 500 at a time as the caller goes on (callers stop
+   * early); with `notPrincipals` (JSON list of string ids), events acting as one of them are left out.
+   */
+  private *otherRows(leaves: number[], notPrincipals?: string): Generator<OtherRow> {
+    const sql = `SELECT ${OTHER_COLS} FROM events WHERE leaf IN (SELECT value FROM json_each(?))${
+      notPrincipals ? ' AND (coalesce(arn, user_name, principal_id) IS NULL OR coalesce(arn, user_name, principal_id) NOT IN (SELECT value FROM json_each(?)))' : ''
+    }`;
+    for (let at = 0; at < leaves.length; at += 500) {
+      const chunk = leaves.slice(at, at + 500);
+      const rows = this.store
+        .stmt(sql)
+        .raw()
+        .all(JSON.stringify(chunk), ...(notPrincipals ? [notPrincipals] : [])) as OtherRow[];
+      const byLeaf = new Map(rows.map((x) => [x[0], x]));
+      for (const l of chunk) {
+        const row = byLeaf.get(l);
+        if (row) yield row;
+      }
+    }
+  }
+
   private reportUserAgents(): void {
     for (const [ua, st] of this.uaSeen) {
       const text = this.dict.str(ua)!;
       const others = new Set<string>();
-      const it = this.store.db.prepare(`SELECT ${ROW_COLS} FROM events WHERE ua = ? LIMIT 5000`).iterate(ua) as Iterable<Row>;
+      // The first 5,000 events with it (leaves from the index), less those found as the attacker's.
+      const leaves = this.store.stmt('SELECT leaf FROM events WHERE ua = ? LIMIT 5000').pluck().all(ua) as number[];
       const sample: string[] = [];
       let otherEvents = 0;
-      for (const r of it) {
-        if (this.isAttackerRow(r)) continue;
+      for (const [leaf, eventId, key, arn, prin] of this.otherRows(leaves.filter((l) => !this.rowOf.has(l)))) {
+        if (this.isAttackerEvent(leaf, key, arn)) continue;
         otherEvents++;
-        if (sample.length < 5) sample.push(r.event_id);
-        const p = this.principalText(r);
+        if (sample.length < 5) sample.push(eventId);
+        const p = this.dict.str(prin);
         if (p) others.add(p);
         if (others.size >= 5) break;
       }
@@ -648,13 +863,16 @@ class Pivoter {
 
   /** S3 buckets named in attacker events (targets, reported, not followed: other principals use them legitimately). */
   private reportBuckets(): void {
-    if (!this.rows.size) return;
-    const rows = this.store.db
-      .prepare("SELECT value, count(*) AS n, min(leaf) AS first FROM event_refs WHERE kind = 'bucket' AND leaf IN (SELECT value FROM json_each(?)) GROUP BY value ORDER BY value")
-      .all(JSON.stringify([...this.rows.keys()])) as { value: string; n: number; first: number }[];
-    for (const r of rows) {
-      const ev = this.rows.get(r.first)!;
-      this.indicator('bucket', r.value, `named in ${r.n} attacker event(s); a target, reported, not followed`, ev.event_id, ev.hop + 1, false);
+    if (!this.r.leaf.length) return;
+    // Attacker events drive the loop (through the leaf index): they are far fewer than the case's bucket references.
+    const rows = this.store
+      .stmt("SELECT x.value, count(*), min(x.leaf) FROM json_each(?) j CROSS JOIN event_refs x ON x.leaf = j.value WHERE x.kind = 'bucket' GROUP BY x.value ORDER BY x.value")
+      .raw()
+      .all(JSON.stringify(this.r.leaf)) as [string, number, number][];
+    const ids = this.eventIds(rows.map((x) => x[2]));
+    for (const [value, n, first] of rows) {
+      const hop = this.r.hop[this.rowOf.get(first)!];
+      this.indicator('bucket', value, `named in ${n} attacker event(s); a target, reported, not followed`, ids.get(first)!, hop + 1, false);
     }
   }
 
@@ -662,19 +880,16 @@ class Pivoter {
 
   private creators(seed: PivotSeed): void {
     const found: { leaf: number; what: string }[] = [];
+    const leaves = (where: string, params: unknown[]) => (this.store.db.prepare(`SELECT leaf FROM events WHERE ${where}`).raw().all(...params) as [number][]).map((x) => x[0]);
     if (seed.key) {
-      for (const r of this.rowsWhere("leaf IN (SELECT leaf FROM event_refs WHERE kind = 'issued-key' AND value = ?)", [seed.key], false)) found.push({ leaf: r.leaf, what: `access key ${seed.key}` });
+      for (const leaf of leaves("leaf IN (SELECT leaf FROM event_refs WHERE kind = 'issued-key' AND value = ?)", [seed.key])) found.push({ leaf, what: `access key ${seed.key}` });
     }
     if (seed.principal) {
       const n = arnName(seed.principal);
       const cu = this.strId('CreateUser');
       const cr = this.strId('CreateRole');
-      for (const r of this.rowsWhere(
-        "leaf IN (SELECT leaf FROM event_refs WHERE kind IN ('target-user', 'target-role') AND value = ?) AND name IN (?, ?) AND error_code IS NULL",
-        [n, cu ?? -1, cr ?? -1],
-        false,
-      ))
-        found.push({ leaf: r.leaf, what: `${seed.principal}` });
+      for (const leaf of leaves("leaf IN (SELECT leaf FROM event_refs WHERE kind IN ('target-user', 'target-role') AND value = ?) AND name IN (?, ?) AND error_code IS NULL", [n, cu ?? -1, cr ?? -1]))
+        found.push({ leaf, what: `${seed.principal}` });
     }
     if (!found.length) return;
     const events = eventsByLeaves(this.store, found.map((f) => f.leaf), this.reader);
@@ -693,10 +908,53 @@ class Pivoter {
         eventIds: [e.eventId],
       });
       if (follow) {
-        this.queue.push({ kind: 'leaves', leaves: [e.leaf], hop: 0, reason: `created the seed ${what} (followCreators)` });
+        this.queue.push({ kind: 'leaves', leaves: [e.leaf], hop: 0, reason: `created the seed ${what} (followCreators)`, ind: -1 });
         if (e.n.accessKeyId) this.followKey(e.n.accessKeyId, 1, `credentials of the session that created the seed ${what} in ${e.eventId}`, e.eventId);
       }
     }
+  }
+
+  // ---------------------------------------------------------------- result
+
+  /** Principals acting in attacker events that are not attacker identities (rule 3), each with its first such event. */
+  private reportCompromised(): void {
+    this.refreshCompromised();
+    if (!this.compromised.size) return;
+    const r = this.r;
+    const first = new Map<string, number>();
+    const seen = new Set<number>();
+    for (let i = 0; i < r.leaf.length; i++) {
+      const a = r.arn[i];
+      const id = r.prin[i];
+      if (id === null || seen.has(id) || (a !== null && this.dPrincipalIds.has(a))) continue;
+      seen.add(id);
+      const p = this.dict.str(id);
+      if (p && !first.has(p)) first.set(p, i);
+    }
+    const listed: [string, number][] = [];
+    for (const p of this.compromised) {
+      const i = first.get(p);
+      if (i !== undefined && !this.followedPrincipals.has(p)) listed.push([p, i]);
+    }
+    const ids = this.eventIds(listed.map(([, i]) => r.leaf[i]));
+    for (const [p, i] of listed) {
+      const eventId = ids.get(r.leaf[i])!;
+      this.addContext({
+        kind: 'compromised-principal',
+        value: p,
+        note: `acted in attacker event ${eventId} (${this.reasons[r.reason[i]]}); reported, not followed as a whole: its other activity may be its owner's`,
+        eventIds: [eventId],
+      });
+    }
+  }
+
+  /** These attacker events (row indices), as summaries. */
+  private listEvents(shown: number[]): PivotEvent[] {
+    const r = this.r;
+    if (!shown.length) return [];
+    const rows = this.store.stmt(`SELECT ${ROW_COLS} FROM events WHERE leaf IN (SELECT value FROM json_each(?))`).all(JSON.stringify(shown.map((i) => r.leaf[i]))) as { leaf: number }[];
+    const byLeaf = new Map(rows.map((x) => [x.leaf, x]));
+    return shown.map((i) => ({ ...toSummary(this.dict, byLeaf.get(r.leaf[i])), hop: r.hop[i], reason: this.reasons[r.reason[i]] }));
   }
 
   // ---------------------------------------------------------------- main
@@ -720,15 +978,18 @@ class Pivoter {
       if (!c) throw new UserError(`pivot: ${JSON.stringify(seed.ip)} is not an IP address or CIDR`);
       seed = { ...seed, ip: c };
       this.ipState.set(c, { followed: true, hop: 0, via: '', ipIds: this.ipIds(c) });
-      this.indicator('ip', c, 'seed (followed whoever else uses it: the examiner chose it)', null, 0, true);
-      this.queue.push({ kind: 'ip', value: c, hop: 0, reason: `from seed IP ${c}` });
+      const ind = this.indicator('ip', c, 'seed (followed whoever else uses it: the examiner chose it)', null, 0, true);
+      this.queue.push({ kind: 'ip', value: c, hop: 0, reason: `from seed IP ${c}`, ind });
     }
     if (!seed.key && !seed.principal && !seed.ip) throw new UserError('pivot needs a seed: an access key, an IP or a principal');
+    const limit = this.opts.eventLimit ?? PIVOT_EVENT_LIMIT;
+    if (!(limit >= 0)) throw new UserError(`pivot: eventLimit ${limit} is not a count`);
     this.creators(seed);
     for (;;) {
       while (this.queue.length && !this.truncated) {
         // Breadth first: all pending jobs of the lowest hop; keys and sessions grouped into one query per column.
-        const hop = Math.min(...this.queue.map((j) => j.hop));
+        let hop = Infinity;
+        for (const j of this.queue) if (j.hop < hop) hop = j.hop;
         const now = this.queue.filter((j) => j.hop === hop);
         this.queue = this.queue.filter((j) => j.hop !== hop);
         for (const job of this.runGrouped(now)) {
@@ -739,30 +1000,51 @@ class Pivoter {
       }
       if (this.truncated || !this.decideIps()) break;
     }
-    this.refreshCompromised();
-    for (const p of this.compromised) {
-      const r = [...this.rows.values()].find((x) => this.principalText(x) === p && !(x.arn !== null && this.dPrincipalIds.has(x.arn)));
-      if (!r || this.followedPrincipals.has(p)) continue;
-      this.addContext({
-        kind: 'compromised-principal',
-        value: p,
-        note: `acted in attacker event ${r.event_id} (${r.reason}); reported, not followed as a whole: its other activity may be its owner's`,
-        eventIds: [r.event_id],
-      });
-    }
+    this.reportCompromised();
     this.reportUserAgents();
     this.reportBuckets();
-    if (this.truncated)
-      this.addContext({ kind: 'limit', value: String(this.opts.maxEvents ?? 100_000), note: 'stopped at the event limit: the result is incomplete', eventIds: [] });
+    if (this.truncated) this.addContext({ kind: 'limit', value: String(this.maxEvents), note: 'stopped at the event limit: the result is incomplete', eventIds: [] });
 
-    const rows = [...this.rows.values()].sort((a, b) => (a.time_ms ?? Infinity) - (b.time_ms ?? Infinity) || a.leaf - b.leaf);
-    const events: PivotEvent[] = rows.map((r) => ({ ...toSummary(this.dict, r), hop: r.hop, reason: r.reason }));
+    // Counts over every attacker event; summaries only for the events listed.
+    const r = this.r;
+    const n = r.leaf.length;
+    const eventsByHop: number[] = [];
+    const perReason = new Array<number>(this.reasons.length).fill(0);
+    let hops = this.maxHop;
+    let first = Infinity;
+    let last = -Infinity;
+    for (let i = 0; i < n; i++) {
+      const h = r.hop[i];
+      eventsByHop[h] = (eventsByHop[h] ?? 0) + 1;
+      if (h > hops) hops = h;
+      perReason[r.reason[i]]++;
+      const t = r.time[i];
+      if (t !== null) {
+        if (t < first) first = t;
+        if (t > last) last = t;
+      }
+    }
+    for (let h = 0; h < eventsByHop.length; h++) eventsByHop[h] ??= 0;
+    for (let k = 0; k < perReason.length; k++) if (this.reasonInd[k] >= 0) this.indicators[this.reasonInd[k]].events += perReason[k];
+    const order = [...r.leaf.keys()].sort((x, y) => (r.time[x] ?? Infinity) - (r.time[y] ?? Infinity) || r.leaf[x] - r.leaf[y]);
+    const events = this.listEvents(limit < n ? order.slice(0, limit) : order);
+    let eventIds: string[] | undefined;
+    if (this.opts.allEventIds) {
+      const ids = this.eventIds(r.leaf);
+      eventIds = order.map((i) => ids.get(r.leaf[i])!);
+    }
     return {
       seed,
+      eventCount: n,
+      eventsByHop,
+      firstEventTime: first === Infinity ? null : isoUtc(first),
+      lastEventTime: last === -Infinity ? null : isoUtc(last),
       events,
+      eventsTruncated: events.length < n,
+      ...(eventIds ? { eventIds } : {}),
       indicators: this.indicators,
       context: this.context,
-      hops: Math.max(this.maxHop, ...events.map((e) => e.hop)),
+      hops,
       truncated: this.truncated,
       seconds: (performance.now() - t0) / 1000,
       rules: PIVOT_RULES,

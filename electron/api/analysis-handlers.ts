@@ -19,7 +19,11 @@ export const analysisHandlers: HandlerTable<typeof analysisApi> = {
   exportIocs: (ctx, a) => exportIocs(ctx.store, a.format, { includeDisabled: a.includeDisabled }),
   iocHits: (ctx, a) => ({ items: iocHits(ctx.store, { includeDisabled: a.includeDisabled }) }),
   pivot: (ctx, a) =>
-    pivot(ctx.store, { key: a.key, ip: a.ip, principal: a.principal }, { followCreators: a.followCreators, maxEvents: a.maxEvents, actor: ctx.actor, since: a.since, until: a.until }),
+    pivot(
+      ctx.store,
+      { key: a.key, ip: a.ip, principal: a.principal },
+      { followCreators: a.followCreators, maxEvents: a.maxEvents, eventLimit: a.eventLimit, allEventIds: a.allEventIds, actor: ctx.actor, since: a.since, until: a.until },
+    ),
   runChecks: (ctx) => {
     const jobId = ctx.jobs.start('analysis', async (report, signal) => {
       const r = await analyseCase(ctx.store, { onProgress: report, signal, buildRefs: ctx.store.readonly ? undefined : { actor: ctx.actor } });

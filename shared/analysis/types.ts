@@ -47,6 +47,8 @@ export interface PivotIndicator {
   hop: number;
   /** Whether its events were pulled in (IPs shared with others and user agents are reported, not followed). */
   followed: boolean;
+  /** Attacker events first reached through it (an event reached through several indicators counts once, for the first); 0 when not followed. */
+  events: number;
 }
 
 export interface PivotEvent extends EventSummary {
@@ -64,11 +66,24 @@ export interface PivotContext {
 
 export interface PivotResult {
   seed: PivotSeed;
+  /** Every attacker event found (at most the pivot's maxEvents; see truncated). */
+  eventCount: number;
+  /** Attacker events per hop (index = hop). */
+  eventsByHop: number[];
+  /** Time of the earliest and the latest attacker event (null when none has a time). */
+  firstEventTime: string | null;
+  lastEventTime: string | null;
+  /** The earliest attacker events by time (then leaf), at most the pivot's eventLimit (default 1,000): all of them unless eventsTruncated. */
   events: PivotEvent[];
+  /** events lists fewer than eventCount (raise eventLimit, or `trailcase pivot --all-events`, for every one). */
+  eventsTruncated: boolean;
+  /** With allEventIds: the eventID of every attacker event, in the same order as events. */
+  eventIds?: string[];
   indicators: PivotIndicator[];
   /** What was seen but deliberately not followed, and why. */
   context: PivotContext[];
   hops: number;
+  /** The pivot stopped at its maxEvents: eventCount and the indicators are incomplete. */
   truncated: boolean;
   seconds: number;
   /** The pivot rules in force (documented in docs and shown with results). */

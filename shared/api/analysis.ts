@@ -50,10 +50,14 @@ export const analysisApi = {
         since: z.string().max(64).optional(),
         until: z.string().max(64).optional(),
         maxEvents: z.number().int().min(1).max(1_000_000).default(100_000),
+        /** How many attacker events to list (the earliest); eventCount always counts them all. */
+        eventLimit: z.number().int().min(0).max(1_000_000).default(1_000),
+        /** Also return every attacker eventID (eventIds), for a timeline filter. */
+        allEventIds: z.boolean().default(false),
       })
       .strict()
       .refine((a) => a.key || a.ip || a.principal, { message: 'a seed is needed: key, ip or principal' }),
-    'Follow what an attacker created and used from one seed indicator, each hop explained. Writes only to bring the event index up to date (custody-logged).',
+    'Follow what an attacker created and used from one seed indicator, each hop explained; counts every attacker event and lists the earliest eventLimit. Writes only to bring the event index up to date (custody-logged).',
   ).returns<PivotResult>(),
   runChecks: write(
     z.object({}).strict(),

@@ -10,9 +10,7 @@ import { join } from 'node:path';
 import { pivot } from '../../electron/analysis/pivot.ts';
 import { refsState } from '../../electron/analysis/refs.ts';
 import { caseWith } from './support.ts';
-
-const PANTHER = 'test/fixtures/panther-analysis/test_scenarios/compromised-root-creds/combined_cloudtrail.unique-ids.Records.json';
-const OTRF = 'test/fixtures/otrf-security-datasets/ec2_proxy_s3_exfiltration.normalized.Records.json';
+import { ACCT, ATK_IP, chain, OFFICE, OTRF, PANTHER, scenarioCase, SEED, SNAPSHOT_PIVOTS, snapshotOf, type PivotSnapshot, type ScenarioCase } from './pivot-scenarios.ts';
 
 const records = (path: string) => JSON.parse(readFileSync(path, 'utf8')).Records as any[];
 
@@ -105,90 +103,6 @@ test('OTRF S3 theft: from the stolen instance-role key, the attacker S3 calls an
   }
 });
 
-// ------------------------------------------------------------- synthetic chain
-
-const ACCT = '111122223333';
-const OUTSIDE = '999988887777';
-let n = 0;
-function ev(id: string, minute: number, name: string, source: string, ip: string, ui: Record<string, unknown>, req: unknown = null, resp: unknown = null, extra: Record<string, unknown> = {}) {
-  n++;
-  return {
-    eventVersion: '1.08',
-    eventTime: new Date(Date.UTC(2024, 4, 1, 10, 0) + minute * 60_000).toISOString().replace('.000Z', 'Z'),
-    eventSource: source,
-    eventName: name,
-    awsRegion: 'eu-west-1',
-    sourceIPAddress: ip,
-    userAgent: 'synthetic/1.0',
-    eventID: id,
-    requestID: `req-${n}`,
-    userIdentity: ui,
-    requestParameters: req,
-    responseElements: resp,
-    recipientAccountId: ACCT,
-    eventType: 'AwsApiCall',
-    ...extra,
-  };
-}
-const iamUser = (name: string, key?: string) => ({ type: 'IAMUser', principalId: `AIDA${name.toUpperCase().padEnd(16, 'X')}`, arn: `arn:aws:iam::${ACCT}:user/${name}`, accountId: ACCT, userName: name, ...(key ? { accessKeyId: key } : {}) });
-const session = (role: string, sess: string, key: string, acct = ACCT, sourceIdentity?: string) => ({
-  type: 'AssumedRole',
-  principalId: `AROA${role.toUpperCase().replace(/-/g, '').padEnd(16, 'X')}:${sess}`,
-  arn: `arn:aws:sts::${acct}:assumed-role/${role}/${sess}`,
-  accountId: acct,
-  accessKeyId: key,
-  sessionContext: { sessionIssuer: { type: 'Role', arn: `arn:aws:iam::${acct}:role/${role}`, accountId: acct, userName: role }, ...(sourceIdentity ? { sourceIdentity } : {}) },
-});
-const creds = (key: string, arn: string) => ({ credentials: { accessKeyId: key, sessionToken: 'x', expiration: 'Jan 1, 2030 1:00:00 AM' }, assumedRoleUser: { arn, assumedRoleId: 'AROAX:s' } });
-
-const ATK_IP = '203.0.113.10';
-const ATK_IP2 = '198.51.100.20';
-const OFFICE = '198.51.100.77';
-const SEED = 'AKIADEVSEEDKEY000001';
-
-function chain() {
-  return [
-    // Before the theft: dev uses the key from the office, as do alice and bob (a shared IP).
-    ev('seedkey-office', 0, 'ListBuckets', 's3.amazonaws.com', OFFICE, iamUser('dev', SEED)),
-    ev('benign-alice-login-before', 1, 'ConsoleLogin', 'signin.amazonaws.com', OFFICE, iamUser('alice'), null, { ConsoleLogin: 'Success' }),
-    ev('benign-bob-office', 2, 'DescribeInstances', 'ec2.amazonaws.com', OFFICE, iamUser('bob', 'AKIABOBKEY0000000001')),
-    ev('benign-dev-console-office', 3, 'DescribeInstances', 'ec2.amazonaws.com', OFFICE, iamUser('dev')),
-    // The attacker with dev's stolen key.
-    ev('atk-whoami', 10, 'GetCallerIdentity', 'sts.amazonaws.com', ATK_IP, iamUser('dev', SEED)),
-    ev('atk-create-user', 11, 'CreateUser', 'iam.amazonaws.com', ATK_IP, iamUser('dev', SEED), { userName: 'backdoor' }, { user: { userName: 'backdoor', arn: `arn:aws:iam::${ACCT}:user/backdoor`, userId: 'AIDABACKDOOR' } }),
-    ev('atk-create-key', 12, 'CreateAccessKey', 'iam.amazonaws.com', ATK_IP, iamUser('dev', SEED), { userName: 'backdoor' }, { accessKey: { accessKeyId: 'AKIABACKDOOR00000001', userName: 'backdoor', status: 'Active' } }),
-    ev('atk-reset-alice', 13, 'UpdateLoginProfile', 'iam.amazonaws.com', ATK_IP, iamUser('dev', SEED), { userName: 'alice', passwordResetRequired: false }),
-    ev('atk-create-role', 14, 'CreateRole', 'iam.amazonaws.com', ATK_IP, iamUser('dev', SEED), { roleName: 'exfil-role', assumeRolePolicyDocument: '{}' }, { role: { roleName: 'exfil-role', arn: `arn:aws:iam::${ACCT}:role/exfil-role` } }),
-    ev('atk-open-trust', 15, 'UpdateAssumeRolePolicy', 'iam.amazonaws.com', ATK_IP, iamUser('dev', SEED), { roleName: 'ops-role', policyDocument: '{}' }),
-    // dev's console password is also the attacker's: a console session from the attacker's IP (no key in the record).
-    ev('atk-dev-console', 16, 'ConsoleLogin', 'signin.amazonaws.com', ATK_IP, iamUser('dev'), null, { ConsoleLogin: 'Success' }),
-    // The backdoor user's key, from a second attacker address.
-    ev('atk-backdoor-list', 20, 'ListBuckets', 's3.amazonaws.com', ATK_IP2, iamUser('backdoor', 'AKIABACKDOOR00000001')),
-    ev('atk-assume-exfil', 21, 'AssumeRole', 'sts.amazonaws.com', ATK_IP2, iamUser('backdoor', 'AKIABACKDOOR00000001'),
-      { roleArn: `arn:aws:iam::${ACCT}:role/exfil-role`, roleSessionName: 's1', sourceIdentity: 'evil' },
-      creds('ASIAEXFIL00000000001', `arn:aws:sts::${ACCT}:assumed-role/exfil-role/s1`)),
-    ev('atk-exfil-get', 22, 'GetObject', 's3.amazonaws.com', ATK_IP2, session('exfil-role', 's1', 'ASIAEXFIL00000000001', ACCT, 'evil'), { bucketName: 'secret-bucket', key: 'a' }, null, { eventCategory: 'Data' }),
-    // Role chaining: the sourceIdentity travels; the chained session's key is issued in the response.
-    ev('atk-chain', 23, 'AssumeRole', 'sts.amazonaws.com', ATK_IP2, session('exfil-role', 's1', 'ASIAEXFIL00000000001', ACCT, 'evil'),
-      { roleArn: `arn:aws:iam::${ACCT}:role/data-role`, roleSessionName: 's2', sourceIdentity: 'evil' },
-      creds('ASIACHAIN00000000001', `arn:aws:sts::${ACCT}:assumed-role/data-role/s2`)),
-    ev('atk-chained-use', 24, 'ListObjects', 's3.amazonaws.com', ATK_IP2, session('data-role', 's2', 'ASIACHAIN00000000001', ACCT, 'evil'), { bucketName: 'secret-bucket' }, null, { eventCategory: 'Data' }),
-    // data-role is a legitimate role: its other sessions are not the attacker's.
-    ev('benign-data-role', 25, 'ListObjects', 's3.amazonaws.com', '10.0.0.5', session('data-role', 'etl', 'ASIAETL0000000000001'), { bucketName: 'secret-bucket' }, null, { eventCategory: 'Data' }),
-    // alice: the attacker logs in with the reset password; alice herself keeps working from the office.
-    ev('atk-alice-login', 30, 'ConsoleLogin', 'signin.amazonaws.com', '203.0.113.99', iamUser('alice'), null, { ConsoleLogin: 'Success' }),
-    ev('benign-alice-office', 31, 'DescribeInstances', 'ec2.amazonaws.com', OFFICE, iamUser('alice', 'ASIAALICECONSOLE0001')),
-    // ops-role: assumed from an outside account after the trust change (attacker), and by an in-account service role (not).
-    ev('atk-outside-assume', 40, 'AssumeRole', 'sts.amazonaws.com', '192.0.2.200',
-      { type: 'AWSAccount', principalId: `AIDAOUTSIDE:${OUTSIDE}`, accountId: OUTSIDE, arn: `arn:aws:iam::${OUTSIDE}:user/mallory` },
-      { roleArn: `arn:aws:iam::${ACCT}:role/ops-role`, roleSessionName: 'x' }, creds('ASIAOPS0000000000001', `arn:aws:sts::${ACCT}:assumed-role/ops-role/x`)),
-    ev('atk-ops-use', 41, 'ListUsers', 'iam.amazonaws.com', '192.0.2.200', session('ops-role', 'x', 'ASIAOPS0000000000001')),
-    ev('benign-ops-assume', 42, 'AssumeRole', 'sts.amazonaws.com', '10.0.0.9', session('ci-role', 'build', 'ASIACI00000000000001'),
-      { roleArn: `arn:aws:iam::${ACCT}:role/ops-role`, roleSessionName: 'deploy' }, creds('ASIAOPSCI00000000001', `arn:aws:sts::${ACCT}:assumed-role/ops-role/deploy`)),
-    ev('benign-ops-ci-use', 43, 'ListUsers', 'iam.amazonaws.com', '10.0.0.9', session('ops-role', 'deploy', 'ASIAOPSCI00000000001')),
-  ];
-}
-
 test('synthetic chain: every rule, to a fixed point, with the shared office IP and legitimate sessions left out', async () => {
   const dir = (await import('./support.ts')).tempDir();
   const file = join(dir, 'chain.json');
@@ -254,8 +168,55 @@ test('pivot refuses a missing or malformed seed', async () => {
     assert.throws(() => pivot(c.store, {}), /needs a seed/);
     assert.throws(() => pivot(c.store, { ip: 'not-an-ip' }), /not an IP address/);
     assert.throws(() => pivot(c.store, { key: 'hello' }), /not an access key/);
+    assert.throws(() => pivot(c.store, { key: 'AKIANOTINTHECASE0001' }, { eventLimit: -1 }), /eventLimit -1 is not a count/);
     assert.equal(pivot(c.store, { key: 'AKIANOTINTHECASE0001' }).events.length, 0);
   } finally {
     c.cleanup();
   }
 });
+
+test('every event, indicator and context entry as pivot 1.0.0 found them (snapshot), with the list limit lifted; a capped list is the earliest events of it', async () => {
+  const want = JSON.parse(readFileSync('test/fixtures/pivot-snapshot/results.json', 'utf8')) as Record<string, PivotSnapshot>;
+  assert.deepEqual(Object.keys(want).sort(), SNAPSHOT_PIVOTS.map((s) => s.label).sort());
+  const cases = new Map<ScenarioCase, Awaited<ReturnType<typeof scenarioCase>>>();
+  try {
+    for (const s of SNAPSHOT_PIVOTS) {
+      if (!cases.has(s.on)) cases.set(s.on, await scenarioCase(s.on));
+      const store = cases.get(s.on)!.store;
+      const all = pivot(store, s.seed, { ...s.opts, eventLimit: Infinity, allEventIds: true });
+      assert.deepEqual(snapshotOf(all), want[s.label], s.label);
+      // The counts describe the same events.
+      assert.equal(all.eventCount, all.events.length, s.label);
+      assert.equal(all.eventsTruncated, false);
+      assert.deepEqual(all.eventIds, all.events.map((e) => e.eventId), s.label);
+      assert.deepEqual(all.eventsByHop, Array.from({ length: all.eventsByHop.length }, (_, h) => all.events.filter((e) => e.hop === h).length), s.label);
+      assert.equal(all.eventsByHop.length, all.eventCount ? Math.max(...all.events.map((e) => e.hop)) + 1 : 0, s.label);
+      // Each event counted once, for the indicator that brought it in (events of the seed's creator, with followCreators, have none).
+      const fromCreator = all.events.filter((e) => e.reason.startsWith('created the seed')).length;
+      assert.equal(all.indicators.reduce((a, i) => a + i.events, 0) + fromCreator, all.eventCount, s.label);
+      for (const i of all.indicators) if (!i.followed) assert.equal(i.events, 0, `${s.label}: ${i.type} ${i.value}`);
+      const times = all.events.map((e) => e.eventTime).filter((t) => t !== null);
+      assert.equal(all.firstEventTime, times.length ? times[0] : null);
+      assert.equal(all.lastEventTime, times.length ? [...times].sort().at(-1) : null);
+      // Capped: the same pivot, the earliest two listed.
+      const capped = pivot(store, s.seed, { ...s.opts, eventLimit: 2 });
+      assert.deepEqual(capped.events, all.events.slice(0, 2), s.label);
+      assert.equal(capped.eventCount, all.eventCount);
+      assert.equal(capped.eventsTruncated, all.eventCount > 2);
+      assert.equal(capped.eventIds, undefined);
+      assert.deepEqual(capped.indicators, all.indicators);
+      assert.deepEqual(capped.context, all.context);
+      assert.deepEqual(capped.eventsByHop, all.eventsByHop);
+      // Only the eventIDs (what the UI reads to filter the timeline when the list is partial).
+      const idsOnly = pivot(store, s.seed, { ...s.opts, eventLimit: 0, allEventIds: true });
+      assert.deepEqual(idsOnly.events, []);
+      assert.deepEqual(idsOnly.eventIds, all.eventIds);
+      assert.equal(idsOnly.eventsTruncated, all.eventCount > 0);
+      // The default lists up to 1,000: every event of these small cases.
+      assert.deepEqual(pivot(store, s.seed, s.opts).events, all.events, s.label);
+    }
+  } finally {
+    for (const c of cases.values()) c.cleanup();
+  }
+});
+
