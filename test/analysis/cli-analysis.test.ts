@@ -52,7 +52,20 @@ test('ioc, search --ioc, pivot, check, findings, decide, baselines and gaps from
   // Pivot.
   const p = json(cli('pivot', casePath, '--ip', '92.55.146.245', '--json'));
   assert.equal(p.events.length, 12);
+  assert.equal(p.eventCount, 12);
+  assert.equal(p.eventsTruncated, false);
   assert.ok(p.indicators.some((i: any) => i.value === 'AKIASWJJJ66ZZZII4IYY' && i.viaEventId), 'derived key with its event');
+  // A shorter list: the earliest events, the count of all, said in the text.
+  const short = json(cli('pivot', casePath, '--ip', '92.55.146.245', '--event-limit', '3', '--json'));
+  assert.deepEqual(short.events.map((e: any) => e.eventId), p.events.slice(0, 3).map((e: any) => e.eventId));
+  assert.equal(short.eventCount, 12);
+  assert.equal(short.eventsTruncated, true);
+  r = cli('pivot', casePath, '--ip', '92.55.146.245', '--event-limit', '3');
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /: 12 attacker events \(first 3 shown\) over/);
+  assert.match(r.stdout, /Events \(the earliest 3 of 12; --all-events lists every one\):/);
+  assert.equal(json(cli('pivot', casePath, '--ip', '92.55.146.245', '--all-events', '--json')).events.length, 12);
+  assert.equal(cli('pivot', casePath, '--ip', '92.55.146.245', '--event-limit', '3', '--all-events').status, 2);
   r = cli('pivot', casePath, '--key', 'AKIASWJJJ66ZZZII4IYY');
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stdout, /Seen but not followed:\n\s+creator/);

@@ -133,9 +133,16 @@ registerCommand({
 });
 
 function pivotText(r: PivotResult): string {
-  const lines = [`Pivot from ${JSON.stringify(r.seed)}: ${r.events.length} attacker events over ${r.hops} hop(s)${r.truncated ? ' (TRUNCATED at the event limit)' : ''}`, '', 'Indicators:'];
-  for (const i of r.indicators) lines.push(`  hop ${i.hop}  ${i.followed ? 'followed ' : 'reported '} ${i.type} ${i.value}\n           ${i.reason}`);
-  lines.push('', 'Events:');
+  const shown = r.eventsTruncated ? ` (first ${r.events.length} shown)` : '';
+  const lines = [`Pivot from ${JSON.stringify(r.seed)}: ${r.eventCount} attacker events${shown} over ${r.hops} hop(s)${r.truncated ? ' (TRUNCATED at --max-events: the pivot is incomplete)' : ''}`];
+  if (r.eventCount) {
+    lines.push(`  per hop: ${r.eventsByHop.map((n, h) => `${h}: ${n}`).join(', ')}`);
+    lines.push(`  from ${r.firstEventTime ?? '-'} to ${r.lastEventTime ?? '-'}`);
+  }
+  lines.push('', 'Indicators:');
+  for (const i of r.indicators)
+    lines.push(`  hop ${i.hop}  ${i.followed ? 'followed ' : 'reported '} ${i.type} ${i.value}${i.followed ? ` (${i.events} event${i.events === 1 ? '' : 's'})` : ''}\n           ${i.reason}`);
+  lines.push('', r.eventsTruncated ? `Events (the earliest ${r.events.length} of ${r.eventCount}; --all-events lists every one):` : 'Events:');
   for (const e of r.events)
     lines.push(`  ${e.eventTime ?? '-'}  ${e.eventName ?? '-'}  ${e.sourceIPAddress ?? '-'}  ${e.principalArn ?? e.userName ?? '-'}  ${e.eventId}  [hop ${e.hop}: ${e.reason}]`);
   if (r.context.length) {
@@ -148,7 +155,7 @@ function pivotText(r: PivotResult): string {
 registerCommand({
   name: 'pivot',
   summary: 'follow what an attacker created and used from one indicator',
-  usage: 'trailcase pivot CASE --key AKIA…|--ip IP|--principal ARN|USER [--since T] [--until T] [--follow-creators] [--max-events N]',
+  usage: 'trailcase pivot CASE --key AKIA…|--ip IP|--principal ARN|USER [--since T] [--until T] [--follow-creators] [--max-events N] [--event-limit N|--all-events]',
   options: {
     key: { type: 'string' },
     ip: { type: 'string' },
@@ -157,11 +164,16 @@ registerCommand({
     until: { type: 'string' },
     'follow-creators': { type: 'boolean' },
     'max-events': { type: 'string' },
+    'event-limit': { type: 'string' },
+    'all-events': { type: 'boolean' },
   },
   async run({ positionals, values, io }) {
     if (!values.key && !values.ip && !values.principal) throw new UserError('pivot needs a seed: --key, --ip or --principal');
     const max = values['max-events'] !== undefined ? Number(values['max-events']) : undefined;
     if (max !== undefined && (!Number.isInteger(max) || max < 1)) throw new UserError('--max-events must be a positive whole number');
+    const limit = values['event-limit'] !== undefined ? Number(values['event-limit']) : undefined;
+    if (limit !== undefined && (!Number.isInteger(limit) || limit < 0)) throw new UserError('--event-limit must be a whole number');
+    if (limit !== undefined && values['all-events']) throw new UserError('--event-limit and --all-events do not go together');
     const r = await withCase(needCase(positionals), (ctx) =>
       dispatch(ctx, 'pivot', {
         key: values.key,
@@ -171,6 +183,8 @@ registerCommand({
         until: values.until,
         followCreators: !!values['follow-creators'],
         ...(max ? { maxEvents: max } : {}),
+        // Every attacker event: the list can never be longer than maxEvents (at most 1,000,000).
+        ...(values['all-events'] ? { eventLimit: 1_000_000 } : limit !== undefined ? { eventLimit: limit } : {}),
       }),
     );
     io.result(r, () => pivotText(r));
