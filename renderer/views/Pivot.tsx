@@ -1,7 +1,10 @@
 // "Pivot from here" (issue 6, IOC panel): the hops the back end's pivot found
 // from one key, IP or principal - each indicator with the hop it was found at,
-// why, and whether its events were followed - and a button to put the
-// resulting events on the timeline and in the table.
+// why, whether its events were followed and how many it brought in - and a
+// button to put every attacker event on the timeline and in the table. The
+// pivot lists only the earliest attacker events (eventLimit) and counts them
+// all; when the list is partial the button reads every eventID first.
+import { useState } from 'react';
 import { callAnalysis } from '../api/analysis.ts';
 import { useAppState } from '../state.tsx';
 import { useAsync } from '../components/useAsync.ts';
@@ -11,8 +14,13 @@ import { num } from '../lib/format.ts';
 export type PivotSeedArg = { key: string } | { ip: string } | { principal: string };
 
 interface PivotAnswer {
+  eventCount: number;
   events: { eventId: string; eventTime: string | null; hop: number }[];
-  indicators: { type: string; value: string; reason: string; viaEventId: string | null; hop: number; followed: boolean }[];
+  eventsTruncated: boolean;
+  eventIds?: string[];
+  firstEventTime: string | null;
+  lastEventTime: string | null;
+  indicators: { type: string; value: string; reason: string; viaEventId: string | null; hop: number; followed: boolean; events?: number }[];
   context?: { kind: string; value: string; note: string }[];
   hops: number;
   truncated?: boolean;
@@ -21,14 +29,34 @@ interface PivotAnswer {
 export function PivotResults({ seed, onClose }: { seed: PivotSeedArg; onClose: () => void }) {
   const { dispatch } = useAppState();
   const r = useAsync(() => callAnalysis<PivotAnswer>('pivot', seed), [JSON.stringify(seed)]);
+  const [reading, setReading] = useState(false);
+  const [readError, setReadError] = useState<unknown>(null);
   const seedText = Object.entries(seed).map(([k, v]) => `${k} ${v}`).join('');
   const a = r.value;
+  const showIds = (ids: string[]) => {
+    if (!a) return;
+    dispatch({ type: 'filter', filter: { eventIds: ids }, eventIdsLabel: `pivot from ${seedText}` });
+    const start = a.firstEventTime ? Date.parse(a.firstEventTime) : NaN;
+    const end = a.lastEventTime ? Date.parse(a.lastEventTime) : NaN;
+    if (Number.isFinite(start) && Number.isFinite(end)) dispatch({ type: 'focus', startMs: start, endMs: end });
+    dispatch({ type: 'view', view: 'timeline' });
+  };
   const show = () => {
     if (!a) return;
-    const times = a.events.map((e) => (e.eventTime ? Date.parse(e.eventTime) : NaN)).filter(Number.isFinite);
-    dispatch({ type: 'filter', filter: { eventIds: a.events.map((e) => e.eventId) }, eventIdsLabel: `pivot from ${seedText}` });
-    if (times.length) dispatch({ type: 'focus', startMs: Math.min(...times), endMs: Math.max(...times) });
-    dispatch({ type: 'view', view: 'timeline' });
+    if (!a.eventsTruncated) return showIds(a.events.map((e) => e.eventId));
+    // The answer lists only the earliest events: ask for every eventID (the same pivot, no summaries).
+    setReading(true);
+    setReadError(null);
+    callAnalysis<PivotAnswer>('pivot', { ...seed, eventLimit: 0, allEventIds: true }).then(
+      (all) => {
+        setReading(false);
+        showIds(all.eventIds ?? []);
+      },
+      (e) => {
+        setReading(false);
+        setReadError(e);
+      },
+    );
   };
   return (
     <div className="pivot" aria-label="Pivot results">
@@ -43,12 +71,14 @@ export function PivotResults({ seed, onClose }: { seed: PivotSeedArg; onClose: (
       {a && (
         <>
           <p>
-            {num(a.events.length)} events over {a.hops} hop{a.hops === 1 ? '' : 's'}
-            {a.truncated ? ' (truncated)' : ''}.{' '}
-            <button disabled={!a.events.length} onClick={show}>
+            {num(a.eventCount)} attacker event{a.eventCount === 1 ? '' : 's'} over {a.hops} hop{a.hops === 1 ? '' : 's'}
+            {a.truncated ? ' (stopped at the event limit: incomplete)' : ''}.{' '}
+            <button disabled={!a.eventCount || reading} onClick={show}>
               Show these events
             </button>
+            {reading && <span className="muted"> Reading all {num(a.eventCount)} event IDs…</span>}
           </p>
+          <ErrorBox error={readError} retry={show} />
           <ol className="hops">
             {a.indicators
               .slice()
@@ -57,6 +87,7 @@ export function PivotResults({ seed, onClose }: { seed: PivotSeedArg; onClose: (
                 <li key={k} className={i.followed ? '' : 'not-followed'}>
                   <span className="hop">hop {i.hop}</span> <span className="ioc-type">{i.type}</span> <span className="mono">{i.value}</span>
                   {!i.followed && <span className="muted"> (reported, not followed)</span>}
+                  {i.followed && i.events !== undefined && <span className="muted"> ({num(i.events)} event{i.events === 1 ? '' : 's'})</span>}
                   <div className="small muted">{i.reason}</div>
                 </li>
               ))}

@@ -268,6 +268,12 @@ uiTest('the IOC panel adds an indicator with its hit count, filters to matches, 
   await page.locator('.pivot .hops li').first().waitFor({ timeout: 20_000 });
   assert.match((await page.locator('.pivot').textContent()) ?? '', /hop 0/);
   await shot('iocs-and-pivot');
+  // "Show these events" filters the timeline by every attacker event the pivot counted.
+  const count = Number(/([\d,]+) attacker events?/.exec((await page.locator('.pivot').textContent()) ?? '')![1].replace(/,/g, ''));
+  await page.locator('.pivot').getByRole('button', { name: 'Show these events' }).click();
+  await page.waitForFunction(() => document.querySelector('.chips')?.textContent?.includes('pivot from ip'));
+  assert.match((await page.locator('.chips').textContent()) ?? '', new RegExp(`pivot from ip 253\\.252\\.51\\.7 \\(${count}\\)`));
+  await page.getByRole('button', { name: 'Clear' }).click();
   assert.deepEqual(watch.problems, []);
 });
 
