@@ -26,7 +26,7 @@ const EVENTS = Number(opt('events', '1000000'));
 const IMPORT_RUNS = Math.max(1, Number(opt('import-runs', '2')));
 const ONLY = new Set(opt('only', 'import,search,acquire,analysis,ui').split(','));
 const ROOT = resolve('.bench');
-const TRAIL = join(ROOT, `trail-${EVENTS}-v1`);
+const TRAIL = join(ROOT, `trail-${EVENTS}-v2`);
 const HOME = join(ROOT, 'home');
 const CASE = join(ROOT, `bench-${EVENTS}.trailcase`);
 const PASS = 'bench-passphrase';
@@ -56,7 +56,7 @@ mkdirSync(ROOT, { recursive: true });
 if (!existsSync(join(TRAIL, '.complete'))) {
   rmSync(TRAIL, { recursive: true, force: true });
   const t = performance.now();
-  const g = generateTrail({ outDir: TRAIL, totalEvents: EVENTS, eventsPerFile: 1000, days: 30, regions: ['us-east-1', 'eu-west-1', 'ap-southeast-2'], seed: 42 });
+  const g = generateTrail({ outDir: TRAIL, totalEvents: EVENTS, eventsPerFile: 1000, days: 30, regions: ['us-east-1', 'eu-west-1', 'ap-southeast-2'], seed: 42, compromise: true });
   writeFileSync(join(TRAIL, '.complete'), JSON.stringify(g));
   line('generated synthetic trail', `${fmt(g.events)} events in ${fmt(g.files)} gzip files, ${fmt(g.bytes / 1e6, 1)} MB, ${fmt((performance.now() - t) / 1000, 1)} s`);
 }
