@@ -5,7 +5,7 @@
 //     - DuckDB read_json ingest of the same files keeping whole records (npm package fetched on demand into .bench/)
 //   peak RSS of the import process; case size against the gzip input; search latency;
 //   then the acquisition, analysis and UI benchmarks where their modules exist.
-// Options: --events N, --import-runs N (default 2), --skip-duckdb, --only import,search,acquire,analysis,ui
+// Options: --events N, --import-runs N (default 3), --skip-duckdb, --only import,search,acquire,analysis,ui
 import { spawnSync, execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -23,7 +23,7 @@ const opt = (name: string, def: string) => {
   return i >= 0 ? args[i + 1] : def;
 };
 const EVENTS = Number(opt('events', '1000000'));
-const IMPORT_RUNS = Math.max(1, Number(opt('import-runs', '2')));
+const IMPORT_RUNS = Math.max(1, Number(opt('import-runs', '3')));
 const ONLY = new Set(opt('only', 'import,search,acquire,analysis,ui').split(','));
 const ROOT = resolve('.bench');
 const TRAIL = join(ROOT, `trail-${EVENTS}-v2`);
@@ -120,7 +120,7 @@ if (ONLY.has('import')) {
     line('floor, before (1 thread: read+gunzip+parse+sha256)', `${fmt(f.eventsPerSec)} events/s, ${fmt(f.mbPerSec, 1)} MB/s gzip, ${fmt(f.seconds, 2)} s`);
   }
 
-  // 3. TrailCase import, in its own process (peak RSS of all its threads), twice, each into a
+  // 3. TrailCase import, in its own process (peak RSS of all its threads), three times, each into a
   // new case, with the floor measured again between and after: best of each is compared
   // (this host's speed drifts by a quarter within minutes, so one run against one floor is
   // mostly noise). The second case stays for the search, analysis and UI benchmarks.
