@@ -123,7 +123,7 @@ if (ONLY.has('import')) {
   // 3. TrailCase import, in its own process (peak RSS of all its threads), three times, each into a
   // new case, with the floor measured again between and after: best of each is compared
   // (this host's speed drifts by a quarter within minutes, so one run against one floor is
-  // mostly noise). The second case stays for the search, analysis and UI benchmarks.
+  // mostly noise). The last case stays for the search, analysis and UI benchmarks.
   {
     rmSync(HOME, { recursive: true, force: true });
     const env = { ...process.env, TRAILCASE_HOME: HOME, TRAILCASE_PASSPHRASE: PASS, TRAILCASE_REPORT_RSS: '1' };
