@@ -14,7 +14,7 @@ import { type Signer, readKeyFile } from './keys.ts';
 import { leafHash, MerkleBuilder } from './merkle.ts';
 import { eventTreeStart, extendEventTree } from './tree.ts';
 import { migrate, SCHEMA_VERSION } from './migrations/index.ts';
-import { EVENT_SECONDARY_INDEXES } from './migrations/0001-initial.ts';
+import { EVENT_ID_INDEX, EVENT_SECONDARY_INDEXES } from './migrations/0001-initial.ts';
 
 /** PRAGMA application_id: 'TRLC'. Lets `file`/sqlite3 users tell a case from any database. */
 export const APPLICATION_ID = 0x54524c43;
@@ -121,11 +121,11 @@ export class CaseStore {
     return store;
   }
 
-  /** Build any secondary event index that is missing (after an interrupted large import). */
+  /** Build any event index that is missing (after an interrupted large import). */
   ensureIndexes(): string[] {
     const have = new Set((this.db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'events'").all() as { name: string }[]).map((r) => r.name));
     const built: string[] = [];
-    for (const ix of EVENT_SECONDARY_INDEXES) {
+    for (const ix of [EVENT_ID_INDEX, ...EVENT_SECONDARY_INDEXES]) {
       if (!have.has(ix.name)) {
         this.db.exec(ix.sql);
         built.push(ix.name);
@@ -137,6 +137,15 @@ export class CaseStore {
   /** Drop the secondary event indexes for a bulk import (they are derived data; ensureIndexes rebuilds them). */
   dropSecondaryIndexes(): void {
     for (const ix of EVENT_SECONDARY_INDEXES) this.db.exec(`DROP INDEX IF EXISTS ${ix.name}`);
+  }
+
+  /** The eventID index, dropped by a bulk import into an empty case (ImportSession) and rebuilt by ensureIndexes or ensureIdIndex. */
+  dropIdIndex(): void {
+    this.db.exec(`DROP INDEX IF EXISTS ${EVENT_ID_INDEX.name}`);
+  }
+
+  ensureIdIndex(): void {
+    if (!this.db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = ?").get(EVENT_ID_INDEX.name)) this.db.exec(EVENT_ID_INDEX.sql);
   }
 
   private configure(): void {

@@ -15,6 +15,8 @@ import { walkSources, type SourceFile } from './walk.ts';
 
 export interface ImportOptions {
   workers?: number;
+  /** Drop the event indexes and sort them in at the end (default: when the input is large against the case). */
+  bulk?: boolean;
   signal?: AbortSignal;
   onProgress?: (p: Progress & { events: number; bytes: number; totalBytes: number }) => void;
 }
@@ -56,8 +58,11 @@ export async function importPaths(store: CaseStore, signer: Signer, params: Impo
     // bigger than it drops the secondary event indexes and sorts them in at the end.
     const totalBytes = walk.files.reduce((a, f) => a + f.size, 0);
     const existing = (store.stmt('SELECT count(*) AS n FROM events').get() as { n: number }).n;
-    const bulk = totalBytes / 100 >= Math.max(50_000, existing);
-    if (bulk) store.dropSecondaryIndexes();
+    const bulk = opts.bulk ?? totalBytes / 100 >= Math.max(50_000, existing);
+    if (bulk) {
+      store.dropSecondaryIndexes();
+      session.dropIdIndex();
+    }
     try {
       await runFiles(session, walk.files, opts);
     } finally {

@@ -50,54 +50,72 @@ export const COPY_CONFLICT = 0;
 
 const IP_FIELD = STRING_FIELDS.indexOf('sourceIPAddress');
 
-/**
- * A set of 32-bit string fingerprints (open addressing, grows by doubling):
- * has() may say yes for a string never added (then the caller checks the
- * database), never no for one that was. 4-8 bytes an event.
- */
-export class FingerprintSet {
-  private table = new Uint32Array(1 << 16);
-  private count = 0;
+/** Past this many events in one run the fingerprint map (16 bytes an event at most, 32 MiB) is dropped and every eventID is looked up in the index: memory stays bounded. */
+export const seenTuning = { cap: 2 ** 21 };
 
-  private static fp(s: string): number {
+type ExistingEvent = { leaf: number; leaf_hash: Buffer; evidence_id: number; pos: number; len: number; enc: number };
+
+/**
+ * The eventIDs added in this run, as 32-bit fingerprints with the leaf each
+ * event got (open addressing, grows by doubling; 8-16 bytes an event).
+ * candidates() may name leaves of other eventIDs (the caller compares the
+ * stored eventID), never misses one that was added. It lets an import into an
+ * empty case skip the eventID lookup for new events, and, while a bulk import
+ * has dropped the eventID index, find earlier copies by leaf.
+ */
+export class FingerprintMap {
+  /** Open addressing: 32-bit fingerprints (0 = empty slot) and the leaf of the event each came from; a fingerprint may repeat. */
+  private fps = new Uint32Array(1 << 16);
+  private leaves = new Int32Array(1 << 16);
+  count = 0;
+
+  static fp(s: string): number {
     let h = 0x811c9dc5;
     for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
     return (h >>> 0) || 1; // 0 marks an empty slot
   }
 
-  has(s: string): boolean {
-    const f = FingerprintSet.fp(s);
-    const mask = this.table.length - 1;
+  has(f: number): boolean {
+    const mask = this.fps.length - 1;
     for (let i = f & mask; ; i = (i + 1) & mask) {
-      const v = this.table[i];
+      const v = this.fps[i];
       if (v === 0) return false;
       if (v === f) return true;
     }
   }
 
-  add(s: string): void {
-    if ((this.count + 1) * 2 > this.table.length) this.grow();
-    this.insert(FingerprintSet.fp(s));
-  }
-
-  private insert(f: number): void {
-    const mask = this.table.length - 1;
+  /** Leaves of the events added with this fingerprint (a superset of those with this eventID). */
+  candidates(f: number): number[] {
+    const out: number[] = [];
+    const mask = this.fps.length - 1;
     for (let i = f & mask; ; i = (i + 1) & mask) {
-      const v = this.table[i];
-      if (v === f) return;
-      if (v === 0) {
-        this.table[i] = f;
-        this.count++;
-        return;
-      }
+      const v = this.fps[i];
+      if (v === 0) return out;
+      if (v === f) out.push(this.leaves[i]);
     }
   }
 
+  add(f: number, leaf: number): void {
+    if ((this.count + 1) * 2 > this.fps.length) this.grow();
+    this.insert(f, leaf);
+  }
+
+  private insert(f: number, leaf: number): void {
+    const mask = this.fps.length - 1;
+    let i = f & mask;
+    while (this.fps[i] !== 0) i = (i + 1) & mask;
+    this.fps[i] = f;
+    this.leaves[i] = leaf;
+    this.count++;
+  }
+
   private grow(): void {
-    const old = this.table;
-    this.table = new Uint32Array(old.length * 2);
+    const fps = this.fps;
+    const leaves = this.leaves;
+    this.fps = new Uint32Array(fps.length * 2);
+    this.leaves = new Int32Array(fps.length * 2);
     this.count = 0;
-    for (const v of old) if (v !== 0) this.insert(v);
+    for (let i = 0; i < fps.length; i++) if (fps[i] !== 0) this.insert(fps[i], leaves[i]);
   }
 }
 
@@ -171,6 +189,7 @@ export class EvidenceWriter {
       k = 0;
     };
     const findEvent = st.stmt('SELECT leaf, leaf_hash, evidence_id, pos, len, enc FROM events WHERE substr(event_id, -8) = ? AND event_id = ?');
+    const byLeaf = st.stmt('SELECT leaf, leaf_hash, evidence_id, pos, len, enc, event_id FROM events WHERE leaf = ?');
     const insCopy = st.stmt(
       'INSERT INTO event_copies(event_leaf, import_id, evidence_id, pos, len, enc, leaf_hash, identical) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
     );
@@ -200,11 +219,26 @@ export class EvidenceWriter {
       const leafHash = hashes.subarray(i * 32, i * 32 + 32);
       for (const issue of issuesByRecord.get(i) ?? []) this.problem({ index, pos, code: issue.code, message: `record ${index}: ${issue.message}` });
       const eventId = b.eventIds[i] ?? `sha256:${leafHash.toString('hex')}`;
-      // The writer knows every eventID added in this run (a 32-bit fingerprint set): the
+      // The writer knows every eventID added in this run (fingerprints with their leaves): the
       // database lookup is needed only for IDs it may have seen, or when the case had events before.
-      const maybeSeen = this.s.seen ? this.s.seen.has(eventId) : true;
-      if (maybeSeen && k > 0) flush();
-      const existing = (maybeSeen ? findEvent.get(eventId.slice(-8), eventId) : undefined) as { leaf: number; leaf_hash: Buffer; evidence_id: number; pos: number; len: number; enc: number } | undefined;
+      const seen = this.s.seen;
+      const fp = seen ? FingerprintMap.fp(eventId) : 0;
+      let existing: ExistingEvent | undefined;
+      if (!seen) {
+        if (k > 0) flush();
+        existing = findEvent.get(eventId.slice(-8), eventId) as ExistingEvent | undefined;
+      } else if (seen.has(fp)) {
+        if (k > 0) flush();
+        if (this.s.idIndexDropped) {
+          for (const leaf of seen.candidates(fp)) {
+            const r = byLeaf.get(leaf) as (ExistingEvent & { event_id: string }) | undefined;
+            if (r && r.event_id === eventId) {
+              existing = r;
+              break;
+            }
+          }
+        } else existing = findEvent.get(eventId.slice(-8), eventId) as ExistingEvent | undefined;
+      }
       if (existing) {
         if (Buffer.from(existing.leaf_hash).equals(leafHash)) {
           insCopy.run(existing.leaf, this.s.importId, this.evidenceId, pos, len, enc, leafHash, COPY_IDENTICAL);
@@ -224,7 +258,10 @@ export class EvidenceWriter {
       }
       const t = b.nums[o + 4];
       const ro = b.nums[o + 5];
-      this.s.seen?.add(eventId);
+      if (seen) {
+        seen.add(fp, this.s.nextLeaf);
+        if (seen.count >= seenTuning.cap) this.s.forgetSeen(flush);
+      }
       buf[k++] = this.s.nextLeaf++;
       buf[k++] = eventId;
       buf[k++] = Number.isNaN(t) ? null : t;
@@ -337,7 +374,7 @@ export class ImportSession {
   static begin(store: CaseStore, signer: Signer, params: ImportParams): ImportSession {
     const s = new ImportSession(store, signer, params, signer.examiner);
     store.ensureKey(signer);
-    if ((store.stmt('SELECT count(*) AS n FROM events').get() as { n: number }).n === 0) s.seen = new FingerprintSet();
+    if ((store.stmt('SELECT count(*) AS n FROM events').get() as { n: number }).n === 0) s.seen = new FingerprintMap();
     store.db.transaction(() => {
       const r = store.stmt('INSERT INTO imports(started_at, actor, params, tool_version) VALUES (?, ?, ?, ?)').run(
         new Date().toISOString(),
@@ -355,7 +392,35 @@ export class ImportSession {
   tree: MerkleBuilder | null = null;
   private walTuned = false;
   /** Fingerprints of eventIDs inserted in this run, when the case had no events before it (else null: always look up). */
-  seen: FingerprintSet | null = null;
+  seen: FingerprintMap | null = null;
+  /** The eventID index is dropped (a bulk import into an empty case): earlier copies are found through `seen` alone. */
+  idIndexDropped = false;
+
+  /**
+   * A bulk import into an empty case: drop the eventID index too (inserting into it
+   * costs more than the rest of a row; sorting it in at the end is about 1.4 s per
+   * million events). Only while the fingerprint map knows every event of the case.
+   */
+  dropIdIndex(): void {
+    if (!this.seen || this.idIndexDropped) return;
+    this.store.dropIdIndex();
+    this.idIndexDropped = true;
+  }
+
+  /** Past seenTuning.cap: drop the fingerprint map; the eventID index is built now if it was dropped. */
+  forgetSeen(flush: () => void): void {
+    if (this.idIndexDropped) {
+      flush();
+      this.store.ensureIdIndex();
+      this.idIndexDropped = false;
+    }
+    this.seen = null;
+  }
+
+  /** After a rollback: an index built inside what was rolled back is gone again. */
+  private restoreIdIndex(): void {
+    if (!this.idIndexDropped) this.store.ensureIdIndex();
+  }
 
   private ensureTx(): void {
     if (this.inTx) return;
@@ -386,6 +451,7 @@ export class ImportSession {
     this.store.db.exec('ROLLBACK');
     this.inTx = false;
     this.store.dropCaches();
+    this.restoreIdIndex();
   }
 
   private maybeCommit(): void {
@@ -434,9 +500,10 @@ export class ImportSession {
   }
 
   private rollbackSource(): void {
-    // Fingerprints of rolled-back events stay behind: harmless (they only cause a lookup).
+    // Fingerprints of rolled-back events stay behind: harmless (their leaves are checked by eventID).
     this.store.db.exec('ROLLBACK TO source; RELEASE source');
     this.store.dropCaches();
+    this.restoreIdIndex();
     this.nextLeaf = (this.store.stmt('SELECT coalesce(max(leaf) + 1, 0) AS n FROM events').get() as { n: number }).n;
   }
 

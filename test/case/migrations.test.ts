@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import Database from 'better-sqlite3';
 import { join } from 'node:path';
 import { migrate, MIGRATIONS, SCHEMA_VERSION } from '../../electron/case/migrations/index.ts';
-import { EVENT_SECONDARY_INDEXES } from '../../electron/case/migrations/0001-initial.ts';
+import { EVENT_ID_INDEX, EVENT_SECONDARY_INDEXES } from '../../electron/case/migrations/0001-initial.ts';
 import { CaseStore } from '../../electron/case/store.ts';
 import { tempCase, tempDir } from '../support/case.ts';
 
@@ -60,10 +60,11 @@ test('an interrupted bulk import leaves indexes missing; opening the case rebuil
   const c = tempCase();
   try {
     c.store.dropSecondaryIndexes();
+    c.store.dropIdIndex();
     c.store.close();
     const s = CaseStore.open(c.path);
     const have = new Set((s.db.prepare("SELECT name FROM sqlite_master WHERE type = 'index'").all() as { name: string }[]).map((r) => r.name));
-    for (const ix of EVENT_SECONDARY_INDEXES) assert.ok(have.has(ix.name), ix.name);
+    for (const ix of [EVENT_ID_INDEX, ...EVENT_SECONDARY_INDEXES]) assert.ok(have.has(ix.name), ix.name);
     s.close();
   } finally {
     c.cleanup();

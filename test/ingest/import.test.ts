@@ -268,3 +268,38 @@ test('requestIDs: lower-case UUIDs stored as 16 bytes, anything else as text, an
     c.cleanup();
   }
 });
+
+test('duplicates and conflicts come out the same whether a bulk import drops the eventID index or not, and past the fingerprint cap', async () => {
+  const { seenTuning } = await import('../../electron/ingest/session.ts');
+  const { EVENT_ID_INDEX } = await import('../../electron/case/migrations/0001-initial.ts');
+  const defaultCap = seenTuning.cap;
+  const results: unknown[] = [];
+  try {
+    for (const [bulk, cap] of [[false, defaultCap], [true, defaultCap], [true, 7], [false, 7]] as const) {
+      seenTuning.cap = cap;
+      const c = tempCase();
+      const dir = join(c.dir, 'dups');
+      mkdirSync(dir);
+      try {
+        const range = (a: number, b: number) => Array.from({ length: b - a + 1 }, (_, i) => rec(a + i));
+        writeFileSync(join(dir, '1.json'), JSON.stringify({ Records: range(1, 40) }));
+        writeFileSync(join(dir, '2.json'), JSON.stringify({ Records: range(20, 60) })); // 21 identical copies
+        writeFileSync(join(dir, '3.jsonl'), [rec(5, { sourceIPAddress: '203.0.113.66' }), rec(70)].map((r) => JSON.stringify(r)).join('\n') + '\n'); // a conflict, one new
+        writeFileSync(join(dir, '4.json'), JSON.stringify({ Records: [rec(80), rec(80)] })); // the same event twice in one file
+        const s = await importPaths(c.store, c.signer, { sources: [dir] }, { bulk });
+        const r = { events: s.events, duplicates: s.duplicates, conflicts: s.conflicts, copies: (c.store.db.prepare('SELECT count(*) AS n FROM event_copies').get() as { n: number }).n };
+        assert.deepEqual(r, { events: 62, duplicates: 22, conflicts: 1, copies: 23 }, `bulk ${bulk}, cap ${cap}`);
+        assert.ok(c.store.db.prepare("SELECT 1 FROM sqlite_master WHERE name = ?").get(EVENT_ID_INDEX.name), 'the eventID index is back');
+        assert.equal(getEvent(c.store, rec(5).eventID).conflicts.length, 1);
+        assert.equal(getEvent(c.store, rec(80).eventID).provenance.length, 2);
+        assert.deepEqual(verifyCase(c.store).problems, []);
+        results.push(searchEvents(c.store, {}, { limit: 100 }).events.map((e) => [e.eventId, e.eventTime]));
+      } finally {
+        c.cleanup();
+      }
+    }
+  } finally {
+    seenTuning.cap = defaultCap;
+  }
+  for (const r of results.slice(1)) assert.deepEqual(r, results[0]);
+});

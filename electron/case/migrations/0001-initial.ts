@@ -15,6 +15,13 @@ export const appendOnlyTriggers = APPEND_ONLY.flatMap((t) => [
  * again at its end (a sort is far cheaper than millions of B-tree inserts);
  * CaseStore.open rebuilds any that an interrupted import left missing.
  */
+/**
+ * eventIDs by their last 8 characters (see queries.ts eventIdWhere). A bulk
+ * import into an empty case drops it too (it finds earlier copies of an
+ * eventID through its own fingerprint map) and builds it again at its end.
+ */
+export const EVENT_ID_INDEX = { name: 'events_id_tail', sql: 'CREATE INDEX events_id_tail ON events(substr(event_id, -8))' };
+
 export const EVENT_SECONDARY_INDEXES = [
   { name: 'events_time', sql: 'CREATE INDEX events_time ON events(time_ms)' },
   { name: 'events_ip', sql: 'CREATE INDEX events_ip ON events(ip, time_ms)' },
@@ -93,7 +100,7 @@ export const migration0001: Migration = {
     )`,
     // eventIDs are looked up through their last 8 characters (random in a UUID or a hash):
     // an index entry of ~14 bytes instead of ~50 for the whole text. See eventIdWhere().
-    `CREATE INDEX events_id_tail ON events(substr(event_id, -8))`,
+    EVENT_ID_INDEX.sql,
     ...EVENT_SECONDARY_INDEXES.map((i) => i.sql),
     `CREATE TABLE event_copies (
       id INTEGER PRIMARY KEY,
