@@ -134,9 +134,9 @@ export class CaseStore {
     return built;
   }
 
-  /** Drop the secondary event indexes for a bulk import (they are derived data; ensureIndexes rebuilds them). */
+  /** Drop the secondary event indexes a bulk import sorts in at its end (derived data; ensureIndexes rebuilds them). */
   dropSecondaryIndexes(): void {
-    for (const ix of EVENT_SECONDARY_INDEXES) this.db.exec(`DROP INDEX IF EXISTS ${ix.name}`);
+    for (const ix of EVENT_SECONDARY_INDEXES) if (!ix.keepInBulk) this.db.exec(`DROP INDEX IF EXISTS ${ix.name}`);
   }
 
   /** The eventID index, dropped by a bulk import into an empty case (ImportSession) and rebuilt by ensureIndexes or ensureIdIndex. */

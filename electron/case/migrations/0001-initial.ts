@@ -22,8 +22,10 @@ export const appendOnlyTriggers = APPEND_ONLY.flatMap((t) => [
  */
 export const EVENT_ID_INDEX = { name: 'events_id_tail', sql: 'CREATE INDEX events_id_tail ON events(substr(event_id, -8))' };
 
-export const EVENT_SECONDARY_INDEXES = [
-  { name: 'events_time', sql: 'CREATE INDEX events_time ON events(time_ms)' },
+export const EVENT_SECONDARY_INDEXES: readonly { name: string; sql: string; keepInBulk?: boolean }[] = [
+  // Kept during a bulk import: events arrive nearly in time order, so its inserts are appends
+  // (measured: about free while importing, against ~0.6 s to sort it in at the end per million events).
+  { name: 'events_time', sql: 'CREATE INDEX events_time ON events(time_ms)', keepInBulk: true },
   { name: 'events_ip', sql: 'CREATE INDEX events_ip ON events(ip, time_ms)' },
   // Single-column indexes except for the IP (the most common pivot in a time window):
   // (column, time) pairs cost ~7 bytes an event each, and the case must stay small.
