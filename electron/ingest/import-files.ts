@@ -54,25 +54,14 @@ export async function importPaths(store: CaseStore, signer: Signer, params: Impo
     if (walk.files.length === 0 && walk.problems.length === 0) {
       session.warnUnstored(params.sources.join(', '), 'no-files', 'no files found in scope');
     }
-    // A bulk import (estimated at ~100 compressed bytes an event) into a case no
-    // bigger than it drops the secondary event indexes and sorts them in at the end.
     const totalBytes = walk.files.reduce((a, f) => a + f.size, 0);
-    const existing = (store.stmt('SELECT count(*) AS n FROM events').get() as { n: number }).n;
-    const bulk = opts.bulk ?? totalBytes / 100 >= Math.max(50_000, existing);
-    if (bulk) {
-      store.dropSecondaryIndexes();
-      session.dropIdIndex();
-    }
+    const bulk = beginBulk(session, totalBytes, opts.bulk);
     try {
       await runFiles(session, walk.files, opts);
     } finally {
       if (bulk) {
-        session.commit();
         opts.onProgress?.({ phase: 'index', done: 0, total: null, unit: 'indexes', events: session.totals.events, bytes: totalBytes, totalBytes });
-        // The index sort is single-threaded: the event tree is continued meanwhile in a parser thread.
-        const tree = treeInThread(store);
-        store.ensureIndexes();
-        session.tree = await tree;
+        await endBulk(session);
       }
     }
     if (opts.signal?.aborted) outcome = 'cancelled';
@@ -88,6 +77,30 @@ export async function importPaths(store: CaseStore, signer: Signer, params: Impo
     throw e;
   }
   return session.finish(outcome, error);
+}
+
+/**
+ * A bulk import (estimated at ~100 compressed bytes an event) into a case no
+ * bigger than it drops the event indexes it can sort in at the end (into an
+ * empty case the eventID index too; session.ts). Returns whether it did; the
+ * caller then calls endBulk whatever happens. Used by file and S3 imports.
+ */
+export function beginBulk(session: ImportSession, totalBytes: number, force?: boolean): boolean {
+  const existing = (session.store.stmt('SELECT count(*) AS n FROM events').get() as { n: number }).n;
+  const bulk = force ?? totalBytes / 100 >= Math.max(50_000, existing);
+  if (bulk) {
+    session.store.dropSecondaryIndexes();
+    session.dropIdIndex();
+  }
+  return bulk;
+}
+
+/** Commit, and sort the indexes in; the index sort is single-threaded, so the event tree is continued meanwhile in a parser thread. */
+export async function endBulk(session: ImportSession): Promise<void> {
+  session.commit();
+  const tree = treeInThread(session.store);
+  session.store.ensureIndexes();
+  session.tree = await tree;
 }
 
 /**

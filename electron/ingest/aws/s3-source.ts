@@ -14,7 +14,7 @@ import { parseTime } from '../../../shared/time.ts';
 import type { Signer } from '../../case/keys.ts';
 import type { CaseStore } from '../../case/store.ts';
 import { UserError } from '../../errors.ts';
-import { defaultWorkers } from '../import-files.ts';
+import { beginBulk, defaultWorkers, endBulk } from '../import-files.ts';
 import { ImportSession } from '../session.ts';
 import {
   abortError,
@@ -412,6 +412,14 @@ export async function importS3(store: CaseStore, signer: Signer, arg: string, o:
   o.signal?.addEventListener('abort', onAbort, { once: true });
   const clients = new AwsClients(o);
   let pool: ObjectParsePool | null = null;
+  let bulk = false;
+  const finishBulk = async () => {
+    if (!bulk) return;
+    bulk = false;
+    report0({ phase: 'index', done: 0, total: null, unit: 'indexes', detail: `${session.totals.events} events` });
+    await endBulk(session);
+  };
+  const report0 = (p: Progress) => o.onProgress?.(p);
   try {
     const report = (p: Progress) => o.onProgress?.(p);
     report({ phase: 'identity', done: 0, total: null, unit: 'calls', detail: 'STS GetCallerIdentity' });
@@ -446,6 +454,8 @@ export async function importS3(store: CaseStore, signer: Signer, arg: string, o:
       }
     }
 
+    // Many objects into a small case: sort the indexes in at the end (as a file import does).
+    bulk = beginBulk(session, plan.objects.reduce((a, x) => a + (x.kind === 'digest' ? 0 : x.size), 0));
     const preserved = preservedObjects(store, target.bucket);
     const workers = o.workers ?? (plan.objects.length >= 32 ? defaultWorkers() : 0);
     pool = new ObjectParsePool(workers, session.scope);
@@ -576,6 +586,7 @@ export async function importS3(store: CaseStore, signer: Signer, arg: string, o:
       complete: !fatal && !cancelled,
       endpoint: o.endpointUrl ?? null,
     });
+    await finishBulk();
     if (fatal) {
       const msg = isAbort(fatal.error) ? 'cancelled' : describeAwsError(fatal.error, `s3://${target.bucket}/${fatal.obj.key}`, o);
       throw new AwsAcquisitionError(msg, classifyAwsError(fatal.error));
@@ -583,6 +594,11 @@ export async function importS3(store: CaseStore, signer: Signer, arg: string, o:
     return session.finish(cancelled ? 'cancelled' : 'completed');
   } catch (e) {
     const msg = e instanceof UserError ? e.message : isAbort(e) ? 'cancelled' : describeAwsError(e, `s3://${target.bucket}/${target.basePrefix}`, o);
+    try {
+      await finishBulk();
+    } catch {
+      /* the indexes are rebuilt when the case is next opened */
+    }
     try {
       session.finish(isAbort(e) ? 'cancelled' : 'failed', msg);
     } catch {
