@@ -288,14 +288,8 @@ export class CaseStore {
   // ---- checkpoints ----
 
   /** The event tree rebuilt from the stored leaf hashes (all, or the first `limit`). */
-  private leafTree(limit = -1): MerkleBuilder {
-    const b = new MerkleBuilder();
-    for (const [h] of this.db.prepare('SELECT leaf_hash FROM events ORDER BY leaf LIMIT ?').raw().iterate(limit) as Iterable<[Buffer]>) b.push(h);
-    return b;
-  }
-
   eventTreeRoot(limit?: number): { size: number; root: Buffer } {
-    const b = this.leafTree(limit);
+    const b = extendEventTree(this.db, { frontier: null, from: 0 }, limit);
     return { size: b.size, root: b.root() };
   }
 

@@ -34,9 +34,10 @@ export function eventTreeStart(db: Database.Database): TreeStart {
   return { frontier: null, from: 0 };
 }
 
-/** The tree over every event: `start` continued with the leaf hashes of leaves from start.from on, in leaf order. */
-export function extendEventTree(db: Database.Database, start: TreeStart): MerkleBuilder {
+/** The tree over every event (or the first `upto`): `start` continued with the leaf hashes of leaves from start.from on, in leaf order. */
+export function extendEventTree(db: Database.Database, start: TreeStart, upto = Infinity): MerkleBuilder {
   const b = start.frontier ? MerkleBuilder.fromFrontier(start.frontier) : new MerkleBuilder();
-  for (const [h] of db.prepare('SELECT leaf_hash FROM events WHERE leaf >= ? ORDER BY leaf').raw().iterate(start.from) as Iterable<[Buffer]>) b.push(h);
+  const limit = Number.isFinite(upto) ? Math.max(0, upto - start.from) : -1;
+  for (const [h] of db.prepare('SELECT leaf_hash FROM events WHERE leaf >= ? ORDER BY leaf LIMIT ?').raw().iterate(start.from, limit) as Iterable<[Buffer]>) b.push(h);
   return b;
 }

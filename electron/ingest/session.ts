@@ -224,20 +224,12 @@ export class EvidenceWriter {
       const seen = this.s.seen;
       const fp = seen ? FingerprintMap.fp(eventId) : 0;
       let existing: ExistingEvent | undefined;
-      if (!seen) {
+      if (!seen || seen.has(fp)) {
         if (k > 0) flush();
-        existing = findEvent.get(eventId.slice(-8), eventId) as ExistingEvent | undefined;
-      } else if (seen.has(fp)) {
-        if (k > 0) flush();
-        if (this.s.idIndexDropped) {
-          for (const leaf of seen.candidates(fp)) {
-            const r = byLeaf.get(leaf) as (ExistingEvent & { event_id: string }) | undefined;
-            if (r && r.event_id === eventId) {
-              existing = r;
-              break;
-            }
-          }
-        } else existing = findEvent.get(eventId.slice(-8), eventId) as ExistingEvent | undefined;
+        existing =
+          seen && this.s.idIndexDropped
+            ? seen.candidates(fp).map((leaf) => byLeaf.get(leaf) as (ExistingEvent & { event_id: string }) | undefined).find((r) => r?.event_id === eventId)
+            : (findEvent.get(eventId.slice(-8), eventId) as ExistingEvent | undefined);
       }
       if (existing) {
         if (Buffer.from(existing.leaf_hash).equals(leafHash)) {

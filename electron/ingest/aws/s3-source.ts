@@ -412,16 +412,15 @@ export async function importS3(store: CaseStore, signer: Signer, arg: string, o:
   o.signal?.addEventListener('abort', onAbort, { once: true });
   const clients = new AwsClients(o);
   let pool: ObjectParsePool | null = null;
+  const report = (p: Progress) => o.onProgress?.(p);
   let bulk = false;
   const finishBulk = async () => {
     if (!bulk) return;
     bulk = false;
-    report0({ phase: 'index', done: 0, total: null, unit: 'indexes', detail: `${session.totals.events} events` });
+    report({ phase: 'index', done: 0, total: null, unit: 'indexes', detail: `${session.totals.events} events` });
     await endBulk(session);
   };
-  const report0 = (p: Progress) => o.onProgress?.(p);
   try {
-    const report = (p: Progress) => o.onProgress?.(p);
     report({ phase: 'identity', done: 0, total: null, unit: 'calls', detail: 'STS GetCallerIdentity' });
     const id = await callerIdentity(clients, ctl.signal);
     store.appendCustody(session.actor, 'acquire.identity', { importId: session.importId, source: 's3', ...(id.identity ? { callerIdentity: id.identity } : { error: id.error }) });
