@@ -43,13 +43,13 @@
 //  6. The event that created the seed (key, user or role) is reported as
 //     context; it is followed only with followCreators, because the creator
 //     of a later-leaked key is usually its legitimate administrator.
-import type { PivotContext, PivotEvent, PivotIndicator, PivotIndicatorType, PivotResult, PivotSeed } from '../../shared/analysis/types.ts';
+import { PIVOT_EVENT_LIMIT, type PivotContext, type PivotEvent, type PivotIndicator, type PivotIndicatorType, type PivotResult, type PivotSeed } from '../../shared/analysis/types.ts';
 import type { AnalysisEvent } from '../../shared/analysis/findings.ts';
 import { canonicalIp } from '../../shared/analysis/ioc.ts';
-import { parseCidr, parseIp } from '../../shared/ip.ts';
+import { parseIp } from '../../shared/ip.ts';
 import { isoUtc, parseTime } from '../../shared/time.ts';
 import { EvidenceReader } from '../case/evidence.ts';
-import { Dictionary, toSummary } from '../case/queries.ts';
+import { Dictionary, ipIdsOf, toSummary } from '../case/queries.ts';
 import { currentActor, type CaseStore } from '../case/store.ts';
 import { UserError } from '../errors.ts';
 import { eventsByLeaves } from './records.ts';
@@ -82,8 +82,6 @@ export interface PivotOptions {
   allEventIds?: boolean;
 }
 
-/** Default eventLimit: summaries cost a dictionary lookup per field, ~35 ms per 1,000 events on the 2-core bench machine. */
-export const PIVOT_EVENT_LIMIT = 1_000;
 
 // Every column an EventSummary needs (read only for the events a result lists).
 const ROW_COLS =
@@ -748,14 +746,7 @@ class Pivoter {
     }
   }
 
-
   // ---------------------------------------------------------------- IPs and user agents (rules 4 and 5)
-
-  private ipIds(text: string): number[] {
-    const c = parseCidr(text);
-    if (!c) return (this.store.db.prepare('SELECT id FROM ips WHERE text = ?').raw().all(text) as [number][]).map((r) => r[0]);
-    return (this.store.db.prepare(`SELECT id FROM ips WHERE ${c.version === 4 ? 'v4' : 'v6'} BETWEEN ? AND ?`).raw().all(c.low, c.high) as [number][]).map((r) => r[0]);
-  }
 
   /** Decide the undecided (or earlier rejected) IPs; returns true when one was newly followed. */
   private decideIps(): boolean {
@@ -775,7 +766,7 @@ class Pivoter {
         this.indicator('ip', ip, `source address of attacker event ${st.via}; private, not followed`, st.via, st.hop, false);
         continue;
       }
-      if (!st.ipIds.length) st.ipIds = this.ipIds(ip);
+      if (!st.ipIds.length) st.ipIds = ipIdsOf(this.store, [ip]);
       const others = new Map<string, string[]>();
       let otherEvents = 0;
       // Events from the address, in the address index's order, less those found as the attacker's
@@ -880,15 +871,14 @@ class Pivoter {
 
   private creators(seed: PivotSeed): void {
     const found: { leaf: number; what: string }[] = [];
-    const leaves = (where: string, params: unknown[]) => (this.store.db.prepare(`SELECT leaf FROM events WHERE ${where}`).raw().all(...params) as [number][]).map((x) => x[0]);
     if (seed.key) {
-      for (const leaf of leaves("leaf IN (SELECT leaf FROM event_refs WHERE kind = 'issued-key' AND value = ?)", [seed.key])) found.push({ leaf, what: `access key ${seed.key}` });
+      for (const leaf of this.leavesWhere("leaf IN (SELECT leaf FROM event_refs WHERE kind = 'issued-key' AND value = ?)", [seed.key])) found.push({ leaf, what: `access key ${seed.key}` });
     }
     if (seed.principal) {
       const n = arnName(seed.principal);
       const cu = this.strId('CreateUser');
       const cr = this.strId('CreateRole');
-      for (const leaf of leaves("leaf IN (SELECT leaf FROM event_refs WHERE kind IN ('target-user', 'target-role') AND value = ?) AND name IN (?, ?) AND error_code IS NULL", [n, cu ?? -1, cr ?? -1]))
+      for (const leaf of this.leavesWhere("leaf IN (SELECT leaf FROM event_refs WHERE kind IN ('target-user', 'target-role') AND value = ?) AND name IN (?, ?) AND error_code IS NULL", [n, cu ?? -1, cr ?? -1]))
         found.push({ leaf, what: `${seed.principal}` });
     }
     if (!found.length) return;
@@ -977,7 +967,7 @@ class Pivoter {
       const c = canonicalIp(seed.ip);
       if (!c) throw new UserError(`pivot: ${JSON.stringify(seed.ip)} is not an IP address or CIDR`);
       seed = { ...seed, ip: c };
-      this.ipState.set(c, { followed: true, hop: 0, via: '', ipIds: this.ipIds(c) });
+      this.ipState.set(c, { followed: true, hop: 0, via: '', ipIds: ipIdsOf(this.store, [c]) });
       const ind = this.indicator('ip', c, 'seed (followed whoever else uses it: the examiner chose it)', null, 0, true);
       this.queue.push({ kind: 'ip', value: c, hop: 0, reason: `from seed IP ${c}`, ind });
     }

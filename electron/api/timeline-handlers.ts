@@ -19,7 +19,7 @@ import {
   type TimelineIndexStatus, type TimelineItems, type TimelineWindow, type timelineApi,
 } from '../../shared/api/timeline.ts';
 import { HOUR_MS } from '../../shared/time.ts';
-import { Dictionary, filterToSql, ipIdsSql, type SqlFilter } from '../case/queries.ts';
+import { Dictionary, filterToSql, ipIdsOf, type SqlFilter } from '../case/queries.ts';
 import { listIocs } from '../analysis/ioc.ts';
 import type { CaseStore } from '../case/store.ts';
 import type { HandlerTable } from './handlers.ts';
@@ -307,12 +307,6 @@ function rollupDensity(store: CaseStore, groupBy: TimelineGroupBy, base: number,
   return { groups, cells: [...cells.values()], total, otherValues: picked.otherValues, keyOf: picked.keyOf };
 }
 
-/** The ips.id values of addresses, CIDRs or texts (service names). */
-function ipIdsOf(store: CaseStore, values: string[]): number[] {
-  const q = ipIdsSql(values);
-  return (store.db.prepare(`SELECT id FROM (${q.where})`).raw().all(...q.params) as [number][]).map((r) => r[0]);
-}
-
 /** Events from these source IPs in [h0, h1] hours according to the rollup. */
 function ipRollupTotal(store: CaseStore, ipIds: number[], h0: number, h1: number): number {
   return (
@@ -330,26 +324,16 @@ function ipRollupTotal(store: CaseStore, ipIds: number[], h0: number, h1: number
 function ipRollupRows(store: CaseStore, groupBy: TimelineGroupBy, ipIds: number[], base: number, endMs: number, bucketMs: number): [number | null, number, number][] {
   const h0 = base / HOUR_MS;
   const h1 = Math.floor(endMs / HOUR_MS);
-  const ids = JSON.stringify(ipIds);
-  const rows = (
+  const bucket = '(hour - CAST(? AS INTEGER)) / CAST(? AS INTEGER)';
+  const args = [h0, bucketMs / HOUR_MS, JSON.stringify(ipIds)];
+  return (
     groupBy === 'ip'
-      ? store.stmt(`SELECT g, hour, n FROM timeline_hour WHERE kind = ${KIND.ip} AND g IN (SELECT value FROM json_each(?)) AND hour BETWEEN ? AND ?`).raw().all(ids, h0, h1)
+      ? store.stmt(`SELECT g, ${bucket} AS b, sum(n) FROM timeline_hour WHERE kind = ${KIND.ip} AND g IN (SELECT value FROM json_each(?)) AND hour BETWEEN ? AND ? GROUP BY g, b`).raw().all(...args, h0, h1)
       : store
-          .stmt('SELECT g, hour, sum(n) FROM timeline_ip_hour WHERE ip IN (SELECT value FROM json_each(?)) AND kind = ? AND hour BETWEEN ? AND ? GROUP BY g, hour')
+          .stmt(`SELECT nullif(g, -1), ${bucket} AS b, sum(n) FROM timeline_ip_hour WHERE ip IN (SELECT value FROM json_each(?)) AND kind = ? AND hour BETWEEN ? AND ? GROUP BY g, b`)
           .raw()
-          .all(ids, KIND[groupBy], h0, h1)
-  ) as [number, number, number][];
-  const perBucket = HOUR_MS === bucketMs ? null : bucketMs / HOUR_MS;
-  const out = new Map<string, [number | null, number, number]>();
-  for (const [g, hour, n] of rows) {
-    const b = perBucket === null ? hour - h0 : Math.floor((hour - h0) / perBucket);
-    const gg = g === -1 ? null : g;
-    const k = `${g}\u0000${b}`;
-    const c = out.get(k);
-    if (c) c[2] += n;
-    else out.set(k, [gg, b, n]);
-  }
-  return [...out.values()];
+          .all(...args, KIND[groupBy], h0, h1)
+  ) as [number | null, number, number][];
 }
 
 /**
@@ -379,10 +363,11 @@ export function timelineDensity(store: CaseStore, a: WindowArgs & { buckets: num
   }
   let bucketMs = a.bucketMs ?? niceBucketMs(r.endMs - r.startMs + 1, a.buckets);
   // A read never writes: a stale rollup (events imported since it was extended) is not used until timelineIndex runs.
-  const fresh = r.startMs >= 0 && timelineRollupStatus(store).fresh;
-  const rollup = fresh && isUnfiltered(a.filter);
-  const ipValues = fresh && !rollup ? ipOnlyValues(store, a.filter) : null;
-  const ipIds = ipValues ? ipIdsOf(store, ipValues) : null;
+  const unfiltered = isUnfiltered(a.filter);
+  const ipValues = unfiltered ? null : ipOnlyValues(store, a.filter);
+  const fresh = (unfiltered || ipValues !== null) && r.startMs >= 0 && timelineRollupStatus(store).fresh;
+  const rollup = fresh && unfiltered;
+  const ipIds = fresh && ipValues ? ipIdsOf(store, ipValues) : null;
   if ((rollup || ipIds) && a.bucketMs === undefined && bucketMs < HOUR_MS) {
     // A narrow window with many events: hourly buckets from the rollup beat counting them one by one.
     const h0 = Math.floor(r.startMs / HOUR_MS);

@@ -56,6 +56,12 @@ export function ipIdsSql(values: string[]): SqlFilter {
   return { where: parts.join(' UNION '), params };
 }
 
+/** The ips.id values of these addresses, CIDRs or texts (service names such as "AWS Internal"). */
+export function ipIdsOf(store: CaseStore, values: string[]): number[] {
+  const q = ipIdsSql(values);
+  return (store.db.prepare(`SELECT id FROM (${q.where})`).raw().all(...q.params) as [number][]).map((r) => r[0]);
+}
+
 function stringsIn(values: string[]): SqlFilter {
   return { where: `SELECT id FROM strings WHERE s IN (${placeholders(values.length)})`, params: values };
 }
