@@ -10,25 +10,13 @@ import { useAppState } from '../state.tsx';
 import { useAsync } from '../components/useAsync.ts';
 import { ErrorBox } from '../components/ErrorBoundary.tsx';
 import { num } from '../lib/format.ts';
+import type { PivotResult } from '../../shared/analysis/types.ts';
 
 export type PivotSeedArg = { key: string } | { ip: string } | { principal: string };
 
-interface PivotAnswer {
-  eventCount: number;
-  events: { eventId: string; eventTime: string | null; hop: number }[];
-  eventsTruncated: boolean;
-  eventIds?: string[];
-  firstEventTime: string | null;
-  lastEventTime: string | null;
-  indicators: { type: string; value: string; reason: string; viaEventId: string | null; hop: number; followed: boolean; events?: number }[];
-  context?: { kind: string; value: string; note: string }[];
-  hops: number;
-  truncated?: boolean;
-}
-
 export function PivotResults({ seed, onClose }: { seed: PivotSeedArg; onClose: () => void }) {
   const { dispatch } = useAppState();
-  const r = useAsync(() => callAnalysis<PivotAnswer>('pivot', seed), [JSON.stringify(seed)]);
+  const r = useAsync(() => callAnalysis<PivotResult>('pivot', seed), [JSON.stringify(seed)]);
   const [reading, setReading] = useState(false);
   const [readError, setReadError] = useState<unknown>(null);
   const seedText = Object.entries(seed).map(([k, v]) => `${k} ${v}`).join('');
@@ -47,7 +35,7 @@ export function PivotResults({ seed, onClose }: { seed: PivotSeedArg; onClose: (
     // The answer lists only the earliest events: ask for every eventID (the same pivot, no summaries).
     setReading(true);
     setReadError(null);
-    callAnalysis<PivotAnswer>('pivot', { ...seed, eventLimit: 0, allEventIds: true }).then(
+    callAnalysis<PivotResult>('pivot', { ...seed, eventLimit: 0, allEventIds: true }).then(
       (all) => {
         setReading(false);
         showIds(all.eventIds ?? []);
@@ -87,7 +75,7 @@ export function PivotResults({ seed, onClose }: { seed: PivotSeedArg; onClose: (
                 <li key={k} className={i.followed ? '' : 'not-followed'}>
                   <span className="hop">hop {i.hop}</span> <span className="ioc-type">{i.type}</span> <span className="mono">{i.value}</span>
                   {!i.followed && <span className="muted"> (reported, not followed)</span>}
-                  {i.followed && i.events !== undefined && <span className="muted"> ({num(i.events)} event{i.events === 1 ? '' : 's'})</span>}
+                  {i.followed && <span className="muted"> ({num(i.events)} event{i.events === 1 ? '' : 's'})</span>}
                   <div className="small muted">{i.reason}</div>
                 </li>
               ))}

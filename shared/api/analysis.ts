@@ -5,8 +5,8 @@
 import { z } from 'zod';
 import { read, write } from './define.ts';
 import { IOC_TYPES, type Ioc, type IocType } from '../analysis/ioc.ts';
-import type {
-  BaselineReport, FindingList, GapReport, IocHit, IocImportResult, PivotResult,
+import {
+  PIVOT_EVENT_LIMIT, type BaselineReport, type FindingList, type GapReport, type IocHit, type IocImportResult, type PivotResult,
 } from '../analysis/types.ts';
 import type { FindingWithDecision } from '../analysis/types.ts';
 
@@ -51,7 +51,7 @@ export const analysisApi = {
         until: z.string().max(64).optional(),
         maxEvents: z.number().int().min(1).max(1_000_000).default(100_000),
         /** How many attacker events to list (the earliest); eventCount always counts them all. */
-        eventLimit: z.number().int().min(0).max(1_000_000).default(1_000),
+        eventLimit: z.number().int().min(0).max(1_000_000).default(PIVOT_EVENT_LIMIT),
         /** Also return every attacker eventID (eventIds), for a timeline filter. */
         allEventIds: z.boolean().default(false),
       })
