@@ -20,6 +20,7 @@
 import { createHash } from 'node:crypto';
 import { inferIocType, IOC_TYPES, isIocType, normalizeIoc, parseIocText, type Ioc, type IocType } from '../../shared/analysis/ioc.ts';
 import type { IocFormat, IocImportResult } from '../../shared/analysis/types.ts';
+import { csvLine, csvUnneutralise } from '../../shared/text/csv.ts';
 import type { CaseStore } from '../case/store.ts';
 import { UserError } from '../errors.ts';
 import { addIocsBulk, listIocs } from './ioc.ts';
@@ -96,10 +97,6 @@ export function parseCsv(text: string): string[][] {
   return rows.filter((r) => !(r.length === 1 && r[0].trim() === ''));
 }
 
-function csvField(v: string): string {
-  return /[",\r\n]/.test(v) || /^\s|\s$/.test(v) ? `"${v.replace(/"/g, '""')}"` : v;
-}
-
 function parseBool(v: string | undefined, where: string): boolean {
   if (v === undefined || v.trim() === '') return true;
   const t = v.trim().toLowerCase();
@@ -109,7 +106,10 @@ function parseBool(v: string | undefined, where: string): boolean {
 }
 
 export function parseIocCsv(text: string): ParsedIocs {
-  const rows = parseCsv(text);
+  // Our export neutralises formula-like cells with an apostrophe (shared/text/csv.ts);
+  // remove exactly that one again so an export reads back exactly. A foreign
+  // file's cell of the same shape was neutralised by the same OWASP rule.
+  const rows = parseCsv(text).map((r) => r.map(csvUnneutralise));
   if (!rows.length) return { items: [], skipped: [] };
   const header = rows[0].map((h) => h.trim().toLowerCase());
   const col = (name: string) => header.indexOf(name);
@@ -142,11 +142,9 @@ export function parseIocCsv(text: string): ParsedIocs {
 }
 
 export function iocsToCsv(iocs: Ioc[]): string {
-  const lines = ['type,value,enabled,label,source,added_at,added_by'];
-  for (const i of iocs) {
-    lines.push([i.type, i.value, String(i.enabled), i.label ?? '', i.source ?? '', i.addedAt, i.addedBy].map(csvField).join(','));
-  }
-  return lines.join('\r\n') + '\r\n';
+  let out = csvLine(['type', 'value', 'enabled', 'label', 'source', 'added_at', 'added_by']);
+  for (const i of iocs) out += csvLine([i.type, i.value, String(i.enabled), i.label ?? '', i.source ?? '', i.addedAt, i.addedBy]);
+  return out;
 }
 
 // ------------------------------------------------------------------ text

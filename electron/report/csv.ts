@@ -1,29 +1,20 @@
-// timeline.csv: the attacker timeline of the report, one row per event (RFC 4180:
-// CRLF line ends, fields with comma, quote or line break quoted, quotes doubled).
-// CloudTrail values are attacker-controlled: a cell that a spreadsheet would run
-// as a formula (starting with = + - @, tab or CR) is prefixed with an apostrophe
-// (OWASP "CSV injection"); report.json keeps every value exactly.
+// timeline.csv: the attacker timeline of the report, one row per event, written
+// by the shared CSV writer (shared/text/csv.ts: RFC 4180 quoting and OWASP
+// CSV-injection neutralising); report.json keeps every value exactly.
+import { csvCell, csvLine } from '../../shared/text/csv.ts';
 import type { ReportModel } from './model.ts';
+
+export { csvCell };
 
 export const TIMELINE_COLUMNS = [
   'eventTime', 'eventID', 'leaf', 'eventName', 'eventSource', 'awsRegion', 'sourceIPAddress', 'userAgent', 'principal', 'accessKeyId',
   'recipientAccountId', 'errorCode', 'findings', 'tags',
 ] as const;
 
-export function csvCell(v: unknown): string {
-  let s = v === null || v === undefined ? '' : String(v);
-  if (/^[=+\-@\t\r]/.test(s)) s = "'" + s;
-  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-}
-
 export function timelineCsv(m: ReportModel): string {
-  const lines = [TIMELINE_COLUMNS.join(',')];
+  let out = csvLine(TIMELINE_COLUMNS);
   for (const r of m.timeline.rows) {
-    lines.push(
-      [r.time, r.eventId, r.leaf, r.eventName, r.eventSource, r.awsRegion, r.sourceIPAddress, r.userAgent, r.principal, r.accessKeyId, r.account, r.errorCode, r.findings.join(' '), r.tags.join(' ')]
-        .map(csvCell)
-        .join(','),
-    );
+    out += csvLine([r.time, r.eventId, r.leaf, r.eventName, r.eventSource, r.awsRegion, r.sourceIPAddress, r.userAgent, r.principal, r.accessKeyId, r.account, r.errorCode, r.findings.join(' '), r.tags.join(' ')]);
   }
-  return lines.join('\r\n') + '\r\n';
+  return out;
 }

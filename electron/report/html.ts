@@ -3,6 +3,13 @@
 // PDF pass finds), so the PDF is as deterministic as report.json. Every value
 // that comes from a case (CloudTrail fields are attacker-controlled) is
 // escaped; the page needs no script and no external resource.
+//
+// Display integrity (issue 12): every value from the case goes through the
+// shared display module (hidden and direction-changing characters as visible
+// ⟨U+…⟩ escapes, very long values shortened with their length stated) and is
+// wrapped in <bdi> so that it cannot reorder the text around it. report.json
+// and timeline.csv keep every value exactly.
+import { DISPLAY_MAX, displayText, escapeHidden } from '../../shared/text/display.ts';
 import type { ReportModel } from './model.ts';
 
 /**
@@ -14,11 +21,22 @@ export const PDF_ROW_LIMIT = 2000;
 /** Event ids cited per finding in the PDF (all of them are in report.json). */
 export const PDF_IDS_PER_FINDING = 300;
 
+const html = (s: string) => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+
+/** HTML-escaped text with hidden characters shown as escapes (also used in attributes). */
 export function esc(v: unknown): string {
-  return String(v ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+  return html(escapeHidden(String(v ?? '')));
 }
 
-const dash = (v: unknown) => (v === null || v === undefined || v === '' ? '–' : esc(v));
+/** A value from the case: escaped, shortened past `max` with its length stated, and isolated (<bdi>). */
+export function val(v: unknown, max = DISPLAY_MAX): string {
+  return v === null || v === undefined || v === '' ? '–' : `<bdi>${html(displayText(v, max))}</bdi>`;
+}
+
+/** Text a finding's statement or a message: may embed many values, so a larger limit. */
+const TEXT_MAX = 4000;
+
+const dash = (v: unknown) => val(v);
 const mono = (v: unknown) => `<span class="mono">${dash(v)}</span>`;
 const hash = (v: unknown) => `<span class="mono hash">${dash(v)}</span>`;
 
@@ -127,6 +145,7 @@ dl.kv dd { margin: 0; }
 .ids span.mono { white-space: nowrap; margin-right: 2mm; display: inline-block; }
 .ok { color: #060; font-weight: bold; }
 .bad { color: #a00; font-weight: bold; }
+bdi { unicode-bidi: isolate; }
 .cert { box-sizing: border-box; border: 1pt solid #333; padding: 3mm 5mm; margin-top: 4mm; break-inside: avoid; }
 `;
 
@@ -193,12 +212,12 @@ export function renderReportHtml(m: ReportModel, tocPages: Map<string, number> =
     if (!m.findings.items.length) push(`<p class="note">No check or Sigma rule matched any event in the case.</p>`);
     for (const f of m.findings.items) {
       const ids = f.facts.eventIds.slice(0, PDF_IDS_PER_FINDING);
-      push(`<div class="finding"><h3>${findingNo.get(f.id)}. ${esc(f.title)} <span class="sev-${esc(f.severity)}">[${esc(f.severity)}]</span></h3>`);
+      push(`<div class="finding"><h3>${findingNo.get(f.id)}. ${val(f.title, TEXT_MAX)} <span class="sev-${esc(f.severity)}">[${esc(f.severity)}]</span></h3>`);
       push(`<p>Finding id ${mono(f.id)} · ${esc(f.source === 'sigma' ? 'Sigma rule' : 'check')} ${mono(f.checkId)} v${esc(f.checkVersion)} · ${esc(f.category)}${f.attack.length ? ` · ATT&amp;CK ${esc(f.attack.join(', '))}` : ''}</p>`);
-      push(`<div class="facts"><strong>Facts.</strong> ${esc(f.facts.statement)}<br>First seen ${dash(f.facts.firstSeen)}, last seen ${dash(f.facts.lastSeen)}. Cited events (${f.facts.eventIds.length}):`);
+      push(`<div class="facts"><strong>Facts.</strong> ${val(f.facts.statement, TEXT_MAX)}<br>First seen ${dash(f.facts.firstSeen)}, last seen ${dash(f.facts.lastSeen)}. Cited events (${f.facts.eventIds.length}):`);
       push(`<div class="ids">${ids.map((id) => `<span class="mono">${esc(id)}</span>`).join(' ')}</div>${more(ids.length, f.facts.eventIds.length, 'report.json')}`);
       if (f.facts.missingEventIds.length) push(`<p class="bad">${f.facts.missingEventIds.length} cited events are not in the case.</p>`);
-      push(`</div><div class="interp"><strong>Interpretation.</strong> ${esc(f.interpretation.summary)}<br><strong>Confidence.</strong> ${esc(f.interpretation.confidence)}</div>`);
+      push(`</div><div class="interp"><strong>Interpretation.</strong> ${val(f.interpretation.summary, TEXT_MAX)}<br><strong>Confidence.</strong> ${val(f.interpretation.confidence, TEXT_MAX)}</div>`);
       if (f.attribution) push(`<p class="note">Rule attribution: ${esc(f.attribution)}</p>`);
       push(`</div>`);
     }
@@ -213,7 +232,7 @@ export function renderReportHtml(m: ReportModel, tocPages: Map<string, number> =
       (r) =>
         `<tbody class="pair"><tr><td class="t">${dash(r.time)}</td><td>${dash(r.eventName)}<br><span class="mono">${dash(r.eventSource)}</span></td><td class="wrap">${dash(r.principal)}<br>${mono(r.accessKeyId)}</td>` +
         `<td class="mono">${dash(r.sourceIPAddress)}</td><td>${dash(r.awsRegion)}</td><td>${dash(r.errorCode)}</td></tr>` +
-        `<tr><td class="sub" colspan="6">eventID ${mono(r.eventId)}${r.findings.length ? ` · findings ${esc(r.findings.map((id) => findingNo.get(id) ?? id).join(', '))}` : ''}${r.tags.length ? ` · tags ${esc(r.tags.join(', '))}` : ''}</td></tr></tbody>`,
+        `<tr><td class="sub" colspan="6">eventID ${mono(r.eventId)}${r.userAgent ? ` · user agent <span class="wrap">${val(r.userAgent, 300)}</span>` : ''}${r.findings.length ? ` · findings ${esc(r.findings.map((id) => findingNo.get(id) ?? id).join(', '))}` : ''}${r.tags.length ? ` · tags ${r.tags.map((t) => val(t)).join(', ')}` : ''}</td></tr></tbody>`,
     );
     push(`<table><thead><tr><th>Time (UTC)</th><th>Event</th><th>Principal / access key</th><th>Source IP</th><th>Region</th><th>Error</th></tr></thead>${rows.join('')}</table>`);
     push(more(Math.min(PDF_ROW_LIMIT, m.timeline.rows.length), m.timeline.rows.length, 'timeline.csv and report.json'));
@@ -223,9 +242,9 @@ export function renderReportHtml(m: ReportModel, tocPages: Map<string, number> =
   push(h2('s-persistence'));
   if (m.persistence.note) push(`<p class="note">${esc(m.persistence.note)}</p>`);
   for (const p of m.persistence.items) {
-    push(`<div class="finding"><h3>${findingNo.get(p.findingId) ?? ''}. ${esc(p.title)} <span class="sev-${esc(p.severity)}">[${esc(p.severity)}]</span></h3>`);
-    push(`<p><strong>Artefacts:</strong> ${p.artefacts.length ? p.artefacts.map((a) => `${esc(a.type)} <span class="mono wrap">${esc(a.value)}</span>`).join('; ') : '–'}</p>`);
-    push(`<p><strong>Remediation:</strong></p>${p.remediation.length ? `<ol>${p.remediation.map((r) => `<li>${esc(r)}</li>`).join('')}</ol>` : '<p class="note">None given by the check.</p>'}</div>`);
+    push(`<div class="finding"><h3>${findingNo.get(p.findingId) ?? ''}. ${val(p.title, TEXT_MAX)} <span class="sev-${esc(p.severity)}">[${esc(p.severity)}]</span></h3>`);
+    push(`<p><strong>Artefacts:</strong> ${p.artefacts.length ? p.artefacts.map((a) => `${esc(a.type)} <span class="mono wrap">${val(a.value)}</span>`).join('; ') : '–'}</p>`);
+    push(`<p><strong>Remediation:</strong></p>${p.remediation.length ? `<ol>${p.remediation.map((r) => `<li>${val(r, TEXT_MAX)}</li>`).join('')}</ol>` : '<p class="note">None given by the check.</p>'}</div>`);
   }
 
   // 6. IOCs
@@ -237,8 +256,8 @@ export function renderReportHtml(m: ReportModel, tocPages: Map<string, number> =
         ['Type', 'Value', 'Label / source', 'State', 'Hits', 'First seen', 'Last seen'],
         m.iocs.items.map(
           (i) =>
-            `<tr><td>${esc(i.type)}</td><td class="mono wrap">${esc(i.value)}</td><td>${dash([i.label, i.source].filter(Boolean).join(' / '))}</td><td>${i.enabled ? 'enabled' : 'disabled'}</td>` +
-            `<td>${i.hits === null ? 'n/a' : i.hits}${i.note ? `<br><span class="note">${esc(i.note)}</span>` : ''}</td><td class="t">${dash(i.firstSeen)}</td><td class="t">${dash(i.lastSeen)}</td></tr>`,
+            `<tr><td>${esc(i.type)}</td><td class="mono wrap">${val(i.value)}</td><td>${dash([i.label, i.source].filter(Boolean).join(' / '))}</td><td>${i.enabled ? 'enabled' : 'disabled'}</td>` +
+            `<td>${i.hits === null ? 'n/a' : i.hits}${i.note ? `<br><span class="note">${val(i.note, TEXT_MAX)}</span>` : ''}</td><td class="t">${dash(i.firstSeen)}</td><td class="t">${dash(i.lastSeen)}</td></tr>`,
         ),
       ),
     );
@@ -249,7 +268,7 @@ export function renderReportHtml(m: ReportModel, tocPages: Map<string, number> =
   push(`<p>${m.evidence.count} evidence items, ${fmtBytes(m.evidence.totalBytes)} preserved byte for byte. SHA-256 over the original bytes as acquired.</p>`);
   const ev = m.evidence.items.slice(0, PDF_ROW_LIMIT).map(
     (e) =>
-      `<tbody class="pair"><tr><td>${e.id}</td><td class="wrap">${esc(e.origin)}<br><span class="note">${esc(e.kind)}, ${esc(e.format)}, ${esc(e.compression)}</span></td><td><span class="t">${esc(e.acquiredAt)}</span><br>${esc(e.examiner)}</td>` +
+      `<tbody class="pair"><tr><td>${e.id}</td><td class="wrap">${val(e.origin)}<br><span class="note">${esc(e.kind)}, ${esc(e.format)}, ${esc(e.compression)}</span></td><td><span class="t">${esc(e.acquiredAt)}</span><br>${esc(e.examiner)}</td>` +
       `<td>${e.size}</td><td>${e.events}${e.copies ? ` (+${e.copies} copies)` : ''}${e.rejected ? `, ${e.rejected} rejected` : ''}${e.excluded ? `, ${e.excluded} out of scope` : ''}</td><td>${esc(e.validation)}</td></tr>` +
       `<tr><td class="sub" colspan="6">SHA-256 ${hash(e.sha256)}</td></tr></tbody>`,
   );
@@ -267,7 +286,7 @@ export function renderReportHtml(m: ReportModel, tocPages: Map<string, number> =
   push(`<dl class="kv"><dt>Tool</dt><dd>${esc(m.methodology.tool.name)} ${esc(m.methodology.tool.version)}</dd><dt>Build hash</dt><dd>${hash(m.methodology.tool.buildHash)}</dd>`);
   push(`<dt>Certification template</dt><dd>SHA-256 ${hash(m.methodology.certificationTemplateSha256)}</dd></dl>`);
   push(`<h3>Acquisition and import</h3>`);
-  push(table(['Import', 'Started (UTC)', 'By', 'Tool', 'Parameters'], m.methodology.imports.map((i) => `<tr><td>${i.importId}</td><td class="t">${esc(i.startedAt)}</td><td>${esc(i.actor)}</td><td>${esc(i.toolVersion)}</td><td class="mono wrap">${esc(JSON.stringify(i.params))}</td></tr>`)));
+  push(table(['Import', 'Started (UTC)', 'By', 'Tool', 'Parameters'], m.methodology.imports.map((i) => `<tr><td>${i.importId}</td><td class="t">${esc(i.startedAt)}</td><td>${esc(i.actor)}</td><td>${esc(i.toolVersion)}</td><td class="mono wrap">${val(JSON.stringify(i.params), TEXT_MAX)}</td></tr>`)));
   push(table(['Kind', 'Format', 'Items', 'Events'], m.methodology.formats.map((f) => `<tr><td>${esc(f.kind)}</td><td>${esc(f.format)}</td><td>${f.items}</td><td>${f.events}</td></tr>`)));
   push(`<h3>Checks and Sigma rules run</h3>`);
   if (m.methodology.analysisNote) push(`<p class="note">${esc(m.methodology.analysisNote)}</p>`);
@@ -285,18 +304,22 @@ export function renderReportHtml(m: ReportModel, tocPages: Map<string, number> =
   push(`<dt>Copies from other sources</dt><dd>${t.copies}, of which ${t.conflicts} conflict with the first copy</dd><dt>Dismissed findings</dt><dd>${m.warnings.dismissedFindings.length}</dd><dt>Unsupported Sigma rules</dt><dd>${m.warnings.sigmaUnsupported.length}</dd><dt>Analysis warnings</dt><dd>${m.warnings.analysisWarnings.reduce((a, w) => a + w.count, 0)}</dd></dl>`);
   if (m.warnings.analysisWarnings.length) {
     push(`<h3>Analysis warnings</h3>`);
-    push(table(['Unit', 'Count', 'Examples'], m.warnings.analysisWarnings.map((w) => `<tr><td class="mono">${esc(w.unit)}</td><td>${w.count}</td><td class="wrap">${w.examples.map((x) => `${x.eventId ? `${mono(x.eventId)}: ` : ''}${esc(x.message)}`).join('<br>')}</td></tr>`)));
+    push(table(['Unit', 'Count', 'Examples'], m.warnings.analysisWarnings.map((w) => `<tr><td class="mono">${esc(w.unit)}</td><td>${w.count}</td><td class="wrap">${w.examples.map((x) => `${x.eventId ? `${mono(x.eventId)}: ` : ''}${val(x.message, TEXT_MAX)}`).join('<br>')}</td></tr>`)));
   }
   if (m.warnings.importWarnings.length) {
-    push(table(['Code', 'Count', 'Examples'], m.warnings.importWarnings.map((w) => `<tr><td class="mono">${esc(w.code)}</td><td>${w.count}</td><td class="wrap">${w.examples.map((x) => `${esc(x.origin)}${x.recordIndex !== null ? ` #${x.recordIndex}` : ''}: ${esc(x.message)}`).join('<br>')}</td></tr>`)));
+    push(table(['Code', 'Count', 'Examples'], m.warnings.importWarnings.map((w) => `<tr><td class="mono">${esc(w.code)}</td><td>${w.count}</td><td class="wrap">${w.examples.map((x) => `${val(x.origin)}${x.recordIndex !== null ? ` #${x.recordIndex}` : ''}: ${val(x.message, TEXT_MAX)}`).join('<br>')}</td></tr>`)));
   }
   if (m.warnings.dismissedFindings.length) {
     push(`<h3>Dismissed findings</h3>`);
-    push(table(['Finding', 'Decision', 'By / when', 'Note'], m.warnings.dismissedFindings.map((d) => `<tr><td>${esc(d.title)}<br>${mono(d.id)}</td><td>${esc(d.decision)}</td><td>${esc(d.actor)}<br>${esc(d.at)}</td><td>${dash(d.note)}</td></tr>`)));
+    push(table(['Finding', 'Decision', 'By / when', 'Note'], m.warnings.dismissedFindings.map((d) => `<tr><td>${val(d.title, TEXT_MAX)}<br>${mono(d.id)}</td><td>${esc(d.decision)}</td><td>${esc(d.actor)}<br>${esc(d.at)}</td><td>${dash(d.note)}</td></tr>`)));
   }
   if (m.warnings.sigmaUnsupported.length) {
     push(`<h3>Sigma rules not run (unsupported)</h3>`);
     push(table(['Rule', 'Reason'], m.warnings.sigmaUnsupported.map((u) => `<tr><td class="wrap">${esc(u.title ?? u.id)}</td><td>${dash(u.reason)}</td></tr>`)));
+  }
+  if (m.warnings.names.length) {
+    push(`<h3>Names to check</h3><p>Principal and resource names holding invisible or direction-changing characters (shown as ⟨U+…⟩) or mixing scripts: each looks like, or reads as, another name. report.json holds each name exactly.</p>`);
+    push(table(['Where', 'Name', 'Why', 'Events'], m.warnings.names.map((n) => `<tr><td>${esc(n.field)}</td><td class="mono wrap">${val(n.value)}</td><td>${n.reasons.map((r) => val(r, TEXT_MAX)).join('<br>')}</td><td>${n.events}${n.exampleEventId ? `<br>e.g. ${mono(n.exampleEventId)}` : ''}</td></tr>`)));
   }
   if (m.warnings.missingEvents.length) push(`<p class="bad">${m.warnings.missingEvents.length} events cited by findings or tags are not in the case: ${m.warnings.missingEvents.slice(0, 50).map(mono).join(' ')}</p>`);
 
@@ -305,7 +328,7 @@ export function renderReportHtml(m: ReportModel, tocPages: Map<string, number> =
   push(`<p>${m.custody.count} entries up to the checkpoint; each entry's hash chains to the one before (head ${hash(m.custody.head)}).</p>`);
   const cust = m.custody.entries.slice(0, PDF_ROW_LIMIT).map((e) => {
     const d = JSON.stringify(e.details);
-    return `<tr><td>${e.seq}</td><td class="t">${esc(e.at)}</td><td>${esc(e.actor)}</td><td>${esc(e.action)}</td><td class="mono wrap">${esc(d.length > 400 ? d.slice(0, 400) + '…' : d)}</td></tr>`;
+    return `<tr><td>${e.seq}</td><td class="t">${esc(e.at)}</td><td>${esc(e.actor)}</td><td>${esc(e.action)}</td><td class="mono wrap">${val(d, 400)}</td></tr>`;
   });
   push(table(['#', 'Time (UTC)', 'Actor', 'Action', 'Details'], cust));
   push(more(cust.length, m.custody.entries.length, 'report.json'));
@@ -317,9 +340,9 @@ export function renderReportHtml(m: ReportModel, tocPages: Map<string, number> =
   const ic = m.integrity.checkpoint;
   push(`<dl class="kv"><dt>Checkpoint</dt><dd>#${ic.seq} of ${m.integrity.checkpointsInCase}, signed ${esc(ic.createdAt)} by ${esc(ic.signedBy ?? 'unknown')}</dd><dt>Events / root</dt><dd>${ic.treeSize} / ${hash(ic.root)}</dd>`);
   push(`<dt>Evidence / root</dt><dd>${ic.evidenceCount} / ${hash(ic.evidenceRoot)}</dd><dt>Custody head</dt><dd>#${ic.custodySeq} ${hash(ic.custodyHead)}</dd><dt>Signing key</dt><dd>${hash(ic.keyFingerprint)}</dd></dl>`);
-  push(`<p>Signed checkpoint text (Ed25519 signature, base64, below it):</p><pre class="mono">${esc(m.checkpoint.body)}</pre><p class="mono wrap">${esc(m.checkpoint.signature)}</p>`);
-  if (iv.problems.length) push(table(['Where', 'Problem'], iv.problems.map((p) => `<tr><td class="mono">${esc(p.where)}</td><td>${esc(p.message)}</td></tr>`)));
-  if (iv.warnings.length) push(table(['Where', 'Warning'], iv.warnings.map((p) => `<tr><td class="mono">${esc(p.where)}</td><td>${esc(p.message)}</td></tr>`)));
+  push(`<p>Signed checkpoint text (Ed25519 signature, base64, below it):</p><pre class="mono">${html(escapeHidden(m.checkpoint.body, { keepLayout: true }))}</pre><p class="mono wrap">${esc(m.checkpoint.signature)}</p>`);
+  if (iv.problems.length) push(table(['Where', 'Problem'], iv.problems.map((p) => `<tr><td class="mono">${val(p.where)}</td><td>${val(p.message, TEXT_MAX)}</td></tr>`)));
+  if (iv.warnings.length) push(table(['Where', 'Warning'], iv.warnings.map((p) => `<tr><td class="mono">${val(p.where)}</td><td>${val(p.message, TEXT_MAX)}</td></tr>`)));
   if (m.integrity.sourceValidation.length) {
     push(`<h3>CloudTrail log file validation</h3>`);
     push(table(['Result', 'Source objects'], m.integrity.sourceValidation.map((s) => `<tr><td>${esc(s.result)}</td><td>${s.count}</td></tr>`)));
@@ -366,16 +389,16 @@ function renderGaps(g: NonNullable<ReportModel['coverage']['gaps']['data']>): st
       ? table(
           ['Time (UTC)', 'Event', 'By', 'Target / change'],
           g.loggingChanges.slice(0, PDF_ROW_LIMIT).map(
-            (c) => `<tr><td class="t">${dash(c.time)}</td><td>${esc(c.eventName)}<br>${mono(c.eventId)}</td><td class="wrap">${dash(c.principal)}</td><td class="wrap">${dash(c.target)}<br>${esc(c.detail)}</td></tr>`,
+            (c) => `<tr><td class="t">${dash(c.time)}</td><td>${val(c.eventName)}<br>${mono(c.eventId)}</td><td class="wrap">${dash(c.principal)}</td><td class="wrap">${dash(c.target)}<br>${val(c.detail, TEXT_MAX)}</td></tr>`,
           ),
         )
       : '<p>No event in the case disabled or narrowed logging.</p>',
   );
   if (g.loggingOff.length) {
-    out.push(table(['Trail stopped', 'From', 'To', 'Stopped by', 'Restarted by'], g.loggingOff.map((o) => `<tr><td class="wrap">${esc(o.trail)}</td><td class="t">${dash(o.from)}</td><td class="t">${dash(o.to)}</td><td class="wrap">${esc(o.stoppedBy)}</td><td class="wrap">${dash(o.restartedBy)}</td></tr>`)));
+    out.push(table(['Trail stopped', 'From', 'To', 'Stopped by', 'Restarted by'], g.loggingOff.map((o) => `<tr><td class="wrap">${val(o.trail)}</td><td class="t">${dash(o.from)}</td><td class="t">${dash(o.to)}</td><td class="wrap">${val(o.stoppedBy)}</td><td class="wrap">${dash(o.restartedBy)}</td></tr>`)));
   }
   out.push(`<h3>Source limits</h3><ul>`);
-  out.push(`<li>CloudTrail digest chain: ${esc(g.digest.note)}${g.digest.gaps.length ? ` (${g.digest.gaps.length} gaps or failures: ${g.digest.gaps.slice(0, 20).map((x) => `${esc(x.origin)}: ${esc(x.result)}${x.detail ? ` (${esc(x.detail)})` : ''}`).join('; ')})` : ''}</li>`);
+  out.push(`<li>CloudTrail digest chain: ${esc(g.digest.note)}${g.digest.gaps.length ? ` (${g.digest.gaps.length} gaps or failures: ${g.digest.gaps.slice(0, 20).map((x) => `${val(x.origin)}: ${esc(x.result)}${x.detail ? ` (${val(x.detail, TEXT_MAX)})` : ''}`).join('; ')})` : ''}</li>`);
   out.push(`<li>Data events: ${esc(g.dataEvents.note)}</li>`);
   if (g.lookupEvents.present) out.push(`<li>LookupEvents: ${g.lookupEvents.notes.map(esc).join(' ')}${g.lookupEvents.horizon.map((h) => ` ${dash(h.region)} acquired ${esc(h.acquiredAt)}, nothing before ${esc(h.earliestAvailable)}.`).join('')}</li>`);
   for (const n of g.notes) out.push(`<li>${esc(n)}</li>`);

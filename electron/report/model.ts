@@ -17,6 +17,7 @@ import { TOOL_NAME, TOOL_VERSION, buildHash } from '../version.ts';
 import { type AnalysisForReport, cmp } from './analysis-bridge.ts';
 import { type CertificationTemplate, fillCertification } from './certification.ts';
 import { checkpointSummary, type CheckpointFields } from '../case/store.ts';
+import { flaggedNames, type FlaggedName } from './names.ts';
 
 export const REPORT_FORMAT = 'trailcase-report/1';
 
@@ -136,6 +137,8 @@ export interface ReportModel {
     sigmaUnsupported: { id: string; title?: string; reason?: string }[];
     analysisWarnings: { unit: string; count: number; examples: { eventId: string | null; message: string }[] }[];
     missingEvents: string[];
+    /** Principal and resource names with invisible or direction-changing characters or mixed scripts (issue 12). */
+    names: FlaggedName[];
   };
   custody: { count: number; head: string; entries: { seq: number; at: string; actor: string; action: string; details: unknown; hash: string }[] };
   integrity: {
@@ -429,6 +432,7 @@ export function buildReportModel(input: BuildModelInput): ReportModel {
       sigmaUnsupported: analysis.sigmaUnsupported,
       analysisWarnings: groupWarnings(analysis.warnings),
       missingEvents,
+      names: flaggedNames(store, cp.treeSize, items.flatMap((f) => f.artefacts)),
     },
     custody: { count: custodyEntries.length, head: cp.custodyHead, entries: custodyEntries },
     integrity: {

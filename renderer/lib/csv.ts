@@ -1,7 +1,7 @@
-// CSV and JSON export of the event table (issue 6). RFC 4180 quoting; a cell
-// that a spreadsheet would run as a formula (=, +, -, @, tab, CR at the start)
-// is prefixed with an apostrophe (OWASP "CSV injection"), because CloudTrail
-// fields such as userAgent are attacker-controlled.
+// CSV and JSON export of the event table (issue 6). CSV through the shared
+// writer (shared/text/csv.ts: RFC 4180 quoting, OWASP CSV-injection
+// neutralising), because CloudTrail fields such as userAgent are attacker-controlled.
+import { csvLine } from '../../shared/text/csv.ts';
 import type { EventSummary } from '../../shared/types.ts';
 
 export interface Column {
@@ -9,22 +9,13 @@ export interface Column {
   title: string;
 }
 
-const FORMULA_START = /^[=+\-@\t\r]/;
-
-export function csvCell(v: unknown): string {
-  if (v === null || v === undefined) return '';
-  let s = typeof v === 'string' ? v : typeof v === 'object' ? JSON.stringify(v) : String(v);
-  if (FORMULA_START.test(s)) s = `'${s}`;
-  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-}
-
 export function csvHeader(columns: Column[]): string {
-  return columns.map((c) => csvCell(c.key)).join(',') + '\r\n';
+  return csvLine(columns.map((c) => c.key));
 }
 
 export function csvRows(rows: EventSummary[], columns: Column[]): string {
   let out = '';
-  for (const r of rows) out += columns.map((c) => csvCell(r[c.key])).join(',') + '\r\n';
+  for (const r of rows) out += csvLine(columns.map((c) => r[c.key]));
   return out;
 }
 
