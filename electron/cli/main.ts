@@ -1,6 +1,7 @@
 // `trailcase` command line. Errors are one clear line and a non-zero exit;
 // a stack trace only with --debug or TRAILCASE_DEBUG=1.
 import './commands/index.ts';
+import { escapeHidden } from '../../shared/text/display.ts';
 import { BadRequest } from '../api/handlers.ts';
 import { UserError } from '../errors.ts';
 import { TOOL_VERSION } from '../version.ts';
@@ -47,14 +48,17 @@ export async function main(argv: string[]): Promise<number> {
       err: (s) => process.stderr.write(s + '\n'),
       result(value, text) {
         if (json || !text) process.stdout.write(JSON.stringify(value, null, json ? 2 : 0) + '\n');
-        else process.stdout.write(text() + '\n');
+        // Display integrity (issue 12): a terminal obeys bidi controls and hides zero-width
+        // characters too. Formatters escape each value (displayText); this catches any value
+        // a formatter printed whole, keeping only the formatter's own line breaks and tabs.
+        else process.stdout.write(escapeHidden(text(), { keepLayout: true }) + '\n');
       },
     };
     return await cmd.run({ positionals: parsed.positionals, values: parsed.values as Record<string, any>, io });
   } catch (e) {
     const err = e as Error;
     const msg = err instanceof UserError || err instanceof BadRequest ? err.message : `${err.message}`;
-    process.stderr.write(`trailcase ${name}: error: ${msg}\n`);
+    process.stderr.write(`trailcase ${name}: error: ${escapeHidden(msg, { keepLayout: true })}\n`);
     if (debug && err.stack) process.stderr.write(err.stack + '\n');
     return err instanceof UserError ? err.exitCode : 2;
   }

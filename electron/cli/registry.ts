@@ -2,6 +2,17 @@
 // node:util parseArgs form, and a run function. `--json` puts machine-readable
 // output on stdout; messages go to stderr.
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { displayText } from '../../shared/text/display.ts';
+
+/**
+ * A value from the case as a text line shows it (issue 12): hidden and
+ * direction-changing characters (line breaks and tabs too, so a value cannot
+ * forge a line) as ⟨U+…⟩ escapes, past `max` shortened with its length stated;
+ * '-' for nothing. --json output keeps every value exactly.
+ */
+export function shown(v: unknown, max = 200): string {
+  return v === null || v === undefined || v === '' ? '-' : displayText(v, max);
+}
 
 export interface CliIO {
   json: boolean;

@@ -9,6 +9,7 @@ import { VirtualList } from '../components/VirtualList.tsx';
 import { ErrorBox } from '../components/ErrorBoundary.tsx';
 import { csvHeader, csvRows, jsonChunk, type Column } from '../lib/csv.ts';
 import { num, shortArn, utc } from '../lib/format.ts';
+import { Ev, tip } from '../components/Ev.tsx';
 
 type SortKey = 'time' | 'eventName' | 'eventSource' | 'awsRegion' | 'sourceIPAddress' | 'userAgent' | 'principalArn' | 'accessKeyId' | 'errorCode';
 
@@ -39,6 +40,8 @@ export const COLUMNS: ColumnDef[] = [
 const DEFAULT_COLUMNS = ['eventTime', 'eventName', 'eventSource', 'principalArn', 'sourceIPAddress', 'awsRegion', 'errorCode'];
 const COLUMNS_KEY = 'trailcase.tableColumns';
 const PAGE = 200;
+/** A cell shows at most this much of a value (a 2 MB user agent included), with the full length stated; the inspector shows it all. */
+const CELL_MAX = 300;
 const ROW_HEIGHT = 26;
 /** The most rows one export writes (a browser holds the file in memory before saving it). */
 export const EXPORT_MAX = 1_000_000;
@@ -228,8 +231,8 @@ export function EventTable() {
             return (
               <div key={i} role="row" aria-rowindex={i + 1} className={cls} style={{ gridTemplateColumns: gridTemplate, height: ROW_HEIGHT }} onClick={() => select(i)}>
                 {e ? shown.map((c) => (
-                  <div key={c.key} role="gridcell" title={c.show(e)}>
-                    {c.show(e)}
+                  <div key={c.key} role="gridcell" title={tip(c.show(e))}>
+                    <Ev v={c.show(e)} max={CELL_MAX} />
                   </div>
                 )) : <div className="loading-row">…</div>}
               </div>

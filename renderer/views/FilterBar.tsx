@@ -5,6 +5,7 @@ import { useState } from 'react';
 import { useAppState, type Filter } from '../state.tsx';
 import { analysisAvailable } from '../api/analysis.ts';
 import { num, parseUtc } from '../lib/format.ts';
+import { Ev, tip } from '../components/Ev.tsx';
 
 type ListField = 'ips' | 'principals' | 'accessKeys' | 'eventNames' | 'eventSources' | 'regions' | 'accounts' | 'userAgents' | 'errorCodes';
 
@@ -82,8 +83,8 @@ export function FilterBar() {
       <ul className="chips" aria-label="Filters in force">
         {chips.map((c, i) => (
           <li key={i} className="chip">
-            {c.label}
-            <button aria-label={`Remove filter ${c.label}`} onClick={() => remove(c.k, c.v)}>
+            <Ev v={c.label} max={200} />
+            <button aria-label={`Remove filter ${tip(c.label, 200)}`} onClick={() => remove(c.k, c.v)}>
               ×
             </button>
           </li>

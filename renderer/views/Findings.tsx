@@ -10,6 +10,7 @@ import { useAsync } from '../components/useAsync.ts';
 import { ErrorBox } from '../components/ErrorBoundary.tsx';
 import { JobProgress } from '../components/JobProgress.tsx';
 import { num, utc } from '../lib/format.ts';
+import { Ev, tip } from '../components/Ev.tsx';
 
 export function Findings() {
   const { state, dispatch } = useAppState();
@@ -134,12 +135,17 @@ function FindingCard({ f }: { f: FindingRow }) {
     dispatch({ type: 'view', view });
   };
   return (
-    <article className={`finding decision-${f.decision ?? 'open'}`} aria-label={f.title}>
+    <article className={`finding decision-${f.decision ?? 'open'}`} aria-label={tip(f.title)}>
       <header>
-        <strong>{f.title}</strong> <span className="muted small">{f.source === 'sigma' ? 'Sigma' : 'check'} {f.checkId} v{f.checkVersion}</span>
+        <strong>
+          <Ev v={f.title} max={2000} />
+        </strong>{' '}
+        <span className="muted small">{f.source === 'sigma' ? 'Sigma' : 'check'} {f.checkId} v{f.checkVersion}</span>
         {f.decision && f.decision !== 'open' && <span className={`decision ${f.decision}`}>{f.decision}</span>}
       </header>
-      <p>{f.explanation}</p>
+      <p>
+        <Ev v={f.explanation} max={4000} />
+      </p>
       <p className="small">
         {num(f.eventIds.length)} event{f.eventIds.length === 1 ? '' : 's'}, {utc(f.firstSeen)}
         {f.lastSeen && f.lastSeen !== f.firstSeen ? ` – ${utc(f.lastSeen)}` : ''}
@@ -149,7 +155,7 @@ function FindingCard({ f }: { f: FindingRow }) {
         <p className="small">
           {f.artefacts.map((x, i) => (
             <span key={i} className="artefact">
-              {x.type}: <span className="mono">{x.value}</span>
+              {x.type}: <Ev className="mono" v={x.value} />
             </span>
           ))}
         </p>
@@ -159,7 +165,9 @@ function FindingCard({ f }: { f: FindingRow }) {
           <summary>Remediation</summary>
           <ul>
             {f.remediation.map((r, i) => (
-              <li key={i}>{r}</li>
+              <li key={i}>
+                <Ev v={r} max={4000} />
+              </li>
             ))}
           </ul>
         </details>
@@ -167,13 +175,13 @@ function FindingCard({ f }: { f: FindingRow }) {
       {f.attribution && <p className="small muted">{f.attribution}</p>}
       {f.decisionNote && (
         <p className="small">
-          Note by {f.decidedBy} ({utc(f.decidedAt)}): {f.decisionNote}
+          Note by <Ev v={f.decidedBy} /> ({utc(f.decidedAt)}): <Ev v={f.decisionNote} max={4000} />
         </p>
       )}
       <div className="finding-actions">
         <button onClick={() => show('timeline')}>Show on timeline</button>
         <button onClick={() => show('events')}>Show in table</button>
-        <input aria-label={`Note on ${f.title}`} placeholder="note (optional)" value={note} onChange={(e) => setNote(e.target.value)} />
+        <input aria-label={`Note on ${tip(f.title)}`} placeholder="note (optional)" value={note} onChange={(e) => setNote(e.target.value)} />
         <button disabled={busy || f.decision === 'accepted'} onClick={() => decide('accepted')}>
           Accept
         </button>

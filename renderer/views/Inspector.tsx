@@ -12,6 +12,9 @@ import { useAsync } from '../components/useAsync.ts';
 import { ErrorBox } from '../components/ErrorBoundary.tsx';
 import { shortHash, utc } from '../lib/format.ts';
 import { PivotResults, type PivotSeedArg } from './Pivot.tsx';
+import { Ev, EvBlock, EvFull } from '../components/Ev.tsx';
+import { findHidden, nameFlags } from '../../shared/text/display.ts';
+import { NAME_FIELDS, NameFlags } from './NameFlags.tsx';
 
 type FilterField = keyof Pick<Filter, 'ips' | 'principals' | 'accessKeys' | 'eventNames' | 'eventSources' | 'regions' | 'accounts' | 'userAgents' | 'errorCodes'>;
 
@@ -40,6 +43,11 @@ function show(v: unknown): string {
   if (v === null || v === undefined) return '—';
   if (typeof v === 'boolean') return v ? 'yes' : 'no';
   return String(v);
+}
+
+/** Hidden characters in a record other than the layout the view keeps (line breaks, tabs). */
+function hiddenInRecord(record: string): number {
+  return findHidden(record).filter((h) => h.codePoint !== 'U+000A' && h.codePoint !== 'U+0009').reduce((a, h) => a + h.count, 0);
 }
 
 function pretty(record: string): string {
@@ -104,7 +112,7 @@ export function Inspector({ eventId }: { eventId: string }) {
   return (
     <div className="inspector" aria-label="Inspector" ref={top}>
       <div className="inspector-head">
-        <h2>{d ? `${d.summary.eventName ?? '(no eventName)'}` : 'Event'}</h2>
+        <h2>{d ? (d.summary.eventName ? <Ev v={d.summary.eventName} /> : '(no eventName)') : 'Event'}</h2>
         <button className="close" onClick={() => dispatch({ type: 'select', eventId: null })} aria-label="Close the inspector" title="Close (Esc)">
           ×
         </button>
@@ -114,7 +122,7 @@ export function Inspector({ eventId }: { eventId: string }) {
       {d && (
         <>
           <p className="muted">
-            {utc(d.summary.eventTime)} · {d.summary.eventSource}
+            {utc(d.summary.eventTime)} · <Ev v={d.summary.eventSource} />
           </p>
           <h3>Fields</h3>
           <table className="kv">
@@ -125,7 +133,12 @@ export function Inspector({ eventId }: { eventId: string }) {
                   <tr key={f.key}>
                     <th>{f.title}</th>
                     <td>
-                      <span className="value">{show(v)}</span>
+                      <span className="value">{typeof v === 'string' ? <EvFull v={v} /> : show(v)}</span>
+                      {(NAME_FIELDS as readonly string[]).includes(f.key) && typeof v === 'string' && nameFlags(v).length > 0 && (
+                        <span className="name-flag" title={nameFlags(v).join('; ')} aria-label={`Name to check: ${nameFlags(v).join('; ')}`}>
+                          ⚠ name to check
+                        </span>
+                      )}
                       {f.filter && v !== null && v !== undefined && (
                         <button className="mini" title={`Filter by this ${f.title.toLowerCase()}`} onClick={() => addFilter(f.filter!, String(v))}>
                           filter
@@ -137,6 +150,7 @@ export function Inspector({ eventId }: { eventId: string }) {
               })}
             </tbody>
           </table>
+          <NameFlags detail={d} />
 
           {analysisAvailable('pivot') && (
             <div className="pivot-buttons">
@@ -154,7 +168,7 @@ export function Inspector({ eventId }: { eventId: string }) {
           {d.provenance.map((p, i) => (
             <div key={i} className={`prov${p.identical ? '' : ' conflict'}`}>
               <div>
-                <strong>{i === 0 ? 'Stored copy' : p.identical ? 'Also in' : 'Different copy in'}</strong> evidence #{p.evidenceId}: <span className="mono">{p.origin}</span>
+                <strong>{i === 0 ? 'Stored copy' : p.identical ? 'Also in' : 'Different copy in'}</strong> evidence #{p.evidenceId}: <Ev v={p.origin} className="mono" />
               </div>
               <div className="mono small" title={p.sha256}>
                 sha256 {p.sha256}
@@ -178,9 +192,17 @@ export function Inspector({ eventId }: { eventId: string }) {
               {verbatim ? 'pretty-print' : 'show verbatim'}
             </button>
           </h3>
+          {/* The record's exact text; a hidden or direction-changing character is shown as a marked ⟨U+…⟩ in its place
+              (line breaks and tabs kept), so nothing in the record is invisible and nothing reorders the view. */}
           <pre className="record" aria-label={verbatim ? 'Verbatim record' : 'Pretty-printed record'}>
-            {verbatim ? d.record : pretty(d.record)}
+            <EvBlock text={verbatim ? d.record : pretty(d.record)} />
           </pre>
+          {hiddenInRecord(d.record) > 0 && (
+            <p className="small warning-text">
+              {hiddenInRecord(d.record)} hidden or direction-changing character{hiddenInRecord(d.record) === 1 ? '' : 's'} in this record shown as ⟨U+…⟩; the
+              preserved bytes and every hash are unchanged.
+            </p>
+          )}
 
           <h3>Related events</h3>
           <div className="btn-group">
@@ -201,9 +223,9 @@ export function Inspector({ eventId }: { eventId: string }) {
               {related.events.map((e) => (
                 <li key={e.eventId}>
                   <button className="link" onClick={() => dispatch({ type: 'select', eventId: e.eventId })}>
-                    {utc(e.eventTime)} {e.eventName}
+                    {utc(e.eventTime)} <Ev v={e.eventName} />
                   </button>{' '}
-                  <span className="muted">{e.sourceIPAddress}</span>
+                  <Ev className="muted" v={e.sourceIPAddress} />
                 </li>
               ))}
             </ul>
@@ -214,7 +236,7 @@ export function Inspector({ eventId }: { eventId: string }) {
           <div className="tags">
             {tags.value?.items.map((t, i) => (
               <span key={i} className="tag" title={`${t.actor}, ${utc(t.at)}`}>
-                {t.tag}
+                <Ev v={t.tag} />
               </span>
             ))}
           </div>

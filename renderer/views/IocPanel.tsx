@@ -9,6 +9,7 @@ import { useAsync } from '../components/useAsync.ts';
 import { ErrorBox } from '../components/ErrorBoundary.tsx';
 import { num, utc } from '../lib/format.ts';
 import { PivotResults, type PivotSeedArg } from './Pivot.tsx';
+import { Ev, tip } from '../components/Ev.tsx';
 
 const PIVOTABLE: Record<string, (v: string) => PivotSeedArg> = {
   ip: (v) => ({ ip: v }),
@@ -134,20 +135,20 @@ export function IocPanel() {
             <div className="ioc-row">
               <input
                 type="checkbox"
-                aria-label={`Enable ${i.value}`}
+                aria-label={`Enable ${tip(i.value)}`}
                 checked={i.enabled}
                 onChange={(e) => act('setIocEnabled', { type: i.type, value: i.value, enabled: e.target.checked })}
               />
               <span className="ioc-type">{i.type}</span>
-              <span className="mono ioc-value" title={i.label ?? i.value}>
-                {i.value}
+              <span className="mono ioc-value" title={tip(i.label ?? i.value)}>
+                <Ev v={i.value} />
               </span>
               <span className={`hits${i.hits ? ' some' : ''}`} title={i.firstSeen ? `${utc(i.firstSeen)} – ${utc(i.lastSeen)}` : 'no matching events'}>
                 {num(i.hits)}
               </span>
             </div>
             <div className="ioc-actions">
-              {i.label && <span className="muted small">{i.label}</span>}
+              {i.label && <Ev className="muted small" v={i.label} />}
               {i.hits > 0 && i.firstSeen && (
                 <button
                   className="link"
@@ -164,10 +165,14 @@ export function IocPanel() {
                   pivot from here
                 </button>
               )}
-              <button className="link danger" onClick={() => act('removeIoc', { type: i.type, value: i.value })} aria-label={`Remove ${i.value}`}>
+              <button className="link danger" onClick={() => act('removeIoc', { type: i.type, value: i.value })} aria-label={`Remove ${tip(i.value)}`}>
                 remove
               </button>
-              {i.note && <div className="small warning-text">{i.note}</div>}
+              {i.note && (
+                <div className="small warning-text">
+                  <Ev v={i.note} max={4000} />
+                </div>
+              )}
             </div>
           </li>
         ))}

@@ -12,6 +12,7 @@ import { useAsync } from '../components/useAsync.ts';
 import { ErrorBox } from '../components/ErrorBoundary.tsx';
 import { JobProgress } from '../components/JobProgress.tsx';
 import { bytes, num, shortHash, utc } from '../lib/format.ts';
+import { Ev, tip } from '../components/Ev.tsx';
 
 const DAY = 86_400_000;
 const CUSTODY_PAGE = 100;
@@ -27,12 +28,16 @@ export function Overview() {
       <ErrorBox error={info.error} retry={info.reload} />
       {c && (
         <div className="card case-card">
-          <h2>{c.title}</h2>
+          <h2>
+            <Ev v={c.title} />
+          </h2>
           <dl className="meta">
             <dt>Case</dt>
             <dd className="mono">{c.caseId}</dd>
             <dt>Examiner</dt>
-            <dd>{c.examiner}</dd>
+            <dd>
+              <Ev v={c.examiner} />
+            </dd>
             <dt>Created</dt>
             <dd>
               {utc(c.createdAt)} with {c.toolVersion} (schema {c.schemaVersion})
@@ -145,7 +150,7 @@ function VerifyCard() {
             <ul>
               {report.problems.map((p, i) => (
                 <li key={i}>
-                  <span className="mono">{p.where}</span>: {p.message}
+                  <Ev className="mono" v={p.where} />: <Ev v={p.message} max={4000} />
                 </li>
               ))}
             </ul>
@@ -154,7 +159,7 @@ function VerifyCard() {
             <ul className="muted">
               {report.warnings.map((p, i) => (
                 <li key={i}>
-                  <span className="mono">{p.where}</span>: {p.message}
+                  <Ev className="mono" v={p.where} />: <Ev v={p.message} max={4000} />
                 </li>
               ))}
             </ul>
@@ -325,7 +330,9 @@ function DensityTable({ d, onDay }: { d: TimelineDensity; onDay: (ms: number, sp
       <tbody>
         {d.groups.map((g) => (
           <tr key={g.id}>
-            <td className={g.id === OTHER_GROUP ? 'muted' : 'mono'}>{g.label}</td>
+            <td className={g.id === OTHER_GROUP ? 'muted' : 'mono'}>
+              <Ev v={g.label} max={200} />
+            </td>
             <td className="num">{num(g.count)}</td>
             <td>
               <DayStrip cells={byGroup.get(g.id) ?? new Map()} startMs={d.startMs} days={days} bucketMs={d.bucketMs} max={max} onDay={onDay} />
@@ -364,8 +371,8 @@ function EvidenceCard() {
               {ev.value.items.map((e) => (
                 <tr key={e.id}>
                   <td>{e.id}</td>
-                  <td className="mono small" title={e.origin}>
-                    {e.origin.length > 70 ? `…${e.origin.slice(-70)}` : e.origin}
+                  <td className="mono small" title={tip(e.origin)}>
+                    <Ev v={e.origin.length > 70 ? `…${e.origin.slice(-70)}` : e.origin} />
                   </td>
                   <td>
                     {e.kind}
@@ -405,8 +412,8 @@ function WarningsCard() {
         <ul className="warnings">
           {w.value.items.map((x) => (
             <li key={x.id}>
-              <span className="code">{x.code}</span> <span className="mono small">{x.origin}</span>
-              {x.recordIndex !== null ? ` record ${x.recordIndex}` : ''}: {x.message}
+              <span className="code">{x.code}</span> <Ev className="mono small" v={x.origin} />
+              {x.recordIndex !== null ? ` record ${x.recordIndex}` : ''}: <Ev v={x.message} max={4000} />
             </li>
           ))}
           {w.value.total > w.value.items.length && <li className="muted">… and {num(w.value.total - w.value.items.length)} more (trailcase warnings CASE)</li>}
@@ -448,9 +455,13 @@ function CustodyCard() {
                 <tr key={e.seq}>
                   <td>{e.seq}</td>
                   <td>{utc(e.at)}</td>
-                  <td>{e.actor}</td>
+                  <td>
+                    <Ev v={e.actor} />
+                  </td>
                   <td className="mono">{e.action}</td>
-                  <td className="details small">{summarize(e.details)}</td>
+                  <td className="details small">
+                    <Ev v={JSON.stringify(e.details)} max={300} />
+                  </td>
                   <td className="mono small" title={e.hash}>
                     {shortHash(e.hash, 10)}
                   </td>
@@ -465,7 +476,4 @@ function CustodyCard() {
   );
 }
 
-function summarize(d: Record<string, unknown>): string {
-  const s = JSON.stringify(d);
-  return s.length > 300 ? `${s.slice(0, 300)}…` : s;
-}
+

@@ -10,6 +10,7 @@ import { useAppState } from '../state.tsx';
 import { useAsync } from '../components/useAsync.ts';
 import { ErrorBox } from '../components/ErrorBoundary.tsx';
 import { num } from '../lib/format.ts';
+import { Ev } from '../components/Ev.tsx';
 import type { PivotResult } from '../../shared/analysis/types.ts';
 
 export type PivotSeedArg = { key: string } | { ip: string } | { principal: string };
@@ -49,7 +50,9 @@ export function PivotResults({ seed, onClose }: { seed: PivotSeedArg; onClose: (
   return (
     <div className="pivot" aria-label="Pivot results">
       <div className="pivot-head">
-        <strong>Pivot from {seedText}</strong>
+        <strong>
+          Pivot from <Ev v={seedText} />
+        </strong>
         <button className="close" onClick={onClose} aria-label="Close the pivot">
           ×
         </button>
@@ -73,10 +76,12 @@ export function PivotResults({ seed, onClose }: { seed: PivotSeedArg; onClose: (
               .sort((x, y) => x.hop - y.hop)
               .map((i, k) => (
                 <li key={k} className={i.followed ? '' : 'not-followed'}>
-                  <span className="hop">hop {i.hop}</span> <span className="ioc-type">{i.type}</span> <span className="mono">{i.value}</span>
+                  <span className="hop">hop {i.hop}</span> <span className="ioc-type">{i.type}</span> <Ev className="mono" v={i.value} />
                   {!i.followed && <span className="muted"> (reported, not followed)</span>}
                   {i.followed && <span className="muted"> ({num(i.events)} event{i.events === 1 ? '' : 's'})</span>}
-                  <div className="small muted">{i.reason}</div>
+                  <div className="small muted">
+                    <Ev v={i.reason} max={4000} />
+                  </div>
                 </li>
               ))}
           </ol>
@@ -86,7 +91,7 @@ export function PivotResults({ seed, onClose }: { seed: PivotSeedArg; onClose: (
               <ul>
                 {a.context.map((c, k) => (
                   <li key={k} className="small">
-                    {c.kind}: <span className="mono">{c.value}</span> — {c.note}
+                    {c.kind}: <Ev className="mono" v={c.value} /> — <Ev v={c.note} max={4000} />
                   </li>
                 ))}
               </ul>

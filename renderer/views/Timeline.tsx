@@ -16,6 +16,7 @@ import { filterKey, useAppState } from '../state.tsx';
 import { duration, num, parseUtc, shortArn, utc } from '../lib/format.ts';
 import { ErrorBox } from '../components/ErrorBoundary.tsx';
 import { useSeverities } from '../api/analysis.ts';
+import { displayText } from '../../shared/text/display.ts';
 
 const GROUP_TITLES: Record<TimelineGroupBy, string> = {
   principal: 'Principal',
@@ -59,9 +60,10 @@ function escapeHtml(s: string): string {
   return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
+/** A label from the evidence (issue 12): isolated (<bdi>), hidden characters escaped, shortened. */
 function textEl(text: string, cls?: string): HTMLElement {
-  const e = document.createElement('span');
-  e.textContent = text;
+  const e = document.createElement('bdi');
+  e.textContent = displayText(text, 200);
   if (cls) e.className = cls;
   return e;
 }
@@ -215,7 +217,7 @@ export function TimelineView() {
       id: g.id,
       content: textEl(g.id === OTHER_GROUP ? g.label : groupLabel(groupBy, g.label), g.id === OTHER_GROUP ? 'group-other' : undefined),
       // No count here: a title that changes with every zoom would make vis-timeline lay the groups out again.
-      title: g.label,
+      title: displayText(g.label, 1000),
       order: i,
     }));
     labelsRef.current = new Map(w.groups.map((g) => [g.id, g.label]));
@@ -263,7 +265,7 @@ export function TimelineView() {
           start: new Date(it.timeMs),
           type: 'point',
           content: labels ? textEl(it.eventName ?? '?') : '',
-          title: escapeHtml(`${utc(it.timeMs)}  ${it.eventSource ?? ''} ${it.eventName ?? ''}${it.errorCode ? `  (${it.errorCode})` : ''}${it.ioc ? '  IOC match' : ''}${s ? `  finding: ${s}` : ''}`),
+          title: escapeHtml(`${utc(it.timeMs)}  ${displayText(it.eventSource, 200)} ${displayText(it.eventName, 200)}${it.errorCode ? `  (${displayText(it.errorCode, 200)})` : ''}${it.ioc ? '  IOC match' : ''}${s ? `  finding: ${s}` : ''}`),
           className: cls,
         };
       });
@@ -371,7 +373,7 @@ export function TimelineView() {
       const t = p.time.getTime();
       const b = s.startMs + Math.floor((t - s.startMs) / s.bucketMs) * s.bucketMs;
       const cell = cellsRef.current.get(String(p.group))?.get(b);
-      const label = labelsRef.current.get(String(p.group)) ?? '';
+      const label = displayText(labelsRef.current.get(String(p.group)) ?? '', 200);
       setHover(`${label} · ${utc(b, 'min')} – ${utc(b + s.bucketMs, 'min')} · ${num(cell?.count ?? 0)} events${cell?.ioc ? `, ${num(cell.ioc)} matching indicators` : ''}`);
     });
     return () => {

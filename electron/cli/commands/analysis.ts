@@ -7,7 +7,7 @@ import { dispatch } from '../../api/handlers.ts';
 import { guessIocFormat } from '../../analysis/ioc-formats.ts';
 import { UserError } from '../../errors.ts';
 import { ProgressBar } from '../progress.ts';
-import { registerCommand } from '../registry.ts';
+import { registerCommand, shown } from '../registry.ts';
 import { needCase, withCase } from './foundation.ts';
 
 function typeOpt(v: unknown): IocType | undefined {
@@ -120,7 +120,7 @@ registerCommand({
         io.result(r, () =>
           r.items.length
             ? r.items
-                .map((h) => `${String(h.hits).padStart(8)}  ${h.type.padEnd(11)} ${h.value}  ${h.firstSeen ?? '-'} .. ${h.lastSeen ?? '-'}${h.enabled ? '' : '  [disabled]'}${h.note ? `  (${h.note})` : ''}`)
+                .map((h) => `${String(h.hits).padStart(8)}  ${h.type.padEnd(11)} ${shown(h.value)}  ${h.firstSeen ?? '-'} .. ${h.lastSeen ?? '-'}${h.enabled ? '' : '  [disabled]'}${h.note ? `  (${h.note})` : ''}`)
                 .join('\n')
             : 'The IOC list is empty.',
         );
@@ -133,21 +133,21 @@ registerCommand({
 });
 
 function pivotText(r: PivotResult): string {
-  const shown = r.eventsTruncated ? ` (first ${r.events.length} shown)` : '';
-  const lines = [`Pivot from ${JSON.stringify(r.seed)}: ${r.eventCount} attacker events${shown} over ${r.hops} hop(s)${r.truncated ? ' (TRUNCATED at --max-events: the pivot is incomplete)' : ''}`];
+  const firstShown = r.eventsTruncated ? ` (first ${r.events.length} shown)` : '';
+  const lines = [`Pivot from ${JSON.stringify(r.seed)}: ${r.eventCount} attacker events${firstShown} over ${r.hops} hop(s)${r.truncated ? ' (TRUNCATED at --max-events: the pivot is incomplete)' : ''}`];
   if (r.eventCount) {
     lines.push(`  per hop: ${r.eventsByHop.map((n, h) => `${h}: ${n}`).join(', ')}`);
     lines.push(`  from ${r.firstEventTime ?? '-'} to ${r.lastEventTime ?? '-'}`);
   }
   lines.push('', 'Indicators:');
   for (const i of r.indicators)
-    lines.push(`  hop ${i.hop}  ${i.followed ? 'followed ' : 'reported '} ${i.type} ${i.value}${i.followed ? ` (${i.events} event${i.events === 1 ? '' : 's'})` : ''}\n           ${i.reason}`);
+    lines.push(`  hop ${i.hop}  ${i.followed ? 'followed ' : 'reported '} ${i.type} ${shown(i.value)}${i.followed ? ` (${i.events} event${i.events === 1 ? '' : 's'})` : ''}\n           ${shown(i.reason, 2000)}`);
   lines.push('', r.eventsTruncated ? `Events (the earliest ${r.events.length} of ${r.eventCount}; --all-events lists every one):` : 'Events:');
   for (const e of r.events)
-    lines.push(`  ${e.eventTime ?? '-'}  ${e.eventName ?? '-'}  ${e.sourceIPAddress ?? '-'}  ${e.principalArn ?? e.userName ?? '-'}  ${e.eventId}  [hop ${e.hop}: ${e.reason}]`);
+    lines.push(`  ${shown(e.eventTime)}  ${shown(e.eventName)}  ${shown(e.sourceIPAddress)}  ${shown(e.principalArn ?? e.userName)}  ${shown(e.eventId)}  [hop ${e.hop}: ${shown(e.reason, 2000)}]`);
   if (r.context.length) {
     lines.push('', 'Seen but not followed:');
-    for (const c of r.context) lines.push(`  ${c.kind} ${c.value}: ${c.note}`);
+    for (const c of r.context) lines.push(`  ${c.kind} ${shown(c.value)}: ${shown(c.note, 2000)}`);
   }
   return lines.join('\n');
 }
@@ -193,7 +193,7 @@ registerCommand({
 });
 
 function findingLine(f: FindingWithDecision): string {
-  return `${f.severity.toUpperCase().padEnd(13)} ${f.id}  ${f.checkId}  ${f.title}  [${f.eventIds.length} event${f.eventIds.length === 1 ? '' : 's'}${f.decision !== 'open' ? `; ${f.decision}` : ''}]`;
+  return `${f.severity.toUpperCase().padEnd(13)} ${f.id}  ${f.checkId}  ${shown(f.title, 2000)}  [${f.eventIds.length} event${f.eventIds.length === 1 ? '' : 's'}${f.decision !== 'open' ? `; ${f.decision}` : ''}]`;
 }
 
 function runText(s: AnalysisRunSummary): string {
@@ -201,7 +201,7 @@ function runText(s: AnalysisRunSummary): string {
   return [
     `Analysis run ${s.runId ?? '-'}: ${s.findings} findings (${sev}) from ${s.checksRun.length} checks and ${s.sigmaRun.length} Sigma rules over ${s.treeSize} events in ${s.seconds.toFixed(2)} s (${s.passes.toFixed(2)} passes)`,
     s.sigmaUnsupported.length ? `${s.sigmaUnsupported.length} Sigma rules cannot run: ${s.sigmaUnsupported.map((u) => `${u.file} (${u.reason})`).join('; ')}` : '',
-    ...s.warnings.slice(0, 20).map((w) => `warning ${w.unit}${w.eventId ? ` event ${w.eventId}` : ''}: ${w.message}`),
+    ...s.warnings.slice(0, 20).map((w) => `warning ${w.unit}${w.eventId ? ` event ${shown(w.eventId)}` : ''}: ${shown(w.message, 2000)}`),
   ]
     .filter(Boolean)
     .join('\n');
@@ -294,13 +294,13 @@ registerCommand({
         ...r.method.map((m) => `# ${m}`),
         '',
         `First seen after the learning window (${r.firstSeen.length}):`,
-        ...r.firstSeen.slice(0, 200).map((f) => `  ${f.firstSeen}  ${f.principal}  new ${f.dimension} ${f.value}  (${f.count} events, first ${f.eventId})`),
+        ...r.firstSeen.slice(0, 200).map((f) => `  ${f.firstSeen}  ${shown(f.principal)}  new ${f.dimension} ${shown(f.value)}  (${f.count} events, first ${shown(f.eventId)})`),
         '',
         `Rare APIs (called at most ${r.rareThreshold} times):`,
-        ...r.rareApis.slice(0, 200).map((a) => `  ${a.count}x ${a.api}  by ${a.principals.join(', ')}`),
+        ...r.rareApis.slice(0, 200).map((a) => `  ${a.count}x ${shown(a.api)}  by ${a.principals.map((p) => shown(p)).join(', ')}`),
         '',
         `Volume spikes (${r.spikes.length}):`,
-        ...r.spikes.slice(0, 100).map((s) => `  ${s.hour}  ${s.principal}  ${s.events} events (median ${s.median}, z ${s.robustZ})`),
+        ...r.spikes.slice(0, 100).map((s) => `  ${s.hour}  ${shown(s.principal)}  ${s.events} events (median ${s.median}, z ${s.robustZ})`),
         '',
         ...r.notAvailable,
       ].join('\n'),
@@ -323,7 +323,7 @@ registerCommand({
         ...r.coverage.map((c) => `  ${c.account ?? '-'} ${c.region ?? '-'}: ${c.events} events in ${c.hoursWithEvents} hours; ${c.missingHours} hours without events`),
         '',
         `Logging changes (${r.loggingChanges.length}):`,
-        ...r.loggingChanges.map((c) => `  ${c.time ?? '-'}  ${c.eventName}  ${c.target ?? '-'}  by ${c.principal ?? '-'}: ${c.detail}  (${c.eventId})`),
+        ...r.loggingChanges.map((c) => `  ${c.time ?? '-'}  ${shown(c.eventName)}  ${shown(c.target)}  by ${shown(c.principal)}: ${shown(c.detail, 2000)}  (${shown(c.eventId)})`),
         ...r.loggingOff.map((o) => `  logging OFF for ${o.trail} from ${o.from ?? '-'} to ${o.to ?? 'the end of the case'}${o.restartedBy ? '' : ' (never restarted in the case)'}`),
         '',
         `Digest chain: ${r.digest.note}`,

@@ -11,7 +11,7 @@ import { importPaths } from '../../ingest/import-files.ts';
 import { remoteSourceFor, remoteSources } from '../../ingest/sources.ts';
 import { UserError } from '../../errors.ts';
 import { fmtBytes, ProgressBar } from '../progress.ts';
-import { registerCommand } from '../registry.ts';
+import { registerCommand, shown } from '../registry.ts';
 
 /** A repeatable, comma-separable option as a list (undefined when not given). */
 export function list(v: unknown): string[] | undefined {
@@ -284,7 +284,7 @@ registerCommand({
 });
 
 function eventLine(e: EventSummary): string {
-  return [e.eventTime ?? '-', e.eventName ?? '-', e.eventSource ?? '-', e.awsRegion ?? '-', e.sourceIPAddress ?? '-', e.accessKeyId ?? '-', e.principalArn ?? e.userName ?? '-', e.errorCode ?? '', e.eventId].join('  ');
+  return [e.eventTime, e.eventName, e.eventSource, e.awsRegion, e.sourceIPAddress, e.accessKeyId, e.principalArn ?? e.userName, e.errorCode ?? '', e.eventId].map((v) => (v === '' ? '' : shown(v))).join('  ');
 }
 
 registerCommand({
@@ -332,7 +332,7 @@ registerCommand({
   usage: 'trailcase custody CASE',
   async run({ positionals, io }) {
     const r = await withCase(needCase(positionals), (ctx) => dispatch(ctx, 'custodyLog', { limit: 100_000 }), true);
-    io.result(r, () => r.items.map((e) => `${e.seq}  ${e.at}  ${e.actor}  ${e.action}  ${JSON.stringify(e.details).slice(0, 200)}`).join('\n'));
+    io.result(r, () => r.items.map((e) => `${e.seq}  ${e.at}  ${shown(e.actor)}  ${e.action}  ${shown(JSON.stringify(e.details))}`).join('\n'));
     return 0;
   },
 });
@@ -348,7 +348,7 @@ registerCommand({
       (ctx) => dispatch(ctx, 'listWarnings', { limit: 100_000, ...(values.import ? { importId: Number(values.import) } : {}) }),
       true,
     );
-    io.result(r, () => r.items.map((w) => `${w.importId}  ${w.code}  ${w.origin}${w.recordIndex !== null ? ` #${w.recordIndex}` : ''}: ${w.message}`).join('\n'));
+    io.result(r, () => r.items.map((w) => `${w.importId}  ${w.code}  ${shown(w.origin)}${w.recordIndex !== null ? ` #${w.recordIndex}` : ''}: ${shown(w.message, 2000)}`).join('\n'));
     return 0;
   },
 });
