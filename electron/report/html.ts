@@ -33,8 +33,9 @@ export function val(v: unknown, max = DISPLAY_MAX): string {
   return v === null || v === undefined || v === '' ? '–' : `<bdi>${html(displayText(v, max))}</bdi>`;
 }
 
-/** Text a finding's statement or a message: may embed many values, so a larger limit. */
+/** Tool-written text that embeds values (a finding's statement, a message): a larger limit, its own line breaks kept (HTML flows them as spaces). */
 const TEXT_MAX = 4000;
+const txt = (v: unknown) => (v === null || v === undefined || v === '' ? '–' : `<bdi>${html(displayText(v, TEXT_MAX, { keepLayout: true }))}</bdi>`);
 
 const dash = (v: unknown) => val(v);
 const mono = (v: unknown) => `<span class="mono">${dash(v)}</span>`;
@@ -212,12 +213,12 @@ export function renderReportHtml(m: ReportModel, tocPages: Map<string, number> =
     if (!m.findings.items.length) push(`<p class="note">No check or Sigma rule matched any event in the case.</p>`);
     for (const f of m.findings.items) {
       const ids = f.facts.eventIds.slice(0, PDF_IDS_PER_FINDING);
-      push(`<div class="finding"><h3>${findingNo.get(f.id)}. ${val(f.title, TEXT_MAX)} <span class="sev-${esc(f.severity)}">[${esc(f.severity)}]</span></h3>`);
+      push(`<div class="finding"><h3>${findingNo.get(f.id)}. ${txt(f.title)} <span class="sev-${esc(f.severity)}">[${esc(f.severity)}]</span></h3>`);
       push(`<p>Finding id ${mono(f.id)} · ${esc(f.source === 'sigma' ? 'Sigma rule' : 'check')} ${mono(f.checkId)} v${esc(f.checkVersion)} · ${esc(f.category)}${f.attack.length ? ` · ATT&amp;CK ${esc(f.attack.join(', '))}` : ''}</p>`);
-      push(`<div class="facts"><strong>Facts.</strong> ${val(f.facts.statement, TEXT_MAX)}<br>First seen ${dash(f.facts.firstSeen)}, last seen ${dash(f.facts.lastSeen)}. Cited events (${f.facts.eventIds.length}):`);
+      push(`<div class="facts"><strong>Facts.</strong> ${txt(f.facts.statement)}<br>First seen ${dash(f.facts.firstSeen)}, last seen ${dash(f.facts.lastSeen)}. Cited events (${f.facts.eventIds.length}):`);
       push(`<div class="ids">${ids.map((id) => `<span class="mono">${esc(id)}</span>`).join(' ')}</div>${more(ids.length, f.facts.eventIds.length, 'report.json')}`);
       if (f.facts.missingEventIds.length) push(`<p class="bad">${f.facts.missingEventIds.length} cited events are not in the case.</p>`);
-      push(`</div><div class="interp"><strong>Interpretation.</strong> ${val(f.interpretation.summary, TEXT_MAX)}<br><strong>Confidence.</strong> ${val(f.interpretation.confidence, TEXT_MAX)}</div>`);
+      push(`</div><div class="interp"><strong>Interpretation.</strong> ${txt(f.interpretation.summary)}<br><strong>Confidence.</strong> ${txt(f.interpretation.confidence)}</div>`);
       if (f.attribution) push(`<p class="note">Rule attribution: ${esc(f.attribution)}</p>`);
       push(`</div>`);
     }
@@ -242,9 +243,9 @@ export function renderReportHtml(m: ReportModel, tocPages: Map<string, number> =
   push(h2('s-persistence'));
   if (m.persistence.note) push(`<p class="note">${esc(m.persistence.note)}</p>`);
   for (const p of m.persistence.items) {
-    push(`<div class="finding"><h3>${findingNo.get(p.findingId) ?? ''}. ${val(p.title, TEXT_MAX)} <span class="sev-${esc(p.severity)}">[${esc(p.severity)}]</span></h3>`);
+    push(`<div class="finding"><h3>${findingNo.get(p.findingId) ?? ''}. ${txt(p.title)} <span class="sev-${esc(p.severity)}">[${esc(p.severity)}]</span></h3>`);
     push(`<p><strong>Artefacts:</strong> ${p.artefacts.length ? p.artefacts.map((a) => `${esc(a.type)} <span class="mono wrap">${val(a.value)}</span>`).join('; ') : '–'}</p>`);
-    push(`<p><strong>Remediation:</strong></p>${p.remediation.length ? `<ol>${p.remediation.map((r) => `<li>${val(r, TEXT_MAX)}</li>`).join('')}</ol>` : '<p class="note">None given by the check.</p>'}</div>`);
+    push(`<p><strong>Remediation:</strong></p>${p.remediation.length ? `<ol>${p.remediation.map((r) => `<li>${txt(r)}</li>`).join('')}</ol>` : '<p class="note">None given by the check.</p>'}</div>`);
   }
 
   // 6. IOCs
@@ -257,7 +258,7 @@ export function renderReportHtml(m: ReportModel, tocPages: Map<string, number> =
         m.iocs.items.map(
           (i) =>
             `<tr><td>${esc(i.type)}</td><td class="mono wrap">${val(i.value)}</td><td>${dash([i.label, i.source].filter(Boolean).join(' / '))}</td><td>${i.enabled ? 'enabled' : 'disabled'}</td>` +
-            `<td>${i.hits === null ? 'n/a' : i.hits}${i.note ? `<br><span class="note">${val(i.note, TEXT_MAX)}</span>` : ''}</td><td class="t">${dash(i.firstSeen)}</td><td class="t">${dash(i.lastSeen)}</td></tr>`,
+            `<td>${i.hits === null ? 'n/a' : i.hits}${i.note ? `<br><span class="note">${txt(i.note)}</span>` : ''}</td><td class="t">${dash(i.firstSeen)}</td><td class="t">${dash(i.lastSeen)}</td></tr>`,
         ),
       ),
     );
@@ -286,7 +287,7 @@ export function renderReportHtml(m: ReportModel, tocPages: Map<string, number> =
   push(`<dl class="kv"><dt>Tool</dt><dd>${esc(m.methodology.tool.name)} ${esc(m.methodology.tool.version)}</dd><dt>Build hash</dt><dd>${hash(m.methodology.tool.buildHash)}</dd>`);
   push(`<dt>Certification template</dt><dd>SHA-256 ${hash(m.methodology.certificationTemplateSha256)}</dd></dl>`);
   push(`<h3>Acquisition and import</h3>`);
-  push(table(['Import', 'Started (UTC)', 'By', 'Tool', 'Parameters'], m.methodology.imports.map((i) => `<tr><td>${i.importId}</td><td class="t">${esc(i.startedAt)}</td><td>${esc(i.actor)}</td><td>${esc(i.toolVersion)}</td><td class="mono wrap">${val(JSON.stringify(i.params), TEXT_MAX)}</td></tr>`)));
+  push(table(['Import', 'Started (UTC)', 'By', 'Tool', 'Parameters'], m.methodology.imports.map((i) => `<tr><td>${i.importId}</td><td class="t">${esc(i.startedAt)}</td><td>${esc(i.actor)}</td><td>${esc(i.toolVersion)}</td><td class="mono wrap">${txt(JSON.stringify(i.params))}</td></tr>`)));
   push(table(['Kind', 'Format', 'Items', 'Events'], m.methodology.formats.map((f) => `<tr><td>${esc(f.kind)}</td><td>${esc(f.format)}</td><td>${f.items}</td><td>${f.events}</td></tr>`)));
   push(`<h3>Checks and Sigma rules run</h3>`);
   if (m.methodology.analysisNote) push(`<p class="note">${esc(m.methodology.analysisNote)}</p>`);
@@ -304,14 +305,14 @@ export function renderReportHtml(m: ReportModel, tocPages: Map<string, number> =
   push(`<dt>Copies from other sources</dt><dd>${t.copies}, of which ${t.conflicts} conflict with the first copy</dd><dt>Dismissed findings</dt><dd>${m.warnings.dismissedFindings.length}</dd><dt>Unsupported Sigma rules</dt><dd>${m.warnings.sigmaUnsupported.length}</dd><dt>Analysis warnings</dt><dd>${m.warnings.analysisWarnings.reduce((a, w) => a + w.count, 0)}</dd></dl>`);
   if (m.warnings.analysisWarnings.length) {
     push(`<h3>Analysis warnings</h3>`);
-    push(table(['Unit', 'Count', 'Examples'], m.warnings.analysisWarnings.map((w) => `<tr><td class="mono">${esc(w.unit)}</td><td>${w.count}</td><td class="wrap">${w.examples.map((x) => `${x.eventId ? `${mono(x.eventId)}: ` : ''}${val(x.message, TEXT_MAX)}`).join('<br>')}</td></tr>`)));
+    push(table(['Unit', 'Count', 'Examples'], m.warnings.analysisWarnings.map((w) => `<tr><td class="mono">${esc(w.unit)}</td><td>${w.count}</td><td class="wrap">${w.examples.map((x) => `${x.eventId ? `${mono(x.eventId)}: ` : ''}${txt(x.message)}`).join('<br>')}</td></tr>`)));
   }
   if (m.warnings.importWarnings.length) {
-    push(table(['Code', 'Count', 'Examples'], m.warnings.importWarnings.map((w) => `<tr><td class="mono">${esc(w.code)}</td><td>${w.count}</td><td class="wrap">${w.examples.map((x) => `${val(x.origin)}${x.recordIndex !== null ? ` #${x.recordIndex}` : ''}: ${val(x.message, TEXT_MAX)}`).join('<br>')}</td></tr>`)));
+    push(table(['Code', 'Count', 'Examples'], m.warnings.importWarnings.map((w) => `<tr><td class="mono">${esc(w.code)}</td><td>${w.count}</td><td class="wrap">${w.examples.map((x) => `${val(x.origin)}${x.recordIndex !== null ? ` #${x.recordIndex}` : ''}: ${txt(x.message)}`).join('<br>')}</td></tr>`)));
   }
   if (m.warnings.dismissedFindings.length) {
     push(`<h3>Dismissed findings</h3>`);
-    push(table(['Finding', 'Decision', 'By / when', 'Note'], m.warnings.dismissedFindings.map((d) => `<tr><td>${val(d.title, TEXT_MAX)}<br>${mono(d.id)}</td><td>${esc(d.decision)}</td><td>${esc(d.actor)}<br>${esc(d.at)}</td><td>${dash(d.note)}</td></tr>`)));
+    push(table(['Finding', 'Decision', 'By / when', 'Note'], m.warnings.dismissedFindings.map((d) => `<tr><td>${txt(d.title)}<br>${mono(d.id)}</td><td>${esc(d.decision)}</td><td>${esc(d.actor)}<br>${esc(d.at)}</td><td>${dash(d.note)}</td></tr>`)));
   }
   if (m.warnings.sigmaUnsupported.length) {
     push(`<h3>Sigma rules not run (unsupported)</h3>`);
@@ -319,7 +320,7 @@ export function renderReportHtml(m: ReportModel, tocPages: Map<string, number> =
   }
   if (m.warnings.names.length) {
     push(`<h3>Names to check</h3><p>Principal and resource names holding invisible or direction-changing characters (shown as ⟨U+…⟩) or mixing scripts: each looks like, or reads as, another name. report.json holds each name exactly.</p>`);
-    push(table(['Where', 'Name', 'Why', 'Events'], m.warnings.names.map((n) => `<tr><td>${esc(n.field)}</td><td class="mono wrap">${val(n.value)}</td><td>${n.reasons.map((r) => val(r, TEXT_MAX)).join('<br>')}</td><td>${n.events}${n.exampleEventId ? `<br>e.g. ${mono(n.exampleEventId)}` : ''}</td></tr>`)));
+    push(table(['Where', 'Name', 'Why', 'Events'], m.warnings.names.map((n) => `<tr><td>${esc(n.field)}</td><td class="mono wrap">${val(n.value)}</td><td>${n.reasons.map((r) => txt(r)).join('<br>')}</td><td>${n.events}${n.exampleEventId ? `<br>e.g. ${mono(n.exampleEventId)}` : ''}</td></tr>`)));
   }
   if (m.warnings.missingEvents.length) push(`<p class="bad">${m.warnings.missingEvents.length} events cited by findings or tags are not in the case: ${m.warnings.missingEvents.slice(0, 50).map(mono).join(' ')}</p>`);
 
@@ -341,8 +342,8 @@ export function renderReportHtml(m: ReportModel, tocPages: Map<string, number> =
   push(`<dl class="kv"><dt>Checkpoint</dt><dd>#${ic.seq} of ${m.integrity.checkpointsInCase}, signed ${esc(ic.createdAt)} by ${esc(ic.signedBy ?? 'unknown')}</dd><dt>Events / root</dt><dd>${ic.treeSize} / ${hash(ic.root)}</dd>`);
   push(`<dt>Evidence / root</dt><dd>${ic.evidenceCount} / ${hash(ic.evidenceRoot)}</dd><dt>Custody head</dt><dd>#${ic.custodySeq} ${hash(ic.custodyHead)}</dd><dt>Signing key</dt><dd>${hash(ic.keyFingerprint)}</dd></dl>`);
   push(`<p>Signed checkpoint text (Ed25519 signature, base64, below it):</p><pre class="mono">${html(escapeHidden(m.checkpoint.body, { keepLayout: true }))}</pre><p class="mono wrap">${esc(m.checkpoint.signature)}</p>`);
-  if (iv.problems.length) push(table(['Where', 'Problem'], iv.problems.map((p) => `<tr><td class="mono">${val(p.where)}</td><td>${val(p.message, TEXT_MAX)}</td></tr>`)));
-  if (iv.warnings.length) push(table(['Where', 'Warning'], iv.warnings.map((p) => `<tr><td class="mono">${val(p.where)}</td><td>${val(p.message, TEXT_MAX)}</td></tr>`)));
+  if (iv.problems.length) push(table(['Where', 'Problem'], iv.problems.map((p) => `<tr><td class="mono">${val(p.where)}</td><td>${txt(p.message)}</td></tr>`)));
+  if (iv.warnings.length) push(table(['Where', 'Warning'], iv.warnings.map((p) => `<tr><td class="mono">${val(p.where)}</td><td>${txt(p.message)}</td></tr>`)));
   if (m.integrity.sourceValidation.length) {
     push(`<h3>CloudTrail log file validation</h3>`);
     push(table(['Result', 'Source objects'], m.integrity.sourceValidation.map((s) => `<tr><td>${esc(s.result)}</td><td>${s.count}</td></tr>`)));
@@ -389,7 +390,7 @@ function renderGaps(g: NonNullable<ReportModel['coverage']['gaps']['data']>): st
       ? table(
           ['Time (UTC)', 'Event', 'By', 'Target / change'],
           g.loggingChanges.slice(0, PDF_ROW_LIMIT).map(
-            (c) => `<tr><td class="t">${dash(c.time)}</td><td>${val(c.eventName)}<br>${mono(c.eventId)}</td><td class="wrap">${dash(c.principal)}</td><td class="wrap">${dash(c.target)}<br>${val(c.detail, TEXT_MAX)}</td></tr>`,
+            (c) => `<tr><td class="t">${dash(c.time)}</td><td>${val(c.eventName)}<br>${mono(c.eventId)}</td><td class="wrap">${dash(c.principal)}</td><td class="wrap">${dash(c.target)}<br>${txt(c.detail)}</td></tr>`,
           ),
         )
       : '<p>No event in the case disabled or narrowed logging.</p>',
@@ -398,7 +399,7 @@ function renderGaps(g: NonNullable<ReportModel['coverage']['gaps']['data']>): st
     out.push(table(['Trail stopped', 'From', 'To', 'Stopped by', 'Restarted by'], g.loggingOff.map((o) => `<tr><td class="wrap">${val(o.trail)}</td><td class="t">${dash(o.from)}</td><td class="t">${dash(o.to)}</td><td class="wrap">${val(o.stoppedBy)}</td><td class="wrap">${dash(o.restartedBy)}</td></tr>`)));
   }
   out.push(`<h3>Source limits</h3><ul>`);
-  out.push(`<li>CloudTrail digest chain: ${esc(g.digest.note)}${g.digest.gaps.length ? ` (${g.digest.gaps.length} gaps or failures: ${g.digest.gaps.slice(0, 20).map((x) => `${val(x.origin)}: ${esc(x.result)}${x.detail ? ` (${val(x.detail, TEXT_MAX)})` : ''}`).join('; ')})` : ''}</li>`);
+  out.push(`<li>CloudTrail digest chain: ${esc(g.digest.note)}${g.digest.gaps.length ? ` (${g.digest.gaps.length} gaps or failures: ${g.digest.gaps.slice(0, 20).map((x) => `${val(x.origin)}: ${esc(x.result)}${x.detail ? ` (${txt(x.detail)})` : ''}`).join('; ')})` : ''}</li>`);
   out.push(`<li>Data events: ${esc(g.dataEvents.note)}</li>`);
   if (g.lookupEvents.present) out.push(`<li>LookupEvents: ${g.lookupEvents.notes.map(esc).join(' ')}${g.lookupEvents.horizon.map((h) => ` ${dash(h.region)} acquired ${esc(h.acquiredAt)}, nothing before ${esc(h.earliestAvailable)}.`).join('')}</li>`);
   for (const n of g.notes) out.push(`<li>${esc(n)}</li>`);

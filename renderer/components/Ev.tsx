@@ -25,21 +25,21 @@ function Parts({ s, keepLayout }: { s: string; keepLayout?: boolean }) {
   );
 }
 
-/** A value from the evidence: isolated, escaped, shortened past `max` (the length stated). */
-export function Ev({ v, max = DISPLAY_MAX, className }: { v: unknown; max?: number; className?: string }) {
+/** A value from the evidence: isolated, escaped, shortened past `max` (the length stated); `keepLayout` for tool-written text with its own line breaks. */
+export function Ev({ v, max = DISPLAY_MAX, className, keepLayout }: { v: unknown; max?: number; className?: string; keepLayout?: boolean }) {
   if (v === null || v === undefined || v === '') return null;
   const s = typeof v === 'string' ? v : typeof v === 'object' ? JSON.stringify(v) : String(v);
   if (s.length <= max) {
     return (
       <bdi className={className}>
-        <Parts s={s} />
+        <Parts s={s} keepLayout={keepLayout} />
       </bdi>
     );
   }
   const sh = shorten(s, max);
   return (
     <bdi className={className}>
-      <Parts s={sh.text.slice(0, sh.text.lastIndexOf('…('))} />
+      <Parts s={sh.text.slice(0, sh.text.lastIndexOf('…('))} keepLayout={keepLayout} />
       <span className="ev-len">…({num(sh.length)} chars)</span>
     </bdi>
   );

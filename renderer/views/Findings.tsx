@@ -144,7 +144,7 @@ function FindingCard({ f }: { f: FindingRow }) {
         {f.decision && f.decision !== 'open' && <span className={`decision ${f.decision}`}>{f.decision}</span>}
       </header>
       <p>
-        <Ev v={f.explanation} max={4000} />
+        <Ev v={f.explanation} max={4000} keepLayout />
       </p>
       <p className="small">
         {num(f.eventIds.length)} event{f.eventIds.length === 1 ? '' : 's'}, {utc(f.firstSeen)}

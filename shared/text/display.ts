@@ -208,14 +208,14 @@ export function shorten(s: string, max = DISPLAY_MAX): Shortened {
  * stated) and every hidden character escaped. Null and undefined give ''.
  * The only function display code needs; the rest is for flags and styling.
  */
-export function displayText(v: unknown, max: number = DISPLAY_MAX): string {
+export function displayText(v: unknown, max: number = DISPLAY_MAX, opts: DisplayOptions = {}): string {
   if (v === null || v === undefined) return '';
   const s = typeof v === 'string' ? v : typeof v === 'object' ? JSON.stringify(v) : String(v);
-  if (s.length <= max) return escapeHidden(s);
+  if (s.length <= max) return escapeHidden(s, opts);
   const sh = shorten(s, max);
   // Escape only the kept prefix: a 2 MB value costs one length count, not a 2 MB rewrite.
   const cut = sh.text.lastIndexOf('…(');
-  return escapeHidden(sh.text.slice(0, cut)) + sh.text.slice(cut);
+  return escapeHidden(sh.text.slice(0, cut), opts) + sh.text.slice(cut);
 }
 
 /** displayText without shortening (inspector fields and the full value on request). */
