@@ -51,14 +51,14 @@ export async function main(argv: string[]): Promise<number> {
         // Display integrity (issue 12): a terminal obeys bidi controls and hides zero-width
         // characters too. Formatters escape each value (displayText); this catches any value
         // a formatter printed whole, keeping only the formatter's own line breaks and tabs.
-        else process.stdout.write(escapeHidden(text(), { keepLayout: true }) + '\n');
+        else process.stdout.write(escapeHidden(text(), { keepLayout: true, escaped: true }) + '\n');
       },
     };
     return await cmd.run({ positionals: parsed.positionals, values: parsed.values as Record<string, any>, io });
   } catch (e) {
     const err = e as Error;
     const msg = err instanceof UserError || err instanceof BadRequest ? err.message : `${err.message}`;
-    process.stderr.write(`trailcase ${name}: error: ${escapeHidden(msg, { keepLayout: true })}\n`);
+    process.stderr.write(`trailcase ${name}: error: ${escapeHidden(msg, { keepLayout: true, escaped: true })}\n`);
     if (debug && err.stack) process.stderr.write(err.stack + '\n');
     return err instanceof UserError ? err.exitCode : 2;
   }

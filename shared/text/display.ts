@@ -66,12 +66,16 @@ export function isHidden(ch: string): boolean {
 export interface DisplayOptions {
   /** Keep line feeds and tabs as they are (multi-line blocks such as the verbatim record); everything else is still escaped. */
   keepLayout?: boolean;
+  /** For text already made of escaped values (a safety net over whole output): leave the escape bracket alone. */
+  escaped?: boolean;
 }
 
 /** The value with every invisible, control, direction-changing or format character written as a visible escape. */
 export function escapeHidden(s: string, opts: DisplayOptions = {}): string {
   if (!HIDDEN.test(s)) return s;
-  return s.replace(HIDDEN_ALL, (ch) => (opts.keepLayout && (ch === '\n' || ch === '\t') ? ch : escapeCodePoint(ch.codePointAt(0)!)));
+  return s.replace(HIDDEN_ALL, (ch) =>
+    (opts.keepLayout && (ch === '\n' || ch === '\t')) || (opts.escaped && ch === ESCAPE_OPEN) ? ch : escapeCodePoint(ch.codePointAt(0)!),
+  );
 }
 
 /** One piece of a value as displayed: plain text, or an escape (to be styled apart in HTML). */

@@ -60,7 +60,7 @@ registerCommand({
         const r = await withCase(path, (ctx) =>
           dispatch(ctx, 'addIoc', { value: needArg('VALUE'), type: typeOpt(values.type), label: values.label, source: values.source, enabled: !values.disabled }),
         );
-        io.result(r, () => `Added ${r.ioc.type} ${r.ioc.value}${r.ioc.enabled ? '' : ' (disabled)'} (custody entry ${r.seq})`);
+        io.result(r, () => `Added ${r.ioc.type} ${shown(r.ioc.value)}${r.ioc.enabled ? '' : ' (disabled)'} (custody entry ${r.seq})`);
         return 0;
       }
       case 'list': {
@@ -68,7 +68,7 @@ registerCommand({
         io.result(r, () =>
           r.items.length
             ? r.items
-                .map((i) => `${i.type.padEnd(11)} ${i.value}${i.enabled ? '' : '  [disabled]'}${i.removed ? '  [removed]' : ''}${i.label ? `  (${i.label})` : ''}`)
+                .map((i) => `${i.type.padEnd(11)} ${shown(i.value)}${i.enabled ? '' : '  [disabled]'}${i.removed ? '  [removed]' : ''}${i.label ? `  (${shown(i.label)})` : ''}`)
                 .join('\n')
             : 'The IOC list is empty.',
         );
@@ -83,7 +83,7 @@ registerCommand({
           sub === 'remove'
             ? await withCase(path, (ctx) => dispatch(ctx, 'removeIoc', { value, type }))
             : await withCase(path, (ctx) => dispatch(ctx, 'setIocEnabled', { value, type, enabled: sub === 'enable' }));
-        io.result(r, () => (r.seq === null ? `${r.ioc.type} ${r.ioc.value} is already ${sub}d` : `${sub === 'remove' ? 'Removed' : sub === 'enable' ? 'Enabled' : 'Disabled'} ${r.ioc.type} ${r.ioc.value} (custody entry ${r.seq})`));
+        io.result(r, () => (r.seq === null ? `${r.ioc.type} ${shown(r.ioc.value)} is already ${sub}d` : `${sub === 'remove' ? 'Removed' : sub === 'enable' ? 'Enabled' : 'Disabled'} ${r.ioc.type} ${shown(r.ioc.value)} (custody entry ${r.seq})`));
         return 0;
       }
       case 'import': {

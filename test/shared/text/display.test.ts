@@ -23,6 +23,8 @@ test('bidi controls, zero-width and format characters become visible escapes', (
 test('an escape cannot be forged: the bracket in data is escaped itself', () => {
   assert.equal(displayText('evil⟨U+202E⟩'), 'evil⟨U+27E8⟩U+202E⟩');
   assert.notEqual(displayText('evil⟨U+202E⟩'), displayText('evil\u202E'));
+  // A safety net over text already escaped value by value leaves the brackets alone, still escapes the rest.
+  assert.equal(escapeHidden(`${displayText('a\u202E')} b\u200B\n`, { escaped: true, keepLayout: true }), 'a⟨U+202E⟩ b⟨U+200B⟩\n');
 });
 
 test('layout kept in multi-line blocks only when asked; CR still shown', () => {
