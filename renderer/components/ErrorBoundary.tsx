@@ -1,6 +1,8 @@
 // Never a blank screen (issue 6): a render error in one view is shown in that
 // view, with the message and a way back, while the rest of the window works.
 import { Component, type ReactNode } from 'react';
+// Error messages can quote a record's values (issue 12).
+import { Ev } from './Ev.tsx';
 
 interface Props {
   /** Where the boundary sits, for the message ("timeline", "inspector"). */
@@ -31,7 +33,9 @@ export class ErrorBoundary extends Component<Props, { error: Error | null; key: 
       return (
         <div className="error-box" role="alert">
           <strong>The {this.props.where} could not be shown.</strong>
-          <pre>{this.state.error.message}</pre>
+          <pre>
+            <Ev v={this.state.error.message} max={4000} keepLayout />
+          </pre>
           <button onClick={() => this.setState({ error: null })}>Try again</button>
         </div>
       );
@@ -46,7 +50,9 @@ export function ErrorBox({ error, retry }: { error: unknown; retry?: () => void 
   const msg = error instanceof Error ? error.message : String(error);
   return (
     <div className="error-box" role="alert">
-      <span>{msg}</span>
+      <span>
+        <Ev v={msg} max={4000} keepLayout />
+      </span>
       {retry && <button onClick={retry}>Retry</button>}
     </div>
   );
