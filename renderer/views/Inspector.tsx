@@ -3,7 +3,7 @@
 // validation, other sources of the same eventID, conflicts), related events
 // (same access key, session, request), and the examiner's tags and notes -
 // both custody-logged by the back end.
-import { useEffect, useRef, useState } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
 import type { EventDetail, EventSummary } from '../../shared/types.ts';
 import { getApi } from '../api/transport.ts';
 import { analysisAvailable } from '../api/analysis.ts';
@@ -71,6 +71,8 @@ export function Inspector({ eventId }: { eventId: string }) {
   const [saveError, setSaveError] = useState<unknown>(null);
   const [pivot, setPivot] = useState<PivotSeedArg | null>(null);
   const d: EventDetail | undefined = detail.value;
+  // Counted once per record (a record can be megabytes), not on every re-render.
+  const hidden = useMemo(() => (d ? hiddenInRecord(d.record) : 0), [d]);
   const top = useRef<HTMLDivElement>(null);
   // A newly selected event starts at the top of the panel (each event mounts a fresh inspector).
   useEffect(() => {
@@ -197,9 +199,9 @@ export function Inspector({ eventId }: { eventId: string }) {
           <pre className="record" aria-label={verbatim ? 'Verbatim record' : 'Pretty-printed record'}>
             <EvBlock text={verbatim ? d.record : pretty(d.record)} />
           </pre>
-          {hiddenInRecord(d.record) > 0 && (
+          {hidden > 0 && (
             <p className="small warning-text">
-              {hiddenInRecord(d.record)} hidden or direction-changing character{hiddenInRecord(d.record) === 1 ? '' : 's'} in this record shown as ⟨U+…⟩; the
+              {hidden} hidden or direction-changing character{hidden === 1 ? '' : 's'} in this record shown as ⟨U+…⟩; the
               preserved bytes and every hash are unchanged.
             </p>
           )}
