@@ -92,8 +92,17 @@ export function needsFullScan(text: string, parsed: unknown): boolean {
   return keyTokens !== countKeys(parsed);
 }
 
+/**
+ * Record text quoted in a warning: the record is the suspect's, so format and
+ * control characters (bidi overrides, zero-width) are written as visible escapes
+ * and long values are cut, wherever the warning is later shown.
+ */
+function visible(s: string): string {
+  return s.replace(/[\p{Cf}\p{Cc}\u2028\u2029]/gu, (c) => `⟨U+${c.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}⟩`);
+}
+
 function show(s: string): string {
-  return s.length > MAX_VALUE_CHARS ? `${s.slice(0, MAX_VALUE_CHARS)}… (${s.length} characters)` : s;
+  return visible(s.length > MAX_VALUE_CHARS ? `${s.slice(0, MAX_VALUE_CHARS)}… (${s.length} characters)` : s);
 }
 
 function pathOf(parts: (string | number)[]): string {
@@ -103,7 +112,7 @@ function pathOf(parts: (string | number)[]): string {
     else if (/^[A-Za-z_@$][\w@$-]*$/.test(p)) out += out ? `.${p}` : p;
     else out += `[${JSON.stringify(p)}]`;
   }
-  return out || '(top level)';
+  return visible(out) || '(top level)';
 }
 
 /** Canonical exact decimal of a JSON number text: sign, significant digits, exponent ("" for zero). */
@@ -158,7 +167,7 @@ class Scanner {
         }
         this.surrogates.push({
           code: 'lone-surrogate',
-          message: `${what === 'key in' ? `key ${JSON.stringify(value)} in` : what} ${pathOf(path)} holds an unpaired UTF-16 surrogate \\u${c.toString(16).toUpperCase()} (escaped in the record): not valid Unicode; a strict reader refuses the record, others replace it with U+FFFD. TrailCase keeps the text as JSON.parse reads it (stored columns show U+FFFD); the verbatim record is unchanged`,
+          message: `${what === 'key in' ? `key ${visible(JSON.stringify(value))} in` : what} ${pathOf(path)} holds an unpaired UTF-16 surrogate \\u${c.toString(16).toUpperCase()} (escaped in the record): not valid Unicode; a strict reader refuses the record, others replace it with U+FFFD. TrailCase keeps the text as JSON.parse reads it (stored columns show U+FFFD); the verbatim record is unchanged`,
         });
         break;
       }

@@ -67,6 +67,8 @@ test('any one role session (one access key) from two origins is flagged; one ori
   assert.equal(two.length, 1);
   assert.equal(two[0].severity, 'high'); // two public addresses
   assert.equal(fire([sess('198.51.100.1', 'ASIAONE'), sess('10.1.2.3', 'ASIAONE')])[0].severity, 'medium');
+  // Not an instance's session, and only private addresses: one workload spread over a VPC (Lambda, containers), not reported.
+  assert.equal(fire([sess('10.1.2.3', 'ASIAONE'), sess('10.1.2.4', 'ASIAONE')]).length, 0);
   // The same role session name assumed twice (two keys) from two places is two sessions.
   assert.equal(fire([sess('198.51.100.1', 'ASIAONE'), sess('203.0.113.5', 'ASIATWO')]).length, 0);
   // One origin; and an AWS service acting for the session is no origin.

@@ -70,6 +70,11 @@ test('a duplicate key is warned per record with its path and every value; TrailC
   } finally {
     c.cleanup();
   }
+  // Record text quoted in the warning cannot reorder or hide: bidi and zero-width characters are shown as escapes.
+  const t = '{"user\u202eName":"a","user\u202eName":"b\u200bc"}';
+  const [w] = findAmbiguities(t, JSON.parse(t));
+  assert.equal(w.message.includes('\u202e') || w.message.includes('\u200b'), false);
+  assert.match(w.message, /key \["user⟨U\+202E⟩Name"\] appears 2 times with values "a", "b⟨U\+200B⟩c"/);
 });
 
 test('an unpaired UTF-16 surrogate in an escape is warned with its path; a paired one is not', async () => {

@@ -164,7 +164,7 @@ const ORIGIN_EVENT_IDS = 5; // eventIDs cited per origin in the explanation (the
 export const sessionMultipleOrigins = defineCheck({
   id: 'credential-access.session-multiple-origins', version: '1.0.0', title: 'One role session used from more than one network origin',
   category: 'credential-access', severity: 'high', attack: ['T1552.005', 'T1078.004'],
-  description: 'The temporary credentials of one role session (one ASIA access key; for an EC2 instance-role session, every session named after the instance, "assumed-role/<role>/i-…") used from more than one source address, whether each address is public, private (a VPC address) or not recorded: what GuardDuty reports as InstanceCredentialExfiltration when the session is an instance\'s. Calls a service made on the session\'s behalf (invokedBy, an AWS service name or "AWS Internal" as the source) are not origins. Both sides are shown: each address with its first and last call, count and eventIDs. High for an instance session or two public addresses; medium otherwise. Benign cause to rule out: an instance in a private subnet reaching some services through a VPC endpoint (a private address, with vpcEndpointId) and others through a NAT gateway (its public address). Complements credential-access.instance-credentials-used-outside, which reports each public address of an instance session on its own.',
+  description: 'The temporary credentials of one role session (one ASIA access key; for an EC2 instance-role session, every session named after the instance, "assumed-role/<role>/i-…") used from more than one source address, whether each address is public, private (a VPC address) or not recorded: what GuardDuty reports as InstanceCredentialExfiltration when the session is an instance\'s. A session that is not an instance\'s is reported only when one of its origins is public (several private addresses are often one workload: Lambda environments, containers). Calls a service made on the session\'s behalf (invokedBy, an AWS service name or "AWS Internal" as the source) are not origins. Both sides are shown: each address with its first and last call, count and eventIDs. High for an instance session or two public addresses; medium otherwise. Benign cause to rule out: an instance in a private subnet reaching some services through a VPC endpoint (a private address, with vpcEndpointId) and others through a NAT gateway (its public address). Complements credential-access.instance-credentials-used-outside, which reports each public address of an instance session on its own.',
   select: { identityTypes: ['AssumedRole'] },
 }, (events, _ctx, make) => {
   const sessions = new Map<string, AnalysisEvent[]>();
@@ -188,9 +188,12 @@ export const sessionMultipleOrigins = defineCheck({
       byOrigin.set(o, l);
     }
     if (byOrigin.size < 2) continue;
+    const inst = key.startsWith('instance') ? instanceOf(sess[0]) : null;
+    // One instance has one place; an ordinary session spread over private addresses is often one workload
+    // (Lambda environments, containers sharing task credentials), so that needs a public origin among them.
+    if (!inst && ![...byOrigin.keys()].some((o) => originKind(o) === 'public')) continue;
     const first = (l: AnalysisEvent[]) => Math.min(...l.map((e) => e.timeMs ?? Infinity));
     const origins = [...byOrigin.entries()].sort((a, b) => first(a[1]) - first(b[1]) || (a[0] < b[0] ? -1 : 1));
-    const inst = key.startsWith('instance') ? instanceOf(sess[0]) : null;
     const role = sess[0].n.sessionIssuerArn ?? sess[0].n.principalArn ?? '(role not recorded)';
     const keys = uniq(sess.map((e) => e.n.accessKeyId).filter((x): x is string => x !== null));
     const publicCount = origins.filter(([o]) => originKind(o) === 'public').length;
