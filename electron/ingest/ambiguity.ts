@@ -241,7 +241,7 @@ class Scanner {
       const values = spans.map(([a, b]) => show(this.s.slice(a, b)));
       this.dups.push({
         code: 'duplicate-key',
-        message: `key ${pathOf([...path, key])} appears ${spans.length} times with values ${values.join(', ')}; CloudTrail never writes a key twice and other readers may take the first value. TrailCase uses the last (${values[values.length - 1]}), as JSON.parse does`,
+        message: `key ${pathOf([...path, key])} appears ${spans.length} times with values ${values.join(', ')}; CloudTrail never writes a key twice; other readers may take the first value (DuckDB's json_extract does) or refuse the record (DuckDB's read_json). TrailCase uses the last (${values[values.length - 1]}), as JSON.parse does`,
       });
     }
   }
