@@ -192,7 +192,8 @@ export const sessionMultipleOrigins = defineCheck({
     // One instance has one place; an ordinary session spread over private addresses is often one workload
     // (Lambda environments, containers sharing task credentials), so that needs a public origin among them.
     if (!inst && ![...byOrigin.keys()].some((o) => originKind(o) === 'public')) continue;
-    const first = (l: AnalysisEvent[]) => Math.min(...l.map((e) => e.timeMs ?? Infinity));
+    // By loop, not Math.min(...): one origin of a busy instance can hold millions of calls.
+    const first = (l: AnalysisEvent[]) => l.reduce((m, e) => Math.min(m, e.timeMs ?? Infinity), Infinity);
     const origins = [...byOrigin.entries()].sort((a, b) => first(a[1]) - first(b[1]) || (a[0] < b[0] ? -1 : 1));
     const role = sess[0].n.sessionIssuerArn ?? sess[0].n.principalArn ?? '(role not recorded)';
     const keys = uniq(sess.map((e) => e.n.accessKeyId).filter((x): x is string => x !== null));
@@ -200,11 +201,13 @@ export const sessionMultipleOrigins = defineCheck({
     const cited: AnalysisEvent[] = [];
     const sides = origins.map(([o, l]) => {
       const sorted = [...l].sort((a, b) => (a.timeMs ?? Infinity) - (b.timeMs ?? Infinity));
+      const timed = sorted.filter((e) => e.timeMs !== null);
+      const when = timed.length === 0 ? 'at an unrecorded time' : during([timed[0], timed[timed.length - 1]]);
       const ids = sorted.length <= 2 * ORIGIN_EVENT_IDS ? sorted : [...sorted.slice(0, ORIGIN_EVENT_IDS), ...sorted.slice(-ORIGIN_EVENT_IDS)];
       cited.push(...ids);
       const endpoint = uniq(l.map((e) => str(e.record.vpcEndpointId)).filter((x): x is string => x !== null));
       const shown = ids.slice(0, ORIGIN_EVENT_IDS).map((e) => e.eventId);
-      return `${o} (${originKind(o)}${endpoint.length ? `, through VPC endpoint ${endpoint.join(', ')}` : ''}): ${plural(l.length, 'call')} ${during(l)}; eventIDs ${shown.join(', ')}${l.length > shown.length ? `, and ${l.length - shown.length} more` : ''}`;
+      return `${o} (${originKind(o)}${endpoint.length ? `, through VPC endpoint ${endpoint.join(', ')}` : ''}): ${plural(l.length, 'call')} ${when}; eventIDs ${shown.join(', ')}${l.length > shown.length ? `, and ${l.length - shown.length} more` : ''}`;
     });
     const who = inst ? `the role session of EC2 instance ${inst} (${role})` : `the role session ${sess[0].n.principalArn ?? role} (access key ${keys[0]})`;
     out.push(make({
