@@ -97,7 +97,7 @@ export function needsFullScan(text: string, parsed: unknown): boolean {
  * control characters (bidi overrides, zero-width) are written as visible escapes
  * and long values are cut, wherever the warning is later shown.
  */
-function visible(s: string): string {
+export function visible(s: string): string {
   return s.replace(/[\p{Cf}\p{Cc}\u2028\u2029]/gu, (c) => `⟨U+${c.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}⟩`);
 }
 

@@ -12,7 +12,7 @@ import { normalizeRecord, looksLikeCloudTrail, type NormalizedEvent, type Normal
 import { leafHash } from '../case/merkle.ts';
 import { decodeTolerant } from '../case/evidence.ts';
 import { parseTime } from '../../shared/time.ts';
-import { findAmbiguities } from './ambiguity.ts';
+import { findAmbiguities, visible } from './ambiguity.ts';
 import { ENC_LOOKUP, ENC_RAW, encodingFor, recordBytes } from './encodings.ts';
 import { RecordSplitter, type SplitRecord } from './splitter.ts';
 
@@ -127,12 +127,12 @@ function lookupTimeMismatch(el: Record<string, unknown>, timeMs: number | null):
   if (el.EventTime === undefined) return null;
   const outer = parseTime(el.EventTime);
   if (outer === null) {
-    return { code: 'lookup-time-mismatch', message: `lookup-events EventTime ${JSON.stringify(el.EventTime).slice(0, 80)} is not a time; the record's eventTime is used` };
+    return { code: 'lookup-time-mismatch', message: `lookup-events EventTime ${visible(JSON.stringify(el.EventTime).slice(0, 80))} is not a time; the record's eventTime is used` };
   }
   if (timeMs !== null && Math.abs(outer - timeMs) >= 1000) {
     return {
       code: 'lookup-time-mismatch',
-      message: `lookup-events EventTime ${JSON.stringify(el.EventTime).slice(0, 80)} (${new Date(outer).toISOString()}) differs from the record's eventTime (${new Date(timeMs).toISOString()}); the record's eventTime is used`,
+      message: `lookup-events EventTime ${visible(JSON.stringify(el.EventTime).slice(0, 80))} (${new Date(outer).toISOString()}) differs from the record's eventTime (${new Date(timeMs).toISOString()}); the record's eventTime is used`,
     };
   }
   return null;
