@@ -118,6 +118,8 @@ export interface EventDetail {
   record: string;
   provenance: Provenance[];
   conflicts: { evidenceId: number; leafHash: string; detectedAt: string }[];
+  /** Import warnings about this record in any of its copies (duplicate keys, lone surrogates, lost precision, no eventTime...). */
+  warnings: { evidenceId: number; code: string; message: string }[];
 }
 
 /** Filter used by search, the timeline and exports. All lists are OR within, AND across. */

@@ -8,13 +8,16 @@ import { importLake, lakeQueryFor, listEventDataStores } from '../ingest/aws/lak
 import { eventDataStoreId } from '../ingest/aws/lake-sql.ts';
 import { importLookup } from '../ingest/aws/lookup-source.ts';
 import { importS3 } from '../ingest/aws/s3-source.ts';
-import { RESULT_SEVERITY, validateCase } from '../ingest/aws/validation.ts';
+import { RESULT_SEVERITY, validateCase, validationPopulation, validationSummary } from '../ingest/aws/validation.ts';
 import { importPublicKeysFile } from '../ingest/aws/public-keys-store.ts';
 import type { HandlerTable } from './handlers.ts';
 
 export function cloudTrailValidationReport(store: import('../case/store.ts').CaseStore, onlyProblems = false): CloudTrailValidationReport {
   const r = validateCase(store);
+  const population = validationPopulation(store, r);
   return {
+    population,
+    summary: validationSummary(population, r.counts),
     objects: r.objects
       .map((o) => ({ ...o, severity: RESULT_SEVERITY[o.result] }))
       .filter((o) => !onlyProblems || o.severity !== 'ok'),

@@ -302,7 +302,13 @@ export function getEvent(store: CaseStore, eventId: string, reader = new Evidenc
     });
     if (c.identical === 0) conflicts.push({ evidenceId: c.evidence_id, leafHash: Buffer.from(c.leaf_hash).toString('hex'), detectedAt: cev.acquired_at });
   }
-  return { summary: toSummary(dict, r), record, provenance, conflicts };
+  // Warnings are keyed by where the record sits (evidence item and decoded offset), the same for every copy.
+  const warnStmt = store.stmt('SELECT code, message FROM warnings WHERE evidence_id = ? AND pos = ? ORDER BY id');
+  const warnings: EventDetail['warnings'] = [];
+  for (const p of provenance) {
+    for (const w of warnStmt.all(p.evidenceId, p.offset) as { code: string; message: string }[]) warnings.push({ evidenceId: p.evidenceId, code: w.code, message: w.message });
+  }
+  return { summary: toSummary(dict, r), record, provenance, conflicts, warnings };
 }
 
 export function relatedEvents(store: CaseStore, eventId: string, by: 'accessKey' | 'session' | 'request', limit = 100): EventSummary[] {

@@ -11,7 +11,9 @@ import { createGunzip } from 'node:zlib';
 import { normalizeRecord, looksLikeCloudTrail, type NormalizedEvent, type NormalizeIssue } from '../../shared/record.ts';
 import { leafHash } from '../case/merkle.ts';
 import { decodeTolerant } from '../case/evidence.ts';
-import { encodingFor, recordBytes } from './encodings.ts';
+import { parseTime } from '../../shared/time.ts';
+import { findAmbiguities, visible } from './ambiguity.ts';
+import { ENC_LOOKUP, ENC_RAW, encodingFor, recordBytes } from './encodings.ts';
 import { RecordSplitter, type SplitRecord } from './splitter.ts';
 
 export const CHUNK_SIZE = 1 << 20; // evidence is stored in 1 MiB chunks
@@ -93,6 +95,55 @@ export function isDigestText(head: string): boolean {
   return head.includes('"digestStartTime"') || head.includes('"digestPublicKeyFingerprint"') || head.includes('"digestS3Object"');
 }
 
+/** A digest file's content (or one such record): what CloudTrail writes to CloudTrail-Digest/. */
+export function isDigestRecord(v: unknown): boolean {
+  if (!v || typeof v !== 'object' || Array.isArray(v)) return false;
+  const o = v as Record<string, unknown>;
+  return 'digestStartTime' in o && ('digestEndTime' in o || 'digestS3Object' in o || 'logFiles' in o);
+}
+
+/** One `aws cloudtrail lookup-events` Events[] element: EventId and a CloudTrailEvent string. */
+function isLookupElement(v: unknown): v is Record<string, unknown> & { CloudTrailEvent: string } {
+  if (!v || typeof v !== 'object' || Array.isArray(v)) return false;
+  const o = v as Record<string, unknown>;
+  return typeof o.CloudTrailEvent === 'string' && ('EventId' in o || 'EventName' in o || 'EventTime' in o);
+}
+
+function lookupElementOf(slice: Buffer): Record<string, unknown> | null {
+  try {
+    const v = JSON.parse(slice.toString('utf8'));
+    return v && typeof v === 'object' && !Array.isArray(v) ? v : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The element's EventTime (ISO with any offset, or epoch seconds as boto3 and
+ * some scripts write it) must be the record's eventTime: the record's own time
+ * is what TrailCase uses, and a disagreement is reported.
+ */
+function lookupTimeMismatch(el: Record<string, unknown>, timeMs: number | null): NormalizeIssue | null {
+  if (el.EventTime === undefined) return null;
+  const outer = parseTime(el.EventTime);
+  if (outer === null) {
+    return { code: 'lookup-time-mismatch', message: `lookup-events EventTime ${visible(JSON.stringify(el.EventTime).slice(0, 80))} is not a time; the record's eventTime is used` };
+  }
+  if (timeMs !== null && Math.abs(outer - timeMs) >= 1000) {
+    return {
+      code: 'lookup-time-mismatch',
+      message: `lookup-events EventTime ${visible(JSON.stringify(el.EventTime).slice(0, 80))} (${new Date(outer).toISOString()}) differs from the record's eventTime (${new Date(timeMs).toISOString()}); the record's eventTime is used`,
+    };
+  }
+  return null;
+}
+
+function countNewlines(b: Buffer): number {
+  let n = 0;
+  for (let i = b.indexOf(0x0a); i !== -1; i = b.indexOf(0x0a, i + 1)) n++;
+  return n;
+}
+
 /**
  * Parse a stream of original bytes. Never throws on bad content: every problem
  * goes to sink.problem and parsing goes on with what can be read.
@@ -130,9 +181,51 @@ export async function parseSource(
     }
   };
 
+  // Line numbers, for warnings about JSON-lines records: newlines counted in what the splitter was given.
+  let nlBefore = 0; // newlines before the chunk being split
+  let chunkStart = 0; // decoded offset of that chunk
+  let curChunk: Buffer = Buffer.alloc(0);
+  const lineOf = (r: SplitRecord): number | null => {
+    if (r.container !== 'object') return null;
+    // The record ends in the chunk being split (the splitter delivers it there); it holds no raw newline of its own in JSON lines.
+    const end = Math.max(0, Math.min(curChunk.length, r.offset + r.bytes.length - chunkStart));
+    return nlBefore + countNewlines(curChunk.subarray(0, end)) - countNewlines(r.bytes) + 1;
+  };
+  const where = (r: SplitRecord): string => {
+    const line = lineOf(r);
+    return line === null ? `record ${r.index}` : `record ${r.index} (line ${line})`;
+  };
+  // A digest at the start of the object: the file is a digest file unless more records follow (JSON lines).
+  let leadingDigest: SplitRecord | null = null;
+  let leadingDigestWhere = '';
+  const digestProblem = (r: SplitRecord, at: string) => {
+    rejected++;
+    sink.problem({
+      index: r.index,
+      pos: r.offset,
+      code: 'digest-record',
+      message: `${at} is a CloudTrail digest record, not an event: kept in the evidence but not usable for validation (a digest validates only as its own file, with the signature S3 stored beside it); import the digest files from the trail's CloudTrail-Digest/ folder or bucket`,
+    });
+  };
+
   const onRecord = (r: SplitRecord) => {
+    if (digest) {
+      if (r.index === 0 && isDigestRecord(lookupElementOf(r.bytes))) {
+        // Alone, it is the digest file itself; judged again if another record follows.
+        leadingDigest = r;
+        leadingDigestWhere = where(r);
+        return;
+      }
+      digest = false;
+      format = null;
+      if (leadingDigest) {
+        // More records after a digest: this is JSON lines that begins with a digest, not a digest file.
+        digestProblem(leadingDigest, leadingDigestWhere);
+        leadingDigest = null;
+      }
+    }
     if (format === null) format = FORMAT_BY_CONTAINER[r.container] ?? 'json';
-    const enc = encodingFor(r.container, r.bytes);
+    let enc = encodingFor(r.container, r.bytes);
     let bytes: Buffer;
     try {
       bytes = recordBytes(enc, r.bytes);
@@ -146,13 +239,35 @@ export async function parseSource(
       sink.problem({ index: r.index, pos: r.offset, code: 'invalid-utf8', message: `record ${r.index} is not valid UTF-8; kept in the evidence, not imported` });
       return;
     }
+    let text = bytes.toString('utf8');
     let parsed: unknown;
     try {
-      parsed = JSON.parse(bytes.toString('utf8'));
+      parsed = JSON.parse(text);
     } catch (e) {
       rejected++;
       sink.problem({ index: r.index, pos: r.offset, code: 'malformed-json', message: `record ${r.index}: ${(e as Error).message}` });
       return;
+    }
+    let lookupElement: Record<string, unknown> | null = null;
+    if (!looksLikeCloudTrail(parsed)) {
+      if (enc === ENC_RAW && isLookupElement(parsed)) {
+        // One `Events[]` element of lookup-events on its own (jq -c '.Events[]'): the record is its CloudTrailEvent, as in the wrapped form.
+        if (format === 'json-lines' || format === 'json-array') format = `lookup-events-${format === 'json-lines' ? 'lines' : 'array'}`;
+        lookupElement = parsed;
+        enc = ENC_LOOKUP;
+        bytes = recordBytes(enc, r.bytes);
+        text = parsed.CloudTrailEvent as string;
+        try {
+          parsed = JSON.parse(text);
+        } catch (e) {
+          rejected++;
+          sink.problem({ index: r.index, pos: r.offset, code: 'malformed-json', message: `record ${r.index}: CloudTrailEvent: ${(e as Error).message}` });
+          return;
+        }
+      } else if (isDigestRecord(parsed)) {
+        digestProblem(r, where(r));
+        return;
+      }
     }
     if (!looksLikeCloudTrail(parsed)) {
       rejected++;
@@ -169,6 +284,16 @@ export async function parseSource(
     if (!inScope(n, scope)) {
       excluded++;
       return;
+    }
+    const found = findAmbiguities(text, parsed);
+    if (found.length) {
+      const line = lineOf(r);
+      for (const a of found) issues.push(line === null ? a : { code: a.code, message: `line ${line}: ${a.message}` });
+    }
+    if (enc === ENC_LOOKUP) {
+      const el = lookupElement ?? lookupElementOf(r.bytes);
+      const mismatch = el && lookupTimeMismatch(el, n.timeMs);
+      if (mismatch) issues.push(mismatch);
     }
     records++;
     batch.push({ index: r.index, pos: r.offset, len: r.bytes.length, enc, leafHash: leafHash(bytes), n, issues });
@@ -204,7 +329,14 @@ export async function parseSource(
       finishSniff();
       return;
     }
-    if (!digest) splitter.push(d);
+    splitPush(d);
+  };
+
+  const splitPush = (d: Buffer) => {
+    curChunk = d;
+    splitter.push(d);
+    nlBefore += countNewlines(d);
+    chunkStart += d.length;
   };
 
   const finishSniff = () => {
@@ -214,9 +346,9 @@ export async function parseSource(
     if (isDigestText(head.subarray(0, 4096).toString('utf8'))) {
       digest = true;
       format = 'cloudtrail-digest';
-    } else {
-      splitter.push(head);
     }
+    // A digest file is split too: a JSON-lines file may begin with a digest record and go on with events.
+    splitPush(head);
   };
 
   let gunzip: ReturnType<typeof createGunzip> | null = null;
@@ -308,7 +440,7 @@ export async function parseSource(
     }
   }
   if (!sniffed && sniffLen > 0) finishSniff();
-  if (!digest) splitter.end();
+  splitter.end();
   await flushBatch();
   if (pendingLen > 0) await sink.chunk(Buffer.concat(pendingChunk, pendingLen));
   if (size === 0) sink.problem({ index: null, pos: null, code: 'empty', message: 'empty file' });

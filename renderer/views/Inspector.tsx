@@ -187,6 +187,18 @@ export function Inspector({ eventId }: { eventId: string }) {
               {d.conflicts.map((c) => `#${c.evidenceId}`).join(', ')}).
             </div>
           )}
+          {d.warnings.length > 0 && (
+            <div className="warning-box" aria-label="Record warnings">
+              <strong>{d.warnings.length === 1 ? 'Warning' : `${d.warnings.length} warnings`} about this record</strong>
+              <ul className="record-warnings">
+                {d.warnings.map((w, i) => (
+                  <li key={i}>
+                    <span className="mono">{w.code}</span> (evidence #{w.evidenceId}): {w.message}
+                  </li>
+                ))}
+              </ul>
+            </div>
+          )}
 
           <h3>
             Record{' '}

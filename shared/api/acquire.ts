@@ -65,6 +65,22 @@ export interface CloudTrailValidationReport {
   publicKeys: { count: number; sources: number[]; problems: string[] };
   missingLogs: number;
   validator: { name: string; version: string; digestValidator: { name: string; version: string } | null };
+  /**
+   * What the case holds, whether or not it can be validated: log files (the Records format) and digest files,
+   * and how many of each sit under a CloudTrail S3 key layout (only those can be matched and validated).
+   */
+  population: ValidationPopulation;
+  /** One true sentence about what was and could be validated (e.g. "1,204 log files, no digest files, so none can be validated"). */
+  summary: string;
+}
+
+export interface ValidationPopulation {
+  logFiles: number;
+  digestFiles: number;
+  logFilesInLayout: number;
+  digestFilesInLayout: number;
+  /** Sources CloudTrail digests never cover (lookup-events, Lake results, arrays, JSON lines). */
+  otherSources: number;
 }
 
 export const acquireApi = {

@@ -377,6 +377,7 @@ test('every built-in check has a positive example (here or in the Stratus/Panthe
   const login = (min: number, ok: boolean) => ev({ eventSource: 'signin.amazonaws.com', eventName: 'ConsoleLogin', eventTime: at(min), responseElements: { ConsoleLogin: ok ? 'Success' : 'Failure' }, additionalEventData: { MFAUsed: 'Yes' } });
   const assume = (acct: string) => ev({ eventSource: 'sts.amazonaws.com', eventName: 'AssumeRole', userIdentity: { type: 'AWSAccount', principalId: 'AIDAX', accountId: acct }, requestParameters: { roleArn: `arn:aws:iam::${OWN}:role/r` } });
   const createFn = (role: string) => ev({ eventSource: 'lambda.amazonaws.com', eventName: 'CreateFunction20150331', eventTime: at(5), requestParameters: { functionName: 'f', role: `arn:aws:iam::${OWN}:role/${role}` } });
+  const instanceCall = (ip: string) => ev({ eventSource: 's3.amazonaws.com', eventName: 'ListBuckets', sourceIPAddress: ip, userIdentity: { type: 'AssumedRole', principalId: 'AROAX:i-0abc1234def567890', arn: `arn:aws:sts::${OWN}:assumed-role/web/i-0abc1234def567890`, accountId: OWN, accessKeyId: 'ASIAX', sessionContext: { sessionIssuer: { type: 'Role', arn: `arn:aws:iam::${OWN}:role/web` } } } });
   // [check id, positive event(s), benign event(s)] for checks the Stratus/Panther corpora do not reach.
   const cases: [string, AnalysisEvent[], AnalysisEvent[]][] = [
     ['persistence.lambda-function-created', [ev({ eventSource: 'lambda.amazonaws.com', eventName: 'CreateFunction20150331', requestParameters: { functionName: 'f', role: 'r' } })], [ev({ eventSource: 'lambda.amazonaws.com', eventName: 'CreateFunction20150331', errorCode: 'AccessDenied' })]],
@@ -395,6 +396,7 @@ test('every built-in check has a positive example (here or in the Stratus/Panthe
     ['initial-access.console-login-after-failures', [login(0, false), login(1, false), login(2, false), login(3, true)], [login(3, true)]],
     ['persistence.cross-account-assume-role', [assume(OTHER)], [assume(OWN)]],
     ['privilege-escalation.passrole-to-compute', [ev({ eventSource: iam, eventName: 'CreateRole', requestParameters: { roleName: 'r7' } }), createFn('r7')], [createFn('r7')]],
+    ['credential-access.session-multiple-origins', [instanceCall('10.0.1.15'), instanceCall('203.0.113.99')], [instanceCall('10.0.1.15'), instanceCall('10.0.1.15')]],
   ];
   const covered = new Set<string>();
   for (const [id, pos, neg] of cases) {

@@ -148,6 +148,83 @@ export const instanceCredentialsOutside = defineCheck({
   return out;
 });
 
+/** Where one call came from, as an examiner compares origins: the address, or that none was recorded. */
+function originOf(e: AnalysisEvent): string {
+  return e.n.sourceIPAddress ?? '(no source address recorded)';
+}
+
+function originKind(o: string): string {
+  if (o.startsWith('(')) return 'unknown';
+  if (isPublicIp(o)) return 'public';
+  return /^[0-9a-f:.]+$/i.test(o) ? 'private' : 'not an address';
+}
+
+const ORIGIN_EVENT_IDS = 5; // eventIDs cited per origin in the explanation (the finding lists up to 2 × this many per origin)
+
+export const sessionMultipleOrigins = defineCheck({
+  id: 'credential-access.session-multiple-origins', version: '1.0.0', title: 'One role session used from more than one network origin',
+  category: 'credential-access', severity: 'high', attack: ['T1552.005', 'T1078.004'],
+  description: 'The temporary credentials of one role session (one ASIA access key; for an EC2 instance-role session, every session named after the instance, "assumed-role/<role>/i-…") used from more than one source address, whether each address is public, private (a VPC address) or not recorded: what GuardDuty reports as InstanceCredentialExfiltration when the session is an instance\'s. A session that is not an instance\'s is reported only when one of its origins is public (several private addresses are often one workload: Lambda environments, containers). Calls a service made on the session\'s behalf (invokedBy, an AWS service name or "AWS Internal" as the source) are not origins. Both sides are shown: each address with its first and last call, count and eventIDs. High for an instance session or two public addresses; medium otherwise. Benign cause to rule out: an instance in a private subnet reaching some services through a VPC endpoint (a private address, with vpcEndpointId) and others through a NAT gateway (its public address). Complements credential-access.instance-credentials-used-outside, which reports each public address of an instance session on its own.',
+  select: { identityTypes: ['AssumedRole'] },
+}, (events, _ctx, make) => {
+  const sessions = new Map<string, AnalysisEvent[]>();
+  for (const e of events) {
+    if (e.n.identityType !== 'AssumedRole' || invokedBy(e) || isAwsServiceSource(e.n.sourceIPAddress)) continue;
+    const inst = instanceOf(e);
+    // An instance's role is delivered to the instance alone, so every key of its sessions belongs to one origin; other sessions are one access key.
+    const key = inst ? `instance\u0000${e.n.sessionIssuerArn ?? e.n.principalArn ?? ''}\u0000${inst}` : e.n.accessKeyId ? `key\u0000${e.n.accessKeyId}` : null;
+    if (!key) continue;
+    const l = sessions.get(key) ?? [];
+    l.push(e);
+    sessions.set(key, l);
+  }
+  const out = [];
+  for (const [key, sess] of sessions) {
+    const byOrigin = new Map<string, AnalysisEvent[]>();
+    for (const e of sess) {
+      const o = originOf(e);
+      const l = byOrigin.get(o) ?? [];
+      l.push(e);
+      byOrigin.set(o, l);
+    }
+    if (byOrigin.size < 2) continue;
+    const inst = key.startsWith('instance') ? instanceOf(sess[0]) : null;
+    // One instance has one place; an ordinary session spread over private addresses is often one workload
+    // (Lambda environments, containers sharing task credentials), so that needs a public origin among them.
+    if (!inst && ![...byOrigin.keys()].some((o) => originKind(o) === 'public')) continue;
+    // By loop, not Math.min(...): one origin of a busy instance can hold millions of calls.
+    const first = (l: AnalysisEvent[]) => l.reduce((m, e) => Math.min(m, e.timeMs ?? Infinity), Infinity);
+    const origins = [...byOrigin.entries()].sort((a, b) => first(a[1]) - first(b[1]) || (a[0] < b[0] ? -1 : 1));
+    const role = sess[0].n.sessionIssuerArn ?? sess[0].n.principalArn ?? '(role not recorded)';
+    const keys = uniq(sess.map((e) => e.n.accessKeyId).filter((x): x is string => x !== null));
+    const publicCount = origins.filter(([o]) => originKind(o) === 'public').length;
+    const cited: AnalysisEvent[] = [];
+    const sides = origins.map(([o, l]) => {
+      const sorted = [...l].sort((a, b) => (a.timeMs ?? Infinity) - (b.timeMs ?? Infinity));
+      const timed = sorted.filter((e) => e.timeMs !== null);
+      const when = timed.length === 0 ? 'at an unrecorded time' : during([timed[0], timed[timed.length - 1]]);
+      const ids = sorted.length <= 2 * ORIGIN_EVENT_IDS ? sorted : [...sorted.slice(0, ORIGIN_EVENT_IDS), ...sorted.slice(-ORIGIN_EVENT_IDS)];
+      cited.push(...ids);
+      const endpoint = uniq(l.map((e) => str(e.record.vpcEndpointId)).filter((x): x is string => x !== null));
+      const shown = ids.slice(0, ORIGIN_EVENT_IDS).map((e) => e.eventId);
+      return `${o} (${originKind(o)}${endpoint.length ? `, through VPC endpoint ${endpoint.join(', ')}` : ''}): ${plural(l.length, 'call')} ${when}; eventIDs ${shown.join(', ')}${l.length > shown.length ? `, and ${l.length - shown.length} more` : ''}`;
+    });
+    const who = inst ? `the role session of EC2 instance ${inst} (${role})` : `the role session ${sess[0].n.principalArn ?? role} (access key ${keys[0]})`;
+    out.push(make({
+      events: cited,
+      severity: (inst || publicCount >= 2 ? 'high' : 'medium') as Severity,
+      title: `${inst ? `Credentials of instance ${inst}` : `Role session ${sess[0].n.principalArn ?? keys[0]}`} used from ${plural(origins.length, 'network origin')}`,
+      explanation: `The credentials of ${who} were used from ${plural(origins.length, 'network origin')}: ${sides.join('; ')}.${inst ? ` An instance's role credentials are delivered to that instance only, so calls from a second origin suggest they were taken from the instance (GuardDuty: InstanceCredentialExfiltration).` : ' One session\'s credentials normally stay with the process that assumed the role.'}${keys.length > 1 ? ` Access keys of this session: ${keys.join(', ')}.` : ''}`,
+      artefacts: [...(inst ? [{ type: 'instance', value: inst }] : []), { type: 'role', value: role }],
+      remediation: [
+        `Establish which origin is the legitimate holder${inst ? ` (the addresses of ${inst}: aws ec2 describe-instances --instance-ids ${inst}; its VPC endpoints and NAT gateway)` : ''} and which is not.`,
+        `If one is not: revoke the role's active sessions (deny on aws:TokenIssueTime)${inst ? `, require IMDSv2 on ${inst} and investigate it for compromise` : ''}, and review every call made from the other origin.`,
+      ],
+    }));
+  }
+  return out;
+});
+
 export const DENIED_BURST = { count: 10, windowMs: 10 * 60_000 };
 const DENIAL = /AccessDenied|Unauthorized|NotAuthorized|Forbidden/i;
 
@@ -326,6 +403,6 @@ export const bedrockUse = defineCheck({
 });
 
 export const ACCESS_CHECKS: Check[] = [
-  consoleLoginNoMfa, rootUsage, loginAfterFailures, instanceCredentialsOutside, accessDeniedBurst, ssmRemoteCommand,
+  consoleLoginNoMfa, rootUsage, loginAfterFailures, instanceCredentialsOutside, sessionMultipleOrigins, accessDeniedBurst, ssmRemoteCommand,
   instanceConnect, userDataRead, unusualInstances, bedrockUse,
 ];

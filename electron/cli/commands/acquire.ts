@@ -83,7 +83,7 @@ registerCommand({
     const r = await withCase(needCase(positionals), (ctx) => dispatch(ctx, 'cloudTrailValidation', { onlyProblems: !values.all }), true);
     io.result(r, () => {
       const lines = [
-        `CloudTrail validation: ${Object.entries(r.counts).map(([k, n]) => `${n} ${k}`).join(', ') || 'no CloudTrail log or digest files in the case'}`,
+        `CloudTrail validation: ${r.summary}`,
         `${r.failures} failures, ${r.warnings} warnings; ${r.publicKeys.count} public keys from evidence ${r.publicKeys.sources.join(', ') || '(none)'}; ${r.missingLogs} listed log files not in the case`,
         ...r.publicKeys.problems.map((p) => `  public keys: ${p}`),
       ];

@@ -13,6 +13,7 @@
 // file whose digest is not in the case are 'digest-missing' (warning), and
 // 'not-in-any-digest' is kept for log files that a digest in the case should
 // list but does not (a file added after delivery: failure).
+import type { ValidationPopulation } from '../../../shared/api/acquire.ts';
 import type { VerifyReport } from '../../../shared/types.ts';
 import { evidenceBytes } from '../../case/evidence.ts';
 import type { CaseStore } from '../../case/store.ts';
@@ -25,7 +26,7 @@ import {
   type LogInput,
   type ValidationIssue,
 } from './digest.ts';
-import { casePublicKeys } from './public-keys-store.ts';
+import { casePublicKeys, PUBLIC_KEYS_FORMAT } from './public-keys-store.ts';
 
 export const CASE_VALIDATION_UNIT = { name: 'cloudtrail-case-validation', version: '1.0.0' } as const;
 
@@ -234,6 +235,47 @@ export function validateCase(store: CaseStore): CaseValidationReport {
     else if (RESULT_SEVERITY[o.result] === 'warning') report.warnings++;
   }
   return report;
+}
+
+/** How many log and digest files the case holds, by format, and how many of them are in the S3 key layout. */
+export function validationPopulation(store: CaseStore, report: CaseValidationReport): ValidationPopulation {
+  const byFormat = new Map<string, number>();
+  for (const r of store.db.prepare('SELECT format, count(*) AS n FROM evidence GROUP BY format').all() as { format: string; n: number }[]) {
+    byFormat.set(r.format, r.n);
+  }
+  const inLayout = (kind: 'log' | 'digest') => report.objects.filter((o) => o.kind === kind).length;
+  const logFiles = byFormat.get('cloudtrail-s3') ?? 0;
+  const digestFiles = byFormat.get('cloudtrail-digest') ?? 0;
+  let otherSources = 0;
+  for (const [f, n] of byFormat) if (f !== 'cloudtrail-s3' && f !== 'cloudtrail-digest' && !NOT_EVENT_SOURCES.has(f)) otherSources += n;
+  return { logFiles, digestFiles, logFilesInLayout: inLayout('log'), digestFilesInLayout: inLayout('digest'), otherSources };
+}
+
+// Formats that hold no events (nothing a digest could cover).
+const NOT_EVENT_SOURCES = new Set(['cloudtrail-s3', 'cloudtrail-digest', 'empty', 'unrecognised', PUBLIC_KEYS_FORMAT]);
+
+const count = (n: number, word: string) => `${n.toLocaleString('en-US')} ${word}${n === 1 ? '' : 's'}`;
+const LAYOUT = 'AWSLogs/<account>/CloudTrail[-Digest]/<region>/<yyyy>/<mm>/<dd>/';
+
+/**
+ * One sentence that says what is true of the case's CloudTrail files and why
+ * what was not validated could not be (issue #12: never "no files" when there are thousands).
+ */
+export function validationSummary(p: ValidationPopulation, counts: Record<string, number>): string {
+  const results = Object.entries(counts).map(([k, n]) => `${n} ${k}`).join(', ');
+  const logs = p.logFiles ? count(p.logFiles, 'log file') : 'no log files';
+  const digests = p.digestFiles ? count(p.digestFiles, 'digest file') : 'no digest files';
+  const other = p.otherSources ? `; ${count(p.otherSources, 'other source')} (lookup-events, Lake, arrays, JSON lines) that CloudTrail digests never cover` : '';
+  const outside = (n: number, inL: number, what: string) =>
+    n > inL ? `${count(n - inL, what)} not under the S3 key layout (${LAYOUT}) and so not matched` : '';
+  if (p.logFiles === 0 && p.digestFiles === 0) return `no CloudTrail log or digest files in the case${other}`;
+  const notMatched = [outside(p.logFiles, p.logFilesInLayout, 'log file'), outside(p.digestFiles, p.digestFilesInLayout, 'digest file')].filter(Boolean);
+  let why: string;
+  if (p.digestFiles === 0) why = p.logFiles === 1 ? 'so it cannot be validated' : 'so none can be validated';
+  else if (p.logFiles === 0) why = 'so no log file can be validated (the digests are checked on their own)';
+  else if (p.logFilesInLayout === 0 || p.digestFilesInLayout === 0) why = 'but digests are matched to log files by their S3 keys, so none can be validated: import the trail folder with its AWSLogs/ structure, or from S3';
+  else why = '';
+  return `${logs}, ${digests}${why ? `, ${why}` : ''}${notMatched.length ? `; ${notMatched.join('; ')}` : ''}${results ? `; results: ${results}` : ''}${other}`;
 }
 
 /** The registered source validator: per object {evidenceId, origin, result, detail}. */
