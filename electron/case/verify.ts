@@ -15,6 +15,7 @@ import { recordBytes } from '../ingest/encodings.ts';
 import { eventKey } from '../ingest/session.ts';
 import { createHash } from 'node:crypto';
 import { requestIdText } from '../../shared/event-key.ts';
+import { parseIp } from '../../shared/ip.ts';
 
 /** A check of each source against its own origin's integrity scheme (CloudTrail digests); registered by acquisition. */
 export type SourceValidator = (store: CaseStore) => VerifyReport['sourceValidation'];
@@ -175,7 +176,13 @@ export function verifyCase(store: CaseStore, opts: { onProgress?: (done: number,
   const strings = new Map<number, string>();
   for (const r of db.prepare('SELECT id, s FROM strings').raw().iterate() as Iterable<[number, string]>) strings.set(r[0], r[1]);
   const ips = new Map<number, string>();
-  for (const r of db.prepare('SELECT id, text FROM ips').raw().iterate() as Iterable<[number, string]>) ips.set(r[0], r[1]);
+  for (const r of db.prepare('SELECT id, text, version, v4, v6 FROM ips').raw().iterate() as Iterable<[number, string, number | null, number | null, string | null]>) {
+    ips.set(r[0], r[1]);
+    // version/v4/v6 answer CIDR searches: re-derived from the text like every other normalised value.
+    const p = parseIp(r[1]);
+    const want = [p?.version ?? null, p?.version === 4 ? p.value : null, p?.version === 6 ? p.value : null];
+    if (want[0] !== r[2] || want[1] !== r[3] || want[2] !== r[4]) problem(`ip:${r[0]}`, `address ${JSON.stringify(r[1])}: version/v4/v6 columns differ from the text`);
+  }
   const checkpoints = db.prepare('SELECT * FROM checkpoints ORDER BY seq').all() as any[];
   const wantSizes = new Set<number>(checkpoints.map((c) => c.tree_size));
   const rootsAt = new Map<number, string>();
