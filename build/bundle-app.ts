@@ -146,6 +146,9 @@ export async function bundleApp(opts: BundleAppOptions = {}): Promise<BundleAppR
 
   // Files read at run time.
   cpSync(join(ROOT, 'electron/analysis/sigma/rules'), join(dir, 'electron', 'rules'), { recursive: true });
+  // The independent verifier copied into every report folder and beside every handoff (electron/report/manifest.ts).
+  mkdirSync(join(dir, 'docs'), { recursive: true });
+  cpSync(join(ROOT, 'docs', 'verify-case.py'), join(dir, 'docs', 'verify-case.py'));
   const template = join(ROOT, 'build', 'report-certification-template.md');
   if (existsSync(template)) {
     mkdirSync(join(dir, 'build'), { recursive: true });

@@ -8,7 +8,7 @@
 //   3. build the content from the case at that checkpoint, render, hash, sign;
 //   4. log the report in the custody log: the time of generation lives there,
 //      never in the hashed files.
-import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { ReportSummary } from '../../shared/api/report.ts';
 import type { Progress, VerifyReport } from '../../shared/types.ts';
@@ -24,7 +24,7 @@ import { loadCertificationTemplate } from './certification.ts';
 import { timelineCsv } from './csv.ts';
 import { footerTemplate, renderReportHtml } from './html.ts';
 import {
-  fileEntry, MANIFEST_FILE, manifestBytes, manifestFor, PUBLIC_KEY_FILE, REPORT_FILES, SIGNATURE_FILE, type Manifest,
+  fileEntry, MANIFEST_FILE, manifestBytes, manifestFor, PUBLIC_KEY_FILE, REPORT_FILES, SIGNATURE_FILE, VERIFIER_FILE, verifierScript, type Manifest,
 } from './manifest.ts';
 import { buildReportModel, readCheckpoint, type CheckpointRecord, type ReportModel } from './model.ts';
 import { ChromiumUnavailable, chromiumUnavailableReason, getDefaultPdfPrinter, renderReportPdf, type PdfPrinter } from './pdf.ts';
@@ -125,6 +125,7 @@ export async function buildReport(
     ['report.pdf', pdf],
     ['report.json', reportJson],
     ['timeline.csv', csv],
+    [VERIFIER_FILE, verifierScript()],
   ]);
   const cpKey = store.stmt('SELECT public_key FROM keys WHERE fingerprint = ?').get(checkpoint.keyFingerprint) as { public_key: string } | undefined;
   if (!cpKey) throw new UserError(`checkpoint #${checkpoint.seq} is signed by key ${checkpoint.keyFingerprint}, which is not in the case`);
@@ -136,7 +137,7 @@ export async function buildReport(
     checkpoint,
     checkpointPublicKeyPem: cpKey.public_key,
     renderer: printer,
-    files: REPORT_FILES.map((name) => fileEntry(name, files.get(name)!)),
+    files: [...REPORT_FILES, VERIFIER_FILE].map((name) => fileEntry(name, files.get(name)!)),
   });
   const mBytes = manifestBytes(manifest);
   const signature = signer.sign(mBytes);
@@ -147,11 +148,14 @@ export async function buildReport(
 /** Generate, write and log a report. */
 export async function generateReport(store: CaseStore, signer: Signer, opts: ReportOptions): Promise<ReportSummary> {
   const outDir = resolve(opts.outDir);
-  const names = [...REPORT_FILES, MANIFEST_FILE, SIGNATURE_FILE, PUBLIC_KEY_FILE];
+  const names = [...REPORT_FILES, VERIFIER_FILE, MANIFEST_FILE, SIGNATURE_FILE, PUBLIC_KEY_FILE];
   if (!opts.force) {
     const present = names.filter((n) => existsSync(join(outDir, n)));
     if (present.length) throw new UserError(`${outDir} already holds a report (${present.join(', ')}); choose another folder or use --force`);
   }
+  // A file the manifest does not list fails every verification of the folder (issue 17), so none may be there to begin with.
+  const strangers = existsSync(outDir) ? readdirSync(outDir).filter((n) => !names.includes(n)) : [];
+  if (strangers.length) throw new UserError(`${outDir} holds other files (${strangers.slice(0, 5).join(', ')}); a report folder holds only the report's files: choose an empty folder`);
   const r = await buildReport(store, signer, opts);
   mkdirSync(outDir, { recursive: true });
   const write = (name: string, data: Uint8Array | string) => {

@@ -125,6 +125,7 @@ dl.kv dd { margin: 0; }
 .sev-critical, .sev-high { color: #a00; font-weight: bold; }
 .sev-medium { color: #a50; font-weight: bold; }
 .ids span.mono { white-space: nowrap; margin-right: 2mm; display: inline-block; }
+.cmd { font-family: 'DejaVu Sans Mono', 'Liberation Mono', 'Courier New', monospace; font-size: 7pt; white-space: pre; break-inside: avoid; page-break-inside: avoid; overflow: hidden; }
 .ok { color: #060; font-weight: bold; }
 .bad { color: #a00; font-weight: bold; }
 .cert { box-sizing: border-box; border: 1pt solid #333; padding: 3mm 5mm; margin-top: 4mm; break-inside: avoid; }
@@ -327,7 +328,10 @@ export function renderReportHtml(m: ReportModel, tocPages: Map<string, number> =
 
   // 13. Verification
   push(h2('s-verify'));
-  push(`<p>A receiver can check this report without TrailCase, with sha256sum, OpenSSL 3 and sqlite3 (docs/verification.md gives the full recipe):</p><ol>${m.verification.map((s) => `<li>${esc(s)}</li>`).join('')}</ol>`);
+  // The commands in a <pre> (white-space: pre; kept on one page): text copied out of the PDF runs as printed (issue 17).
+  push(`<p>A receiver can check this report and the case file without TrailCase. The lines below run as printed; verify-case.py (listed in the signed manifest) recomputes every record, hash, root and signature of the case against the checkpoint this report was built from; docs/verification.md explains every step.</p>`);
+  push(`<pre class="cmd">${m.verification.map(esc).join('\n')}</pre>`);
+  push(`<p>Trusted time: the checkpoint times are those of the examiner's own clock. Whoever holds the examiner's key could later build a different case with the same times, so the checkpoint roots should be lodged with another party early (this report, given to someone else, does that for the checkpoint it states).</p>`);
 
   // 14. Certification
   push(h2('s-certification'));

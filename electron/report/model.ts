@@ -474,13 +474,34 @@ function groupWarnings(ws: { unit: string; eventId: string | null; message: stri
   return [...by.values()].sort((a, b) => cmp(a.unit, b.unit));
 }
 
-/** The short recipe printed in the report; docs/verification.md has the full one. */
+/**
+ * The commands printed in the report's "How to verify" section (issue 17),
+ * one shell line each, rendered in a <pre> block so that they survive being
+ * copied out of the PDF: no line relies on a run of spaces, and each line is
+ * short enough not to be clipped. Every command exits non-zero on a failure
+ * and names what failed; docs/verification.md explains each one.
+ */
 export function verificationSteps(fingerprint: string): string[] {
   return [
-    `Check that examiner-public-key.pem is the examiner's key: openssl pkey -pubin -in examiner-public-key.pem -outform DER | sha256sum must print ${fingerprint}. Obtain this fingerprint from the examiner independently of the report files.`,
-    'Check the signature of the manifest: openssl pkeyutl -verify -pubin -inkey examiner-public-key.pem -rawin -in manifest.json -sigfile manifest.json.sig must print "Signature Verified Successfully".',
-    "Check every file against the signed manifest: grep -o '[0-9a-f]\\{64\\}  [A-Za-z0-9._-]*' manifest.json | sha256sum -c - must report OK for report.pdf, report.json and timeline.csv.",
-    'Check the case file against this report: trailcase verify-report REPORT_DIR --case CASE.trailcase (or, with standard tools, follow docs/verification.md: sqlite3 PRAGMA integrity_check, the checkpoint text and its Ed25519 signature, and the evidence SHA-256 values listed here).',
-    'With TrailCase: trailcase verify-report REPORT_DIR checks all of the above at once and exits 0 only when everything holds.',
+    '# Tools: bash, GNU coreutils, OpenSSL 3.0 or later, Python 3.8 or later.',
+    '# Copy this report folder into an empty folder and run these lines inside it,',
+    '# with FPR the examiner\'s key fingerprint, obtained from the examiner by another',
+    `# channel (the report was signed with ${fingerprint.slice(0, 16)}...: compare, do not copy),`,
+    '# and CASE the case file. Each line exits non-zero, naming what failed.',
+    'FPR=${FPR:?set FPR to the examiner fingerprint} CASE=${CASE:-}',
+    '# 1. The public key is the examiner\'s key.',
+    'openssl pkey -pubin -in examiner-public-key.pem -outform DER | sha256sum \\',
+    '  | grep -q "^$FPR " && echo "key OK" || { echo "key: NOT THE EXAMINER\'S"; false; }',
+    '# 2. The manifest is exactly what the examiner signed.',
+    'openssl pkeyutl -verify -pubin -inkey examiner-public-key.pem -rawin \\',
+    '  -in manifest.json -sigfile manifest.json.sig',
+    '# 3. Every file the signed manifest lists is as signed.',
+    "grep -o '[0-9a-f]\\{64\\} \\+[A-Za-z0-9._-]*' manifest.json | sha256sum --strict -c -",
+    '# 4. No file in the folder that the signed manifest does not list.',
+    'ls -A | while read -r f; do case "$f" in manifest.json|manifest.json.sig) ;; \\',
+    '  examiner-public-key.pem) ;; *) grep -qF " $f\\"" manifest.json \\',
+    '  || { echo "NOT IN THE MANIFEST: $f"; exit 1; } ;; esac; done',
+    '# 5. The case file against this report, its signed checkpoint and every record.',
+    'test -z "$CASE" || python3 verify-case.py "$CASE" --report . --fingerprint "$FPR"',
   ];
 }
