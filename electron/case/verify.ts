@@ -16,6 +16,7 @@ import { eventKey } from '../ingest/session.ts';
 import { createHash } from 'node:crypto';
 import { requestIdText } from '../../shared/event-key.ts';
 import { parseIp } from '../../shared/ip.ts';
+import { checkTimestamps } from './timestamp.ts';
 
 /** A check of each source against its own origin's integrity scheme (CloudTrail digests); registered by acquisition. */
 export type SourceValidator = (store: CaseStore) => VerifyReport['sourceValidation'];
@@ -328,6 +329,9 @@ export function verifyCase(store: CaseStore, opts: { onProgress?: (done: number,
     if (custodyHashes.get(c.custody_seq) !== c.custody_head) problem(where, `checkpoint ${c.seq}: custody entry ${c.custody_seq} no longer has the signed hash`);
     if (c.meta_hash !== metaHash) problem(where, `checkpoint ${c.seq}: case metadata changed since it was signed`);
   }
+  // 10. RFC 3161 time-stamps: each token is over its checkpoint's signed text (the TSA's signature needs its CA: openssl ts -verify).
+  for (const p of checkTimestamps(store)) problem(p.where, p.message);
+
   const last = checkpoints[checkpoints.length - 1];
   if (!last) problem('checkpoint', 'the case has no signed checkpoint');
   else {
