@@ -26,7 +26,8 @@ import { footerTemplate, renderReportHtml } from './html.ts';
 import {
   fileEntry, MANIFEST_FILE, manifestBytes, manifestFor, PUBLIC_KEY_FILE, REPORT_FILES, SIGNATURE_FILE, VERIFIER_FILE, verifierScript, type Manifest,
 } from './manifest.ts';
-import { buildReportModel, readCheckpoint, type CheckpointRecord, type ReportModel } from './model.ts';
+import { buildReportModel, readCheckpoint, reportTimestamps, type CheckpointRecord, type ReportModel } from './model.ts';
+import { timestampCheckpoint } from '../case/timestamp.ts';
 import { ChromiumUnavailable, chromiumUnavailableReason, getDefaultPdfPrinter, renderReportPdf, type PdfPrinter } from './pdf.ts';
 
 export type { ReportSummary };
@@ -50,7 +51,13 @@ export interface ReportOptions {
   force?: boolean;
   onProgress?: (p: Progress) => void;
   signal?: AbortSignal;
+  /** On a connected machine: time-stamp the report's checkpoint at this RFC 3161 TSA first (issue 17), unless it already is. */
+  tsa?: string;
+  tsaCaFile?: string;
 }
+
+/** The token and checkpoint-text files a report folder carries for its time-stamps. */
+export const STAMP_FILE = /^checkpoint-\d+(-\d+\.tsr|\.txt)$/;
 
 /** Why the last checkpoint does not cover the case as it is (null when it does). */
 export function uncoveredChanges(store: CaseStore, cp: CheckpointRecord | null): string | null {
@@ -75,7 +82,7 @@ function refuseDamaged(r: VerifyReport): never {
 export async function buildReport(
   store: CaseStore,
   signer: Signer,
-  opts: Pick<ReportOptions, 'templatePath' | 'printer' | 'onProgress' | 'signal'> = {},
+  opts: Pick<ReportOptions, 'templatePath' | 'printer' | 'onProgress' | 'signal' | 'tsa' | 'tsaCaFile'> = {},
 ): Promise<{ model: ReportModel; files: Map<string, Buffer>; manifest: Manifest; manifestBytes: Buffer; signature: Buffer; fresh: boolean; renderer: string }> {
   const progress = (phase: string, done: number, total: number) => opts.onProgress?.({ phase, done, total, unit: 'steps' });
   const template = loadCertificationTemplate(opts.templatePath);
@@ -107,6 +114,9 @@ export async function buildReport(
     if (!verify.ok) refuseDamaged(verify);
   }
   const checkpoint = cp!;
+  if (opts.tsa && !reportTimestamps(store, checkpoint.seq).some((t) => t.checkpointSeq === checkpoint.seq)) {
+    await timestampCheckpoint(store, opts.tsa, { seq: checkpoint.seq, caFile: opts.tsaCaFile });
+  }
 
   progress('content', 2, 5);
   const model = buildReportModel({ store, checkpoint, examiner: { name: signer.examiner, keyFingerprint: signer.fingerprint }, analysis, verify, template });
@@ -127,6 +137,12 @@ export async function buildReport(
     ['timeline.csv', csv],
     [VERIFIER_FILE, verifierScript()],
   ]);
+  // Each RFC 3161 token, with the checkpoint text it stamps, for `openssl ts -verify` (docs/verification.md).
+  const stamps = reportTimestamps(store, checkpoint.seq);
+  for (const t of stamps) {
+    files.set(t.file, t.token);
+    files.set(`checkpoint-${t.checkpointSeq}.txt`, Buffer.from(readCheckpoint(store, t.checkpointSeq)!.body, 'utf8'));
+  }
   const cpKey = store.stmt('SELECT public_key FROM keys WHERE fingerprint = ?').get(checkpoint.keyFingerprint) as { public_key: string } | undefined;
   if (!cpKey) throw new UserError(`checkpoint #${checkpoint.seq} is signed by key ${checkpoint.keyFingerprint}, which is not in the case`);
   const manifest = manifestFor({
@@ -137,7 +153,7 @@ export async function buildReport(
     checkpoint,
     checkpointPublicKeyPem: cpKey.public_key,
     renderer: printer,
-    files: [...REPORT_FILES, VERIFIER_FILE].map((name) => fileEntry(name, files.get(name)!)),
+    files: [...REPORT_FILES, VERIFIER_FILE, ...[...files.keys()].filter((n) => STAMP_FILE.test(n)).sort()].map((name) => fileEntry(name, files.get(name)!)),
   });
   const mBytes = manifestBytes(manifest);
   const signature = signer.sign(mBytes);
@@ -154,7 +170,7 @@ export async function generateReport(store: CaseStore, signer: Signer, opts: Rep
     if (present.length) throw new UserError(`${outDir} already holds a report (${present.join(', ')}); choose another folder or use --force`);
   }
   // A file the manifest does not list fails every verification of the folder (issue 17), so none may be there to begin with.
-  const strangers = existsSync(outDir) ? readdirSync(outDir).filter((n) => !names.includes(n)) : [];
+  const strangers = existsSync(outDir) ? readdirSync(outDir).filter((n) => !names.includes(n) && !(opts.force && STAMP_FILE.test(n))) : [];
   if (strangers.length) throw new UserError(`${outDir} holds other files (${strangers.slice(0, 5).join(', ')}); a report folder holds only the report's files: choose an empty folder`);
   const r = await buildReport(store, signer, opts);
   mkdirSync(outDir, { recursive: true });

@@ -331,7 +331,16 @@ export function renderReportHtml(m: ReportModel, tocPages: Map<string, number> =
   // The commands in a <pre> (white-space: pre; kept on one page): text copied out of the PDF runs as printed (issue 17).
   push(`<p>A receiver can check this report and the case file without TrailCase. The lines below run as printed; verify-case.py (listed in the signed manifest) recomputes every record, hash, root and signature of the case against the checkpoint this report was built from; docs/verification.md explains every step.</p>`);
   push(`<pre class="cmd">${m.verification.map(esc).join('\n')}</pre>`);
-  push(`<p>Trusted time: the checkpoint times are those of the examiner's own clock. Whoever holds the examiner's key could later build a different case with the same times, so the checkpoint roots should be lodged with another party early (this report, given to someone else, does that for the checkpoint it states).</p>`);
+  const stamps = m.integrity.timestamps;
+  const own = stamps.filter((t) => t.checkpointSeq === m.checkpoint.seq);
+  if (stamps.length) {
+    push(`<p>Trusted time: RFC 3161 time-stamps over SHA-256 of the signed checkpoint text (each token and the text it stamps are in this folder, listed in the manifest):</p>`);
+    push(table(['Checkpoint', 'Time-stamping authority', 'Time (TSA)', 'Token file'], stamps.map((t) => `<tr><td>#${t.checkpointSeq}</td><td class="wrap">${esc(t.tsa)}</td><td class="t">${esc(t.genTime)}</td><td class="mono">${esc(t.file)}</td></tr>`)));
+    push(`<p>Check one with the TSA's CA certificate, obtained from the TSA: <span class="mono">openssl ts -verify -data checkpoint-N.txt -in FILE.tsr -token_in -CAfile TSA-CA.pem</span> (or <span class="mono">python3 verify-case.py CASE --tsa-ca TSA-CA.pem</span>).</p>`);
+  }
+  if (!own.length) {
+    push(`<p>Trusted time: ${stamps.length ? `checkpoint #${m.checkpoint.seq}, on which this report rests, has no time-stamp: its` : 'no checkpoint of this case was time-stamped by a time-stamping authority: the checkpoint'} time rests on the examiner's own clock. Whoever holds the examiner's key could later build a different case with the same times, so the checkpoint roots should be lodged with another party early (handing over this report does that for the checkpoint it states).</p>`);
+  }
 
   // 14. Certification
   push(h2('s-certification'));

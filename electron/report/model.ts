@@ -72,6 +72,21 @@ export interface ReportFinding {
   attribution: string | null;
 }
 
+export interface ReportTimestamp {
+  checkpointSeq: number;
+  tsa: string;
+  genTime: string;
+  tokenSha256: string;
+  file: string;
+}
+
+/** The time-stamp tokens of checkpoints 1..seq, with the file name each gets in the report folder. */
+export function reportTimestamps(store: CaseStore, seq: number): (ReportTimestamp & { token: Buffer })[] {
+  if (!store.db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'checkpoint_timestamps'").get()) return [];
+  const rows = store.db.prepare('SELECT id, checkpoint_seq, tsa_url, gen_time, token FROM checkpoint_timestamps WHERE checkpoint_seq <= ? ORDER BY id').all(seq) as { id: number; checkpoint_seq: number; tsa_url: string; gen_time: string; token: Buffer }[];
+  return rows.map((r) => ({ checkpointSeq: r.checkpoint_seq, tsa: r.tsa_url, genTime: r.gen_time, tokenSha256: sha256Hex(r.token), file: `checkpoint-${r.checkpoint_seq}-${r.id}.tsr`, token: Buffer.from(r.token) }));
+}
+
 export interface TimelineRow {
   time: string | null;
   leaf: number;
@@ -142,6 +157,8 @@ export interface ReportModel {
     checkpoint: { seq: number; treeSize: number; root: string; evidenceCount: number; evidenceRoot: string; custodySeq: number; custodyHead: string; createdAt: string; keyFingerprint: string; signedBy: string | null };
     checkpointsInCase: number;
     verify: { ok: boolean; integrityCheck: string; problems: { where: string; message: string }[]; warnings: { where: string; message: string }[] };
+    /** RFC 3161 time-stamps of checkpoints up to the report's (issue 17); each token is in the folder as `file`. */
+    timestamps: ReportTimestamp[];
     sourceValidation: { result: string; count: number }[];
   };
   verification: string[];
@@ -452,6 +469,7 @@ export function buildReportModel(input: BuildModelInput): ReportModel {
         warnings: verify.warnings.map((p) => ({ where: p.where, message: p.message })),
       },
       sourceValidation: [...sv.entries()].map(([result, count]) => ({ result, count })).sort((a, b) => cmp(a.result, b.result)),
+      timestamps: reportTimestamps(store, cp.seq).map(({ token: _token, ...t }) => t),
     },
     verification: verificationSteps(examiner.keyFingerprint),
     certification: { templateSha256: template.sha256, markdown: fillCertification(template, values) },

@@ -94,3 +94,53 @@ test('a TSA that is not there, or not a TSA, leaves the checkpoint signed and sa
   assert.throws(() => tokenInfo(Buffer.from('not a token')), /not an RFC 3161 token/);
   assert.deepEqual(verifyCase(c.store).problems, []);
 });
+
+test('trailcase import --tsa and report --tsa: the tokens are in the case, in the report folder and shown in the PDF', { skip: !haveOpenssl && 'openssl missing' }, async () => {
+  const { cli: cliSync, examiner, PASS, ROOT } = await import('../report/helpers.ts');
+  const { spawn } = await import('node:child_process');
+  // The TSA answers in this process: the CLI must run without blocking its event loop.
+  const cli = (args: string[], env: Record<string, string>) =>
+    new Promise<{ status: number; stdout: string; stderr: string }>((done) => {
+      const p = spawn(process.execPath, [join(ROOT, 'electron', 'cli', 'trailcase.js'), ...args], { cwd: ROOT, env: { ...process.env, TRAILCASE_PASSPHRASE: PASS, ...env } });
+      let stdout = '';
+      let stderr = '';
+      p.stdout.on('data', (d) => (stdout += d));
+      p.stderr.on('data', (d) => (stderr += d));
+      p.on('close', (code) => done({ status: code ?? -1, stdout, stderr }));
+    });
+  const { chromiumUnavailableReason } = await import('../../electron/report/pdf.ts');
+  const ex = examiner('Tsa Examiner', c.dir);
+  const path = join(c.dir, 'cli.trailcase');
+  const env = { TRAILCASE_HOME: ex.home };
+  assert.equal(cliSync(['new', path, '--title', 'tsa', '--examiner', ex.name], env).status, 0);
+  const imp = await cli(['import', path, 'test/fixtures/stratus-red-team/detonation-logs', '--tsa', tsa.url, '--tsa-ca', tsa.caFile], env);
+  assert.equal(imp.status, 0, imp.stderr);
+  assert.match(imp.stderr, /Time-stamp: checkpoint #2 by http:\/\/127\.0\.0\.1:\d+\/tsa at \d{4}-/);
+  const down = await cli(['import', path, 'test/fixtures/otrf-security-datasets', '--tsa', 'http://127.0.0.1:1/tsa'], env);
+  assert.equal(down.status, 1, 'imported, but the time-stamp failed: said and exit 1');
+  assert.match(down.stderr, /NOT TIME-STAMPED: .*signed but not time-stamped/);
+  assert.equal(cliSync(['verify', path], env).status, 0);
+
+  const skip = chromiumUnavailableReason();
+  if (skip) {
+    console.log(`# report --tsa part skipped: ${skip}`);
+    return;
+  }
+  const out = join(c.dir, 'tsa-report');
+  const rep = await cli(['report', path, '--out', out, '--tsa', tsa.url], env);
+  assert.equal(rep.status, 0, rep.stderr);
+  const m = JSON.parse((await import('node:fs')).readFileSync(join(out, 'manifest.json'), 'utf8'));
+  const names: string[] = m.files.map((f: { name: string }) => f.name);
+  const token = names.find((n) => new RegExp(`^checkpoint-${m.checkpoint.seq}-\\d+\\.tsr$`).test(n));
+  assert.ok(token && names.includes(`checkpoint-${m.checkpoint.seq}.txt`), names.join(' '));
+  const v = spawnSync('openssl', ['ts', '-verify', '-data', join(out, `checkpoint-${m.checkpoint.seq}.txt`), '-in', join(out, token!), '-token_in', '-CAfile', tsa.caFile], { encoding: 'utf8' });
+  assert.equal(v.status, 0, v.stderr);
+  assert.match(v.stdout, /Verification: OK/);
+  const pdf = spawnSync('pdftotext', [join(out, 'report.pdf'), '-'], { encoding: 'utf8' });
+  if (pdf.status === 0) assert.match(pdf.stdout.replace(/\s+/g, ' '), /RFC 3161 time-stamps over SHA-256 of the signed checkpoint text/);
+  if (havePython) {
+    const py = verifyCasePy([path, '--report', out, '--fingerprint', ex.signer.fingerprint, '--tsa-ca', tsa.caFile]);
+    assert.equal(py.status, 0, py.out);
+  }
+  assert.equal(cliSync(['verify-report', out, '--fingerprint', ex.signer.fingerprint, '--case', path], env).status, 0);
+});
