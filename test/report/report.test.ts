@@ -22,6 +22,7 @@ import { chromiumPrinter, chromiumUnavailableReason, pdfDates, pdfDestinationPag
 import { verifyReportDir } from '../../electron/report/verify-report.ts';
 import type { ReportSummary } from '../../shared/api/report.ts';
 import { alterEvidence, cli, examiner, flipByte, have, runRecipe, stratusCase, type Examiner } from './helpers.ts';
+import { forgeRecordBytes } from '../support/forgery.ts';
 
 const skip = chromiumUnavailableReason();
 if (skip) console.log(`# report tests skipped: ${skip}`);
@@ -265,7 +266,7 @@ test('docs/verification.md standard-tools recipes check the report and the case,
   assert.notEqual(runRecipe('report', out1, { FPR: mallory.signer.fingerprint }).status, 0, 'a fingerprint that is not the key must fail');
 
   const work = mkdtempSync(join(dir, 'recipe-case-'));
-  const vars = { CASE: casePath, SEQ: String(m.checkpoint.seq), TREE: String(m.checkpoint.treeSize), ROOT: m.checkpoint.root, FPR: fpr };
+  const vars = { CASE: casePath, SEQ: String(m.checkpoint.seq), TREE: String(m.checkpoint.treeSize), ROOT: m.checkpoint.root, FPR: fpr, VERIFIER: join(out1, 'verify-case.py') };
   const c = runRecipe('case', work, vars);
   assert.equal(c.status, 0, c.out);
   const altered = join(dir, 'recipe-altered.trailcase');
@@ -273,6 +274,20 @@ test('docs/verification.md standard-tools recipes check the report and the case,
   alterEvidence(altered, 3);
   assert.notEqual(runRecipe('case', work, { ...vars, CASE: altered }).status, 0, 'altered evidence must fail the recipe');
   assert.notEqual(runRecipe('case', work, { ...vars, ROOT: '0'.repeat(64) }).status, 0, 'another root must fail the recipe');
+  // Issue 17: the loop names the failing item even when it is not the last, and a consistent forgery fails step 5.
+  const item = runRecipe('case', work, { ...vars, CASE: altered });
+  assert.match(item.out, /evidence item 3: SHA-256 [0-9a-f]{64}, recorded [0-9a-f]{64}: FAILED/);
+  const forged = join(dir, 'recipe-forged.trailcase');
+  copyFileSync(casePath, forged);
+  forgeRecordBytes(forged, 3);
+  const f = runRecipe('case', work, { ...vars, CASE: forged });
+  assert.notEqual(f.status, 0, 'record bytes edited with every hash fixed up must fail the recipe');
+  assert.match(f.out, /FAIL checkpoints:seq \d+: signs event root/);
+  const unlisted = copyReport('recipe-unlisted');
+  writeFileSync(join(unlisted, 'extra.txt'), 'x');
+  const u = runRecipe('report', unlisted, { FPR: fpr });
+  assert.notEqual(u.status, 0);
+  assert.match(u.out, /NOT IN THE MANIFEST: extra\.txt/);
 });
 
 test('trailcase verify-report exits 0 only when everything holds', { skip: skip ?? false }, () => {
