@@ -48,7 +48,7 @@ export const NODE_ENTRIES: readonly { out: string; src: string; format: 'esm' | 
  * a new one appears, so the package cannot silently lose a file.
  */
 export const RUNTIME_PATH_USERS: Readonly<Record<string, string>> = {
-  'electron/version.ts': 'ROOT = the staged folder: package.json is written there',
+  'electron/version.ts': 'ROOT = the staged folder: package.json is written there (and docs/verify-case.py, read by electron/report/manifest.ts)',
   'electron/analysis/sigma/bundled.ts': 'rules copied to electron/rules',
   'electron/ingest/import-files.ts': 'worker-boot.js bundled next to case-process.mjs',
   'electron/ingest/aws/parse-pool.ts': 'object-worker-boot.js bundled next to case-process.mjs',
