@@ -232,8 +232,10 @@ def parse_time(s):
         return None
     if re.fullmatch(r"[0-9]+(\.[0-9]+)?", s):
         v = float(s)
-        v = v * 1000 if v < 1e11 else v
-        return math.floor(v + 0.5)
+        if math.isinf(v):
+            return None
+        v = math.floor((v * 1000 if v < 1e11 else v) + 0.5)
+        return v if abs(v) <= 2**53 else float(v)  # stored as a REAL beyond 2^53, as JavaScript numbers are
     if re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", s):
         s += "T00:00:00Z"
     elif re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]+)?)?", s):
@@ -428,7 +430,7 @@ def gunzip_tolerant(data):
             break
         if not d.eof:
             break
-        pos = len(data) - len(d.unused_data)
+        pos = i - len(d.unused_data)  # the next member starts after this one's last byte
     return b"".join(out)
 
 

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { copyFileSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
+import { randomBytes } from 'node:crypto';
 import { CaseStore } from '../../electron/case/store.ts';
 import { verifyCase } from '../../electron/case/verify.ts';
 import { importPaths } from '../../electron/ingest/import-files.ts';
@@ -68,6 +69,11 @@ before(async () => {
   writeFileSync(join(src, 'b-lookup.json'), JSON.stringify({ Events: [{ EventId: 'x', EventName: 'y', CloudTrailEvent: text[4] }, { EventId: 'x2', CloudTrailEvent: text[5] + '\ud800' }] }));
   const lakeColumns = [{ eventID: 'lake-cols-1' }, { eventTime: '2026-03-03T00:00:00Z' }, { '10': 'ten' }, { '2': 'two' }, { userIdentity: '{"type":"Root","arn":"arn:aws:iam::111122223333:root","n":1.50,"big":12345678901234567890}' }, { eventName: 'GetCallerIdentity' }, { eventSource: 'sts.amazonaws.com' }, { requestParameters: '[not json' }];
   writeFileSync(join(src, 'c-lake.json'), JSON.stringify({ QueryResultRows: [[{ eventJson: text[6] }], lakeColumns] }));
+  // Two gzip members, the first longer than one 64 KiB read, then trailing bytes that are not gzip.
+  const noise = randomBytes(60_000).toString('hex');
+  const member1 = gzipSync(Buffer.from(`{"Records":[${JSON.stringify({ ...recs[0], eventID: 'multi-1', requestParameters: { noise } })}`));
+  const member2 = gzipSync(Buffer.from(`,${JSON.stringify({ ...recs[0], eventID: 'multi-2' })}]}`));
+  writeFileSync(join(src, 'e-multi.json.gz'), Buffer.concat([member1, member2, Buffer.from('trailing garbage')]));
   const reformatted = JSON.stringify(recs[0], null, 1);
   const conflicting = JSON.stringify({ ...recs[1], eventName: 'DeleteUser' });
   writeFileSync(join(src, 'd-lines.jsonl'), [text[7], text[2], reformatted.replace(/\n/g, ''), conflicting].join('\n') + '\n');
@@ -106,6 +112,8 @@ test('genuine cases pass verify-case.py: real logs, and every encoding, gzip, co
     assert.deepEqual(encs, [0, 1, 2, 3], 'every record encoding is exercised');
     const copies = (m.db.prepare('SELECT identical FROM event_copies ORDER BY identical').all() as { identical: number }[]).map((r) => r.identical);
     assert.deepEqual(copies, [0, 1, 2], 'a conflicting, an identical and a reformatted copy');
+    const multi = m.db.prepare("SELECT count(*) AS n FROM events WHERE event_id IN ('multi-1', 'multi-2')").get() as { n: number };
+    assert.equal(multi.n, 2, 'both gzip members imported');
   } finally {
     m.close();
   }
