@@ -24,7 +24,7 @@ against the records.
 
 Every failure is printed as `FAIL <where>: <what>`; the exit status is 0 only
 when nothing failed, 1 when something did, 2 for bad usage. Memory stays
-bounded: events are streamed in leaf order, decoded evidence is cached (LRU).
+bounded: events are streamed in leaf order, decoded evidence is cached (LRU, 64 MiB).
 """
 import argparse, base64, collections, decimal, gzip, hashlib, json, math, os, re
 import sqlite3, subprocess, sys, tempfile, zlib
@@ -525,7 +525,7 @@ def check_case(db, want_fpr):
             fail(f"evidence:{i}", f"decodes to {len(d)} bytes, the evidence row says {evidence[i]['decoded_size']}")
         cache[i] = d
         cached[0] += len(d)
-        while cached[0] > 256 << 20 and len(cache) > 1:
+        while cached[0] > 64 << 20 and len(cache) > 1:
             cached[0] -= len(cache.popitem(last=False)[1])
         return d
 
