@@ -828,10 +828,14 @@ def main():
     print(f"verify-case.py: {a.case}")
     try:
         meta, cps, evidence, derived = check_case(db, fpr)
+    except (sqlite3.DatabaseError, ValueError, TypeError, KeyError) as ex:
+        fail("sqlite", f"the case cannot be read as a TrailCase case ({ex!r})")
+    else:
         if a.report:
-            check_report(a.report, meta, cps, evidence, derived, fpr)
-    except sqlite3.DatabaseError as ex:
-        fail("sqlite", f"the case cannot be read as a TrailCase case ({ex})")
+            try:
+                check_report(a.report, meta, cps, evidence, derived, fpr)
+            except (ValueError, TypeError, KeyError, AttributeError) as ex:
+                fail("report", f"the folder is not a TrailCase report as documented ({ex!r})")
     if not fpr:
         print("NOTE: no --fingerprint given: the signatures prove only that the files agree with the keys inside them")
     print(f"{'DAMAGED' if failures else 'INTACT'}: {failures} failure(s)")
