@@ -48,7 +48,7 @@ export const NODE_ENTRIES: readonly { out: string; src: string; format: 'esm' | 
  * a new one appears, so the package cannot silently lose a file.
  */
 export const RUNTIME_PATH_USERS: Readonly<Record<string, string>> = {
-  'electron/version.ts': 'ROOT = the staged folder: package.json is written there',
+  'electron/version.ts': 'ROOT = the staged folder: package.json is written there (and docs/verify-case.py, read by electron/report/manifest.ts)',
   'electron/analysis/sigma/bundled.ts': 'rules copied to electron/rules',
   'electron/ingest/import-files.ts': 'worker-boot.js bundled next to case-process.mjs',
   'electron/ingest/aws/parse-pool.ts': 'object-worker-boot.js bundled next to case-process.mjs',
@@ -146,6 +146,9 @@ export async function bundleApp(opts: BundleAppOptions = {}): Promise<BundleAppR
 
   // Files read at run time.
   cpSync(join(ROOT, 'electron/analysis/sigma/rules'), join(dir, 'electron', 'rules'), { recursive: true });
+  // The independent verifier copied into every report folder and beside every handoff (electron/report/manifest.ts).
+  mkdirSync(join(dir, 'docs'), { recursive: true });
+  cpSync(join(ROOT, 'docs', 'verify-case.py'), join(dir, 'docs', 'verify-case.py'));
   const template = join(ROOT, 'build', 'report-certification-template.md');
   if (existsSync(template)) {
     mkdirSync(join(dir, 'build'), { recursive: true });

@@ -15,6 +15,8 @@ import { recordBytes } from '../ingest/encodings.ts';
 import { eventKey } from '../ingest/session.ts';
 import { createHash } from 'node:crypto';
 import { requestIdText } from '../../shared/event-key.ts';
+import { parseIp } from '../../shared/ip.ts';
+import { checkTimestamps } from './timestamp.ts';
 
 /** A check of each source against its own origin's integrity scheme (CloudTrail digests); registered by acquisition. */
 export type SourceValidator = (store: CaseStore) => VerifyReport['sourceValidation'];
@@ -175,7 +177,13 @@ export function verifyCase(store: CaseStore, opts: { onProgress?: (done: number,
   const strings = new Map<number, string>();
   for (const r of db.prepare('SELECT id, s FROM strings').raw().iterate() as Iterable<[number, string]>) strings.set(r[0], r[1]);
   const ips = new Map<number, string>();
-  for (const r of db.prepare('SELECT id, text FROM ips').raw().iterate() as Iterable<[number, string]>) ips.set(r[0], r[1]);
+  for (const r of db.prepare('SELECT id, text, version, v4, v6 FROM ips').raw().iterate() as Iterable<[number, string, number | null, number | null, string | null]>) {
+    ips.set(r[0], r[1]);
+    // version/v4/v6 answer CIDR searches: re-derived from the text like every other normalised value.
+    const p = parseIp(r[1]);
+    const want = [p?.version ?? null, p?.version === 4 ? p.value : null, p?.version === 6 ? p.value : null];
+    if (want[0] !== r[2] || want[1] !== r[3] || want[2] !== r[4]) problem(`ip:${r[0]}`, `address ${JSON.stringify(r[1])}: version/v4/v6 columns differ from the text`);
+  }
   const checkpoints = db.prepare('SELECT * FROM checkpoints ORDER BY seq').all() as any[];
   const wantSizes = new Set<number>(checkpoints.map((c) => c.tree_size));
   const rootsAt = new Map<number, string>();
@@ -321,6 +329,9 @@ export function verifyCase(store: CaseStore, opts: { onProgress?: (done: number,
     if (custodyHashes.get(c.custody_seq) !== c.custody_head) problem(where, `checkpoint ${c.seq}: custody entry ${c.custody_seq} no longer has the signed hash`);
     if (c.meta_hash !== metaHash) problem(where, `checkpoint ${c.seq}: case metadata changed since it was signed`);
   }
+  // 10. RFC 3161 time-stamps: each token is over its checkpoint's signed text (the TSA's signature needs its CA: openssl ts -verify).
+  for (const p of checkTimestamps(store)) problem(p.where, p.message);
+
   const last = checkpoints[checkpoints.length - 1];
   if (!last) problem('checkpoint', 'the case has no signed checkpoint');
   else {

@@ -8,7 +8,7 @@
 //   3. build the content from the case at that checkpoint, render, hash, sign;
 //   4. log the report in the custody log: the time of generation lives there,
 //      never in the hashed files.
-import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { ReportSummary } from '../../shared/api/report.ts';
 import type { Progress, VerifyReport } from '../../shared/types.ts';
@@ -24,9 +24,10 @@ import { loadCertificationTemplate } from './certification.ts';
 import { timelineCsv } from './csv.ts';
 import { footerTemplate, renderReportHtml } from './html.ts';
 import {
-  fileEntry, MANIFEST_FILE, manifestBytes, manifestFor, PUBLIC_KEY_FILE, REPORT_FILES, SIGNATURE_FILE, type Manifest,
+  fileEntry, MANIFEST_FILE, manifestBytes, manifestFor, PUBLIC_KEY_FILE, REPORT_FILES, SIGNATURE_FILE, VERIFIER_FILE, verifierScript, type Manifest,
 } from './manifest.ts';
-import { buildReportModel, readCheckpoint, type CheckpointRecord, type ReportModel } from './model.ts';
+import { buildReportModel, readCheckpoint, reportTimestamps, type CheckpointRecord, type ReportModel } from './model.ts';
+import { timestampCheckpoint } from '../case/timestamp.ts';
 import { ChromiumUnavailable, chromiumUnavailableReason, getDefaultPdfPrinter, renderReportPdf, type PdfPrinter } from './pdf.ts';
 
 export type { ReportSummary };
@@ -50,7 +51,13 @@ export interface ReportOptions {
   force?: boolean;
   onProgress?: (p: Progress) => void;
   signal?: AbortSignal;
+  /** On a connected machine: time-stamp the report's checkpoint at this RFC 3161 TSA first (issue 17), unless it already is. */
+  tsa?: string;
+  tsaCaFile?: string;
 }
+
+/** The token and checkpoint-text files a report folder carries for its time-stamps. */
+export const STAMP_FILE = /^checkpoint-\d+(-\d+\.tsr|\.txt)$/;
 
 /** Why the last checkpoint does not cover the case as it is (null when it does). */
 export function uncoveredChanges(store: CaseStore, cp: CheckpointRecord | null): string | null {
@@ -75,7 +82,7 @@ function refuseDamaged(r: VerifyReport): never {
 export async function buildReport(
   store: CaseStore,
   signer: Signer,
-  opts: Pick<ReportOptions, 'templatePath' | 'printer' | 'onProgress' | 'signal'> = {},
+  opts: Pick<ReportOptions, 'templatePath' | 'printer' | 'onProgress' | 'signal' | 'tsa' | 'tsaCaFile'> = {},
 ): Promise<{ model: ReportModel; files: Map<string, Buffer>; manifest: Manifest; manifestBytes: Buffer; signature: Buffer; fresh: boolean; renderer: string }> {
   const progress = (phase: string, done: number, total: number) => opts.onProgress?.({ phase, done, total, unit: 'steps' });
   const template = loadCertificationTemplate(opts.templatePath);
@@ -107,6 +114,9 @@ export async function buildReport(
     if (!verify.ok) refuseDamaged(verify);
   }
   const checkpoint = cp!;
+  if (opts.tsa && !reportTimestamps(store, checkpoint.seq).some((t) => t.checkpointSeq === checkpoint.seq)) {
+    await timestampCheckpoint(store, opts.tsa, { seq: checkpoint.seq, caFile: opts.tsaCaFile });
+  }
 
   progress('content', 2, 5);
   const model = buildReportModel({ store, checkpoint, examiner: { name: signer.examiner, keyFingerprint: signer.fingerprint }, analysis, verify, template });
@@ -125,7 +135,14 @@ export async function buildReport(
     ['report.pdf', pdf],
     ['report.json', reportJson],
     ['timeline.csv', csv],
+    [VERIFIER_FILE, verifierScript()],
   ]);
+  // Each RFC 3161 token, with the checkpoint text it stamps, for `openssl ts -verify` (docs/verification.md).
+  const stamps = reportTimestamps(store, checkpoint.seq);
+  for (const t of stamps) {
+    files.set(t.file, t.token);
+    files.set(`checkpoint-${t.checkpointSeq}.txt`, Buffer.from(readCheckpoint(store, t.checkpointSeq)!.body, 'utf8'));
+  }
   const cpKey = store.stmt('SELECT public_key FROM keys WHERE fingerprint = ?').get(checkpoint.keyFingerprint) as { public_key: string } | undefined;
   if (!cpKey) throw new UserError(`checkpoint #${checkpoint.seq} is signed by key ${checkpoint.keyFingerprint}, which is not in the case`);
   const manifest = manifestFor({
@@ -136,7 +153,7 @@ export async function buildReport(
     checkpoint,
     checkpointPublicKeyPem: cpKey.public_key,
     renderer: printer,
-    files: REPORT_FILES.map((name) => fileEntry(name, files.get(name)!)),
+    files: [...REPORT_FILES, VERIFIER_FILE, ...[...files.keys()].filter((n) => STAMP_FILE.test(n)).sort()].map((name) => fileEntry(name, files.get(name)!)),
   });
   const mBytes = manifestBytes(manifest);
   const signature = signer.sign(mBytes);
@@ -147,11 +164,14 @@ export async function buildReport(
 /** Generate, write and log a report. */
 export async function generateReport(store: CaseStore, signer: Signer, opts: ReportOptions): Promise<ReportSummary> {
   const outDir = resolve(opts.outDir);
-  const names = [...REPORT_FILES, MANIFEST_FILE, SIGNATURE_FILE, PUBLIC_KEY_FILE];
+  const names = [...REPORT_FILES, VERIFIER_FILE, MANIFEST_FILE, SIGNATURE_FILE, PUBLIC_KEY_FILE];
   if (!opts.force) {
     const present = names.filter((n) => existsSync(join(outDir, n)));
     if (present.length) throw new UserError(`${outDir} already holds a report (${present.join(', ')}); choose another folder or use --force`);
   }
+  // A file the manifest does not list fails every verification of the folder (issue 17), so none may be there to begin with.
+  const strangers = existsSync(outDir) ? readdirSync(outDir).filter((n) => !names.includes(n) && !(opts.force && STAMP_FILE.test(n))) : [];
+  if (strangers.length) throw new UserError(`${outDir} holds other files (${strangers.slice(0, 5).join(', ')}); a report folder holds only the report's files: choose an empty folder`);
   const r = await buildReport(store, signer, opts);
   mkdirSync(outDir, { recursive: true });
   const write = (name: string, data: Uint8Array | string) => {

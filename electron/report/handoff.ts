@@ -10,9 +10,9 @@
 //            (`handoff.received`) and sign a checkpoint with the receiving
 //            examiner's key (added to the case's keys).
 import Database from 'better-sqlite3';
-import { createReadStream, existsSync, renameSync, rmSync, statSync } from 'node:fs';
+import { createReadStream, existsSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
-import { basename, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import type { ExportSummary, ReceiveSummary } from '../../shared/api/report.ts';
 import type { VerifyReport } from '../../shared/types.ts';
 import type { Signer } from '../case/keys.ts';
@@ -20,6 +20,8 @@ import { CaseStore } from '../case/store.ts';
 import { verifyCase } from '../case/verify.ts';
 import { UserError } from '../errors.ts';
 import { readCheckpoint } from './model.ts';
+import { VERIFIER_FILE, verifierScript } from './manifest.ts';
+import { sha256Hex } from '../case/canonical.ts';
 
 export type { ExportSummary, ReceiveSummary };
 
@@ -47,6 +49,11 @@ export async function exportCase(store: CaseStore, signer: Signer, opts: { out: 
   if (out === resolve(store.path)) throw new UserError('the handoff file must differ from the case file');
   for (const side of ['-wal', '-shm', '-journal']) if (existsSync(out + side)) throw new UserError(`${out + side} exists; remove it first`);
 
+  // The independent verifier goes beside the file (issue 17); its hash is in the logged, signed handoff entry.
+  const verifier = verifierScript();
+  const verifierPath = join(dirname(out), VERIFIER_FILE);
+  if (existsSync(verifierPath) && !readFileSync(verifierPath).equals(verifier)) throw new UserError(`${verifierPath} exists and is not this TrailCase's verifier; choose another folder`);
+
   const v = verifyCase(store);
   if (!v.ok) throw new UserError(`the case does not verify (${v.problems.length} problems: ${problemsLine(v, 3)}); a damaged case is not handed off`, 1);
 
@@ -54,7 +61,7 @@ export async function exportCase(store: CaseStore, signer: Signer, opts: { out: 
   const to = opts.to?.trim() || null;
   const reason = opts.reason?.trim() || null;
   const handoffSeq = store.db.transaction(() =>
-    store.appendCustody(signer.examiner, 'handoff.exported', { to, reason, file: basename(out), fromFingerprint: signer.fingerprint }),
+    store.appendCustody(signer.examiner, 'handoff.exported', { to, reason, file: basename(out), fromFingerprint: signer.fingerprint, verifier: { file: VERIFIER_FILE, sha256: sha256Hex(verifier) } }),
   )();
   const cp = store.checkpoint(signer, `handoff${to ? ` to ${to}` : ''}`);
   const cpRow = readCheckpoint(store, cp.seq)!;
@@ -82,6 +89,7 @@ export async function exportCase(store: CaseStore, signer: Signer, opts: { out: 
     }
     for (const side of ['-wal', '-shm']) rmSync(tmp + side, { force: true });
     renameSync(tmp, out);
+    writeFileSync(verifierPath, verifier);
   } catch (e) {
     rmSync(tmp, { force: true });
     throw new UserError(`export failed: ${(e as Error).message}`);

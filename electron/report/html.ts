@@ -144,6 +144,7 @@ dl.kv dd { margin: 0; }
 .sev-critical, .sev-high { color: #a00; font-weight: bold; }
 .sev-medium { color: #a50; font-weight: bold; }
 .ids span.mono { white-space: nowrap; margin-right: 2mm; display: inline-block; }
+.cmd { font-family: 'DejaVu Sans Mono', 'Liberation Mono', 'Courier New', monospace; font-size: 7pt; white-space: pre; break-inside: avoid; page-break-inside: avoid; overflow: hidden; }
 .ok { color: #060; font-weight: bold; }
 .bad { color: #a00; font-weight: bold; }
 bdi { unicode-bidi: isolate; }
@@ -351,7 +352,19 @@ export function renderReportHtml(m: ReportModel, tocPages: Map<string, number> =
 
   // 13. Verification
   push(h2('s-verify'));
-  push(`<p>A receiver can check this report without TrailCase, with sha256sum, OpenSSL 3 and sqlite3 (docs/verification.md gives the full recipe):</p><ol>${m.verification.map((s) => `<li>${esc(s)}</li>`).join('')}</ol>`);
+  // The commands in a <pre> (white-space: pre; kept on one page): text copied out of the PDF runs as printed (issue 17).
+  push(`<p>A receiver can check this report and the case file without TrailCase. The lines below run as printed; verify-case.py (listed in the signed manifest) recomputes every record, hash, root and signature of the case against the checkpoint this report was built from; docs/verification.md explains every step.</p>`);
+  push(`<pre class="cmd">${m.verification.map(esc).join('\n')}</pre>`);
+  const stamps = m.integrity.timestamps;
+  const own = stamps.filter((t) => t.checkpointSeq === m.checkpoint.seq);
+  if (stamps.length) {
+    push(`<p>Trusted time: RFC 3161 time-stamps over SHA-256 of the signed checkpoint text (each token and the text it stamps are in this folder, listed in the manifest):</p>`);
+    push(table(['Checkpoint', 'Time-stamping authority', 'Time (TSA)', 'Token file'], stamps.map((t) => `<tr><td>#${t.checkpointSeq}</td><td class="wrap">${esc(t.tsa)}</td><td class="t">${esc(t.genTime)}</td><td class="mono">${esc(t.file)}</td></tr>`)));
+    push(`<p>Check one with the TSA's CA certificate, obtained from the TSA: <span class="mono">openssl ts -verify -data checkpoint-N.txt -in FILE.tsr -token_in -CAfile TSA-CA.pem</span> (or <span class="mono">python3 verify-case.py CASE --tsa-ca TSA-CA.pem</span>).</p>`);
+  }
+  if (!own.length) {
+    push(`<p>Trusted time: ${stamps.length ? `checkpoint #${m.checkpoint.seq}, on which this report rests, has no time-stamp: its` : 'no checkpoint of this case was time-stamped by a time-stamping authority: the checkpoint'} time rests on the examiner's own clock. Whoever holds the examiner's key could later build a different case with the same times, so the checkpoint roots should be lodged with another party early (handing over this report does that for the checkpoint it states).</p>`);
+  }
 
   // 14. Certification
   push(h2('s-certification'));

@@ -6,6 +6,9 @@
 //   grep -o '[0-9a-f]\{64\}  [A-Za-z0-9._-]*' manifest.json | sha256sum -c -
 // checks every file with standard tools (docs/verification.md).
 import { createPublicKey } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ROOT } from '../version.ts';
 import { fingerprintOf, verifySignature } from '../case/keys.ts';
 import { sha256Hex } from '../case/canonical.ts';
 import type { CheckpointRecord } from './model.ts';
@@ -16,6 +19,12 @@ export const MANIFEST_FILE = 'manifest.json';
 export const SIGNATURE_FILE = 'manifest.json.sig';
 export const PUBLIC_KEY_FILE = 'examiner-public-key.pem';
 export const REPORT_FILES = ['report.pdf', 'report.json', 'timeline.csv'] as const;
+/** The independent verifier (Python standard library + openssl), shipped in every report folder and beside every handoff (issue 17). */
+export const VERIFIER_FILE = 'verify-case.py';
+
+export function verifierScript(): Buffer {
+  return readFileSync(join(ROOT, 'docs', VERIFIER_FILE));
+}
 
 export interface ManifestFile {
   name: string;

@@ -73,6 +73,21 @@ export interface ReportFinding {
   attribution: string | null;
 }
 
+export interface ReportTimestamp {
+  checkpointSeq: number;
+  tsa: string;
+  genTime: string;
+  tokenSha256: string;
+  file: string;
+}
+
+/** The time-stamp tokens of checkpoints 1..seq, with the file name each gets in the report folder. */
+export function reportTimestamps(store: CaseStore, seq: number): (ReportTimestamp & { token: Buffer })[] {
+  if (!store.db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'checkpoint_timestamps'").get()) return [];
+  const rows = store.db.prepare('SELECT id, checkpoint_seq, tsa_url, gen_time, token FROM checkpoint_timestamps WHERE checkpoint_seq <= ? ORDER BY id').all(seq) as { id: number; checkpoint_seq: number; tsa_url: string; gen_time: string; token: Buffer }[];
+  return rows.map((r) => ({ checkpointSeq: r.checkpoint_seq, tsa: r.tsa_url, genTime: r.gen_time, tokenSha256: sha256Hex(r.token), file: `checkpoint-${r.checkpoint_seq}-${r.id}.tsr`, token: Buffer.from(r.token) }));
+}
+
 export interface TimelineRow {
   time: string | null;
   leaf: number;
@@ -145,6 +160,8 @@ export interface ReportModel {
     checkpoint: { seq: number; treeSize: number; root: string; evidenceCount: number; evidenceRoot: string; custodySeq: number; custodyHead: string; createdAt: string; keyFingerprint: string; signedBy: string | null };
     checkpointsInCase: number;
     verify: { ok: boolean; integrityCheck: string; problems: { where: string; message: string }[]; warnings: { where: string; message: string }[] };
+    /** RFC 3161 time-stamps of checkpoints up to the report's (issue 17); each token is in the folder as `file`. */
+    timestamps: ReportTimestamp[];
     sourceValidation: { result: string; count: number }[];
   };
   verification: string[];
@@ -456,6 +473,7 @@ export function buildReportModel(input: BuildModelInput): ReportModel {
         warnings: verify.warnings.map((p) => ({ where: p.where, message: p.message })),
       },
       sourceValidation: [...sv.entries()].map(([result, count]) => ({ result, count })).sort((a, b) => cmp(a.result, b.result)),
+      timestamps: reportTimestamps(store, cp.seq).map(({ token: _token, ...t }) => t),
     },
     verification: verificationSteps(examiner.keyFingerprint),
     certification: { templateSha256: template.sha256, markdown: fillCertification(template, values) },
@@ -478,13 +496,34 @@ function groupWarnings(ws: { unit: string; eventId: string | null; message: stri
   return [...by.values()].sort((a, b) => cmp(a.unit, b.unit));
 }
 
-/** The short recipe printed in the report; docs/verification.md has the full one. */
+/**
+ * The commands printed in the report's "How to verify" section (issue 17),
+ * one shell line each, rendered in a <pre> block so that they survive being
+ * copied out of the PDF: no line relies on a run of spaces, and each line is
+ * short enough not to be clipped. Every command exits non-zero on a failure
+ * and names what failed; docs/verification.md explains each one.
+ */
 export function verificationSteps(fingerprint: string): string[] {
   return [
-    `Check that examiner-public-key.pem is the examiner's key: openssl pkey -pubin -in examiner-public-key.pem -outform DER | sha256sum must print ${fingerprint}. Obtain this fingerprint from the examiner independently of the report files.`,
-    'Check the signature of the manifest: openssl pkeyutl -verify -pubin -inkey examiner-public-key.pem -rawin -in manifest.json -sigfile manifest.json.sig must print "Signature Verified Successfully".',
-    "Check every file against the signed manifest: grep -o '[0-9a-f]\\{64\\}  [A-Za-z0-9._-]*' manifest.json | sha256sum -c - must report OK for report.pdf, report.json and timeline.csv.",
-    'Check the case file against this report: trailcase verify-report REPORT_DIR --case CASE.trailcase (or, with standard tools, follow docs/verification.md: sqlite3 PRAGMA integrity_check, the checkpoint text and its Ed25519 signature, and the evidence SHA-256 values listed here).',
-    'With TrailCase: trailcase verify-report REPORT_DIR checks all of the above at once and exits 0 only when everything holds.',
+    '# Tools: bash, GNU coreutils, OpenSSL 3.0 or later, Python 3.8 or later.',
+    '# Copy this report folder into an empty folder and run these lines inside it,',
+    '# with FPR the examiner\'s key fingerprint, obtained from the examiner by another',
+    `# channel (the report was signed with ${fingerprint.slice(0, 16)}...: compare, do not copy),`,
+    '# and CASE the case file. Each line exits non-zero, naming what failed.',
+    'FPR=${FPR:?set FPR to the examiner fingerprint} CASE=${CASE:-}',
+    '# 1. The public key is the examiner\'s key.',
+    'openssl pkey -pubin -in examiner-public-key.pem -outform DER | sha256sum \\',
+    '  | grep -q "^$FPR " && echo "key OK" || { echo "key: NOT THE EXAMINER\'S"; false; }',
+    '# 2. The manifest is exactly what the examiner signed.',
+    'openssl pkeyutl -verify -pubin -inkey examiner-public-key.pem -rawin \\',
+    '  -in manifest.json -sigfile manifest.json.sig',
+    '# 3. Every file the signed manifest lists is as signed.',
+    "grep -o '[0-9a-f]\\{64\\} \\+[A-Za-z0-9._-]*' manifest.json | sha256sum --strict -c -",
+    '# 4. No file in the folder that the signed manifest does not list.',
+    'ls -A | while read -r f; do case "$f" in manifest.json|manifest.json.sig) ;; \\',
+    '  examiner-public-key.pem) ;; *) grep -qF " $f\\"" manifest.json \\',
+    '  || { echo "NOT IN THE MANIFEST: $f"; exit 1; } ;; esac; done',
+    '# 5. The case file against this report, its signed checkpoint and every record.',
+    'test -z "$CASE" || python3 verify-case.py "$CASE" --report . --fingerprint "$FPR"',
   ];
 }

@@ -5,7 +5,7 @@
 // what is wrong.
 import { createPublicKey } from 'node:crypto';
 import type { VerificationCheck, VerifyReportResult } from '../../shared/api/report.ts';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { sha256Hex } from '../case/canonical.ts';
 import { fingerprintOf, verifySignature } from '../case/keys.ts';
@@ -124,6 +124,12 @@ export function verifyReportDir(dir: string, opts: VerifyReportOptions = {}): Ve
     else if (data.length !== f.bytes) fail(f.name, `${f.name}: ${data.length} bytes, the signed manifest says ${f.bytes}`);
     else pass(f.name, `${f.name}: SHA-256 ${h} as signed`);
   }
+
+  // 4b. Nothing in the folder beyond what the signed manifest lists (issue 17): an added file could pass for part of the report.
+  const known = new Set([...manifest.files.map((f) => f.name), MANIFEST_FILE, SIGNATURE_FILE, PUBLIC_KEY_FILE]);
+  const strangers = readdirSync(dir).filter((n) => !known.has(n));
+  if (strangers.length) fail('folder', `${strangers.map((n) => JSON.stringify(n)).join(', ')}: in the folder but not listed in the signed manifest`);
+  else pass('folder', 'the folder holds only the files the signed manifest lists');
 
   // 5. report.json agrees with the manifest.
   const rj = readMaybe(join(dir, 'report.json'));

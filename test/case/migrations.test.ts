@@ -42,6 +42,18 @@ test('migration 2 adds the IOC and finding-decision histories to a schema-1 case
   db.close();
 });
 
+test('migration 6 adds the append-only checkpoint time-stamp table to a schema-5 case, keeping its rows', () => {
+  const db = new Database(join(tempDir(), 'm6.sqlite'));
+  migrate(db, 5);
+  db.prepare("INSERT INTO checkpoints(seq, tree_size, root, evidence_count, evidence_root, custody_seq, custody_head, meta_hash, created_at, reason, key_fingerprint, body, signature) VALUES (1, 0, 'r', 0, 'e', 1, 'h', 'm', 't', 'x', 'k', 'b', 's')").run();
+  assert.deepEqual(migrate(db, 6), [6]);
+  assert.equal((db.prepare('SELECT body FROM checkpoints WHERE seq = 1').get() as { body: string }).body, 'b');
+  db.prepare("INSERT INTO checkpoint_timestamps(checkpoint_seq, tsa_url, digest, token, gen_time, received_at) VALUES (1, 'http://tsa', 'd', x'3000', 't', 'r')").run();
+  assert.throws(() => db.prepare("UPDATE checkpoint_timestamps SET gen_time = 'later'").run(), /append-only/);
+  assert.throws(() => db.prepare('DELETE FROM checkpoint_timestamps').run(), /append-only/);
+  db.close();
+});
+
 test('opening an older case migrates it and logs the migration; a newer one is refused', () => {
   const c = tempCase();
   try {

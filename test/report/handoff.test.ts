@@ -14,7 +14,9 @@ import { CaseStore } from '../../electron/case/store.ts';
 import { verifyCase } from '../../electron/case/verify.ts';
 import { exportCase, HandoffRefused, receiveCase, sha256File } from '../../electron/report/handoff.ts';
 import type { ExportSummary } from '../../shared/api/report.ts';
-import { alterEvidence, cli, examiner, stratusCase, type Examiner } from './helpers.ts';
+import { alterEvidence, cli, examiner, have, stratusCase, type Examiner } from './helpers.ts';
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 
 const dir = mkdtempSync(join(tmpdir(), 'trailcase-handoff-'));
 let alice: Examiner;
@@ -239,4 +241,18 @@ test('the API exports as a job and rejects bad arguments before any handler runs
   } finally {
     s.close();
   }
+});
+
+// Issue 17: the independent verifier travels beside the handoff file, its hash in the signed handoff entry.
+test('export writes verify-case.py beside the file; it verifies the handoff against the sender fingerprint', { skip: have('python3') && have('openssl') ? false : 'python3 or openssl missing' }, () => {
+  const beside = join(dir, 'verify-case.py');
+  assert.ok(readFileSync(beside).equals(readFileSync(join(import.meta.dirname, '..', '..', 'docs', 'verify-case.py'))));
+  const transfer = custody(toBob).find((e) => e.action === 'handoff.exported')!;
+  assert.deepEqual(transfer.details.verifier, { file: 'verify-case.py', sha256: createHash('sha256').update(readFileSync(beside)).digest('hex') });
+  const sent = join(dir, 'as-sent.trailcase');
+  copyFileSync(toBob, sent);
+  const r = spawnSync('python3', [beside, sent, '--fingerprint', alice.signer.fingerprint], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stdout + r.stderr);
+  const other = spawnSync('python3', [beside, sent, '--fingerprint', bob.signer.fingerprint], { encoding: 'utf8' });
+  assert.equal(other.status, 1, 'the last checkpoint is not signed by that key');
 });

@@ -22,6 +22,7 @@ import { chromiumPrinter, chromiumUnavailableReason, pdfDates, pdfDestinationPag
 import { verifyReportDir } from '../../electron/report/verify-report.ts';
 import type { ReportSummary } from '../../shared/api/report.ts';
 import { alterEvidence, cli, examiner, flipByte, have, runRecipe, stratusCase, type Examiner } from './helpers.ts';
+import { forgeRecordBytes } from '../support/forgery.ts';
 
 const skip = chromiumUnavailableReason();
 if (skip) console.log(`# report tests skipped: ${skip}`);
@@ -83,7 +84,7 @@ const files = (d: string) => readdirSync(d).filter((n) => !n.startsWith('.')).so
 const model = (d: string) => JSON.parse(readFileSync(join(d, 'report.json'), 'utf8')) as ReportModel;
 
 test('the same case at the same checkpoint gives byte-identical report files', { skip: skip ?? false }, () => {
-  assert.deepEqual(files(out1), ['examiner-public-key.pem', 'manifest.json', 'manifest.json.sig', 'report.json', 'report.pdf', 'timeline.csv']);
+  assert.deepEqual(files(out1), ['examiner-public-key.pem', 'manifest.json', 'manifest.json.sig', 'report.json', 'report.pdf', 'timeline.csv', 'verify-case.py']);
   for (const f of files(out1)) assert.ok(readFileSync(join(out1, f)).equals(readFileSync(join(out2, f))), `${f} differs between two runs`);
   assert.equal(r1.reportId, r2.reportId);
   assert.equal(r1.checkpoint.seq, r2.checkpoint.seq);
@@ -192,7 +193,7 @@ function failed(r: ReturnType<typeof verifyReportDir>): string[] {
 test('verify-report accepts the report and catches each alteration, saying what', { skip: skip ?? false }, () => {
   const ok = verifyReportDir(out1, { fingerprint: alice.signer.fingerprint, casePath });
   assert.ok(ok.ok, failed(ok).join('\n'));
-  assert.deepEqual(ok.checks.map((c) => c.what), ['manifest', 'key', 'signature', 'report.pdf', 'report.json', 'timeline.csv', 'checkpoint', 'case']);
+  assert.deepEqual(ok.checks.map((c) => c.what), ['manifest', 'key', 'signature', 'report.pdf', 'report.json', 'timeline.csv', 'verify-case.py', 'folder', 'checkpoint', 'case']);
 
   for (const f of ['report.pdf', 'report.json', 'timeline.csv']) {
     const d = copyReport(`flip-${f}`);
@@ -265,7 +266,7 @@ test('docs/verification.md standard-tools recipes check the report and the case,
   assert.notEqual(runRecipe('report', out1, { FPR: mallory.signer.fingerprint }).status, 0, 'a fingerprint that is not the key must fail');
 
   const work = mkdtempSync(join(dir, 'recipe-case-'));
-  const vars = { CASE: casePath, SEQ: String(m.checkpoint.seq), TREE: String(m.checkpoint.treeSize), ROOT: m.checkpoint.root, FPR: fpr };
+  const vars = { CASE: casePath, SEQ: String(m.checkpoint.seq), TREE: String(m.checkpoint.treeSize), ROOT: m.checkpoint.root, FPR: fpr, VERIFIER: join(out1, 'verify-case.py') };
   const c = runRecipe('case', work, vars);
   assert.equal(c.status, 0, c.out);
   const altered = join(dir, 'recipe-altered.trailcase');
@@ -273,6 +274,20 @@ test('docs/verification.md standard-tools recipes check the report and the case,
   alterEvidence(altered, 3);
   assert.notEqual(runRecipe('case', work, { ...vars, CASE: altered }).status, 0, 'altered evidence must fail the recipe');
   assert.notEqual(runRecipe('case', work, { ...vars, ROOT: '0'.repeat(64) }).status, 0, 'another root must fail the recipe');
+  // Issue 17: the loop names the failing item even when it is not the last, and a consistent forgery fails step 5.
+  const item = runRecipe('case', work, { ...vars, CASE: altered });
+  assert.match(item.out, /evidence item 3: SHA-256 [0-9a-f]{64}, recorded [0-9a-f]{64}: FAILED/);
+  const forged = join(dir, 'recipe-forged.trailcase');
+  copyFileSync(casePath, forged);
+  forgeRecordBytes(forged, 3);
+  const f = runRecipe('case', work, { ...vars, CASE: forged });
+  assert.notEqual(f.status, 0, 'record bytes edited with every hash fixed up must fail the recipe');
+  assert.match(f.out, /FAIL checkpoints:seq \d+: signs event root/);
+  const unlisted = copyReport('recipe-unlisted');
+  writeFileSync(join(unlisted, 'extra.txt'), 'x');
+  const u = runRecipe('report', unlisted, { FPR: fpr });
+  assert.notEqual(u.status, 0);
+  assert.match(u.out, /NOT IN THE MANIFEST: extra\.txt/);
 });
 
 test('trailcase verify-report exits 0 only when everything holds', { skip: skip ?? false }, () => {
@@ -340,4 +355,67 @@ test('no report from a damaged case, and no overwriting an existing report', { s
   } finally {
     again.close();
   }
+});
+
+// Issue 17: the "How to verify" commands as a reader copies them out of report.pdf,
+// run in an empty folder on the genuine report (pass) and on forgeries (fail, naming what).
+test('the commands printed in report.pdf run as extracted: the genuine report passes, forgeries fail', { skip: skip ?? ((!pdftotext || !have('python3') || !have('openssl')) && 'pdftotext, python3 or openssl missing') }, async () => {
+  const lines = pdfText(join(out1, 'report.pdf')).split('\n');
+  const from = lines.findIndex((l) => l.trim().startsWith('# Tools:'));
+  const to = lines.findIndex((l, i) => i > from && l.includes('python3 verify-case.py'));
+  assert.ok(from >= 0 && to > from, 'the command block is in the PDF text');
+  const script = join(dir, 'from-pdf.sh');
+  writeFileSync(script, lines.slice(from, to + 1).join('\n') + '\n');
+  const run = (folder: string, vars: Record<string, string>) => {
+    const r = spawnSync('bash', ['-e', '-o', 'pipefail', script], { cwd: folder, env: { ...process.env, ...vars }, encoding: 'utf8', timeout: 300_000 });
+    return { status: r.status ?? -1, out: `${r.stdout}${r.stderr}` };
+  };
+  const fresh = (name: string) => {
+    const d = mkdtempSync(join(dir, `empty-${name}-`));
+    cpSync(out1, d, { recursive: true });
+    return d;
+  };
+  const fpr = alice.signer.fingerprint;
+  const good = run(fresh('genuine'), { FPR: fpr, CASE: casePath });
+  assert.equal(good.status, 0, good.out);
+  assert.match(good.out, /key OK/);
+  assert.match(good.out, /Signature Verified Successfully/);
+  assert.match(good.out, /report\.pdf: OK/);
+  assert.match(good.out, /verify-case\.py: OK/);
+  assert.match(good.out, /INTACT: 0 failure/);
+
+  // (d) a file the manifest does not list: the printed loop, verify-report and verify-case.py.
+  const extra = fresh('unlisted');
+  writeFileSync(join(extra, 'notes.txt'), 'planted');
+  const u = run(extra, { FPR: fpr, CASE: casePath });
+  assert.notEqual(u.status, 0);
+  assert.match(u.out, /NOT IN THE MANIFEST: notes\.txt/);
+  assert.deepEqual(failed(verifyReportDir(extra, { fingerprint: fpr })), ['folder: "notes.txt": in the folder but not listed in the signed manifest']);
+  const { verifyCasePy, forgeRecordBytes } = await import('../support/forgery.ts');
+  const py = verifyCasePy([casePath, '--report', extra, '--fingerprint', fpr]);
+  assert.equal(py.status, 1);
+  assert.match(py.out, /FAIL report:notes\.txt: this file is in the folder but the signed manifest does not list it/);
+
+  // (e) a report from another case.
+  const other = join(dir, 'other.trailcase');
+  CaseStore.create(other, { title: 'another case', examiner: alice.name }, alice.signer).close();
+  const o = run(fresh('other-case'), { FPR: fpr, CASE: other });
+  assert.notEqual(o.status, 0);
+  assert.match(o.out, /FAIL report:manifest\.json: case \S+, this case file is \S+: the report is of another case/);
+  assert.ok(failed(verifyReportDir(out1, { fingerprint: fpr, casePath: other })).some((f) => /^case: .* is case .*, the report is about case/.test(f)));
+
+  // (a) on the case: record bytes edited with every hash fixed up and the triggers re-created.
+  const forged = join(dir, 'forged-for-pdf.trailcase');
+  copyFileSync(casePath, forged);
+  forgeRecordBytes(forged, 3);
+  const f = run(fresh('forged-case'), { FPR: fpr, CASE: forged });
+  assert.notEqual(f.status, 0);
+  assert.match(f.out, /FAIL checkpoints:seq \d+: signs event root/);
+  assert.ok(failed(verifyReportDir(out1, { fingerprint: fpr, casePath: forged })).some((x) => x.startsWith('case: ')));
+
+  // A flipped byte in a listed file, and another key.
+  const flipped = fresh('flipped');
+  flipByte(join(flipped, 'timeline.csv'));
+  assert.match(run(flipped, { FPR: fpr }).out, /timeline\.csv: FAILED/);
+  assert.notEqual(run(fresh('other-key'), { FPR: mallory.signer.fingerprint }).status, 0);
 });

@@ -51,6 +51,7 @@ test('staged layout: entry points, assets, package.json', () => {
     'renderer/index.html',
     'renderer/app.js',
     'build/report-certification-template.md',
+    'docs/verify-case.py',
     'node_modules/better-sqlite3/package.json',
   ]) {
     assert.ok(existsSync(join(appDir, f)), f);

@@ -166,7 +166,7 @@ registerCommand({
   summary: 'import CloudTrail files/folders (and, where registered, s3://, lookup:, lake:)',
   get usage() {
     return [
-      'trailcase import CASE PATH... [--account A] [--region R] [--since T] [--until T] [--workers N]',
+      'trailcase import CASE PATH... [--account A] [--region R] [--since T] [--until T] [--workers N] [--tsa URL [--tsa-ca PEM]]',
       ...remoteSources().map((s) => `       trailcase import CASE ${s.usage}`),
     ].join('\n');
   },
@@ -177,6 +177,8 @@ registerCommand({
       since: { type: 'string' },
       until: { type: 'string' },
       workers: { type: 'string' },
+      tsa: { type: 'string' },
+      'tsa-ca': { type: 'string' },
     };
     for (const s of remoteSources()) Object.assign(base, s.options ?? {});
     return base;
@@ -213,6 +215,18 @@ registerCommand({
         );
       }
       bar.done();
+      // Trusted time (issue 17): on a connected machine, an RFC 3161 time-stamp of the checkpoint the import just signed.
+      let tsaFailed = false;
+      if (values.tsa) {
+        const { timestampCheckpoint } = await import('../../case/timestamp.ts');
+        try {
+          const t = await timestampCheckpoint(store, values.tsa, { caFile: values['tsa-ca'] });
+          io.err(`Time-stamp: checkpoint #${t.checkpointSeq} by ${t.tsa} at ${t.genTime} (token SHA-256 ${t.tokenSha256})`);
+        } catch (e) {
+          io.err(`NOT TIME-STAMPED: ${(e as Error).message}`);
+          tsaFailed = true;
+        }
+      }
       const warnings = store.db
         .prepare(`SELECT origin, code, message FROM warnings WHERE import_id IN (${summaries.map(() => '?').join(',')}) ORDER BY id LIMIT 20`)
         .all(...summaries.map((s) => s.importId)) as { origin: string; code: string; message: string }[];
@@ -231,7 +245,7 @@ registerCommand({
               warnings.map((w) => `  ${w.origin}: ${w.message}`).join('\n')
             : ''),
       );
-      return 0;
+      return tsaFailed ? 1 : 0;
     } finally {
       store.close();
     }

@@ -24,8 +24,8 @@ function readPem(path: string | undefined): string | undefined {
 registerCommand({
   name: 'report',
   summary: 'write the signed report (PDF, JSON, timeline CSV, signed manifest) for a case',
-  usage: 'trailcase report CASE --out DIR [--template CERTIFICATION.md] [--force]',
-  options: { out: { type: 'string' }, template: { type: 'string' }, force: { type: 'boolean' } },
+  usage: 'trailcase report CASE --out DIR [--template CERTIFICATION.md] [--force] [--tsa URL [--tsa-ca PEM]]',
+  options: { out: { type: 'string' }, template: { type: 'string' }, force: { type: 'boolean' }, tsa: { type: 'string' }, 'tsa-ca': { type: 'string' } },
   async run({ positionals, values, io }) {
     const path = needCase(positionals);
     if (!values.out) throw new UserError('missing --out DIR (the folder for the report files)');
@@ -37,6 +37,8 @@ registerCommand({
         outDir: values.out,
         templatePath: values.template,
         force: !!values.force,
+        tsa: values.tsa,
+        tsaCaFile: values['tsa-ca'],
         onProgress: (p) => bar.update(p.done, p.total, p.phase),
       });
       bar.done();
