@@ -1,11 +1,13 @@
 // CLI for acquisition from AWS (issue 4) beyond `trailcase import`:
 //   lake-stores  list CloudTrail Lake event data stores of a Region
 //   lake-sql     print the SQL a `lake:` import would run (builder + case scope + IOCs)
+//   athena-table print the Athena CloudTrail table DDL with partition projection
 //   validate     CloudTrail digest validation of the case's copies, object by object
 //   public-keys  preserve `aws cloudtrail list-public-keys` output in a case (folder copies)
 import { dispatch } from '../../api/handlers.ts';
 import { optionList } from '../../ingest/aws/index.ts';
 import { listEventDataStores } from '../../ingest/aws/lake-source.ts';
+import { athenaTableDdl, AthenaTableError } from '../../ingest/aws/athena-sql.ts';
 import { UserError } from '../../errors.ts';
 import { registerCommand } from '../registry.ts';
 import { needCase, withCase } from './foundation.ts';
@@ -24,6 +26,43 @@ registerCommand({
         ? items.map((e) => `${e.arn}  ${e.name ?? '-'}  ${e.status ?? '-'}${e.organization ? '  organization' : ''}${e.multiRegion ? '  multi-region' : ''}`).join('\n')
         : `no event data stores in ${region}`,
     );
+    return 0;
+  },
+});
+
+registerCommand({
+  name: 'athena-table',
+  summary: 'print a CREATE TABLE for CloudTrail logs in Athena, with partition projection (account, region, day)',
+  usage: 'trailcase athena-table --bucket B [--prefix P] [--org o-…] --accounts A,… --regions R,… [--database D] [--table T] [--start yyyy/MM/dd]',
+  options: {
+    bucket: { type: 'string' },
+    prefix: { type: 'string' },
+    org: { type: 'string' },
+    accounts: { type: 'string', multiple: true },
+    regions: { type: 'string', multiple: true },
+    database: { type: 'string' },
+    table: { type: 'string' },
+    start: { type: 'string' },
+  },
+  async run({ values, io }) {
+    if (!values.bucket) throw new UserError('missing --bucket B (the trail bucket)');
+    let ddl: string;
+    try {
+      ddl = athenaTableDdl({
+        bucket: values.bucket,
+        prefix: values.prefix,
+        orgId: values.org,
+        accounts: optionList(values.accounts) ?? [],
+        regions: optionList(values.regions) ?? [],
+        database: values.database,
+        table: values.table,
+        start: values.start,
+      });
+    } catch (e) {
+      if (e instanceof AthenaTableError) throw new UserError(e.message);
+      throw e;
+    }
+    io.result({ ddl }, () => ddl);
     return 0;
   },
 });

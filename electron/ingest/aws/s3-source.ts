@@ -82,7 +82,7 @@ export interface S3Plan {
 
 // ------------------------------------------------------------------ listing
 
-async function listAll(
+export async function listAll(
   clients: AwsClients,
   bucket: string,
   prefix: string,
