@@ -53,7 +53,7 @@ export function describeScan(scannedBytes: number | null): string {
   if (scannedBytes === null) return 'scanned an unknown amount (no DataScannedInBytes in the response)';
   const c = estimateAthenaCost(scannedBytes);
   const human = scannedBytes >= 1e9 ? `${(scannedBytes / 1e9).toFixed(2)} GB` : scannedBytes >= MB ? `${(scannedBytes / MB).toFixed(1)} MB` : `${scannedBytes} bytes`;
-  return `scanned ${human} (DataScannedInBytes ${scannedBytes}), estimated cost $${c.usd.toFixed(4)} at $${ATHENA_USD_PER_TB}/TB, 10 MB minimum (an estimate, not the bill)`;
+  return `scanned ${human} (DataScannedInBytes ${scannedBytes}), estimated cost $${c.usd < 0.01 ? c.usd.toFixed(6) : c.usd.toFixed(2)} at $${ATHENA_USD_PER_TB}/TB, 10 MB minimum (an estimate, not the bill)`;
 }
 
 // ------------------------------------------------------------------ names
