@@ -58,6 +58,7 @@ import {
 } from './client.ts';
 import { parseCloudTrailKey } from './digest.ts';
 import { caseIocs } from './lake-source.ts';
+import { LakeQueryError } from './lake-sql.ts';
 import { storePublicKeysFile } from './public-keys-store.ts';
 import { accountPrefix, daysBetween, inWindow, NAME_SKEW_MS } from './s3-scope.ts';
 import { acquireObjects, listAll, type ListedObject, type S3ImportOptions } from './s3-source.ts';
@@ -102,7 +103,7 @@ export function athenaQueryFor(store: CaseStore, t: AthenaTable, o: AthenaImport
     });
     return { sql: built.sql, built };
   } catch (e) {
-    if (e instanceof AthenaQueryError) throw new UserError(`Athena query: ${e.message}`);
+    if (e instanceof AthenaQueryError || e instanceof LakeQueryError) throw new UserError(`Athena query: ${e.message}`);
     throw e;
   }
 }

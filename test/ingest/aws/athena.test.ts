@@ -167,7 +167,7 @@ test('the query from scope and IOCs (hostile values quoted), paged results, exac
   assert.ok(digests.length >= 2);
   for (const d of digests) assert.match(d, new RegExp(`^org/AWSLogs/${A}/CloudTrail-Digest/us-east-2/`));
   const results = validateCase(c.store);
-  assert.equal(results.objects.filter((o) => o.severity === 'failure').length, 0, JSON.stringify(results.objects.filter((o) => o.severity === 'failure')));
+  assert.equal(results.failures, 0, JSON.stringify(results.issues.failures));
   for (const k of want) assert.equal(results.objects.find((o) => o.key === k)?.result, 'valid', k);
   const v = verifyCase(c.store);
   assert.equal(v.ok, true, JSON.stringify(v.problems));
