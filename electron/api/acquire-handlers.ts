@@ -8,6 +8,7 @@ import { importLake, lakeQueryFor, listEventDataStores } from '../ingest/aws/lak
 import { eventDataStoreId } from '../ingest/aws/lake-sql.ts';
 import { importLookup } from '../ingest/aws/lookup-source.ts';
 import { importS3 } from '../ingest/aws/s3-source.ts';
+import { importAthena } from '../ingest/aws/athena-source.ts';
 import { RESULT_SEVERITY, validateCase } from '../ingest/aws/validation.ts';
 import { importPublicKeysFile } from '../ingest/aws/public-keys-store.ts';
 import type { HandlerTable } from './handlers.ts';
@@ -66,8 +67,28 @@ export const acquireHandlers: HandlerTable<typeof acquireApi> = {
     } else if (src.startsWith('lake:')) {
       run = (signal, onProgress) =>
         importLake(ctx.store, signer, src, { ...aws, sql: a.sql, since: a.since, until: a.until, accounts: a.accounts, regions: a.regions, useIocs: a.useIocs, signal, onProgress });
+    } else if (src.startsWith('athena:')) {
+      run = (signal, onProgress) =>
+        importAthena(ctx.store, signer, src, {
+          ...aws,
+          s3EndpointUrl: a.s3EndpointUrl,
+          region: a.athenaRegion,
+          sql: a.sql,
+          useIocs: a.useIocs,
+          workgroup: a.workgroup,
+          outputLocation: a.outputLocation,
+          partitions: a.partitions,
+          since: a.since,
+          until: a.until,
+          accounts: a.accounts,
+          regions: a.regions,
+          publicKeysFile: a.publicKeysFile,
+          concurrency: a.concurrency,
+          signal,
+          onProgress,
+        });
     } else {
-      throw new UserError(`acquire: ${src.slice(0, 100)} is not s3://BUCKET/PREFIX, lookup: or lake:EVENT_DATA_STORE`);
+      throw new UserError(`acquire: ${src.slice(0, 100)} is not s3://BUCKET/PREFIX, lookup:, lake:EVENT_DATA_STORE or athena:DATABASE.TABLE`);
     }
     return { jobId: ctx.jobs.start('acquire', (report, signal) => run(signal, report)) };
   },

@@ -71,7 +71,7 @@ export const acquireApi = {
   acquire: write(
     z
       .object({
-        /** s3://BUCKET/PREFIX, lookup:, or lake:EVENT_DATA_STORE */
+        /** s3://BUCKET/PREFIX, lookup:, lake:EVENT_DATA_STORE or athena:DATABASE.TABLE */
         source: z.string().min(1).max(2_000),
         accounts: list,
         regions: list,
@@ -83,9 +83,15 @@ export const acquireApi = {
         attribute: z.string().max(2_000).optional(),
         sql: z.string().max(100_000).optional(),
         useIocs: z.boolean().optional(),
+        /** Athena: workgroup, result location, the table's partition columns, the Athena Region, a separate S3 endpoint. */
+        workgroup: z.string().max(128).optional(),
+        outputLocation: z.string().max(2_000).optional(),
+        partitions: z.array(z.enum(['account', 'region', 'timestamp'])).max(3).optional(),
+        athenaRegion: z.string().max(64).optional(),
+        s3EndpointUrl: z.string().max(2_000).optional(),
       })
       .strict(),
-    'Acquire from AWS (S3 with digests, LookupEvents, CloudTrail Lake) as a background job; returns the job id.',
+    'Acquire from AWS (S3 with digests, LookupEvents, CloudTrail Lake, Athena-chosen S3 objects) as a background job; returns the job id.',
   ).returns<{ jobId: string }>(),
   listEventDataStores: read(
     z.object({ region: z.string().min(1).max(64), ...aws }).strict(),

@@ -20,6 +20,7 @@ import {
   GetQueryExecutionCommand,
   GetQueryResultsCommand,
   StartQueryExecutionCommand,
+  StopQueryExecutionCommand,
   type QueryExecution,
 } from '@aws-sdk/client-athena';
 import type { ImportSummary } from '../../../shared/types.ts';
@@ -388,6 +389,20 @@ export async function importAthena(store: CaseStore, signer: Signer, arg: string
         wait = Math.min(wait * 2, 10_000);
       }
     };
+    /** The examiner cancelled while the query runs: stop it (it is billed for what it scans) and do not continue it later. */
+    const stopOnCancel = async (qid: string, e: unknown): Promise<never> => {
+      if (isAbort(e) && o.signal?.aborted) {
+        let stopped = false;
+        try {
+          await athena.send(new StopQueryExecutionCommand({ QueryExecutionId: qid }), { abortSignal: AbortSignal.timeout(10_000) as any });
+          stopped = true;
+        } catch {
+          /* best effort: the query ends on its own; custody says it was not stopped */
+        }
+        store.appendCustody(session.actor, 'acquire.athena.abandoned', { importId: session.importId, queryId: qid, state: 'CANCELLED', stopped });
+      }
+      throw e;
+    };
     const failure = (qid: string, q: QueryExecution) =>
       new AwsAcquisitionError(
         `Athena query ${qid} on ${t.database}.${t.table} ${q.Status?.State}${q.Status?.StateChangeReason ? `: ${q.Status.StateChangeReason}` : ''}${q.Status?.State === 'CANCELLED' ? ` (${describeScan(q.Statistics?.DataScannedInBytes ?? null)})` : ''}`,
@@ -400,7 +415,8 @@ export async function importAthena(store: CaseStore, signer: Signer, arg: string
     if (queryId) {
       store.appendCustody(session.actor, 'acquire.athena.resume', { importId: session.importId, queryId });
       try {
-        execution = await waitFor(queryId);
+        const qid = queryId;
+        execution = await waitFor(qid).catch((e) => stopOnCancel(qid, e));
         if (execution.Status?.State !== 'SUCCEEDED') {
           session.warnUnstored(`athena:GetQueryExecution?queryExecutionId=${queryId}`, 'resume-failed-query', `query ${queryId} of the interrupted run ended ${execution.Status?.State}; the query is run again`);
           store.appendCustody(session.actor, 'acquire.athena.abandoned', { importId: session.importId, queryId, state: execution.Status?.State ?? null });
@@ -416,7 +432,8 @@ export async function importAthena(store: CaseStore, signer: Signer, arg: string
     }
     if (!queryId) {
       queryId = await start();
-      execution = await waitFor(queryId);
+      const qid = queryId;
+      execution = await waitFor(qid).catch((e) => stopOnCancel(qid, e));
       if (execution.Status?.State !== 'SUCCEEDED') {
         store.appendCustody(session.actor, 'acquire.athena.abandoned', { importId: session.importId, queryId, state: execution.Status?.State ?? null });
         throw failure(queryId, execution);

@@ -260,6 +260,28 @@ test('throttling (ThrottlingException, TooManyRequestsException) is retried', as
   assert.equal(verifyCase(c.store).ok, true);
 });
 
+test('cancelled while the query runs: the query is stopped, the case stays valid, the next run starts a new query', async () => {
+  const ac = new AbortController();
+  const srv = await athenaServer({
+    runningPolls: 1_000_000,
+    fault: (r) => {
+      if (r.op === 'GetQueryExecution' && r.n === 3) ac.abort();
+      return undefined;
+    },
+  });
+  const c = newCase();
+  await assert.rejects(importAthena(c.store, c.signer, TABLE, opts(srv, { signal: ac.signal })), /cancelled/);
+  assert.equal(ops(srv, 'StopQueryExecution').length, 1);
+  assert.equal(ops(srv, 'StopQueryExecution')[0].body.QueryExecutionId, ops(srv, 'GetQueryExecution')[0].body.QueryExecutionId);
+  const abandoned = JSON.parse((c.store.db.prepare("SELECT details FROM custody WHERE action = 'acquire.athena.abandoned'").get() as { details: string }).details);
+  assert.deepEqual([abandoned.state, abandoned.stopped], ['CANCELLED', true]);
+  assert.ok(c.store.db.prepare("SELECT 1 FROM custody WHERE action = 'import.cancelled'").get(), 'the import is recorded as cancelled');
+  assert.equal(verifyCase(c.store).ok, true);
+  srv.setFault(undefined);
+  await assert.rejects(importAthena(c.store, c.signer, TABLE, opts(srv, { maxWaitMs: 0 })), /still QUEUED after \d+ s; run the same import again to continue with it$/);
+  assert.equal(srv.statements().length, 2, 'a cancelled query is not continued');
+});
+
 test('interrupted after the query: the same query and its pages are used; interrupted during the objects: the rest are fetched', async () => {
   const srv = await athenaServer({ fault: (r) => (r.op === 'GetQueryResults' && r.n >= 2 ? { kind: 'drop' } : undefined) });
   const c = newCase();
