@@ -71,6 +71,7 @@ interface Query {
   rows: string[][];
   scanned: number;
   submitted: number;
+  resultsGone?: boolean;
 }
 
 export interface AthenaServer {
@@ -80,6 +81,8 @@ export interface AthenaServer {
   statements(): string[];
   /** Forget every query (as if Athena's history had expired). */
   forgetQueries(): void;
+  /** Keep the queries but lose their results (as if the result location's lifecycle had removed them). */
+  forgetResults(): void;
   setFault(f: AthenaServerOptions['fault']): void;
   close(): Promise<void>;
 }
@@ -276,6 +279,7 @@ export async function startAthenaServer(opts: AthenaServerOptions): Promise<Athe
         if (!q) return jsonError(res, 400, 'InvalidRequestException', `QueryExecution ${body.QueryExecutionId} was not found`);
         await q.done;
         if (q.state !== 'SUCCEEDED') return jsonError(res, 400, 'InvalidRequestException', `Query did not finish successfully. Final query state: ${q.state}`);
+        if (q.resultsGone) return jsonError(res, 400, 'InvalidRequestException', `Unable to read the results of ${q.id} from ${q.output}: NoSuchKey`);
         const max = body.MaxResults ?? 1000;
         if (max < 1 || max > 1000) return jsonError(res, 400, 'InvalidRequestException', 'MaxResults must be between 1 and 1000');
         // The first row of the first page holds the column names (Athena, SELECT statements).
@@ -368,6 +372,9 @@ export async function startAthenaServer(opts: AthenaServerOptions): Promise<Athe
     forgetQueries() {
       queries.clear();
       byToken.clear();
+    },
+    forgetResults() {
+      for (const q of queries.values()) q.resultsGone = true;
     },
     setFault(f) {
       fault = f;

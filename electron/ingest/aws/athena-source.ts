@@ -409,66 +409,82 @@ export async function importAthena(store: CaseStore, signer: Signer, arg: string
         'invalid',
       );
 
-    // 1. The query: the unfinished one of an earlier run, else a new one.
-    let queryId = unfinishedQuery(store, { sqlSha256, database: t.database, table: t.table, workgroup, account });
-    let execution: QueryExecution | null = null;
-    if (queryId) {
-      store.appendCustody(session.actor, 'acquire.athena.resume', { importId: session.importId, queryId });
-      try {
-        const qid = queryId;
-        execution = await waitFor(qid).catch((e) => stopOnCancel(qid, e));
-        if (execution.Status?.State !== 'SUCCEEDED') {
-          session.warnUnstored(`athena:GetQueryExecution?queryExecutionId=${queryId}`, 'resume-failed-query', `query ${queryId} of the interrupted run ended ${execution.Status?.State}; the query is run again`);
-          store.appendCustody(session.actor, 'acquire.athena.abandoned', { importId: session.importId, queryId, state: execution.Status?.State ?? null });
-          queryId = null;
-        }
-      } catch (e) {
-        if (isAbort(e) || (e as AwsAcquisitionError).kind !== 'invalid') throw e;
-        // Athena no longer knows the query (history is kept 45 days): run it again.
-        session.warnUnstored(`athena:GetQueryExecution?queryExecutionId=${queryId}`, 'resume-expired', `query ${queryId} of the interrupted run is no longer available (${(e as Error).message}); the query is run again`);
-        store.appendCustody(session.actor, 'acquire.athena.abandoned', { importId: session.importId, queryId, state: null });
-        queryId = null;
-      }
-    }
-    if (!queryId) {
-      queryId = await start();
-      const qid = queryId;
-      execution = await waitFor(qid).catch((e) => stopOnCancel(qid, e));
+    const runNew = async (): Promise<{ qid: string; execution: QueryExecution }> => {
+      const qid = await start();
+      const execution = await waitFor(qid).catch((e) => stopOnCancel(qid, e));
       if (execution.Status?.State !== 'SUCCEEDED') {
-        store.appendCustody(session.actor, 'acquire.athena.abandoned', { importId: session.importId, queryId, state: execution.Status?.State ?? null });
-        throw failure(queryId, execution);
+        store.appendCustody(session.actor, 'acquire.athena.abandoned', { importId: session.importId, queryId: qid, state: execution.Status?.State ?? null });
+        throw failure(qid, execution);
+      }
+      return { qid, execution };
+    };
+    /** An earlier run's query that cannot be continued: recorded, and the query is run again. */
+    const abandon = (qid: string, code: string, message: string, state: string | null) => {
+      session.warnUnstored(`athena:GetQueryExecution?queryExecutionId=${qid}`, code, message);
+      store.appendCustody(session.actor, 'acquire.athena.abandoned', { importId: session.importId, queryId: qid, state });
+    };
+    const gone = (e: unknown) => !isAbort(e) && (e as AwsAcquisitionError).kind === 'invalid';
+
+    /** The result pages: those preserved by an earlier run, then the rest. */
+    const fetchPages = async (qid: string): Promise<number> => {
+      const last = storedPages(store, qid).at(-1);
+      let page = last?.page ?? 0;
+      let token = last?.nextToken ?? undefined;
+      let complete = last !== undefined && token === undefined;
+      if (last && !complete) store.appendCustody(session.actor, 'acquire.athena.resume', { importId: session.importId, queryId: qid, page });
+      while (!complete) {
+        if (signal.aborted) throw abortError();
+        const request = { QueryExecutionId: qid, NextToken: token, MaxResults: o.pageSize ?? 1000 };
+        const requestedAt = new Date().toISOString();
+        const out = await call(`Athena GetQueryResults ${qid} page ${page + 1}`, () => athena.send(new GetQueryResultsCommand(request), { abortSignal: signal as any }));
+        page++;
+        const rows = out.ResultSet?.Rows?.length ?? 0;
+        preserve(`athena:GetQueryResults?queryExecutionId=${qid}&page=${page}`, {
+          api: 'GetQueryResults',
+          queryExecutionId: qid,
+          page,
+          pageToken: token ?? null,
+          nextToken: out.NextToken ?? null,
+          request: { ...request, NextToken: token ?? null },
+          requestedAt,
+          rows,
+        }, out);
+        report({ phase: 'athena-results', done: page, total: null, unit: 'pages', detail: `${rows} rows` });
+        token = out.NextToken;
+        complete = !token;
+      }
+      return page;
+    };
+
+    // 1. The query: the unfinished one of an earlier run (still running, done, or with some pages preserved), else a new one.
+    let run: { qid: string; execution: QueryExecution } | null = null;
+    const earlier = unfinishedQuery(store, { sqlSha256, database: t.database, table: t.table, workgroup, account });
+    if (earlier) {
+      store.appendCustody(session.actor, 'acquire.athena.resume', { importId: session.importId, queryId: earlier });
+      try {
+        const execution = await waitFor(earlier).catch((e) => stopOnCancel(earlier, e));
+        if (execution.Status?.State === 'SUCCEEDED') run = { qid: earlier, execution };
+        else abandon(earlier, 'resume-failed-query', `query ${earlier} of the interrupted run ended ${execution.Status?.State}; the query is run again`, execution.Status?.State ?? null);
+      } catch (e) {
+        if (!gone(e)) throw e;
+        // Athena no longer knows the query (its history is kept 45 days).
+        abandon(earlier, 'resume-expired', `query ${earlier} of the interrupted run is no longer available (${(e as Error).message}); the query is run again`, null);
       }
     }
-    const qid = queryId;
-    const scanned = execution!.Statistics?.DataScannedInBytes ?? null;
-
-    // 2. The result pages: those preserved by an earlier run, then the rest.
-    const last = storedPages(store, qid).at(-1);
-    let page = last?.page ?? 0;
-    let token = last?.nextToken ?? undefined;
-    let complete = last !== undefined && token === undefined;
-    if (last && !complete) store.appendCustody(session.actor, 'acquire.athena.resume', { importId: session.importId, queryId: qid, page });
-    while (!complete) {
-      if (signal.aborted) throw abortError();
-      const request = { QueryExecutionId: qid, NextToken: token, MaxResults: o.pageSize ?? 1000 };
-      const requestedAt = new Date().toISOString();
-      const out = await call(`Athena GetQueryResults ${qid} page ${page + 1}`, () => athena.send(new GetQueryResultsCommand(request), { abortSignal: signal as any }));
-      page++;
-      const rows = out.ResultSet?.Rows?.length ?? 0;
-      preserve(`athena:GetQueryResults?queryExecutionId=${qid}&page=${page}`, {
-        api: 'GetQueryResults',
-        queryExecutionId: qid,
-        page,
-        pageToken: token ?? null,
-        nextToken: out.NextToken ?? null,
-        request: { ...request, NextToken: token ?? null },
-        requestedAt,
-        rows,
-      }, out);
-      report({ phase: 'athena-results', done: page, total: null, unit: 'pages', detail: `${rows} rows` });
-      token = out.NextToken;
-      complete = !token;
+    run ??= await runNew();
+    // 2. Its result pages.
+    let pages: number;
+    try {
+      pages = await fetchPages(run.qid);
+    } catch (e) {
+      if (run.qid !== earlier || !gone(e)) throw e;
+      // The earlier query's results are gone (e.g. the result location's lifecycle removed them).
+      abandon(run.qid, 'resume-expired', `results of query ${run.qid} of the interrupted run are no longer available (${(e as Error).message}); the query is run again`, 'SUCCEEDED');
+      run = await runNew();
+      pages = await fetchPages(run.qid);
     }
+    const { qid } = run;
+    const scanned = run.execution.Statistics?.DataScannedInBytes ?? null;
     const { paths, matched } = pathsFromPages(storedPages(store, qid).map((p) => evidenceBytes(store, p.evidenceId)));
     o.notice?.(`Athena query ${qid}: ${describeScan(scanned)}; ${paths.size} objects hold ${matched ?? 'an uncounted number of'} matching events`);
 
@@ -490,7 +506,7 @@ export async function importAthena(store: CaseStore, signer: Signer, arg: string
       importId: session.importId,
       queryId: qid,
       ...common,
-      pages: page,
+      pages,
       paths: paths.size,
       matchedEvents: matched,
       dataScannedInBytes: scanned,

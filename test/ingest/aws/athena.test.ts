@@ -330,6 +330,18 @@ test('interrupted after the query: the same query and its pages are used; interr
   assert.match((c2.store.db.prepare("SELECT message FROM warnings WHERE code = 'resume-expired'").get() as { message: string }).message, /was not found/);
   assert.deepEqual(objectKeys(c2, 'log'), want);
   assert.equal(verifyCase(c2.store).ok, true);
+  // The query is known but its results are gone (the result location's lifecycle): it is run again too.
+  const c3 = newCase();
+  srv.setFault((r) => (r.op === 'GetQueryResults' && r.body.NextToken ? { kind: 'drop' } : undefined));
+  await assert.rejects(importAthena(c3.store, c3.signer, TABLE, o));
+  srv.setFault(undefined);
+  srv.forgetResults();
+  const starts = ops(srv, 'StartQueryExecution').length;
+  await importAthena(c3.store, c3.signer, TABLE, o);
+  assert.equal(ops(srv, 'StartQueryExecution').length, starts + 1);
+  assert.match((c3.store.db.prepare("SELECT message FROM warnings WHERE code = 'resume-expired'").get() as { message: string }).message, /results of query .* are no longer available .*NoSuchKey/);
+  assert.deepEqual(objectKeys(c3, 'log'), want);
+  assert.equal(verifyCase(c3.store).ok, true);
 });
 
 test('CLI: trailcase import athena: with --endpoint-url and --s3-endpoint-url, then validate and verify', async () => {
