@@ -190,6 +190,17 @@ export function pathsFromPages(pages: Buffer[]): { paths: Set<string>; matched: 
   return { paths, matched, columns };
 }
 
+/** Overlapping or touching time windows joined, in time order. */
+function mergeWindows(ws: { from: number; to: number }[]): { from: number; to: number }[] {
+  const out: { from: number; to: number }[] = [];
+  for (const w of [...ws].sort((a, b) => a.from - b.from)) {
+    const last = out.at(-1);
+    if (last && w.from <= last.to) last.to = Math.max(last.to, w.to);
+    else out.push({ ...w });
+  }
+  return out;
+}
+
 const S3_PATH_RE = /^s3:\/\/([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])\/(.+)$/;
 
 /**
@@ -207,7 +218,7 @@ async function planFromPaths(
 ): Promise<{ byBucket: Map<string, ListedObject[]>; listings: number; logs: number; digests: number }> {
   const byBucket = new Map<string, Map<string, ListedObject>>();
   const wanted = new Map<string, Map<string, Set<string>>>(); // bucket -> folder -> keys
-  const digestWindows = new Map<string, Map<string, { from: number; to: number }>>(); // bucket -> digest region folder -> window
+  const digestWindows = new Map<string, Map<string, { from: number; to: number }[]>>(); // bucket -> digest region folder -> windows
   for (const p of paths) {
     const m = S3_PATH_RE.exec(p);
     if (!m || m[1].includes('..')) {
@@ -229,10 +240,8 @@ async function planFromPaths(
     if (!digestWindows.has(bucket)) digestWindows.set(bucket, new Map());
     const w = digestWindows.get(bucket)!;
     // The digest of the hour the file was delivered in ends within about an hour of its name time; one more hour back for the previous link.
-    const cur = w.get(base);
-    const from = info.timeMs - HOUR_MS - NAME_SKEW_MS;
-    const to = info.timeMs + 2 * HOUR_MS;
-    w.set(base, cur ? { from: Math.min(cur.from, from), to: Math.max(cur.to, to) } : { from, to });
+    if (!w.has(base)) w.set(base, []);
+    w.get(base)!.push({ from: info.timeMs - HOUR_MS - NAME_SKEW_MS, to: info.timeMs + 2 * HOUR_MS });
   }
   let listings = 0;
   let logs = 0;
@@ -251,14 +260,17 @@ async function planFromPaths(
         logs++;
       }
     }
-    for (const [base, win] of [...(digestWindows.get(bucket) ?? [])].sort()) {
-      for (const day of daysBetween(win.from, win.to)) {
+    for (const [base, windows] of [...(digestWindows.get(bucket) ?? [])].sort()) {
+      // Only the hours around the chosen files (not every hour between the first and the last), listed one day folder each.
+      const merged = mergeWindows(windows);
+      const days = [...new Set(merged.flatMap((x) => daysBetween(x.from, x.to)))];
+      for (const day of days) {
         const r = await listAll(clients, bucket, `${base}${day}/`, false, o, signal);
         listings += r.calls;
         o.onProgress?.({ phase: 'listing', done: listings, total: null, unit: 'listings', detail: `s3://${bucket}/${base}${day}/` });
         for (const x of r.objects) {
           const info = parseCloudTrailKey(x.key);
-          if (info?.kind === 'digest' && inWindow(info.timeMs, win) && !objs.has(x.key)) {
+          if (info?.kind === 'digest' && merged.some((win) => inWindow(info.timeMs, win)) && !objs.has(x.key)) {
             objs.set(x.key, x);
             digests++;
           }

@@ -166,6 +166,9 @@ test('the query from scope and IOCs (hostile values quoted), paged results, exac
   const digests = objectKeys(c, 'digest');
   assert.ok(digests.length >= 2);
   for (const d of digests) assert.match(d, new RegExp(`^org/AWSLogs/${A}/CloudTrail-Digest/us-east-2/`));
+  // Only digests of the hours around the chosen files: each ends within an hour and a quarter before to two hours after one of them.
+  const nameTime = (k: string) => Date.parse(/_(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})?Z/.exec(k)!.slice(1, 7).map((x, i) => (x ?? '00') + ['-', '-', 'T', ':', ':', 'Z'][i]).join(''));
+  for (const d of digests) assert.ok(want.some((k) => nameTime(d) >= nameTime(k) - 75 * 60_000 && nameTime(d) <= nameTime(k) + 120 * 60_000), d);
   const results = validateCase(c.store);
   assert.equal(results.failures, 0, JSON.stringify(results.issues.failures));
   for (const k of want) assert.equal(results.objects.find((o) => o.key === k)?.result, 'valid', k);
