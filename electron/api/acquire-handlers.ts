@@ -8,7 +8,8 @@ import { importLake, lakeQueryFor, listEventDataStores } from '../ingest/aws/lak
 import { eventDataStoreId } from '../ingest/aws/lake-sql.ts';
 import { importLookup } from '../ingest/aws/lookup-source.ts';
 import { importS3 } from '../ingest/aws/s3-source.ts';
-import { importAthena } from '../ingest/aws/athena-source.ts';
+import { athenaQueryFor, importAthena } from '../ingest/aws/athena-source.ts';
+import { parseAthenaTable } from '../ingest/aws/athena-sql.ts';
 import { RESULT_SEVERITY, validateCase } from '../ingest/aws/validation.ts';
 import { importPublicKeysFile } from '../ingest/aws/public-keys-store.ts';
 import type { HandlerTable } from './handlers.ts';
@@ -114,6 +115,16 @@ export const acquireHandlers: HandlerTable<typeof acquireApi> = {
       }
     }
     return { sql, eventDataStoreId: id, conditions: built?.conditions ?? ['(SQL given as is)'], skipped: built?.skipped ?? [] };
+  },
+  athenaQueryPreview: (ctx, a) => {
+    let t;
+    try {
+      t = parseAthenaTable(a.table);
+    } catch (e) {
+      throw new UserError(`athena: ${(e as Error).message}`);
+    }
+    const { sql, built } = athenaQueryFor(ctx.store, t, a);
+    return { sql, ...t, conditions: built?.conditions ?? ['(SQL given as is)'], skipped: built?.skipped ?? [] };
   },
   addPublicKeys: async (ctx, a) => importPublicKeysFile(ctx.store, await ctx.signer(), a.path),
   cloudTrailValidation: (ctx, a) => cloudTrailValidationReport(ctx.store, a.onlyProblems),

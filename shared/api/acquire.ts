@@ -30,6 +30,14 @@ export interface LakeQueryPreview {
   skipped: { ioc: { type: string; value: string }; reason: string }[];
 }
 
+export interface AthenaQueryPreview {
+  sql: string;
+  database: string;
+  table: string;
+  conditions: string[];
+  skipped: { ioc: { type: string; value: string }; reason: string }[];
+}
+
 /** One CloudTrail log or digest file of the case and its result (see electron/ingest/aws/validation.ts). */
 export interface CloudTrailObjectValidation {
   evidenceId: number;
@@ -113,6 +121,21 @@ export const acquireApi = {
       .strict(),
     'The SQL a Lake import would run: the builder over the case scope, these options and (useIocs) the case indicators.',
   ).returns<LakeQueryPreview>(),
+  athenaQueryPreview: read(
+    z
+      .object({
+        table: z.string().min(1).max(600),
+        since: time,
+        until: time,
+        accounts: list,
+        regions: list,
+        useIocs: z.boolean().optional(),
+        partitions: z.array(z.enum(['account', 'region', 'timestamp'])).max(3).optional(),
+        sql: z.string().max(100_000).optional(),
+      })
+      .strict(),
+    'The SQL an Athena import would run (it is billed by the data it scans): the builder over the case scope, these options and (useIocs) the case indicators.',
+  ).returns<AthenaQueryPreview>(),
   addPublicKeys: write(
     z.object({ path: z.string().min(1).max(4_096) }).strict(),
     'Preserve a file of `aws cloudtrail list-public-keys` output in the case (for validating folder copies offline).',

@@ -347,6 +347,8 @@ test('interrupted after the query: the same query and its pages are used; interr
   assert.equal(verifyCase(c3.store).ok, true);
 });
 
+const ath = (srv: AthenaServer) => srv.requests.filter((r) => r.service === 'athena').length;
+
 test('CLI: trailcase import athena: with --endpoint-url and --s3-endpoint-url, then validate and verify', async () => {
   const srv = await athenaServer();
   const home = join(dir, 'cli');
@@ -373,6 +375,15 @@ test('CLI: trailcase import athena: with --endpoint-url and --s3-endpoint-url, t
   assert.equal((await run(['keygen', '--examiner', 'CLI Examiner'])).code, 0);
   const casePath = join(home, 'a.trailcase');
   assert.equal((await run(['new', casePath, '--title', 'Athena CLI'])).code, 0);
+  // The statement can be read before anything is run (or billed).
+  const preview = await run(['athena-sql', casePath, TABLE, '--since', SCOPE.since, '--account', A, '--partitions', 'timestamp']);
+  assert.equal(preview.code, 0, preview.stderr);
+  assert.match(preview.stdout, /^SELECT "\$path", count\(\*\) AS events\nFROM "trail_db"\."cloudtrail_logs"\nWHERE "timestamp" >= '2024\/03\/01'\n  AND eventtime >= '2024-03-01T01:00:00Z'\n  AND recipientaccountid = '111122223333'\n/);
+  assert.match(preview.stdout, /\n-- filters: since 2024-03-01T01:00:00Z; accounts 111122223333\n$/);
+  assert.equal(ath(srv), 0, 'nothing sent to Athena');
+  const badTable = await run(['athena-sql', casePath, 'athena:db.t;x']);
+  assert.notEqual(badTable.code, 0);
+  assert.match(badTable.stderr, /athena: "db\.t;x" is not DATABASE\.TABLE|is not an Athena database or table name/);
   const r = await run([
     'import', casePath, TABLE,
     '--since', SCOPE.since, '--until', SCOPE.until, '--account', A, '--region', 'us-east-2',
