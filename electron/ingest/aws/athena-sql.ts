@@ -216,7 +216,7 @@ export interface AthenaTableSpec {
   regions: string[];
   database?: string;
   table?: string;
-  /** First day of the timestamp projection, yyyy/MM/dd. */
+  /** First day of the timestamp projection, yyyy/MM/dd (default 2013/11/01, CloudTrail's launch: no trail is older, and days without data cost nothing). */
   start?: string;
 }
 
