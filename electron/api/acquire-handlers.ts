@@ -8,6 +8,8 @@ import { importLake, lakeQueryFor, listEventDataStores } from '../ingest/aws/lak
 import { eventDataStoreId } from '../ingest/aws/lake-sql.ts';
 import { importLookup } from '../ingest/aws/lookup-source.ts';
 import { importS3 } from '../ingest/aws/s3-source.ts';
+import { athenaQueryFor, importAthena } from '../ingest/aws/athena-source.ts';
+import { parseAthenaTable } from '../ingest/aws/athena-sql.ts';
 import { RESULT_SEVERITY, validateCase, validationPopulation, validationSummary } from '../ingest/aws/validation.ts';
 import { importPublicKeysFile } from '../ingest/aws/public-keys-store.ts';
 import type { HandlerTable } from './handlers.ts';
@@ -69,8 +71,28 @@ export const acquireHandlers: HandlerTable<typeof acquireApi> = {
     } else if (src.startsWith('lake:')) {
       run = (signal, onProgress) =>
         importLake(ctx.store, signer, src, { ...aws, sql: a.sql, since: a.since, until: a.until, accounts: a.accounts, regions: a.regions, useIocs: a.useIocs, signal, onProgress });
+    } else if (src.startsWith('athena:')) {
+      run = (signal, onProgress) =>
+        importAthena(ctx.store, signer, src, {
+          ...aws,
+          s3EndpointUrl: a.s3EndpointUrl,
+          region: a.athenaRegion,
+          sql: a.sql,
+          useIocs: a.useIocs,
+          workgroup: a.workgroup,
+          outputLocation: a.outputLocation,
+          partitions: a.partitions,
+          since: a.since,
+          until: a.until,
+          accounts: a.accounts,
+          regions: a.regions,
+          publicKeysFile: a.publicKeysFile,
+          concurrency: a.concurrency,
+          signal,
+          onProgress,
+        });
     } else {
-      throw new UserError(`acquire: ${src.slice(0, 100)} is not s3://BUCKET/PREFIX, lookup: or lake:EVENT_DATA_STORE`);
+      throw new UserError(`acquire: ${src.slice(0, 100)} is not s3://BUCKET/PREFIX, lookup:, lake:EVENT_DATA_STORE or athena:DATABASE.TABLE`);
     }
     return { jobId: ctx.jobs.start('acquire', (report, signal) => run(signal, report)) };
   },
@@ -96,6 +118,16 @@ export const acquireHandlers: HandlerTable<typeof acquireApi> = {
       }
     }
     return { sql, eventDataStoreId: id, conditions: built?.conditions ?? ['(SQL given as is)'], skipped: built?.skipped ?? [] };
+  },
+  athenaQueryPreview: (ctx, a) => {
+    let t;
+    try {
+      t = parseAthenaTable(a.table);
+    } catch (e) {
+      throw new UserError(`athena: ${(e as Error).message}`);
+    }
+    const { sql, built } = athenaQueryFor(ctx.store, t, a);
+    return { sql, ...t, conditions: built?.conditions ?? ['(SQL given as is)'], skipped: built?.skipped ?? [] };
   },
   addPublicKeys: async (ctx, a) => importPublicKeysFile(ctx.store, await ctx.signer(), a.path),
   cloudTrailValidation: (ctx, a) => cloudTrailValidationReport(ctx.store, a.onlyProblems),

@@ -1,6 +1,6 @@
 // Import sources other than local files (S3, LookupEvents, CloudTrail Lake)
 // register here; `trailcase import` and the API pick the source by the form of
-// the argument (s3://…, lookup:, lake:…).
+// the argument (s3://…, lookup:, lake:…, athena:…).
 import type { ParseArgsConfig } from 'node:util';
 import type { ImportSummary, Progress } from '../../shared/types.ts';
 import type { Signer } from '../case/keys.ts';
@@ -23,7 +23,8 @@ export interface RemoteSource {
     store: CaseStore,
     signer: Signer,
     req: RemoteImportRequest,
-    opts: { signal?: AbortSignal; onProgress?: (p: Progress) => void },
+    /** notice: a line the examiner should see (e.g. what an Athena query scanned and cost), not a warning. */
+    opts: { signal?: AbortSignal; onProgress?: (p: Progress) => void; notice?: (line: string) => void },
   ): Promise<ImportSummary>;
 }
 

@@ -30,6 +30,14 @@ export interface LakeQueryPreview {
   skipped: { ioc: { type: string; value: string }; reason: string }[];
 }
 
+export interface AthenaQueryPreview {
+  sql: string;
+  database: string;
+  table: string;
+  conditions: string[];
+  skipped: { ioc: { type: string; value: string }; reason: string }[];
+}
+
 /** One CloudTrail log or digest file of the case and its result (see electron/ingest/aws/validation.ts). */
 export interface CloudTrailObjectValidation {
   evidenceId: number;
@@ -87,7 +95,7 @@ export const acquireApi = {
   acquire: write(
     z
       .object({
-        /** s3://BUCKET/PREFIX, lookup:, or lake:EVENT_DATA_STORE */
+        /** s3://BUCKET/PREFIX, lookup:, lake:EVENT_DATA_STORE or athena:DATABASE.TABLE */
         source: z.string().min(1).max(2_000),
         accounts: list,
         regions: list,
@@ -99,9 +107,15 @@ export const acquireApi = {
         attribute: z.string().max(2_000).optional(),
         sql: z.string().max(100_000).optional(),
         useIocs: z.boolean().optional(),
+        /** Athena: workgroup, result location, the table's partition columns, the Athena Region, a separate S3 endpoint. */
+        workgroup: z.string().max(128).optional(),
+        outputLocation: z.string().max(2_000).optional(),
+        partitions: z.array(z.enum(['account', 'region', 'timestamp'])).max(3).optional(),
+        athenaRegion: z.string().max(64).optional(),
+        s3EndpointUrl: z.string().max(2_000).optional(),
       })
       .strict(),
-    'Acquire from AWS (S3 with digests, LookupEvents, CloudTrail Lake) as a background job; returns the job id.',
+    'Acquire from AWS (S3 with digests, LookupEvents, CloudTrail Lake, Athena-chosen S3 objects) as a background job; returns the job id.',
   ).returns<{ jobId: string }>(),
   listEventDataStores: read(
     z.object({ region: z.string().min(1).max(64), ...aws }).strict(),
@@ -123,6 +137,21 @@ export const acquireApi = {
       .strict(),
     'The SQL a Lake import would run: the builder over the case scope, these options and (useIocs) the case indicators.',
   ).returns<LakeQueryPreview>(),
+  athenaQueryPreview: read(
+    z
+      .object({
+        table: z.string().min(1).max(600),
+        since: time,
+        until: time,
+        accounts: list,
+        regions: list,
+        useIocs: z.boolean().optional(),
+        partitions: z.array(z.enum(['account', 'region', 'timestamp'])).max(3).optional(),
+        sql: z.string().max(100_000).optional(),
+      })
+      .strict(),
+    'The SQL an Athena import would run (it is billed by the data it scans): the builder over the case scope, these options and (useIocs) the case indicators.',
+  ).returns<AthenaQueryPreview>(),
   addPublicKeys: write(
     z.object({ path: z.string().min(1).max(4_096) }).strict(),
     'Preserve a file of `aws cloudtrail list-public-keys` output in the case (for validating folder copies offline).',

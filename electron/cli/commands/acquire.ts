@@ -1,11 +1,14 @@
 // CLI for acquisition from AWS (issue 4) beyond `trailcase import`:
 //   lake-stores  list CloudTrail Lake event data stores of a Region
 //   lake-sql     print the SQL a `lake:` import would run (builder + case scope + IOCs)
+//   athena-table print the Athena CloudTrail table DDL with partition projection
+//   athena-sql   print the SQL an `athena:` import would run (builder + case scope + IOCs)
 //   validate     CloudTrail digest validation of the case's copies, object by object
 //   public-keys  preserve `aws cloudtrail list-public-keys` output in a case (folder copies)
 import { dispatch } from '../../api/handlers.ts';
 import { optionList } from '../../ingest/aws/index.ts';
 import { listEventDataStores } from '../../ingest/aws/lake-source.ts';
+import { athenaTableDdl, AthenaTableError, parsePartitions } from '../../ingest/aws/athena-sql.ts';
 import { UserError } from '../../errors.ts';
 import { registerCommand } from '../registry.ts';
 import { needCase, withCase } from './foundation.ts';
@@ -23,6 +26,77 @@ registerCommand({
       items.length
         ? items.map((e) => `${e.arn}  ${e.name ?? '-'}  ${e.status ?? '-'}${e.organization ? '  organization' : ''}${e.multiRegion ? '  multi-region' : ''}`).join('\n')
         : `no event data stores in ${region}`,
+    );
+    return 0;
+  },
+});
+
+registerCommand({
+  name: 'athena-table',
+  summary: 'print a CREATE TABLE for CloudTrail logs in Athena, with partition projection (account, region, day)',
+  usage: 'trailcase athena-table --bucket B [--prefix P] [--org o-…] --accounts A,… --regions R,… [--database D] [--table T] [--start yyyy/MM/dd]',
+  options: {
+    bucket: { type: 'string' },
+    prefix: { type: 'string' },
+    org: { type: 'string' },
+    accounts: { type: 'string', multiple: true },
+    regions: { type: 'string', multiple: true },
+    database: { type: 'string' },
+    table: { type: 'string' },
+    start: { type: 'string' },
+  },
+  async run({ values, io }) {
+    if (!values.bucket) throw new UserError('missing --bucket B (the trail bucket)');
+    let ddl: string;
+    try {
+      ddl = athenaTableDdl({
+        bucket: values.bucket,
+        prefix: values.prefix,
+        orgId: values.org,
+        accounts: optionList(values.accounts) ?? [],
+        regions: optionList(values.regions) ?? [],
+        database: values.database,
+        table: values.table,
+        start: values.start,
+      });
+    } catch (e) {
+      if (e instanceof AthenaTableError) throw new UserError(e.message);
+      throw e;
+    }
+    io.result({ ddl }, () => ddl);
+    return 0;
+  },
+});
+
+registerCommand({
+  name: 'athena-sql',
+  summary: 'print the SQL an athena: import would run (case scope, options, --ioc indicators), without running it',
+  usage: 'trailcase athena-sql CASE athena:DATABASE.TABLE [--since T] [--until T] [--account A]... [--region R]... [--ioc] [--partitions account,region,timestamp|none]',
+  options: {
+    since: { type: 'string' },
+    until: { type: 'string' },
+    account: { type: 'string', multiple: true },
+    region: { type: 'string', multiple: true },
+    ioc: { type: 'boolean' },
+    partitions: { type: 'string' },
+  },
+  async run({ positionals, values, io }) {
+    const path = needCase(positionals);
+    const table = positionals[1];
+    if (!table) throw new UserError('missing the table (athena:DATABASE.TABLE)');
+    let partitions;
+    try {
+      partitions = parsePartitions(values.partitions);
+    } catch (e) {
+      throw new UserError((e as Error).message);
+    }
+    const r = await withCase(
+      path,
+      (ctx) => dispatch(ctx, 'athenaQueryPreview', { table, since: values.since, until: values.until, accounts: optionList(values.account), regions: optionList(values.region), useIocs: !!values.ioc, partitions }),
+      true,
+    );
+    io.result(r, () =>
+      [r.sql, '', `-- filters: ${r.conditions.join('; ') || 'none (every object of the table)'}`, ...r.skipped.map((s) => `-- not queried: ${s.ioc.type} ${s.ioc.value} (${s.reason})`)].join('\n'),
     );
     return 0;
   },

@@ -163,7 +163,7 @@ registerCommand({
 
 registerCommand({
   name: 'import',
-  summary: 'import CloudTrail files/folders (and, where registered, s3://, lookup:, lake:)',
+  summary: 'import CloudTrail files/folders (and, where registered, s3://, lookup:, lake:, athena:)',
   get usage() {
     return [
       'trailcase import CASE PATH... [--account A] [--region R] [--since T] [--until T] [--workers N] [--tsa URL [--tsa-ca PEM]]',
@@ -211,7 +211,18 @@ registerCommand({
       for (const a of remote) {
         const src = remoteSourceFor(a)!;
         summaries.push(
-          await src.run(store, signer, { arg: a, values }, { onProgress: (p) => bar.update(p.done, p.total, `${p.done} ${p.unit} ${p.detail ?? ''}`) }),
+          await src.run(
+            store,
+            signer,
+            { arg: a, values },
+            {
+              onProgress: (p) => bar.update(p.done, p.total, `${p.done} ${p.unit} ${p.detail ?? ''}`),
+              notice: (line) => {
+                bar.done();
+                io.err(line);
+              },
+            },
+          ),
         );
       }
       bar.done();

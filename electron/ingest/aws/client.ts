@@ -15,6 +15,7 @@
 // Credentials: never read, copied, logged or stored here; the provider object
 // is handed to the SDK clients only. Import parameters recorded in custody
 // name the profile and endpoint, never keys.
+import { AthenaClient } from '@aws-sdk/client-athena';
 import { CloudTrailClient } from '@aws-sdk/client-cloudtrail';
 import { S3Client } from '@aws-sdk/client-s3';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
@@ -29,6 +30,8 @@ export interface AwsOptions {
   profile?: string;
   /** Send every AWS call of this import here (--endpoint-url); S3 then uses path-style addressing. */
   endpointUrl?: string;
+  /** Send the S3 calls here instead (--s3-endpoint-url, path-style): Athena/STS and S3 behind different endpoints (VPC endpoints, tests). */
+  s3EndpointUrl?: string;
   /** Region for clients that need one (S3 listing, STS); LookupEvents/Lake pass their own. */
   region?: string;
   /** Credentials or a provider; default: the SDK's Node provider chain (env, SSO, shared files, IMDS...). */
@@ -47,25 +50,25 @@ export function credentialProvider(o: AwsOptions): AwsCredentialIdentity | AwsCr
   return o.credentials ?? fromNodeProviderChain(o.profile ? { profile: o.profile } : {});
 }
 
-function endpointConfig(o: AwsOptions): { endpoint?: string } {
-  if (!o.endpointUrl) return {};
+function endpointConfig(url: string | undefined, option = '--endpoint-url'): { endpoint?: string } {
+  if (!url) return {};
   let u: URL;
   try {
-    u = new URL(o.endpointUrl);
+    u = new URL(url);
   } catch {
-    throw new UserError(`--endpoint-url ${o.endpointUrl} is not a URL (e.g. http://127.0.0.1:9000)`);
+    throw new UserError(`${option} ${url} is not a URL (e.g. http://127.0.0.1:9000)`);
   }
-  if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new UserError(`--endpoint-url ${o.endpointUrl}: only http and https are supported`);
-  return { endpoint: o.endpointUrl };
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new UserError(`${option} ${url}: only http and https are supported`);
+  return { endpoint: url };
 }
 
-function common(o: AwsOptions, region: string | undefined, creds: AwsCredentialIdentity | AwsCredentialIdentityProvider) {
+function common(o: AwsOptions, region: string | undefined, creds: AwsCredentialIdentity | AwsCredentialIdentityProvider, endpoint = endpointConfig(o.endpointUrl)) {
   return {
     region: region ?? o.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? DEFAULT_REGION,
     credentials: creds,
     maxAttempts: 1,
     ...(o.profile ? { profile: o.profile } : {}),
-    ...endpointConfig(o),
+    ...endpoint,
     requestHandler: { connectionTimeout: o.connectionTimeoutMs ?? 10_000, requestTimeout: o.requestTimeoutMs ?? 120_000 },
   };
 }
@@ -75,6 +78,7 @@ export class AwsClients {
   readonly creds: AwsCredentialIdentity | AwsCredentialIdentityProvider;
   private s3ByRegion = new Map<string, S3Client>();
   private ctByRegion = new Map<string, CloudTrailClient>();
+  private athenaByRegion = new Map<string, AthenaClient>();
   private sts: STSClient | null = null;
 
   constructor(readonly options: AwsOptions) {
@@ -87,7 +91,9 @@ export class AwsClients {
     if (!c) {
       // Path-style with an endpoint override (MinIO, LocalStack, s3rver, a VPC endpoint): the issue asks for it, and
       // virtual-host addressing needs DNS for bucket.host that loopback endpoints do not have.
-      c = new S3Client({ ...common(this.options, region, this.creds), forcePathStyle: !!this.options.endpointUrl, followRegionRedirects: false });
+      // --s3-endpoint-url, when given, takes the S3 calls alone; without it S3 follows --endpoint-url as before.
+      const s3Endpoint = this.options.s3EndpointUrl ? endpointConfig(this.options.s3EndpointUrl, '--s3-endpoint-url') : endpointConfig(this.options.endpointUrl);
+      c = new S3Client({ ...common(this.options, region, this.creds, s3Endpoint), forcePathStyle: !!s3Endpoint.endpoint, followRegionRedirects: false });
       this.s3ByRegion.set(key, c);
     }
     return c;
@@ -104,6 +110,17 @@ export class AwsClients {
     return c;
   }
 
+  /** Athena client whose command outputs carry the raw HTTP response body (rawBody()). */
+  athena(region: string): AthenaClient {
+    let c = this.athenaByRegion.get(region);
+    if (!c) {
+      c = new AthenaClient(common(this.options, region, this.creds));
+      addRawBodyCapture(c);
+      this.athenaByRegion.set(region, c);
+    }
+    return c;
+  }
+
   stsClient(): STSClient {
     this.sts ??= new STSClient(common(this.options, undefined, this.creds));
     return this.sts;
@@ -112,6 +129,7 @@ export class AwsClients {
   destroy(): void {
     for (const c of this.s3ByRegion.values()) c.destroy();
     for (const c of this.ctByRegion.values()) c.destroy();
+    for (const c of this.athenaByRegion.values()) c.destroy();
     this.sts?.destroy();
   }
 }
@@ -167,7 +185,7 @@ function addRawBodyCapture(client: { middlewareStack: { add: (mw: any, opts: any
   );
 }
 
-/** The HTTP response body, byte for byte, of a command sent with a client from AwsClients.cloudtrail(). */
+/** The HTTP response body, byte for byte, of a command sent with a client from AwsClients.cloudtrail() or .athena(). */
 export function rawBody(output: unknown): Buffer {
   const b = (output as RawCarrier | null)?.[RAW];
   if (!b) throw new Error('raw response body was not captured (client not built by AwsClients?)');

@@ -1,5 +1,5 @@
 // Acquisition from AWS (issue 4), registered with the foundation's extension
-// points: the three remote import sources (s3://, lookup:, lake:), the
+// points: the remote import sources (s3://, lookup:, lake:, athena:), the
 // CloudTrail digest source validator run by `trailcase verify`, and the
 // per-evidence validation shown by listEvidence. Imported for these side
 // effects by electron/api/acquire-handlers.ts (so every transport and the CLI
@@ -10,6 +10,8 @@ import { registerSourceValidator } from '../../case/verify.ts';
 import { UserError } from '../../errors.ts';
 import { registerRemoteSource } from '../sources.ts';
 import type { AwsOptions } from './client.ts';
+import { parsePartitions } from './athena-sql.ts';
+import { importAthena } from './athena-source.ts';
 import { importLake } from './lake-source.ts';
 import { importLookup } from './lookup-source.ts';
 import { importS3 } from './s3-source.ts';
@@ -97,6 +99,54 @@ registerRemoteSource({
       signal: opts.signal,
       onProgress: opts.onProgress,
     }),
+});
+
+registerRemoteSource({
+  name: 'athena',
+  usage:
+    'athena:DATABASE.TABLE [--sql SQL | [--since T] [--until T] [--account A] [--region R] [--ioc] [--partitions account,region,timestamp|none]] ' +
+    '[--workgroup W] [--output s3://…] [--athena-region R] [--public-keys FILE] [--profile P] [--endpoint-url URL] [--s3-endpoint-url URL]',
+  matches: (arg) => arg.startsWith('athena:'),
+  options: {
+    ...AWS_OPTIONS,
+    sql: { type: 'string' },
+    ioc: { type: 'boolean' },
+    workgroup: { type: 'string' },
+    output: { type: 'string' },
+    partitions: { type: 'string' },
+    'athena-region': { type: 'string' },
+    's3-endpoint-url': { type: 'string' },
+    'public-keys': { type: 'string' },
+    concurrency: { type: 'string' },
+  },
+  run: (store, signer, req, opts) => {
+    let partitions;
+    try {
+      partitions = parsePartitions(req.values.partitions);
+    } catch (e) {
+      throw new UserError((e as Error).message);
+    }
+    return importAthena(store, signer, req.arg, {
+      ...awsOptionsFrom(req.values),
+      s3EndpointUrl: req.values['s3-endpoint-url'] ?? undefined,
+      region: req.values['athena-region'] ?? undefined,
+      sql: req.values.sql,
+      useIocs: !!req.values.ioc,
+      workgroup: req.values.workgroup,
+      outputLocation: req.values.output,
+      partitions,
+      since: req.values.since,
+      until: req.values.until,
+      accounts: optionList(req.values.account),
+      regions: optionList(req.values.region),
+      publicKeysFile: req.values['public-keys'],
+      concurrency: positiveInt(req.values.concurrency, 'concurrency'),
+      workers: positiveInt(req.values.workers, 'workers'),
+      signal: opts.signal,
+      onProgress: opts.onProgress,
+      notice: opts.notice,
+    });
+  },
 });
 
 registerSourceValidator(sourceValidation);

@@ -82,7 +82,7 @@ export interface S3Plan {
 
 // ------------------------------------------------------------------ listing
 
-async function listAll(
+export async function listAll(
   clients: AwsClients,
   bucket: string,
   prefix: string,
@@ -383,6 +383,190 @@ function fmtScope(s: { accounts?: string[]; regions?: string[]; since?: string; 
   return `accounts ${s.accounts?.join(',') || 'all'}, regions ${s.regions?.join(',') || 'all'}, ${s.since ?? 'start'} .. ${s.until ?? 'now'}`;
 }
 
+/** What acquireObjects needs from the import that chose the objects (the S3 listing, an Athena query). */
+export interface ObjectAcquisition {
+  session: ImportSession;
+  clients: AwsClients;
+  bucket: string;
+  /** In key order: the case is written in this order. */
+  objects: ListedObject[];
+  identity: CallerIdentity | null;
+  /** Aborted on cancel or a fatal error here: stops the downloads in flight. */
+  ctl: AbortController;
+  o: S3ImportOptions;
+}
+
+export interface ObjectAcquisitionResult {
+  processed: number;
+  cancelled: boolean;
+  fatal: { obj: ListedObject; error: unknown } | null;
+}
+
+/**
+ * Download, parse and write objects in key order, skipping those already in
+ * the case (key + ETag, then SHA-256); digests' public keys fetched first
+ * unless a key file was given. Shared by the S3 and Athena sources.
+ */
+export async function acquireObjects(a: ObjectAcquisition): Promise<ObjectAcquisitionResult> {
+  const { session, clients, bucket, objects, identity, ctl, o } = a;
+  const store = session.store;
+  const report = (p: Progress) => o.onProgress?.(p);
+  const digests = objects.filter((x) => x.kind === 'digest');
+  const concurrency = Math.max(1, Math.min(64, o.concurrency ?? 8));
+  let bulk = false;
+  let pool: ObjectParsePool | null = null;
+  let ended = false;
+  try {
+    // Keys for the digests' time range, from each digest's home Region (the Region whose key signs it).
+    if (!o.publicKeysFile && !o.skipPublicKeys && digests.length) {
+      const homes = new Map<string, { min: number; max: number }>();
+      for (const d of digests) {
+        const info = parseCloudTrailKey(d.key)!;
+        const r = info.homeRegion ?? info.region;
+        const cur = homes.get(r) ?? { min: info.timeMs, max: info.timeMs };
+        homes.set(r, { min: Math.min(cur.min, info.timeMs), max: Math.max(cur.max, info.timeMs) });
+      }
+      for (const [region, t] of [...homes].sort()) {
+        const r = await fetchPublicKeys(session, clients, region, { startMs: t.min - 3_600_000, endMs: t.max }, identity, ctl.signal);
+        if ('error' in r) session.warnUnstored(`cloudtrail:ListPublicKeys?region=${region}`, 'no-public-keys', `${r.error}; digest signatures cannot be checked offline unless keys are loaded with --public-keys FILE`);
+      }
+    }
+
+    // Many objects into a small case: sort the indexes in at the end (as a file import does).
+    bulk = beginBulk(session, objects.reduce((a, x) => a + (x.kind === 'digest' ? 0 : x.size), 0));
+    const preserved = preservedObjects(store, bucket);
+    const workers = o.workers ?? (objects.length >= 32 ? defaultWorkers() : 0);
+    pool = new ObjectParsePool(workers, session.scope);
+    const totalObjects = objects.length;
+    let done = 0;
+    let bytesDone = 0;
+
+    const prepare = async (obj: ListedObject): Promise<Prepared> => {
+      const have = preserved.get(obj.key);
+      if (have && obj.etag !== null && have.etag === obj.etag) return { kind: 'skip', obj, existing: have.id };
+      let attempts = 0;
+      try {
+        const got = await withRetry(
+          (n) => {
+            attempts = n;
+            return download(clients, bucket, obj.key, ctl.signal);
+          },
+          { ...o.retry, signal: ctl.signal },
+        );
+        const parsed = await pool!.parse(got.bytes);
+        return { kind: 'ok', obj, got, parsed, attempts };
+      } catch (e) {
+        if (isAbort(e)) return { kind: 'fatal', obj, error: e };
+        const k = classifyAwsError(e);
+        const name = (e as Error).name;
+        // Gone since listing, or archived (Glacier): this object only, the rest continues.
+        if (name === 'NoSuchKey' || name === 'InvalidObjectState' || k === 'not-found') {
+          return { kind: 'warn', obj, code: name === 'InvalidObjectState' ? 'archived' : 'gone', message: describeAwsError(e, `s3://${bucket}/${obj.key}`, o) };
+        }
+        return { kind: 'fatal', obj, error: e };
+      }
+    };
+
+    // Sliding window: downloads and parses run ahead (bounded), writes happen in key order.
+    const windowSize = Math.max(concurrency, workers) * 2;
+    const inflight: Promise<Prepared>[] = [];
+    let next = 0;
+    let active = 0;
+    const waiters: (() => void)[] = [];
+    const gate = async <T>(fn: () => Promise<T>): Promise<T> => {
+      while (active >= concurrency) await new Promise<void>((r) => waiters.push(r));
+      active++;
+      try {
+        return await fn();
+      } finally {
+        active--;
+        waiters.shift()?.();
+      }
+    };
+    const fill = () => {
+      while (inflight.length < windowSize && next < objects.length) {
+        const obj = objects[next++];
+        inflight.push(gate(() => prepare(obj)));
+      }
+    };
+    let cancelled = false;
+    let fatal: { obj: ListedObject; error: unknown } | null = null;
+    fill();
+    while (inflight.length) {
+      if (o.signal?.aborted) {
+        cancelled = true;
+        break;
+      }
+      const p = await inflight.shift()!;
+      fill();
+      done++;
+      if (p.kind === 'fatal') {
+        if (isAbort(p.error) && o.signal?.aborted) cancelled = true;
+        else fatal = p;
+        break;
+      }
+      if (p.kind === 'skip') {
+        session.totals.skippedObjects++;
+      } else if (p.kind === 'warn') {
+        session.warnUnstored(`s3://${bucket}/${p.obj.key}`, p.code, p.message);
+      } else {
+        const g = p.got;
+        const origin = `s3://${bucket}/${p.obj.key}`;
+        const meta = {
+          bucket: bucket,
+          key: p.obj.key,
+          etag: g.etag ?? p.obj.etag,
+          versionId: g.versionId,
+          lastModified: g.lastModified ?? p.obj.lastModified,
+          size: g.bytes.length,
+          contentLength: g.contentLength,
+          contentType: g.contentType,
+          storageClass: p.obj.storageClass,
+          metadata: g.metadata,
+          callerIdentity: identity,
+          endpoint: o.s3EndpointUrl ?? o.endpointUrl ?? null,
+          attempts: p.attempts,
+        };
+        const out = writeParsed(session, { kind: 's3-object', origin, originMeta: meta }, g.bytes, p.parsed);
+        if (out.skipped && out.duplicateOf !== undefined) {
+          // Same bytes already preserved (e.g. from an `aws s3 sync` folder): record this object's S3 identity, which
+          // carries the digest signature the folder copy lacks (used by validation).
+          store.appendCustody(session.actor, S3_DUPLICATE_ACTION, { importId: session.importId, evidenceId: out.duplicateOf, origin, ...meta });
+        } else {
+          const fmt = p.parsed.result.format;
+          const expected = p.obj.kind === 'log' ? 'cloudtrail-s3' : p.obj.kind === 'digest' ? 'cloudtrail-digest' : null;
+          if (expected !== null ? fmt !== expected : fmt !== 'cloudtrail-s3' && fmt !== 'cloudtrail-digest') {
+            session.warnUnstored(
+              origin,
+              'not-cloudtrail-object',
+              `${origin} is not a CloudTrail ${p.obj.kind === 'digest' ? 'digest' : 'log'} file (content: ${fmt}${p.parsed.result.rejected ? `, ${p.parsed.result.rejected} records rejected` : ''}); preserved as evidence ${out.evidenceId}, ${out.events} events from it`,
+            );
+          }
+        }
+        bytesDone += g.bytes.length;
+      }
+      report({ phase: 'download', done, total: totalObjects, unit: 'objects', detail: `${(bytesDone / 1048576).toFixed(1)} MiB, ${session.totals.events} events` });
+    }
+    if (fatal || cancelled) {
+      ctl.abort();
+      await Promise.allSettled(inflight);
+    }
+    ended = true;
+    return { processed: done, cancelled, fatal };
+  } finally {
+    await pool?.close();
+    if (bulk) {
+      report({ phase: 'index', done: 0, total: null, unit: 'indexes', detail: `${session.totals.events} events` });
+      try {
+        await endBulk(session);
+      } catch (e) {
+        // The indexes are rebuilt when the case is next opened; a failure here must not hide an error already on its way.
+        if (ended) throw e;
+      }
+    }
+  }
+}
+
 // ------------------------------------------------------------------ import
 
 export async function importS3(store: CaseStore, signer: Signer, arg: string, o: S3ImportOptions): Promise<ImportSummary> {
@@ -411,15 +595,7 @@ export async function importS3(store: CaseStore, signer: Signer, arg: string, o:
   const onAbort = () => ctl.abort();
   o.signal?.addEventListener('abort', onAbort, { once: true });
   const clients = new AwsClients(o);
-  let pool: ObjectParsePool | null = null;
   const report = (p: Progress) => o.onProgress?.(p);
-  let bulk = false;
-  const finishBulk = async () => {
-    if (!bulk) return;
-    bulk = false;
-    report({ phase: 'index', done: 0, total: null, unit: 'indexes', detail: `${session.totals.events} events` });
-    await endBulk(session);
-  };
   try {
     report({ phase: 'identity', done: 0, total: null, unit: 'calls', detail: 'STS GetCallerIdentity' });
     const id = await callerIdentity(clients, ctl.signal);
@@ -438,140 +614,7 @@ export async function importS3(store: CaseStore, signer: Signer, arg: string, o:
       session.warnUnstored(arg, 'no-objects', `no CloudTrail objects in scope (${fmtScope({ accounts, regions, since, until })}); account folders: ${plan.accounts.join(', ') || 'none'}, Regions: ${plan.regions.join(', ') || 'none'}`);
     }
 
-    // Keys for the digests' time range, from each digest's home Region (the Region whose key signs it).
-    if (!o.publicKeysFile && !o.skipPublicKeys && digests.length) {
-      const homes = new Map<string, { min: number; max: number }>();
-      for (const d of digests) {
-        const info = parseCloudTrailKey(d.key)!;
-        const r = info.homeRegion ?? info.region;
-        const cur = homes.get(r) ?? { min: info.timeMs, max: info.timeMs };
-        homes.set(r, { min: Math.min(cur.min, info.timeMs), max: Math.max(cur.max, info.timeMs) });
-      }
-      for (const [region, t] of [...homes].sort()) {
-        const r = await fetchPublicKeys(session, clients, region, { startMs: t.min - 3_600_000, endMs: t.max }, identity, ctl.signal);
-        if ('error' in r) session.warnUnstored(`cloudtrail:ListPublicKeys?region=${region}`, 'no-public-keys', `${r.error}; digest signatures cannot be checked offline unless keys are loaded with --public-keys FILE`);
-      }
-    }
-
-    // Many objects into a small case: sort the indexes in at the end (as a file import does).
-    bulk = beginBulk(session, plan.objects.reduce((a, x) => a + (x.kind === 'digest' ? 0 : x.size), 0));
-    const preserved = preservedObjects(store, target.bucket);
-    const workers = o.workers ?? (plan.objects.length >= 32 ? defaultWorkers() : 0);
-    pool = new ObjectParsePool(workers, session.scope);
-    const totalObjects = plan.objects.length;
-    let done = 0;
-    let bytesDone = 0;
-
-    const prepare = async (obj: ListedObject): Promise<Prepared> => {
-      const have = preserved.get(obj.key);
-      if (have && obj.etag !== null && have.etag === obj.etag) return { kind: 'skip', obj, existing: have.id };
-      let attempts = 0;
-      try {
-        const got = await withRetry(
-          (n) => {
-            attempts = n;
-            return download(clients, target.bucket, obj.key, ctl.signal);
-          },
-          { ...o.retry, signal: ctl.signal },
-        );
-        const parsed = await pool!.parse(got.bytes);
-        return { kind: 'ok', obj, got, parsed, attempts };
-      } catch (e) {
-        if (isAbort(e)) return { kind: 'fatal', obj, error: e };
-        const k = classifyAwsError(e);
-        const name = (e as Error).name;
-        // Gone since listing, or archived (Glacier): this object only, the rest continues.
-        if (name === 'NoSuchKey' || name === 'InvalidObjectState' || k === 'not-found') {
-          return { kind: 'warn', obj, code: name === 'InvalidObjectState' ? 'archived' : 'gone', message: describeAwsError(e, `s3://${target.bucket}/${obj.key}`, o) };
-        }
-        return { kind: 'fatal', obj, error: e };
-      }
-    };
-
-    // Sliding window: downloads and parses run ahead (bounded), writes happen in key order.
-    const windowSize = Math.max(concurrency, workers) * 2;
-    const inflight: Promise<Prepared>[] = [];
-    let next = 0;
-    let active = 0;
-    const waiters: (() => void)[] = [];
-    const gate = async <T>(fn: () => Promise<T>): Promise<T> => {
-      while (active >= concurrency) await new Promise<void>((r) => waiters.push(r));
-      active++;
-      try {
-        return await fn();
-      } finally {
-        active--;
-        waiters.shift()?.();
-      }
-    };
-    const fill = () => {
-      while (inflight.length < windowSize && next < plan.objects.length) {
-        const obj = plan.objects[next++];
-        inflight.push(gate(() => prepare(obj)));
-      }
-    };
-    let cancelled = false;
-    let fatal: { obj: ListedObject; error: unknown } | null = null;
-    fill();
-    while (inflight.length) {
-      if (o.signal?.aborted) {
-        cancelled = true;
-        break;
-      }
-      const p = await inflight.shift()!;
-      fill();
-      done++;
-      if (p.kind === 'fatal') {
-        if (isAbort(p.error) && o.signal?.aborted) cancelled = true;
-        else fatal = p;
-        break;
-      }
-      if (p.kind === 'skip') {
-        session.totals.skippedObjects++;
-      } else if (p.kind === 'warn') {
-        session.warnUnstored(`s3://${target.bucket}/${p.obj.key}`, p.code, p.message);
-      } else {
-        const g = p.got;
-        const origin = `s3://${target.bucket}/${p.obj.key}`;
-        const meta = {
-          bucket: target.bucket,
-          key: p.obj.key,
-          etag: g.etag ?? p.obj.etag,
-          versionId: g.versionId,
-          lastModified: g.lastModified ?? p.obj.lastModified,
-          size: g.bytes.length,
-          contentLength: g.contentLength,
-          contentType: g.contentType,
-          storageClass: p.obj.storageClass,
-          metadata: g.metadata,
-          callerIdentity: identity,
-          endpoint: o.endpointUrl ?? null,
-          attempts: p.attempts,
-        };
-        const out = writeParsed(session, { kind: 's3-object', origin, originMeta: meta }, g.bytes, p.parsed);
-        if (out.skipped && out.duplicateOf !== undefined) {
-          // Same bytes already preserved (e.g. from an `aws s3 sync` folder): record this object's S3 identity, which
-          // carries the digest signature the folder copy lacks (used by validation).
-          store.appendCustody(session.actor, S3_DUPLICATE_ACTION, { importId: session.importId, evidenceId: out.duplicateOf, origin, ...meta });
-        } else {
-          const fmt = p.parsed.result.format;
-          const expected = p.obj.kind === 'log' ? 'cloudtrail-s3' : p.obj.kind === 'digest' ? 'cloudtrail-digest' : null;
-          if (expected !== null ? fmt !== expected : fmt !== 'cloudtrail-s3' && fmt !== 'cloudtrail-digest') {
-            session.warnUnstored(
-              origin,
-              'not-cloudtrail-object',
-              `${origin} is not a CloudTrail ${p.obj.kind === 'digest' ? 'digest' : 'log'} file (content: ${fmt}${p.parsed.result.rejected ? `, ${p.parsed.result.rejected} records rejected` : ''}); preserved as evidence ${out.evidenceId}, ${out.events} events from it`,
-            );
-          }
-        }
-        bytesDone += g.bytes.length;
-      }
-      report({ phase: 'download', done, total: totalObjects, unit: 'objects', detail: `${(bytesDone / 1048576).toFixed(1)} MiB, ${session.totals.events} events` });
-    }
-    if (fatal || cancelled) {
-      ctl.abort();
-      await Promise.allSettled(inflight);
-    }
+    const { processed: done, cancelled, fatal } = await acquireObjects({ session, clients, bucket: target.bucket, objects: plan.objects, identity, ctl, o });
     store.appendCustody(session.actor, 'acquire.s3', {
       importId: session.importId,
       bucket: target.bucket,
@@ -585,7 +628,6 @@ export async function importS3(store: CaseStore, signer: Signer, arg: string, o:
       complete: !fatal && !cancelled,
       endpoint: o.endpointUrl ?? null,
     });
-    await finishBulk();
     if (fatal) {
       const msg = isAbort(fatal.error) ? 'cancelled' : describeAwsError(fatal.error, `s3://${target.bucket}/${fatal.obj.key}`, o);
       throw new AwsAcquisitionError(msg, classifyAwsError(fatal.error));
@@ -593,11 +635,6 @@ export async function importS3(store: CaseStore, signer: Signer, arg: string, o:
     return session.finish(cancelled ? 'cancelled' : 'completed');
   } catch (e) {
     const msg = e instanceof UserError ? e.message : isAbort(e) ? 'cancelled' : describeAwsError(e, `s3://${target.bucket}/${target.basePrefix}`, o);
-    try {
-      await finishBulk();
-    } catch {
-      /* the indexes are rebuilt when the case is next opened */
-    }
     try {
       session.finish(isAbort(e) ? 'cancelled' : 'failed', msg);
     } catch {
@@ -607,7 +644,6 @@ export async function importS3(store: CaseStore, signer: Signer, arg: string, o:
     throw new AwsAcquisitionError(msg, classifyAwsError(e));
   } finally {
     o.signal?.removeEventListener('abort', onAbort);
-    await pool?.close();
     clients.destroy();
   }
 }

@@ -138,3 +138,26 @@ test('raw response bytes are captured exactly as the server sent them', async ()
     await srv.close();
   }
 });
+
+test('endpoints: --endpoint-url alone serves S3 too (path-style); --s3-endpoint-url takes S3 alone; bad URLs refused', async () => {
+  const creds = { accessKeyId: 'AKIDLOOPBACKTEST', secretAccessKey: 'loopback-secret' };
+  const endpointOf = async (c: { config: { endpoint?: () => Promise<{ hostname: string; port?: number }> } }) => {
+    const e = await c.config.endpoint!();
+    return `${e.hostname}:${e.port}`;
+  };
+  const one = new AwsClients({ endpointUrl: 'http://127.0.0.1:4001', credentials: creds });
+  assert.equal(await endpointOf(one.s3() as any), '127.0.0.1:4001');
+  assert.equal(one.s3().config.forcePathStyle, true);
+  assert.equal(await endpointOf(one.athena('eu-west-1') as any), '127.0.0.1:4001');
+  one.destroy();
+  const two = new AwsClients({ endpointUrl: 'http://127.0.0.1:4001', s3EndpointUrl: 'http://127.0.0.1:4002', credentials: creds });
+  assert.equal(await endpointOf(two.s3() as any), '127.0.0.1:4002');
+  assert.equal(two.s3().config.forcePathStyle, true);
+  assert.equal(await endpointOf(two.athena('eu-west-1') as any), '127.0.0.1:4001');
+  assert.equal(await endpointOf(two.stsClient() as any), '127.0.0.1:4001');
+  two.destroy();
+  const none = new AwsClients({ credentials: creds });
+  assert.equal(none.s3().config.forcePathStyle, false);
+  none.destroy();
+  assert.throws(() => new AwsClients({ s3EndpointUrl: 'ftp://x', credentials: creds }).s3(), /--s3-endpoint-url ftp:\/\/x: only http and https are supported/);
+});
