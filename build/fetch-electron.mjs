@@ -16,11 +16,11 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const require = createRequire(join(root, 'package.json'));
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 
-/** The Electron binary's path, or null when the runtime is not there. */
-export function electronBinary() {
+/** The Electron binary's path as node_modules/electron reports it, or null when the runtime is not there. */
+export function electronBinary(root = ROOT) {
+  const require = createRequire(join(root, 'package.json'));
   try {
     const p = require('electron');
     return typeof p === 'string' && existsSync(p) ? p : null;
@@ -29,8 +29,9 @@ export function electronBinary() {
   }
 }
 
-/** Run Electron's download; resolves to one line for the log. */
-export function fetchElectron(env = process.env) {
+/** Run Electron's download; returns whether the runtime is there and one line for the log (null: nothing to say). */
+export function fetchElectron(env = process.env, root = ROOT) {
+  const require = createRequire(join(root, 'package.json'));
   let dir;
   try {
     dir = dirname(require.resolve('electron/package.json'));
@@ -38,7 +39,7 @@ export function fetchElectron(env = process.env) {
     return { ok: true, line: null }; // not installed (npm ci --omit=dev): nothing to fetch
   }
   const version = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')).version;
-  if (electronBinary()) return { ok: true, line: null };
+  if (electronBinary(root)) return { ok: true, line: null };
   if (env.ELECTRON_SKIP_BINARY_DOWNLOAD) {
     return { ok: false, line: `trailcase: Electron ${version} runtime not downloaded (ELECTRON_SKIP_BINARY_DOWNLOAD is set); npm start will serve the UI in your browser instead.` };
   }
@@ -51,7 +52,7 @@ export function fetchElectron(env = process.env) {
     // A network that drops packets instead of refusing them must not hang npm install for ever.
     timeout: Number(env.TRAILCASE_ELECTRON_FETCH_TIMEOUT_MS) || 15 * 60_000,
   });
-  if (r.status === 0 && electronBinary()) return { ok: true, line: `trailcase: Electron ${version} runtime installed.` };
+  if (r.status === 0 && electronBinary(root)) return { ok: true, line: `trailcase: Electron ${version} runtime installed.` };
   const why = r.error ? r.error.message : (r.stderr || r.stdout || `exit ${r.status}`).trim().split('\n')[0];
   return {
     ok: false,
