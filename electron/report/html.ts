@@ -3,6 +3,7 @@
 // PDF pass finds), so the PDF is as deterministic as report.json. Every value
 // that comes from a case (CloudTrail fields are attacker-controlled) is
 // escaped; the page needs no script and no external resource.
+import { formatBytes } from '../../shared/bytes.ts';
 import type { ReportModel } from './model.ts';
 
 /**
@@ -39,16 +40,9 @@ export const SECTIONS = [
   ['s-certification', 'Signature and certification'],
 ] as const;
 
+/** The size, and the exact count a reader can check against the manifest. */
 function fmtBytes(n: number): string {
-  if (n < 1024) return `${n} B`;
-  const u = ['KiB', 'MiB', 'GiB', 'TiB'];
-  let v = n / 1024;
-  let i = 0;
-  while (v >= 1024 && i < u.length - 1) {
-    v /= 1024;
-    i++;
-  }
-  return `${v.toFixed(1)} ${u[i]} (${n} bytes)`;
+  return n < 1024 ? formatBytes(n) : `${formatBytes(n)} (${n} bytes)`;
 }
 
 function table(head: string[], rows: string[], cls = ''): string {
