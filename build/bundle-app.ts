@@ -12,6 +12,7 @@
 //   package.json                  name, version, main, type: module, better-sqlite3
 //   electron/main.mjs             electron/main/main.ts
 //   electron/preload.cjs          electron/main/preload.ts (sandboxed preloads are CommonJS)
+//   electron/cli.mjs              electron/cli/main.ts (`TrailCase --cli COMMAND …`; build/bundle-cli.ts stages it alone)
 //   electron/case-process.mjs     electron/main/case-process.ts (utilityProcess)
 //   electron/worker-boot.js       electron/ingest/parse-worker.ts (import-files.ts: new URL('./worker-boot.js', import.meta.url))
 //   electron/object-worker-boot.js electron/ingest/aws/object-parse-worker.ts (parse-pool.ts, same pattern)
@@ -40,6 +41,8 @@ export const NODE_ENTRIES: readonly { out: string; src: string; format: 'esm' | 
   { out: 'worker-boot.js', src: 'electron/ingest/parse-worker.ts', format: 'esm' },
   { out: 'object-worker-boot.js', src: 'electron/ingest/aws/object-parse-worker.ts', format: 'esm' },
   { out: 'preload.cjs', src: 'electron/main/preload.ts', format: 'cjs' },
+  // The command line (build/bundle-cli.ts stages it alone; the app runs it for `TrailCase --cli …`, electron/main/main.ts).
+  { out: 'cli.mjs', src: 'electron/cli/main.ts', format: 'esm' },
 ];
 
 /**
@@ -56,16 +59,42 @@ export const RUNTIME_PATH_USERS: Readonly<Record<string, string>> = {
   'electron/host/bundle.ts': 'build time only (the renderer bundle); not in the app',
   'electron/main/main.ts': 'preload.cjs, case-process.mjs, renderer/ and shell/ staged beside it',
   'electron/main/start.ts': 'npm start in a checkout (stages the app); not in the app',
+  'electron/cli/trailcase.js': "the checkout's bin launcher: finds dist/cli/ (build/bundle-cli.ts); not in the app",
 };
 
-/** Packages that stay outside the bundles: Electron itself, the native SQLite binding, and build/test-only tools never reached at run time. */
-export const EXTERNAL = ['electron', 'better-sqlite3', 'playwright-core', 'esbuild', 'tsx', 'typescript'];
+/**
+ * Packages that stay outside every bundle (the app's and the CLI's,
+ * build/bundle-cli.ts) and are resolved from node_modules at run time:
+ * Electron itself; native modules, whose binaries are found relative to their
+ * package (better-sqlite3, DuckDB); packages that read their own files at run
+ * time (playwright-core); and build tools reached only in a checkout (esbuild
+ * by electron/host/bundle.ts when the renderer sources are there,
+ * @electron/rebuild by npm start). A new native or file-reading package is
+ * added here and, if the installed app needs it, to STAGED_PACKAGES
+ * (docs/packaging.md, "Adding a runtime file or a native package").
+ */
+export const EXTERNAL = [
+  'electron',
+  'better-sqlite3',
+  '@duckdb/node-api',
+  '@duckdb/node-bindings',
+  'playwright-core',
+  'esbuild',
+  'tsx',
+  'typescript',
+  '@electron/rebuild',
+];
 
-/** Files of node_modules the staged app carries (better-sqlite3's sources too: electron-builder rebuilds it for Electron). */
-const NATIVE_PACKAGES = ['better-sqlite3', 'bindings', 'file-uri-to-path'];
+/**
+ * Packages of node_modules the staged app carries, with what they need at
+ * run time (better-sqlite3's sources too: electron-builder rebuilds it for
+ * Electron). An external package the installed app reaches, or one whose data
+ * files the code resolves from node_modules, is listed here.
+ */
+export const STAGED_PACKAGES = ['better-sqlite3', 'bindings', 'file-uri-to-path'];
 
 // ESM bundles of CommonJS dependencies need require/__dirname/__filename.
-const ESM_BANNER = [
+export const ESM_BANNER = [
   "import { createRequire as __tcCreateRequire } from 'node:module';",
   "import { fileURLToPath as __tcFileURLToPath } from 'node:url';",
   "import { dirname as __tcDirname } from 'node:path';",
@@ -103,27 +132,7 @@ export async function bundleApp(opts: BundleAppOptions = {}): Promise<BundleAppR
   rmSync(join(dir, 'shell'), { recursive: true, force: true });
   mkdirSync(join(dir, 'electron'), { recursive: true });
 
-  for (const e of NODE_ENTRIES) {
-    await build({
-      entryPoints: [join(ROOT, e.src)],
-      outfile: join(dir, 'electron', e.out),
-      bundle: true,
-      platform: 'node',
-      format: e.format,
-      target: NODE_TARGET,
-      external: EXTERNAL,
-      minify: production,
-      sourcemap: production ? false : 'linked',
-      legalComments: 'linked',
-      logLevel: 'silent',
-      banner: e.format === 'esm' ? { js: ESM_BANNER } : undefined,
-      define: {
-        __TRAILCASE_METHODS__: JSON.stringify(methods),
-        __TRAILCASE_BUILD_HASH__: JSON.stringify(hash),
-      },
-      absWorkingDir: ROOT,
-    });
-  }
+  await bundleNodeEntries(dir, NODE_ENTRIES, { production, define: { __TRAILCASE_METHODS__: JSON.stringify(methods), __TRAILCASE_BUILD_HASH__: JSON.stringify(hash) } });
 
   // The shell's start page (browser code; same CSP as the UI).
   const shellDir = join(dir, 'shell');
@@ -144,16 +153,7 @@ export async function bundleApp(opts: BundleAppOptions = {}): Promise<BundleAppR
   const r = await buildRenderer({ outDir: join(dir, 'renderer'), minify: true });
   log(`renderer: ${r.rebuilt ? `bundled (${r.reason})` : 'up to date'}`);
 
-  // Files read at run time.
-  cpSync(join(ROOT, 'electron/analysis/sigma/rules'), join(dir, 'electron', 'rules'), { recursive: true });
-  // The independent verifier copied into every report folder and beside every handoff (electron/report/manifest.ts).
-  mkdirSync(join(dir, 'docs'), { recursive: true });
-  cpSync(join(ROOT, 'docs', 'verify-case.py'), join(dir, 'docs', 'verify-case.py'));
-  const template = join(ROOT, 'build', 'report-certification-template.md');
-  if (existsSync(template)) {
-    mkdirSync(join(dir, 'build'), { recursive: true });
-    cpSync(template, join(dir, 'build', 'report-certification-template.md'));
-  }
+  copyRuntimeFiles(dir);
 
   const rootPkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as Record<string, any>;
   const sqliteVersion = (JSON.parse(readFileSync(join(ROOT, 'node_modules/better-sqlite3/package.json'), 'utf8')) as { version: string }).version;
@@ -174,7 +174,7 @@ export async function bundleApp(opts: BundleAppOptions = {}): Promise<BundleAppR
   writeFileSync(join(dir, 'package.json'), JSON.stringify(appPkg, null, 2) + '\n');
 
   if (!opts.skipNativeModules) {
-    for (const p of NATIVE_PACKAGES) {
+    for (const p of STAGED_PACKAGES) {
       const from = join(ROOT, 'node_modules', p);
       const to = join(dir, 'node_modules', p);
       if (!existsSync(from)) throw new Error(`node_modules/${p} is missing: run npm install first`);
@@ -193,7 +193,53 @@ export async function bundleApp(opts: BundleAppOptions = {}): Promise<BundleAppR
   return { dir, version: TOOL_VERSION, buildHash: hash, methods, files, seconds };
 }
 
-function listFiles(dir: string, base = dir, out: string[] = []): string[] {
+/**
+ * esbuild bundles of Node entry points into DIR/electron/, each self-contained
+ * except EXTERNAL. Returns the source files that went in (relative to ROOT).
+ */
+export async function bundleNodeEntries(
+  dir: string,
+  entries: readonly { out: string; src: string; format: 'esm' | 'cjs' }[],
+  opts: { production: boolean; define: Record<string, string> },
+): Promise<string[]> {
+  const inputs = new Set<string>();
+  for (const e of entries) {
+    const r = await build({
+      entryPoints: [join(ROOT, e.src)],
+      outfile: join(dir, 'electron', e.out),
+      bundle: true,
+      platform: 'node',
+      format: e.format,
+      target: NODE_TARGET,
+      external: EXTERNAL,
+      minify: opts.production,
+      sourcemap: opts.production ? false : 'linked',
+      legalComments: 'linked',
+      logLevel: 'silent',
+      metafile: true,
+      banner: e.format === 'esm' ? { js: ESM_BANNER } : undefined,
+      define: opts.define,
+      absWorkingDir: ROOT,
+    });
+    for (const f of Object.keys(r.metafile.inputs)) if (!f.includes('node_modules/')) inputs.add(f);
+  }
+  return [...inputs].sort();
+}
+
+/** Files the code reads at run time, copied where RUNTIME_PATH_USERS says (DIR is the staged ROOT). */
+export function copyRuntimeFiles(dir: string): void {
+  cpSync(join(ROOT, 'electron/analysis/sigma/rules'), join(dir, 'electron', 'rules'), { recursive: true });
+  // The independent verifier copied into every report folder and beside every handoff (electron/report/manifest.ts).
+  mkdirSync(join(dir, 'docs'), { recursive: true });
+  cpSync(join(ROOT, 'docs', 'verify-case.py'), join(dir, 'docs', 'verify-case.py'));
+  const template = join(ROOT, 'build', 'report-certification-template.md');
+  if (existsSync(template)) {
+    mkdirSync(join(dir, 'build'), { recursive: true });
+    cpSync(template, join(dir, 'build', 'report-certification-template.md'));
+  }
+}
+
+export function listFiles(dir: string, base = dir, out: string[] = []): string[] {
   for (const ent of readdirSync(dir, { withFileTypes: true })) {
     const p = join(dir, ent.name);
     if (ent.isDirectory()) listFiles(p, base, out);

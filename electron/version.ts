@@ -12,9 +12,13 @@ const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { ve
 export const TOOL_NAME = 'TrailCase';
 export const TOOL_VERSION: string = pkg.version;
 
+/** Set by the bundlers (build/bundle-app.ts, build/bundle-cli.ts): a bundle carries the hash of the sources it was built from, not of its own files. */
+declare const __TRAILCASE_BUILD_HASH__: string | undefined;
+
 let cachedHash: string | null = null;
 export function buildHash(): string {
   if (process.env.TRAILCASE_BUILD_HASH) return process.env.TRAILCASE_BUILD_HASH;
+  if (typeof __TRAILCASE_BUILD_HASH__ === 'string') return __TRAILCASE_BUILD_HASH__;
   if (cachedHash) return cachedHash;
   const h = createHash('sha256');
   const files: string[] = [];

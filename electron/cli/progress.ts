@@ -24,14 +24,4 @@ export class ProgressBar {
   }
 }
 
-export function fmtBytes(n: number): string {
-  if (n < 1024) return `${n} B`;
-  const u = ['KiB', 'MiB', 'GiB', 'TiB'];
-  let v = n / 1024;
-  let i = 0;
-  while (v >= 1024 && i < u.length - 1) {
-    v /= 1024;
-    i++;
-  }
-  return `${v.toFixed(1)} ${u[i]}`;
-}
+export { formatBytes as fmtBytes } from '../../shared/bytes.ts';

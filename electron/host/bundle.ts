@@ -6,7 +6,7 @@
 // build (esbuild's metafile lists the inputs), so `trailcase serve` and the
 // Electron shell start fast. The Electron shell engineer calls buildRenderer
 // too (electron/main), and the packaging step runs it once.
-import { build, type Metafile } from 'esbuild';
+import type { Metafile } from 'esbuild';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT } from '../version.ts';
@@ -64,9 +64,14 @@ export function staleReason(dir: string, minify: boolean): string | null {
 
 /** Build the renderer into dir (default dist/renderer/) unless it is up to date. */
 export async function buildRenderer(opts: { outDir?: string; force?: boolean; minify?: boolean } = {}): Promise<BundleResult> {
+  const t0 = performance.now();
+  // A built TrailCase (the compiled CLI, build/bundle-cli.ts) has no renderer sources: its prebuilt UI in renderer/ is served as it is.
+  if (!opts.outDir && !existsSync(RENDERER_ENTRY) && existsSync(join(RENDERER_SRC, 'index.html'))) {
+    const dir = RENDERER_SRC;
+    return { dir, rebuilt: false, reason: 'prebuilt', seconds: 0, bytes: { js: statSync(join(dir, 'app.js')).size, css: statSync(join(dir, 'app.css')).size } };
+  }
   const dir = opts.outDir ?? DEFAULT_OUT_DIR;
   const minify = opts.minify ?? true;
-  const t0 = performance.now();
   const why = opts.force ? 'forced' : staleReason(dir, minify);
   const sizes = () => ({ js: statSync(join(dir, 'app.js')).size, css: statSync(join(dir, 'app.css')).size });
   if (why === null) return { dir, rebuilt: false, reason: 'up to date', seconds: (performance.now() - t0) / 1000, bytes: sizes() };
@@ -75,6 +80,8 @@ export async function buildRenderer(opts: { outDir?: string; force?: boolean; mi
   mkdirSync(tmp, { recursive: true });
   const builtAt = Date.now();
   try {
+    // Loaded only here: esbuild is a build tool (devDependencies), absent where the CLI runs compiled.
+    const { build } = await import('esbuild');
     const r = await build({
       entryPoints: { app: RENDERER_ENTRY },
       outdir: tmp,

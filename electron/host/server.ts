@@ -17,6 +17,7 @@ import { readFile } from 'node:fs/promises';
 import { extname, join, normalize, sep } from 'node:path';
 import type { ApiError } from '../../shared/api/index.ts';
 import { isMethodName } from '../../shared/api/index.ts';
+import { UI_CONTENT_SECURITY_POLICY } from '../../shared/csp.ts';
 import { makeContext, type HandlerContext } from '../api/context.ts';
 import { BadRequest, dispatch } from '../api/handlers.ts';
 import { ensureTimelineRollup, type RollupStatus } from '../api/timeline-handlers.ts';
@@ -29,18 +30,8 @@ export const TOKEN_HEADER = 'x-trailcase-token';
 /** Largest API request body (an IOC list import is the biggest legitimate one). */
 export const MAX_BODY_BYTES = 32 * 1024 * 1024;
 
-export const HOST_CSP = [
-  "default-src 'none'",
-  "script-src 'self'",
-  "style-src 'self'",
-  "img-src 'self' data: blob:",
-  "font-src 'self' data:",
-  "connect-src 'self'",
-  "base-uri 'none'",
-  "form-action 'none'",
-  "frame-ancestors 'none'",
-  "object-src 'none'",
-].join('; ');
+/** The UI's one policy (shared/csp.ts), the same the desktop app's protocol sends. */
+export const HOST_CSP = UI_CONTENT_SECURITY_POLICY;
 
 const SECURITY_HEADERS: Record<string, string> = {
   'Content-Security-Policy': HOST_CSP,

@@ -9,7 +9,7 @@
 import { app, BrowserWindow, dialog, ipcMain, Menu, protocol, safeStorage, session, shell, utilityProcess } from 'electron';
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { OpenCaseResult } from '../../shared/api/app.ts';
 import type { JobStatus } from '../../shared/types.ts';
 import type { PdfPrintOptions } from '../report/pdf.ts';
@@ -52,6 +52,21 @@ const log = (line: string) => process.stderr.write(`[trailcase] ${line}\n`);
 // The build hash of the sources this bundle was made from (electron/version.ts
 // would otherwise hash files that are not in the package); the case process inherits it.
 if (typeof __TRAILCASE_BUILD_HASH__ === 'string' && !process.env.TRAILCASE_BUILD_HASH) process.env.TRAILCASE_BUILD_HASH = __TRAILCASE_BUILD_HASH__;
+
+// ---- `TrailCase --cli COMMAND …`: the command line, no window -----------------
+// The installed app's `trailcase` command (build/resources/cli/, docs/packaging.md)
+// runs the bundled CLI (electron/cli.mjs) in this process. Not ELECTRON_RUN_AS_NODE:
+// the RunAsNode fuse stays off (build/after-pack.mjs), and this runs only our own code.
+const cliAt = process.argv.indexOf('--cli');
+if (cliAt >= 0) {
+  app.dock?.hide();
+  const cli = join(here, 'cli.mjs');
+  process.argv = [process.argv[0], cli, ...process.argv.slice(cliAt + 1)];
+  await import(pathToFileURL(cli).href);
+  // The CLI exits the process itself once its output is written; nothing of the desktop app may start meanwhile.
+  await new Promise<never>(() => {});
+}
+
 // Tests (and examiners who keep a portable profile) may put the app's data elsewhere.
 if (process.env.TRAILCASE_USER_DATA) app.setPath('userData', resolve(process.env.TRAILCASE_USER_DATA));
 

@@ -32,6 +32,7 @@ import type {
   WebPreferences,
   WindowOpenHandlerResponse,
 } from 'electron';
+import { UI_CONTENT_SECURITY_POLICY } from '../../shared/csp.ts';
 
 // --- our origin --------------------------------------------------------------
 export const APP_SCHEME = 'trailcase';
@@ -203,27 +204,8 @@ export function applySessionPolicy(session: SessionLike, allowRequest: (url: str
 }
 
 // --- content security policy and response headers -----------------------------
-/**
- * script-src 'self': only the bundled scripts our protocol serves - no inline
- * script, no eval, nothing remote. The same sources as the loopback browser
- * host's policy (electron/host/server.ts HOST_CSP; the renderer has no inline
- * script or style), plus no workers' or frames' sources of their own.
- */
-export const CONTENT_SECURITY_POLICY = [
-  "default-src 'none'",
-  "script-src 'self'",
-  "style-src 'self'",
-  "img-src 'self' data: blob:",
-  "font-src 'self' data:",
-  "connect-src 'self'",
-  "worker-src 'self'",
-  "object-src 'none'",
-  "frame-src 'none'",
-  "child-src 'none'",
-  "base-uri 'none'",
-  "form-action 'none'",
-  "frame-ancestors 'none'",
-].join('; ');
+/** The UI's one policy (shared/csp.ts), the same the loopback browser host sends. */
+export const CONTENT_SECURITY_POLICY = UI_CONTENT_SECURITY_POLICY;
 
 export const RESPONSE_HEADERS: Readonly<Record<string, string>> = Object.freeze({
   'Content-Security-Policy': CONTENT_SECURITY_POLICY,

@@ -10,6 +10,7 @@
 // wrapped in <bdi> so that it cannot reorder the text around it. report.json
 // and timeline.csv keep every value exactly.
 import { DISPLAY_MAX, displayText, escapeHidden } from '../../shared/text/display.ts';
+import { formatBytes } from '../../shared/bytes.ts';
 import type { ReportModel } from './model.ts';
 
 /**
@@ -58,16 +59,9 @@ export const SECTIONS = [
   ['s-certification', 'Signature and certification'],
 ] as const;
 
+/** The size, and the exact count a reader can check against the manifest. */
 function fmtBytes(n: number): string {
-  if (n < 1024) return `${n} B`;
-  const u = ['KiB', 'MiB', 'GiB', 'TiB'];
-  let v = n / 1024;
-  let i = 0;
-  while (v >= 1024 && i < u.length - 1) {
-    v /= 1024;
-    i++;
-  }
-  return `${v.toFixed(1)} ${u[i]} (${n} bytes)`;
+  return n < 1024 ? formatBytes(n) : `${formatBytes(n)} (${n} bytes)`;
 }
 
 function table(head: string[], rows: string[], cls = ''): string {

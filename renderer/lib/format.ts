@@ -1,5 +1,6 @@
 // Display helpers. Every time TrailCase shows is UTC (issue 6), written
 // ISO-like with an explicit "Z", whatever the examiner's machine zone is.
+import { formatBytes } from '../../shared/bytes.ts';
 
 export function utc(ms: number | string | null | undefined, precision: 'ms' | 's' | 'min' | 'day' = 's'): string {
   if (ms === null || ms === undefined || ms === '') return '—';
@@ -18,15 +19,7 @@ export function num(n: number | null | undefined): string {
 }
 
 export function bytes(n: number): string {
-  if (n < 1024) return `${n} B`;
-  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
-  let v = n / 1024;
-  let i = 0;
-  while (v >= 1024 && i < units.length - 1) {
-    v /= 1024;
-    i++;
-  }
-  return `${v.toFixed(v < 10 ? 1 : 0)} ${units[i]}`;
+  return formatBytes(n, { digits: 'auto' });
 }
 
 /** A span of time in words: "3 d 4 h", "12 min", "850 ms". */

@@ -218,13 +218,7 @@ export function apiOf(e: AnalysisEvent): string {
   return `${svc}:${eventName(e)}`;
 }
 
-export function fmtBytes(n: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let v = n;
-  let i = 0;
-  while (v >= 1024 && i < units.length - 1) { v /= 1024; i++; }
-  return `${i === 0 ? v : v.toFixed(1)} ${units[i]}`;
-}
+export { formatBytes as fmtBytes } from '../../../shared/bytes.ts';
 
 export function plural(n: number, word: string, pluralWord = `${word}s`): string {
   return `${n} ${n === 1 ? word : pluralWord}`;
