@@ -11,6 +11,7 @@ import { niceBucketMs, OTHER_GROUP, type TimelineGroupBy } from '../../shared/ap
 import { scanTuning, timelineDensity, timelineRollupStatus } from '../../electron/api/timeline-handlers.ts';
 import type { EventSummary } from '../../shared/types.ts';
 import { tempCase, type TempCase } from '../support/case.ts';
+import { SCHEMA_VERSION } from '../../electron/case/migrations/index.ts';
 
 const STRATUS = 'test/fixtures/stratus-red-team/detonation-logs';
 const IOC_IP = '18.236.253.47';
@@ -267,12 +268,14 @@ test('migration 5 adds the per-IP rollup to a schema-4 case; the next timelineIn
     // Make it a schema-4 case whose rollup was built by the previous version.
     const db = new Database(old.path);
     db.exec('DROP TABLE timeline_ip_hour');
+    // Later migrations' tables too, so that migrating from 4 creates them again.
+    for (const t of ['enrichment_sources', 'enrichment_runs', 'ip_enrichment']) db.exec(`DROP TABLE ${t}`);
     db.prepare('UPDATE timeline_state SET version = 1').run();
     db.pragma('user_version = 4');
     db.close();
     const s = CaseStore.open(old.path);
     try {
-      assert.equal(s.db.pragma('user_version', { simple: true }), 5);
+      assert.equal(s.db.pragma('user_version', { simple: true }), SCHEMA_VERSION);
       assert.equal((s.db.prepare('SELECT count(*) AS n FROM timeline_ip_hour').get() as { n: number }).n, 0);
       assert.equal(timelineRollupStatus(s).fresh, false, 'a rollup of the previous version is not used');
       assert.equal(timelineDensity(s, { groupBy: 'principal', maxGroups: 50, buckets: 100, bucketMs: 3_600_000, filter: { ips: [IOC_IP] } }).path, 'direct');
