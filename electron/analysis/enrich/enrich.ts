@@ -78,6 +78,23 @@ export function lookupAddress(value: string, ids: SourceSet, awsText: () => stri
   return info;
 }
 
+/**
+ * Answers straight from the installed databases and the bundled AWS snapshot,
+ * cached, NOT recorded anywhere (source ids 0). For the in-memory reference
+ * runner of the checks (runChecks) and tests; a case is always answered from
+ * what enrichCase recorded in it.
+ */
+export function liveIpInfo(): (ip: string) => IpInfo {
+  const cache = new Map<string, IpInfo>();
+  const aws = bundledAwsSource();
+  const ids: SourceSet = { country: 0, city: 0, asn: 0, aws: 0 };
+  return (ip) => {
+    let i = cache.get(ip);
+    if (!i) cache.set(ip, (i = lookupAddress(ip, ids, () => aws.text, aws.desc.sha256)));
+    return i;
+  };
+}
+
 // ---- sources in the case ----
 
 function sourceRow(r: any): EnrichmentSource {
