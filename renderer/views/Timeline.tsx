@@ -19,6 +19,7 @@ import { useSeverities } from '../api/analysis.ts';
 
 const GROUP_TITLES: Record<TimelineGroupBy, string> = {
   principal: 'Principal',
+  role: 'Principal (sessions under their role)',
   ip: 'Source IP',
   service: 'Service',
   account: 'Account',
