@@ -106,9 +106,13 @@ export function profile(store: CaseStore, kind: ProfileKind, value: string, opts
   // name and source pair into one API id: name * 2^21 + source keeps both in a double exactly.
   const API_SHIFT = 2 ** 21;
   let n = 0, before = 0, first = Infinity, last = -Infinity;
-  const stmt = store.db.prepare(`SELECT time_ms, arn, access_key, ip, ua, region, name, source, error_code FROM events WHERE ${f.where}`).raw();
+  // Only S3, IAM and STS calls carry the references the profile lists (buckets, IAM users and roles acted on, roles assumed).
+  const refSources = new Set((store.db.prepare("SELECT id FROM strings WHERE s IN ('s3.amazonaws.com', 'iam.amazonaws.com', 'sts.amazonaws.com')").raw().all() as [number][]).map((r) => r[0]));
+  const refLeafTime = new Map<number, number | null>();
+  const stmt = store.db.prepare(`SELECT time_ms, arn, access_key, ip, ua, region, name, source, error_code, leaf FROM events WHERE ${f.where}`).raw();
   for (const r of stmt.iterate(...f.params) as Iterable<(number | null)[]>) {
     const t = r[0];
+    if (r[7] !== null && refSources.has(r[7])) refLeafTime.set(r[9]!, t);
     n++;
     if (t !== null) {
       if (t < first) first = t;
@@ -165,10 +169,11 @@ export function profile(store: CaseStore, kind: ProfileKind, value: string, opts
   if (refs.available) {
     const rt = new Tally(split);
     const resText = new Map<number, string>();
-    const refRows = store.db
-      .prepare(`SELECT r.kind, r.value, e.time_ms FROM event_refs r JOIN events e ON e.leaf = r.leaf WHERE r.leaf IN (SELECT leaf FROM events WHERE ${f.where}) AND r.kind IN ('assume-target', 'bucket', 'target-user', 'target-role')`)
+    // By the subject's own S3/IAM/STS leaves (through event_refs_leaf), their times already in hand.
+    const refRows = (store.db
+      .prepare("SELECT kind, value, leaf FROM event_refs WHERE leaf IN (SELECT value FROM json_each(?)) AND kind IN ('assume-target', 'bucket', 'target-user', 'target-role')")
       .raw()
-      .all(...f.params) as [string, string, number | null][];
+      .all(JSON.stringify([...refLeafTime.keys()])) as [string, string, number][]).map(([k, val, leaf]) => [k, val, refLeafTime.get(leaf) ?? null] as const);
     const keyIds = new Map<string, number>();
     const roleT = new Tally(split);
     const roleIds = new Map<string, number>();

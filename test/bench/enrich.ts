@@ -56,7 +56,7 @@ export async function benchEnrich(store: CaseStore): Promise<EnrichBench> {
   // The profile reads the event_refs index; build it first so the timing is the profile's own.
   ensureRefs(store, 'bench');
   const top = (col: string) =>
-    store.db.prepare(`SELECT s AS v, n FROM (SELECT ${col} AS id, count(*) AS n FROM events WHERE ${col} IS NOT NULL GROUP BY ${col} ORDER BY n DESC LIMIT 1) JOIN strings ON strings.id = id`).get() as
+    store.db.prepare(`SELECT st.s AS v, t.n AS n FROM (SELECT ${col} AS g, count(*) AS n FROM events WHERE ${col} IS NOT NULL GROUP BY ${col} ORDER BY n DESC LIMIT 1) t JOIN strings st ON st.id = t.g`).get() as
       | { v: string; n: number }
       | undefined;
   const p = top('arn');
