@@ -103,7 +103,6 @@ interface History { first: number; n: number; seen: Set<string> }
  */
 function newValueCheck(
   events: AnalysisEvent[],
-  ctx: CheckContext,
   valueOf: (e: AnalysisEvent) => { key: string; label: string } | null,
   draft: (e: AnalysisEvent, v: { key: string; label: string }, before: string[], h: History) => FindingDraft,
 ): FindingDraft[] {
@@ -124,7 +123,6 @@ function newValueCheck(
     }
     h.n++;
   }
-  void ctx;
   return out;
 }
 
@@ -140,7 +138,7 @@ export const newCountry = defineCheck({
   category: 'initial-access', severity: 'medium', attack: ['T1078.004'], enrichment: true, columnsOnly: true,
   description: `The first event of a principal from a country (by the case's GeoIP country database) where it had not been seen, once its history is established. ${baselineText} Only public addresses count; AWS service names and private addresses have no country. GeoIP locates networks, not people: VPNs and mobile carriers move addresses.`,
   select: { all: true },
-}, (events, ctx, make) => newValueCheck(events, ctx, (e) => {
+}, (events, ctx, make) => newValueCheck(events, (e) => {
   const i = locate(e, ctx);
   return i?.country ? { key: i.country, label: i.country } : null;
 }, (e, v, before, h) => {
@@ -169,7 +167,7 @@ export const newNetwork = defineCheck({
   category: 'initial-access', severity: 'low', attack: ['T1078.004'], enrichment: true, columnsOnly: true,
   description: `The first event of a principal from an autonomous system (network operator, by the case's ASN database) where it had not been seen, once its history is established. ${baselineText} Several ASNs of one organisation (e.g. Amazon's) count as one network. Low on its own: people change ISPs, phones roam; read it with the country and the APIs called.`,
   select: { all: true },
-}, (events, ctx, make) => newValueCheck(events, ctx, (e) => {
+}, (events, ctx, make) => newValueCheck(events, (e) => {
   const i = locate(e, ctx);
   return i ? networkOf(i) : null;
 }, (e, v, before, h) => {
@@ -314,7 +312,7 @@ export const newUserAgentFamily = defineCheck({
   category: 'initial-access', severity: 'low', attack: ['T1078.004'], enrichment: false, columnsOnly: true,
   description: `The first event of a principal with a user-agent family it had not used (the first product token: aws-cli, Boto3, aws-sdk-go, python-requests, Terraform; every browser counts as one family), once its history is established. ${baselineText.replace('located events', 'events')} Versions and platforms are ignored, so upgrades are quiet. Low on its own: an attacker's tooling often differs from the owner's, but so does a new script.`,
   select: { all: true },
-}, (events, ctx, make) => newValueCheck(events, ctx, (e) => {
+}, (events, _ctx, make) => newValueCheck(events, (e) => {
   const f = uaFamily(e.n.userAgent);
   return f ? { key: f, label: f } : null;
 }, (e, v, before, h) => make({
