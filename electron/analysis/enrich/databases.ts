@@ -3,9 +3,10 @@
 // is 134 MB). Every database is named by the SHA-256 of its files so the case
 // records exactly what answered (see migration 0006).
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Reader } from 'maxmind';
 import { AsnIndex } from './asn.ts';
 import { parseAwsRanges, type AwsRanges } from './aws-ranges.ts';
@@ -26,7 +27,12 @@ export interface SourceDescriptor {
 }
 
 const require = createRequire(import.meta.url);
+const HERE = dirname(fileURLToPath(import.meta.url));
+/** In the packaged app build/bundle-app.ts stages the databases here (beside the bundle); in a checkout they are in node_modules. */
+const STAGED = join(HERE, 'enrich');
 function packageDir(name: string): string {
+  const staged = join(STAGED, name);
+  if (existsSync(join(staged, 'package.json'))) return staged;
   return dirname(require.resolve(`${name}/package.json`));
 }
 
@@ -89,7 +95,8 @@ export const BUNDLED: Bundled[] = [
   },
 ];
 
-export const AWS_SNAPSHOT_FILE = join(dirname(new URL(import.meta.url).pathname), 'data', 'aws-ip-ranges-2018-02-06-subset.json');
+const AWS_SNAPSHOT = 'aws-ip-ranges-2018-02-06-subset.json';
+export const AWS_SNAPSHOT_FILE = existsSync(join(STAGED, AWS_SNAPSHOT)) ? join(STAGED, AWS_SNAPSHOT) : join(HERE, 'data', AWS_SNAPSHOT);
 export const AWS_SNAPSHOT_ATTRIBUTION =
   "AWS IP address ranges (ip-ranges.json) published by Amazon Web Services; bundled: a subset (151 IPv4 prefixes of the AMAZON service, 13.32.0.0/15 to 52.92.60.0/22) of the copy of 2018-02-06 (syncToken 1517937128) kept in the public repository diorahman/is-aws-ip. Import a current copy with 'trailcase enrichment import'.";
 
@@ -115,7 +122,7 @@ export function bundledSources(): SourceDescriptor[] {
 /** The bundled AWS snapshot as a source (its bytes live beside this file). */
 export function bundledAwsSource(): { desc: SourceDescriptor; text: string } {
   const text = readFileSync(AWS_SNAPSHOT_FILE, 'utf8');
-  return { desc: awsDescriptor(text, 'aws-ip-ranges-2018-02-06-subset.json', 'bundled subset', AWS_SNAPSHOT_ATTRIBUTION), text };
+  return { desc: awsDescriptor(text, AWS_SNAPSHOT, 'bundled subset', AWS_SNAPSHOT_ATTRIBUTION), text };
 }
 
 /** Describe (and validate) an ip-ranges.json copy. */
