@@ -71,11 +71,11 @@ test('an interrupted bulk import leaves indexes missing; opening the case rebuil
   }
 });
 
-test('migration 6 adds the enrichment histories to a schema-5 case, keeping its rows; they are append-only', () => {
-  const db = new Database(join(tempDir(), 'm6.sqlite'));
-  migrate(db, 5);
+test('migration 7 adds the enrichment histories to a schema-6 case, keeping its rows; they are append-only', () => {
+  const db = new Database(join(tempDir(), 'm7.sqlite'));
+  migrate(db, 6);
   db.prepare("INSERT INTO ips(text, version, v4, v6) VALUES ('8.8.8.8', 4, 134744072, NULL)").run();
-  assert.deepEqual(migrate(db, 6), [6]);
+  assert.deepEqual(migrate(db, 7), [7]);
   assert.equal((db.prepare("SELECT text FROM ips").get() as { text: string }).text, '8.8.8.8');
   db.prepare("INSERT INTO enrichment_sources(id, kind, name, version, date, sha256, files, licence, attribution, data, added_at, custody_seq) VALUES (1, 'asn', 'n', 'v', NULL, 'h', '[]', 'l', 'a', NULL, 't', 1)").run();
   db.prepare("INSERT INTO enrichment_runs(id, at, actor, sources, n_ips, rows_sha256, custody_seq) VALUES (1, 't', 'a', '{}', 1, 'h', 2)").run();

@@ -1,7 +1,7 @@
 // The enrichment databases: which files, under which licence and attribution,
 // and how they are loaded (once per process, lazily: the city database alone
 // is 134 MB). Every database is named by the SHA-256 of its files so the case
-// records exactly what answered (see migration 0006).
+// records exactly what answered (see migration 0007).
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';

@@ -1,6 +1,6 @@
 // Enriching a case's source addresses (issue 16): the answers of the bundled
 // databases, recorded in the case with the database that gave each field
-// (migration 0006), custody-logged. Read-side helpers return the answer in
+// (migration 0007), custody-logged. Read-side helpers return the answer in
 // force per address (its latest run).
 import { createHash } from 'node:crypto';
 import { basename } from 'node:path';

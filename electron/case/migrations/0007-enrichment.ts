@@ -1,4 +1,4 @@
-// Schema 6: offline enrichment of source addresses (issue 16).
+// Schema 7: offline enrichment of source addresses (issue 16).
 //
 // Enrichment is DERIVED, never evidence, but an examiner must be able to say
 // which database put an address in which country, and a later, newer database
@@ -19,8 +19,8 @@ import type { Migration } from './index.ts';
 
 const APPEND_ONLY = ['enrichment_sources', 'enrichment_runs', 'ip_enrichment'];
 
-export const migration0006: Migration = {
-  version: 6,
+export const migration0007: Migration = {
+  version: 7,
   name: 'enrichment',
   up: [
     `CREATE TABLE enrichment_sources (
