@@ -17,17 +17,19 @@
 //   electron/worker-boot.js       electron/ingest/parse-worker.ts (import-files.ts: new URL('./worker-boot.js', import.meta.url))
 //   electron/object-worker-boot.js electron/ingest/aws/object-parse-worker.ts (parse-pool.ts, same pattern)
 //   electron/rules/               Sigma rules (sigma/bundled.ts: <dir of the module>/rules)
+//   electron/enrich/              address databases and the AWS ranges snapshot (analysis/enrich/databases.ts: <dir of the module>/enrich)
 //   build/report-certification-template.md (report/certification.ts: ROOT/build/...)
 //   renderer/                     the UI (buildRenderer)
 //   shell/                        the start page (electron/main/launcher/)
 //   node_modules/better-sqlite3 (+ bindings, file-uri-to-path): native, rebuilt for Electron's ABI
 import { build } from 'esbuild';
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join, relative } from 'node:path';
+import { basename, dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { api } from '../shared/api/index.ts';
 import { buildRenderer } from '../electron/host/bundle.ts';
 import { buildHash, ROOT, TOOL_VERSION } from '../electron/version.ts';
+import { AWS_SNAPSHOT_FILE, BUNDLED as BUNDLED_DATABASES } from '../electron/analysis/enrich/databases.ts';
 
 export const DEFAULT_APP_DIR = join(ROOT, 'dist', 'app');
 
@@ -53,6 +55,7 @@ export const NODE_ENTRIES: readonly { out: string; src: string; format: 'esm' | 
 export const RUNTIME_PATH_USERS: Readonly<Record<string, string>> = {
   'electron/version.ts': 'ROOT = the staged folder: package.json is written there (and docs/verify-case.py, read by electron/report/manifest.ts)',
   'electron/analysis/sigma/bundled.ts': 'rules copied to electron/rules',
+  'electron/analysis/enrich/databases.ts': 'database packages and the AWS snapshot copied to electron/enrich',
   'electron/ingest/import-files.ts': 'worker-boot.js bundled next to case-process.mjs',
   'electron/ingest/aws/parse-pool.ts': 'object-worker-boot.js bundled next to case-process.mjs',
   'electron/report/certification.ts': 'build/report-certification-template.md copied',
@@ -154,6 +157,12 @@ export async function bundleApp(opts: BundleAppOptions = {}): Promise<BundleAppR
   log(`renderer: ${r.rebuilt ? `bundled (${r.reason})` : 'up to date'}`);
 
   copyRuntimeFiles(dir);
+  // The address databases (issue 16), whole packages with their licence files: the CLI bundle
+  // resolves them from node_modules (they are dependencies), the app carries them.
+  for (const b of BUNDLED_DATABASES) {
+    const from = join(ROOT, 'node_modules', b.pkg);
+    for (const f of readdirSync(from)) if (b.files.includes(f) || /^(package\.json|README\.md|MODIFICATIONS)$|LICENSE$/.test(f)) cpSync(join(from, f), join(dir, 'electron', 'enrich', b.pkg, f));
+  }
 
   const rootPkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as Record<string, any>;
   const sqliteVersion = (JSON.parse(readFileSync(join(ROOT, 'node_modules/better-sqlite3/package.json'), 'utf8')) as { version: string }).version;
@@ -232,6 +241,9 @@ export function copyRuntimeFiles(dir: string): void {
   // The independent verifier copied into every report folder and beside every handoff (electron/report/manifest.ts).
   mkdirSync(join(dir, 'docs'), { recursive: true });
   cpSync(join(ROOT, 'docs', 'verify-case.py'), join(dir, 'docs', 'verify-case.py'));
+  // The dated AWS ranges snapshot (electron/analysis/enrich/databases.ts looks in <module dir>/enrich).
+  mkdirSync(join(dir, 'electron', 'enrich'), { recursive: true });
+  for (const f of [AWS_SNAPSHOT_FILE, join(dirname(AWS_SNAPSHOT_FILE), 'SOURCE.md')]) cpSync(f, join(dir, 'electron', 'enrich', basename(f)));
   const template = join(ROOT, 'build', 'report-certification-template.md');
   if (existsSync(template)) {
     mkdirSync(join(dir, 'build'), { recursive: true });

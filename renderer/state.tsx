@@ -6,7 +6,13 @@ import { createContext, useContext, useReducer, type Dispatch, type ReactNode } 
 import type { EventFilter } from '../shared/types.ts';
 import type { TimelineGroupBy } from '../shared/api/timeline.ts';
 
-export type View = 'overview' | 'timeline' | 'events' | 'findings';
+export type View = 'overview' | 'timeline' | 'events' | 'findings' | 'profile';
+
+/** Whose behaviour profile the Profile view shows (issue 16). */
+export interface ProfileSubject {
+  kind: 'principal' | 'key' | 'ip';
+  value: string;
+}
 export type Filter = EventFilter & { ioc?: boolean };
 
 export interface Focus {
@@ -26,6 +32,7 @@ export interface State {
   focus: Focus | null;
   version: number;
   iocPanel: boolean;
+  profile: ProfileSubject | null;
 }
 
 export type Action =
@@ -36,13 +43,15 @@ export type Action =
   | { type: 'select'; eventId: string | null }
   | { type: 'focus'; startMs: number; endMs: number }
   | { type: 'changed' }
-  | { type: 'iocPanel'; open: boolean };
+  | { type: 'iocPanel'; open: boolean }
+  | { type: 'profile'; subject: ProfileSubject };
 
 export function initialState(search = typeof location !== 'undefined' ? location.search : ''): State {
   const p = new URLSearchParams(search);
   const view = p.get('view');
   return {
     view: view === 'timeline' || view === 'events' || view === 'findings' || view === 'overview' ? view : 'overview',
+    profile: null,
     filter: {},
     eventIdsLabel: null,
     groupBy: 'principal',
@@ -86,6 +95,8 @@ export function reducer(s: State, a: Action): State {
       return { ...s, version: s.version + 1 };
     case 'iocPanel':
       return { ...s, iocPanel: a.open };
+    case 'profile':
+      return { ...s, profile: a.subject, view: 'profile' };
   }
 }
 

@@ -27,12 +27,14 @@ import type { AnalysisWarning, UnitRef } from '../../shared/analysis/types.ts';
 import type { Progress } from '../../shared/types.ts';
 import { EvidenceReader } from '../case/evidence.ts';
 import type { CaseStore } from '../case/store.ts';
-import { allChecks, buildCheckContext, byTime, findingId, selectorPredicates, toFinding, TRAIL_CONTEXT_SELECTOR, type Check } from './checks/index.ts';
+import { allChecks, buildCheckContext, byTime, findingId, matchesSelector, selectorPredicates, toFinding, TRAIL_CONTEXT_SELECTOR, type Check } from './checks/index.ts';
 import { loadBundledSigmaRules, sigmaFinding, type UnsupportedSigmaRule } from './sigma/bundled.ts';
 import { matchSigma, SIGMA_ENGINE_NAME, SIGMA_ENGINE_VERSION, type CompiledSigmaRule } from './sigma/engine.ts';
 import { sigmaRuleVersion } from './sigma/finding.ts';
 import { readEvent, type EventLocator } from './records.ts';
 import { RefsBuilder, refsState } from './refs.ts';
+import { enrichmentByText } from './enrich/enrich.ts';
+import { columnEvents } from './column-events.ts';
 
 export const RUNNER_UNIT = { name: 'analysis-runner', version: '1.0.0' } as const;
 
@@ -192,8 +194,11 @@ export async function analyseCase(store: CaseStore, opts: AnalyseOptions = {}): 
   const order = checks.map((_, i) => i).sort((a, b) => selCount[a] - selCount[b]);
   const inPass = new Set<number>();
   let held = 0;
+  // Checks over the normalised columns only (columnsOnly) get events built from the indexed
+  // columns, without parsing records (column-events.ts), all from one query after the pass.
+  const fromColumns = new Set(checks.map((c, i) => (c.columnsOnly ? i : -1)).filter((i) => i >= 0));
   for (const i of order) {
-    if (selCount[i] === 0) continue;
+    if (selCount[i] === 0 || fromColumns.has(i)) continue;
     if (held + selCount[i] > budget) break;
     held += selCount[i];
     inPass.add(i);
@@ -268,10 +273,14 @@ export async function analyseCase(store: CaseStore, opts: AnalyseOptions = {}): 
 
   // ---- 3. checks
   const accounts = (store.db.prepare('SELECT DISTINCT s FROM strings WHERE id IN (SELECT DISTINCT account FROM events WHERE account IS NOT NULL)').raw().all() as [string][]).map((r) => r[0]);
+  // Address answers: those recorded in the case (enrichCase), never looked up here, so a run
+  // is reproducible from the case; without any, the address indicators report nothing.
+  const recorded = checks.some((c) => c.enrichment) ? enrichmentByText(store) : new Map();
   const ctx = buildCheckContext(buckets.get(TRAIL)!, {
     scope: store.scope(),
     extraAccounts: accounts,
     warn: (eventId, checkId, message) => warnings.push({ unit: checkId, eventId, message }),
+    ipInfo: recorded.size ? (ip: string) => recorded.get(ip) : null,
   });
   const findings: Finding[] = [];
   const checksRun: UnitRef[] = [];
@@ -287,10 +296,18 @@ export async function analyseCase(store: CaseStore, opts: AnalyseOptions = {}): 
     }
   };
   let done = 0;
+  let columns: AnalysisEvent[] | null = null;
   for (let i = 0; i < checks.length; i++) {
     checkAbort();
     const check = checks[i];
-    if (inPass.has(i)) {
+    if (fromColumns.has(i) && selCount[i] > 0 && (!check.enrichment || ctx.ipInfo)) {
+      columns ??= columnEvents(store);
+      const p = selectorPredicates(check.select);
+      runOne(check, p.all ? columns.slice() : columns.filter((e) => matchesSelector(check.select, e)));
+      await yieldNow();
+    } else if (fromColumns.has(i)) {
+      checksRun.push({ id: check.id, version: check.version });
+    } else if (inPass.has(i)) {
       runOne(check, buckets.get(i)!);
       buckets.delete(i);
     } else if (selCount[i] === 0) {

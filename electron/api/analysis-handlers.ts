@@ -6,6 +6,7 @@ import { gaps } from '../analysis/gaps.ts';
 import { addIoc, iocHits, listIocs, removeIoc, setIocEnabled } from '../analysis/ioc.ts';
 import { exportIocs, importIocs } from '../analysis/ioc-formats.ts';
 import { pivot } from '../analysis/pivot.ts';
+import { enrichCase, enrichmentAvailable } from '../analysis/enrich/enrich.ts';
 import { analyseCase } from '../analysis/run.ts';
 import { decideFinding, latestRun, listFindings, recordRun, withDecisions } from '../analysis/runs.ts';
 import type { HandlerTable } from './handlers.ts';
@@ -26,6 +27,8 @@ export const analysisHandlers: HandlerTable<typeof analysisApi> = {
     ),
   runChecks: (ctx) => {
     const jobId = ctx.jobs.start('analysis', async (report, signal) => {
+      // The address indicators read the answers recorded in the case: answer new addresses first (custody-logged).
+      if (!ctx.store.readonly && enrichmentAvailable(ctx.store)) enrichCase(ctx.store, ctx.actor);
       const r = await analyseCase(ctx.store, { onProgress: report, signal, buildRefs: ctx.store.readonly ? undefined : { actor: ctx.actor } });
       if (ctx.store.readonly) throw new UserError('the case is open read-only: the analysis ran but cannot be stored');
       return recordRun(ctx.store, ctx.actor, r);

@@ -34,6 +34,8 @@ type Filter = EventFilter & { ioc?: boolean };
  */
 export const GROUP_COLUMN: Record<TimelineGroupBy, string> = {
   principal: 'coalesce(arn, user_name, principal_id, identity_type)',
+  // A role session's issuer is its role (sessionContext.sessionIssuer.arn): every session of a role in one row.
+  role: 'coalesce(issuer_arn, arn, user_name, principal_id, identity_type)',
   ip: 'ip',
   service: 'source',
   account: 'account',
@@ -114,6 +116,7 @@ function ipOnlyValues(store: CaseStore, f: Filter): string[] | null {
 
 const NO_VALUE: Record<TimelineGroupBy, string> = {
   principal: '(no principal)',
+  role: '(no principal)',
   ip: '(no source IP)',
   service: '(no event source)',
   account: '(no account)',
@@ -154,11 +157,11 @@ const otherLabel = (n: number) => `${n} other${n === 1 ? '' : 's'}`;
 // which makes the next use rebuild it from the events.
 // ---------------------------------------------------------------------------
 
-export const ROLLUP_VERSION = 2;
-const KIND: Record<TimelineGroupBy, number> = { principal: 0, ip: 1, service: 2, account: 3, region: 5 };
+export const ROLLUP_VERSION = 3; // 3: the role grouping (kind 6)
+const KIND: Record<TimelineGroupBy, number> = { principal: 0, ip: 1, service: 2, account: 3, region: 5, role: 6 };
 const KIND_ALL = 4;
 /** The groupings kept per source IP (timeline_ip_hour); the IP grouping is timeline_hour's kind 1. */
-const IP_KINDS: TimelineGroupBy[] = ['principal', 'service', 'account', 'region'];
+const IP_KINDS: TimelineGroupBy[] = ['principal', 'service', 'account', 'region', 'role'];
 /** Below this many events in a window the direct GROUP BY is fast enough (~100 ms) and keeps fine buckets. */
 export const DIRECT_MAX_EVENTS = 60_000;
 

@@ -292,6 +292,11 @@ export function renderReportHtml(m: ReportModel, tocPages: Map<string, number> =
     push(table(['Check', 'Version'], m.methodology.checks.map((c) => `<tr><td class="mono">${esc(c.id)}</td><td>${esc(c.version)}</td></tr>`)));
     push(table(['Sigma rule', 'Title', 'Version'], m.methodology.sigma.map((s) => `<tr><td class="mono wrap">${esc(s.id)}</td><td>${esc(s.title)}</td><td>${dash(s.version)}</td></tr>`)));
   }
+  if (m.methodology.enrichment?.sources.length) {
+    push(`<h3>Address enrichment databases</h3>`);
+    push(`<p class="note">${esc(m.methodology.enrichment.note)}</p>`);
+    push(table(['Database', 'Version', 'Date', 'SHA-256', 'Licence and attribution'], m.methodology.enrichment.sources.map((d) => `<tr><td>${esc(d.kind)}: ${esc(d.name)}</td><td>${esc(d.version)}</td><td class="t">${dash(d.date)}</td><td>${hash(d.sha256)}</td><td class="wrap">${esc(d.licence)}. ${esc(d.attribution)}</td></tr>`)));
+  }
 
   // 10. Warnings and exclusions
   push(h2('s-warnings'));

@@ -18,6 +18,8 @@ import { type AnalysisForReport, cmp } from './analysis-bridge.ts';
 import { type CertificationTemplate, fillCertification } from './certification.ts';
 import { checkpointSummary, type CheckpointFields } from '../case/store.ts';
 import { flaggedNames, type FlaggedName } from './names.ts';
+import { listSources } from '../analysis/enrich/enrich.ts';
+import type { EnrichmentSource } from '../../shared/analysis/enrichment.ts';
 
 export const REPORT_FORMAT = 'trailcase-report/1';
 
@@ -144,6 +146,8 @@ export interface ReportModel {
     engines: { id: string; version: string }[];
     analysisNote: string | null;
     certificationTemplateSha256: string;
+    /** Address enrichment databases recorded in the case (derived data, issue 16), with hashes and attribution. */
+    enrichment: { note: string; sources: Omit<EnrichmentSource, 'files'>[] };
   };
   warnings: {
     importWarnings: { code: string; count: number; examples: { origin: string; recordIndex: number | null; message: string }[] }[];
@@ -432,6 +436,10 @@ export function buildReportModel(input: BuildModelInput): ReportModel {
       engines: analysis.units.filter((u) => !u.id.startsWith('sigma:') && !analysis.checksRun.some((c) => c.id === u.id)),
       analysisNote: analysis.findings.note,
       certificationTemplateSha256: template.sha256,
+      enrichment: {
+        note: 'Country, city, network (ASN) and AWS-range answers about source addresses are derived from these databases, never from the evidence; each answer in the case names the database that gave it. GeoIP data locates networks, not people, and can be wrong.',
+        sources: listSources(store, cp.custodySeq).map(({ files: _f, ...rest }) => rest),
+      },
     },
     warnings: {
       importWarnings,

@@ -11,6 +11,10 @@ import { ErrorBox } from '../components/ErrorBoundary.tsx';
 import { JobProgress } from '../components/JobProgress.tsx';
 import { num, utc } from '../lib/format.ts';
 import { Ev, tip } from '../components/Ev.tsx';
+import { ProfileLink } from './Profile.tsx';
+
+/** Finding artefact types that have a profile (issue 16). */
+const ARTEFACT_PROFILE: Partial<Record<string, 'principal' | 'key' | 'ip'>> = { 'access-key': 'key', ip: 'ip', principal: 'principal', 'role-session': 'principal', user: 'principal', role: 'principal' };
 
 export function Findings() {
   const { state, dispatch } = useAppState();
@@ -156,6 +160,7 @@ function FindingCard({ f }: { f: FindingRow }) {
           {f.artefacts.map((x, i) => (
             <span key={i} className="artefact">
               {x.type}: <Ev className="mono" v={x.value} />
+              <ProfileLink kind={ARTEFACT_PROFILE[x.type] ?? 'principal'} value={ARTEFACT_PROFILE[x.type] ? x.value : null} />
             </span>
           ))}
         </p>

@@ -15,6 +15,7 @@ import { PivotResults, type PivotSeedArg } from './Pivot.tsx';
 import { Ev, EvBlock, EvFull } from '../components/Ev.tsx';
 import { findHidden, nameFlags } from '../../shared/text/display.ts';
 import { NAME_FIELDS, NameFlags } from './NameFlags.tsx';
+import { ProfileLink } from './Profile.tsx';
 
 type FilterField = keyof Pick<Filter, 'ips' | 'principals' | 'accessKeys' | 'eventNames' | 'eventSources' | 'regions' | 'accounts' | 'userAgents' | 'errorCodes'>;
 
@@ -164,6 +165,12 @@ export function Inspector({ eventId }: { eventId: string }) {
               )}
             </div>
           )}
+          <div className="pivot-buttons profile-buttons">
+            Profile of:{' '}
+            <ProfileLink kind="key" value={d.summary.accessKeyId} label="this key" />
+            <ProfileLink kind="ip" value={d.summary.sourceIPAddress} label="this IP" />
+            <ProfileLink kind="principal" value={d.summary.principalArn ?? d.summary.userName} label="this principal" />
+          </div>
           {pivot && <PivotResults seed={pivot} onClose={() => setPivot(null)} />}
 
           <h3>Provenance</h3>

@@ -12,6 +12,10 @@ import { ErrorBox } from '../components/ErrorBoundary.tsx';
 import { num } from '../lib/format.ts';
 import { Ev } from '../components/Ev.tsx';
 import type { PivotResult } from '../../shared/analysis/types.ts';
+import { ProfileLink } from './Profile.tsx';
+
+/** Pivot indicator types that have a profile. */
+const PROFILE_KIND: Partial<Record<string, 'principal' | 'key' | 'ip'>> = { 'access-key': 'key', ip: 'ip', principal: 'principal', user: 'principal', role: 'principal' };
 
 export type PivotSeedArg = { key: string } | { ip: string } | { principal: string };
 
@@ -77,6 +81,7 @@ export function PivotResults({ seed, onClose }: { seed: PivotSeedArg; onClose: (
               .map((i, k) => (
                 <li key={k} className={i.followed ? '' : 'not-followed'}>
                   <span className="hop">hop {i.hop}</span> <span className="ioc-type">{i.type}</span> <Ev className="mono" v={i.value} />
+                  <ProfileLink kind={PROFILE_KIND[i.type] ?? 'principal'} value={PROFILE_KIND[i.type] ? i.value : null} />
                   {!i.followed && <span className="muted"> (reported, not followed)</span>}
                   {i.followed && <span className="muted"> ({num(i.events)} event{i.events === 1 ? '' : 's'})</span>}
                   <div className="small muted">

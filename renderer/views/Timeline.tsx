@@ -20,6 +20,7 @@ import { displayText } from '../../shared/text/display.ts';
 
 const GROUP_TITLES: Record<TimelineGroupBy, string> = {
   principal: 'Principal',
+  role: 'Principal (sessions under their role)',
   ip: 'Source IP',
   service: 'Service',
   account: 'Account',

@@ -10,6 +10,7 @@ import { appApi } from './app.ts';
 import { timelineApi } from './timeline.ts';
 import { reportApi } from './report.ts';
 import { acquireApi } from './acquire.ts';
+import { profileApi } from './profile.ts';
 
 export const api = {
   ...acquireApi,
@@ -18,6 +19,7 @@ export const api = {
   ...appApi,
   ...timelineApi,
   ...reportApi,
+  ...profileApi,
 } as const;
 
 export type Api = typeof api;

@@ -3,7 +3,8 @@
 // them with the method declarations.
 
 // Issue 6 names principal, source IP, service and account; region is added for the overview's "events by region".
-export const TIMELINE_GROUPINGS = ['principal', 'ip', 'service', 'account', 'region'] as const;
+/** 'role': like principal, but a role session is counted under its role (issue 16: one row per role, not one per session). */
+export const TIMELINE_GROUPINGS = ['principal', 'role', 'ip', 'service', 'account', 'region'] as const;
 export type TimelineGroupBy = (typeof TIMELINE_GROUPINGS)[number];
 
 /** The most items ever returned for one window (vis-timeline needs ~3 ms per item; issue 6 asks for 1-2k at most). */

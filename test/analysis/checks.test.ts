@@ -14,6 +14,7 @@ import { adminLevel, externalGrants, parsePolicy, restrictingConditionKeys } fro
 import { selectorReductions, shortestExpirationDays } from '../../electron/analysis/checks/defense-evasion.ts';
 import { isWorldCidr, publicAclGrants } from '../../electron/analysis/checks/data.ts';
 import { baseEventName, callerName, isPublicIp } from '../../electron/analysis/checks/event.ts';
+import { firingRecords, IDENTITY_CHECK_IDS, quietRecords, toEvents as identityEvents } from './enrich/identity-fixtures.ts';
 
 const OWN = '111111111111';
 const OTHER = '222222222222';
@@ -397,6 +398,8 @@ test('every built-in check has a positive example (here or in the Stratus/Panthe
     ['persistence.cross-account-assume-role', [assume(OTHER)], [assume(OWN)]],
     ['privilege-escalation.passrole-to-compute', [ev({ eventSource: iam, eventName: 'CreateRole', requestParameters: { roleName: 'r7' } }), createFn('r7')], [createFn('r7')]],
     ['credential-access.session-multiple-origins', [instanceCall('10.0.1.15'), instanceCall('203.0.113.99')], [instanceCall('10.0.1.15'), instanceCall('10.0.1.15')]],
+    // Address indicators (issue 16): one firing and one quiet trail of public addresses, answered by the installed databases.
+    ...IDENTITY_CHECK_IDS.map((id): [string, AnalysisEvent[], AnalysisEvent[]] => [id, identityEvents(firingRecords()), identityEvents(quietRecords())]),
   ];
   const covered = new Set<string>();
   for (const [id, pos, neg] of cases) {

@@ -5,7 +5,7 @@
 //     - DuckDB read_json ingest of the same files keeping whole records (npm package fetched on demand into .bench/)
 //   peak RSS of the import process; case size against the gzip input; search latency;
 //   then the acquisition, analysis and UI benchmarks where their modules exist.
-// Options: --events N, --import-runs N (default 3), --skip-duckdb, --only import,search,acquire,analysis,ui
+// Options: --events N, --import-runs N (default 3), --skip-duckdb, --only import,search,acquire,analysis,enrich,ui
 import { spawnSync, execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -24,7 +24,7 @@ const opt = (name: string, def: string) => {
 };
 const EVENTS = Number(opt('events', '1000000'));
 const IMPORT_RUNS = Math.max(1, Number(opt('import-runs', '3')));
-const ONLY = new Set(opt('only', 'import,search,acquire,analysis,ui').split(','));
+const ONLY = new Set(opt('only', 'import,search,acquire,analysis,enrich,ui').split(','));
 const ROOT = resolve('.bench');
 const TRAIL = join(ROOT, `trail-${EVENTS}-v2`);
 const HOME = join(ROOT, 'home');
@@ -270,6 +270,21 @@ await optional('analysis', 'test/bench/analysis.ts', async (m) => {
     line('one full scan of the case (read+parse every record)', `${fmt(r.scanSeconds, 2)} s`);
     line('all checks and Sigma rules', `${fmt(r.analyseSeconds, 2)} s = ${fmt(r.ratio, 2)} scans (target < 5)`);
     line('pivot from one access key (target < 1 s)', `${fmt(r.pivotSeconds, 3)} s`);
+  } finally {
+    store.close();
+  }
+});
+
+await optional('enrich', 'test/bench/enrich.ts', async (m) => {
+  const store = CaseStore.open(CASE);
+  try {
+    const r = await m.benchEnrich(store);
+    results.enrich = r;
+    line('enrichment databases: load', `${fmt(r.loadSeconds, 2)} s, +${fmt(r.loadRssMB)} MB RSS (hash of the files ${fmt(r.hashSeconds, 2)} s)`);
+    line(`answer every distinct address (${fmt(r.distinctAddresses)})`, `${fmt(r.lookupAllSeconds, 3)} s; recorded in the case ${fmt(r.enrichSeconds, 2)} s (${fmt(r.enriched)} new)`);
+    line('lookups of random public IPv4 addresses', `${fmt(r.randomLookupsPerSec)} /s`);
+    line(`profile of the busiest principal (${fmt(r.principalEvents)} events)`, `${fmt(r.profilePrincipalSeconds, 3)} s (target < 1 s)`);
+    line(`profile of the busiest key (${fmt(r.keyEvents)} events)`, `${fmt(r.profileKeySeconds, 3)} s (target < 1 s)`);
   } finally {
     store.close();
   }

@@ -82,3 +82,21 @@ test('an interrupted bulk import leaves indexes missing; opening the case rebuil
     c.cleanup();
   }
 });
+
+test('migration 7 adds the enrichment histories to a schema-6 case, keeping its rows; they are append-only', () => {
+  const db = new Database(join(tempDir(), 'm7.sqlite'));
+  migrate(db, 6);
+  db.prepare("INSERT INTO ips(text, version, v4, v6) VALUES ('8.8.8.8', 4, 134744072, NULL)").run();
+  assert.deepEqual(migrate(db, 7), [7]);
+  assert.equal((db.prepare("SELECT text FROM ips").get() as { text: string }).text, '8.8.8.8');
+  db.prepare("INSERT INTO enrichment_sources(id, kind, name, version, date, sha256, files, licence, attribution, data, added_at, custody_seq) VALUES (1, 'asn', 'n', 'v', NULL, 'h', '[]', 'l', 'a', NULL, 't', 1)").run();
+  db.prepare("INSERT INTO enrichment_runs(id, at, actor, sources, n_ips, rows_sha256, custody_seq) VALUES (1, 't', 'a', '{}', 1, 'h', 2)").run();
+  db.prepare("INSERT INTO ip_enrichment(ip, run_id, class, asn, asn_src) VALUES (1, 1, 'public', 15169, 1)").run();
+  assert.throws(() => db.prepare('INSERT INTO ip_enrichment(ip, run_id, class) VALUES (1, 1, \'public\')').run(), /UNIQUE/);
+  for (const t of ['enrichment_sources', 'enrichment_runs', 'ip_enrichment']) {
+    assert.throws(() => db.prepare(`DELETE FROM ${t}`).run(), /append-only/, t);
+    assert.throws(() => db.prepare(`UPDATE ${t} SET ${t === 'ip_enrichment' ? 'class' : 'at'} = 'x'`).run(), /(append-only|no such column)/, t);
+  }
+  assert.throws(() => db.prepare("UPDATE enrichment_runs SET actor = 'x'").run(), /append-only/);
+  db.close();
+});

@@ -3,6 +3,7 @@ import type { AnalysisEvent } from '../../../shared/analysis/findings.ts';
 import type { CaseScope } from '../../../shared/types.ts';
 import { eventName, list, obj, resp, req, str } from './event.ts';
 import type { CheckContext, CheckSelector } from './types.ts';
+import { liveIpInfo } from '../enrich/enrich.ts';
 
 /**
  * Events the SQL runner must pass to buildCheckContext besides the
@@ -36,7 +37,7 @@ export function trailBucketsOf(e: AnalysisEvent): string[] {
  */
 export function buildCheckContext(
   events: Iterable<AnalysisEvent>,
-  opts: { scope?: CaseScope; extraAccounts?: Iterable<string>; warn?: CheckContext['warn'] } = {},
+  opts: { scope?: CaseScope; extraAccounts?: Iterable<string>; warn?: CheckContext['warn']; ipInfo?: CheckContext['ipInfo'] | null } = {},
 ): CheckContext {
   const own = new Set<string>();
   const buckets = new Set<string>();
@@ -46,5 +47,8 @@ export function buildCheckContext(
   }
   for (const a of opts.scope?.accounts ?? []) own.add(a);
   for (const a of opts.extraAccounts ?? []) own.add(a);
-  return { ownAccounts: own, trailBuckets: buckets, ...(opts.warn ? { warn: opts.warn } : {}) };
+  // Addresses: what the caller gives (the SQL runner: the answers recorded in the case; null: none);
+  // by default (the in-memory reference runner) the installed databases answer directly.
+  const ipInfo = opts.ipInfo === undefined ? liveIpInfo() : opts.ipInfo ?? undefined;
+  return { ownAccounts: own, trailBuckets: buckets, ...(opts.warn ? { warn: opts.warn } : {}), ...(ipInfo ? { ipInfo } : {}) };
 }

@@ -5,11 +5,12 @@ import { DATA_CHECKS } from './data.ts';
 import { DEFENSE_EVASION_CHECKS } from './defense-evasion.ts';
 import { PERSISTENCE_CHECKS } from './persistence.ts';
 import { PRIVILEGE_ESCALATION_CHECKS } from './privilege-escalation.ts';
+import { IDENTITY_CHECKS } from './identity.ts';
 import { getCheck, registerCheck } from './registry.ts';
 import type { Check } from './types.ts';
 
 export const BUILTIN_CHECKS: readonly Check[] = [
-  ...PERSISTENCE_CHECKS, ...PRIVILEGE_ESCALATION_CHECKS, ...DEFENSE_EVASION_CHECKS, ...DATA_CHECKS, ...ACCESS_CHECKS,
+  ...PERSISTENCE_CHECKS, ...PRIVILEGE_ESCALATION_CHECKS, ...DEFENSE_EVASION_CHECKS, ...DATA_CHECKS, ...ACCESS_CHECKS, ...IDENTITY_CHECKS,
 ];
 
 for (const c of BUILTIN_CHECKS) if (getCheck(c.id) !== c) registerCheck(c);

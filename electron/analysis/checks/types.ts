@@ -2,6 +2,7 @@
 // A check is a small registered unit: id + semver version + metadata + a
 // selector (the SQL pre-filter) + a pure run() over the selected events.
 import type { AnalysisEvent, Category, Finding, Severity } from '../../../shared/analysis/findings.ts';
+import type { IpInfo } from '../../../shared/analysis/enrichment.ts';
 
 /**
  * Which events a check wants. Every criterion that is given must hold (AND);
@@ -57,6 +58,12 @@ export interface CheckContext {
    * as analysis warnings instead of losing them silently.
    */
   warn?: (eventId: string, checkId: string, message: string) => void;
+  /**
+   * The enrichment answer in force for a recorded sourceIPAddress (issue 16),
+   * when the case has been enriched. Checks that need it (Check.enrichment)
+   * find nothing without it rather than guessing.
+   */
+  ipInfo?: (sourceIPAddress: string) => IpInfo | undefined;
 }
 
 /** What a check produces; toFinding() adds id, source, checkId, checkVersion, firstSeen and lastSeen. */
@@ -76,6 +83,14 @@ export interface Check {
   /** One-paragraph description of what the check looks for and its thresholds (shown in the UI and the report). */
   description: string;
   select: CheckSelector;
+  /** Needs CheckContext.ipInfo (address enrichment); without it the check reports nothing. */
+  enrichment?: boolean;
+  /**
+   * run() reads only the normalised fields (e.n), never e.record: the SQL
+   * runner may then hand it events built from the indexed columns, without
+   * parsing records (for checks over every event, such as behaviour baselines).
+   */
+  columnsOnly?: boolean;
   /** Receives only events matching select, in time order. Must not throw on odd records. */
   run(events: AnalysisEvent[], ctx: CheckContext): FindingDraft[];
 }

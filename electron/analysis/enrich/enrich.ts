@@ -1,0 +1,270 @@
+// Enriching a case's source addresses (issue 16): the answers of the bundled
+// databases, recorded in the case with the database that gave each field
+// (migration 0007), custody-logged. Read-side helpers return the answer in
+// force per address (its latest run).
+import { createHash } from 'node:crypto';
+import { basename } from 'node:path';
+import type { EnrichmentSource, IpInfo } from '../../../shared/analysis/enrichment.ts';
+import { readAddress, specialRange } from '../../../shared/analysis/enrichment.ts';
+import { canonicalJson } from '../../case/canonical.ts';
+import type { CaseStore } from '../../case/store.ts';
+import { UserError } from '../../errors.ts';
+import { tableExists } from '../records.ts';
+import { awsDescriptor, awsRangesOf, bundledAwsSource, bundledSources, loadDatabases, type SourceDescriptor } from './databases.ts';
+
+export const ENRICH_UNIT = { name: 'enrichment', version: '1.0.0' } as const;
+
+/** The source ids a lookup uses, by kind. */
+export interface SourceSet { country: number; city: number; asn: number; aws: number }
+
+function num(v: unknown): number | null {
+  return typeof v === 'number' && Number.isFinite(v) ? v : null;
+}
+function text(v: unknown): string | null {
+  return typeof v === 'string' && v.trim() !== '' ? v : null;
+}
+
+/** Describe one recorded sourceIPAddress with the loaded databases (pure lookup; no case). */
+export function lookupAddress(value: string, ids: SourceSet, awsText: () => string, awsSha: string): IpInfo {
+  const info: IpInfo = {
+    text: value, address: null, class: 'not-an-address', note: null, country: null, city: null, subdivision: null,
+    lat: null, lon: null, asn: null, asOrg: null, aws: null, sources: {},
+  };
+  const r = readAddress(value);
+  info.note = r.note;
+  if (!r.parsed) {
+    info.class = r.class ?? 'not-an-address';
+    return info;
+  }
+  const p = r.parsed;
+  info.address = p.canonical;
+  const special = specialRange(p);
+  if (special) {
+    info.class = special.cls;
+    info.note = [info.note, special.name].filter(Boolean).join('; ');
+    return info;
+  }
+  info.class = 'public';
+  const db = loadDatabases();
+  const ipText = p.version === 4 ? p.canonical : (p.value as string).match(/.{4}/g)!.join(':');
+  const c = db.country.get(ipText) as { country_code?: string } | null;
+  if (text(c?.country_code)) {
+    info.country = c!.country_code!;
+    info.sources.country = ids.country;
+  }
+  const city = (p.version === 4 ? db.city4 : db.city6).get(ipText) as Record<string, unknown> | null;
+  if (city && (text(city.city) || num(city.latitude) !== null)) {
+    info.city = text(city.city);
+    info.subdivision = text(city.state1);
+    info.lat = num(city.latitude);
+    info.lon = num(city.longitude);
+    info.sources.city = ids.city;
+    const cc = text(city.country_code);
+    if (cc && info.country && cc !== info.country) {
+      info.note = [info.note, `the city database places it in ${cc}${info.city ? ` (${info.city})` : ''}, the country database in ${info.country}`].filter(Boolean).join('; ');
+    }
+  }
+  const a = p.version === 4 ? db.asn.v4(p.value as number) : db.asn.v6(p.value as string);
+  if (a) {
+    info.asn = a.asn;
+    info.asOrg = a.org;
+    info.sources.asn = ids.asn;
+  }
+  const aws = awsRangesOf(awsSha, awsText).lookup(p.canonical);
+  if (aws) {
+    info.aws = aws;
+    info.sources.aws = ids.aws;
+  }
+  return info;
+}
+
+/**
+ * Answers straight from the installed databases and the bundled AWS snapshot,
+ * cached, NOT recorded anywhere (source ids 0). For the in-memory reference
+ * runner of the checks (runChecks) and tests; a case is always answered from
+ * what enrichCase recorded in it.
+ */
+export function liveIpInfo(): (ip: string) => IpInfo {
+  const cache = new Map<string, IpInfo>();
+  const aws = bundledAwsSource();
+  const ids: SourceSet = { country: 0, city: 0, asn: 0, aws: 0 };
+  return (ip) => {
+    let i = cache.get(ip);
+    if (!i) cache.set(ip, (i = lookupAddress(ip, ids, () => aws.text, aws.desc.sha256)));
+    return i;
+  };
+}
+
+// ---- sources in the case ----
+
+function sourceRow(r: any): EnrichmentSource {
+  return {
+    id: r.id, kind: r.kind, name: r.name, version: r.version, date: r.date, sha256: r.sha256,
+    files: JSON.parse(r.files), licence: r.licence, attribution: r.attribution, addedAt: r.added_at,
+  };
+}
+
+export function enrichmentAvailable(store: CaseStore): boolean {
+  return tableExists(store, 'ip_enrichment');
+}
+
+/** Every database recorded in the case, oldest first (up to a custody entry: what a checkpoint covers). */
+export function listSources(store: CaseStore, throughCustodySeq = Number.MAX_SAFE_INTEGER): EnrichmentSource[] {
+  if (!enrichmentAvailable(store)) return [];
+  return (store.db.prepare('SELECT id, kind, name, version, date, sha256, files, licence, attribution, added_at FROM enrichment_sources WHERE custody_seq <= ? ORDER BY id').all(throughCustodySeq) as any[]).map(sourceRow);
+}
+
+/** The id of this database in the case, adding it (custody-logged) when new. */
+function ensureSource(store: CaseStore, actor: string, d: SourceDescriptor, data: Buffer | null): number {
+  const hit = store.db.prepare('SELECT id FROM enrichment_sources WHERE kind = ? AND sha256 = ?').get(d.kind, d.sha256) as { id: number } | undefined;
+  if (hit) return hit.id;
+  const at = new Date().toISOString();
+  const id = ((store.db.prepare('SELECT max(id) AS m FROM enrichment_sources').get() as { m: number | null }).m ?? 0) + 1;
+  const seq = store.appendCustody(actor, 'enrichment.source', {
+    id, kind: d.kind, name: d.name, version: d.version, date: d.date, sha256: d.sha256, files: d.files, licence: d.licence, stored: data !== null,
+  });
+  store.db
+    .prepare('INSERT INTO enrichment_sources(id, kind, name, version, date, sha256, files, licence, attribution, data, added_at, custody_seq) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)')
+    .run(id, d.kind, d.name, d.version, d.date, d.sha256, canonicalJson(d.files), d.licence, d.attribution, data, at, seq);
+  return id;
+}
+
+/**
+ * Bring in an ip-ranges.json copy (validated: syncToken, createDate,
+ * prefixes). It is stored whole in the case, so later answers can be
+ * reproduced from the case alone; the newest createDate in the case is used.
+ */
+export function importAwsRangesText(store: CaseStore, actor: string, body: string, name: string): EnrichmentSource {
+  if (!enrichmentAvailable(store)) throw new UserError('this case predates enrichment; open it writable once to migrate it');
+  if (store.readonly) throw new UserError('importing AWS ranges writes to the case; open it writable');
+  const file = basename(name);
+  let d: SourceDescriptor;
+  try {
+    d = awsDescriptor(body, file, 'imported', `AWS IP address ranges (ip-ranges.json) published by Amazon Web Services; copy imported from ${file}.`);
+  } catch (e) {
+    throw new UserError(`${file} is not a usable ip-ranges.json: ${(e as Error).message}`);
+  }
+  const id = store.db.transaction(() => ensureSource(store, actor, d, Buffer.from(body, 'utf8')))();
+  return listSources(store).find((s) => s.id === id)!;
+}
+
+/** The AWS ranges in force: the imported copy with the newest createDate, else the bundled snapshot. */
+function awsInForce(store: CaseStore, actor: string): { id: number; sha: string; text: () => string } {
+  const best = store.db.prepare("SELECT id, sha256 FROM enrichment_sources WHERE kind = 'aws-ranges' AND data IS NOT NULL ORDER BY date DESC, id DESC LIMIT 1").get() as
+    | { id: number; sha256: string }
+    | undefined;
+  if (best) {
+    return { id: best.id, sha: best.sha256, text: () => Buffer.from((store.db.prepare('SELECT data FROM enrichment_sources WHERE id = ?').get(best.id) as { data: Buffer }).data).toString('utf8') };
+  }
+  const b = bundledAwsSource();
+  return { id: ensureSource(store, actor, b.desc, null), sha: b.desc.sha256, text: () => b.text };
+}
+
+export interface EnrichResult {
+  runId: number | null;
+  /** Addresses answered in this run. */
+  enriched: number;
+  /** Addresses already answered by the same databases. */
+  unchanged: number;
+  sources: EnrichmentSource[];
+  seconds: number;
+}
+
+/**
+ * Answer every distinct source address of the case that has no answer from
+ * the databases in force (a new database re-answers every address; the old
+ * rows stay). One run, one custody entry with the SHA-256 of its rows.
+ */
+export function enrichCase(store: CaseStore, actor: string): EnrichResult {
+  const t0 = performance.now();
+  if (!enrichmentAvailable(store)) throw new UserError('this case predates enrichment; open it writable once to migrate it');
+  if (store.readonly) throw new UserError('enrichment writes to the case; open it writable');
+  const { ids, aws } = store.db.transaction(() => {
+    const byKind = new Map(bundledSources().map((d) => [d.kind, ensureSource(store, actor, d, null)]));
+    const aws = awsInForce(store, actor);
+    const ids: SourceSet = { country: byKind.get('country')!, city: byKind.get('city')!, asn: byKind.get('asn')!, aws: aws.id };
+    return { ids, aws };
+  })();
+  const key = canonicalJson(ids);
+  // Addresses whose answer in force came from exactly these databases are done.
+  const pending = store.db
+    .prepare(
+      `SELECT id, text FROM ips WHERE id NOT IN (
+         SELECT e.ip FROM ip_enrichment e JOIN enrichment_runs r ON r.id = e.run_id
+         WHERE r.sources = ? AND e.run_id = (SELECT max(run_id) FROM ip_enrichment x WHERE x.ip = e.ip)
+       ) ORDER BY id`,
+    )
+    .all(key) as { id: number; text: string }[];
+  const total = (store.db.prepare('SELECT count(*) AS n FROM ips').get() as { n: number }).n;
+  const sourcesUsed = () => listSources(store).filter((s) => Object.values(ids).includes(s.id));
+  if (!pending.length) return { runId: null, enriched: 0, unchanged: total, sources: sourcesUsed(), seconds: (performance.now() - t0) / 1000 };
+  const answers = pending.map((r) => ({ ip: r.id, info: lookupAddress(r.text, ids, aws.text, aws.sha) }));
+  const runId = store.db.transaction(() => {
+    const id = ((store.db.prepare('SELECT max(id) AS m FROM enrichment_runs').get() as { m: number | null }).m ?? 0) + 1;
+    const ins = store.db.prepare(
+      `INSERT INTO ip_enrichment(ip, run_id, class, address, note, country, country_src, city, subdivision, lat, lon, city_src, asn, as_org, asn_src, aws_prefix, aws_region, aws_service, aws_services, aws_src)
+       VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
+    );
+    const h = createHash('sha256');
+    for (const { ip, info: i } of answers) {
+      const row = [
+        ip, id, i.class, i.address, i.note, i.country, i.sources.country ?? null, i.city, i.subdivision, i.lat, i.lon, i.sources.city ?? null,
+        i.asn, i.asOrg, i.sources.asn ?? null, i.aws?.prefix ?? null, i.aws?.region ?? null, i.aws?.service ?? null,
+        i.aws ? canonicalJson(i.aws.services) : null, i.sources.aws ?? null,
+      ];
+      ins.run(...row);
+      h.update(canonicalJson(row) + '\n');
+    }
+    const rowsSha = h.digest('hex');
+    const seq = store.appendCustody(actor, 'enrichment.run', {
+      run: id, unit: ENRICH_UNIT, sources: ids, addresses: answers.length, rowsSha256: rowsSha,
+    });
+    store.db.prepare('INSERT INTO enrichment_runs(id, at, actor, sources, n_ips, rows_sha256, custody_seq) VALUES (?,?,?,?,?,?,?)').run(id, new Date().toISOString(), actor, key, answers.length, rowsSha, seq);
+    return id;
+  })();
+  return { runId, enriched: answers.length, unchanged: total - answers.length, sources: sourcesUsed(), seconds: (performance.now() - t0) / 1000 };
+}
+
+function infoOf(textValue: string, r: any): IpInfo {
+  const sources: IpInfo['sources'] = {};
+  if (r.country_src !== null) sources.country = r.country_src;
+  if (r.city_src !== null) sources.city = r.city_src;
+  if (r.asn_src !== null) sources.asn = r.asn_src;
+  if (r.aws_src !== null) sources.aws = r.aws_src;
+  return {
+    text: textValue, address: r.address, class: r.class, note: r.note, country: r.country, city: r.city, subdivision: r.subdivision,
+    lat: r.lat, lon: r.lon, asn: r.asn, asOrg: r.as_org,
+    aws: r.aws_prefix ? { prefix: r.aws_prefix, region: r.aws_region, service: r.aws_service, services: JSON.parse(r.aws_services ?? '[]') } : null,
+    sources,
+  };
+}
+
+const LATEST = `SELECT i.text AS text, e.* FROM ip_enrichment e JOIN ips i ON i.id = e.ip
+  WHERE e.run_id = (SELECT max(run_id) FROM ip_enrichment x WHERE x.ip = e.ip)`;
+
+/** The answer in force for each listed ips.id (missing: never enriched). */
+export function enrichmentByIpId(store: CaseStore, ipIds: number[] | null): Map<number, IpInfo> {
+  const out = new Map<number, IpInfo>();
+  if (!enrichmentAvailable(store)) return out;
+  const rows = ipIds === null
+    ? store.db.prepare(LATEST).all()
+    : store.db.prepare(`${LATEST} AND e.ip IN (SELECT value FROM json_each(?))`).all(JSON.stringify(ipIds));
+  for (const r of rows as any[]) out.set(r.ip, infoOf(r.text, r));
+  return out;
+}
+
+/** The answer in force for every enriched address, by recorded text. */
+export function enrichmentByText(store: CaseStore): Map<string, IpInfo> {
+  const out = new Map<string, IpInfo>();
+  for (const info of enrichmentByIpId(store, null).values()) out.set(info.text, info);
+  return out;
+}
+
+/** Every answer ever recorded for one address (newest first), with the run that gave it. */
+export function enrichmentHistory(store: CaseStore, ipText: string): { runId: number; at: string; info: IpInfo }[] {
+  if (!enrichmentAvailable(store)) return [];
+  const rows = store.db
+    .prepare('SELECT i.text AS text, e.*, r.at AS at FROM ip_enrichment e JOIN ips i ON i.id = e.ip JOIN enrichment_runs r ON r.id = e.run_id WHERE i.text = ? ORDER BY e.run_id DESC')
+    .all(ipText) as any[];
+  return rows.map((r) => ({ runId: r.run_id, at: r.at, info: infoOf(r.text, r) }));
+}
