@@ -12,6 +12,7 @@ import { appHandlers } from './app-handlers.ts';
 import { timelineHandlers } from './timeline-handlers.ts';
 import { reportHandlers } from './report-handlers.ts';
 import { acquireHandlers } from './acquire-handlers.ts';
+import { queryHandlers } from './query-handlers.ts';
 
 export type Handler<S> = (ctx: HandlerContext, args: ParsedArgsOf<S>) => ResultOf<S> | Promise<ResultOf<S>>;
 export type HandlerTable<T extends Record<string, MethodSpec<z.ZodTypeAny, unknown>>> = { [K in keyof T]: Handler<T[K]> };
@@ -23,6 +24,7 @@ export const handlers: HandlerTable<Api> = {
   ...appHandlers,
   ...timelineHandlers,
   ...reportHandlers,
+  ...queryHandlers,
 };
 
 export class BadRequest extends Error {}

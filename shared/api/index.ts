@@ -10,6 +10,7 @@ import { appApi } from './app.ts';
 import { timelineApi } from './timeline.ts';
 import { reportApi } from './report.ts';
 import { acquireApi } from './acquire.ts';
+import { queryApi } from './query.ts';
 
 export const api = {
   ...acquireApi,
@@ -18,6 +19,7 @@ export const api = {
   ...appApi,
   ...timelineApi,
   ...reportApi,
+  ...queryApi,
 } as const;
 
 export type Api = typeof api;

@@ -5,3 +5,4 @@ import './report.ts';
 import './acquire.ts';
 import './demo.ts';
 import './serve.ts';
+import './query.ts';
