@@ -128,6 +128,8 @@ export interface ReportModel {
     engines: { id: string; version: string }[];
     analysisNote: string | null;
     certificationTemplateSha256: string;
+    /** Every query run (custody `query.run`, issue 14) with its result hash, so another examiner can re-run it and compare. */
+    queries: { seq: number; at: string; actor: string; source: string; text: string; savedQuery: string | null; engine: string; treeSize: number; root: string; rows: number; resultSha256: string }[];
   };
   warnings: {
     importWarnings: { code: string; count: number; examples: { origin: string; recordIndex: number | null; message: string }[] }[];
@@ -412,6 +414,21 @@ export function buildReportModel(input: BuildModelInput): ReportModel {
       engines: analysis.units.filter((u) => !u.id.startsWith('sigma:') && !analysis.checksRun.some((c) => c.id === u.id)),
       analysisNote: analysis.findings.note,
       certificationTemplateSha256: template.sha256,
+      queries: custodyEntries
+        .filter((e) => e.action === 'query.run')
+        .map((e) => ({
+          seq: e.seq,
+          at: e.at,
+          actor: e.actor,
+          source: String(e.details.source),
+          text: String(e.details.text),
+          savedQuery: e.details.savedQuery ?? null,
+          engine: String(e.details.engine),
+          treeSize: Number(e.details.checkpoint?.treeSize),
+          root: String(e.details.checkpoint?.root),
+          rows: Number(e.details.rows),
+          resultSha256: String(e.details.resultSha256),
+        })),
     },
     warnings: {
       importWarnings,
