@@ -14,19 +14,21 @@ import { Findings } from './views/Findings.tsx';
 import { Inspector } from './views/Inspector.tsx';
 import { IocPanel } from './views/IocPanel.tsx';
 import { FilterBar } from './views/FilterBar.tsx';
+import { QueryView } from './views/Query.tsx';
 
 const TABS: { view: View; title: string; key: string }[] = [
   { view: 'overview', title: 'Overview', key: '1' },
   { view: 'timeline', title: 'Timeline', key: '2' },
   { view: 'events', title: 'Events', key: '3' },
   { view: 'findings', title: 'Findings', key: '4' },
+  { view: 'query', title: 'Query', key: '5' },
 ];
 
 export function App() {
   const { state, dispatch } = useAppState();
   const info = useAsync(() => getApi().caseInfo({}), [state.version]);
   useEffect(() => {
-    // Alt+1..4 switch views; Esc closes the inspector.
+    // Alt+1..5 switch views; Esc closes the inspector.
     const onKey = (e: KeyboardEvent) => {
       if (e.altKey && !e.ctrlKey && !e.metaKey) {
         const t = TABS.find((x) => x.key === e.key);
@@ -88,6 +90,7 @@ export function App() {
             {state.view === 'timeline' && <TimelineView />}
             {state.view === 'events' && <EventTable />}
             {state.view === 'findings' && <Findings />}
+            {state.view === 'query' && <QueryView />}
           </ErrorBoundary>
         </main>
         {state.selected && (
