@@ -121,8 +121,9 @@ function stateMatches(store: CaseStore, s: DerivedState): boolean {
  */
 export async function ensureDerived(
   store: CaseStore,
-  opts: { actor: string; signal?: AbortSignal; onProgress?: (done: number, total: number) => void },
+  opts: { actor: string; signal?: AbortSignal; onProgress?: (done: number, total: number) => void; batchSize?: number },
 ): Promise<BuildResult> {
+  const batchSize = opts.batchSize ?? BATCH;
   const path = derivedPath(store.path);
   const total = caseEventCount(store);
   const t0 = performance.now();
@@ -191,7 +192,7 @@ export async function ensureDerived(
         app.endRow();
         last = leaf;
         lastHash = leafHash.toString('hex');
-        if (++inBatch >= BATCH) {
+        if (++inBatch >= batchSize) {
           await commit();
           if (opts.signal?.aborted) throw new UserError('query database build cancelled; it resumes from here next time');
           app = await con.createAppender('staging');

@@ -258,3 +258,24 @@ test('search parse errors name what is wrong and where', () => {
   assert.equal(err('OR x'), 'OR needs a term before it (at column 1)');
   assert.equal(err('eventName:A'), 'no error');
 });
+
+test('an interrupted build resumes where it stopped and the custody entry covers the whole range', async () => {
+  const c = await caseFrom(DATASETS.stratus);
+  try {
+    const n = (c.store.db.prepare('SELECT count(*) n FROM events').get() as { n: number }).n;
+    const ac = new AbortController();
+    await assert.rejects(
+      ensureDerived(c.store, { actor: 't', batchSize: 100, signal: ac.signal, onProgress: () => ac.abort() }),
+      /cancelled; it resumes from here/,
+    );
+    assert.equal((c.store.db.prepare("SELECT count(*) n FROM custody WHERE action = 'query.derived-built'").get() as { n: number }).n, 0);
+    const r = await ensureDerived(c.store, { actor: 't', batchSize: 100 });
+    assert.deepEqual([r.built?.fromLeaf, r.built?.toLeaf, r.rebuilt], [100, n, false]);
+    const d = JSON.parse((c.store.db.prepare("SELECT details FROM custody WHERE action = 'query.derived-built'").get() as { details: string }).details);
+    assert.deepEqual([d.fromLeaf, d.toLeaf], [0, n]);
+    const q = await runQuery(c.store, { text: 'SELECT count(*) AS c, count(DISTINCT leaf) AS n, min(leaf) AS a, max(leaf) AS b FROM events', source: 'sql', actor: 't' });
+    assert.deepEqual(q.rows, [[n, n, 0, n - 1]], 'every leaf exactly once');
+  } finally {
+    c.cleanup();
+  }
+});
