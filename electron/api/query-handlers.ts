@@ -1,9 +1,8 @@
 // Handlers for the query API (shared/api/query.ts).
 import type { queryApi, QueryRunResult } from '../../shared/api/query.ts';
 import { compileSearch, SearchSyntaxError } from '../../shared/query/search.ts';
-import { typedFields } from '../../shared/query/schema.ts';
 import { UserError } from '../errors.ts';
-import { runQuery } from '../query/engine.ts';
+import { caseFields, runQuery } from '../query/engine.ts';
 import { deleteSavedQuery, getSavedQuery, listSavedQueries, saveQuery } from '../query/saved.ts';
 import type { HandlerContext } from './context.ts';
 import type { HandlerTable } from './handlers.ts';
@@ -71,7 +70,7 @@ export const queryHandlers: HandlerTable<typeof queryApi> = {
       throw e;
     }
   },
-  queryFields: () => ({ fields: typedFields() }),
+  queryFields: async (ctx) => ({ fields: await caseFields(ctx.store) }),
   listSavedQueries: (ctx) => ({ items: listSavedQueries(ctx.store) }),
   saveQuery: (ctx, a) => saveQuery(ctx.store, ctx.actor, a),
   deleteSavedQuery: (ctx, a) => deleteSavedQuery(ctx.store, ctx.actor, a.name),

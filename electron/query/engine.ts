@@ -12,7 +12,9 @@ import { canonicalJson } from '../case/canonical.ts';
 import type { CaseStore } from '../case/store.ts';
 import { UserError } from '../errors.ts';
 import { leadingKeyword, rewritePaths } from '../../shared/query/rewrite.ts';
-import { derivedPath, ensureDerived, ENGINE } from './derived.ts';
+import { derivedPath, derivedIsCurrent, ensureDerived, ENGINE } from './derived.ts';
+import { JSON_COLUMNS, typedFields, type FieldInfo } from '../../shared/query/schema.ts';
+import { existsSync, statSync } from 'node:fs';
 
 export { ENGINE };
 
@@ -231,6 +233,36 @@ export async function runQuery(store: CaseStore, opts: QueryOptions): Promise<Qu
     return { columns, rows, rowCount, truncated: rowCount > rows.length, resultSha256, sql, params, engine: ENGINE, checkpoint, custodySeq, ms };
   } finally {
     opts.signal?.removeEventListener('abort', onAbort);
+    con.closeSync();
+    inst.closeSync();
+  }
+}
+
+const fieldCache = new Map<string, { stamp: string; fields: FieldInfo[] }>();
+
+/**
+ * Field paths for completion: the typed columns, then the keys the case's own
+ * records use inside the JSON columns (requestParameters.bucketName, …), with
+ * how many events carry each. Read from the derived form when it is current;
+ * cached per derived file until it changes.
+ */
+export async function caseFields(store: CaseStore): Promise<FieldInfo[]> {
+  const typed = typedFields();
+  const path = derivedPath(store.path);
+  if (!existsSync(path) || !(await derivedIsCurrent(store))) return typed;
+  const stamp = `${statSync(path).mtimeMs}:${statSync(path).size}`;
+  const hit = fieldCache.get(path);
+  if (hit?.stamp === stamp) return hit.fields;
+  const { inst, con } = await openReadOnly(path);
+  try {
+    const parts = JSON_COLUMNS.filter((c) => c !== 'record').map((c) => `SELECT '${c}.' || unnest(json_keys("${c}")) AS p FROM events WHERE "${c}" IS NOT NULL AND json_type("${c}") = 'OBJECT'`);
+    const r = await con.runAndReadAll(`SELECT p, count(*) AS n FROM (${parts.join(' UNION ALL ')}) GROUP BY p ORDER BY n DESC, p LIMIT 5000`);
+    const seen = new Set(typed.map((f) => f.path));
+    const found: FieldInfo[] = r.getRowsJson().map((row) => ({ path: String(row[0]), type: 'JSON', kind: 'json' as const, events: Number(row[1]) })).filter((f) => !seen.has(f.path));
+    const fields = [...typed, ...found];
+    fieldCache.set(path, { stamp, fields });
+    return fields;
+  } finally {
     con.closeSync();
     inst.closeSync();
   }

@@ -187,7 +187,7 @@ export function QueryView() {
           <summary>Fields ({fields.value?.fields.length ?? 0})</summary>
           <div className="chips">
             {fields.value?.fields.map((f) => (
-              <button key={f.path} className="chip mono small" title={`${f.type}${f.kind === 'list' ? ' (any element of the list)' : ''}`} onClick={() => insertField(f.path)}>
+              <button key={f.path} className="chip mono small" title={`${f.type}${f.kind === 'list' ? ' (any element of the list)' : ''}${f.events !== undefined ? ` · in ${f.events} events of this case` : ''}`} onClick={() => insertField(f.path)}>
                 {f.path}
               </button>
             ))}

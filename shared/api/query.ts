@@ -48,7 +48,7 @@ export const queryApi = {
   compileSearch: read(z.object({ text: z.string().max(10_000) }).strict(), 'The SQL and parameters a search compiles to, or the parse error with its position.').returns<
     { ok: true; sql: string; params: (string | number)[] } | { ok: false; error: string; position: number }
   >(),
-  queryFields: read(z.object({}).strict(), 'Field paths for completion: the typed columns and CloudTrail paths.').returns<{ fields: FieldInfo[] }>(),
+  queryFields: read(z.object({}).strict(), 'Field paths for completion: the typed columns, then the keys the case\'s own records use inside requestParameters, responseElements, additionalEventData and serviceEventDetails (once the query database is built).').returns<{ fields: FieldInfo[] }>(),
   listSavedQueries: read(z.object({}).strict(), 'Saved queries, by name.').returns<{ items: SavedQuery[] }>(),
   saveQuery: write(
     z.object({ name: z.string().min(1).max(200), mode, text: z.string().min(1).max(100_000), notes: z.string().max(10_000).default('') }).strict(),

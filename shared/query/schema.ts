@@ -76,6 +76,8 @@ export interface FieldInfo {
   type: string;
   /** Where the value lives: a typed column (or struct member), inside a JSON column, or in the resources list. */
   kind: 'typed' | 'json' | 'list';
+  /** For paths found in the case's own records: how many events carry it. */
+  events?: number;
 }
 
 /** Every typed path (struct members flattened with dots), for completion and the search compiler. */

@@ -279,3 +279,22 @@ test('an interrupted build resumes where it stopped and the custody entry covers
     c.cleanup();
   }
 });
+
+test("field completion offers the case's own nested keys once the query database is built", async () => {
+  const c = await caseFrom(DATASETS.stratus);
+  try {
+    const { caseFields } = await import('../../electron/query/engine.ts');
+    const before = await caseFields(c.store);
+    assert.ok(before.some((f) => f.path === 'userIdentity.sessionContext.sessionIssuer.arn'));
+    assert.ok(!before.some((f) => f.kind === 'json' && f.events !== undefined));
+    await ensureDerived(c.store, { actor: 't' });
+    const after = await caseFields(c.store);
+    const recs = records(c.store);
+    const n = recs.filter((x) => x.r.requestParameters && typeof x.r.requestParameters === 'object' && 'instanceId' in x.r.requestParameters).length;
+    const f = after.find((x) => x.path === 'requestParameters.instanceId');
+    assert.ok(n > 0 && f, 'a key of the case is offered');
+    assert.equal(f!.events, n);
+  } finally {
+    c.cleanup();
+  }
+});
