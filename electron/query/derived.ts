@@ -46,10 +46,15 @@ export interface BuildResult {
 
 function selectList(): string {
   const members = Object.keys(RECORD_STRUCTURE).map((k) => `r.${quoteIdent(k)} AS ${quoteIdent(k)}`);
-  return ['leaf', 'eventid', 'epoch_ms(time_ms) AS "eventTime"', ...members, 'record::JSON AS record'].join(', ');
+  // record stays VARCHAR: it was parsed at import, and a JSON cast would parse it once more.
+  return ['leaf', 'eventid', 'epoch_ms(time_ms) AS "eventTime"', ...members, 'record'].join(', ');
 }
 
-const TRANSFORM = `SELECT ${selectList()} FROM (SELECT *, json_transform(record, '${JSON.stringify(RECORD_STRUCTURE).replace(/'/g, "''")}') AS r FROM staging)`;
+const transform = (staging: string) =>
+  `SELECT ${selectList()} FROM (SELECT *, json_transform(record, '${JSON.stringify(RECORD_STRUCTURE).replace(/'/g, "''")}') AS r FROM ${staging})`;
+// Two staging tables: the main thread reads, checks and appends the next batch
+// into one while DuckDB's threads transform the previous one from the other.
+const STAGING = ['staging0', 'staging1'];
 
 // Helpers so Athena and CloudTrail Lake (Presto/Trino) queries carry over (docs/queries.md).
 const MACROS = [
@@ -143,20 +148,20 @@ export async function ensureDerived(
   try {
     let state = await readState(con);
     if (state && !stateMatches(store, state)) {
-      await con.run('DROP TABLE IF EXISTS events; DROP TABLE IF EXISTS staging; DROP TABLE IF EXISTS derived_meta');
+      await con.run(`DROP TABLE IF EXISTS events; DROP TABLE IF EXISTS derived_meta; ${STAGING.map((t) => `DROP TABLE IF EXISTS ${t};`).join(' ')}`);
       state = null;
       rebuilt = true;
     }
     if (!state) {
       await con.run('CREATE TABLE IF NOT EXISTS derived_meta(k VARCHAR PRIMARY KEY, v VARCHAR)');
-      await con.run('CREATE TABLE IF NOT EXISTS staging(leaf BIGINT, eventid VARCHAR, time_ms BIGINT, record VARCHAR)');
-      await con.run(`CREATE TABLE IF NOT EXISTS events AS ${TRANSFORM} LIMIT 0`);
+      for (const t of STAGING) await con.run(`CREATE TABLE IF NOT EXISTS ${t}(leaf BIGINT, eventid VARCHAR, time_ms BIGINT, record VARCHAR)`);
+      await con.run(`CREATE TABLE IF NOT EXISTS events AS ${transform(STAGING[0])} LIMIT 0`);
       for (const m of MACROS) await con.run(m);
       state = { caseId: store.meta().caseId, version: DERIVED_VERSION, engine: ENGINE, builtThrough: 0, lastLeafHash: '', loggedThrough: 0 };
       await writeState(con, state);
     }
     // Rows a killed build appended but never moved into `events`.
-    await con.run('DELETE FROM staging');
+    for (const t of STAGING) await con.run(`DELETE FROM ${t}`);
     const from = state.builtThrough;
     if (from < total) {
       const reader = new EvidenceReader(store, 64 * 1024 * 1024);
@@ -164,42 +169,67 @@ export async function ensureDerived(
         .prepare('SELECT leaf, event_id, time_ms, evidence_id, pos, len, enc, leaf_hash FROM events WHERE leaf >= ? AND leaf < ? ORDER BY leaf')
         .raw()
         .iterate(from, total) as Iterable<[number, string, number | null, number, number, number, number, Buffer]>;
-      let app = await con.createAppender('staging');
+      const tcon = await inst.connect();
+      let k = 0;
+      let app = await con.createAppender(STAGING[0]);
       let inBatch = 0;
       let last = from - 1;
       let lastHash = state.lastLeafHash;
-      const commit = async () => {
+      let pending: Promise<void> = Promise.resolve();
+      // Move one filled staging table into events, with the new state, in one transaction (resumable).
+      const moveBatch = (table: string, through: number, hash: string) => async () => {
+        await tcon.run('BEGIN TRANSACTION');
+        try {
+          await tcon.run(`INSERT INTO events ${transform(table)}`);
+          await tcon.run(`DELETE FROM ${table}`);
+          state = { ...state!, builtThrough: through, lastLeafHash: hash };
+          await writeState(tcon, state);
+          await tcon.run('COMMIT');
+        } catch (e) {
+          await tcon.run('ROLLBACK').catch(() => undefined);
+          throw e;
+        }
+        opts.onProgress?.(through - from, total - from);
+      };
+      const flush = async () => {
         app.closeSync();
-        await con.run('BEGIN TRANSACTION');
-        await con.run(`INSERT INTO events ${TRANSFORM}`);
-        await con.run('DELETE FROM staging');
-        state = { ...state!, builtThrough: last + 1, lastLeafHash: lastHash };
-        await writeState(con, state);
-        await con.run('COMMIT');
-        opts.onProgress?.(last + 1 - from, total - from);
+        const move = moveBatch(STAGING[k % 2], last + 1, lastHash);
+        await pending; // the other table's transform, started last time
+        pending = move();
+        pending.catch(() => undefined); // awaited below; keeps an early failure from going unhandled
+        k++;
         inBatch = 0;
       };
-      for (const [leaf, eventId, timeMs, evId, pos, len, enc, leafHash] of rows) {
-        const rec = reader.record(evId, pos, len, enc);
-        // The derived row must come from exactly the committed record.
-        const h = createHash('sha256').update(Buffer.from([0])).update(rec).digest();
-        if (!h.equals(leafHash)) throw new UserError(`event ${leaf} (${eventId}): its record no longer matches its leaf hash; run trailcase verify`);
-        app.appendBigInt(BigInt(leaf));
-        app.appendVarchar(eventId);
-        if (timeMs === null) app.appendNull();
-        else app.appendBigInt(BigInt(timeMs));
-        app.appendVarchar(rec.toString('utf8'));
-        app.endRow();
-        last = leaf;
-        lastHash = leafHash.toString('hex');
-        if (++inBatch >= batchSize) {
-          await commit();
-          if (opts.signal?.aborted) throw new UserError('query database build cancelled; it resumes from here next time');
-          app = await con.createAppender('staging');
+      try {
+        for (const [leaf, eventId, timeMs, evId, pos, len, enc, leafHash] of rows) {
+          const rec = reader.record(evId, pos, len, enc);
+          // The derived row must come from exactly the committed record.
+          const h = createHash('sha256').update(Buffer.from([0])).update(rec).digest();
+          if (!h.equals(leafHash)) throw new UserError(`event ${leaf} (${eventId}): its record no longer matches its leaf hash; run trailcase verify`);
+          app.appendBigInt(BigInt(leaf));
+          app.appendVarchar(eventId);
+          if (timeMs === null) app.appendNull();
+          else app.appendBigInt(BigInt(timeMs));
+          app.appendVarchar(rec.toString('utf8'));
+          app.endRow();
+          last = leaf;
+          lastHash = leafHash.toString('hex');
+          if (++inBatch >= batchSize) {
+            await flush();
+            if (opts.signal?.aborted) {
+              await pending;
+              throw new UserError('query database build cancelled; it resumes from here next time');
+            }
+            app = await con.createAppender(STAGING[k % 2]);
+          }
         }
+        if (inBatch > 0) await flush();
+        else app.closeSync();
+        await pending;
+      } finally {
+        await pending.catch(() => undefined);
+        tcon.closeSync();
       }
-      if (inBatch > 0) await commit();
-      else app.closeSync();
     }
     const built = from < total ? { fromLeaf: from, toLeaf: total, seconds: (performance.now() - t0) / 1000 } : null;
     if (state.loggedThrough < state.builtThrough) {

@@ -5,7 +5,7 @@
 // which paths are typed columns and which live inside JSON objects.
 
 /** Bump when the derived table's columns or their derivation change: every derived form is then rebuilt. */
-export const DERIVED_VERSION = 1;
+export const DERIVED_VERSION = 2;
 
 /**
  * The typed part of each record, as DuckDB's json_transform structure. A value
@@ -68,7 +68,7 @@ export const CASE_COLUMNS = [
   { name: 'leaf', type: 'BIGINT', doc: "the event's leaf in the case Merkle tree (opens it in the inspector)" },
   { name: 'eventid', type: 'VARCHAR', doc: "TrailCase's event id (CloudTrail's eventID, or sha256:… for a record without one)" },
   { name: 'eventTime', type: 'TIMESTAMP', doc: 'eventTime (UTC), as the case normalised it (@timestamp when eventTime is absent)' },
-  { name: 'record', type: 'JSON', doc: 'the verbatim record text, for free-text search and any path not typed' },
+  { name: 'record', type: 'VARCHAR', doc: 'the verbatim record text (JSON), for free-text search and any path not typed' },
 ] as const;
 
 export interface FieldInfo {
