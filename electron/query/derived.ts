@@ -18,7 +18,7 @@ import type { CaseStore } from '../case/store.ts';
 import { UserError } from '../errors.ts';
 
 export const ENGINE = `DuckDB ${duckdbVersion()}`;
-const BATCH = 50_000;
+const BATCH = 20_000;
 
 export function derivedPath(casePath: string): string {
   return `${casePath}-query`;
@@ -54,7 +54,9 @@ const transform = (staging: string) =>
   `SELECT ${selectList()} FROM (SELECT *, json_transform(record, '${JSON.stringify(RECORD_STRUCTURE).replace(/'/g, "''")}') AS r FROM ${staging})`;
 // Two staging tables: the main thread reads, checks and appends the next batch
 // into one while DuckDB's threads transform the previous one from the other.
-const STAGING = ['staging0', 'staging1'];
+// They live in an in-memory database of the instance, so their churn never
+// grows the file and a killed build leaves nothing behind.
+const STAGING = ['stage.staging0', 'stage.staging1'];
 
 // Helpers so Athena and CloudTrail Lake (Presto/Trino) queries carry over (docs/queries.md).
 const MACROS = [
@@ -148,30 +150,29 @@ export async function ensureDerived(
   try {
     let state = await readState(con);
     if (state && !stateMatches(store, state)) {
-      await con.run(`DROP TABLE IF EXISTS events; DROP TABLE IF EXISTS derived_meta; ${STAGING.map((t) => `DROP TABLE IF EXISTS ${t};`).join(' ')}`);
+      await con.run('DROP TABLE IF EXISTS events; DROP TABLE IF EXISTS derived_meta; DROP TABLE IF EXISTS staging');
       state = null;
       rebuilt = true;
     }
+    await con.run("ATTACH ':memory:' AS stage");
+    for (const t of STAGING) await con.run(`CREATE TABLE ${t}(leaf BIGINT, eventid VARCHAR, time_ms BIGINT, record VARCHAR)`);
     if (!state) {
       await con.run('CREATE TABLE IF NOT EXISTS derived_meta(k VARCHAR PRIMARY KEY, v VARCHAR)');
-      for (const t of STAGING) await con.run(`CREATE TABLE IF NOT EXISTS ${t}(leaf BIGINT, eventid VARCHAR, time_ms BIGINT, record VARCHAR)`);
       await con.run(`CREATE TABLE IF NOT EXISTS events AS ${transform(STAGING[0])} LIMIT 0`);
       for (const m of MACROS) await con.run(m);
       state = { caseId: store.meta().caseId, version: DERIVED_VERSION, engine: ENGINE, builtThrough: 0, lastLeafHash: '', loggedThrough: 0 };
       await writeState(con, state);
     }
-    // Rows a killed build appended but never moved into `events`.
-    for (const t of STAGING) await con.run(`DELETE FROM ${t}`);
     const from = state.builtThrough;
     if (from < total) {
-      const reader = new EvidenceReader(store, 64 * 1024 * 1024);
+      const reader = new EvidenceReader(store, 16 * 1024 * 1024);
       const rows = store.db
         .prepare('SELECT leaf, event_id, time_ms, evidence_id, pos, len, enc, leaf_hash FROM events WHERE leaf >= ? AND leaf < ? ORDER BY leaf')
         .raw()
         .iterate(from, total) as Iterable<[number, string, number | null, number, number, number, number, Buffer]>;
       const tcon = await inst.connect();
       let k = 0;
-      let app = await con.createAppender(STAGING[0]);
+      let app = await con.createAppender(STAGING[0].split('.')[1], 'main', 'stage');
       let inBatch = 0;
       let last = from - 1;
       let lastHash = state.lastLeafHash;
@@ -181,10 +182,11 @@ export async function ensureDerived(
         await tcon.run('BEGIN TRANSACTION');
         try {
           await tcon.run(`INSERT INTO events ${transform(table)}`);
-          await tcon.run(`DELETE FROM ${table}`);
           state = { ...state!, builtThrough: through, lastLeafHash: hash };
           await writeState(tcon, state);
           await tcon.run('COMMIT');
+          // Its own transaction: one transaction writes to one database (the stage is another).
+          await tcon.run(`DELETE FROM ${table}`);
         } catch (e) {
           await tcon.run('ROLLBACK').catch(() => undefined);
           throw e;
@@ -220,7 +222,7 @@ export async function ensureDerived(
               await pending;
               throw new UserError('query database build cancelled; it resumes from here next time');
             }
-            app = await con.createAppender(STAGING[k % 2]);
+            app = await con.createAppender(STAGING[k % 2].split('.')[1], 'main', 'stage');
           }
         }
         if (inBatch > 0) await flush();

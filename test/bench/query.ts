@@ -16,10 +16,12 @@ if (process.argv[2] === '--build') {
   const store = CaseStore.open(process.argv[3]);
   rmSync(derivedPath(store.path), { force: true });
   const t = performance.now();
+  const cpu0 = process.cpuUsage();
   const r = await ensureDerived(store, { actor: 'bench' });
   const seconds = (performance.now() - t) / 1000;
+  const cpu = process.cpuUsage(cpu0);
   store.close();
-  console.log(JSON.stringify({ events: r.events, seconds, bytes: statSync(derivedPath(process.argv[3])).size, rssMB: process.resourceUsage().maxRSS / 1024 }));
+  console.log(JSON.stringify({ events: r.events, seconds, cpuSeconds: (cpu.user + cpu.system) / 1e6, bytes: statSync(derivedPath(process.argv[3])).size, rssMB: process.resourceUsage().maxRSS / 1024 }));
   process.exit(0);
 }
 
@@ -39,7 +41,7 @@ async function picksFrom(store: CaseStore): Promise<Picks> {
 }
 
 export interface QueryBench {
-  build: { events: number; seconds: number; bytes: number; rssMB: number };
+  build: { events: number; seconds: number; cpuSeconds: number; bytes: number; rssMB: number };
   importSeconds: number | null;
   buildToImport: number | null;
   caseBytes: number;
