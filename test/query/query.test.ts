@@ -301,3 +301,23 @@ test("field completion offers the case's own nested keys once the query database
     c.cleanup();
   }
 });
+
+test('a query job is cancelled through the API (cancelJob), like every other job', async () => {
+  const c = await caseFrom('synthetic');
+  try {
+    const { makeContext } = await import('../../electron/api/context.ts');
+    const { dispatch } = await import('../../electron/api/handlers.ts');
+    await ensureDerived(c.store, { actor: 't' });
+    const ctx = makeContext(c.store, { signer: c.signer });
+    const { jobId } = await dispatch(ctx, 'runQuery', {
+      text: "SELECT count(*) FROM events a, events b, events d WHERE a.record || b.record LIKE '%never-there%'",
+    });
+    await new Promise((r) => setTimeout(r, 300));
+    assert.deepEqual(await dispatch(ctx, 'cancelJob', { id: jobId }), { ok: true });
+    const st = await ctx.jobs.wait(jobId);
+    assert.equal(st.state, 'cancelled');
+    assert.match(st.error ?? '', /cancelled/);
+  } finally {
+    c.cleanup();
+  }
+});
