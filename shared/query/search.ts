@@ -22,7 +22,7 @@ export type SearchNode =
   | { kind: 'and' | 'or'; items: SearchNode[] }
   | { kind: 'not'; item: SearchNode }
   | { kind: 'text'; value: string; quoted: boolean; pos: number }
-  | { kind: 'field'; field: string; op: Op; value: string; quoted: boolean; pos: number };
+  | { kind: 'field'; field: string; op: Op; value: string; quoted: boolean; pos: number; raw: string };
 
 interface Tok {
   t: 'word' | 'quoted' | '(' | ')' | 'AND' | 'OR' | 'NOT' | '-';
@@ -131,10 +131,7 @@ export function parseSearch(q: string): SearchNode | null {
           k++;
         } else throw new SearchSyntaxError(`${field}${op} needs a value`, p.pos);
       }
-      return { kind: 'field', field, op: op as Op, value, quoted, pos: p.pos };
-    }
-    if (/^[A-Za-z_][\w.]*:/.test(p.v) === false && p.v.includes(':') && /^[^:]*[^\w.:][^:]*:/.test(p.v)) {
-      // e.g. "user-name:x": not a field name; searched as text
+      return { kind: 'field', field, op: op as Op, value, quoted, pos: p.pos, raw: p.v };
     }
     return { kind: 'text', value: p.v, quoted: false, pos: p.pos };
   };
@@ -160,6 +157,8 @@ export const SEARCH_COLUMNS =
   'leaf, eventid, eventTime, eventName, eventSource, awsRegion, sourceIPAddress, "userIdentity"."arn" AS principal, "userIdentity"."accessKeyId" AS accessKeyId, errorCode, userAgent';
 
 const FIELDS: Map<string, FieldInfo> = new Map(typedFields().map((f) => [f.path.toLowerCase(), f]));
+/** Top-level names a single-word field may have; any other `word:rest` (an ARN, a URL) is free text. */
+const TOP_LEVEL = new Set([...[...FIELDS.keys()].map((p) => p.split('.')[0]), ...JSON_COLUMNS.map((c) => c.toLowerCase()), 'after', 'before', 'addendum', 'edgedevicedetails', 'insightdetails']);
 const JSON_COLS = new Map<string, string>(JSON_COLUMNS.map((c) => [c.toLowerCase(), c]));
 
 /** ILIKE pattern for a value: * and ? are wildcards unless quoted; %, _ and \ are literal. */
@@ -221,6 +220,7 @@ function compileNode(n: SearchNode, params: SqlParam[]): string {
     }
     case 'field': {
       const fname = n.field.toLowerCase();
+      if (!fname.includes('.') && !TOP_LEVEL.has(fname)) return compileNode({ kind: 'text', value: n.raw, quoted: false, pos: n.pos }, params);
       if (fname === 'after' || fname === 'before') {
         if (n.op !== ':') throw new SearchSyntaxError(`write ${n.field}:TIME`, n.pos);
         params.push(timeParam(n.value, n.pos));

@@ -229,6 +229,12 @@ test('the search bar compiles to parameterised SQL on the same engine and agrees
       assert.deepEqual(r.rows.map((row) => row[0]).sort((a, b) => Number(a) - Number(b)), want, q);
       assert.ok(want.length > 0, `${q} matches something`);
     }
+    // An ARN typed as free text is not mistaken for a field named "arn".
+    const arn = recs.find((x) => typeof x.r.userIdentity?.arn === 'string')!.r.userIdentity.arn as string;
+    const asText = compileSearch(arn);
+    const rt = await runQuery(c.store, { text: arn, sql: asText.sql, params: asText.params, source: 'search', actor: 't', keepRows: 1_000_000 });
+    assert.equal(rt.rowCount, recs.filter((x) => x.text.toLowerCase().includes(arn.toLowerCase())).length);
+    assert.ok(rt.rowCount > 0);
     // A hostile value never enters the SQL text.
     const hostile = compileSearch(`eventName:"x') OR 1=1 --" userAgent:'; DROP TABLE events;`);
     assert.ok(!hostile.sql.includes('OR 1=1') && !hostile.sql.includes('DROP'), hostile.sql);
