@@ -59,10 +59,11 @@ export const RUNTIME_PATH_USERS: Readonly<Record<string, string>> = {
 };
 
 /** Packages that stay outside the bundles: Electron itself, the native SQLite binding, and build/test-only tools never reached at run time. */
-export const EXTERNAL = ['electron', 'better-sqlite3', 'playwright-core', 'esbuild', 'tsx', 'typescript'];
+export const EXTERNAL = ['electron', 'better-sqlite3', '@duckdb/node-api', 'playwright-core', 'esbuild', 'tsx', 'typescript'];
 
 /** Files of node_modules the staged app carries (better-sqlite3's sources too: electron-builder rebuilds it for Electron). */
-const NATIVE_PACKAGES = ['better-sqlite3', 'bindings', 'file-uri-to-path'];
+// DuckDB (the query engine, issue 14) is Node-API: its prebuilt binary for this platform is carried as is, no rebuild.
+const NATIVE_PACKAGES = ['better-sqlite3', 'bindings', 'file-uri-to-path', '@duckdb/node-api', '@duckdb/node-bindings', 'detect-libc', `@duckdb/node-bindings-${process.platform}-${process.arch}`];
 
 // ESM bundles of CommonJS dependencies need require/__dirname/__filename.
 const ESM_BANNER = [
@@ -165,7 +166,7 @@ export async function bundleApp(opts: BundleAppOptions = {}): Promise<BundleAppR
     private: true,
     type: 'module',
     main: 'electron/main.mjs',
-    dependencies: { 'better-sqlite3': sqliteVersion },
+    dependencies: { 'better-sqlite3': sqliteVersion, '@duckdb/node-api': (JSON.parse(readFileSync(join(ROOT, 'node_modules/@duckdb/node-api/package.json'), 'utf8')) as { version: string }).version },
     trailcase: { buildHash: hash },
   };
   writeFileSync(join(dir, 'package.json'), JSON.stringify(appPkg, null, 2) + '\n');
