@@ -20,6 +20,25 @@ import { UserError } from '../errors.ts';
 export const ENGINE = `DuckDB ${duckdbVersion()}`;
 const BATCH = 20_000;
 
+const locks = new Map<string, Promise<unknown>>();
+
+/**
+ * Run fn with the derived file to itself: DuckDB will not open one file
+ * read-write and read-only at once in one process, so builds, queries and
+ * field listings of a case take turns (a UI may ask for several at once).
+ */
+export function withDerivedLock<T>(casePath: string, fn: () => Promise<T>): Promise<T> {
+  const key = derivedPath(casePath);
+  const prev = locks.get(key) ?? Promise.resolve();
+  const run = prev.then(fn, fn);
+  const tail = run.catch(() => undefined);
+  locks.set(key, tail);
+  tail.then(() => {
+    if (locks.get(key) === tail) locks.delete(key);
+  });
+  return run;
+}
+
 export function derivedPath(casePath: string): string {
   return `${casePath}-query`;
 }

@@ -12,7 +12,7 @@ import { canonicalJson } from '../case/canonical.ts';
 import type { CaseStore } from '../case/store.ts';
 import { UserError } from '../errors.ts';
 import { leadingKeyword, rewritePaths } from '../../shared/query/rewrite.ts';
-import { derivedPath, derivedIsCurrent, ensureDerived, ENGINE } from './derived.ts';
+import { derivedPath, derivedIsCurrent, ensureDerived, ENGINE, withDerivedLock } from './derived.ts';
 import { JSON_COLUMNS, typedFields, type FieldInfo } from '../../shared/query/schema.ts';
 import { existsSync, statSync } from 'node:fs';
 
@@ -175,7 +175,11 @@ export async function prepareReadOnly(con: DuckDBConnection, sql: string): Promi
  * Bring the derived form up to date, run one read-only query, stream its rows,
  * hash them and log the run. The case must be open for writing (custody).
  */
-export async function runQuery(store: CaseStore, opts: QueryOptions): Promise<QueryResult> {
+export function runQuery(store: CaseStore, opts: QueryOptions): Promise<QueryResult> {
+  return withDerivedLock(store.path, () => runQueryNow(store, opts));
+}
+
+async function runQueryNow(store: CaseStore, opts: QueryOptions): Promise<QueryResult> {
   if (opts.text.length > 100_000) throw new UserError('the query is longer than 100,000 characters');
   const t0 = performance.now();
   const built = await ensureDerived(store, { actor: opts.actor, signal: opts.signal });
@@ -246,7 +250,11 @@ const fieldCache = new Map<string, { stamp: string; fields: FieldInfo[] }>();
  * how many events carry each. Read from the derived form when it is current;
  * cached per derived file until it changes.
  */
-export async function caseFields(store: CaseStore): Promise<FieldInfo[]> {
+export function caseFields(store: CaseStore): Promise<FieldInfo[]> {
+  return withDerivedLock(store.path, () => caseFieldsNow(store));
+}
+
+async function caseFieldsNow(store: CaseStore): Promise<FieldInfo[]> {
   const typed = typedFields();
   const path = derivedPath(store.path);
   if (!existsSync(path) || !(await derivedIsCurrent(store))) return typed;

@@ -327,3 +327,22 @@ test('a query job is cancelled through the API (cancelJob), like every other job
     c.cleanup();
   }
 });
+
+test('queries, field listings and builds asked at once take turns on the query database', async () => {
+  const c = await caseFrom(DATASETS.stratus);
+  try {
+    const { caseFields } = await import('../../electron/query/engine.ts');
+    // Two first queries at once: one builds, the other finds it built (never two writers on one file).
+    const all = await Promise.all([
+      runQuery(c.store, { text: 'SELECT count(*), count(DISTINCT leaf) FROM events', source: 'sql', actor: 't' }),
+      runQuery(c.store, { text: 'SELECT count(*), count(DISTINCT leaf) FROM events', source: 'sql', actor: 't' }),
+      caseFields(c.store),
+    ]);
+    assert.deepEqual(all[0].rows, [[310, 310]]);
+    assert.deepEqual(all[1].rows, [[310, 310]]);
+    assert.ok(all[2].some((f) => f.events !== undefined), 'the field listing waited for the build');
+    assert.equal((c.store.db.prepare("SELECT count(*) n FROM custody WHERE action = 'query.derived-built'").get() as { n: number }).n, 1);
+  } finally {
+    c.cleanup();
+  }
+});
