@@ -220,7 +220,7 @@ function compileNode(n: SearchNode, params: SqlParam[]): string {
     }
     case 'field': {
       const fname = n.field.toLowerCase();
-      if (!fname.includes('.') && !TOP_LEVEL.has(fname)) return compileNode({ kind: 'text', value: n.raw, quoted: false, pos: n.pos }, params);
+      if (n.op === ':' && !fname.includes('.') && !TOP_LEVEL.has(fname)) return compileNode({ kind: 'text', value: n.raw, quoted: false, pos: n.pos }, params);
       if (fname === 'after' || fname === 'before') {
         if (n.op !== ':') throw new SearchSyntaxError(`write ${n.field}:TIME`, n.pos);
         params.push(timeParam(n.value, n.pos));
