@@ -19,6 +19,9 @@ import { UserError } from '../errors.ts';
 
 export const ENGINE = `DuckDB ${duckdbVersion()}`;
 const BATCH = 20_000;
+// checkpoint_threshold: the build commits every batch; checkpointing (compressing) the table after
+// every 16 MB of WAL (the default) doubled the build time and left a 40% larger file (bench, 200k events).
+const BUILD_CONFIG = { threads: '2', memory_limit: '256MB', checkpoint_threshold: '1GB' };
 
 const locks = new Map<string, Promise<unknown>>();
 
@@ -156,14 +159,14 @@ export async function ensureDerived(
   let rebuilt = false;
   let inst: DuckDBInstance;
   try {
-    inst = await DuckDBInstance.create(path, { threads: '2', memory_limit: '256MB' });
+    inst = await DuckDBInstance.create(path, BUILD_CONFIG);
   } catch (e) {
     // Written by another DuckDB version, or damaged: it is a cache, so start again.
     if (!existsSync(path)) throw new UserError(`cannot create the query database ${path}: ${(e as Error).message.split('\n')[0]}`);
     rmSync(path, { force: true });
     rmSync(`${path}.wal`, { force: true });
     rebuilt = true;
-    inst = await DuckDBInstance.create(path, { threads: '2', memory_limit: '256MB' });
+    inst = await DuckDBInstance.create(path, BUILD_CONFIG);
   }
   const con = await inst.connect();
   try {
