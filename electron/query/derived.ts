@@ -168,11 +168,17 @@ export async function ensureDerived(
     rebuilt = true;
     inst = await DuckDBInstance.create(path, BUILD_CONFIG);
   }
-  const con = await inst.connect();
+  let con = await inst.connect();
   try {
     let state = await readState(con);
     if (state && !stateMatches(store, state)) {
-      await con.run('DROP TABLE IF EXISTS events; DROP TABLE IF EXISTS derived_meta; DROP TABLE IF EXISTS staging');
+      // Stale or another case's: start a new file (dropping tables would not shrink it).
+      con.closeSync();
+      inst.closeSync();
+      rmSync(path, { force: true });
+      rmSync(`${path}.wal`, { force: true });
+      inst = await DuckDBInstance.create(path, BUILD_CONFIG);
+      con = await inst.connect();
       state = null;
       rebuilt = true;
     }
