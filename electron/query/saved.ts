@@ -1,4 +1,4 @@
-// Saved queries (schema 6): named, with notes, kept in the case as an
+// Saved queries (schema 8): named, with notes, kept in the case as an
 // append-only history; each save or removal is a custody entry in the same
 // transaction.
 import type { SavedQuery } from '../../shared/api/query.ts';

@@ -2,7 +2,7 @@
 // query, the report's methodology lists it with its result hash, she hands the
 // case over (without the derived query database: it is a cache), and Bob's
 // re-run of the saved query on the received case gives the same hash.
-// Also migration 6 (saved_queries), tested here beside its feature.
+// Also migration 8 (saved_queries), tested here beside its feature.
 import assert from 'node:assert/strict';
 import { copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -88,11 +88,11 @@ test('a saved query re-run on the handed-over case gives the same result hash; t
   }
 });
 
-test('migration 6 adds the append-only saved_queries history to a schema-5 case, keeping its rows', () => {
-  const db = new Database(join(dir, 'm6.sqlite'));
-  migrate(db, 5);
+test('migration 8 adds the append-only saved_queries history to a schema-7 case, keeping its rows', () => {
+  const db = new Database(join(dir, 'm8.sqlite'));
+  migrate(db, 7);
   db.prepare("INSERT INTO case_meta(key, value) VALUES ('title', 'kept')").run();
-  assert.deepEqual(migrate(db, 6), [6]);
+  assert.deepEqual(migrate(db, 8), [8]);
   assert.equal((db.prepare("SELECT value FROM case_meta WHERE key = 'title'").get() as { value: string }).value, 'kept');
   db.prepare("INSERT INTO saved_queries(name, mode, text, notes, op, at, actor, custody_seq) VALUES ('q', 'sql', 'SELECT 1', '', 'save', 't', 'a', 1)").run();
   assert.throws(() => db.prepare("INSERT INTO saved_queries(name, mode, text, notes, op, at, actor, custody_seq) VALUES ('q', 'python', 'x', '', 'save', 't', 'a', 1)").run(), /CHECK/);

@@ -7,7 +7,7 @@ import { migration0002 } from './0002-analysis.ts';
 import { migration0003 } from './0003-analysis-index.ts';
 import { migration0004 } from './0004-timeline.ts';
 import { migration0005 } from './0005-timeline-ip.ts';
-import { migration0006 } from './0006-saved-queries.ts';
+import { migration0008 } from './0008-saved-queries.ts';
 
 export interface Migration {
   version: number;
@@ -15,7 +15,7 @@ export interface Migration {
   up: string[] | ((db: Database.Database) => void);
 }
 
-export const MIGRATIONS: Migration[] = [migration0001, migration0002, migration0003, migration0004, migration0005, migration0006];
+export const MIGRATIONS: Migration[] = [migration0001, migration0002, migration0003, migration0004, migration0005, migration0008];
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;
 
 /** Apply every migration above the file's user_version; returns the versions applied. */

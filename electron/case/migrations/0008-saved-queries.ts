@@ -1,11 +1,11 @@
-// Schema 6: saved queries (issue 14). An examiner's questions are part of the
+// Schema 8: saved queries (issue 14). An examiner's questions are part of the
 // case: kept as an append-only history like the IOC list (0002), every save,
 // change or removal a new row and a custody entry; the current set is the
 // latest row per name whose op is 'save'. mode: 'sql' or 'search' (the search bar).
 import type { Migration } from './index.ts';
 
-export const migration0006: Migration = {
-  version: 6,
+export const migration0008: Migration = {
+  version: 8,
   name: 'saved-queries',
   up: [
     `CREATE TABLE saved_queries (
