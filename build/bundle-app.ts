@@ -94,7 +94,8 @@ export const EXTERNAL = [
  * Electron). An external package the installed app reaches, or one whose data
  * files the code resolves from node_modules, is listed here.
  */
-export const STAGED_PACKAGES = ['better-sqlite3', 'bindings', 'file-uri-to-path'];
+// DuckDB (the query engine, issue 14) is Node-API: its prebuilt binary for this platform is carried as is, no rebuild.
+export const STAGED_PACKAGES = ['better-sqlite3', 'bindings', 'file-uri-to-path', '@duckdb/node-api', '@duckdb/node-bindings', 'detect-libc', `@duckdb/node-bindings-${process.platform}-${process.arch}`];
 
 // ESM bundles of CommonJS dependencies need require/__dirname/__filename.
 export const ESM_BANNER = [
@@ -177,7 +178,7 @@ export async function bundleApp(opts: BundleAppOptions = {}): Promise<BundleAppR
     private: true,
     type: 'module',
     main: 'electron/main.mjs',
-    dependencies: { 'better-sqlite3': sqliteVersion },
+    dependencies: { 'better-sqlite3': sqliteVersion, '@duckdb/node-api': (JSON.parse(readFileSync(join(ROOT, 'node_modules/@duckdb/node-api/package.json'), 'utf8')) as { version: string }).version },
     trailcase: { buildHash: hash },
   };
   writeFileSync(join(dir, 'package.json'), JSON.stringify(appPkg, null, 2) + '\n');

@@ -15,6 +15,7 @@ import { Inspector } from './views/Inspector.tsx';
 import { IocPanel } from './views/IocPanel.tsx';
 import { FilterBar } from './views/FilterBar.tsx';
 import { ProfileView } from './views/Profile.tsx';
+import { QueryView } from './views/Query.tsx';
 
 const TABS: { view: View; title: string; key: string }[] = [
   { view: 'overview', title: 'Overview', key: '1' },
@@ -22,13 +23,14 @@ const TABS: { view: View; title: string; key: string }[] = [
   { view: 'events', title: 'Events', key: '3' },
   { view: 'findings', title: 'Findings', key: '4' },
   { view: 'profile', title: 'Profile', key: '5' },
+  { view: 'query', title: 'Query', key: '6' },
 ];
 
 export function App() {
   const { state, dispatch } = useAppState();
   const info = useAsync(() => getApi().caseInfo({}), [state.version]);
   useEffect(() => {
-    // Alt+1..5 switch views; Esc closes the inspector.
+    // Alt+1..6 switch views; Esc closes the inspector.
     const onKey = (e: KeyboardEvent) => {
       if (e.altKey && !e.ctrlKey && !e.metaKey) {
         const t = TABS.find((x) => x.key === e.key);
@@ -91,6 +93,7 @@ export function App() {
             {state.view === 'events' && <EventTable />}
             {state.view === 'findings' && <Findings />}
             {state.view === 'profile' && <ProfileView />}
+            {state.view === 'query' && <QueryView />}
           </ErrorBoundary>
         </main>
         {state.selected && (

@@ -6,7 +6,7 @@ import { createContext, useContext, useReducer, type Dispatch, type ReactNode } 
 import type { EventFilter } from '../shared/types.ts';
 import type { TimelineGroupBy } from '../shared/api/timeline.ts';
 
-export type View = 'overview' | 'timeline' | 'events' | 'findings' | 'profile';
+export type View = 'overview' | 'timeline' | 'events' | 'findings' | 'profile' | 'query';
 
 /** Whose behaviour profile the Profile view shows (issue 16). */
 export interface ProfileSubject {
@@ -50,7 +50,7 @@ export function initialState(search = typeof location !== 'undefined' ? location
   const p = new URLSearchParams(search);
   const view = p.get('view');
   return {
-    view: view === 'timeline' || view === 'events' || view === 'findings' || view === 'overview' ? view : 'overview',
+    view: view === 'timeline' || view === 'events' || view === 'findings' || view === 'overview' || view === 'query' ? view : 'overview',
     profile: null,
     filter: {},
     eventIdsLabel: null,

@@ -3,6 +3,7 @@
 import { loadSigner, type Signer } from '../case/keys.ts';
 import { currentActor, type CaseStore } from '../case/store.ts';
 import { JobRegistry } from './jobs.ts';
+import type { QueryStreamSink } from './query-handlers.ts';
 
 export interface HandlerContext {
   store: CaseStore;
@@ -10,6 +11,9 @@ export interface HandlerContext {
   jobs: JobRegistry;
   /** The examiner's signing key; asks for the passphrase (env or terminal) on first use. */
   signer(): Promise<Signer>;
+  /** Set by a transport that streams query rows (the CLI): runQuery then runs in place, every row to the sink. */
+  querySink?: QueryStreamSink;
+  querySignal?: AbortSignal;
 }
 
 export function makeContext(store: CaseStore, opts: { signer?: Signer; jobs?: JobRegistry; actor?: string } = {}): HandlerContext {

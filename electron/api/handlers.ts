@@ -13,6 +13,7 @@ import { timelineHandlers } from './timeline-handlers.ts';
 import { reportHandlers } from './report-handlers.ts';
 import { acquireHandlers } from './acquire-handlers.ts';
 import { profileHandlers } from './profile-handlers.ts';
+import { queryHandlers } from './query-handlers.ts';
 
 export type Handler<S> = (ctx: HandlerContext, args: ParsedArgsOf<S>) => ResultOf<S> | Promise<ResultOf<S>>;
 export type HandlerTable<T extends Record<string, MethodSpec<z.ZodTypeAny, unknown>>> = { [K in keyof T]: Handler<T[K]> };
@@ -25,6 +26,7 @@ export const handlers: HandlerTable<Api> = {
   ...timelineHandlers,
   ...reportHandlers,
   ...profileHandlers,
+  ...queryHandlers,
 };
 
 export class BadRequest extends Error {}

@@ -285,6 +285,11 @@ export function renderReportHtml(m: ReportModel, tocPages: Map<string, number> =
   push(table(['Import', 'Started (UTC)', 'By', 'Tool', 'Parameters'], m.methodology.imports.map((i) => `<tr><td>${i.importId}</td><td class="t">${esc(i.startedAt)}</td><td>${esc(i.actor)}</td><td>${esc(i.toolVersion)}</td><td class="mono wrap">${txt(JSON.stringify(i.params))}</td></tr>`)));
   push(table(['Kind', 'Format', 'Items', 'Events'], m.methodology.formats.map((f) => `<tr><td>${esc(f.kind)}</td><td>${esc(f.format)}</td><td>${f.items}</td><td>${f.events}</td></tr>`)));
   push(`<h3>Checks and Sigma rules run</h3>`);
+  if (m.methodology.queries.length) {
+    // Queries run over the case (issue 14): re-running one on the handed-over case gives the same result hash.
+    push(`<p>${m.methodology.queries.length} queries ran over the case; each result hash is SHA-256 over the canonical result (docs/queries.md).</p>`);
+    push(table(['Custody #', 'By', 'Kind', 'Query', 'Engine', 'Events', 'Rows', 'Result SHA-256'], m.methodology.queries.map((q) => `<tr><td>${q.seq}</td><td>${esc(q.actor)}</td><td>${esc(q.source)}${q.savedQuery ? ` (${esc(q.savedQuery)})` : ''}</td><td class="mono wrap">${esc(q.text)}</td><td>${esc(q.engine)}</td><td>${q.treeSize}</td><td>${q.rows}</td><td>${hash(q.resultSha256)}</td></tr>`)));
+  }
   if (m.methodology.analysisNote) push(`<p class="note">${esc(m.methodology.analysisNote)}</p>`);
   else {
     push(`<p>${m.methodology.checks.length} built-in checks and ${m.methodology.sigma.length} Sigma rules ran over every event of the case.</p>`);

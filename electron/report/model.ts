@@ -148,6 +148,8 @@ export interface ReportModel {
     certificationTemplateSha256: string;
     /** Address enrichment databases recorded in the case (derived data, issue 16), with hashes and attribution. */
     enrichment: { note: string; sources: Omit<EnrichmentSource, 'files'>[] };
+    /** Every query run (custody `query.run`, issue 14) with its result hash, so another examiner can re-run it and compare. */
+    queries: { seq: number; at: string; actor: string; source: string; text: string; savedQuery: string | null; engine: string; treeSize: number; root: string; rows: number; resultSha256: string }[];
   };
   warnings: {
     importWarnings: { code: string; count: number; examples: { origin: string; recordIndex: number | null; message: string }[] }[];
@@ -440,6 +442,21 @@ export function buildReportModel(input: BuildModelInput): ReportModel {
         note: 'Country, city, network (ASN) and AWS-range answers about source addresses are derived from these databases, never from the evidence; each answer in the case names the database that gave it. GeoIP data locates networks, not people, and can be wrong.',
         sources: listSources(store, cp.custodySeq).map(({ files: _f, ...rest }) => rest),
       },
+      queries: custodyEntries
+        .filter((e) => e.action === 'query.run')
+        .map((e) => ({
+          seq: e.seq,
+          at: e.at,
+          actor: e.actor,
+          source: String(e.details.source),
+          text: String(e.details.text),
+          savedQuery: e.details.savedQuery ?? null,
+          engine: String(e.details.engine),
+          treeSize: Number(e.details.checkpoint?.treeSize),
+          root: String(e.details.checkpoint?.root),
+          rows: Number(e.details.rows),
+          resultSha256: String(e.details.resultSha256),
+        })),
     },
     warnings: {
       importWarnings,

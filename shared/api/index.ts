@@ -11,6 +11,7 @@ import { timelineApi } from './timeline.ts';
 import { reportApi } from './report.ts';
 import { acquireApi } from './acquire.ts';
 import { profileApi } from './profile.ts';
+import { queryApi } from './query.ts';
 
 export const api = {
   ...acquireApi,
@@ -20,6 +21,7 @@ export const api = {
   ...timelineApi,
   ...reportApi,
   ...profileApi,
+  ...queryApi,
 } as const;
 
 export type Api = typeof api;

@@ -5,7 +5,7 @@
 //     - DuckDB read_json ingest of the same files keeping whole records (npm package fetched on demand into .bench/)
 //   peak RSS of the import process; case size against the gzip input; search latency;
 //   then the acquisition, analysis and UI benchmarks where their modules exist.
-// Options: --events N, --import-runs N (default 3), --skip-duckdb, --only import,search,acquire,analysis,enrich,ui
+// Options: --events N, --import-runs N (default 3), --skip-duckdb, --only import,search,acquire,analysis,enrich,ui,query
 import { spawnSync, execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -24,7 +24,7 @@ const opt = (name: string, def: string) => {
 };
 const EVENTS = Number(opt('events', '1000000'));
 const IMPORT_RUNS = Math.max(1, Number(opt('import-runs', '3')));
-const ONLY = new Set(opt('only', 'import,search,acquire,analysis,enrich,ui').split(','));
+const ONLY = new Set(opt('only', 'import,search,acquire,analysis,enrich,ui,query').split(','));
 const ROOT = resolve('.bench');
 const TRAIL = join(ROOT, `trail-${EVENTS}-v2`);
 const HOME = join(ROOT, 'home');
@@ -294,6 +294,16 @@ await optional('ui', 'test/bench/ui.ts', async (m) => {
   const r = await m.benchUi(CASE);
   results.ui = r;
   for (const [k, v] of Object.entries(r)) line(`ui: ${k}`, typeof v === 'number' ? fmt(v, 1) : String(v));
+});
+
+await optional('query', 'test/bench/query.ts', async (m) => {
+  const imp = results.import as { seconds: number } | undefined;
+  const r = await m.benchQuery(CASE, join(TRAIL, '**', '*.json.gz'), gzBytes, imp?.seconds ?? null);
+  results.query = r;
+  line('query: derived form build (from scratch)', `${fmt(r.build.seconds, 2)} s (CPU ${fmt(r.build.cpuSeconds, 1)} s), ${fmt(r.build.bytes / 1e6, 1)} MB, peak RSS ${fmt(r.build.rssMB)} MB`);
+  if (r.buildToImport !== null) line('  build / import time (target <= 0.5)', fmt(r.buildToImport, 2));
+  line('  case + derived / gzip input (target <= 4)', fmt(r.caseWithDerivedToGzip, 2));
+  for (const q of r.questions) line(`query: ${q.id}`, `${fmt(q.trailcaseMs, 0)} ms vs DuckDB raw ${fmt(q.duckdbRawMs, 0)} ms = ${fmt(q.ratio, 2)} (${fmt(q.rows)} rows)`);
 });
 
 writeFileSync(join(ROOT, 'results.json'), JSON.stringify(results, null, 2));

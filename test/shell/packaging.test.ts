@@ -53,6 +53,8 @@ test('staged layout: entry points, assets, package.json', () => {
     'build/report-certification-template.md',
     'docs/verify-case.py',
     'node_modules/better-sqlite3/package.json',
+    'node_modules/@duckdb/node-api/package.json',
+    `node_modules/@duckdb/node-bindings-${process.platform}-${process.arch}/duckdb.node`,
   ]) {
     assert.ok(existsSync(join(appDir, f)), f);
   }
@@ -60,7 +62,8 @@ test('staged layout: entry points, assets, package.json', () => {
   const pkg = JSON.parse(readFileSync(join(appDir, 'package.json'), 'utf8'));
   assert.equal(pkg.main, 'electron/main.mjs');
   assert.equal(pkg.type, 'module');
-  assert.deepEqual(Object.keys(pkg.dependencies), ['better-sqlite3']);
+  // The two native modules: SQLite (the case) and DuckDB (the query engine, issue 14).
+  assert.deepEqual(Object.keys(pkg.dependencies), ['better-sqlite3', '@duckdb/node-api']);
   assert.equal(pkg.trailcase.buildHash, staged.buildHash);
   assert.match(staged.buildHash, /^[0-9a-f]{64}$/);
 });

@@ -316,14 +316,22 @@ registerCommand({
   name: 'search',
   summary: 'find events (time order)',
   usage:
-    'trailcase search CASE [--ip IP|CIDR]... [--ua TEXT]... [--key ACCESSKEYID]... [--principal ARN|USER]... [--event NAME]... [--source SVC]... [--region R]... [--account A]... [--error CODE]... [--since T] [--until T] [--ioc] [--limit N] [--offset N]',
+    'trailcase search CASE [--ip IP|CIDR]... [--ua TEXT]... [--key ACCESSKEYID]... [--principal ARN|USER]... [--event NAME]... [--source SVC]... [--region R]... [--account A]... [--error CODE]... [--since T] [--until T] [--ioc] [--limit N] [--offset N] | trailcase search CASE --q "field:value …" [--json|--csv|--ndjson]',
   options: {
     ...EVENT_FILTER_OPTIONS,
     ioc: { type: 'boolean' },
     limit: { type: 'string' },
     offset: { type: 'string' },
+    q: { type: 'string' },
+    csv: { type: 'boolean' },
+    ndjson: { type: 'boolean' },
   },
   async run({ positionals, values, io }) {
+    // The search bar's language over every field (issue 14), every match streamed: electron/cli/commands/query.ts.
+    if (values.q !== undefined) {
+      const { streamQuery, formatOf } = await import('./query.ts');
+      return streamQuery(needCase(positionals), { mode: 'search', text: values.q }, formatOf(values, io), io);
+    }
     const limit = values.limit ? Number(values.limit) : 100;
     if (!Number.isInteger(limit) || limit < 1) throw new UserError('--limit must be a positive whole number');
     const filter = { ...filterFromFlags(values), ...(values.ioc ? { ioc: true } : {}) };

@@ -6,3 +6,4 @@ import './acquire.ts';
 import './demo.ts';
 import './serve.ts';
 import './profile.ts';
+import './query.ts';

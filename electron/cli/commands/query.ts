@@ -1,0 +1,102 @@
+// `trailcase query CASE "SQL"` and `trailcase search CASE --q "…"` (issue 14):
+// every row streamed to stdout (no row limit), in text, CSV, JSON or NDJSON;
+// the run's row count, result hash and custody entry on stderr.
+import { once } from 'node:events';
+import { UserError } from '../../errors.ts';
+import { dispatch } from '../../api/handlers.ts';
+import type { QueryRunResult } from '../../../shared/api/query.ts';
+import { csvCell } from '../../report/csv.ts';
+import { registerCommand, type CliIO } from '../registry.ts';
+import { needCase, withCase } from './foundation.ts';
+
+type Format = 'text' | 'csv' | 'json' | 'ndjson';
+
+async function write(s: string): Promise<void> {
+  if (!process.stdout.write(s)) await once(process.stdout, 'drain');
+}
+
+/** Terminal text: every value on one line, control characters (a hostile record's) escaped. */
+function textCell(v: unknown): string {
+  const s = v === null || v === undefined ? '' : typeof v === 'object' ? JSON.stringify(v) : String(v);
+  return s.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+export async function streamQuery(casePath: string, a: { mode: 'sql' | 'search'; text: string; savedQuery?: string }, format: Format, io: CliIO): Promise<number> {
+  const controller = new AbortController();
+  const onSigint = () => controller.abort();
+  process.once('SIGINT', onSigint);
+  let names: string[] = [];
+  let first = true;
+  let done: QueryRunResult | undefined;
+  try {
+    await withCase(casePath, (ctx) => {
+      ctx.querySignal = controller.signal;
+      ctx.querySink = {
+        onColumns(cols) {
+          names = cols.map((c) => c.name);
+          if (format === 'csv') process.stdout.write(names.map(csvCell).join(',') + '\r\n');
+          else if (format === 'text') process.stdout.write(names.map(textCell).join('\t') + '\n');
+          else if (format === 'json') process.stdout.write(`{"columns":${JSON.stringify(cols)},"rows":[\n`);
+        },
+        async onRows(rows) {
+          let s = '';
+          for (const r of rows) {
+            if (format === 'csv') s += r.map((v) => csvCell(v !== null && typeof v === 'object' ? JSON.stringify(v) : v)).join(',') + '\r\n';
+            else if (format === 'text') s += r.map(textCell).join('\t') + '\n';
+            else if (format === 'ndjson') s += JSON.stringify(Object.fromEntries(names.map((n, i) => [n, r[i]]))) + '\n';
+            else {
+              s += (first ? '' : ',\n') + JSON.stringify(r);
+              first = false;
+            }
+          }
+          await write(s);
+        },
+        onDone(r) {
+          done = r;
+        },
+      };
+      return dispatch(ctx, 'runQuery', { mode: a.mode, text: a.text, limit: 0, ...(a.savedQuery ? { savedQuery: a.savedQuery } : {}) });
+    });
+  } finally {
+    process.off('SIGINT', onSigint);
+  }
+  const r = done!;
+  const summary = { rowCount: r.rowCount, resultSha256: r.resultSha256, engine: r.engine, checkpoint: r.checkpoint, custodySeq: r.custodySeq, sql: r.sql, params: r.params };
+  if (format === 'json') await write(`\n],"rowCount":${r.rowCount},"resultSha256":"${r.resultSha256}","engine":${JSON.stringify(r.engine)},"checkpoint":${JSON.stringify(r.checkpoint)},"custodySeq":${r.custodySeq},"sql":${JSON.stringify(r.sql)},"params":${JSON.stringify(r.params)}}\n`);
+  io.err(`${r.rowCount} rows  sha256 ${r.resultSha256}  ${r.engine}  tree ${r.checkpoint.treeSize}  custody #${r.custodySeq}`);
+  if (a.mode === 'search' && format !== 'json') io.err(`SQL: ${r.sql}  params: ${JSON.stringify(r.params)}`);
+  void summary;
+  return 0;
+}
+
+export function formatOf(values: Record<string, unknown>, io: CliIO): Format {
+  const chosen = (['csv', 'ndjson'] as const).filter((f) => values[f]);
+  if (io.json) chosen.push('json' as never);
+  if (chosen.length > 1) throw new UserError('choose one of --json, --csv, --ndjson');
+  return (chosen[0] as Format | undefined) ?? 'text';
+}
+
+registerCommand({
+  name: 'query',
+  summary: 'SQL over every field of every event (read-only, custody-logged); every row streamed',
+  usage: 'trailcase query CASE "SQL" [--json|--csv|--ndjson] | trailcase query CASE --saved NAME | trailcase query CASE --save NAME "SQL" [--notes TEXT] | trailcase query CASE --list',
+  options: { csv: { type: 'boolean' }, ndjson: { type: 'boolean' }, saved: { type: 'string' }, save: { type: 'string' }, notes: { type: 'string' }, search: { type: 'boolean' }, list: { type: 'boolean' } },
+  async run({ positionals, values, io }) {
+    const casePath = needCase(positionals);
+    const text = positionals.slice(1).join(' ');
+    const mode = values.search ? 'search' : 'sql';
+    if (values.list) {
+      const r = await withCase(casePath, (ctx) => dispatch(ctx, 'listSavedQueries', {}), true);
+      io.result(r, () => r.items.map((q) => `${textCell(q.name)}  [${q.mode}]  ${textCell(q.text)}${q.notes ? `  — ${textCell(q.notes)}` : ''}`).join('\n'));
+      return 0;
+    }
+    if (values.save) {
+      if (!text) throw new UserError('missing the query text to save');
+      const r = await withCase(casePath, (ctx) => dispatch(ctx, 'saveQuery', { name: values.save, mode, text, notes: values.notes ?? '' }));
+      io.result(r, () => `saved as ${textCell(values.save)} (custody entry ${r.seq})`);
+      return 0;
+    }
+    if (!text && !values.saved) throw new UserError('missing the SQL (e.g. trailcase query case.trailcase "SELECT eventName, count(*) FROM events GROUP BY 1")');
+    return streamQuery(casePath, { mode, text, savedQuery: values.saved }, formatOf(values, io), io);
+  },
+});

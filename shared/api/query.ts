@@ -1,0 +1,58 @@
+// Queries over the whole case (issue 14): SQL over the derived `events` table
+// and the search bar, read-only and custody-logged; saved queries.
+import { z } from 'zod';
+import { read, write } from './define.ts';
+import type { FieldInfo } from '../query/schema.ts';
+
+export type QueryCell = null | boolean | number | string | QueryCell[] | { [k: string]: QueryCell };
+
+export interface QueryRunResult {
+  columns: { name: string; type: string }[];
+  rows: QueryCell[][];
+  rowCount: number;
+  truncated: boolean;
+  resultSha256: string;
+  /** The SQL that ran (the search bar's compiled SQL, or the SQL with CloudTrail paths rewritten). */
+  sql: string;
+  params: (string | number | boolean | null)[];
+  engine: string;
+  checkpoint: { treeSize: number; root: string };
+  custodySeq: number;
+  ms: number;
+}
+
+export interface SavedQuery {
+  name: string;
+  mode: 'sql' | 'search';
+  text: string;
+  notes: string;
+  at: string;
+  actor: string;
+}
+
+const mode = z.enum(['sql', 'search']);
+
+export const queryApi = {
+  runQuery: write(
+    z
+      .object({
+        mode: mode.default('sql'),
+        text: z.string().max(100_000),
+        /** Rows to return (all rows are counted and hashed). */
+        limit: z.number().int().min(0).max(100_000).default(1000),
+        savedQuery: z.string().max(200).optional(),
+      })
+      .strict(),
+    'Run a read-only SQL query or a search over every field of every event; custody-logged (query.run) with its result hash. Runs as a job: poll jobStatus, cancel with cancelJob.',
+  ).returns<{ jobId: string }>(),
+  compileSearch: read(z.object({ text: z.string().max(10_000) }).strict(), 'The SQL and parameters a search compiles to, or the parse error with its position.').returns<
+    { ok: true; sql: string; params: (string | number)[] } | { ok: false; error: string; position: number }
+  >(),
+  queryFields: read(z.object({}).strict(), 'Field paths for completion: the typed columns, then the keys the case\'s own records use inside requestParameters, responseElements, additionalEventData and serviceEventDetails (once the query database is built).').returns<{ fields: FieldInfo[] }>(),
+  listSavedQueries: read(z.object({}).strict(), 'Saved queries, by name.').returns<{ items: SavedQuery[] }>(),
+  saveQuery: write(
+    z.object({ name: z.string().min(1).max(200), mode, text: z.string().min(1).max(100_000), notes: z.string().max(10_000).default('') }).strict(),
+    'Save (or replace) a named query with notes; custody-logged.',
+  ).returns<{ seq: number }>(),
+  deleteSavedQuery: write(z.object({ name: z.string().min(1).max(200) }).strict(), 'Remove a saved query; custody-logged.').returns<{ seq: number }>(),
+};

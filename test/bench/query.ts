@@ -1,0 +1,96 @@
+// Bench of issue 14: the fixed suite of examiner questions (query-suite.ts) on
+// TrailCase's query engine (derived DuckDB form, read-only, hashed and
+// custody-logged) and on DuckDB over the same raw JSON records in the same run;
+// the derived form's build time (against the import time), its size, and the
+// build's peak RSS (measured in a child process).
+//   node --import tsx test/bench/query.ts --build CASE   (child: build from scratch, print JSON)
+import { spawnSync } from 'node:child_process';
+import { rmSync, statSync } from 'node:fs';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { CaseStore } from '../../electron/case/store.ts';
+import { derivedPath, ensureDerived } from '../../electron/query/derived.ts';
+import { runQuery } from '../../electron/query/engine.ts';
+import { QUESTIONS, type Picks } from './query-suite.ts';
+
+if (process.argv[2] === '--build') {
+  const store = CaseStore.open(process.argv[3]);
+  rmSync(derivedPath(store.path), { force: true });
+  const t = performance.now();
+  const cpu0 = process.cpuUsage();
+  const r = await ensureDerived(store, { actor: 'bench' });
+  const seconds = (performance.now() - t) / 1000;
+  const cpu = process.cpuUsage(cpu0);
+  store.close();
+  console.log(JSON.stringify({ events: r.events, seconds, cpuSeconds: (cpu.user + cpu.system) / 1e6, bytes: statSync(derivedPath(process.argv[3])).size, rssMB: process.resourceUsage().maxRSS / 1024 }));
+  process.exit(0);
+}
+
+async function picksFrom(store: CaseStore): Promise<Picks> {
+  const one = async (sql: string, fallback: string) => {
+    const r = await runQuery(store, { text: sql, source: 'sql', actor: 'bench' });
+    return (r.rows[0]?.[0] as string | undefined) ?? fallback;
+  };
+  const arn = await one(`SELECT r.ARN FROM (SELECT unnest(resources) AS r FROM events) WHERE r.ARN IS NOT NULL GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1`, 'arn:aws:');
+  return {
+    bucket: await one(`SELECT requestParameters.bucketName FROM events WHERE requestParameters.bucketName IS NOT NULL GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1`, 'no-bucket'),
+    principal: await one(`SELECT userIdentity.arn FROM events WHERE userIdentity.arn IS NOT NULL GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1`, 'no-principal'),
+    key: await one(`SELECT userIdentity.accessKeyId FROM events WHERE errorCode IS NOT NULL AND userIdentity.accessKeyId IS NOT NULL GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1`, 'no-key'),
+    text: 'AccessDenied',
+    arnPart: arn.slice(Math.max(0, arn.length - 12)),
+  };
+}
+
+export interface QueryBench {
+  build: { events: number; seconds: number; cpuSeconds: number; bytes: number; rssMB: number };
+  importSeconds: number | null;
+  buildToImport: number | null;
+  caseBytes: number;
+  gzipBytes: number;
+  caseWithDerivedToGzip: number;
+  questions: { id: string; title: string; trailcaseMs: number; duckdbRawMs: number; ratio: number; rows: number }[];
+}
+
+export async function benchQuery(casePath: string, trailGlob: string, gzipBytes: number, importSeconds: number | null): Promise<QueryBench> {
+  const child = spawnSync(process.execPath, ['--import', 'tsx', 'test/bench/query.ts', '--build', casePath], { encoding: 'utf8', maxBuffer: 1 << 24 });
+  if (child.status !== 0) throw new Error(`derived build failed: ${child.stderr.slice(0, 500)}`);
+  const build = JSON.parse(child.stdout.trim().split('\n').pop()!);
+  const store = CaseStore.open(casePath);
+  const raw = await DuckDBInstance.create(':memory:', { threads: '2' });
+  const con = await raw.connect();
+  await con.run(`CREATE TABLE ev AS SELECT unnest(json_extract(json, '$.Records[*]')) AS rec FROM read_json_objects('${trailGlob.replace(/'/g, "''")}', format='auto')`);
+  const questions: QueryBench['questions'] = [];
+  try {
+    const picks = await picksFrom(store);
+    const best = async (f: () => Promise<unknown>) => {
+      let b = Infinity;
+      for (let i = 0; i < 3; i++) {
+        const t = performance.now();
+        await f();
+        b = Math.min(b, performance.now() - t);
+      }
+      return b;
+    };
+    for (const q of QUESTIONS) {
+      let rows = 0;
+      const tc = await best(async () => {
+        rows = (await runQuery(store, { text: q.sql(picks), source: 'sql', actor: 'bench', keepRows: 0 })).rowCount;
+      });
+      const dr = await best(() => con.runAndReadAll(q.raw(picks)));
+      questions.push({ id: q.id, title: q.title, trailcaseMs: tc, duckdbRawMs: dr, ratio: tc / dr, rows });
+    }
+  } finally {
+    con.closeSync();
+    raw.closeSync();
+    store.close();
+  }
+  const caseBytes = statSync(casePath).size;
+  return {
+    build,
+    importSeconds,
+    buildToImport: importSeconds ? build.seconds / importSeconds : null,
+    caseBytes,
+    gzipBytes,
+    caseWithDerivedToGzip: (caseBytes + build.bytes) / gzipBytes,
+    questions,
+  };
+}

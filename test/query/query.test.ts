@@ -1,0 +1,348 @@
+// Queries over the whole case (issue 14): every question of the bench suite
+// gives the same rows as a JSON.parse reference on real fixtures and a
+// synthetic case; writes and escapes are refused; cancel works; every run and
+// build is on the custody record; the search bar compiles to the same engine.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { CaseStore } from '../../electron/case/store.ts';
+import { EvidenceReader } from '../../electron/case/evidence.ts';
+import { canonicalJson } from '../../electron/case/canonical.ts';
+import { importPaths } from '../../electron/ingest/import-files.ts';
+import { generateTrail } from '../../electron/demo/synth.ts';
+import { runQuery, ResultHasher } from '../../electron/query/engine.ts';
+import { derivedPath, ensureDerived, leafRangeSha256 } from '../../electron/query/derived.ts';
+import { compileSearch } from '../../shared/query/search.ts';
+import { verifyCase } from '../../electron/case/verify.ts';
+import { QUESTIONS, pickValues, type Rec } from '../bench/query-suite.ts';
+import { tempCase, tempDir } from '../support/case.ts';
+
+const FIX = join(import.meta.dirname, '..', 'fixtures');
+const DATASETS: Record<string, string[]> = {
+  stratus: [join(FIX, 'stratus-red-team', 'detonation-logs')],
+  panther: [join(FIX, 'panther-analysis', 'test_scenarios')],
+  otrf: [join(FIX, 'otrf-security-datasets', 'ec2_proxy_s3_exfiltration.normalized.Records.json')],
+};
+
+function records(store: CaseStore): Rec[] {
+  const reader = new EvidenceReader(store);
+  const out: Rec[] = [];
+  for (const [leaf, t, ev, pos, len, enc] of store.db.prepare('SELECT leaf, time_ms, evidence_id, pos, len, enc FROM events ORDER BY leaf').raw().iterate() as Iterable<number[]>) {
+    const text = reader.record(ev, pos, len, enc).toString('utf8');
+    out.push({ leaf, timeMs: t, text, r: JSON.parse(text) });
+  }
+  return out;
+}
+
+const sorted = (rows: unknown[][]) => rows.map((r) => canonicalJson(r)).sort();
+
+async function caseFrom(sources: string[] | 'synthetic') {
+  const c = tempCase();
+  let src = sources;
+  if (sources === 'synthetic') {
+    const dir = join(c.dir, 'trail');
+    generateTrail({ outDir: dir, totalEvents: 3000, eventsPerFile: 500, days: 3, regions: ['us-east-1', 'eu-west-1'], seed: 7, compromise: true });
+    src = [dir];
+  }
+  await importPaths(c.store, c.signer, { sources: src as string[] }, { workers: 1 });
+  return c;
+}
+
+for (const [name, sources] of [...Object.entries(DATASETS), ['synthetic', 'synthetic'] as const]) {
+  test(`every bench question gives the reference's rows: ${name}`, async () => {
+    if (sources !== 'synthetic' && !sources.every((s) => existsSync(s))) {
+      console.log(`skipped: fixture ${sources.join(', ')} missing`);
+      return;
+    }
+    const c = await caseFrom(sources as string[] | 'synthetic');
+    try {
+      const recs = records(c.store);
+      assert.ok(recs.length > 0, 'the fixture imported events');
+      const picks = pickValues(recs);
+      let nonEmpty = 0;
+      for (const q of QUESTIONS) {
+        const r = await runQuery(c.store, { text: q.sql(picks), source: 'sql', actor: 'tester', keepRows: 1_000_000 });
+        const want = q.reference(recs, picks);
+        assert.deepEqual(sorted(r.rows), sorted(want), `${name}: ${q.id}`);
+        assert.equal(r.rowCount, want.length, `${name}: ${q.id} row count`);
+        if (want.length) nonEmpty++;
+      }
+      // The suite must actually test something on every dataset.
+      assert.ok(nonEmpty >= 5, `${name}: only ${nonEmpty} questions had answers`);
+    } finally {
+      c.cleanup();
+    }
+  });
+}
+
+test('the derived form is built once, custody-logged with its leaf range and hash, extended incrementally, and not part of verify', async () => {
+  const c = await caseFrom(DATASETS.stratus);
+  try {
+    const n = (c.store.db.prepare('SELECT count(*) n FROM events').get() as { n: number }).n;
+    const b1 = await ensureDerived(c.store, { actor: 'tester' });
+    assert.deepEqual([b1.built?.fromLeaf, b1.built?.toLeaf], [0, n]);
+    const b2 = await ensureDerived(c.store, { actor: 'tester' });
+    assert.equal(b2.built, null, 'already current: nothing rebuilt');
+    const logs = c.store.db.prepare("SELECT details FROM custody WHERE action = 'query.derived-built'").all() as { details: string }[];
+    assert.equal(logs.length, 1);
+    const d = JSON.parse(logs[0].details);
+    assert.equal(d.fromLeaf, 0);
+    assert.equal(d.toLeaf, n);
+    assert.equal(d.leafHashesSha256, leafRangeSha256(c.store, 0, n));
+    // More events: only the new leaves are built.
+    await importPaths(c.store, c.signer, { sources: DATASETS.otrf }, { workers: 1 });
+    const n2 = (c.store.db.prepare('SELECT count(*) n FROM events').get() as { n: number }).n;
+    const b3 = await ensureDerived(c.store, { actor: 'tester' });
+    assert.deepEqual([b3.built?.fromLeaf, b3.built?.toLeaf, b3.rebuilt], [n, n2, false]);
+    const r = await runQuery(c.store, { text: 'SELECT count(*) AS n, max(leaf) AS m FROM events', source: 'sql', actor: 'tester' });
+    assert.deepEqual(r.rows, [[n2, n2 - 1]]);
+    const rep = verifyCase(c.store);
+    assert.equal(rep.ok, true, JSON.stringify(rep.problems.slice(0, 3)));
+  } finally {
+    c.cleanup();
+  }
+});
+
+test('a derived form from another case, or a deleted one, is rebuilt rather than trusted', async () => {
+  const a = await caseFrom(DATASETS.stratus);
+  const b = await caseFrom(DATASETS.otrf);
+  try {
+    await ensureDerived(a.store, { actor: 't' });
+    const { copyFileSync, rmSync } = await import('node:fs');
+    copyFileSync(derivedPath(a.path), derivedPath(b.path));
+    const r = await ensureDerived(b.store, { actor: 't' });
+    assert.equal(r.rebuilt, true);
+    const q = await runQuery(b.store, { text: 'SELECT count(*) FROM events', source: 'sql', actor: 't' });
+    assert.deepEqual(q.rows, [[(b.store.db.prepare('SELECT count(*) n FROM events').get() as { n: number }).n]]);
+    rmSync(derivedPath(b.path));
+    const q2 = await runQuery(b.store, { text: 'SELECT count(*) FROM events', source: 'sql', actor: 't' });
+    assert.equal(q2.resultSha256, q.resultSha256);
+  } finally {
+    a.cleanup();
+    b.cleanup();
+  }
+});
+
+test('writes, escapes and extension loading are refused; a bad query is one line with its position', async () => {
+  const c = await caseFrom(DATASETS.stratus);
+  const outside = join(tempDir(), 'leak.csv');
+  try {
+    const refuse = async (sql: string, re: RegExp) => {
+      await assert.rejects(runQuery(c.store, { text: sql, source: 'sql', actor: 't' }), re, sql);
+    };
+    await refuse(`ATTACH '${outside}.db' AS x`, /only reading queries|disabled by configuration/);
+    await refuse(`COPY events TO '${outside}'`, /only reading queries|disabled by configuration/);
+    await refuse(`COPY (SELECT * FROM events) TO '${outside}' (FORMAT csv)`, /only reading queries|disabled by configuration/);
+    await refuse(`SELECT * FROM read_csv('/etc/passwd')`, /disabled by configuration/);
+    await refuse(`SELECT * FROM read_text('/etc/hostname')`, /disabled by configuration/);
+    await refuse(`INSTALL httpfs`, /only reading queries/);
+    await refuse(`LOAD json`, /only reading queries/);
+    await refuse(`PRAGMA version`, /only reading queries run here: PRAGMA statements are refused/);
+    await refuse(`SET threads = 8`, /only reading queries/);
+    await refuse(`CREATE TEMP TABLE t AS SELECT 1`, /only reading queries/);
+    await refuse(`INSERT INTO events(leaf) VALUES (1)`, /only reading queries/);
+    await refuse(`DELETE FROM events`, /only reading queries/);
+    await refuse(`SELECT 1; DROP TABLE events`, /one statement at a time/);
+    await refuse(`CALL pragma_version()`, /only reading queries/);
+    assert.equal(existsSync(outside), false, 'nothing was written outside');
+    await refuse(`SELEC eventName FROM events`, /Parser Error: syntax error at or near "SELEC" \(line 1, column 1\)$/);
+    await assert.rejects(runQuery(c.store, { text: 'SELECT eventName,\n  nope FROM events', source: 'sql', actor: 't' }), (e: Error) => {
+      assert.match(e.message, /nope/);
+      assert.match(e.message, /\(line 2, column 3\)$/);
+      assert.ok(!e.message.includes('\n'), 'one line');
+      return true;
+    });
+    // The case is untouched and no refused query is on the record as run.
+    assert.equal((c.store.db.prepare("SELECT count(*) n FROM custody WHERE action = 'query.run'").get() as { n: number }).n, 0);
+  } finally {
+    c.cleanup();
+  }
+});
+
+test('a running query is cancelled through its signal', async () => {
+  const c = await caseFrom('synthetic');
+  try {
+    await ensureDerived(c.store, { actor: 't' });
+    const ac = new AbortController();
+    // A cross join large enough to run for a long time; cancelled as soon as its first rows arrive.
+    const p = runQuery(c.store, {
+      text: 'SELECT a.leaf, b.leaf FROM events a, events b, events d WHERE a.record::VARCHAR || b.record::VARCHAR LIKE \'%never-there%\'',
+      source: 'sql',
+      actor: 't',
+      signal: ac.signal,
+    });
+    setTimeout(() => ac.abort(), 300);
+    await assert.rejects(p, /cancelled|interrupt/i);
+    assert.equal((c.store.db.prepare("SELECT count(*) n FROM custody WHERE action = 'query.run'").get() as { n: number }).n, 0);
+  } finally {
+    c.cleanup();
+  }
+});
+
+test('every query run is a custody entry with its text, engine, checkpoint, row count and result hash', async () => {
+  const c = await caseFrom(DATASETS.stratus);
+  try {
+    const r = await runQuery(c.store, { text: 'SELECT eventName, count(*) n FROM events GROUP BY 1', source: 'sql', actor: 'Dana' });
+    const e = c.store.db.prepare("SELECT seq, actor, details FROM custody WHERE action = 'query.run'").get() as { seq: number; actor: string; details: string };
+    const d = JSON.parse(e.details);
+    assert.equal(e.seq, r.custodySeq);
+    assert.equal(e.actor, 'Dana');
+    assert.equal(d.text, 'SELECT eventName, count(*) n FROM events GROUP BY 1');
+    assert.match(d.engine, /^DuckDB v\d/);
+    const cp = c.store.lastCheckpoint()!;
+    assert.deepEqual(d.checkpoint, { treeSize: cp.treeSize, root: cp.root });
+    assert.equal(d.rows, r.rowCount);
+    assert.equal(d.resultSha256, r.resultSha256);
+    // The documented hash, recomputed from the rows.
+    const h = new ResultHasher(r.columns.map((x) => x.name));
+    for (const row of r.rows) h.add(row);
+    assert.equal(h.digest(), r.resultSha256);
+    // Order-independent: the same rows sorted differently hash the same; different rows do not.
+    const r2 = await runQuery(c.store, { text: 'SELECT eventName, count(*) n FROM events GROUP BY 1 ORDER BY 2 DESC', source: 'sql', actor: 'Dana' });
+    assert.equal(r2.resultSha256, r.resultSha256);
+    const r3 = await runQuery(c.store, { text: "SELECT eventName, count(*) n FROM events WHERE eventName <> 'StopLogging' GROUP BY 1", source: 'sql', actor: 'Dana' });
+    assert.notEqual(r3.resultSha256, r.resultSha256);
+  } finally {
+    c.cleanup();
+  }
+});
+
+test('the search bar compiles to parameterised SQL on the same engine and agrees with the reference', async () => {
+  const c = await caseFrom('synthetic');
+  try {
+    const recs = records(c.store);
+    const cases: [string, (x: Rec) => boolean][] = [
+      ['eventName:AssumeRole', (x) => String(x.r.eventName).toLowerCase() === 'assumerole'],
+      ['eventName:Get* -eventSource:s3.amazonaws.com', (x) => /^get/i.test(x.r.eventName) && x.r.eventSource !== 's3.amazonaws.com'],
+      ['"exploit-kit" OR userIdentity.type:Root', (x) => x.text.toLowerCase().includes('exploit-kit') || x.r.userIdentity?.type === 'Root'],
+      ['requestParameters.bucketName:acme-*', (x) => typeof x.r.requestParameters?.bucketName === 'string' && /^acme-/i.test(x.r.requestParameters.bucketName)],
+      ['NOT (readOnly:true OR errorCode:*)', (x) => !(x.r.readOnly === true || x.r.errorCode != null)],
+    ];
+    const t0 = recs[Math.floor(recs.length / 2)].timeMs!;
+    const iso = new Date(t0).toISOString();
+    cases.push([`after:${iso} eventSource:iam.amazonaws.com`, (x) => x.timeMs! >= t0 && x.r.eventSource === 'iam.amazonaws.com']);
+    for (const [q, pred] of cases) {
+      const comp = compileSearch(q);
+      const r = await runQuery(c.store, { text: q, sql: comp.sql, params: comp.params, source: 'search', actor: 't', keepRows: 1_000_000 });
+      const want = recs.filter(pred).map((x) => x.leaf);
+      assert.deepEqual(r.rows.map((row) => row[0]).sort((a, b) => Number(a) - Number(b)), want, q);
+      assert.ok(want.length > 0, `${q} matches something`);
+    }
+    // An ARN typed as free text is not mistaken for a field named "arn".
+    const arn = recs.find((x) => typeof x.r.userIdentity?.arn === 'string')!.r.userIdentity.arn as string;
+    const asText = compileSearch(arn);
+    const rt = await runQuery(c.store, { text: arn, sql: asText.sql, params: asText.params, source: 'search', actor: 't', keepRows: 1_000_000 });
+    assert.equal(rt.rowCount, recs.filter((x) => x.text.toLowerCase().includes(arn.toLowerCase())).length);
+    assert.ok(rt.rowCount > 0);
+    // A hostile value never enters the SQL text.
+    const hostile = compileSearch(`eventName:"x') OR 1=1 --" userAgent:'; DROP TABLE events;`);
+    assert.ok(!hostile.sql.includes('OR 1=1') && !hostile.sql.includes('DROP'), hostile.sql);
+    const r = await runQuery(c.store, { text: 'x', sql: hostile.sql, params: hostile.params, source: 'search', actor: 't' });
+    assert.equal(r.rowCount, 0);
+  } finally {
+    c.cleanup();
+  }
+});
+
+test('search parse errors name what is wrong and where', () => {
+  const err = (q: string) => {
+    try {
+      compileSearch(q);
+    } catch (e) {
+      return (e as Error).message;
+    }
+    return 'no error';
+  };
+  assert.equal(err('eventName:A AND'), 'AND needs a term after it (at column 13)');
+  assert.equal(err('(eventName:A OR b'), 'this parenthesis is never closed (at column 1)');
+  assert.equal(err('a )'), 'a closing parenthesis without an opening one (at column 3)');
+  assert.equal(err('"unterminated'), 'unterminated quoted phrase (at column 1)');
+  assert.equal(err('eventName:'), 'eventName: needs a value (at column 1)');
+  assert.equal(err('x after:yesterday'), '"yesterday" is not a time (use 2026-03-04 or 2026-03-04T02:10:00Z) (at column 3)');
+  assert.equal(err('bytes>lots'), 'bytes> compares numbers; "lots" is not one (at column 1)');
+  assert.equal(err('OR x'), 'OR needs a term before it (at column 1)');
+  assert.equal(err('eventName:A'), 'no error');
+});
+
+test('an interrupted build resumes where it stopped and the custody entry covers the whole range', async () => {
+  const c = await caseFrom(DATASETS.stratus);
+  try {
+    const n = (c.store.db.prepare('SELECT count(*) n FROM events').get() as { n: number }).n;
+    const ac = new AbortController();
+    await assert.rejects(
+      ensureDerived(c.store, { actor: 't', batchSize: 100, signal: ac.signal, onProgress: () => ac.abort() }),
+      /cancelled; it resumes from here/,
+    );
+    assert.equal((c.store.db.prepare("SELECT count(*) n FROM custody WHERE action = 'query.derived-built'").get() as { n: number }).n, 0);
+    const r = await ensureDerived(c.store, { actor: 't', batchSize: 100 });
+    // It resumed after the last batch committed before the cancel took effect (batches of 100).
+    const resumedAt = r.built!.fromLeaf;
+    assert.ok(resumedAt > 0 && resumedAt < n && resumedAt % 100 === 0, `resumed at ${resumedAt}`);
+    assert.deepEqual([r.built?.toLeaf, r.rebuilt], [n, false]);
+    const d = JSON.parse((c.store.db.prepare("SELECT details FROM custody WHERE action = 'query.derived-built'").get() as { details: string }).details);
+    assert.deepEqual([d.fromLeaf, d.toLeaf], [0, n]);
+    const q = await runQuery(c.store, { text: 'SELECT count(*) AS c, count(DISTINCT leaf) AS n, min(leaf) AS a, max(leaf) AS b FROM events', source: 'sql', actor: 't' });
+    assert.deepEqual(q.rows, [[n, n, 0, n - 1]], 'every leaf exactly once');
+  } finally {
+    c.cleanup();
+  }
+});
+
+test("field completion offers the case's own nested keys once the query database is built", async () => {
+  const c = await caseFrom(DATASETS.stratus);
+  try {
+    const { caseFields } = await import('../../electron/query/engine.ts');
+    const before = await caseFields(c.store);
+    assert.ok(before.some((f) => f.path === 'userIdentity.sessionContext.sessionIssuer.arn'));
+    assert.ok(!before.some((f) => f.kind === 'json' && f.events !== undefined));
+    await ensureDerived(c.store, { actor: 't' });
+    const after = await caseFields(c.store);
+    const recs = records(c.store);
+    const n = recs.filter((x) => x.r.requestParameters && typeof x.r.requestParameters === 'object' && 'instanceId' in x.r.requestParameters).length;
+    const f = after.find((x) => x.path === 'requestParameters.instanceId');
+    assert.ok(n > 0 && f, 'a key of the case is offered');
+    assert.equal(f!.events, n);
+  } finally {
+    c.cleanup();
+  }
+});
+
+test('a query job is cancelled through the API (cancelJob), like every other job', async () => {
+  const c = await caseFrom('synthetic');
+  try {
+    const { makeContext } = await import('../../electron/api/context.ts');
+    const { dispatch } = await import('../../electron/api/handlers.ts');
+    await ensureDerived(c.store, { actor: 't' });
+    const ctx = makeContext(c.store, { signer: c.signer });
+    const { jobId } = await dispatch(ctx, 'runQuery', {
+      text: "SELECT count(*) FROM events a, events b, events d WHERE a.record || b.record LIKE '%never-there%'",
+    });
+    await new Promise((r) => setTimeout(r, 300));
+    assert.deepEqual(await dispatch(ctx, 'cancelJob', { id: jobId }), { ok: true });
+    const st = await ctx.jobs.wait(jobId);
+    assert.equal(st.state, 'cancelled');
+    assert.match(st.error ?? '', /cancelled/);
+  } finally {
+    c.cleanup();
+  }
+});
+
+test('queries, field listings and builds asked at once take turns on the query database', async () => {
+  const c = await caseFrom(DATASETS.stratus);
+  try {
+    const { caseFields } = await import('../../electron/query/engine.ts');
+    // Two first queries at once: one builds, the other finds it built (never two writers on one file).
+    const all = await Promise.all([
+      runQuery(c.store, { text: 'SELECT count(*), count(DISTINCT leaf) FROM events', source: 'sql', actor: 't' }),
+      runQuery(c.store, { text: 'SELECT count(*), count(DISTINCT leaf) FROM events', source: 'sql', actor: 't' }),
+      caseFields(c.store),
+    ]);
+    assert.deepEqual(all[0].rows, [[310, 310]]);
+    assert.deepEqual(all[1].rows, [[310, 310]]);
+    assert.ok(all[2].some((f) => f.events !== undefined), 'the field listing waited for the build');
+    assert.equal((c.store.db.prepare("SELECT count(*) n FROM custody WHERE action = 'query.derived-built'").get() as { n: number }).n, 1);
+  } finally {
+    c.cleanup();
+  }
+});

@@ -1,0 +1,69 @@
+// The Query view (issue 14) in real Chromium over the loopback host and a
+// Stratus case: the search shows the SQL it compiles to and a parse error with
+// its column; a run shows its rows, row count and result hash; an event row
+// opens the inspector; an aggregate draws bars; a saved query is listed; the
+// run is on the custody record.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Page } from 'playwright-core';
+import { importPaths } from '../../electron/ingest/import-files.ts';
+import { startHost, type Host } from '../../electron/host/server.ts';
+import { chromiumSkipReason, launchChromium, watchPage, type LaunchedBrowser } from '../support/browser.ts';
+import { tempCase, type TempCase } from '../support/case.ts';
+
+const SKIP = chromiumSkipReason();
+if (SKIP) console.log(`# query view tests skipped: ${SKIP}`);
+const SHOTS = join('test-output', 'screenshots');
+let c: TempCase;
+let host: Host;
+let b: LaunchedBrowser;
+let page: Page;
+let watch: { problems: string[] };
+
+before(async () => {
+  if (SKIP) return;
+  mkdirSync(SHOTS, { recursive: true });
+  c = tempCase('Stratus Red Team detonations');
+  await importPaths(c.store, c.signer, { sources: ['test/fixtures/stratus-red-team/detonation-logs'] });
+  host = await startHost({ store: c.store, signer: c.signer });
+  b = await launchChromium();
+  page = await b.context.newPage();
+  watch = watchPage(page);
+});
+
+after(async () => {
+  if (SKIP) return;
+  await b?.close();
+  await host?.close();
+  c?.cleanup();
+});
+
+test('search, SQL, results, inspector, chart and saved queries in the Query view', { skip: SKIP ?? false, timeout: 120_000 }, async () => {
+  const want = (c.store.db.prepare("SELECT count(*) n FROM events WHERE name = (SELECT id FROM strings WHERE s = 'StopLogging')").get() as { n: number }).n;
+  assert.ok(want > 0);
+  await page.goto(`${host.url}&view=query`);
+  const box = page.getByRole('textbox', { name: 'Search' });
+  await box.fill('eventName:StopLogging AND');
+  await page.getByRole('alert').filter({ hasText: 'AND needs a term after it (at column 23)' }).waitFor();
+  await box.fill('eventName:StopLogging');
+  await page.getByLabel('SQL it runs').filter({ hasText: 'ILIKE ?' }).waitFor();
+  await page.getByRole('button', { name: 'Run (Ctrl+Enter)' }).click();
+  await page.locator('.query-result').getByText(`${want} row${want === 1 ? '' : 's'}`, { exact: false }).first().waitFor({ timeout: 60_000 });
+  await page.locator('.query-table tbody tr').first().click();
+  await page.locator('table.kv').waitFor();
+  await page.screenshot({ path: join(SHOTS, 'query-search.png') });
+
+  await page.getByRole('radio', { name: 'SQL' }).check();
+  await page.getByRole('textbox', { name: 'SQL query' }).fill('SELECT eventSource, count(*) AS n FROM events GROUP BY 1 ORDER BY 2 DESC');
+  await page.getByRole('textbox', { name: 'Name to save as' }).fill('by service');
+  await page.getByRole('button', { name: 'Save' }).click();
+  await page.locator('.saved-queries li', { hasText: 'by service' }).waitFor();
+  await page.getByRole('button', { name: 'Run (Ctrl+Enter)' }).click();
+  await page.locator('.query-chart .bar-row').first().waitFor({ timeout: 60_000 });
+  await page.screenshot({ path: join(SHOTS, 'query-sql-chart.png') });
+  const runs = c.store.db.prepare("SELECT count(*) n FROM custody WHERE action = 'query.run'").get() as { n: number };
+  assert.equal(runs.n, 2);
+  assert.deepEqual(watch.problems, []);
+});
