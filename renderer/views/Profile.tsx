@@ -12,13 +12,15 @@ import { useAppState, type ProfileSubject } from '../state.tsx';
 import { useAsync } from '../components/useAsync.ts';
 import { ErrorBox } from '../components/ErrorBoundary.tsx';
 import { num, utc } from '../lib/format.ts';
+import { Ev } from '../components/Ev.tsx';
 
 /** A small "profile" button next to a principal, key or address. */
 export function ProfileLink({ kind, value, label = 'profile' }: { kind: ProfileSubject['kind']; value: string | null | undefined; label?: string }) {
   const { dispatch } = useAppState();
   if (!value) return null;
   return (
-    <button className="mini profile-link" title={`Behaviour profile of this ${kind === 'key' ? 'access key' : kind === 'ip' ? 'address' : 'principal'}`} onClick={() => dispatch({ type: 'profile', subject: { kind, value } })}>
+    // Its accessible name differs from the inspector's pivot buttons of the same label ("this key").
+    <button className="mini profile-link" aria-label={label === 'profile' ? undefined : `Profile of ${label}`} title={`Behaviour profile of this ${kind === 'key' ? 'access key' : kind === 'ip' ? 'address' : 'principal'}`} onClick={() => dispatch({ type: 'profile', subject: { kind, value } })}>
       {label}
     </button>
   );
@@ -46,7 +48,9 @@ function Items({ title, items, extra }: { title: string; items: ProfileItem[]; e
           {items.map((it, i) => (
             <tr key={it.value} className={it.isNew ? 'new' : ''}>
               <td>{it.isNew ? <span className="badge-new">NEW</span> : null}</td>
-              <td className="mono wrap">{it.value}</td>
+              <td className="mono wrap">
+                <Ev v={it.value} />
+              </td>
               {extra && <td className="small">{extra(i)}</td>}
               <td className="num">{num(it.count)}</td>
               <td className="num">{num(it.before)}</td>
@@ -87,7 +91,7 @@ export function ProfileView() {
     <section className="profile" aria-label="Profile">
       <header className="profile-head">
         <h2>
-          Profile of {subject.kind === 'key' ? 'access key' : subject.kind === 'ip' ? 'address' : 'principal'} <span className="mono">{subject.value}</span>
+          Profile of {subject.kind === 'key' ? 'access key' : subject.kind === 'ip' ? 'address' : 'principal'} <Ev className="mono" v={subject.value} />
         </h2>
         <form
           className="profile-split"
@@ -150,7 +154,9 @@ export function ProfileView() {
           <Items title="Errors" items={p.errors} />
           <Items title="Resources" items={p.resources} />
           {p.notes.map((n, i) => (
-            <p key={i} className="note small">{n}</p>
+            <p key={i} className="note small">
+              <Ev v={n} keepLayout />
+            </p>
           ))}
           {p.enrichment.sources.length > 0 && (
             <p className="muted small profile-attribution">

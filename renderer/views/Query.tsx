@@ -14,6 +14,7 @@ import { ErrorBox } from '../components/ErrorBoundary.tsx';
 import { JobProgress } from '../components/JobProgress.tsx';
 import { csvCell } from '../../shared/text/csv.ts';
 import { num } from '../lib/format.ts';
+import { Ev, tip } from '../components/Ev.tsx';
 import type { QueryCell, QueryRunResult } from '../../shared/api/query.ts';
 
 type Mode = 'sql' | 'search';
@@ -226,8 +227,8 @@ export function QueryView() {
             <div className="query-chart" aria-label="Chart">
               {chart.rows.map((r, i) => (
                 <div key={i} className="bar-row">
-                  <span className="bar-label small mono" title={cellText(r[0])}>
-                    {cellText(r[0]) || '(none)'}
+                  <span className="bar-label small mono" title={tip(cellText(r[0]))}>
+                    {cellText(r[0]) ? <Ev v={cellText(r[0])} /> : '(none)'}
                   </span>
                   <span className="bar" style={{ width: `${Math.max(0.5, ((r[1] as number) / chart.max) * 100)}%` }} />
                   <span className="small">{num(r[1] as number)}</span>
@@ -258,7 +259,7 @@ export function QueryView() {
                   >
                     {r.map((v, j) => (
                       <td key={j} className="mono small">
-                        {cellText(v).slice(0, 500)}
+                        <Ev v={cellText(v)} max={500} />
                       </td>
                     ))}
                   </tr>

@@ -11,6 +11,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
+import { STAGED_PACKAGES } from '../../build/bundle-app.ts';
 import { bundleCli, type BundleCliResult } from '../../build/bundle-cli.ts';
 import { buildHash, ROOT } from '../../electron/version.ts';
 
@@ -19,9 +20,10 @@ const cliDir = join(dir, 'cli');
 let staged: BundleCliResult;
 before(async () => {
   staged = await bundleCli({ outDir: cliDir });
-  // What `npm ci --omit=dev` leaves that the bundle needs: the native SQLite binding and its loader.
-  mkdirSync(join(dir, 'node_modules'));
-  for (const p of ['better-sqlite3', 'bindings', 'file-uri-to-path']) symlinkSync(join(ROOT, 'node_modules', p), join(dir, 'node_modules', p), 'dir');
+  // What `npm ci --omit=dev` leaves that the bundle needs: the native packages the bundles leave
+  // external (SQLite and its loader, DuckDB and this platform's binary), as the installed app carries them.
+  mkdirSync(join(dir, 'node_modules', '@duckdb'), { recursive: true });
+  for (const p of STAGED_PACKAGES) symlinkSync(join(ROOT, 'node_modules', p), join(dir, 'node_modules', p), 'dir');
 });
 after(() => rmSync(dir, { recursive: true, force: true }));
 

@@ -44,7 +44,7 @@ test('query and search --q stream every row in text, CSV, JSON and NDJSON, on th
 
   r = cli('query', casePath, "SELECT userAgent FROM events WHERE userIdentity.arn LIKE '%user/eve'");
   assert.ok(!r.stdout.includes('\u001b'), 'no terminal escape reaches the terminal');
-  assert.ok(r.stdout.includes('\\u001b[31mred\\u000anext'), r.stdout);
+  assert.ok(r.stdout.includes('⟨U+001B⟩[31mred⟨U+000A⟩next'), r.stdout); // the shared display rule (shared/text/display.ts)
 
   r = cli('search', casePath, '--q', 'eventSource:ssm.amazonaws.com NOT errorCode:*', '--ndjson');
   assert.equal(r.status, 0, r.stderr);

@@ -153,7 +153,7 @@ uiTest('findings, the IOC panel and the pivot show escapes; the address after th
   assert.ok(await pivotFrom.count());
   await page.getByRole('tab', { name: 'Events' }).click();
   await page.locator('.trow', { hasText: 'StopLogging' }).click();
-  await page.locator('.inspector').getByRole('button', { name: 'this principal' }).click();
+  await page.locator('.inspector').getByRole('button', { name: 'this principal', exact: true }).click();
   await page.locator('.pivot .hops li').first().waitFor({ timeout: 20_000 });
   assert.match(await page.locator('.pivot').innerText(), /admin⟨U\+202E⟩txt\.exe/);
   assert.equal(await noRawControls(page), false);

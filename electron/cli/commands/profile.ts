@@ -1,4 +1,5 @@
 // Enrichment and profile commands (issue 16).
+import { displayText } from '../../../shared/text/display.ts';
 import { readFileSync } from 'node:fs';
 import { asLabel, placeLabel, type EnrichmentSource, type IpInfo } from '../../../shared/analysis/enrichment.ts';
 import type { Profile, ProfileItem } from '../../../shared/analysis/profile.ts';
@@ -14,9 +15,9 @@ const ENRICH_USAGE = [
   '       trailcase enrichment CASE show ADDRESS…       the answers in force for recorded source addresses',
 ].join('\n');
 
-/** Record text on a terminal (lines joined by the caller): control characters other than the line feed (C0, C1, DEL) and bidirectional overrides shown as \u escapes, never obeyed. */
+/** Record text on a terminal (lines joined by the caller): the shared display rule (shared/text/display.ts), line feeds kept. */
 function plain(s: string): string {
-  return s.replace(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return displayText(s, Infinity, { keepLayout: true });
 }
 
 function sourceLine(s: EnrichmentSource): string {

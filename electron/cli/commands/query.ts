@@ -1,6 +1,7 @@
 // `trailcase query CASE "SQL"` and `trailcase search CASE --q "…"` (issue 14):
 // every row streamed to stdout (no row limit), in text, CSV, JSON or NDJSON;
 // the run's row count, result hash and custody entry on stderr.
+import { displayText } from '../../../shared/text/display.ts';
 import { once } from 'node:events';
 import { UserError } from '../../errors.ts';
 import { dispatch } from '../../api/handlers.ts';
@@ -15,10 +16,9 @@ async function write(s: string): Promise<void> {
   if (!process.stdout.write(s)) await once(process.stdout, 'drain');
 }
 
-/** Terminal text: every value on one line, control characters (a hostile record's) escaped. */
+/** Terminal text: every value on one line, through the shared display rule (shared/text/display.ts: controls, line breaks and bidi characters escaped), never shortened. */
 function textCell(v: unknown): string {
-  const s = v === null || v === undefined ? '' : typeof v === 'object' ? JSON.stringify(v) : String(v);
-  return s.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return v === null || v === undefined ? '' : displayText(v, Infinity);
 }
 
 export async function streamQuery(casePath: string, a: { mode: 'sql' | 'search'; text: string; savedQuery?: string }, format: Format, io: CliIO): Promise<number> {
