@@ -61,7 +61,6 @@ export const RUNTIME_PATH_USERS: Readonly<Record<string, string>> = {
   'electron/report/certification.ts': 'build/report-certification-template.md copied',
   'electron/host/bundle.ts': 'build time only (the renderer bundle); not in the app',
   'electron/main/main.ts': 'preload.cjs, case-process.mjs, renderer/ and shell/ staged beside it',
-  'electron/main/start.ts': 'npm start in a checkout (stages the app); not in the app',
   'electron/cli/trailcase.js': "the checkout's bin launcher: finds dist/cli/ (build/bundle-cli.ts); not in the app",
 };
 

@@ -4,7 +4,7 @@ import type { CaseInfo, CustodyEntry, ImportWarning } from '../../shared/types.t
 import { isoUtc } from '../../shared/time.ts';
 import { eventIdWhere, evidenceItem, getEvent, relatedEvents, searchEvents } from '../case/queries.ts';
 import type { EvidenceRow } from '../case/evidence.ts';
-import { verifyCase } from '../case/verify.ts';
+import { evidenceValidationLookup, verifyCase } from '../case/verify.ts';
 import { importPaths } from '../ingest/import-files.ts';
 import type { HandlerTable } from './handlers.ts';
 
@@ -49,18 +49,11 @@ export function custodyEntries(store: import('../case/store.ts').CaseStore, offs
   };
 }
 
-/** Per-evidence CloudTrail validation results, if a source validator recorded them (acquisition issue). */
-export type EvidenceValidationLookup = (store: import('../case/store.ts').CaseStore) => Map<number, string>;
-let validationLookup: EvidenceValidationLookup | null = null;
-export function setEvidenceValidationLookup(f: EvidenceValidationLookup): void {
-  validationLookup = f;
-}
-
 export const caseHandlers: HandlerTable<typeof caseApi> = {
   caseInfo: (ctx) => caseInfo(ctx),
   listEvidence: (ctx, a) => {
     const rows = ctx.store.stmt('SELECT * FROM evidence ORDER BY id LIMIT ? OFFSET ?').all(a.limit, a.offset) as EvidenceRow[];
-    const v = validationLookup?.(ctx.store);
+    const v = evidenceValidationLookup()?.(ctx.store);
     return {
       items: rows.map((r) => evidenceItem(r, v?.get(r.id) ?? null)),
       total: (ctx.store.stmt('SELECT count(*) AS n FROM evidence').get() as { n: number }).n,

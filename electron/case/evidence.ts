@@ -2,7 +2,7 @@
 // each event's verbatim record. Decoded objects are cached (bounded) because
 // events cluster by evidence item.
 import { constants as zlibConstants, gunzipSync } from 'node:zlib';
-import { recordBytes } from '../ingest/encodings.ts';
+import { recordBytes } from './encodings.ts';
 import type { CaseStore } from './store.ts';
 
 export interface EvidenceRow {

@@ -7,7 +7,7 @@ import { isoUtc, parseTime } from '../../shared/time.ts';
 import { UserError } from '../errors.ts';
 import { EvidenceReader, type EvidenceRow } from './evidence.ts';
 import type { CaseStore } from './store.ts';
-import { ENCODING_NAMES } from '../ingest/encodings.ts';
+import { ENCODING_NAMES } from './encodings.ts';
 
 export interface SqlFilter {
   where: string;

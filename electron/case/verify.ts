@@ -11,8 +11,8 @@ import { fingerprintOf, verifySignature } from './keys.ts';
 import { leafHash, MerkleBuilder } from './merkle.ts';
 import { MIGRATIONS, SCHEMA_VERSION } from './migrations/index.ts';
 import { APPLICATION_ID, CaseStore, checkpointBody, custodyHash, evidenceLeafData, ZERO_HASH } from './store.ts';
-import { recordBytes } from '../ingest/encodings.ts';
-import { eventKey } from '../ingest/session.ts';
+import { recordBytes } from './encodings.ts';
+import { eventKey } from './event-key.ts';
 import { createHash } from 'node:crypto';
 import { requestIdText } from '../../shared/event-key.ts';
 import { parseIp } from '../../shared/ip.ts';
@@ -23,6 +23,16 @@ export type SourceValidator = (store: CaseStore) => VerifyReport['sourceValidati
 const sourceValidators: SourceValidator[] = [];
 export function registerSourceValidator(v: SourceValidator): void {
   if (!sourceValidators.includes(v)) sourceValidators.push(v);
+}
+
+/** Per-evidence CloudTrail validation results (evidence id -> result), for the evidence list; registered by acquisition. */
+export type EvidenceValidationLookup = (store: CaseStore) => Map<number, string>;
+let validationLookup: EvidenceValidationLookup | null = null;
+export function setEvidenceValidationLookup(f: EvidenceValidationLookup): void {
+  validationLookup = f;
+}
+export function evidenceValidationLookup(): EvidenceValidationLookup | null {
+  return validationLookup;
 }
 
 const MAX_LISTED = 200; // per kind of problem, so a wholesale alteration still gives a readable report

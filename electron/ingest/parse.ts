@@ -13,7 +13,7 @@ import { leafHash } from '../case/merkle.ts';
 import { decodeTolerant } from '../case/evidence.ts';
 import { parseTime } from '../../shared/time.ts';
 import { findAmbiguities, visible } from './ambiguity.ts';
-import { ENC_LOOKUP, ENC_RAW, encodingFor, recordBytes } from './encodings.ts';
+import { ENC_LOOKUP, ENC_RAW, encodingFor, recordBytes } from '../case/encodings.ts';
 import { RecordSplitter, type SplitRecord } from './splitter.ts';
 
 export const CHUNK_SIZE = 1 << 20; // evidence is stored in 1 MiB chunks

@@ -341,10 +341,6 @@ export class EvidenceWriter {
   }
 }
 
-/** The id an event is stored under: CloudTrail's eventID, else its record hash. */
-export function eventKey(n: NormalizedEvent, leafHash: Buffer): string {
-  return n.eventId ?? `sha256:${leafHash.toString('hex')}`;
-}
 
 export class ImportSession {
   importId = 0;

@@ -22,7 +22,7 @@ import { leafHash, verifyInclusion } from '../case/merkle.ts';
 import { filterToSql } from '../case/queries.ts';
 import type { CaseStore } from '../case/store.ts';
 import { UserError } from '../errors.ts';
-import { eventKey } from '../ingest/session.ts';
+import { eventKey } from '../case/event-key.ts';
 import { TOOL_NAME, TOOL_VERSION, buildHash } from '../version.ts';
 import { checkCheckpointSignature, parseCheckpointBody } from './manifest.ts';
 import { readCheckpoint } from './model.ts';

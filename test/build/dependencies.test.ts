@@ -20,7 +20,7 @@ const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { de
 const NOT_SHIPPED: Readonly<Record<string, string>> = {
   electron: 'the runtime itself (the app is Electron); never imported by the CLI',
   esbuild: 'electron/host/bundle.ts builds the renderer only where its sources are (a checkout); a built CLI serves its prebuilt UI',
-  '@electron/rebuild': 'npm start in a checkout (electron/main/start.ts)',
+  '@electron/rebuild': 'npm start in a checkout (build/start.ts)',
 };
 
 const packageOf = (spec: string) => (spec.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : spec.split('/')[0]);

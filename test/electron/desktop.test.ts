@@ -9,7 +9,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { electronRuntime, ensureNativeForElectron } from '../../electron/main/start.ts';
+import { electronRuntime, ensureNativeForElectron } from '../../build/start.ts';
 
 const PASS = 'desktop-e2e-passphrase';
 const runtime = electronRuntime();

@@ -53,9 +53,63 @@ export function violations(layer: 'shared' | 'renderer', file: string, src: stri
   return bad;
 }
 
+/**
+ * The inner order of electron/ (docs/architecture.md, "Layers"): a folder may
+ * import only from folders of a lower rank (and from itself). `case` is the case
+ * file and its data; `ingest` writes evidence into it; `analysis` reads it;
+ * `query` is the derived query form; `report` builds on all of those; `api` is
+ * the one handler table over them; `demo` builds the demo case through them;
+ * `host` serves the API; `cli` and `main` are the transports at the top.
+ * Files directly in electron/ (errors.ts, version.ts) are rank 0: anyone may use them.
+ */
+export const ELECTRON_LAYERS: Readonly<Record<string, number>> = {
+  case: 1,
+  ingest: 2,
+  analysis: 3,
+  query: 4,
+  report: 5,
+  api: 6,
+  demo: 7,
+  host: 8,
+  cli: 9,
+  main: 9,
+};
+
+/** Imports of a file under electron/ that reach a folder of the same or a higher rank, or out into build/ or test/. */
+export function innerViolations(file: string, src: string): string[] {
+  const rel = relative(join(root, 'electron'), file).split('\\').join('/');
+  const parts = rel.split('/');
+  const from = parts.length > 1 ? parts[0] : '';
+  const fromRank = from ? ELECTRON_LAYERS[from] : 0;
+  const bad: string[] = [];
+  for (const spec of importsOf(src)) {
+    if (!spec.startsWith('.')) continue;
+    const target = relative(root, join(file, '..', spec)).split('\\').join('/');
+    if (target.startsWith('build/') || target.startsWith('test/')) {
+      bad.push(`${spec} (electron/ runs in the app; ${target.split('/')[0]}/ is not shipped)`);
+      continue;
+    }
+    if (!target.startsWith('electron/')) continue;
+    const tparts = target.slice('electron/'.length).split('/');
+    const to = tparts.length > 1 ? tparts[0] : '';
+    if (to === from || to === '') continue;
+    const toRank = ELECTRON_LAYERS[to];
+    if (fromRank === undefined || toRank === undefined) bad.push(`${spec} (electron/${from || '.'} or electron/${to} has no rank in ELECTRON_LAYERS)`);
+    else if (toRank >= fromRank) bad.push(`${spec} (electron/${from} is below electron/${to}: see docs/architecture.md, "Layers")`);
+  }
+  return bad;
+}
+
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   let n = 0;
   let checked = 0;
+  for (const f of sourceFiles(join(root, 'electron'), new Set(['node_modules', 'dist', 'rules']))) {
+    checked++;
+    for (const v of innerViolations(f, readFileSync(f, 'utf8'))) {
+      n++;
+      console.error(`${relative(root, f)}: imports ${v}`);
+    }
+  }
   for (const layer of ['shared', 'renderer'] as const) {
     for (const f of sourceFiles(join(root, layer))) {
       checked++;

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { ROOT } from '../../electron/version.ts';
-import { electronRuntime } from '../../electron/main/start.ts';
+import { electronRuntime } from '../../build/start.ts';
 
 test('npm start without Electron: one line, then the demo case in the browser host', { timeout: 240_000 }, async (t) => {
   const rt = electronRuntime();
@@ -19,7 +19,7 @@ test('npm start without Electron: one line, then the demo case in the browser ho
     return;
   }
   const home = mkdtempSync(join(tmpdir(), 'trailcase-start-'));
-  const child = spawn(process.execPath, ['--import', 'tsx', 'electron/main/start.ts'], {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'build/start.ts'], {
     cwd: ROOT,
     env: { ...process.env, TRAILCASE_HOME: home },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -5,8 +5,7 @@
 // effects by electron/api/acquire-handlers.ts (so every transport and the CLI
 // see them).
 import type { ParseArgsConfig } from 'node:util';
-import { setEvidenceValidationLookup } from '../../api/case-handlers.ts';
-import { registerSourceValidator } from '../../case/verify.ts';
+import { registerSourceValidator, setEvidenceValidationLookup } from '../../case/verify.ts';
 import { UserError } from '../../errors.ts';
 import { registerRemoteSource } from '../sources.ts';
 import type { AwsOptions } from './client.ts';

@@ -20,7 +20,7 @@ import type { ImportSummary, Progress } from '../../../shared/types.ts';
 import type { Signer } from '../../case/keys.ts';
 import type { CaseStore } from '../../case/store.ts';
 import { UserError } from '../../errors.ts';
-import { listIocs } from '../../analysis/ioc.ts';
+import { listIocs } from '../../case/iocs.ts';
 import { ImportSession } from '../session.ts';
 import {
   AwsAcquisitionError,

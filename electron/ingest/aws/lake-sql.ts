@@ -13,7 +13,7 @@
 // stores"). Lake returns column values as strings and nested fields in its
 // own text form, so to "import the rows as events" the query assembles each
 // event as one JSON object with CloudTrail's own field names in a column
-// named eventjson, which the importer decodes (electron/ingest/encodings.ts,
+// named eventjson, which the importer decodes (electron/case/encodings.ts,
 // ENC_LAKE_JSON). Fields Lake does not keep as structured values
 // (requestParameters, responseElements, additionalEventData: map<string,string>)
 // come back as objects of strings: Lake's data, not CloudTrail's original

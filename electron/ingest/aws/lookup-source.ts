@@ -6,7 +6,7 @@
 // left (events come newest first, so the oldest eventTime seen tells how much
 // of the range is done). Each page is an evidence item: the raw HTTP response
 // body, the request parameters, Region, time and page tokens; events come from
-// each element's CloudTrailEvent (electron/ingest/encodings.ts, ENC_LOOKUP).
+// each element's CloudTrailEvent (electron/case/encodings.ts, ENC_LOOKUP).
 // The page token is kept in each page's originMeta, committed with the page,
 // so an interrupted run continues from the last preserved page.
 import { createHash } from 'node:crypto';

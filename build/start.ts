@@ -53,7 +53,7 @@ export async function startDesktop(argv: string[]): Promise<number> {
     process.stdout.write(`TrailCase desktop not started: ${rt.missing}; serving the same UI in your browser instead (trailcase serve on the demo case).\n`);
     return serveDemo(log);
   }
-  const { bundleApp, DEFAULT_APP_DIR } = await import('../../build/bundle-app.ts');
+  const { bundleApp, DEFAULT_APP_DIR } = await import('./bundle-app.ts');
   const stamp = join(DEFAULT_APP_DIR, 'node_modules', STAMP);
   const keepNative = existsSync(stamp) && readFileSync(stamp, 'utf8').trim() === rt.version;
   await bundleApp({ outDir: DEFAULT_APP_DIR, skipNativeModules: keepNative, log });
@@ -65,8 +65,8 @@ export async function startDesktop(argv: string[]): Promise<number> {
 }
 
 async function serveDemo(log: (s: string) => void): Promise<number> {
-  const { ensureDemoCase } = await import('../demo/demo.ts');
-  const { startHost } = await import('../host/server.ts');
+  const { ensureDemoCase } = await import('../electron/demo/demo.ts');
+  const { startHost } = await import('../electron/host/server.ts');
   const demo = await ensureDemoCase({ log });
   const host = await startHost({ casePath: demo.path, signer: demo.signer, log });
   process.stdout.write(`Open ${host.url}\n`);
