@@ -50,6 +50,7 @@ import {
   callerIdentity,
   classifyAwsError,
   describeAwsError,
+  endFailedAcquisition,
   isAbort,
   rawBody,
   rawStatus,
@@ -541,14 +542,7 @@ export async function importAthena(store: CaseStore, signer: Signer, arg: string
     }
     return session.finish(cancelled ? 'cancelled' : 'completed');
   } catch (e) {
-    const msg = e instanceof UserError ? e.message : isAbort(e) ? 'cancelled' : describeAwsError(e, `Athena ${t.database}.${t.table}`, o);
-    try {
-      session.finish(isAbort(e) ? 'cancelled' : 'failed', msg);
-    } catch {
-      /* already finished */
-    }
-    if (e instanceof UserError) throw e;
-    throw new AwsAcquisitionError(msg, classifyAwsError(e));
+    return endFailedAcquisition(session, e, `Athena ${t.database}.${t.table}`, o);
   } finally {
     o.signal?.removeEventListener('abort', onAbort);
     clients.destroy();

@@ -321,6 +321,23 @@ export function isRetryable(e: unknown): boolean {
 }
 
 /** One line naming what failed and what to do about it. Never includes credentials (the SDK's messages do not either). */
+/**
+ * Ends a remote acquisition that threw (every AWS source): the import session is
+ * finished as cancelled or failed with one clear message naming `what`, so the
+ * case stays valid with everything acquired so far, and the error is rethrown
+ * as the CLI and the UI show it (a UserError as it is).
+ */
+export function endFailedAcquisition(session: { finish(status: 'cancelled' | 'failed', message: string): unknown }, e: unknown, what: string, o: AwsOptions = {}): never {
+  const msg = e instanceof UserError ? e.message : isAbort(e) ? 'cancelled' : describeAwsError(e, what, o);
+  try {
+    session.finish(isAbort(e) ? 'cancelled' : 'failed', msg);
+  } catch {
+    /* already finished */
+  }
+  if (e instanceof UserError) throw e;
+  throw new AwsAcquisitionError(msg, classifyAwsError(e));
+}
+
 export function describeAwsError(e: unknown, what: string, o: AwsOptions = {}): string {
   const err = e as SdkErrorShape;
   const name = errName(err);

@@ -28,6 +28,7 @@ import {
   callerIdentity,
   classifyAwsError,
   describeAwsError,
+  endFailedAcquisition,
   isAbort,
   rawBody,
   rawStatus,
@@ -297,10 +298,7 @@ export async function importLake(store: CaseStore, signer: Signer, arg: string, 
     store.appendCustody(session.actor, 'acquire.lake', { importId: session.importId, eventDataStore: eds, queryId, pages: page, rows, complete: !cancelled });
     return session.finish(cancelled ? 'cancelled' : 'completed');
   } catch (e) {
-    const msg = e instanceof UserError ? e.message : isAbort(e) ? 'cancelled' : describeAwsError(e, `CloudTrail Lake ${edsId}`, o);
-    session.finish(isAbort(e) ? 'cancelled' : 'failed', msg);
-    if (e instanceof UserError) throw e;
-    throw new AwsAcquisitionError(msg, classifyAwsError(e));
+    return endFailedAcquisition(session, e, `CloudTrail Lake ${edsId}`, o);
   } finally {
     clients.destroy();
   }

@@ -23,6 +23,7 @@ import {
   callerIdentity,
   classifyAwsError,
   describeAwsError,
+  endFailedAcquisition,
   isAbort,
   RateLimiter,
   rawBody,
@@ -333,10 +334,7 @@ export async function importLookup(store: CaseStore, signer: Signer, arg: string
     }
     return session.finish(cancelled ? 'cancelled' : 'completed');
   } catch (e) {
-    const msg = e instanceof UserError ? e.message : isAbort(e) ? 'cancelled' : describeAwsError(e, 'CloudTrail LookupEvents', o);
-    session.finish(isAbort(e) ? 'cancelled' : 'failed', msg);
-    if (e instanceof UserError) throw e;
-    throw new AwsAcquisitionError(msg, classifyAwsError(e));
+    return endFailedAcquisition(session, e, 'CloudTrail LookupEvents', o);
   } finally {
     clients.destroy();
   }

@@ -23,6 +23,7 @@ import {
   callerIdentity,
   classifyAwsError,
   describeAwsError,
+  endFailedAcquisition,
   isAbort,
   withRetry,
   type AwsOptions,
@@ -634,14 +635,7 @@ export async function importS3(store: CaseStore, signer: Signer, arg: string, o:
     }
     return session.finish(cancelled ? 'cancelled' : 'completed');
   } catch (e) {
-    const msg = e instanceof UserError ? e.message : isAbort(e) ? 'cancelled' : describeAwsError(e, `s3://${target.bucket}/${target.basePrefix}`, o);
-    try {
-      session.finish(isAbort(e) ? 'cancelled' : 'failed', msg);
-    } catch {
-      /* already finished */
-    }
-    if (e instanceof UserError) throw e;
-    throw new AwsAcquisitionError(msg, classifyAwsError(e));
+    return endFailedAcquisition(session, e, `s3://${target.bucket}/${target.basePrefix}`, o);
   } finally {
     o.signal?.removeEventListener('abort', onAbort);
     clients.destroy();
