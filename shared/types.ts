@@ -122,22 +122,7 @@ export interface EventDetail {
   warnings: { evidenceId: number; code: string; message: string }[];
 }
 
-/** Filter used by search, the timeline and exports. All lists are OR within, AND across. */
-export interface EventFilter {
-  ips?: string[];
-  userAgents?: string[];
-  accessKeys?: string[];
-  principals?: string[];
-  eventNames?: string[];
-  eventSources?: string[];
-  regions?: string[];
-  accounts?: string[];
-  errorCodes?: string[];
-  since?: string;
-  until?: string;
-  /** Restrict to these event IDs (findings, pivots). */
-  eventIds?: string[];
-}
+export type { EventFilter } from './event-filter.ts';
 
 export interface VerifyProblem {
   /** What is wrong, where: e.g. evidence:12, event:4411, checkpoint:3, custody:17, schema:trigger. */

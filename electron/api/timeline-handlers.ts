@@ -24,7 +24,7 @@ import { listIocs } from '../analysis/ioc.ts';
 import type { CaseStore } from '../case/store.ts';
 import type { HandlerTable } from './handlers.ts';
 
-type Filter = EventFilter & { ioc?: boolean };
+type Filter = EventFilter;
 
 /**
  * The column an event is grouped by. "principal" is the ARN, else the user

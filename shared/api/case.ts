@@ -1,6 +1,7 @@
 // Case, evidence, events, custody and verification: the foundation's API.
 import { z } from 'zod';
 import { read, write } from './define.ts';
+import { eventFilterSchema } from '../event-filter.ts';
 import type {
   CaseInfo, CustodyEntry, EventDetail, EventSummary, EvidenceItem, ImportWarning, JobStatus, VerifyReport,
 } from '../types.ts';
@@ -8,23 +9,7 @@ import type {
 const text = z.string().max(10_000);
 const list = z.array(z.string().max(2_000)).max(10_000).optional();
 
-export const eventFilterSchema = z
-  .object({
-    ips: list,
-    userAgents: list,
-    accessKeys: list,
-    principals: list,
-    eventNames: list,
-    eventSources: list,
-    regions: list,
-    accounts: list,
-    errorCodes: list,
-    since: z.string().max(64).optional(),
-    until: z.string().max(64).optional(),
-    eventIds: z.array(z.string().max(200)).max(100_000).optional(),
-    ioc: z.boolean().optional(),
-  })
-  .strict();
+export { eventFilterSchema };
 
 export const page = { offset: z.number().int().min(0).default(0), limit: z.number().int().min(1).max(100_000).default(500) };
 
