@@ -197,8 +197,10 @@ export async function analyseCase(store: CaseStore, opts: AnalyseOptions = {}): 
   // Checks over the normalised columns only (columnsOnly) get events built from the indexed
   // columns, without parsing records (column-events.ts), all from one query after the pass.
   const fromColumns = new Set(checks.map((c, i) => (c.columnsOnly ? i : -1)).filter((i) => i >= 0));
+  // Checks with a narrow step read only the records it names, after the pass (Check.narrow).
+  const narrowed = new Set(checks.map((c, i) => (c.narrow && !c.columnsOnly ? i : -1)).filter((i) => i >= 0));
   for (const i of order) {
-    if (selCount[i] === 0 || fromColumns.has(i)) continue;
+    if (selCount[i] === 0 || fromColumns.has(i) || narrowed.has(i)) continue;
     if (held + selCount[i] > budget) break;
     held += selCount[i];
     inPass.add(i);
@@ -307,6 +309,23 @@ export async function analyseCase(store: CaseStore, opts: AnalyseOptions = {}): 
       await yieldNow();
     } else if (fromColumns.has(i)) {
       checksRun.push({ id: check.id, version: check.version });
+    } else if (narrowed.has(i) && selCount[i] > 0) {
+      columns ??= columnEvents(store);
+      const p = selectorPredicates(check.select);
+      const leaves = check.narrow!(p.all ? columns : columns.filter((e) => matchesSelector(check.select, e)));
+      const events: AnalysisEvent[] = [];
+      if (leaves.size) {
+        const locs = store.db
+          .prepare('SELECT leaf, event_id, time_ms, evidence_id, pos, len, enc FROM events WHERE leaf IN (SELECT value FROM json_each(?)) ORDER BY leaf')
+          .all(JSON.stringify([...leaves])) as EventLocator[];
+        for (const l of locs) {
+          const e = readEvent(reader, l, bad);
+          eventsRead++;
+          if (e) events.push(e);
+        }
+      }
+      runOne(check, events);
+      await yieldNow();
     } else if (inPass.has(i)) {
       runOne(check, buckets.get(i)!);
       buckets.delete(i);

@@ -100,3 +100,30 @@ test('quiet on the real corpora: Stratus (each log and all together), OTRF and t
     }
   }
 });
+
+test("the SQL runner's column step (Check.narrow) keeps every event the check needs: same findings on the narrowed events as on all", async () => {
+  const { sessionOriginCandidates } = await import('../../electron/analysis/checks/access.ts');
+  const sess = (ip: string, key: string, name = 'bob-cli') => toEvent({
+    eventVersion: '1.09', eventID: `n-${++seq}`, eventTime: '2026-03-04T11:00:00Z', eventSource: 'iam.amazonaws.com', eventName: 'ListRoles',
+    awsRegion: 'us-east-1', recipientAccountId: ACCT, sourceIPAddress: ip,
+    userIdentity: { type: 'AssumedRole', principalId: `AROAADMIN:${name}`, arn: `arn:aws:sts::${ACCT}:assumed-role/admin/${name}`, accountId: ACCT, accessKeyId: key },
+  });
+  // An instance session delivered to the instance whose principalId was redacted: run() keys it by role and session name.
+  const redacted = (ip: string, key: string) => inst(ip, 7, { key, record: { userIdentity: { ...inst('x', 0).record.userIdentity, principalId: 'redacted', accessKeyId: key } } });
+  const all = [
+    inst('10.0.1.15', 0), inst('203.0.113.99', 30, { key: 'ASIAEXAMPLEKEY000002' }), // an instance from two origins
+    sess('198.51.100.1', 'ASIAONE'), sess('10.1.2.3', 'ASIAONE'), // a key from a public and a private origin
+    sess('10.1.2.3', 'ASIATWO'), sess('10.1.2.4', 'ASIATWO'), // private only: run() stays quiet
+    sess('198.51.100.2', 'ASIATHREE'), // one origin
+    redacted('10.9.9.9', 'ASIAR1'), redacted('192.0.2.77', 'ASIAR2'), // two keys, one instance session by name
+    inst('198.51.100.8', 3, { key: 'ASIAEXAMPLEKEY000003', record: { userIdentity: { ...inst('x', 0).record.userIdentity, invokedBy: 'cloudformation.amazonaws.com' } } }),
+  ];
+  // What the runner hands the step: the same events built from the indexed columns, without their records.
+  const leaves = sessionOriginCandidates(all.map((e) => ({ ...e, record: {} })));
+  const narrowed = all.filter((e) => leaves.has(e.leaf));
+  const full = fire(all);
+  assert.equal(full.length, 2, 'the instance (its redacted session joins it by role and session name), the public-and-private key');
+  for (const e of all.filter((x) => x.n.principalId === 'redacted')) assert.ok(full[0].eventIds.includes(e.eventId) || full[1].eventIds.includes(e.eventId));
+  assert.deepEqual(fire(narrowed).map((f) => [f.title, f.eventIds]), full.map((f) => [f.title, f.eventIds]));
+  assert.ok(narrowed.length < all.length, 'the step drops sessions that cannot fire');
+});

@@ -225,6 +225,49 @@ export const sessionMultipleOrigins = defineCheck({
   return out;
 });
 
+/**
+ * The runner's first step for sessionMultipleOrigins (Check.narrow), over the
+ * indexed columns only: every assumed-role event of a group that shows two or
+ * more origins under any key run() may use (the instance in principalId; the
+ * role and session name, which run() uses for a session delivered to an
+ * instance when principalId does not name it; the access key). invokedBy is in
+ * the record alone, so such calls are kept here and left to run(): a superset.
+ */
+export function sessionOriginCandidates(events: AnalysisEvent[]): Set<number> {
+  const origins = new Map<string, Set<string>>();
+  const keysOf = (e: AnalysisEvent): string[] => {
+    const role = e.n.sessionIssuerArn ?? e.n.principalArn ?? '';
+    const inst = /:(i-[0-9a-f]{8,17})$/i.exec(e.n.principalId ?? '')?.[1];
+    const k: string[] = [];
+    if (inst) k.push(`i\u0000${role}\u0000${inst}`);
+    // run() keys a session delivered to an instance (sessionContext.ec2RoleDelivery, in the record) by role and session
+    // name when principalId does not name the instance. CloudTrail's principalId is "ROLEID:session-name" and an
+    // instance profile's session name is the instance id, so that happens only where principalId is missing or not
+    // in that form (redacted, sanitised data): only then is this key needed.
+    else if (!/^[A-Z0-9]+:./.test(e.n.principalId ?? '')) k.push(`s\u0000${role}\u0000${(e.n.principalArn ?? '').split('/').pop() ?? ''}`);
+    if (e.n.accessKeyId) k.push(`k\u0000${e.n.accessKeyId}`);
+    return k;
+  };
+  const relevant = (e: AnalysisEvent) => e.n.identityType === 'AssumedRole' && !isAwsServiceSource(e.n.sourceIPAddress);
+  for (const e of events) {
+    if (!relevant(e)) continue;
+    for (const k of keysOf(e)) {
+      let o = origins.get(k);
+      if (!o) origins.set(k, (o = new Set()));
+      if (o.size < 2) o.add(originOf(e));
+    }
+  }
+  // A group that is not an instance's fires only with a public origin among them (run()); a key group holding
+  // an instance's events too only has more origins, so this keeps a superset.
+  const publicIn = new Set<string>();
+  for (const e of events) if (relevant(e) && e.n.accessKeyId && originKind(originOf(e)) === 'public') publicIn.add(`k\u0000${e.n.accessKeyId}`);
+  const candidate = (k: string) => origins.get(k)!.size >= 2 && (!k.startsWith('k') || publicIn.has(k));
+  const leaves = new Set<number>();
+  for (const e of events) if (relevant(e) && keysOf(e).some(candidate)) leaves.add(e.leaf);
+  return leaves;
+}
+sessionMultipleOrigins.narrow = sessionOriginCandidates;
+
 export const DENIED_BURST = { count: 10, windowMs: 10 * 60_000 };
 const DENIAL = /AccessDenied|Unauthorized|NotAuthorized|Forbidden/i;
 

@@ -91,6 +91,16 @@ export interface Check {
    * parsing records (for checks over every event, such as behaviour baselines).
    */
   columnsOnly?: boolean;
+  /**
+   * A cheap first step over events built from the indexed columns (no record
+   * parsed): the leaves of every event that could matter. The SQL runner then
+   * reads only those records and hands them to run(), so a check that selects
+   * most of a case (every assumed-role call) but fires on a few sessions does
+   * not read and hold them all. It must return a superset of what run() needs:
+   * run() on the narrowed events gives the same findings as on all of them
+   * (the agreement tests compare with the in-memory runner, which skips it).
+   */
+  narrow?: (events: AnalysisEvent[]) => Set<number>;
   /** Receives only events matching select, in time order. Must not throw on odd records. */
   run(events: AnalysisEvent[], ctx: CheckContext): FindingDraft[];
 }
