@@ -11,13 +11,13 @@
 import { createHash } from 'node:crypto';
 import { existsSync, rmSync, statSync } from 'node:fs';
 import { basename } from 'node:path';
-import { DuckDBInstance, version as duckdbVersion, type DuckDBConnection } from '@duckdb/node-api';
+import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+import { duck, engineName } from './duckdb.ts';
 import { DERIVED_VERSION, RECORD_STRUCTURE, quoteIdent } from '../../shared/query/schema.ts';
 import { EvidenceReader } from '../case/evidence.ts';
 import type { CaseStore } from '../case/store.ts';
 import { UserError } from '../errors.ts';
 
-export const ENGINE = `DuckDB ${duckdbVersion()}`;
 const BATCH = 20_000;
 // checkpoint_threshold: the build commits every batch; checkpointing (compressing) the table after
 // every 16 MB of WAL (the default) doubled the build time and left a 40% larger file (bench, 200k events).
@@ -121,7 +121,7 @@ export async function derivedIsCurrent(store: CaseStore): Promise<boolean> {
   if (!existsSync(path)) return false;
   let inst: DuckDBInstance | undefined;
   try {
-    inst = await DuckDBInstance.create(path, { access_mode: 'READ_ONLY' });
+    inst = await duck().DuckDBInstance.create(path, { access_mode: 'READ_ONLY' });
     const con = await inst.connect();
     const s = await readState(con);
     con.closeSync();
@@ -137,7 +137,7 @@ function stateMatches(store: CaseStore, s: DerivedState): boolean {
   return (
     s.caseId === store.meta().caseId &&
     s.version === DERIVED_VERSION &&
-    s.engine === ENGINE &&
+    s.engine === engineName() &&
     s.builtThrough <= caseEventCount(store) &&
     (s.builtThrough === 0 || s.lastLeafHash === leafHashHex(store, s.builtThrough - 1))
   );
@@ -159,14 +159,14 @@ export async function ensureDerived(
   let rebuilt = false;
   let inst: DuckDBInstance;
   try {
-    inst = await DuckDBInstance.create(path, BUILD_CONFIG);
+    inst = await duck().DuckDBInstance.create(path, BUILD_CONFIG);
   } catch (e) {
     // Written by another DuckDB version, or damaged: it is a cache, so start again.
     if (!existsSync(path)) throw new UserError(`cannot create the query database ${path}: ${(e as Error).message.split('\n')[0]}`);
     rmSync(path, { force: true });
     rmSync(`${path}.wal`, { force: true });
     rebuilt = true;
-    inst = await DuckDBInstance.create(path, BUILD_CONFIG);
+    inst = await duck().DuckDBInstance.create(path, BUILD_CONFIG);
   }
   let con = await inst.connect();
   try {
@@ -177,7 +177,7 @@ export async function ensureDerived(
       inst.closeSync();
       rmSync(path, { force: true });
       rmSync(`${path}.wal`, { force: true });
-      inst = await DuckDBInstance.create(path, BUILD_CONFIG);
+      inst = await duck().DuckDBInstance.create(path, BUILD_CONFIG);
       con = await inst.connect();
       state = null;
       rebuilt = true;
@@ -188,7 +188,7 @@ export async function ensureDerived(
       await con.run('CREATE TABLE IF NOT EXISTS derived_meta(k VARCHAR PRIMARY KEY, v VARCHAR)');
       await con.run(`CREATE TABLE IF NOT EXISTS events AS ${transform(STAGING[0])} LIMIT 0`);
       for (const m of MACROS) await con.run(m);
-      state = { caseId: store.meta().caseId, version: DERIVED_VERSION, engine: ENGINE, builtThrough: 0, lastLeafHash: '', loggedThrough: 0 };
+      state = { caseId: store.meta().caseId, version: DERIVED_VERSION, engine: engineName(), builtThrough: 0, lastLeafHash: '', loggedThrough: 0 };
       await writeState(con, state);
     }
     const from = state.builtThrough;
@@ -266,7 +266,7 @@ export async function ensureDerived(
       await con.run('CHECKPOINT');
       store.appendCustody(opts.actor, 'query.derived-built', {
         file: basename(path),
-        engine: ENGINE,
+        engine: engineName(),
         derivedVersion: DERIVED_VERSION,
         fromLeaf: state.loggedThrough,
         toLeaf: state.builtThrough,

@@ -7,16 +7,16 @@
 // version, the checkpoint (tree size, root) it ran against, the row count and
 // the SHA-256 of the canonical result (docs/queries.md).
 import { createHash } from 'node:crypto';
-import { DuckDBInstance, DuckDBTypeId, JsonDuckDBValueConverter, StatementType, type DuckDBConnection, type DuckDBPreparedStatement, type Json } from '@duckdb/node-api';
+import type { DuckDBConnection, DuckDBInstance, DuckDBPreparedStatement, DuckDBTypeId, Json } from '@duckdb/node-api';
+import { duck, engineName } from './duckdb.ts';
 import { canonicalJson } from '../case/canonical.ts';
 import type { CaseStore } from '../case/store.ts';
 import { UserError } from '../errors.ts';
 import { leadingKeyword, rewritePaths } from '../../shared/query/rewrite.ts';
-import { derivedPath, derivedIsCurrent, ensureDerived, ENGINE, withDerivedLock } from './derived.ts';
+import { derivedPath, derivedIsCurrent, ensureDerived, withDerivedLock } from './derived.ts';
 import { JSON_COLUMNS, typedFields, type FieldInfo } from '../../shared/query/schema.ts';
 import { existsSync, statSync } from 'node:fs';
 
-export { ENGINE };
 
 /** Statements that only read. DuckDB turns PRAGMA, SHOW and DESCRIBE into SELECTs, so the first keyword is checked too. */
 const READ_KEYWORDS = new Set(['SELECT', 'WITH', 'FROM', 'VALUES', 'TABLE', 'DESCRIBE', 'SUMMARIZE', 'EXPLAIN']);
@@ -93,6 +93,7 @@ export function queryErrorMessage(e: unknown, sql: string): string {
 /** The canonical form of one value: integers as numbers when exact, timestamps as ISO-8601 UTC. */
 function canonicalValue(v: Json, type: DuckDBTypeId): Json {
   if (v === null) return null;
+  const DuckDBTypeId = duck().DuckDBTypeId;
   switch (type) {
     case DuckDBTypeId.BIGINT:
     case DuckDBTypeId.UBIGINT:
@@ -141,7 +142,7 @@ function checkpointFor(store: CaseStore, size: number): { treeSize: number; root
 
 async function openReadOnly(path: string): Promise<{ inst: DuckDBInstance; con: DuckDBConnection }> {
   // temp_directory '' : no spilling to disk; a query over the memory limit fails with a clear error instead.
-  const inst = await DuckDBInstance.create(path, { access_mode: 'READ_ONLY', threads: '2', memory_limit: '256MB', temp_directory: '' });
+  const inst = await duck().DuckDBInstance.create(path, { access_mode: 'READ_ONLY', threads: '2', memory_limit: '256MB', temp_directory: '' });
   const con = await inst.connect();
   for (const s of LOCKDOWN) await con.run(s);
   return { inst, con };
@@ -164,9 +165,9 @@ export async function prepareReadOnly(con: DuckDBConnection, sql: string): Promi
     throw new UserError(queryErrorMessage(e, sql));
   }
   const kw = leadingKeyword(sql);
-  if ((prepared.statementType !== StatementType.SELECT && prepared.statementType !== StatementType.EXPLAIN) || !READ_KEYWORDS.has(kw)) {
+  if ((prepared.statementType !== duck().StatementType.SELECT && prepared.statementType !== duck().StatementType.EXPLAIN) || !READ_KEYWORDS.has(kw)) {
     prepared.destroySync();
-    throw new UserError(`only reading queries run here: ${kw || StatementType[prepared.statementType]} statements are refused`);
+    throw new UserError(`only reading queries run here: ${kw || duck().StatementType[prepared.statementType]} statements are refused`);
   }
   return prepared;
 }
@@ -206,7 +207,7 @@ async function runQueryNow(store: CaseStore, opts: QueryOptions): Promise<QueryR
       for (;;) {
         const chunk = await res.fetchChunk();
         if (!chunk || chunk.rowCount === 0) break;
-        const batch = chunk.convertRows(JsonDuckDBValueConverter).map((r) => r.map((v, i) => canonicalValue(v as Json, types[i])));
+        const batch = chunk.convertRows(duck().JsonDuckDBValueConverter).map((r) => r.map((v, i) => canonicalValue(v as Json, types[i])));
         for (const r of batch) hasher.add(r);
         rowCount += batch.length;
         if (rows.length < keep) rows.push(...batch.slice(0, keep - rows.length));
@@ -228,13 +229,13 @@ async function runQueryNow(store: CaseStore, opts: QueryOptions): Promise<QueryR
       text: opts.text,
       sql,
       params,
-      engine: ENGINE,
+      engine: engineName(),
       checkpoint,
       rows: rowCount,
       resultSha256,
       ...(opts.savedQuery ? { savedQuery: opts.savedQuery } : {}),
     });
-    return { columns, rows, rowCount, truncated: rowCount > rows.length, resultSha256, sql, params, engine: ENGINE, checkpoint, custodySeq, ms };
+    return { columns, rows, rowCount, truncated: rowCount > rows.length, resultSha256, sql, params, engine: engineName(), checkpoint, custodySeq, ms };
   } finally {
     opts.signal?.removeEventListener('abort', onAbort);
     con.closeSync();
