@@ -55,6 +55,7 @@ export const NODE_ENTRIES: readonly { out: string; src: string; format: 'esm' | 
 export const RUNTIME_PATH_USERS: Readonly<Record<string, string>> = {
   'electron/version.ts': 'ROOT = the staged folder: package.json is written there (and docs/verify-case.py, read by electron/report/manifest.ts)',
   'electron/analysis/sigma/bundled.ts': 'rules copied to electron/rules',
+  'electron/query/duckdb.ts': 'requires @duckdb/node-api on first use: external, resolved from node_modules (STAGED_PACKAGES in the app)',
   'electron/analysis/enrich/databases.ts': 'database packages and the AWS snapshot copied to electron/enrich',
   'electron/ingest/import-files.ts': 'worker-boot.js bundled next to case-process.mjs',
   'electron/ingest/aws/parse-pool.ts': 'object-worker-boot.js bundled next to case-process.mjs',
