@@ -58,7 +58,7 @@ export interface AnalyseOptions {
 export interface ExtraUnit {
   id: string;
   version: string;
-  run(signal?: AbortSignal): Promise<{ findings: Finding[]; warnings: AnalysisWarning[] }>;
+  run(signal?: AbortSignal): Promise<{ findings: Finding[]; warnings: AnalysisWarning[]; record?: Record<string, unknown> }>;
 }
 
 export interface AnalysisResult {
@@ -68,8 +68,8 @@ export interface AnalysisResult {
   sigmaUnsupported: UnsupportedSigmaRule[];
   /** The examiner's own rule files, with their SHA-256 (none: only the bundled rules ran). */
   sigmaFiles: SigmaRuleFile[];
-  /** The extra units that ran (promoted query checks). */
-  extraRun: UnitRef[];
+  /** The extra units that ran (promoted query checks), with what each asks to be recorded (query and result hashes). */
+  extraRun: (UnitRef & { record?: Record<string, unknown> })[];
   seconds: number;
   /** Problems met on the way (a check that threw, a record that no longer parses, a policy document that is not JSON). */
   warnings: AnalysisWarning[];
@@ -366,14 +366,16 @@ export async function analyseCase(store: CaseStore, opts: AnalyseOptions = {}): 
   findings.push(...sigmaHits.findings(load, warn));
 
   // ---- 5. extra units (registered by a higher layer)
-  const extraRun: UnitRef[] = [];
+  const extraRun: AnalysisResult['extraRun'] = [];
   for (const u of opts.extra ?? []) {
     checkAbort();
-    extraRun.push({ id: u.id, version: u.version });
+    const ran: AnalysisResult['extraRun'][number] = { id: u.id, version: u.version };
+    extraRun.push(ran);
     try {
       const out = await u.run(opts.signal);
       findings.push(...out.findings);
       warnings.push(...out.warnings);
+      if (out.record) ran.record = out.record;
     } catch (err) {
       if (opts.signal?.aborted) throw err;
       warnings.push({ unit: `${u.id}@${u.version}`, eventId: null, message: (err as Error).message });
@@ -392,6 +394,6 @@ export async function analyseCase(store: CaseStore, opts: AnalyseOptions = {}): 
     treeSize,
     eventsRead,
     passes: treeSize ? eventsRead / treeSize : 0,
-    units: [...analysisUnits(checks, rules), ...extraRun],
+    units: [...analysisUnits(checks, rules), ...extraRun.map((u) => ({ id: u.id, version: u.version }))],
   };
 }

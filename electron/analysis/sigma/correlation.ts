@@ -7,7 +7,7 @@
 //
 // Windows (documented in docs/analysis.md, Sigma): events are grouped by the
 // group-by fields, ordered by eventTime; a window is the span of `timespan`
-// that starts at an event of the group (both ends inclusive). A window fires
+// that starts at the time of an event of the group (both ends inclusive). A window fires
 // when its metric satisfies the condition: the number of events (event_count),
 // of distinct values of `field` (value_count), or of distinct correlated rules
 // or selections seen (temporal; by default all of them). Overlapping firing
@@ -243,7 +243,9 @@ export class CorrelationState {
         });
         cur = null;
       };
-      for (let i = s; i < e; i++) {
+      // Windows start at each distinct time of the group (events at the same second all belong to it).
+      let i = s;
+      while (i < e) {
         const ti = t[order[i]];
         while (j < e && t[order[j]] - ti <= span) {
           const x = order[j];
@@ -261,14 +263,17 @@ export class CorrelationState {
             cur = { start: i, end: j, metric };
           }
         }
-        // Leave the window: event i.
-        const x = order[i];
-        if (values[x] >= 0) {
-          const c = valueCounts.get(values[x])! - 1;
-          if (c === 0) valueCounts.delete(values[x]);
-          else valueCounts.set(values[x], c);
+        // Leave the window: the events at time ti.
+        while (i < e && t[order[i]] === ti) {
+          const x = order[i];
+          if (values[x] >= 0) {
+            const c = valueCounts.get(values[x])! - 1;
+            if (c === 0) valueCounts.delete(values[x]);
+            else valueCounts.set(values[x], c);
+          }
+          for (let k = 0; k < nParts; k++) if (masks[x] & (1 << k)) partCounts[k]--;
+          i++;
         }
-        for (let k = 0; k < nParts; k++) if (masks[x] & (1 << k)) partCounts[k]--;
       }
       flush();
       s = e;
