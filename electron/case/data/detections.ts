@@ -63,6 +63,6 @@ export function eventTimesByIds(store: CaseStore, ids: string[]): { leaf: number
   if (!ids.length) return [];
   return store.db
     // events_id_tail indexes the last 8 characters of event_id (0001).
-    .prepare('SELECT leaf, event_id, time_ms FROM events WHERE substr(event_id, -8) IN (SELECT substr(value, -8) FROM json_each(?1)) AND event_id IN (SELECT value FROM json_each(?1)) ORDER BY leaf')
-    .all(JSON.stringify(ids)) as { leaf: number; event_id: string; time_ms: number | null }[];
+    .prepare('SELECT leaf, event_id, time_ms FROM events WHERE substr(event_id, -8) IN (SELECT substr(value, -8) FROM json_each(?)) AND event_id IN (SELECT value FROM json_each(?)) ORDER BY leaf')
+    .all(JSON.stringify(ids), JSON.stringify(ids)) as { leaf: number; event_id: string; time_ms: number | null }[];
 }
