@@ -181,16 +181,25 @@ export class CorrelationState {
       this.noTime++;
       return true;
     }
-    const key = this.groupPaths.map((p) => {
-      const t = fieldText(rec, p);
-      return t === null ? null : t.slice(0, 1024);
-    });
-    const k = JSON.stringify(key);
+    // The group's key: '' without group-by, the value itself for one field (the common case), else JSON.
+    let key: (string | null)[] | null = null;
+    let k = '';
+    if (this.groupPaths.length === 1) {
+      const t = fieldText(rec, this.groupPaths[0]);
+      // Prefixed so that an absent field and any string value never share a key.
+      k = t === null ? 'n' : 's' + (t.length > 1024 ? t.slice(0, 1024) : t);
+    } else if (this.groupPaths.length > 1) {
+      key = this.groupPaths.map((p) => {
+        const t = fieldText(rec, p);
+        return t === null ? null : t.slice(0, 1024);
+      });
+      k = JSON.stringify(key);
+    }
     let g = this.groupIds.get(k);
     if (g === undefined) {
       g = this.groupKeys.length;
       this.groupIds.set(k, g);
-      this.groupKeys.push(key);
+      this.groupKeys.push(key ?? (this.groupPaths.length === 1 ? [k === 'n' ? null : k.slice(1)] : []));
     }
     let v = -1;
     if (this.valuePath) {
