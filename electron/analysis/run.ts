@@ -28,8 +28,9 @@ import type { Progress } from '../../shared/types.ts';
 import { EvidenceReader } from '../case/evidence.ts';
 import type { CaseStore } from '../case/store.ts';
 import { allChecks, buildCheckContext, byTime, findingId, matchesSelector, selectorPredicates, toFinding, TRAIL_CONTEXT_SELECTOR, type Check } from './checks/index.ts';
-import { loadBundledSigmaRules, sigmaFinding, type UnsupportedSigmaRule } from './sigma/bundled.ts';
-import { matchSigma, SIGMA_ENGINE_NAME, SIGMA_ENGINE_VERSION, type CompiledSigmaRule } from './sigma/engine.ts';
+import { loadBundledSigmaRules, SigmaHits, type SigmaRuleFile, type UnsupportedSigmaRule } from './sigma/bundled.ts';
+import { SIGMA_ENGINE_NAME, SIGMA_ENGINE_VERSION, type CompiledSigmaRule } from './sigma/engine.ts';
+import { locatorsByLeaves } from '../case/data/detections.ts';
 import { sigmaRuleVersion } from './sigma/finding.ts';
 import { readEvent, type EventLocator } from './records.ts';
 import { RefsBuilder, refsState } from './refs.ts';
@@ -41,8 +42,10 @@ export const RUNNER_UNIT = { name: 'analysis-runner', version: '1.0.0' } as cons
 export interface AnalyseOptions {
   /** Checks to run (default: every registered built-in check). */
   checks?: Check[];
-  /** Sigma rules to run (default: the bundled SigmaHQ CloudTrail rules); null runs none. */
-  sigma?: { rules: CompiledSigmaRule[]; unsupported: UnsupportedSigmaRule[] } | null;
+  /** Sigma rules to run (default: the bundled SigmaHQ CloudTrail rules); null runs none. `files`: the examiner's rule files, recorded with the run. */
+  sigma?: { rules: CompiledSigmaRule[]; unsupported: UnsupportedSigmaRule[]; files?: SigmaRuleFile[] } | null;
+  /** Units run after the checks and rules, composed by a higher layer (the examiner's promoted query checks, issue 14). */
+  extra?: ExtraUnit[];
   onProgress?: (p: Progress) => void;
   signal?: AbortSignal;
   /** Build/refresh the event_refs index in the same pass (needs a writable case); the actor is logged in custody. */
@@ -51,11 +54,22 @@ export interface AnalyseOptions {
   memoryBudgetEvents?: number;
 }
 
+/** A unit the runner does not know how to run itself: it runs once, after the pass, and reports its findings. */
+export interface ExtraUnit {
+  id: string;
+  version: string;
+  run(signal?: AbortSignal): Promise<{ findings: Finding[]; warnings: AnalysisWarning[]; record?: Record<string, unknown> }>;
+}
+
 export interface AnalysisResult {
   findings: Finding[];
   checksRun: UnitRef[];
   sigmaRun: { id: string; title: string }[];
   sigmaUnsupported: UnsupportedSigmaRule[];
+  /** The examiner's own rule files, with their SHA-256 (none: only the bundled rules ran). */
+  sigmaFiles: SigmaRuleFile[];
+  /** The extra units that ran (promoted query checks), with what each asks to be recorded (query and result hashes). */
+  extraRun: (UnitRef & { record?: Record<string, unknown> })[];
   seconds: number;
   /** Problems met on the way (a check that threw, a record that no longer parses, a policy document that is not JSON). */
   warnings: AnalysisWarning[];
@@ -124,7 +138,7 @@ export function analysisUnits(checks: Check[], rules: CompiledSigmaRule[]): Unit
 export async function analyseCase(store: CaseStore, opts: AnalyseOptions = {}): Promise<AnalysisResult> {
   const t0 = performance.now();
   const checks = opts.checks ?? allChecks();
-  const sigma = opts.sigma === undefined ? bundledSigma() : opts.sigma;
+  const sigma: AnalyseOptions['sigma'] = opts.sigma === undefined ? bundledSigma() : opts.sigma;
   const rules = sigma?.rules ?? [];
   const warnings: AnalysisWarning[] = [];
   const progress = (phase: string, done: number, total: number | null, unit = 'events', detail?: string) =>
@@ -228,7 +242,8 @@ export async function analyseCase(store: CaseStore, opts: AnalyseOptions = {}): 
   }
   const buckets = new Map<number, AnalysisEvent[]>([[TRAIL, []]]);
   for (const i of inPass) buckets.set(i, []);
-  const ruleHits: AnalysisEvent[][] = rules.map(() => []);
+  const sigmaHits = new SigmaHits(rules);
+  const warn = (unit: string, eventId: string | null, message: string) => warnings.push({ unit, eventId, message });
   let eventsRead = 0;
   let lastLeaf = -1;
   const page = store.db.prepare(
@@ -250,15 +265,7 @@ export async function analyseCase(store: CaseStore, opts: AnalyseOptions = {}): 
       if (needRefs) refs!.add(e);
       if (!r) continue;
       let light: AnalysisEvent | null = null;
-      for (const i of r.rules) {
-        let hit = false;
-        try {
-          hit = matchSigma(rules[i], e.record);
-        } catch (err) {
-          warnings.push({ unit: `sigma:${rules[i].id}`, eventId: e.eventId, message: (err as Error).message });
-        }
-        if (hit) ruleHits[i].push(light ?? (light = lightEvent(e)));
-      }
+      for (const i of r.rules) sigmaHits.feed(i, e, warn, () => light ?? (light = lightEvent(e)));
       for (const i of r.checks) {
         const pid = i >= 0 ? pidPred[i] : null;
         if (pid && !(e.n.principalId !== null && pid(e.n.principalId))) continue;
@@ -354,25 +361,39 @@ export async function analyseCase(store: CaseStore, opts: AnalyseOptions = {}): 
 
   // ---- 4. Sigma findings
   const sigmaRun = rules.map((r) => ({ id: r.id, title: r.title }));
-  rules.forEach((rule, i) => {
-    if (!ruleHits[i].length) return;
+  // Correlation findings cite events read back by leaf.
+  const load = (leaves: number[]) => locatorsByLeaves(store, leaves).flatMap((l) => readEvent(reader, l, bad) ?? []);
+  findings.push(...sigmaHits.findings(load, warn));
+
+  // ---- 5. extra units (registered by a higher layer)
+  const extraRun: AnalysisResult['extraRun'] = [];
+  for (const u of opts.extra ?? []) {
+    checkAbort();
+    const ran: AnalysisResult['extraRun'][number] = { id: u.id, version: u.version };
+    extraRun.push(ran);
     try {
-      findings.push(sigmaFinding(rule, ruleHits[i]));
+      const out = await u.run(opts.signal);
+      findings.push(...out.findings);
+      warnings.push(...out.warnings);
+      if (out.record) ran.record = out.record;
     } catch (err) {
-      warnings.push({ unit: `sigma:${rule.id}`, eventId: null, message: (err as Error).message });
+      if (opts.signal?.aborted) throw err;
+      warnings.push({ unit: `${u.id}@${u.version}`, eventId: null, message: (err as Error).message });
     }
-  });
+  }
 
   return {
     findings: sortFindings(findings),
     checksRun,
     sigmaRun,
     sigmaUnsupported: sigma?.unsupported ?? [],
+    sigmaFiles: sigma?.files ?? [],
+    extraRun,
     seconds: (performance.now() - t0) / 1000,
     warnings,
     treeSize,
     eventsRead,
     passes: treeSize ? eventsRead / treeSize : 0,
-    units: analysisUnits(checks, rules),
+    units: [...analysisUnits(checks, rules), ...extraRun.map((u) => ({ id: u.id, version: u.version }))],
   };
 }

@@ -18,6 +18,8 @@ import { UserError } from '../errors.ts';
 import { allChecks } from './checks/index.ts';
 import { tableExists } from './records.ts';
 import { analysisUnits, bundledSigma, type AnalysisResult } from './run.ts';
+import { withCaseSigmaRules } from './sigma/user.ts';
+import { currentDetections } from '../case/data/detections.ts';
 
 export const RUNS_UNIT = { name: 'analysis-runs', version: '1.0.0' } as const;
 
@@ -37,6 +39,8 @@ export function runSummary(r: AnalysisResult, runId: number | null = null, at: s
     checksRun: r.checksRun,
     sigmaRun: r.sigmaRun,
     sigmaUnsupported: r.sigmaUnsupported,
+    sigmaFiles: r.sigmaFiles.map((f) => ({ file: f.file, sha256: f.sha256 })),
+    promoted: r.extraRun,
     warnings: r.warnings,
     seconds: r.seconds,
     eventsRead: r.eventsRead,
@@ -61,6 +65,8 @@ export function recordRun(store: CaseStore, actor: string, r: AnalysisResult): A
       findingsSha256: sha,
       checks: r.checksRun.length,
       sigmaRules: r.sigmaRun.length,
+      ...(r.sigmaFiles.length ? { sigmaRuleFiles: r.sigmaFiles.map((f) => ({ file: f.file, sha256: f.sha256 })) } : {}),
+      ...(r.extraRun.length ? { promotedChecks: r.extraRun } : {}),
       warnings: r.warnings.length,
       seconds: Math.round(r.seconds * 1000) / 1000,
     });
@@ -94,7 +100,12 @@ export function latestRun(store: CaseStore): StoredRun | null {
 export function staleReason(store: CaseStore, run: StoredRun): string | null {
   const n = (store.stmt('SELECT count(*) AS n FROM events').get() as { n: number }).n;
   if (n !== run.summary.treeSize) return `the case has ${n} events, the run saw ${run.summary.treeSize}`;
-  const now = analysisUnits(allChecks(), bundledSigma().rules);
+  // What a run now would use: the built-in units, the case's own rule files and its promoted checks (issue 14).
+  const promoted = currentDetections(store, 'query-check').map((d) => {
+    const def = JSON.parse(d.body) as { id: string; version: string };
+    return { id: `query:${def.id}`, version: def.version };
+  });
+  const now = [...analysisUnits(allChecks(), withCaseSigmaRules(bundledSigma(), store).rules), ...promoted];
   const key = (u: { id: string; version: string }) => `${u.id}@${u.version}`;
   const had = new Set(run.units.map(key));
   const changed = now.filter((u) => !had.has(key(u)));

@@ -9,6 +9,8 @@ import { pivot } from '../analysis/pivot.ts';
 import { enrichCase, enrichmentAvailable } from '../analysis/enrich/enrich.ts';
 import { analyseCase } from '../analysis/run.ts';
 import { decideFinding, latestRun, listFindings, recordRun, withDecisions } from '../analysis/runs.ts';
+import { setCaseSigmaRules } from '../analysis/sigma/user.ts';
+import { detectionOptions } from '../query/promote.ts';
 import type { HandlerTable } from './handlers.ts';
 
 export const analysisHandlers: HandlerTable<typeof analysisApi> = {
@@ -25,11 +27,13 @@ export const analysisHandlers: HandlerTable<typeof analysisApi> = {
       { key: a.key, ip: a.ip, principal: a.principal },
       { followCreators: a.followCreators, maxEvents: a.maxEvents, eventLimit: a.eventLimit, allEventIds: a.allEventIds, actor: ctx.actor, since: a.since, until: a.until },
     ),
-  runChecks: (ctx) => {
+  runChecks: (ctx, a) => {
+    // Bad rule files are refused before the job starts, each named with what is wrong.
+    if (a.rules) setCaseSigmaRules(ctx.store, ctx.actor, a.rules);
     const jobId = ctx.jobs.start('analysis', async (report, signal) => {
       // The address indicators read the answers recorded in the case: answer new addresses first (custody-logged).
       if (!ctx.store.readonly && enrichmentAvailable(ctx.store)) enrichCase(ctx.store, ctx.actor);
-      const r = await analyseCase(ctx.store, { onProgress: report, signal, buildRefs: ctx.store.readonly ? undefined : { actor: ctx.actor } });
+      const r = await analyseCase(ctx.store, { onProgress: report, signal, buildRefs: ctx.store.readonly ? undefined : { actor: ctx.actor }, ...detectionOptions(ctx.store, ctx.actor) });
       if (ctx.store.readonly) throw new UserError('the case is open read-only: the analysis ran but cannot be stored');
       return recordRun(ctx.store, ctx.actor, r);
     });

@@ -4,6 +4,8 @@ import { compileSearch, SearchSyntaxError } from '../../shared/query/search.ts';
 import { UserError } from '../errors.ts';
 import { caseFields, runQuery } from '../query/engine.ts';
 import { deleteSavedQuery, getSavedQuery, listSavedQueries, saveQuery } from '../query/saved.ts';
+import { listPromoted, promoteQuery, removePromoted } from '../query/promote.ts';
+import { currentDetections } from '../case/data/detections.ts';
 import type { HandlerContext } from './context.ts';
 import type { HandlerTable } from './handlers.ts';
 
@@ -74,4 +76,10 @@ export const queryHandlers: HandlerTable<typeof queryApi> = {
   listSavedQueries: (ctx) => ({ items: listSavedQueries(ctx.store) }),
   saveQuery: (ctx, a) => saveQuery(ctx.store, ctx.actor, a),
   deleteSavedQuery: (ctx, a) => deleteSavedQuery(ctx.store, ctx.actor, a.name),
+  promoteQuery: (ctx, a) => promoteQuery(ctx.store, ctx.actor, a),
+  listDetections: (ctx) => ({
+    checks: listPromoted(ctx.store),
+    sigmaFiles: currentDetections(ctx.store, 'sigma-file').map((r) => ({ file: r.key, sha256: r.sha256, at: r.at, actor: r.actor })),
+  }),
+  removePromotedCheck: (ctx, a) => removePromoted(ctx.store, ctx.actor, a.id),
 };

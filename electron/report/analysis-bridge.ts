@@ -7,6 +7,7 @@
 import type { Finding } from '../../shared/analysis/findings.ts';
 import type { GapReport } from '../../shared/analysis/types.ts';
 import { analyseCase } from '../analysis/run.ts';
+import { detectionOptions } from '../query/promote.ts';
 import { gaps } from '../analysis/gaps.ts';
 import { iocHits } from '../analysis/ioc.ts';
 import type { CaseStore } from '../case/store.ts';
@@ -29,6 +30,10 @@ export interface AnalysisForReport {
   checksRun: { id: string; version: string }[];
   sigmaRun: { id: string; title: string; version?: string }[];
   sigmaUnsupported: { id: string; title?: string; reason?: string }[];
+  /** The examiner's own Sigma rule files, with their SHA-256. */
+  sigmaFiles: { file: string; sha256: string }[];
+  /** Promoted query checks: id, version, the query text's SHA-256 and the result hash of this run. */
+  promoted: { id: string; version: string; textSha256: string | null; resultSha256: string | null }[];
   /** Every unit the run used with its version (runner, Sigma engine, checks, rules). */
   units: { id: string; version: string }[];
   /** Problems the analysis met (a check that threw, a record that no longer parses), by unit. */
@@ -46,8 +51,9 @@ export function cmp(a: string, b: string): number {
  * the checkpoint a report is built from: the IOC matcher may bring its derived
  * bucket index up to date (custody `analysis.refs-indexed`).
  */
-export async function analysisForReport(store: CaseStore, opts: { signal?: AbortSignal } = {}): Promise<AnalysisForReport> {
-  const r = await analyseCase(store, { signal: opts.signal });
+export async function analysisForReport(store: CaseStore, opts: { signal?: AbortSignal; actor?: string } = {}): Promise<AnalysisForReport> {
+  // The case's own Sigma rule files and promoted query checks run too (issue 14); a promoted check's query is custody-logged under the actor.
+  const r = await analyseCase(store, { signal: opts.signal, ...detectionOptions(store, opts.actor ?? 'report') });
   const units = r.units.map((u) => ({ id: u.id, version: u.version }));
   const unitVersion = new Map(units.map((u) => [u.id, u.version]));
   const hits = iocHits(store);
@@ -63,6 +69,15 @@ export async function analysisForReport(store: CaseStore, opts: { signal?: Abort
       .sort((a, b) => cmp(a.id, b.id)),
     sigmaUnsupported: r.sigmaUnsupported
       .map((u) => ({ id: u.file, ...(u.title ? { title: u.title } : {}), reason: u.reason }))
+      .sort((a, b) => cmp(a.id, b.id)),
+    sigmaFiles: r.sigmaFiles.map((f) => ({ file: f.file, sha256: f.sha256 })).sort((a, b) => cmp(a.file, b.file)),
+    promoted: r.extraRun
+      .map((u) => ({
+        id: u.id,
+        version: u.version,
+        textSha256: typeof u.record?.textSha256 === 'string' ? u.record.textSha256 : null,
+        resultSha256: typeof u.record?.resultSha256 === 'string' ? u.record.resultSha256 : null,
+      }))
       .sort((a, b) => cmp(a.id, b.id)),
     units,
     warnings: r.warnings

@@ -100,7 +100,7 @@ export async function buildReport(
   // Analysis first: it may bring its derived index up to date (custody-logged),
   // which must not land after the checkpoint the report is built from.
   progress('analysis', 1, 5);
-  const analysis = await analysisForReport(store, { signal: opts.signal });
+  const analysis = await analysisForReport(store, { signal: opts.signal, actor: signer.examiner });
   if (opts.signal?.aborted) throw new UserError('cancelled');
 
   let cp = readCheckpoint(store);

@@ -296,6 +296,9 @@ export function renderReportHtml(m: ReportModel, tocPages: Map<string, number> =
     if (m.methodology.engines.length) push(table(['Analysis unit', 'Version'], m.methodology.engines.map((u) => `<tr><td class="mono">${esc(u.id)}</td><td>${esc(u.version)}</td></tr>`)));
     push(table(['Check', 'Version'], m.methodology.checks.map((c) => `<tr><td class="mono">${esc(c.id)}</td><td>${esc(c.version)}</td></tr>`)));
     push(table(['Sigma rule', 'Title', 'Version'], m.methodology.sigma.map((s) => `<tr><td class="mono wrap">${esc(s.id)}</td><td>${esc(s.title)}</td><td>${dash(s.version)}</td></tr>`)));
+    // The examiner's own detections (issue 14): a receiver checks they hold the same rule files and queries.
+    if (m.methodology.sigmaFiles.length) push(table(['Examiner Sigma rule file', 'SHA-256'], m.methodology.sigmaFiles.map((f) => `<tr><td class="mono wrap">${esc(f.file)}</td><td>${hash(f.sha256)}</td></tr>`)));
+    if (m.methodology.promoted.length) push(table(['Promoted query check', 'Version', 'Query text SHA-256', 'Result SHA-256'], m.methodology.promoted.map((p) => `<tr><td class="mono wrap">${esc(p.id)}</td><td>${esc(p.version)}</td><td>${p.textSha256 ? hash(p.textSha256) : '-'}</td><td>${p.resultSha256 ? hash(p.resultSha256) : '-'}</td></tr>`)));
   }
   if (m.methodology.enrichment?.sources.length) {
     push(`<h3>Address enrichment databases</h3>`);

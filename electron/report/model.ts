@@ -142,6 +142,10 @@ export interface ReportModel {
     formats: { kind: string; format: string; items: number; events: number }[];
     checks: { id: string; version: string }[];
     sigma: { id: string; title: string; version?: string }[];
+    /** The examiner's own Sigma rule files (issue 14) with their SHA-256. */
+    sigmaFiles: { file: string; sha256: string }[];
+    /** Saved queries promoted to checks (issue 14): version, query text SHA-256 and this run's result hash. */
+    promoted: { id: string; version: string; textSha256: string | null; resultSha256: string | null }[];
     /** Analysis engine units (runner, Sigma engine) with versions. */
     engines: { id: string; version: string }[];
     analysisNote: string | null;
@@ -435,7 +439,9 @@ export function buildReportModel(input: BuildModelInput): ReportModel {
       formats: [...fm.values()].sort((a, b) => cmp(a.kind, b.kind) || cmp(a.format, b.format)),
       checks: analysis.checksRun,
       sigma: analysis.sigmaRun,
-      engines: analysis.units.filter((u) => !u.id.startsWith('sigma:') && !analysis.checksRun.some((c) => c.id === u.id)),
+      sigmaFiles: analysis.sigmaFiles,
+      promoted: analysis.promoted,
+      engines: analysis.units.filter((u) => !u.id.startsWith('sigma:') && !analysis.promoted.some((p) => p.id === u.id) && !analysis.checksRun.some((c) => c.id === u.id)),
       analysisNote: analysis.findings.note,
       certificationTemplateSha256: template.sha256,
       enrichment: {

@@ -45,6 +45,8 @@ export function QueryView() {
   const [notes, setNotes] = useState('');
   const [info, setInfo] = useState<string | null>(null);
   const saved = useAsync(() => getApi().listSavedQueries({}), [state.version]);
+  const detections = useAsync(() => getApi().listDetections({}), [state.version]);
+  const [promoting, setPromoting] = useState<string | null>(null);
   const fields = useAsync(() => getApi().queryFields({}), []);
   const [compiled, setCompiled] = useState<{ ok: true; sql: string; params: (string | number)[] } | { ok: false; error: string; position: number } | null>(null);
   const area = useRef<HTMLTextAreaElement>(null);
@@ -293,11 +295,164 @@ export function QueryView() {
               <span className="muted small">[{q.mode}] {q.notes}</span>{' '}
               <button className="small" onClick={() => run(q.name)} disabled={!!jobId}>
                 Run
+              </button>{' '}
+              <button className="small" onClick={() => setPromoting(promoting === q.name ? null : q.name)}>
+                Promote to check…
               </button>
+              {promoting === q.name && (
+                <PromoteForm
+                  savedQuery={q.name}
+                  onDone={(msg) => {
+                    setPromoting(null);
+                    setInfo(msg);
+                    detections.reload();
+                  }}
+                />
+              )}
             </li>
           ))}
         </ul>
       </div>
+      <Detections detections={detections} onChanged={() => detections.reload()} />
     </section>
+  );
+}
+
+const SEVERITY_CHOICES = ['informational', 'low', 'medium', 'high', 'critical'] as const;
+
+/**
+ * Promote a saved query to a check (issue 14, item 6): it then runs with the
+ * built-in checks; its query must return an eventID column, whose events the
+ * finding cites. The promotion is custody-logged by the back end.
+ */
+function PromoteForm({ savedQuery, onDone }: { savedQuery: string; onDone: (msg: string) => void }) {
+  const [id, setId] = useState(savedQuery.toLowerCase().replace(/[^a-z0-9._-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 64));
+  const [title, setTitle] = useState(savedQuery);
+  const [severity, setSeverity] = useState<(typeof SEVERITY_CHOICES)[number]>('medium');
+  const [attack, setAttack] = useState('');
+  const [explanation, setExplanation] = useState('');
+  const [remediation, setRemediation] = useState('');
+  const [error, setError] = useState<unknown>(null);
+  const submit = async () => {
+    setError(null);
+    try {
+      const r = await getApi().promoteQuery({
+        savedQuery,
+        id,
+        title,
+        severity,
+        attack: attack.split(/[\s,]+/).filter(Boolean),
+        explanation,
+        remediation: remediation.split('\n').filter((l) => l.trim()),
+      });
+      onDone(`promoted to check ${r.check.checkId} (custody #${r.seq}); it runs with the checks`);
+    } catch (e) {
+      setError(e);
+    }
+  };
+  return (
+    <div className="promote-form" aria-label={`Promote ${savedQuery} to a check`}>
+      <label>
+        Check id <input value={id} onChange={(e) => setId(e.target.value)} aria-label="Check id" />
+      </label>
+      <label>
+        Title <input value={title} onChange={(e) => setTitle(e.target.value)} aria-label="Check title" />
+      </label>
+      <label>
+        Severity{' '}
+        <select value={severity} onChange={(e) => setSeverity(e.target.value as (typeof SEVERITY_CHOICES)[number])} aria-label="Severity">
+          {SEVERITY_CHOICES.map((x) => (
+            <option key={x}>{x}</option>
+          ))}
+        </select>
+      </label>
+      <label>
+        ATT&amp;CK ids <input value={attack} placeholder="T1530 T1098.001" onChange={(e) => setAttack(e.target.value)} aria-label="ATT&CK technique ids" />
+      </label>
+      <label>
+        Explanation <textarea value={explanation} onChange={(e) => setExplanation(e.target.value)} aria-label="Explanation" />
+      </label>
+      <label>
+        Remediation (one step a line) <textarea value={remediation} onChange={(e) => setRemediation(e.target.value)} aria-label="Remediation" />
+      </label>
+      <button onClick={submit} disabled={!id.trim() || !title.trim() || !explanation.trim()}>
+        Promote
+      </button>
+      <ErrorBox error={error} />
+    </div>
+  );
+}
+
+/**
+ * The case's own detections: promoted checks (withdraw), Sigma rule files with
+ * their SHA-256, and adding rule files (read here, sent as text: the back end
+ * checks each and refuses the set, naming every bad file, before any run).
+ */
+function Detections({ detections, onChanged }: { detections: ReturnType<typeof useAsync<Awaited<ReturnType<ReturnType<typeof getApi>['listDetections']>>>>; onChanged: () => void }) {
+  const [job, setJob] = useState<string | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const [info, setInfo] = useState<string | null>(null);
+  const addRules = async (files: FileList | null) => {
+    if (!files?.length) return;
+    setError(null);
+    setInfo(null);
+    try {
+      const rules = await Promise.all([...files].map(async (f) => ({ file: f.name, text: await f.text() })));
+      setJob((await getApi().runChecks({ rules })).jobId);
+    } catch (e) {
+      setError(e);
+    }
+  };
+  const d = detections.value;
+  return (
+    <div className="detections">
+      <h3>Your detections</h3>
+      <ErrorBox error={detections.error ?? error} retry={detections.reload} />
+      {info && <p className="small">{info}</p>}
+      <ul>
+        {d?.checks.map((c) => (
+          <li key={c.id}>
+            <span className="mono">{c.checkId}</span> <span className="muted small">v{c.version}</span> {c.severity} — {c.title}{' '}
+            <span className="muted small">
+              from {c.savedQuery} [{c.mode}], text SHA-256 <span className="mono">{c.textSha256.slice(0, 16)}…</span>
+            </span>{' '}
+            <button
+              className="small"
+              onClick={async () => {
+                try {
+                  await getApi().removePromotedCheck({ id: c.id });
+                  onChanged();
+                } catch (e) {
+                  setError(e);
+                }
+              }}
+            >
+              Withdraw
+            </button>
+          </li>
+        ))}
+        {d?.sigmaFiles.map((f) => (
+          <li key={f.file}>
+            Sigma rule file <span className="mono">{f.file}</span> <span className="muted small">SHA-256 {f.sha256.slice(0, 16)}…</span>
+          </li>
+        ))}
+      </ul>
+      <label>
+        Run the checks with your Sigma rule files (.yml; they replace the case&apos;s rule set){' '}
+        <input type="file" multiple accept=".yml,.yaml" disabled={!!job} onChange={(e) => addRules(e.target.files)} aria-label="Sigma rule files" />
+      </label>
+      {job && (
+        <JobProgress
+          jobId={job}
+          title="Checks and rules"
+          onDone={(s) => {
+            setJob(null);
+            if (s.state === 'done') setInfo('analysis run stored: see Findings');
+            else setError(new Error(s.error ?? s.state));
+            onChanged();
+          }}
+        />
+      )}
+    </div>
   );
 }

@@ -44,6 +44,24 @@ export interface Finding {
   lastSeen: string | null;
   /** Sigma rules: author/reference attribution required by DRL 1.1. */
   attribution?: string;
+  /** A check promoted from a saved query (issue 14): what a receiver needs to re-run it and compare. */
+  evidence?: FindingQueryEvidence;
+}
+
+export interface FindingQueryEvidence {
+  savedQuery: string;
+  mode: 'sql' | 'search';
+  /** The query text as promoted, and its SHA-256 (UTF-8). */
+  text: string;
+  textSha256: string;
+  /** The SQL that ran (the search bar's compiled SQL, or the SQL with CloudTrail paths rewritten). */
+  sql: string;
+  engine: string;
+  checkpoint: { treeSize: number; root: string };
+  rows: number;
+  /** SHA-256 of the canonical result (docs/queries.md), and the query.run custody entry. */
+  resultSha256: string;
+  custodySeq: number;
 }
 
 /** One event as analysis sees it: the parsed verbatim record plus its normalised fields. */

@@ -115,6 +115,10 @@ export interface AnalysisRunSummary {
   checksRun: UnitRef[];
   sigmaRun: { id: string; title: string }[];
   sigmaUnsupported: { file: string; id?: string; title?: string; reason: string }[];
+  /** The examiner's own Sigma rule files that ran, with their SHA-256 (issue 14). */
+  sigmaFiles?: { file: string; sha256: string }[];
+  /** Promoted query checks that ran, with what they recorded (query text and result hashes). */
+  promoted?: { id: string; version: string; record?: Record<string, unknown> }[];
   warnings: AnalysisWarning[];
   seconds: number;
   /** Events read and parsed, and how many full-case passes that amounts to. */

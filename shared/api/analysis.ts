@@ -60,8 +60,13 @@ export const analysisApi = {
     'Follow what an attacker created and used from one seed indicator, each hop explained; counts every attacker event and lists the earliest eventLimit. Writes only to bring the event index up to date (custody-logged).',
   ).returns<PivotResult>(),
   runChecks: write(
-    z.object({}).strict(),
-    'Run every built-in check and Sigma rule on the case as a background job; the result is stored as an analysis run (custody-logged). Returns the job id; the job result is the run summary.',
+    z
+      .object({
+        /** The examiner's own Sigma rule files: they become the case's rule set (custody-logged) before the run; refused as a whole if one is bad. */
+        rules: z.array(z.object({ file: z.string().min(1).max(500), text: z.string().max(512 * 1024) }).strict()).max(2000).optional(),
+      })
+      .strict(),
+    "Run every built-in check, every Sigma rule (bundled and the case's own) and every promoted query check on the case as a background job; the result is stored as an analysis run (custody-logged). Returns the job id; the job result is the run summary.",
   ).returns<{ jobId: string }>(),
   listFindings: read(
     z

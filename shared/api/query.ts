@@ -32,6 +32,26 @@ export interface SavedQuery {
 
 const mode = z.enum(['sql', 'search']);
 
+/** A saved query promoted to a check (issue 14, item 6), as stored in the case. */
+export interface PromotedCheckInfo {
+  id: string;
+  checkId: string;
+  version: string;
+  savedQuery: string;
+  title: string;
+  severity: 'informational' | 'low' | 'medium' | 'high' | 'critical';
+  attack: string[];
+  category: string;
+  explanation: string;
+  remediation: string[];
+  mode: 'sql' | 'search';
+  text: string;
+  textSha256: string;
+  at: string;
+  actor: string;
+  custodySeq: number;
+}
+
 export const queryApi = {
   runQuery: write(
     z
@@ -54,5 +74,27 @@ export const queryApi = {
     z.object({ name: z.string().min(1).max(200), mode, text: z.string().min(1).max(100_000), notes: z.string().max(10_000).default('') }).strict(),
     'Save (or replace) a named query with notes; custody-logged.',
   ).returns<{ seq: number }>(),
+  promoteQuery: write(
+    z
+      .object({
+        savedQuery: z.string().min(1).max(200),
+        id: z.string().min(1).max(64),
+        title: z.string().min(1).max(300),
+        severity: z.enum(['informational', 'low', 'medium', 'high', 'critical']),
+        attack: z.array(z.string().max(20)).max(20).default([]),
+        category: z
+          .enum(['persistence', 'privilege-escalation', 'defense-evasion', 'exfiltration', 'collection', 'initial-access', 'credential-access', 'discovery', 'execution', 'lateral-movement', 'impact'])
+          .optional(),
+        explanation: z.string().min(1).max(10_000),
+        remediation: z.array(z.string().max(2000)).max(20).default([]),
+      })
+      .strict(),
+    'Promote a saved query to a check that runs with the built-in checks; its text is frozen with the definition; custody-logged (detection.promoted). The query must return an eventID column.',
+  ).returns<{ seq: number; check: PromotedCheckInfo }>(),
+  listDetections: read(z.object({}).strict(), "The case's own detections: promoted query checks and Sigma rule files (name and SHA-256).").returns<{
+    checks: PromotedCheckInfo[];
+    sigmaFiles: { file: string; sha256: string; at: string; actor: string }[];
+  }>(),
+  removePromotedCheck: write(z.object({ id: z.string().min(1).max(64) }).strict(), 'Withdraw a promoted check; custody-logged.').returns<{ seq: number }>(),
   deleteSavedQuery: write(z.object({ name: z.string().min(1).max(200) }).strict(), 'Remove a saved query; custody-logged.').returns<{ seq: number }>(),
 };

@@ -5,6 +5,7 @@ import type { AnalysisEvent, Artefact, Category, Finding } from '../../../shared
 import { parseIp } from '../../../shared/ip.ts';
 import { isoUtc } from '../../../shared/time.ts';
 import type { CompiledSigmaRule } from './engine.ts';
+import { describeCorrelation } from './correlation.ts';
 
 export const SIGMA_FINDING_UNIT = { name: 'sigma-finding', version: '1.0.0' } as const;
 
@@ -62,8 +63,17 @@ export function sigmaRuleVersion(rule: Pick<CompiledSigmaRule, 'modified' | 'dat
   return rule.modified ?? rule.date ?? 'undated';
 }
 
-export function sigmaAttribution(rule: Pick<CompiledSigmaRule, 'title' | 'author'>): string {
+export function sigmaAttribution(rule: Pick<CompiledSigmaRule, 'title' | 'author'> & Partial<Pick<CompiledSigmaRule, 'origin' | 'file' | 'fileSha256'>>): string {
+  if (rule.origin === 'user') {
+    return `Sigma rule '${rule.title}' by ${rule.author || 'unknown author'}, examiner-supplied rule file ${rule.file ?? '(unnamed)'}${rule.fileSha256 ? ` (SHA-256 ${rule.fileSha256})` : ''}`;
+  }
   return `Sigma rule '${rule.title}' by ${rule.author || 'unknown author'}, SigmaHQ, Detection Rule License 1.1`;
+}
+
+/** What a correlation finding adds to the explanation: the correlation, the group and the window. */
+export interface CorrelationHit {
+  group: (string | null)[];
+  metric: number;
 }
 
 function byTime(a: AnalysisEvent, b: AnalysisEvent): number {
@@ -96,6 +106,13 @@ function describe(e: AnalysisEvent): string {
 
 const LISTED_EVENTS = 10;
 
+function correlationLine(rule: CompiledSigmaRule, c: CorrelationHit): string {
+  const corr = rule.correlation!;
+  const group = corr.groupBy.length ? ` for ${corr.groupBy.map((f, i) => `${f} = ${c.group[i] === null ? '(absent)' : JSON.stringify(c.group[i])}`).join(', ')}` : '';
+  const metric = corr.type === 'event_count' ? `${c.metric} events` : corr.type === 'value_count' ? `${c.metric} distinct values of ${corr.field}` : `${c.metric} of ${corr.parts.length} correlated parts`;
+  return `Correlation (${corr.form}): ${describeCorrelation(corr)}; the busiest window held ${metric}${group}.`;
+}
+
 /**
  * Build the Finding for the events one Sigma rule matched.
  * @param findingId stable id from the check id and the sorted event ids (bundled.ts: 16-hex SHA-256 prefix).
@@ -104,6 +121,7 @@ export function buildSigmaFinding(
   rule: CompiledSigmaRule,
   events: AnalysisEvent[],
   findingId: (checkId: string, sortedEventIds: string[]) => string,
+  correlation?: CorrelationHit,
 ): Finding {
   if (events.length === 0) throw new Error(`Sigma rule ${rule.id} ('${rule.title}'): a finding needs at least one matched event`);
   const sorted = [...events].sort(byTime);
@@ -136,6 +154,7 @@ export function buildSigmaFinding(
   const span = firstSeen ? (firstSeen === lastSeen ? ` at ${firstSeen}` : ` between ${firstSeen} and ${lastSeen}`) : '';
   const explanation = [
     `Sigma rule '${rule.title}' (id ${rule.id}${rule.file ? `, ${rule.file}` : ''}, level ${rule.level}) matched ${eventIds.length} event${eventIds.length === 1 ? '' : 's'}${span}:`,
+    ...(rule.correlation && correlation ? [correlationLine(rule, correlation)] : []),
     ...listed,
     rule.description ? `The rule describes what it detects as: ${rule.description}` : 'The rule gives no description.',
   ].join('\n');

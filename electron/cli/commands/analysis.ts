@@ -5,6 +5,7 @@ import { isIocType, IOC_TYPE_DOC, IOC_TYPES, type IocType } from '../../../share
 import type { AnalysisRunSummary, FindingWithDecision, IocFormat, PivotResult } from '../../../shared/analysis/types.ts';
 import { dispatch } from '../../api/handlers.ts';
 import { guessIocFormat } from '../../analysis/ioc-formats.ts';
+import { readSigmaRuleDir } from '../../analysis/sigma/bundled.ts';
 import { UserError } from '../../errors.ts';
 import { ProgressBar } from '../progress.ts';
 import { registerCommand, shown } from '../registry.ts';
@@ -200,6 +201,8 @@ function runText(s: AnalysisRunSummary): string {
   const sev = ['critical', 'high', 'medium', 'low', 'informational'].map((k) => `${s.bySeverity[k] ?? 0} ${k}`).join(', ');
   return [
     `Analysis run ${s.runId ?? '-'}: ${s.findings} findings (${sev}) from ${s.checksRun.length} checks and ${s.sigmaRun.length} Sigma rules over ${s.treeSize} events in ${s.seconds.toFixed(2)} s (${s.passes.toFixed(2)} passes)`,
+    ...(s.sigmaFiles ?? []).map((f) => `examiner rule file ${shown(f.file, 500)}  SHA-256 ${f.sha256}`),
+    ...(s.promoted ?? []).map((p) => `promoted check ${shown(p.id, 200)}@${p.version}${typeof p.record?.resultSha256 === 'string' ? `  result SHA-256 ${p.record.resultSha256}` : ''}`),
     s.sigmaUnsupported.length ? `${s.sigmaUnsupported.length} Sigma rules cannot run: ${s.sigmaUnsupported.map((u) => `${u.file} (${u.reason})`).join('; ')}` : '',
     ...s.warnings.slice(0, 20).map((w) => `warning ${w.unit}${w.eventId ? ` event ${shown(w.eventId)}` : ''}: ${shown(w.message, 2000)}`),
   ]
@@ -209,11 +212,13 @@ function runText(s: AnalysisRunSummary): string {
 
 registerCommand({
   name: 'check',
-  summary: 'run every built-in check and Sigma rule on the case; store and print the findings',
-  usage: 'trailcase check CASE',
-  async run({ positionals, io }) {
+  summary: "run every built-in check, Sigma rule (bundled and the case's own) and promoted query check on the case; store and print the findings",
+  usage: 'trailcase check CASE [--rules DIR|FILE]\n  --rules: your own Sigma rule files (*.yml, *.yaml below DIR); they become the case\'s rule set (custody-logged, kept for later runs and the report)',
+  options: { rules: { type: 'string' } },
+  async run({ positionals, values, io }) {
+    const rules = values.rules !== undefined ? readSigmaRuleDir(String(values.rules)) : undefined;
     const out = await withCase(needCase(positionals), async (ctx) => {
-      const { jobId } = await dispatch(ctx, 'runChecks', {});
+      const { jobId } = await dispatch(ctx, 'runChecks', rules ? { rules } : {});
       const bar = new ProgressBar('check');
       for (;;) {
         const s = ctx.jobs.status(jobId);

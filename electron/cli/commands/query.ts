@@ -79,12 +79,70 @@ export function formatOf(values: Record<string, unknown>, io: CliIO): Format {
 registerCommand({
   name: 'query',
   summary: 'SQL over every field of every event (read-only, custody-logged); every row streamed',
-  usage: 'trailcase query CASE "SQL" [--json|--csv|--ndjson] | trailcase query CASE --saved NAME | trailcase query CASE --save NAME "SQL" [--notes TEXT] | trailcase query CASE --list',
-  options: { csv: { type: 'boolean' }, ndjson: { type: 'boolean' }, saved: { type: 'string' }, save: { type: 'string' }, notes: { type: 'string' }, search: { type: 'boolean' }, list: { type: 'boolean' } },
+  usage: [
+    'trailcase query CASE "SQL" [--json|--csv|--ndjson] | trailcase query CASE --saved NAME | trailcase query CASE --save NAME "SQL" [--notes TEXT] | trailcase query CASE --list',
+    '       trailcase query CASE --promote NAME --id ID --title TEXT --severity S --explanation TEXT [--attack T1530]... [--category C] [--remediation TEXT]...',
+    '       trailcase query CASE --checks | trailcase query CASE --unpromote ID',
+    '  --promote: the saved query NAME becomes a check that runs with the built-in checks (trailcase check); it must return an eventID column',
+  ].join('\n'),
+  options: {
+    csv: { type: 'boolean' },
+    ndjson: { type: 'boolean' },
+    saved: { type: 'string' },
+    save: { type: 'string' },
+    notes: { type: 'string' },
+    search: { type: 'boolean' },
+    list: { type: 'boolean' },
+    promote: { type: 'string' },
+    id: { type: 'string' },
+    title: { type: 'string' },
+    severity: { type: 'string' },
+    attack: { type: 'string', multiple: true },
+    category: { type: 'string' },
+    explanation: { type: 'string' },
+    remediation: { type: 'string', multiple: true },
+    checks: { type: 'boolean' },
+    unpromote: { type: 'string' },
+  },
   async run({ positionals, values, io }) {
     const casePath = needCase(positionals);
     const text = positionals.slice(1).join(' ');
     const mode = values.search ? 'search' : 'sql';
+    if (values.promote !== undefined) {
+      const need = (k: string) => {
+        if (values[k] === undefined) throw new UserError(`--promote needs --${k}`);
+        return String(values[k]);
+      };
+      const args = {
+        savedQuery: String(values.promote),
+        id: need('id'),
+        title: need('title'),
+        severity: need('severity'),
+        explanation: need('explanation'),
+        attack: (values.attack as string[] | undefined) ?? [],
+        remediation: (values.remediation as string[] | undefined) ?? [],
+        ...(values.category !== undefined ? { category: String(values.category) } : {}),
+      };
+      const r = await withCase(casePath, (ctx) => dispatch(ctx, 'promoteQuery', args as never));
+      io.result(r, () => `promoted ${textCell(r.check.savedQuery)} to check ${r.check.checkId}@${r.check.version} (query text SHA-256 ${r.check.textSha256}; custody entry ${r.seq}); it runs with trailcase check`);
+      return 0;
+    }
+    if (values.unpromote !== undefined) {
+      const r = await withCase(casePath, (ctx) => dispatch(ctx, 'removePromotedCheck', { id: String(values.unpromote) }));
+      io.result(r, () => `check query:${textCell(values.unpromote)} withdrawn (custody entry ${r.seq})`);
+      return 0;
+    }
+    if (values.checks) {
+      const r = await withCase(casePath, (ctx) => dispatch(ctx, 'listDetections', {}), true);
+      io.result(r, () =>
+        [
+          ...r.checks.map((c) => `${c.checkId}@${c.version}  ${c.severity}  ${textCell(c.title)}  <- ${textCell(c.savedQuery)} [${c.mode}] SHA-256 ${c.textSha256}`),
+          ...r.sigmaFiles.map((f) => `sigma file ${textCell(f.file)}  SHA-256 ${f.sha256}`),
+          `${r.checks.length} promoted checks, ${r.sigmaFiles.length} Sigma rule files`,
+        ].join('\n'),
+      );
+      return 0;
+    }
     if (values.list) {
       const r = await withCase(casePath, (ctx) => dispatch(ctx, 'listSavedQueries', {}), true);
       io.result(r, () => r.items.map((q) => `${textCell(q.name)}  [${q.mode}]  ${textCell(q.text)}${q.notes ? `  — ${textCell(q.notes)}` : ''}`).join('\n'));
