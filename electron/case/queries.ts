@@ -8,6 +8,7 @@ import { UserError } from '../errors.ts';
 import { EvidenceReader, type EvidenceRow } from './evidence.ts';
 import type { CaseStore } from './store.ts';
 import { ENCODING_NAMES } from './encodings.ts';
+import { likeEscape, placeholders } from './data/db.ts';
 
 export interface SqlFilter {
   where: string;
@@ -21,13 +22,6 @@ export function registerFilterExtension(f: FilterExtension): void {
   if (!extensions.includes(f)) extensions.push(f);
 }
 
-function placeholders(n: number): string {
-  return Array(n).fill('?').join(',');
-}
-
-function likeEscape(s: string): string {
-  return s.replace(/[\\%_]/g, (c) => '\\' + c);
-}
 
 /** SQL for "the ip column matches one of these addresses, CIDRs or texts". */
 export function ipClause(values: string[]): SqlFilter {

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import Database from 'better-sqlite3';
 import { join } from 'node:path';
 import { migrate, MIGRATIONS, SCHEMA_VERSION } from '../../electron/case/migrations/index.ts';
-import { EVENT_ID_INDEX, EVENT_SECONDARY_INDEXES } from '../../electron/case/migrations/0001-initial.ts';
+import { EVENT_ID_INDEX, EVENT_SECONDARY_INDEXES } from '../../electron/case/data/indexes.ts';
 import { CaseStore } from '../../electron/case/store.ts';
 import { tempCase, tempDir } from '../support/case.ts';
 
