@@ -28,6 +28,9 @@ import {
 } from './manifest.ts';
 import { buildReportModel, readCheckpoint, reportTimestamps, type CheckpointRecord, type ReportModel } from './model.ts';
 import { timestampCheckpoint } from '../case/timestamp.ts';
+import { actionsAfter } from '../case/data/custody.ts';
+import { evidenceCount } from '../case/data/evidence.ts';
+import { eventCount } from '../case/data/events.ts';
 import { ChromiumUnavailable, chromiumUnavailableReason, getDefaultPdfPrinter, renderReportPdf, type PdfPrinter } from './pdf.ts';
 
 export type { ReportSummary };
@@ -62,13 +65,11 @@ export const STAMP_FILE = /^checkpoint-\d+(-\d+\.tsr|\.txt)$/;
 /** Why the last checkpoint does not cover the case as it is (null when it does). */
 export function uncoveredChanges(store: CaseStore, cp: CheckpointRecord | null): string | null {
   if (!cp) return 'the case has no signed checkpoint';
-  const n = (sql: string, ...p: unknown[]) => (store.db.prepare(sql).get(...p) as { n: number }).n;
-  const events = n('SELECT count(*) AS n FROM events');
+  const events = eventCount(store.reader);
   if (events > cp.treeSize) return `${events - cp.treeSize} events after checkpoint #${cp.seq}`;
-  const evidence = n('SELECT count(*) AS n FROM evidence');
+  const evidence = evidenceCount(store.reader);
   if (evidence > cp.evidenceCount) return `${evidence - cp.evidenceCount} evidence items after checkpoint #${cp.seq}`;
-  const actions = store.db.prepare('SELECT DISTINCT action FROM custody WHERE seq > ?').all(cp.custodySeq) as { action: string }[];
-  const substantive = actions.map((a) => a.action).filter((a) => !REPORT_NEUTRAL_ACTIONS.has(a));
+  const substantive = actionsAfter(store.reader, cp.custodySeq).filter((a) => !REPORT_NEUTRAL_ACTIONS.has(a));
   if (substantive.length) return `custody entries after checkpoint #${cp.seq} (${substantive.sort().join(', ')})`;
   return null;
 }
@@ -186,7 +187,7 @@ export async function generateReport(store: CaseStore, signer: Signer, opts: Rep
   write(SIGNATURE_FILE, r.signature);
 
   const manifestSha256 = fileEntry(MANIFEST_FILE, r.manifestBytes).sha256;
-  const custodySeq = store.db.transaction(() =>
+  const custodySeq = store.transaction(() =>
     store.appendCustody(signer.examiner, 'report.generated', {
       reportId: r.model.reportId,
       outDir,
@@ -196,7 +197,7 @@ export async function generateReport(store: CaseStore, signer: Signer, opts: Rep
       examinerFingerprint: signer.fingerprint,
       renderer: r.renderer,
     }),
-  )();
+  );
   return {
     reportId: r.model.reportId,
     outDir,
