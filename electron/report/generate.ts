@@ -30,6 +30,7 @@ import { buildReportModel, readCheckpoint, reportTimestamps, type CheckpointReco
 import { timestampCheckpoint } from '../case/timestamp.ts';
 import { actionsAfter } from '../case/data/custody.ts';
 import { evidenceCount } from '../case/data/evidence.ts';
+import { publicKeyOf } from '../case/data/meta.ts';
 import { eventCount } from '../case/data/events.ts';
 import { ChromiumUnavailable, chromiumUnavailableReason, getDefaultPdfPrinter, renderReportPdf, type PdfPrinter } from './pdf.ts';
 
@@ -144,15 +145,15 @@ export async function buildReport(
     files.set(t.file, t.token);
     files.set(`checkpoint-${t.checkpointSeq}.txt`, Buffer.from(readCheckpoint(store, t.checkpointSeq)!.body, 'utf8'));
   }
-  const cpKey = store.stmt('SELECT public_key FROM keys WHERE fingerprint = ?').get(checkpoint.keyFingerprint) as { public_key: string } | undefined;
-  if (!cpKey) throw new UserError(`checkpoint #${checkpoint.seq} is signed by key ${checkpoint.keyFingerprint}, which is not in the case`);
+  const cpKeyPem = publicKeyOf(store.reader, checkpoint.keyFingerprint);
+  if (cpKeyPem === undefined) throw new UserError(`checkpoint #${checkpoint.seq} is signed by key ${checkpoint.keyFingerprint}, which is not in the case`);
   const manifest = manifestFor({
     reportId: model.reportId,
     caseId: model.case.caseId,
     tool: model.tool,
     examiner: model.examiner,
     checkpoint,
-    checkpointPublicKeyPem: cpKey.public_key,
+    checkpointPublicKeyPem: cpKeyPem,
     renderer: printer,
     files: [...REPORT_FILES, VERIFIER_FILE, ...[...files.keys()].filter((n) => STAMP_FILE.test(n)).sort()].map((name) => fileEntry(name, files.get(name)!)),
   });

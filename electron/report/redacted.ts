@@ -27,6 +27,7 @@ import { TOOL_NAME, TOOL_VERSION, buildHash } from '../version.ts';
 import { checkCheckpointSignature, parseCheckpointBody } from './manifest.ts';
 import { readCheckpoint } from './model.ts';
 import { eventCount, eventSpansWhere, leafHashesBelow } from '../case/data/events.ts';
+import { publicKeyOf } from '../case/data/meta.ts';
 
 export type { RedactedSummary, VerifyRedactedResult };
 
@@ -141,8 +142,8 @@ export function buildRedactedBundle(store: CaseStore, signer: Signer, filter: Ev
       proof: proofs[i].map((p) => p.toString('hex')),
     };
   });
-  const cpKey = store.stmt('SELECT public_key FROM keys WHERE fingerprint = ?').get(cp.keyFingerprint) as { public_key: string } | undefined;
-  if (!cpKey) throw new UserError(`checkpoint #${cp.seq} is signed by key ${cp.keyFingerprint}, which is not in the case`);
+  const cpKeyPem = publicKeyOf(store.reader, cp.keyFingerprint);
+  if (cpKeyPem === undefined) throw new UserError(`checkpoint #${cp.seq} is signed by key ${cp.keyFingerprint}, which is not in the case`);
   const meta = store.meta();
   const unsigned: Omit<RedactedBundle, 'signature'> = {
     format: REDACTED_FORMAT,
@@ -151,7 +152,7 @@ export function buildRedactedBundle(store: CaseStore, signer: Signer, filter: Ev
     tool: { name: TOOL_NAME, version: TOOL_VERSION, buildHash: buildHash() },
     exportedBy: { name: signer.examiner, keyFingerprint: signer.fingerprint, publicKeyPem: signer.publicKeyPem },
     filter: JSON.parse(canonicalJson(filter)),
-    checkpoint: { seq: cp.seq, treeSize: cp.treeSize, root: cp.root, createdAt: cp.createdAt, keyFingerprint: cp.keyFingerprint, body: cp.body, signature: cp.signature, publicKeyPem: cpKey.public_key },
+    checkpoint: { seq: cp.seq, treeSize: cp.treeSize, root: cp.root, createdAt: cp.createdAt, keyFingerprint: cp.keyFingerprint, body: cp.body, signature: cp.signature, publicKeyPem: cpKeyPem },
     count: out.length,
     events: out,
   };

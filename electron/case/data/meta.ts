@@ -95,3 +95,8 @@ export function eventCount(db: ReadableDB): number {
 export function keyExaminer(db: ReadableDB, fingerprint: string): string | undefined {
   return (cached(db, 'SELECT examiner FROM keys WHERE fingerprint = ?').get(fingerprint) as { examiner: string } | undefined)?.examiner;
 }
+
+/** The public key (PEM) of a key in the case. */
+export function publicKeyOf(db: ReadableDB, fingerprint: string): string | undefined {
+  return (cached(db, 'SELECT public_key FROM keys WHERE fingerprint = ?').get(fingerprint) as { public_key: string } | undefined)?.public_key;
+}
