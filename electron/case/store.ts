@@ -102,8 +102,8 @@ export class CaseStore {
    * store that is itself read-only is its own read view.
    */
   readView(): CaseStore {
-    if (this.readonly) return this;
-    if (this.closed) throw new Error('the case is closed');
+    // A closed store has no connection to read through; the method fails as it did on the store itself.
+    if (this.readonly || this.closed) return this;
     if (!this.readView_) {
       const db = new Database(this.path, { readonly: true, fileMustExist: true });
       db.pragma('query_only = 1');
