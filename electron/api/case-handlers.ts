@@ -1,9 +1,13 @@
 // Handlers for the foundation's methods (shared/api/case.ts).
 import type { caseApi } from '../../shared/api/case.ts';
-import type { CaseInfo, CustodyEntry, ImportWarning } from '../../shared/types.ts';
+import type { CaseInfo, CustodyEntry } from '../../shared/types.ts';
 import { isoUtc } from '../../shared/time.ts';
-import { eventIdWhere, evidenceItem, getEvent, relatedEvents, searchEvents } from '../case/queries.ts';
-import type { EvidenceRow } from '../case/evidence.ts';
+import { evidenceItem, getEvent, relatedEvents, searchEvents } from '../case/queries.ts';
+import { custodyCount, custodyOfAction, custodyPage } from '../case/data/custody.ts';
+import { evidenceCount, evidencePage } from '../case/data/evidence.ts';
+import { eventExists, eventTimeRange } from '../case/data/events.ts';
+import { caseCounts, keyRows, schemaVersion } from '../case/data/meta.ts';
+import { warningsPage } from '../case/data/warnings.ts';
 import { evidenceValidationLookup, verifyCase } from '../case/verify.ts';
 import { importPaths } from '../ingest/import-files.ts';
 import type { HandlerTable } from './handlers.ts';
@@ -11,9 +15,7 @@ import type { HandlerTable } from './handlers.ts';
 export function caseInfo(ctx: { store: import('../case/store.ts').CaseStore }): CaseInfo {
   const s = ctx.store;
   const m = s.meta();
-  const count = (sql: string) => (s.stmt(sql).get() as { n: number }).n;
-  // min and max in separate statements: each is one index lookup; together SQLite scans the whole time index.
-  const range = { a: (s.stmt('SELECT min(time_ms) AS m FROM events').get() as { m: number | null }).m, b: (s.stmt('SELECT max(time_ms) AS m FROM events').get() as { m: number | null }).m };
+  const range = eventTimeRange(s.reader);
   return {
     caseId: m.caseId,
     title: m.title,
@@ -21,18 +23,11 @@ export function caseInfo(ctx: { store: import('../case/store.ts').CaseStore }): 
     scope: s.scope(),
     createdAt: m.createdAt,
     toolVersion: m.toolVersion,
-    schemaVersion: s.db.pragma('user_version', { simple: true }) as number,
+    schemaVersion: schemaVersion(s.reader),
     path: s.path,
-    counts: {
-      events: count('SELECT count(*) AS n FROM events'),
-      copies: count('SELECT count(*) AS n FROM event_copies'),
-      evidence: count('SELECT count(*) AS n FROM evidence'),
-      warnings: count('SELECT count(*) AS n FROM warnings'),
-      conflicts: count('SELECT count(*) AS n FROM event_copies WHERE identical = 0'),
-      custody: count('SELECT count(*) AS n FROM custody'),
-    },
-    timeRange: { first: range.a === null ? null : isoUtc(range.a), last: range.b === null ? null : isoUtc(range.b) },
-    keys: (s.stmt('SELECT fingerprint, examiner, added_at FROM keys ORDER BY added_at').all() as any[]).map((k) => ({
+    counts: caseCounts(s.reader),
+    timeRange: { first: range.first === null ? null : isoUtc(range.first), last: range.last === null ? null : isoUtc(range.last) },
+    keys: keyRows(s.reader).map((k) => ({
       fingerprint: k.fingerprint,
       examiner: k.examiner,
       addedAt: k.added_at,
@@ -42,38 +37,20 @@ export function caseInfo(ctx: { store: import('../case/store.ts').CaseStore }): 
 }
 
 export function custodyEntries(store: import('../case/store.ts').CaseStore, offset = 0, limit = 500): { items: CustodyEntry[]; total: number } {
-  const rows = store.stmt('SELECT * FROM custody ORDER BY seq LIMIT ? OFFSET ?').all(limit, offset) as any[];
-  return {
-    items: rows.map((r) => ({ seq: r.seq, at: r.at, actor: r.actor, action: r.action, details: JSON.parse(r.details), toolVersion: r.tool_version, hash: r.hash })),
-    total: (store.stmt('SELECT count(*) AS n FROM custody').get() as { n: number }).n,
-  };
+  return { items: custodyPage(store.reader, offset, limit), total: custodyCount(store.reader) };
 }
 
 export const caseHandlers: HandlerTable<typeof caseApi> = {
   caseInfo: (ctx) => caseInfo(ctx),
   listEvidence: (ctx, a) => {
-    const rows = ctx.store.stmt('SELECT * FROM evidence ORDER BY id LIMIT ? OFFSET ?').all(a.limit, a.offset) as EvidenceRow[];
+    const rows = evidencePage(ctx.store.reader, a.offset, a.limit);
     const v = evidenceValidationLookup()?.(ctx.store);
     return {
       items: rows.map((r) => evidenceItem(r, v?.get(r.id) ?? null)),
-      total: (ctx.store.stmt('SELECT count(*) AS n FROM evidence').get() as { n: number }).n,
+      total: evidenceCount(ctx.store.reader),
     };
   },
-  listWarnings: (ctx, a) => {
-    const where = a.importId !== undefined ? 'WHERE import_id = ?' : '';
-    const params = a.importId !== undefined ? [a.importId] : [];
-    const rows = ctx.store.db.prepare(`SELECT * FROM warnings ${where} ORDER BY id LIMIT ? OFFSET ?`).all(...params, a.limit, a.offset) as any[];
-    const items: ImportWarning[] = rows.map((r) => ({
-      id: r.id,
-      importId: r.import_id,
-      evidenceId: r.evidence_id,
-      origin: r.origin,
-      recordIndex: r.record_index,
-      code: r.code,
-      message: r.message,
-    }));
-    return { items, total: (ctx.store.db.prepare(`SELECT count(*) AS n FROM warnings ${where}`).get(...params) as { n: number }).n };
-  },
+  listWarnings: (ctx, a) => warningsPage(ctx.store.reader, { importId: a.importId, offset: a.offset, limit: a.limit }),
   custodyLog: (ctx, a) => custodyEntries(ctx.store, a.offset, a.limit),
   searchEvents: (ctx, a) => searchEvents(ctx.store, a.filter, { offset: a.offset, limit: a.limit, sort: a.sort, desc: a.desc }),
   getEvent: (ctx, a) => getEvent(ctx.store, a.eventId),
@@ -93,15 +70,12 @@ export const caseHandlers: HandlerTable<typeof caseApi> = {
   },
   addNote: (ctx, a) => ({ seq: ctx.store.appendCustody(ctx.actor, 'note', { target: a.target ?? 'case', text: a.text }) }),
   addTag: (ctx, a) => {
-    const w = eventIdWhere(a.eventId);
-    const exists = ctx.store.stmt(`SELECT 1 FROM events WHERE ${w.where}`).get(...w.params);
-    if (!exists) throw new Error(`no event ${a.eventId} in this case`);
+    if (!eventExists(ctx.store.reader, a.eventId)) throw new Error(`no event ${a.eventId} in this case`);
     return { seq: ctx.store.appendCustody(ctx.actor, 'tag', { eventId: a.eventId, tag: a.tag }) };
   },
   listTags: (ctx, a) => {
-    const rows = ctx.store.stmt("SELECT at, actor, details FROM custody WHERE action = 'tag' ORDER BY seq").all() as any[];
-    const items = rows
-      .map((r) => ({ ...(JSON.parse(r.details) as { eventId: string; tag: string }), at: r.at, actor: r.actor }))
+    const items = custodyOfAction(ctx.store.reader, 'tag')
+      .map((r) => ({ ...(r.details as { eventId: string; tag: string }), at: r.at, actor: r.actor }))
       .filter((t) => a.eventId === undefined || t.eventId === a.eventId);
     return { items };
   },

@@ -6,6 +6,7 @@ import { JobRegistry } from './jobs.ts';
 import type { QueryStreamSink } from './query-handlers.ts';
 
 export interface HandlerContext {
+  /** The open case. For a `read` method, dispatch hands its read view (a read-only connection: CaseStore.readView). */
   store: CaseStore;
   actor: string;
   jobs: JobRegistry;

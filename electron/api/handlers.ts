@@ -41,7 +41,10 @@ export async function dispatch<K extends MethodName>(ctx: HandlerContext, method
     throw new BadRequest(`${method}: bad arguments: ${issue?.path.join('.') || '(root)'} ${issue?.message ?? ''}`.trim());
   }
   const h = handlers[method] as Handler<unknown>;
-  return (await h(ctx, parsed.data as never)) as ResultOf<Api[K]>;
+  // A read method gets the case through its read-only connection, so the declared access is
+  // enforced by SQLite rather than by convention (docs/architecture.md, "The data layer").
+  const c = spec.access === 'read' ? { ...ctx, store: ctx.store.readView() } : ctx;
+  return (await h(c, parsed.data as never)) as ResultOf<Api[K]>;
 }
 
 export { UserError };

@@ -4,33 +4,14 @@
 import { constants as zlibConstants, gunzipSync } from 'node:zlib';
 import { recordBytes } from './encodings.ts';
 import type { CaseStore } from './store.ts';
+import { evidenceChunkData, evidenceCompression, evidenceRow, type EvidenceRow } from './data/evidence.ts';
 
-export interface EvidenceRow {
-  id: number;
-  import_id: number;
-  kind: string;
-  origin: string;
-  origin_meta: string;
-  size: number;
-  sha256: string;
-  compression: string;
-  decoded_size: number;
-  format: string;
-  acquired_at: string;
-  examiner: string;
-  tool_version: string;
-  chunk_size: number;
-  n_events: number;
-  n_copies: number;
-  n_rejected: number;
-  n_excluded: number;
-}
+// The row type lives with the evidence reads (data/evidence.ts); re-exported for the modules that import it from here.
+export type { EvidenceRow } from './data/evidence.ts';
 
 /** Original bytes of an evidence item, chunk by chunk, in order. */
 export function* evidenceChunks(store: CaseStore, id: number): Generator<Buffer> {
-  for (const row of store.db.prepare('SELECT data FROM evidence_chunks WHERE evidence_id = ? ORDER BY seq').raw().iterate(id) as Iterable<[Buffer]>) {
-    yield row[0];
-  }
+  yield* evidenceChunkData(store.reader, id);
 }
 
 export function evidenceBytes(store: CaseStore, id: number): Buffer {
@@ -74,7 +55,7 @@ export class EvidenceReader {
   constructor(private readonly store: CaseStore, private readonly maxCacheBytes = 256 * 1024 * 1024) {}
 
   row(id: number): EvidenceRow {
-    const r = this.store.stmt('SELECT * FROM evidence WHERE id = ?').get(id) as EvidenceRow | undefined;
+    const r = evidenceRow(this.store.reader, id);
     if (!r) throw new Error(`evidence item ${id} is not in the case`);
     return r;
   }
@@ -86,9 +67,7 @@ export class EvidenceReader {
       this.cache.set(id, hit);
       return hit;
     }
-    const comp =
-      compression ??
-      ((this.store.stmt('SELECT compression FROM evidence WHERE id = ?').get(id) as { compression: string } | undefined)?.compression ?? 'none');
+    const comp = compression ?? evidenceCompression(this.store.reader, id) ?? 'none';
     const d = decodeTolerant(evidenceBytes(this.store, id), comp);
     this.cache.set(id, d);
     this.cacheBytes += d.length;

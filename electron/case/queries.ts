@@ -1,13 +1,15 @@
 // Read-side queries over a case: filters become SQL over the indexed,
 // dictionary-encoded columns (never a scan of events in JavaScript).
-import type { EventDetail, EventFilter, EventSummary, EvidenceItem, Provenance } from '../../shared/types.ts';
+import type { EventDetail, EventFilter, EventSummary, Provenance } from '../../shared/types.ts';
 import { parseCidr } from '../../shared/ip.ts';
 import { requestIdText } from '../../shared/event-key.ts';
 import { isoUtc, parseTime } from '../../shared/time.ts';
 import { UserError } from '../errors.ts';
-import { EvidenceReader, type EvidenceRow } from './evidence.ts';
+import { EvidenceReader } from './evidence.ts';
+import { warningsAtRecord } from './data/warnings.ts';
 import type { CaseStore } from './store.ts';
 import { ENCODING_NAMES } from './encodings.ts';
+import { likeEscape, placeholders } from './data/db.ts';
 
 export interface SqlFilter {
   where: string;
@@ -21,13 +23,6 @@ export function registerFilterExtension(f: FilterExtension): void {
   if (!extensions.includes(f)) extensions.push(f);
 }
 
-function placeholders(n: number): string {
-  return Array(n).fill('?').join(',');
-}
-
-function likeEscape(s: string): string {
-  return s.replace(/[\\%_]/g, (c) => '\\' + c);
-}
 
 /** SQL for "the ip column matches one of these addresses, CIDRs or texts". */
 export function ipClause(values: string[]): SqlFilter {
@@ -248,24 +243,8 @@ export function searchEvents(
   return { events: rows.map((r) => toSummary(dict, r)), total };
 }
 
-export function evidenceItem(r: EvidenceRow, validation: string | null = null): EvidenceItem {
-  return {
-    id: r.id,
-    kind: r.kind,
-    origin: r.origin,
-    originMeta: JSON.parse(r.origin_meta),
-    size: r.size,
-    sha256: r.sha256,
-    compression: r.compression as 'gzip' | 'none',
-    format: r.format,
-    acquiredAt: r.acquired_at,
-    examiner: r.examiner,
-    toolVersion: r.tool_version,
-    importId: r.import_id,
-    counts: { events: r.n_events, copies: r.n_copies, rejected: r.n_rejected, excluded: r.n_excluded },
-    validation,
-  };
-}
+// The one mapping of an evidence row lives with the evidence reads.
+export { evidenceItem } from './data/evidence.ts';
 
 export function getEvent(store: CaseStore, eventId: string, reader = new EvidenceReader(store)): EventDetail {
   const r = store.stmt(`SELECT ${SUMMARY_COLS}, pos, len, enc, leaf_hash FROM events WHERE substr(event_id, -8) = ? AND event_id = ?`).get(eventId.slice(-8), eventId) as any;
@@ -303,10 +282,9 @@ export function getEvent(store: CaseStore, eventId: string, reader = new Evidenc
     if (c.identical === 0) conflicts.push({ evidenceId: c.evidence_id, leafHash: Buffer.from(c.leaf_hash).toString('hex'), detectedAt: cev.acquired_at });
   }
   // Warnings are keyed by where the record sits (evidence item and decoded offset), the same for every copy.
-  const warnStmt = store.stmt('SELECT code, message FROM warnings WHERE evidence_id = ? AND pos = ? ORDER BY id');
   const warnings: EventDetail['warnings'] = [];
   for (const p of provenance) {
-    for (const w of warnStmt.all(p.evidenceId, p.offset) as { code: string; message: string }[]) warnings.push({ evidenceId: p.evidenceId, code: w.code, message: w.message });
+    for (const w of warningsAtRecord(store.reader, p.evidenceId, p.offset)) warnings.push({ evidenceId: p.evidenceId, code: w.code, message: w.message });
   }
   return { summary: toSummary(dict, r), record, provenance, conflicts, warnings };
 }

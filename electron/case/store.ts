@@ -8,17 +8,26 @@ import { userInfo } from 'node:os';
 import type { CaseScope, CheckpointSummary } from '../../shared/types.ts';
 import { parseIp } from '../../shared/ip.ts';
 import { UserError } from '../errors.ts';
-import { TOOL_VERSION, toolString } from '../version.ts';
+import { toolString } from '../version.ts';
 import { canonicalJson, sha256Hex } from './canonical.ts';
 import { type Signer, readKeyFile } from './keys.ts';
 import { leafHash, MerkleBuilder } from './merkle.ts';
 import { eventTreeStart, extendEventTree } from './tree.ts';
 import { migrate, SCHEMA_VERSION } from './migrations/index.ts';
-import { EVENT_ID_INDEX, EVENT_SECONDARY_INDEXES } from './migrations/0001-initial.ts';
+import { asReadable, asWritable, cached, type ReadableDB, type WritableDB } from './data/db.ts';
+import { dropIdIndex, dropSecondaryIndexes, ensureEventIndexes, ensureIdIndex } from './data/indexes.ts';
+import { appendCustody, custodyHead, lastCustodyOf } from './data/custody.ts';
+import { checkpointSummary, insertCheckpoint, lastCheckpointRow, lastCheckpointSeq } from './data/checkpoints.ts';
+import { evidenceRows } from './data/evidence.ts';
+import { applicationId, hasKey, insertKey, insertMeta, metaRows, schemaVersion } from './data/meta.ts';
+import { maxLeafPlusOne } from './data/events.ts';
+
+// Re-exported from the data layer, where they now live, for the modules that import them from here.
+export { checkpointSummary } from './data/checkpoints.ts';
+export { custodyHash, ZERO_HASH } from './data/custody.ts';
 
 /** PRAGMA application_id: 'TRLC'. Lets `file`/sqlite3 users tell a case from any database. */
 export const APPLICATION_ID = 0x54524c43;
-export const ZERO_HASH = '0'.repeat(64);
 export const CASE_EXTENSION = '.trailcase';
 
 export interface CaseMeta {
@@ -60,10 +69,49 @@ function isSqlite(path: string): boolean {
 export class CaseStore {
   private stringCache = new Map<string, number>();
   private ipCache = new Map<string, number>();
-  private stmts = new Map<string, Database.Statement>();
   private closed = false;
+  private readView_: CaseStore | null = null;
 
-  private constructor(readonly db: Database.Database, readonly path: string, readonly readonly: boolean) {}
+  /**
+   * The raw connection. New code reaches the file through `reader`/`writer` and a
+   * module of electron/case/data/ (docs/architecture.md, "The data layer"); the
+   * lint (test/lint/data-layer.ts) rejects SQL on it outside electron/case/.
+   * It stays public for tests and for the modules still being moved (the lint's allowlist).
+   */
+  readonly db: Database.Database;
+
+  private constructor(db: Database.Database, readonly path: string, readonly readonly: boolean) {
+    this.db = db;
+  }
+
+  /** The connection typed for reading: what every read function of the data layer takes. */
+  get reader(): ReadableDB {
+    return asReadable(this.db);
+  }
+
+  /** The connection typed for writing. A case opened read-only has none. */
+  get writer(): WritableDB {
+    if (this.readonly) throw new UserError(`${this.path} is open read-only`);
+    return asWritable(this.db);
+  }
+
+  /**
+   * The store a `read` API method gets (dispatch): a second connection to the
+   * same file opened read-only, so a read method that tries to write fails in
+   * SQLite whatever it calls. Opened on first use, closed with this store. A
+   * store that is itself read-only is its own read view.
+   */
+  readView(): CaseStore {
+    // A closed store has no connection to read through; the method fails as it did on the store itself.
+    if (this.readonly || this.closed) return this;
+    if (!this.readView_) {
+      const db = new Database(this.path, { readonly: true, fileMustExist: true });
+      db.pragma('query_only = 1');
+      db.pragma('cache_size = -65536'); // as the writer: reads of a large case are the common case
+      this.readView_ = new CaseStore(db, this.path, true);
+    }
+    return this.readView_;
+  }
 
   static create(path: string, opts: { title: string; examiner: string; scope?: CaseScope }, signer: Signer): CaseStore {
     if (existsSync(path)) throw new UserError(`${path} already exists; a new case needs a new file`);
@@ -74,6 +122,7 @@ export class CaseStore {
     store.configure();
     db.pragma(`application_id = ${APPLICATION_ID}`);
     migrate(db);
+    const w = store.writer;
     const meta: CaseMeta = {
       caseId: randomUUID(),
       title: opts.title.trim(),
@@ -82,12 +131,11 @@ export class CaseStore {
       createdAt: new Date().toISOString(),
       toolVersion: toolString(),
     };
-    db.transaction(() => {
-      const ins = db.prepare('INSERT INTO case_meta(key, value) VALUES (?, ?)');
-      for (const [k, v] of Object.entries(meta)) ins.run(k, typeof v === 'string' ? v : canonicalJson(v));
+    store.transaction(() => {
+      for (const [k, v] of Object.entries(meta)) insertMeta(w, k, typeof v === 'string' ? v : canonicalJson(v));
       store.addKey(signer);
       store.appendCustody(signer.examiner, 'case.created', { meta, schemaVersion: SCHEMA_VERSION, keyFingerprint: signer.fingerprint });
-    })();
+    });
     store.checkpoint(signer, 'case created');
     return store;
   }
@@ -96,25 +144,25 @@ export class CaseStore {
     if (!existsSync(path)) throw new UserError(`no case file at ${path}`);
     if (!isSqlite(path)) throw new UserError(`${path} is not a TrailCase case file (not SQLite)`);
     const db = new Database(path, { readonly: !!opts.readonly, fileMustExist: true });
-    const appId = db.pragma('application_id', { simple: true }) as number;
+    const appId = applicationId(asReadable(db));
     if (appId !== APPLICATION_ID) {
       db.close();
       throw new UserError(`${path} is a SQLite database but not a TrailCase case file`);
     }
     const store = new CaseStore(db, path, !!opts.readonly);
-    const fileVersion = db.pragma('user_version', { simple: true }) as number;
+    const fileVersion = schemaVersion(store.reader);
     if (fileVersion > SCHEMA_VERSION) {
       db.close();
       throw new UserError(`${path} has case schema ${fileVersion}, newer than this TrailCase understands (${SCHEMA_VERSION}); use a newer TrailCase`);
     }
     if (!opts.readonly) {
       store.configure();
-      const version = db.pragma('user_version', { simple: true }) as number;
+      const version = schemaVersion(store.reader);
       if (version < SCHEMA_VERSION && opts.migrate !== false) {
         const applied = migrate(db);
         if (applied.length) store.appendCustody(currentActor(), 'schema.migrated', { from: version, to: SCHEMA_VERSION, applied });
       }
-      if ((db.pragma('user_version', { simple: true }) as number) >= 1) store.ensureIndexes();
+      if (schemaVersion(store.reader) >= 1) store.ensureIndexes();
     } else {
       db.pragma('query_only = 1');
     }
@@ -123,29 +171,60 @@ export class CaseStore {
 
   /** Build any event index that is missing (after an interrupted large import). */
   ensureIndexes(): string[] {
-    const have = new Set((this.db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'events'").all() as { name: string }[]).map((r) => r.name));
-    const built: string[] = [];
-    for (const ix of [EVENT_ID_INDEX, ...EVENT_SECONDARY_INDEXES]) {
-      if (!have.has(ix.name)) {
-        this.db.exec(ix.sql);
-        built.push(ix.name);
-      }
-    }
-    return built;
+    return ensureEventIndexes(this.writer);
   }
 
   /** Drop the secondary event indexes a bulk import sorts in at its end (derived data; ensureIndexes rebuilds them). */
   dropSecondaryIndexes(): void {
-    for (const ix of EVENT_SECONDARY_INDEXES) if (!ix.keepInBulk) this.db.exec(`DROP INDEX IF EXISTS ${ix.name}`);
+    dropSecondaryIndexes(this.writer);
   }
 
   /** The eventID index, dropped by a bulk import into an empty case (ImportSession) and rebuilt by ensureIndexes or ensureIdIndex. */
   dropIdIndex(): void {
-    this.db.exec(`DROP INDEX IF EXISTS ${EVENT_ID_INDEX.name}`);
+    dropIdIndex(this.writer);
   }
 
   ensureIdIndex(): void {
-    if (!this.db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = ?").get(EVENT_ID_INDEX.name)) this.db.exec(EVENT_ID_INDEX.sql);
+    ensureIdIndex(this.writer);
+  }
+
+  // ---- transactions ----
+
+  /** Run fn in one transaction (nested: a savepoint); committed when it returns, rolled back when it throws. */
+  transaction<T>(fn: () => T): T {
+    return this.db.transaction(fn)();
+  }
+
+  /**
+   * A long write transaction held across awaits (an import commits groups of
+   * sources): begin, then commit or rollback. BEGIN IMMEDIATE takes the write
+   * lock at once, so a second writer waits here rather than failing mid-group.
+   */
+  begin(): void {
+    this.db.exec('BEGIN IMMEDIATE');
+  }
+  commit(): void {
+    this.db.exec('COMMIT');
+  }
+  rollback(): void {
+    this.db.exec('ROLLBACK');
+  }
+
+  /** A named savepoint inside the open transaction: one source of an import, undone alone on failure. */
+  savepoint(name: SavepointName): void {
+    this.db.exec(`SAVEPOINT ${name}`);
+  }
+  release(name: SavepointName): void {
+    this.db.exec(`RELEASE ${name}`);
+  }
+  /** Undo everything since the savepoint and end it. */
+  rollbackTo(name: SavepointName): void {
+    this.db.exec(`ROLLBACK TO ${name}; RELEASE ${name}`);
+  }
+
+  /** WAL pages between automatic checkpoints (a bulk import raises it; 1000 is SQLite's default). */
+  walAutocheckpoint(pages: number): void {
+    this.db.pragma(`wal_autocheckpoint = ${Math.trunc(pages)}`);
   }
 
   private configure(): void {
@@ -161,6 +240,9 @@ export class CaseStore {
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    // The read view first: the journal mode can change back to DELETE only with no other connection open.
+    this.readView_?.close();
+    this.readView_ = null;
     if (!this.readonly) {
       try {
         this.db.pragma('wal_checkpoint(TRUNCATE)');
@@ -172,17 +254,13 @@ export class CaseStore {
     this.db.close();
   }
 
+  /** A cached prepared statement. Inside electron/case/ only; elsewhere call a data module. */
   stmt(sql: string): Database.Statement {
-    let s = this.stmts.get(sql);
-    if (!s) {
-      s = this.db.prepare(sql);
-      this.stmts.set(sql, s);
-    }
-    return s;
+    return cached(this.reader, sql);
   }
 
   meta(): CaseMeta {
-    const rows = this.stmt('SELECT key, value FROM case_meta').all() as { key: string; value: string }[];
+    const rows = metaRows(this.reader);
     const m = Object.fromEntries(rows.map((r) => [r.key, r.value]));
     return {
       caseId: m.caseId,
@@ -196,8 +274,8 @@ export class CaseStore {
 
   /** The scope in force: the last `scope.set` custody entry, else the scope given at creation. */
   scope(): CaseScope {
-    const row = this.stmt("SELECT details FROM custody WHERE action = 'scope.set' ORDER BY seq DESC LIMIT 1").get() as { details: string } | undefined;
-    return row ? (JSON.parse(row.details).scope as CaseScope) : this.meta().scope;
+    const row = lastCustodyOf(this.reader, ['scope.set']);
+    return row ? (row.details.scope as CaseScope) : this.meta().scope;
   }
 
   // ---- strings and addresses (dictionary-encoded columns) ----
@@ -245,44 +323,23 @@ export class CaseStore {
   // ---- keys ----
 
   addKey(k: { fingerprint: string; publicKeyPem: string; examiner: string }): boolean {
-    const exists = this.stmt('SELECT 1 FROM keys WHERE fingerprint = ?').get(k.fingerprint);
-    if (exists) return false;
-    this.stmt('INSERT INTO keys(fingerprint, public_key, examiner, added_at) VALUES (?, ?, ?, ?)').run(
-      k.fingerprint,
-      k.publicKeyPem,
-      k.examiner,
-      new Date().toISOString(),
-    );
+    if (hasKey(this.reader, k.fingerprint)) return false;
+    insertKey(this.writer, k, new Date().toISOString());
     return true;
   }
 
   /** Make sure the acting examiner's public key is in the case (custody-logged when added). */
   ensureKey(signer: Signer): void {
-    this.db.transaction(() => {
+    this.transaction(() => {
       if (this.addKey(signer)) this.appendCustody(signer.examiner, 'key.added', { fingerprint: signer.fingerprint, examiner: signer.examiner });
-    })();
+    });
   }
 
   // ---- chain of custody ----
 
   /** Append one custody entry, hash-chained to the previous one. Returns its seq. */
   appendCustody(actor: string, action: string, details: Record<string, unknown>): number {
-    const last = this.stmt('SELECT seq, hash FROM custody ORDER BY seq DESC LIMIT 1').get() as { seq: number; hash: string } | undefined;
-    const seq = (last?.seq ?? 0) + 1;
-    const prev = last?.hash ?? ZERO_HASH;
-    const at = new Date().toISOString();
-    const hash = custodyHash(prev, { seq, at, actor, action, details, toolVersion: TOOL_VERSION });
-    this.stmt('INSERT INTO custody(seq, at, actor, action, details, tool_version, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)').run(
-      seq,
-      at,
-      actor,
-      action,
-      canonicalJson(details),
-      TOOL_VERSION,
-      prev,
-      hash,
-    );
-    return seq;
+    return appendCustody(this.writer, actor, action, details);
   }
 
   // ---- checkpoints ----
@@ -295,14 +352,14 @@ export class CaseStore {
 
   evidenceTreeRoot(): { count: number; root: Buffer } {
     const b = new MerkleBuilder();
-    for (const row of this.db.prepare('SELECT * FROM evidence ORDER BY id').iterate() as Iterable<Record<string, unknown>>) {
-      b.push(leafHash(Buffer.from(evidenceLeafData(row), 'utf8')));
+    for (const row of evidenceRows(this.reader)) {
+      b.push(leafHash(Buffer.from(evidenceLeafData(row as unknown as Record<string, unknown>), 'utf8')));
     }
     return { count: b.size, root: b.root() };
   }
 
   metaHash(): string {
-    const rows = this.db.prepare('SELECT key, value FROM case_meta ORDER BY key').all() as { key: string; value: string }[];
+    const rows = metaRows(this.reader);
     return sha256Hex(canonicalJson(rows.map((r) => [r.key, r.value])));
   }
 
@@ -321,14 +378,13 @@ export class CaseStore {
    */
   checkpoint(signer: Signer, reason: string, tree?: MerkleBuilder): CheckpointSummary {
     this.ensureKey(signer);
-    return this.db.transaction(() => {
-      const count = (this.stmt('SELECT coalesce(max(leaf) + 1, 0) AS n FROM events').get() as { n: number }).n;
+    return this.transaction(() => {
+      const count = maxLeafPlusOne(this.reader);
       const builder = tree && tree.size === count ? tree : this.eventTreeBuilder();
       const ev = { size: builder.size, root: builder.root() };
       const evi = this.evidenceTreeRoot();
-      const cust = this.stmt('SELECT seq, hash FROM custody ORDER BY seq DESC LIMIT 1').get() as { seq: number; hash: string };
-      const last = this.stmt('SELECT seq FROM checkpoints ORDER BY seq DESC LIMIT 1').get() as { seq: number } | undefined;
-      const seq = (last?.seq ?? 0) + 1;
+      const cust = custodyHead(this.reader)!;
+      const seq = (lastCheckpointSeq(this.reader) ?? 0) + 1;
       const createdAt = new Date().toISOString();
       const fields: CheckpointFields = {
         caseId: this.meta().caseId,
@@ -346,10 +402,22 @@ export class CaseStore {
       };
       const body = checkpointBody(fields);
       const signature = signer.sign(Buffer.from(body, 'utf8')).toString('base64');
-      this.stmt(
-        `INSERT INTO checkpoints(seq, tree_size, root, evidence_count, evidence_root, custody_seq, custody_head, meta_hash, created_at, reason, key_fingerprint, body, signature, frontier)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      ).run(seq, fields.treeSize, fields.root, fields.evidenceCount, fields.evidenceRoot, fields.custodySeq, fields.custodyHead, fields.metaHash, createdAt, fields.reason, signer.fingerprint, body, signature, JSON.stringify(builder.frontier()));
+      insertCheckpoint(this.writer, {
+        seq,
+        tree_size: fields.treeSize,
+        root: fields.root,
+        evidence_count: fields.evidenceCount,
+        evidence_root: fields.evidenceRoot,
+        custody_seq: fields.custodySeq,
+        custody_head: fields.custodyHead,
+        meta_hash: fields.metaHash,
+        created_at: createdAt,
+        reason: fields.reason,
+        key_fingerprint: signer.fingerprint,
+        body,
+        signature,
+        frontier: JSON.stringify(builder.frontier()),
+      });
       return {
         seq,
         treeSize: fields.treeSize,
@@ -361,11 +429,11 @@ export class CaseStore {
         keyFingerprint: signer.fingerprint,
         reason: fields.reason,
       };
-    })();
+    });
   }
 
   lastCheckpoint(): CheckpointSummary | null {
-    const r = this.stmt('SELECT * FROM checkpoints ORDER BY seq DESC LIMIT 1').get() as Record<string, any> | undefined;
+    const r = lastCheckpointRow(this.reader);
     return r ? checkpointSummary(r) : null;
   }
 }
@@ -402,29 +470,10 @@ export function checkpointBody(f: CheckpointFields): string {
   ].join('\n');
 }
 
-export function checkpointSummary(r: Record<string, any>): CheckpointSummary {
-  return {
-    seq: r.seq,
-    treeSize: r.tree_size,
-    root: r.root,
-    evidenceCount: r.evidence_count,
-    evidenceRoot: r.evidence_root,
-    custodySeq: r.custody_seq,
-    createdAt: r.created_at,
-    keyFingerprint: r.key_fingerprint,
-    reason: r.reason,
-  };
-}
-
-/** Custody entry hash: SHA-256(prev_hash_hex + "\n" + canonical JSON of the entry). */
-export function custodyHash(
-  prev: string,
-  e: { seq: number; at: string; actor: string; action: string; details: unknown; toolVersion: string },
-): string {
-  return sha256Hex(prev + '\n' + canonicalJson({ seq: e.seq, at: e.at, actor: e.actor, action: e.action, details: e.details, toolVersion: e.toolVersion }));
-}
-
 /** Leaf data for the evidence tree: canonical JSON of the whole evidence row. */
 export function evidenceLeafData(row: Record<string, unknown>): string {
   return canonicalJson(row);
 }
+
+/** Savepoint names are spliced into SQL, so they are a fixed set. */
+export type SavepointName = 'source';

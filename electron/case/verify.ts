@@ -17,6 +17,8 @@ import { createHash } from 'node:crypto';
 import { requestIdText } from '../../shared/event-key.ts';
 import { parseIp } from '../../shared/ip.ts';
 import { checkTimestamps } from './timestamp.ts';
+import { custodyRows } from './data/custody.ts';
+import { evidenceRows as allEvidenceRows } from './data/evidence.ts';
 
 /** A check of each source against its own origin's integrity scheme (CloudTrail digests); registered by acquisition. */
 export type SourceValidator = (store: CaseStore) => VerifyReport['sourceValidation'];
@@ -65,7 +67,7 @@ const COLUMNS: [string, keyof NormalizedEvent, 'str' | 'ip'][] = [
 ];
 
 export function verifyCase(store: CaseStore, opts: { onProgress?: (done: number, total: number) => void } = {}): VerifyReport {
-  const db = store.db;
+  const db = store.reader;
   const problems: VerifyProblem[] = [];
   const warnings: VerifyProblem[] = [];
   const counters = new Map<string, number>();
@@ -107,7 +109,7 @@ export function verifyCase(store: CaseStore, opts: { onProgress?: (done: number,
   let expectSeq = 1;
   let created: any = null;
   let nCustody = 0;
-  for (const r of db.prepare('SELECT * FROM custody ORDER BY seq').iterate() as Iterable<any>) {
+  for (const r of custodyRows(db)) {
     nCustody++;
     if (r.seq !== expectSeq) problem(`custody:${expectSeq}`, `custody entry ${expectSeq} is missing (next is ${r.seq})`);
     expectSeq = r.seq + 1;
@@ -157,7 +159,7 @@ export function verifyCase(store: CaseStore, opts: { onProgress?: (done: number,
   const evidenceRows = new Map<number, EvidenceRow>();
   let expectEv = 1;
   const chunkStmt = db.prepare('SELECT seq, data FROM evidence_chunks WHERE evidence_id = ? ORDER BY seq');
-  const evRowsList = db.prepare('SELECT * FROM evidence ORDER BY id').all() as EvidenceRow[];
+  const evRowsList = [...allEvidenceRows(db)];
   evRoots.set(0, evTree.root().toString('hex'));
   for (const e of evRowsList) {
     if (e.id !== expectEv) problem(`evidence:${expectEv}`, `evidence item ${expectEv} is missing (next is ${e.id})`);

@@ -11,6 +11,8 @@ import { eventTreeStart } from '../case/tree.ts';
 import type { ParseProblem, ParseResult } from './parse.ts';
 import type { PackedBatch } from './packed.ts';
 import { ImportSession, type EvidenceWriter, type ImportParams } from './session.ts';
+import { evidenceCount } from '../case/data/evidence.ts';
+import { eventCount } from '../case/data/events.ts';
 import { walkSources, type SourceFile } from './walk.ts';
 
 export interface ImportOptions {
@@ -86,7 +88,7 @@ export async function importPaths(store: CaseStore, signer: Signer, params: Impo
  * caller then calls endBulk whatever happens. Used by file and S3 imports.
  */
 export function beginBulk(session: ImportSession, totalBytes: number, force?: boolean): boolean {
-  const existing = (session.store.stmt('SELECT count(*) AS n FROM events').get() as { n: number }).n;
+  const existing = eventCount(session.store.reader);
   const bulk = force ?? totalBytes / 100 >= Math.max(50_000, existing);
   if (bulk) {
     session.store.dropSecondaryIndexes();
@@ -110,7 +112,7 @@ export async function endBulk(session: ImportSession): Promise<void> {
  */
 function treeInThread(store: CaseStore): Promise<MerkleBuilder | null> {
   if (store.path === ':memory:') return Promise.resolve(null);
-  const start = eventTreeStart(store.db);
+  const start = eventTreeStart(store.reader);
   return new Promise((resolve) => {
     const w = new Worker(new URL('./worker-boot.js', import.meta.url));
     const done = (t: MerkleBuilder | null) => {
@@ -129,7 +131,7 @@ async function runFiles(session: ImportSession, files: SourceFile[], opts: Impor
   const nWorkers = Math.max(1, Math.min(opts.workers ?? defaultWorkers(), files.length || 1));
   const totalBytes = files.reduce((a, f) => a + f.size, 0);
   let doneBytes = 0;
-  const precheck = (session.store.stmt('SELECT count(*) AS n FROM evidence').get() as { n: number }).n > 0;
+  const precheck = evidenceCount(session.store.reader) > 0;
   const workers: Worker[] = [];
   const tasks: Task[] = files.map((file, id) => ({ id, file, queue: [], notify: null, worker: null }));
   const byId = new Map<number, Task>(tasks.map((t) => [t.id, t]));

@@ -14,6 +14,11 @@ import type { MerkleBuilder } from '../case/merkle.ts';
 import { TOOL_VERSION, toolString } from '../version.ts';
 import { UserError } from '../errors.ts';
 import { EvidenceReader } from '../case/evidence.ts';
+import { EVENT_COLS, ROWS_PER_INSERT, eventStatements, insertChunk, insertEvidence, nextEvidenceId, type ExistingEvent } from '../case/data/import-writer.ts';
+import { evidenceBySha256 } from '../case/data/evidence.ts';
+import { eventCount, maxLeafPlusOne } from '../case/data/events.ts';
+import { insertImport } from '../case/data/imports.ts';
+import { insertWarning } from '../case/data/warnings.ts';
 import { packBatch, STRING_FIELDS, type PackedBatch } from './packed.ts';
 import { parseSource, type ParsedRecord, type ParseProblem, type ParseResult, type ParseScope } from './parse.ts';
 
@@ -53,7 +58,6 @@ const IP_FIELD = STRING_FIELDS.indexOf('sourceIPAddress');
 /** Past this many events in one run the fingerprint map (16 bytes an event at most, 32 MiB) is dropped and every eventID is looked up in the index: memory stays bounded. */
 export const seenTuning = { cap: 2 ** 21 };
 
-type ExistingEvent = { leaf: number; leaf_hash: Buffer; evidence_id: number; pos: number; len: number; enc: number };
 
 /**
  * The eventIDs added in this run, as 32-bit fingerprints with the leaf each
@@ -120,13 +124,6 @@ export class FingerprintMap {
 }
 
 const GROUP_BYTES = 32 * 1024 * 1024;
-const EVENT_COLUMNS =
-  'leaf, event_id, time_ms, name, source, region, ip, ua, identity_type, arn, user_name, principal_id, access_key, issuer_arn, account, error_code, read_only, category, request_id, evidence_id, pos, len, enc, leaf_hash';
-const EVENT_COLS = EVENT_COLUMNS.split(',').length;
-const ROWS_PER_INSERT = 32;
-const ROW_VALUES = `(${Array(EVENT_COLS).fill('?').join(', ')})`;
-const INSERT_EVENTS_ONE = `INSERT INTO events(${EVENT_COLUMNS}) VALUES ${ROW_VALUES}`;
-const INSERT_EVENTS_MANY = `INSERT INTO events(${EVENT_COLUMNS}) VALUES ${Array(ROWS_PER_INSERT).fill(ROW_VALUES).join(', ')}`;
 
 // TRAILCASE_COMMIT_EVERY (events) tunes the group size; tests use it to interrupt imports part-way.
 const GROUP_EVENTS = Number(process.env.TRAILCASE_COMMIT_EVERY) || 50_000;
@@ -161,12 +158,11 @@ export class EvidenceWriter {
 
   constructor(private readonly s: ImportSession, readonly spec: OriginSpec) {
     // One source is open at a time and its row is written last, so max+1 is free (no gaps after a rollback).
-    const row = s.store.stmt('SELECT coalesce(max(id), 0) + 1 AS id FROM evidence').get() as { id: number };
-    this.evidenceId = row.id;
+    this.evidenceId = nextEvidenceId(s.store.writer);
   }
 
   chunk(bytes: Buffer): void {
-    this.s.store.stmt('INSERT INTO evidence_chunks(evidence_id, seq, data) VALUES (?, ?, ?)').run(this.evidenceId, this.seq++, bytes);
+    insertChunk(this.s.store.writer, this.evidenceId, this.seq++, bytes);
     this.s.groupBytes += bytes.length;
   }
 
@@ -179,8 +175,9 @@ export class EvidenceWriter {
     const st = this.s.store;
     // New events are inserted ROWS_PER_INSERT at a time (about 15% cheaper than one statement per row);
     // the buffer is flushed before any duplicate lookup, so a lookup always sees every earlier event.
-    const insMany = st.stmt(INSERT_EVENTS_MANY);
-    const insOne = st.stmt(INSERT_EVENTS_ONE);
+    const sql = eventStatements(st.writer);
+    const insMany = sql.insertMany;
+    const insOne = sql.insertOne;
     const buf: unknown[] = new Array(ROWS_PER_INSERT * EVENT_COLS);
     let k = 0;
     const flush = () => {
@@ -188,11 +185,9 @@ export class EvidenceWriter {
       else for (let o = 0; o < k; o += EVENT_COLS) insOne.run(buf.slice(o, o + EVENT_COLS));
       k = 0;
     };
-    const findEvent = st.stmt('SELECT leaf, leaf_hash, evidence_id, pos, len, enc FROM events WHERE substr(event_id, -8) = ? AND event_id = ?');
-    const byLeaf = st.stmt('SELECT leaf, leaf_hash, evidence_id, pos, len, enc, event_id FROM events WHERE leaf = ?');
-    const insCopy = st.stmt(
-      'INSERT INTO event_copies(event_leaf, import_id, evidence_id, pos, len, enc, leaf_hash, identical) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
-    );
+    const findEvent = sql.findByEventId;
+    const byLeaf = sql.findByLeaf;
+    const insCopy = sql.insertCopy;
     // Distinct strings of this batch -> dictionary ids (the IP column has its own dictionary).
     const strId = new Array<number | null>(b.strs.length);
     const ipId = new Array<number | null | undefined>(b.strs.length);
@@ -274,9 +269,15 @@ export class EvidenceWriter {
   }
 
   problem(p: ParseProblem): void {
-    this.s.store
-      .stmt('INSERT INTO warnings(import_id, evidence_id, origin, record_index, pos, code, message) VALUES (?, ?, ?, ?, ?, ?, ?)')
-      .run(this.s.importId, this.evidenceId, this.spec.origin, p.index, p.pos, p.code, p.message.slice(0, 2000));
+    insertWarning(this.s.store.writer, {
+      importId: this.s.importId,
+      evidenceId: this.evidenceId,
+      origin: this.spec.origin,
+      recordIndex: p.index,
+      pos: p.pos,
+      code: p.code,
+      message: p.message.slice(0, 2000),
+    });
     this.warnings++;
   }
 
@@ -285,9 +286,7 @@ export class EvidenceWriter {
     if (!this.pending.length) return;
     const reader = new EvidenceReader(this.s.store);
     reader.decoded(this.evidenceId, res.compression); // this item's row is not written yet
-    const insCopy = this.s.store.stmt(
-      'INSERT INTO event_copies(event_leaf, import_id, evidence_id, pos, len, enc, leaf_hash, identical) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
-    );
+    const insCopy = eventStatements(this.s.store.writer).insertCopy;
     for (const p of this.pending) {
       let same = false;
       try {
@@ -313,31 +312,26 @@ export class EvidenceWriter {
   }
 
   finish(res: ParseResult): void {
-    this.s.store
-      .stmt(
-        `INSERT INTO evidence(id, import_id, kind, origin, origin_meta, size, sha256, compression, decoded_size, format, acquired_at, examiner, tool_version, chunk_size, n_events, n_copies, n_rejected, n_excluded)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      )
-      .run(
-        this.evidenceId,
-        this.s.importId,
-        this.spec.kind,
-        this.spec.origin,
-        canonicalJson(this.spec.originMeta ?? {}),
-        res.size,
-        res.sha256,
-        res.compression,
-        res.decodedSize,
-        res.format,
-        new Date().toISOString(),
-        this.s.actor,
-        toolString(),
-        1 << 20,
-        this.events,
-        this.copies,
-        res.rejected,
-        res.excluded,
-      );
+    insertEvidence(this.s.store.writer, {
+      id: this.evidenceId,
+      importId: this.s.importId,
+      kind: this.spec.kind,
+      origin: this.spec.origin,
+      originMeta: canonicalJson(this.spec.originMeta ?? {}),
+      size: res.size,
+      sha256: res.sha256,
+      compression: res.compression,
+      decodedSize: res.decodedSize,
+      format: res.format,
+      acquiredAt: new Date().toISOString(),
+      examiner: this.s.actor,
+      toolVersion: toolString(),
+      chunkSize: 1 << 20,
+      events: this.events,
+      copies: this.copies,
+      rejected: res.rejected,
+      excluded: res.excluded,
+    });
   }
 }
 
@@ -362,17 +356,11 @@ export class ImportSession {
   static begin(store: CaseStore, signer: Signer, params: ImportParams): ImportSession {
     const s = new ImportSession(store, signer, params, signer.examiner);
     store.ensureKey(signer);
-    if ((store.stmt('SELECT count(*) AS n FROM events').get() as { n: number }).n === 0) s.seen = new FingerprintMap();
-    store.db.transaction(() => {
-      const r = store.stmt('INSERT INTO imports(started_at, actor, params, tool_version) VALUES (?, ?, ?, ?)').run(
-        new Date().toISOString(),
-        s.actor,
-        canonicalJson(params),
-        TOOL_VERSION,
-      );
-      s.importId = Number(r.lastInsertRowid);
+    if (eventCount(store.reader) === 0) s.seen = new FingerprintMap();
+    store.transaction(() => {
+      s.importId = insertImport(store.writer, new Date().toISOString(), s.actor, canonicalJson(params), TOOL_VERSION);
       store.appendCustody(s.actor, 'import.started', { importId: s.importId, params });
-    })();
+    });
     return s;
   }
 
@@ -414,29 +402,28 @@ export class ImportSession {
     if (this.inTx) return;
     // Fewer, larger WAL checkpoints while importing (the default folds the WAL back every 4 MB).
     if (!this.walTuned) {
-      this.store.db.pragma('wal_autocheckpoint = 16384');
+      this.store.walAutocheckpoint(16384);
       this.walTuned = true;
     }
-    this.store.db.exec('BEGIN IMMEDIATE');
+    this.store.begin();
     this.inTx = true;
     this.groupStarted = Date.now();
     this.groupBytes = 0;
     this.groupEvents = 0;
-    const row = this.store.stmt('SELECT coalesce(max(leaf) + 1, 0) AS n FROM events').get() as { n: number };
-    this.nextLeaf = row.n;
+    this.nextLeaf = maxLeafPlusOne(this.store.reader);
   }
 
   /** Commit the group in flight. Safe to call at any time. */
   commit(): void {
     if (!this.inTx) return;
-    this.store.db.exec('COMMIT');
+    this.store.commit();
     this.inTx = false;
   }
 
   /** Roll back the group in flight (a failure). */
   rollbackGroup(): void {
     if (!this.inTx) return;
-    this.store.db.exec('ROLLBACK');
+    this.store.rollback();
     this.inTx = false;
     this.store.dropCaches();
     this.restoreIdIndex();
@@ -448,14 +435,13 @@ export class ImportSession {
 
   /** Is an object with these bytes already in the case (or earlier in this run)? */
   findDuplicate(sha256: string): number | null {
-    const row = this.store.stmt('SELECT id FROM evidence WHERE sha256 = ? ORDER BY id LIMIT 1').get(sha256) as { id: number } | undefined;
-    return row ? row.id : null;
+    return evidenceBySha256(this.store.reader, sha256) ?? null;
   }
 
   /** Start writing one source; the caller feeds the writer and then calls endSource. */
   beginSource(spec: OriginSpec): EvidenceWriter {
     this.ensureTx();
-    this.store.db.exec('SAVEPOINT source');
+    this.store.savepoint('source');
     return new EvidenceWriter(this, spec);
   }
 
@@ -469,7 +455,7 @@ export class ImportSession {
     }
     w.settlePending(res);
     w.finish(res);
-    this.store.db.exec('RELEASE source');
+    this.store.release('source');
     this.inRun.add(res.sha256);
     this.totals.objects++;
     this.totals.events += w.events;
@@ -489,10 +475,10 @@ export class ImportSession {
 
   private rollbackSource(): void {
     // Fingerprints of rolled-back events stay behind: harmless (their leaves are checked by eventID).
-    this.store.db.exec('ROLLBACK TO source; RELEASE source');
+    this.store.rollbackTo('source');
     this.store.dropCaches();
     this.restoreIdIndex();
-    this.nextLeaf = (this.store.stmt('SELECT coalesce(max(leaf) + 1, 0) AS n FROM events').get() as { n: number }).n;
+    this.nextLeaf = maxLeafPlusOne(this.store.reader);
   }
 
   /** Parse and store one source in this thread (S3 objects, API pages, small inputs). */
@@ -511,9 +497,7 @@ export class ImportSession {
   /** A problem that belongs to no stored evidence item (an unreadable file, a failed download). */
   warnUnstored(origin: string, code: string, message: string): void {
     this.ensureTx();
-    this.store
-      .stmt('INSERT INTO warnings(import_id, evidence_id, origin, record_index, pos, code, message) VALUES (?, NULL, ?, NULL, NULL, ?, ?)')
-      .run(this.importId, origin, code, message.slice(0, 2000));
+    insertWarning(this.store.writer, { importId: this.importId, evidenceId: null, origin, recordIndex: null, pos: null, code, message: message.slice(0, 2000) });
     this.totals.warnings++;
   }
 
@@ -522,7 +506,7 @@ export class ImportSession {
     if (this.finished) throw new Error('import already finished');
     this.finished = true;
     this.commit();
-    if (this.walTuned) this.store.db.pragma('wal_autocheckpoint = 1000');
+    if (this.walTuned) this.store.walAutocheckpoint(1000);
     const seconds = (Date.now() - this.started) / 1000;
     const details = { importId: this.importId, ...this.totals, seconds: Math.round(seconds * 1000) / 1000, ...(error ? { error } : {}) };
     this.store.appendCustody(this.actor, `import.${outcome}`, details);

@@ -22,6 +22,7 @@ import { JobRegistry } from '../api/jobs.ts';
 import { ensureTimelineRollup } from '../api/timeline-handlers.ts';
 import { readKeyFile, unlockKey, type Signer } from '../case/keys.ts';
 import { CaseStore } from '../case/store.ts';
+import { custodyHead, lastCustodyOf } from '../case/data/custody.ts';
 import { verifyCase } from '../case/verify.ts';
 import { UserError } from '../errors.ts';
 import { HandoffRefused, receiveCase } from '../report/handoff.ts';
@@ -96,7 +97,7 @@ export class CaseService {
 
   static custodyHead(store: CaseStore): CustodyHead & { title: string } {
     const m = store.meta();
-    const last = store.db.prepare('SELECT seq, hash FROM custody ORDER BY seq DESC LIMIT 1').get() as { seq: number; hash: string } | undefined;
+    const last = custodyHead(store.reader);
     return { caseId: m.caseId, title: m.title, custodySeq: last?.seq ?? 0, custodyHash: last?.hash ?? '' };
   }
 
@@ -106,9 +107,7 @@ export class CaseService {
    * case records `handoff.file` after it; a received one `handoff.received`).
    */
   static pendingHandoff(store: CaseStore): boolean {
-    const row = store.db
-      .prepare("SELECT action FROM custody WHERE action IN ('handoff.exported', 'handoff.file', 'handoff.received') ORDER BY seq DESC LIMIT 1")
-      .get() as { action: string } | undefined;
+    const row = lastCustodyOf(store.reader, ['handoff.exported', 'handoff.file', 'handoff.received']);
     return row?.action === 'handoff.exported';
   }
 
@@ -174,7 +173,7 @@ export class CaseService {
     this.attach(store);
     if (report) {
       // Same entry the verify handler writes, so the custody log shows who checked the case on arrival.
-      store.db.transaction(() => {
+      store.transaction(() => {
         if (this.signer) store.ensureKey(this.signer);
         store.appendCustody(this.ctx!.actor, 'verify', {
           ok: report!.ok,
@@ -186,7 +185,7 @@ export class CaseService {
           sourceFailures: report!.sourceValidation.filter((s) => s.result !== 'valid').length,
           reason: 'opened in the desktop app: not known unchanged since this workstation last closed it',
         });
-      })();
+      });
     }
     this.extendTimelineIndex(store);
     head = CaseService.custodyHead(store);

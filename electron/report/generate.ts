@@ -28,6 +28,10 @@ import {
 } from './manifest.ts';
 import { buildReportModel, readCheckpoint, reportTimestamps, type CheckpointRecord, type ReportModel } from './model.ts';
 import { timestampCheckpoint } from '../case/timestamp.ts';
+import { actionsAfter } from '../case/data/custody.ts';
+import { evidenceCount } from '../case/data/evidence.ts';
+import { publicKeyOf } from '../case/data/meta.ts';
+import { eventCount } from '../case/data/events.ts';
 import { ChromiumUnavailable, chromiumUnavailableReason, getDefaultPdfPrinter, renderReportPdf, type PdfPrinter } from './pdf.ts';
 
 export type { ReportSummary };
@@ -62,13 +66,11 @@ export const STAMP_FILE = /^checkpoint-\d+(-\d+\.tsr|\.txt)$/;
 /** Why the last checkpoint does not cover the case as it is (null when it does). */
 export function uncoveredChanges(store: CaseStore, cp: CheckpointRecord | null): string | null {
   if (!cp) return 'the case has no signed checkpoint';
-  const n = (sql: string, ...p: unknown[]) => (store.db.prepare(sql).get(...p) as { n: number }).n;
-  const events = n('SELECT count(*) AS n FROM events');
+  const events = eventCount(store.reader);
   if (events > cp.treeSize) return `${events - cp.treeSize} events after checkpoint #${cp.seq}`;
-  const evidence = n('SELECT count(*) AS n FROM evidence');
+  const evidence = evidenceCount(store.reader);
   if (evidence > cp.evidenceCount) return `${evidence - cp.evidenceCount} evidence items after checkpoint #${cp.seq}`;
-  const actions = store.db.prepare('SELECT DISTINCT action FROM custody WHERE seq > ?').all(cp.custodySeq) as { action: string }[];
-  const substantive = actions.map((a) => a.action).filter((a) => !REPORT_NEUTRAL_ACTIONS.has(a));
+  const substantive = actionsAfter(store.reader, cp.custodySeq).filter((a) => !REPORT_NEUTRAL_ACTIONS.has(a));
   if (substantive.length) return `custody entries after checkpoint #${cp.seq} (${substantive.sort().join(', ')})`;
   return null;
 }
@@ -143,15 +145,15 @@ export async function buildReport(
     files.set(t.file, t.token);
     files.set(`checkpoint-${t.checkpointSeq}.txt`, Buffer.from(readCheckpoint(store, t.checkpointSeq)!.body, 'utf8'));
   }
-  const cpKey = store.stmt('SELECT public_key FROM keys WHERE fingerprint = ?').get(checkpoint.keyFingerprint) as { public_key: string } | undefined;
-  if (!cpKey) throw new UserError(`checkpoint #${checkpoint.seq} is signed by key ${checkpoint.keyFingerprint}, which is not in the case`);
+  const cpKeyPem = publicKeyOf(store.reader, checkpoint.keyFingerprint);
+  if (cpKeyPem === undefined) throw new UserError(`checkpoint #${checkpoint.seq} is signed by key ${checkpoint.keyFingerprint}, which is not in the case`);
   const manifest = manifestFor({
     reportId: model.reportId,
     caseId: model.case.caseId,
     tool: model.tool,
     examiner: model.examiner,
     checkpoint,
-    checkpointPublicKeyPem: cpKey.public_key,
+    checkpointPublicKeyPem: cpKeyPem,
     renderer: printer,
     files: [...REPORT_FILES, VERIFIER_FILE, ...[...files.keys()].filter((n) => STAMP_FILE.test(n)).sort()].map((name) => fileEntry(name, files.get(name)!)),
   });
@@ -186,7 +188,7 @@ export async function generateReport(store: CaseStore, signer: Signer, opts: Rep
   write(SIGNATURE_FILE, r.signature);
 
   const manifestSha256 = fileEntry(MANIFEST_FILE, r.manifestBytes).sha256;
-  const custodySeq = store.db.transaction(() =>
+  const custodySeq = store.transaction(() =>
     store.appendCustody(signer.examiner, 'report.generated', {
       reportId: r.model.reportId,
       outDir,
@@ -196,7 +198,7 @@ export async function generateReport(store: CaseStore, signer: Signer, opts: Rep
       examinerFingerprint: signer.fingerprint,
       renderer: r.renderer,
     }),
-  )();
+  );
   return {
     reportId: r.model.reportId,
     outDir,

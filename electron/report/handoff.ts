@@ -9,7 +9,6 @@
 //            changed after the handoff checkpoint, then log the acceptance
 //            (`handoff.received`) and sign a checkpoint with the receiving
 //            examiner's key (added to the case's keys).
-import Database from 'better-sqlite3';
 import { createReadStream, existsSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { basename, dirname, join, resolve } from 'node:path';
@@ -22,6 +21,9 @@ import { UserError } from '../errors.ts';
 import { readCheckpoint } from './model.ts';
 import { VERIFIER_FILE, verifierScript } from './manifest.ts';
 import { sha256Hex } from '../case/canonical.ts';
+import { lastCheckpointSigned } from '../case/data/checkpoints.ts';
+import { lastCustodyOf, maxCustodySeq } from '../case/data/custody.ts';
+import { checkpointWal, eventCount, integrityCheck, vacuumInto, withCopy } from '../case/data/meta.ts';
 
 export type { ExportSummary, ReceiveSummary };
 
@@ -60,33 +62,29 @@ export async function exportCase(store: CaseStore, signer: Signer, opts: { out: 
   store.ensureKey(signer);
   const to = opts.to?.trim() || null;
   const reason = opts.reason?.trim() || null;
-  const handoffSeq = store.db.transaction(() =>
+  const handoffSeq = store.transaction(() =>
     store.appendCustody(signer.examiner, 'handoff.exported', { to, reason, file: basename(out), fromFingerprint: signer.fingerprint, verifier: { file: VERIFIER_FILE, sha256: sha256Hex(verifier) } }),
-  )();
+  );
   const cp = store.checkpoint(signer, `handoff${to ? ` to ${to}` : ''}`);
   const cpRow = readCheckpoint(store, cp.seq)!;
 
-  store.db.pragma('wal_checkpoint(TRUNCATE)');
-  const ic = (store.db.pragma('integrity_check') as { integrity_check: string }[]).map((r) => r.integrity_check).join('; ');
+  checkpointWal(store.writer);
+  const ic = integrityCheck(store.reader);
   if (ic !== 'ok') throw new UserError(`PRAGMA integrity_check on the case: ${ic}; not exported`, 1);
 
   const tmp = `${out}.partial`;
   rmSync(tmp, { force: true });
   try {
-    store.db.prepare('VACUUM INTO ?').run(tmp);
+    vacuumInto(store.reader, tmp);
     // Check the copy before it gets its name: one file, intact, ending in the handoff checkpoint.
-    const copy = new Database(tmp, { fileMustExist: true });
-    try {
-      copy.pragma('journal_mode = DELETE');
-      const cic = (copy.pragma('integrity_check') as { integrity_check: string }[]).map((r) => r.integrity_check).join('; ');
+    withCopy(tmp, (copy) => {
+      const cic = integrityCheck(copy);
       if (cic !== 'ok') throw new Error(`integrity_check of the exported file: ${cic}`);
-      const last = copy.prepare('SELECT seq, body, signature FROM checkpoints ORDER BY seq DESC LIMIT 1').get() as { seq: number; body: string; signature: string } | undefined;
+      const last = lastCheckpointSigned(copy);
       if (!last || last.body !== cpRow.body || last.signature !== cpRow.signature) throw new Error('the exported file does not end with the handoff checkpoint');
-      const n = (copy.prepare('SELECT count(*) AS n FROM events').get() as { n: number }).n;
+      const n = eventCount(copy);
       if (n !== cpRow.treeSize) throw new Error(`the exported file holds ${n} events, the handoff checkpoint ${cpRow.treeSize}`);
-    } finally {
-      copy.close();
-    }
+    });
     for (const side of ['-wal', '-shm']) rmSync(tmp + side, { force: true });
     renameSync(tmp, out);
     writeFileSync(verifierPath, verifier);
@@ -97,9 +95,9 @@ export async function exportCase(store: CaseStore, signer: Signer, opts: { out: 
 
   const sha256 = await sha256File(out);
   const bytes = statSync(out).size;
-  store.db.transaction(() =>
+  store.transaction(() =>
     store.appendCustody(signer.examiner, 'handoff.file', { handoffSeq, file: out, sha256, bytes, checkpointSeq: cp.seq }),
-  )();
+  );
   return { out, sha256, bytes, handoffSeq, checkpoint: { seq: cp.seq, treeSize: cp.treeSize, root: cp.root }, to, reason };
 }
 
@@ -137,16 +135,14 @@ export async function checkReceivedFile(path: string, opts: { expectSha256?: str
       throw new HandoffRefused(`refused ${file}: verification could not run (${(e as Error).message}); the file is damaged`);
     }
     if (!v.ok) throw new HandoffRefused(`refused ${file}: it does not verify (${v.problems.length} problems: ${problemsLine(v)})`);
-    const handoff = store.db.prepare("SELECT seq, actor, details FROM custody WHERE action = 'handoff.exported' ORDER BY seq DESC LIMIT 1").get() as
-      | { seq: number; actor: string; details: string }
-      | undefined;
+    const handoff = lastCustodyOf(store.reader, ['handoff.exported']);
     const cp = readCheckpoint(store);
-    const lastCustody = (store.db.prepare('SELECT max(seq) AS n FROM custody').get() as { n: number }).n;
+    const lastCustody = maxCustodySeq(store.reader);
     let from: ReceiveSummary['from'] = null;
     if (!handoff) {
       if (!opts.allowPlainCopy) throw new HandoffRefused(`refused ${file}: it holds no handoff entry (not written by trailcase export)`);
     } else {
-      const d = JSON.parse(handoff.details) as { fromFingerprint?: string };
+      const d = handoff.details as { fromFingerprint?: string };
       from = { examiner: handoff.actor, keyFingerprint: d.fromFingerprint ?? null };
       if (!cp || cp.custodySeq < handoff.seq) throw new HandoffRefused(`refused ${file}: no signed checkpoint covers its handoff entry`);
       if (d.fromFingerprint && cp.keyFingerprint !== d.fromFingerprint) {
@@ -174,7 +170,7 @@ export async function receiveCase(path: string, signer: Signer, opts: ReceiveOpt
   const store = CaseStore.open(c.file);
   try {
     store.ensureKey(signer);
-    const acceptanceSeq = store.db.transaction(() =>
+    const acceptanceSeq = store.transaction(() =>
       store.appendCustody(signer.examiner, 'handoff.received', {
         examiner: name,
         keyFingerprint: signer.fingerprint,
@@ -183,7 +179,7 @@ export async function receiveCase(path: string, signer: Signer, opts: ReceiveOpt
         sha256AtReceipt: c.sha256AtReceipt,
         verified: { ok: true, events: c.verify.counts.events, evidence: c.verify.counts.evidence, root: c.verify.root, integrityCheck: c.verify.integrityCheck },
       }),
-    )();
+    );
     const cp = store.checkpoint(signer, `handoff accepted by ${name}`);
     return {
       file: c.file,

@@ -10,13 +10,20 @@ import type { CaseScope, EventSummary, VerifyReport } from '../../shared/types.t
 import { SEVERITIES } from '../../shared/analysis/findings.ts';
 import { isoUtc } from '../../shared/time.ts';
 import { canonicalJson, sha256Hex } from '../case/canonical.ts';
-import type { EvidenceRow } from '../case/evidence.ts';
 import { searchEvents } from '../case/queries.ts';
 import type { CaseStore } from '../case/store.ts';
 import { TOOL_NAME, TOOL_VERSION, buildHash } from '../version.ts';
 import { type AnalysisForReport, cmp } from './analysis-bridge.ts';
 import { type CertificationTemplate, fillCertification } from './certification.ts';
-import { checkpointSummary, type CheckpointFields } from '../case/store.ts';
+import type { CheckpointFields } from '../case/store.ts';
+import { checkpointRow, checkpointSummary, checkpointCountUpTo, lastCheckpointRow, timestampTokensUpTo } from '../case/data/checkpoints.ts';
+import { custodyUpTo } from '../case/data/custody.ts';
+import { evidenceExclusions, evidenceUpTo } from '../case/data/evidence.ts';
+import { copyCounts, eventTimeRangeBelow } from '../case/data/events.ts';
+import { importRecord, importRows } from '../case/data/imports.ts';
+import { keyExaminer, schemaVersion } from '../case/data/meta.ts';
+import { findingDecisionsUpTo } from '../case/data/report.ts';
+import { warningCountsByCode, warningExamples } from '../case/data/warnings.ts';
 import { flaggedNames, type FlaggedName } from './names.ts';
 import { listSources } from '../analysis/enrich/enrich.ts';
 import type { EnrichmentSource } from '../../shared/analysis/enrichment.ts';
@@ -32,16 +39,13 @@ export type CheckpointRecord = Omit<CheckpointFields, 'caseId'> & {
 };
 
 export function readCheckpoint(store: CaseStore, seq?: number): CheckpointRecord | null {
-  const r = (seq === undefined
-    ? store.stmt('SELECT * FROM checkpoints ORDER BY seq DESC LIMIT 1').get()
-    : store.stmt('SELECT * FROM checkpoints WHERE seq = ?').get(seq)) as Record<string, any> | undefined;
+  const r = seq === undefined ? lastCheckpointRow(store.reader) : checkpointRow(store.reader, seq);
   if (!r) return null;
-  const k = store.stmt('SELECT examiner FROM keys WHERE fingerprint = ?').get(r.key_fingerprint) as { examiner: string } | undefined;
   return {
     ...checkpointSummary(r),
     custodyHead: r.custody_head,
     metaHash: r.meta_hash,
-    signedBy: k?.examiner ?? null,
+    signedBy: keyExaminer(store.reader, r.key_fingerprint) ?? null,
     body: r.body,
     signature: r.signature,
   };
@@ -85,9 +89,7 @@ export interface ReportTimestamp {
 
 /** The time-stamp tokens of checkpoints 1..seq, with the file name each gets in the report folder. */
 export function reportTimestamps(store: CaseStore, seq: number): (ReportTimestamp & { token: Buffer })[] {
-  if (!store.db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'checkpoint_timestamps'").get()) return [];
-  const rows = store.db.prepare('SELECT id, checkpoint_seq, tsa_url, gen_time, token FROM checkpoint_timestamps WHERE checkpoint_seq <= ? ORDER BY id').all(seq) as { id: number; checkpoint_seq: number; tsa_url: string; gen_time: string; token: Buffer }[];
-  return rows.map((r) => ({ checkpointSeq: r.checkpoint_seq, tsa: r.tsa_url, genTime: r.gen_time, tokenSha256: sha256Hex(r.token), file: `checkpoint-${r.checkpoint_seq}-${r.id}.tsr`, token: Buffer.from(r.token) }));
+  return timestampTokensUpTo(store.reader, seq).map((r) => ({ checkpointSeq: r.checkpoint_seq, tsa: r.tsa_url, genTime: r.gen_time, tokenSha256: sha256Hex(r.token), file: `checkpoint-${r.checkpoint_seq}-${r.id}.tsr`, token: Buffer.from(r.token) }));
 }
 
 export interface TimelineRow {
@@ -206,10 +208,7 @@ function eventsByIds(store: CaseStore, ids: string[]): Map<string, EventSummary>
 
 function latestDecisions(store: CaseStore, custodySeq: number): Map<string, { decision: string; note: string | null; actor: string; at: string }> {
   const m = new Map<string, { decision: string; note: string | null; actor: string; at: string }>();
-  const rows = store.db
-    .prepare('SELECT finding_id, decision, note, actor, at FROM finding_decisions WHERE custody_seq <= ? ORDER BY id')
-    .all(custodySeq) as { finding_id: string; decision: string; note: string | null; actor: string; at: string }[];
-  for (const r of rows) m.set(r.finding_id, { decision: r.decision, note: r.note, actor: r.actor, at: r.at });
+  for (const r of findingDecisionsUpTo(store.reader, custodySeq)) m.set(r.finding_id, { decision: r.decision, note: r.note, actor: r.actor, at: r.at });
   return m;
 }
 
@@ -233,8 +232,8 @@ export function buildReportModel(input: BuildModelInput): ReportModel {
   const tool = { name: TOOL_NAME, version: TOOL_VERSION, buildHash: buildHash() };
 
   // ---- custody up to the checkpoint (everything later is not covered by its signature) ----
-  const custodyRows = store.db.prepare('SELECT * FROM custody WHERE seq <= ? ORDER BY seq').all(cp.custodySeq) as any[];
-  const custodyEntries = custodyRows.map((r) => ({ seq: r.seq as number, at: r.at as string, actor: r.actor as string, action: r.action as string, details: JSON.parse(r.details) as any, hash: r.hash as string }));
+  // The report carries the entries without their tool version (as it always has).
+  const custodyEntries = custodyUpTo(store.reader, cp.custodySeq).map((e) => ({ seq: e.seq, at: e.at, actor: e.actor, action: e.action, details: e.details as any, hash: e.hash }));
 
   // ---- authorisation and scope ----
   const authNotes = custodyEntries
@@ -329,7 +328,7 @@ export function buildReportModel(input: BuildModelInput): ReportModel {
   // ---- evidence inventory (items covered by the checkpoint) ----
   const validation = new Map<number, string[]>();
   for (const s of verify.sourceValidation) validation.set(s.evidenceId, [...(validation.get(s.evidenceId) ?? []), s.result + (s.detail ? ` (${s.detail})` : '')]);
-  const evRows = store.db.prepare('SELECT * FROM evidence WHERE id <= ? ORDER BY id').all(cp.evidenceCount) as EvidenceRow[];
+  const evRows = evidenceUpTo(store.reader, cp.evidenceCount);
   const evidence = evRows.map((r) => ({
     id: r.id,
     kind: r.kind,
@@ -349,13 +348,13 @@ export function buildReportModel(input: BuildModelInput): ReportModel {
   }));
 
   // ---- coverage ----
-  const range = store.db.prepare('SELECT min(time_ms) AS a, max(time_ms) AS b FROM events WHERE leaf < ?').get(cp.treeSize) as { a: number | null; b: number | null };
+  const range = eventTimeRangeBelow(store.reader, cp.treeSize);
 
   // ---- methodology ----
   const importsLogged = new Set(custodyEntries.filter((e) => e.action === 'import.started').map((e) => e.details?.importId));
-  const imports = (store.db.prepare('SELECT * FROM imports ORDER BY id').all() as any[])
+  const imports = importRows(store.reader)
     .filter((r) => importsLogged.has(r.id))
-    .map((r) => ({ importId: r.id as number, startedAt: r.started_at as string, actor: r.actor as string, toolVersion: r.tool_version as string, params: JSON.parse(r.params) }));
+    .map(importRecord);
   const fm = new Map<string, { kind: string; format: string; items: number; events: number }>();
   for (const e of evidence) {
     const k = `${e.kind}\u0000${e.format}`;
@@ -366,20 +365,19 @@ export function buildReportModel(input: BuildModelInput): ReportModel {
   }
 
   // ---- warnings and exclusions ----
-  const warnCounts = store.db.prepare('SELECT code, count(*) AS n FROM warnings GROUP BY code ORDER BY code').all() as { code: string; n: number }[];
-  const examplesStmt = store.db.prepare('SELECT origin, record_index, message FROM warnings WHERE code = ? ORDER BY id LIMIT 3');
+  const warnCounts = warningCountsByCode(store.reader);
   const importWarnings = warnCounts.map((w) => ({
     code: w.code,
     count: w.n,
-    examples: (examplesStmt.all(w.code) as { origin: string; record_index: number | null; message: string }[]).map((x) => ({ origin: x.origin, recordIndex: x.record_index, message: x.message })),
+    examples: warningExamples(store.reader, w.code, 3).map((x) => ({ origin: x.origin, recordIndex: x.recordIndex, message: x.message })),
   }));
-  const tot = store.db.prepare('SELECT coalesce(sum(n_rejected),0) AS rej, coalesce(sum(n_excluded),0) AS exc FROM evidence WHERE id <= ?').get(cp.evidenceCount) as { rej: number; exc: number };
-  const copies = store.db.prepare('SELECT count(*) AS n, coalesce(sum(identical = 0),0) AS c FROM event_copies WHERE evidence_id <= ?').get(cp.evidenceCount) as { n: number; c: number };
+  const tot = evidenceExclusions(store.reader, cp.evidenceCount);
+  const copies = copyCounts(store.reader, cp.evidenceCount);
 
   // ---- integrity ----
   const sv = new Map<string, number>();
   for (const s of verify.sourceValidation) sv.set(s.result, (sv.get(s.result) ?? 0) + 1);
-  const checkpointsInCase = (store.db.prepare('SELECT count(*) AS n FROM checkpoints WHERE seq <= ?').get(cp.seq) as { n: number }).n;
+  const checkpointsInCase = checkpointCountUpTo(store.reader, cp.seq);
 
   const values = {
     examiner: examiner.name,
@@ -407,7 +405,7 @@ export function buildReportModel(input: BuildModelInput): ReportModel {
       createdAt: meta.createdAt,
       createdBy: meta.examiner,
       createdWith: meta.toolVersion,
-      schemaVersion: store.db.pragma('user_version', { simple: true }) as number,
+      schemaVersion: schemaVersion(store.reader),
     },
     examiner,
     tool,

@@ -4,6 +4,7 @@
 // inspector flags them per event (renderer, same shared nameFlags).
 import { nameFlags } from '../../shared/text/display.ts';
 import type { CaseStore } from '../case/store.ts';
+import { distinctNames, nameUse } from '../case/data/events.ts';
 
 export interface FlaggedName {
   /** Where the name was found: principal ARN, user name, or a finding's artefact type. */
@@ -24,18 +25,16 @@ const MAYBE = /[^\x20-\x7E]/;
 export function flaggedNames(store: CaseStore, treeSize: number, artefacts: { type: string; value: string }[]): FlaggedName[] {
   const out: FlaggedName[] = [];
   const columns = [
-    { field: 'principal ARN', col: 'arn', where: '' },
-    { field: 'user name', col: 'user_name', where: ' AND arn IS NULL' },
-  ];
+    { field: 'principal ARN', col: 'arn' },
+    { field: 'user name', col: 'user_name' },
+  ] as const;
   for (const c of columns) {
     // The DISTINCT runs over the column's index; counts only for the few flagged names.
-    const rows = store.db.prepare(`SELECT id, s FROM strings WHERE id IN (SELECT DISTINCT ${c.col} FROM events WHERE ${c.col} IS NOT NULL${c.where})`).all() as { id: number; s: string }[];
-    const count = store.db.prepare(`SELECT count(*) AS n, min(event_id) AS ex FROM events WHERE ${c.col} = ?${c.where} AND leaf < ?`);
-    for (const r of rows) {
+    for (const r of distinctNames(store.reader, c.col)) {
       if (!MAYBE.test(r.s)) continue;
       const reasons = nameFlags(r.s);
       if (!reasons.length) continue;
-      const n = count.get(r.id, treeSize) as { n: number; ex: string | null };
+      const n = nameUse(store.reader, c.col, r.id, treeSize);
       if (n.n) out.push({ field: c.field, value: r.s, reasons, events: n.n, exampleEventId: n.ex });
     }
   }

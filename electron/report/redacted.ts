@@ -26,6 +26,8 @@ import { eventKey } from '../case/event-key.ts';
 import { TOOL_NAME, TOOL_VERSION, buildHash } from '../version.ts';
 import { checkCheckpointSignature, parseCheckpointBody } from './manifest.ts';
 import { readCheckpoint } from './model.ts';
+import { eventCount, eventSpansWhere, leafHashesBelow } from '../case/data/events.ts';
+import { publicKeyOf } from '../case/data/meta.ts';
 
 export type { RedactedSummary, VerifyRedactedResult };
 
@@ -112,21 +114,19 @@ function hasFilter(f: EventFilter): boolean {
 export function buildRedactedBundle(store: CaseStore, signer: Signer, filter: EventFilter): RedactedBundle {
   if (!hasFilter(filter)) throw new UserError('a redacted export needs a filter (--ip, --key, --principal, --event, --since, --until, ...); without one use a full export');
   let cp = readCheckpoint(store);
-  const events = (store.db.prepare('SELECT count(*) AS n FROM events').get() as { n: number }).n;
+  const events = eventCount(store.reader);
   if (!cp || events > cp.treeSize) {
     store.checkpoint(signer, 'redacted export');
     cp = readCheckpoint(store)!;
   }
   const n = cp.treeSize;
   const f = filterToSql(store, filter);
-  const rows = store.db
-    .prepare(`SELECT leaf, event_id, evidence_id, pos, len, enc, leaf_hash FROM events WHERE (${f.where}) AND leaf < ? ORDER BY leaf`)
-    .all(...f.params, n) as { leaf: number; event_id: string; evidence_id: number; pos: number; len: number; enc: number; leaf_hash: Buffer }[];
+  const rows = eventSpansWhere(store.reader, f, n);
   if (!rows.length) throw new UserError('no event of the case matches the filter; nothing to export');
 
-  const all = store.db.prepare('SELECT leaf_hash FROM events WHERE leaf < ? ORDER BY leaf').raw().all(n) as [Buffer][];
+  const all = leafHashesBelow(store.reader, n);
   if (all.length !== n) throw new UserError(`the case has ${all.length} events below checkpoint size ${n}: run trailcase verify`);
-  const proofs = auditPaths((i) => all[i][0], n, rows.map((r) => r.leaf));
+  const proofs = auditPaths((i) => all[i], n, rows.map((r) => r.leaf));
   const reader = new EvidenceReader(store);
   const out: RedactedEvent[] = rows.map((r, i) => {
     const bytes = reader.record(r.evidence_id, r.pos, r.len, r.enc);
@@ -142,8 +142,8 @@ export function buildRedactedBundle(store: CaseStore, signer: Signer, filter: Ev
       proof: proofs[i].map((p) => p.toString('hex')),
     };
   });
-  const cpKey = store.stmt('SELECT public_key FROM keys WHERE fingerprint = ?').get(cp.keyFingerprint) as { public_key: string } | undefined;
-  if (!cpKey) throw new UserError(`checkpoint #${cp.seq} is signed by key ${cp.keyFingerprint}, which is not in the case`);
+  const cpKeyPem = publicKeyOf(store.reader, cp.keyFingerprint);
+  if (cpKeyPem === undefined) throw new UserError(`checkpoint #${cp.seq} is signed by key ${cp.keyFingerprint}, which is not in the case`);
   const meta = store.meta();
   const unsigned: Omit<RedactedBundle, 'signature'> = {
     format: REDACTED_FORMAT,
@@ -152,7 +152,7 @@ export function buildRedactedBundle(store: CaseStore, signer: Signer, filter: Ev
     tool: { name: TOOL_NAME, version: TOOL_VERSION, buildHash: buildHash() },
     exportedBy: { name: signer.examiner, keyFingerprint: signer.fingerprint, publicKeyPem: signer.publicKeyPem },
     filter: JSON.parse(canonicalJson(filter)),
-    checkpoint: { seq: cp.seq, treeSize: cp.treeSize, root: cp.root, createdAt: cp.createdAt, keyFingerprint: cp.keyFingerprint, body: cp.body, signature: cp.signature, publicKeyPem: cpKey.public_key },
+    checkpoint: { seq: cp.seq, treeSize: cp.treeSize, root: cp.root, createdAt: cp.createdAt, keyFingerprint: cp.keyFingerprint, body: cp.body, signature: cp.signature, publicKeyPem: cpKeyPem },
     count: out.length,
     events: out,
   };
@@ -174,7 +174,7 @@ export function exportRedacted(store: CaseStore, signer: Signer, opts: { out: st
   writeFileSync(tmp, bytes);
   renameSync(tmp, out);
   const sha256 = sha256Hex(bytes);
-  const custodySeq = store.db.transaction(() =>
+  const custodySeq = store.transaction(() =>
     store.appendCustody(signer.examiner, 'export.redacted', {
       out,
       filter: bundle.filter,
@@ -184,7 +184,7 @@ export function exportRedacted(store: CaseStore, signer: Signer, opts: { out: st
       sha256,
       bytes: bytes.length,
     }),
-  )();
+  );
   return {
     out,
     events: bundle.count,

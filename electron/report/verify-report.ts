@@ -11,6 +11,8 @@ import { sha256Hex } from '../case/canonical.ts';
 import { fingerprintOf, verifySignature } from '../case/keys.ts';
 import { CaseStore } from '../case/store.ts';
 import { verifyCase } from '../case/verify.ts';
+import { checkpointSigned } from '../case/data/checkpoints.ts';
+import { metaValue } from '../case/data/meta.ts';
 import { checkCheckpointSignature, MANIFEST_FILE, MANIFEST_FORMAT, parseCheckpointBody, PUBLIC_KEY_FILE, REPORT_FILES, SIGNATURE_FILE, type Manifest } from './manifest.ts';
 
 export type ReportCheck = VerificationCheck;
@@ -178,12 +180,12 @@ function checkCase(target: string | CaseStore, m: Manifest, pass: (w: string, s:
     return;
   }
   try {
-    const caseId = (store.db.prepare("SELECT value FROM case_meta WHERE key = 'caseId'").get() as { value: string } | undefined)?.value;
+    const caseId = metaValue(store.reader, 'caseId');
     if (caseId !== m.caseId) {
       fail('case', `${path} is case ${caseId}, the report is about case ${m.caseId}`);
       return;
     }
-    const row = store.db.prepare('SELECT body, signature FROM checkpoints WHERE seq = ?').get(m.checkpoint.seq) as { body: string; signature: string } | undefined;
+    const row = checkpointSigned(store.reader, m.checkpoint.seq);
     if (!row) fail('case', `the case has no checkpoint #${m.checkpoint.seq} (the report was built from it): checkpoints were removed`);
     else if (row.body !== m.checkpoint.body || row.signature !== m.checkpoint.signature) fail('case', `checkpoint #${m.checkpoint.seq} in the case differs from the one the report was built from`);
     const v = verifyCase(store);

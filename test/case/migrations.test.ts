@@ -1,12 +1,15 @@
-// Each migration has its own test: create at N-1, add rows, migrate, check.
-// (Migrations 3, 4 and 5 are tested beside their features: test/analysis/analysis-migration.test.ts,
-// test/ui/timeline-api.test.ts.)
+// Each migration has its own test here: create at N-1, add rows, migrate, check.
+// (Migrations 3, 4 and 5 are also tested beside their features: test/analysis/analysis-migration.test.ts,
+// test/ui/timeline-api.test.ts.) Migrations are frozen history: the live event-index
+// catalogue is electron/case/data/indexes.ts, checked against what migration 1 created.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import Database from 'better-sqlite3';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { migrate, MIGRATIONS, SCHEMA_VERSION } from '../../electron/case/migrations/index.ts';
-import { EVENT_ID_INDEX, EVENT_SECONDARY_INDEXES } from '../../electron/case/migrations/0001-initial.ts';
+import { EVENT_ID_INDEX, EVENT_SECONDARY_INDEXES } from '../../electron/case/data/indexes.ts';
 import { CaseStore } from '../../electron/case/store.ts';
 import { tempCase, tempDir } from '../support/case.ts';
 
@@ -98,5 +101,76 @@ test('migration 7 adds the enrichment histories to a schema-6 case, keeping its 
     assert.throws(() => db.prepare(`UPDATE ${t} SET ${t === 'ip_enrichment' ? 'class' : 'at'} = 'x'`).run(), /(append-only|no such column)/, t);
   }
   assert.throws(() => db.prepare("UPDATE enrichment_runs SET actor = 'x'").run(), /append-only/);
+  db.close();
+});
+
+test('migration 3 adds event_refs (derived, replaceable) and analysis_runs (append-only) to a schema-2 case, keeping its rows', () => {
+  const db = new Database(join(tempDir(), 'm3.sqlite'));
+  migrate(db, 2);
+  db.prepare("INSERT INTO ioc_history(ioc_type, value, op, enabled, at, actor, custody_seq) VALUES ('ip', '192.0.2.1', 'add', 1, 't', 'a', 1)").run();
+  assert.deepEqual(migrate(db, 3), [3]);
+  assert.equal((db.prepare('SELECT value FROM ioc_history').get() as { value: string }).value, '192.0.2.1');
+  db.prepare("INSERT INTO event_refs(leaf, kind, value) VALUES (0, 'bucket', 'b')").run();
+  // Derived data: a newer extractor replaces its rows.
+  assert.equal(db.prepare("DELETE FROM event_refs WHERE kind = 'bucket'").run().changes, 1);
+  db.prepare("INSERT INTO analysis_runs(at, actor, tree_size, root, units, summary, findings, findings_sha256, custody_seq) VALUES ('t', 'a', 0, 'r', '[]', '{}', '[]', 'h', 1)").run();
+  assert.throws(() => db.prepare("UPDATE analysis_runs SET actor = 'b'").run(), /append-only/);
+  assert.throws(() => db.prepare('DELETE FROM analysis_runs').run(), /append-only/);
+  const ix = new Set((db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'event_refs'").all() as { name: string }[]).map((r) => r.name));
+  assert.ok(ix.has('event_refs_kind_value') && ix.has('event_refs_leaf'));
+  db.close();
+});
+
+test('migration 4 adds the timeline rollup tables to a schema-3 case, keeping its rows; one state row at most', () => {
+  const db = new Database(join(tempDir(), 'm4.sqlite'));
+  migrate(db, 3);
+  db.prepare("INSERT INTO event_refs(leaf, kind, value) VALUES (7, 'bucket', 'kept')").run();
+  assert.deepEqual(migrate(db, 4), [4]);
+  assert.equal((db.prepare('SELECT value FROM event_refs WHERE leaf = 7').get() as { value: string }).value, 'kept');
+  db.prepare('INSERT INTO timeline_hour(kind, g, hour, n) VALUES (1, 2, 3, 4)').run();
+  db.prepare('INSERT INTO timeline_day(kind, day, g, n) VALUES (1, 2, 3, 4)').run();
+  db.prepare('INSERT INTO timeline_state(id, version, through_leaf) VALUES (1, 1, 10)').run();
+  assert.throws(() => db.prepare('INSERT INTO timeline_state(id, version, through_leaf) VALUES (2, 1, 10)').run(), /CHECK/);
+  assert.throws(() => db.prepare('INSERT INTO timeline_hour(kind, g, hour, n) VALUES (1, 2, 3, 5)').run(), /UNIQUE|PRIMARY KEY/);
+  db.close();
+});
+
+test('migration 5 adds the per-address timeline rollup to a schema-4 case, keeping its rows', () => {
+  const db = new Database(join(tempDir(), 'm5.sqlite'));
+  migrate(db, 4);
+  db.prepare('INSERT INTO timeline_hour(kind, g, hour, n) VALUES (1, 2, 3, 4)').run();
+  assert.deepEqual(migrate(db, 5), [5]);
+  assert.equal((db.prepare('SELECT n FROM timeline_hour').get() as { n: number }).n, 4);
+  db.prepare('INSERT INTO timeline_ip_hour(ip, kind, hour, g, n) VALUES (1, 1, 3, 2, 9)').run();
+  assert.throws(() => db.prepare('INSERT INTO timeline_ip_hour(ip, kind, hour, g, n) VALUES (1, 1, 3, 2, 1)').run(), /UNIQUE|PRIMARY KEY/);
+  db.close();
+});
+
+test('migration 8 adds the append-only saved-query history to a schema-7 case, keeping its rows', () => {
+  const db = new Database(join(tempDir(), 'm8.sqlite'));
+  migrate(db, 7);
+  db.prepare("INSERT INTO case_meta(key, value) VALUES ('title', 'kept')").run();
+  assert.deepEqual(migrate(db, 8), [8]);
+  assert.equal(db.pragma('user_version', { simple: true }), 8);
+  assert.equal((db.prepare("SELECT value FROM case_meta WHERE key = 'title'").get() as { value: string }).value, 'kept');
+  db.prepare("INSERT INTO saved_queries(name, mode, text, notes, op, at, actor, custody_seq) VALUES ('n', 'sql', 'SELECT 1', '', 'save', 't', 'a', 1)").run();
+  assert.throws(() => db.prepare("INSERT INTO saved_queries(name, mode, text, notes, op, at, actor, custody_seq) VALUES ('n', 'python', 'x', '', 'save', 't', 'a', 1)").run(), /CHECK/);
+  assert.throws(() => db.prepare("UPDATE saved_queries SET text = 'x'").run(), /append-only/);
+  assert.throws(() => db.prepare('DELETE FROM saved_queries').run(), /append-only/);
+  db.close();
+});
+
+test('every migration has its own test in this file', () => {
+  const src = readFileSync(fileURLToPath(import.meta.url), 'utf8');
+  for (const m of MIGRATIONS) assert.match(src, new RegExp(`test\\('migration ${m.version} `), `migration ${m.version} (${m.name}) has no test here`);
+});
+
+test('the live index catalogue (data/indexes.ts) is what the frozen migrations create', () => {
+  const db = new Database(join(tempDir(), 'catalogue.sqlite'));
+  migrate(db);
+  const have = new Map((db.prepare("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'events'").all() as { name: string; sql: string }[]).map((r) => [r.name, r.sql]));
+  const live = [EVENT_ID_INDEX, ...EVENT_SECONDARY_INDEXES];
+  for (const ix of live) assert.equal(have.get(ix.name), ix.sql, `${ix.name}: the catalogue's SQL differs from the schema's (a change to an index needs a migration)`);
+  assert.deepEqual([...have.keys()].sort(), live.map((i) => i.name).sort(), 'every event index of the schema is catalogued');
   db.close();
 });

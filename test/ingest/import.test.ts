@@ -271,7 +271,7 @@ test('requestIDs: lower-case UUIDs stored as 16 bytes, anything else as text, an
 
 test('duplicates and conflicts come out the same whether a bulk import drops the eventID index or not, and past the fingerprint cap', async () => {
   const { seenTuning } = await import('../../electron/ingest/session.ts');
-  const { EVENT_ID_INDEX } = await import('../../electron/case/migrations/0001-initial.ts');
+  const { EVENT_ID_INDEX } = await import('../../electron/case/data/indexes.ts');
   const defaultCap = seenTuning.cap;
   const results: unknown[] = [];
   try {

@@ -119,6 +119,12 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
       }
     }
   }
+  // SQL belongs to the data layer (test/lint/data-layer.ts).
+  const { dataLayerViolations } = await import('./data-layer.ts');
+  for (const v of dataLayerViolations(sourceFiles(join(root, 'electron'), new Set(['node_modules', 'dist', 'rules'])))) {
+    n++;
+    console.error(v);
+  }
   console.log(`layering: ${checked} files checked, ${n} violations`);
   process.exit(n ? 1 : 0);
 }

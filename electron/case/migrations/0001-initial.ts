@@ -10,33 +10,18 @@ export const appendOnlyTriggers = APPEND_ONLY.flatMap((t) => [
   `CREATE TRIGGER ${t}_no_delete BEFORE DELETE ON ${t} BEGIN SELECT RAISE(ABORT, '${t} is append-only'); END`,
 ]);
 
-/**
- * Secondary indexes over events. A large import drops them and builds them
- * again at its end (a sort is far cheaper than millions of B-tree inserts);
- * CaseStore.open rebuilds any that an interrupted import left missing.
- */
-/**
- * eventIDs by their last 8 characters (see queries.ts eventIdWhere). A bulk
- * import into an empty case drops it too (it finds earlier copies of an
- * eventID through its own fingerprint map) and builds it again at its end.
- */
-export const EVENT_ID_INDEX = { name: 'events_id_tail', sql: 'CREATE INDEX events_id_tail ON events(substr(event_id, -8))' };
-
-export const EVENT_SECONDARY_INDEXES: readonly { name: string; sql: string; keepInBulk?: boolean }[] = [
-  // Kept during a bulk import: events arrive nearly in time order, so its inserts are appends
-  // (measured: about free while importing, against ~0.6 s to sort it in at the end per million events).
-  { name: 'events_time', sql: 'CREATE INDEX events_time ON events(time_ms)', keepInBulk: true },
-  { name: 'events_ip', sql: 'CREATE INDEX events_ip ON events(ip, time_ms)' },
-  // Single-column indexes except for the IP (the most common pivot in a time window):
-  // (column, time) pairs cost ~7 bytes an event each, and the case must stay small.
-  { name: 'events_key', sql: 'CREATE INDEX events_key ON events(access_key)' },
-  { name: 'events_arn', sql: 'CREATE INDEX events_arn ON events(arn)' },
-  { name: 'events_name', sql: 'CREATE INDEX events_name ON events(name)' },
-  { name: 'events_ua', sql: 'CREATE INDEX events_ua ON events(ua)' },
-  // A user name only where there is no ARN (failed sign-ins, Identity Center users): elsewhere
-  // the ARN ends in the name and events_arn finds it. A partial index costs almost nothing.
-  { name: 'events_user', sql: 'CREATE INDEX events_user ON events(user_name) WHERE arn IS NULL' },
-  // No index on issuer_arn: a role's sessions are found through their assumed-role ARNs (events_arn).
+// Frozen: the event indexes as schema 1 created them. The live catalogue that
+// CaseStore keeps present (drops in a bulk import, rebuilds on open) is
+// electron/case/data/indexes.ts; test/case/migrations.test.ts checks the two agree.
+const EVENT_INDEXES_V1 = [
+  'CREATE INDEX events_id_tail ON events(substr(event_id, -8))',
+  'CREATE INDEX events_time ON events(time_ms)',
+  'CREATE INDEX events_ip ON events(ip, time_ms)',
+  'CREATE INDEX events_key ON events(access_key)',
+  'CREATE INDEX events_arn ON events(arn)',
+  'CREATE INDEX events_name ON events(name)',
+  'CREATE INDEX events_ua ON events(ua)',
+  'CREATE INDEX events_user ON events(user_name) WHERE arn IS NULL',
 ];
 
 export const migration0001: Migration = {
@@ -102,8 +87,7 @@ export const migration0001: Migration = {
     )`,
     // eventIDs are looked up through their last 8 characters (random in a UUID or a hash):
     // an index entry of ~14 bytes instead of ~50 for the whole text. See eventIdWhere().
-    EVENT_ID_INDEX.sql,
-    ...EVENT_SECONDARY_INDEXES.map((i) => i.sql),
+    ...EVENT_INDEXES_V1,
     `CREATE TABLE event_copies (
       id INTEGER PRIMARY KEY,
       event_leaf INTEGER NOT NULL,

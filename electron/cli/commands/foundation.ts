@@ -4,6 +4,7 @@ import { resolve } from 'node:path';
 import type { EventFilter, EventSummary, ImportSummary, VerifyReport } from '../../../shared/types.ts';
 import { askPassphrase, generateKey, keyPath, trailcaseHome } from '../../case/keys.ts';
 import { CaseStore } from '../../case/store.ts';
+import { warningsOfImports } from '../../case/data/warnings.ts';
 import { isSourceFailure, verifyExitCode } from '../../case/verify.ts';
 import { makeContext } from '../../api/context.ts';
 import { dispatch } from '../../api/handlers.ts';
@@ -238,9 +239,7 @@ registerCommand({
           tsaFailed = true;
         }
       }
-      const warnings = store.db
-        .prepare(`SELECT origin, code, message FROM warnings WHERE import_id IN (${summaries.map(() => '?').join(',')}) ORDER BY id LIMIT 20`)
-        .all(...summaries.map((s) => s.importId)) as { origin: string; code: string; message: string }[];
+      const warnings = warningsOfImports(store.reader, summaries.map((s) => s.importId), 20);
       io.result(summaries.length === 1 ? summaries[0] : summaries, () =>
         summaries
           .map(

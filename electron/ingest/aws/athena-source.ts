@@ -26,6 +26,7 @@ import {
 import type { ImportSummary } from '../../../shared/types.ts';
 import type { Signer } from '../../case/keys.ts';
 import type { CaseStore } from '../../case/store.ts';
+import { athenaQueryDetails, athenaQueryDone, athenaStoredPages } from '../../case/data/acquisition.ts';
 import { evidenceBytes } from '../../case/evidence.ts';
 import { UserError } from '../../errors.ts';
 import { ImportSession } from '../session.ts';
@@ -120,14 +121,10 @@ interface QueryKey {
 
 /** The query of an earlier run of this import whose objects were not all acquired: where this run continues. */
 function unfinishedQuery(store: CaseStore, k: QueryKey): string | null {
-  const rows = store.db.prepare("SELECT details FROM custody WHERE action = 'acquire.athena.query' ORDER BY seq DESC").all() as { details: string }[];
-  for (const r of rows) {
-    const d = JSON.parse(r.details);
+  for (const details of athenaQueryDetails(store.reader)) {
+    const d = JSON.parse(details);
     if (d.sqlSha256 !== k.sqlSha256 || d.database !== k.database || d.table !== k.table || (d.workgroup ?? null) !== k.workgroup || (d.account ?? null) !== k.account) continue;
-    const done = store.db
-      .prepare("SELECT 1 FROM custody WHERE action IN ('acquire.athena', 'acquire.athena.abandoned') AND json_extract(details, '$.queryId') = ? AND json_extract(details, '$.complete') IS NOT 0 LIMIT 1")
-      .get(d.queryId);
-    return done ? null : d.queryId;
+    return athenaQueryDone(store.reader, d.queryId) ? null : d.queryId;
   }
   return null;
 }
@@ -140,18 +137,7 @@ interface PageRef {
 
 /** Result pages of a query preserved in the case (as their own items or, when the bytes were already there, by custody). */
 function storedPages(store: CaseStore, queryId: string): PageRef[] {
-  const own = store.db
-    .prepare(
-      `SELECT id, json_extract(origin_meta, '$.page') AS page, json_extract(origin_meta, '$.nextToken') AS nextToken FROM evidence
-        WHERE kind = 'api-page' AND json_extract(origin_meta, '$.api') = 'GetQueryResults' AND json_extract(origin_meta, '$.queryExecutionId') = ?`,
-    )
-    .all(queryId) as { id: number; page: number; nextToken: string | null }[];
-  const dup = store.db
-    .prepare(
-      `SELECT json_extract(details, '$.duplicateOf') AS id, json_extract(details, '$.page') AS page, json_extract(details, '$.nextToken') AS nextToken FROM custody
-        WHERE action = 'acquire.athena.page' AND json_extract(details, '$.api') = 'GetQueryResults' AND json_extract(details, '$.queryExecutionId') = ?`,
-    )
-    .all(queryId) as { id: number; page: number; nextToken: string | null }[];
+  const { own, duplicates: dup } = athenaStoredPages(store.reader, queryId);
   const byPage = new Map<number, PageRef>();
   for (const r of [...own, ...dup]) byPage.set(r.page, { page: r.page, nextToken: r.nextToken ?? null, evidenceId: r.id });
   return [...byPage.values()].sort((a, b) => a.page - b.page);

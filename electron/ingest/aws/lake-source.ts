@@ -19,6 +19,7 @@ import {
 import type { ImportSummary, Progress } from '../../../shared/types.ts';
 import type { Signer } from '../../case/keys.ts';
 import type { CaseStore } from '../../case/store.ts';
+import { lastLakePageMeta } from '../../case/data/acquisition.ts';
 import { UserError } from '../../errors.ts';
 import { listIocs } from '../../case/iocs.ts';
 import { ImportSession } from '../session.ts';
@@ -141,15 +142,9 @@ interface LastPage {
 
 /** The last page preserved for this statement and data store by this account: where a run continues. */
 function lastPage(store: CaseStore, sqlSha256: string, edsId: string, account: string | null): LastPage | null {
-  const r = store.db
-    .prepare(
-      `SELECT origin_meta FROM evidence WHERE kind = 'api-page' AND json_extract(origin_meta, '$.api') = 'GetQueryResults'
-         AND json_extract(origin_meta, '$.sqlSha256') = ? AND json_extract(origin_meta, '$.eventDataStoreId') = ?
-         AND coalesce(json_extract(origin_meta, '$.account'), '') = ? ORDER BY id DESC LIMIT 1`,
-    )
-    .get(sqlSha256, edsId, account ?? '') as { origin_meta: string } | undefined;
-  if (!r) return null;
-  const m = JSON.parse(r.origin_meta);
+  const originMeta = lastLakePageMeta(store.reader, sqlSha256, edsId, account ?? '');
+  if (originMeta === undefined) return null;
+  const m = JSON.parse(originMeta);
   return { queryId: m.queryId, page: m.page, nextToken: m.nextToken ?? null };
 }
 

@@ -20,6 +20,7 @@
 // record bytes; S3 remains the source of the original bytes.
 import { parseCidr, parseIp } from '../../../shared/ip.ts';
 import { parseTime } from '../../../shared/time.ts';
+import { likeEscape } from '../../case/data/db.ts';
 
 export const LAKE_SQL_UNIT = { name: 'lake-query-builder', version: '1.0.0' } as const;
 
@@ -79,7 +80,7 @@ export function sqlString(v: string): string {
 
 /** A LIKE pattern matching `v` as a substring, with % _ and the escape character escaped. */
 export function sqlLikeContains(v: string): string {
-  return `${sqlString(`%${v.replace(/[\\%_]/g, (c) => `\\${c}`)}%`)} ESCAPE '\\'`;
+  return `${sqlString(`%${likeEscape(v)}%`)} ESCAPE '\\'`;
 }
 
 function inList(column: string, values: string[]): string {

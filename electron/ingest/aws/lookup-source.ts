@@ -15,6 +15,7 @@ import type { ImportSummary, Progress } from '../../../shared/types.ts';
 import { parseTime } from '../../../shared/time.ts';
 import type { Signer } from '../../case/keys.ts';
 import type { CaseStore } from '../../case/store.ts';
+import { lastLookupPageMeta } from '../../case/data/acquisition.ts';
 import { UserError } from '../../errors.ts';
 import { ImportSession } from '../session.ts';
 import {
@@ -99,16 +100,9 @@ function resumePoint(
   attribute: { key: string; value: string } | null,
   explicit: { startMs?: number; endMs?: number },
 ): { startMs: number; endMs: number; token: string; page: number } | null {
-  const r = store.db
-    .prepare(
-      `SELECT origin_meta FROM evidence WHERE kind = 'api-page' AND json_extract(origin_meta, '$.api') = 'LookupEvents'
-         AND json_extract(origin_meta, '$.region') = ? AND coalesce(json_extract(origin_meta, '$.account'), '') = ?
-         AND coalesce(json_extract(origin_meta, '$.attributeKey'), '') = ? AND coalesce(json_extract(origin_meta, '$.attributeValue'), '') = ?
-       ORDER BY id DESC LIMIT 1`,
-    )
-    .get(region, account ?? '', attribute?.key ?? '', attribute?.value ?? '') as { origin_meta: string } | undefined;
-  if (!r) return null;
-  const m = JSON.parse(r.origin_meta);
+  const originMeta = lastLookupPageMeta(store.reader, region, account ?? '', attribute?.key ?? '', attribute?.value ?? '');
+  if (originMeta === undefined) return null;
+  const m = JSON.parse(originMeta);
   if (!m.nextToken) return null; // the latest chain is complete
   const startMs = Date.parse(m.request.StartTime);
   const endMs = Date.parse(m.request.EndTime);

@@ -13,6 +13,7 @@ import { ListPublicKeysCommand } from '@aws-sdk/client-cloudtrail';
 import { UserError } from '../../errors.ts';
 import { evidenceBytes } from '../../case/evidence.ts';
 import type { CaseStore } from '../../case/store.ts';
+import { evidenceOfRole } from '../../case/data/evidence.ts';
 import type { ImportSummary } from '../../../shared/types.ts';
 import { ImportSession } from '../session.ts';
 import { parsePublicKeys, PublicKeyListError, type PublicKeyEntry } from './public-keys.ts';
@@ -114,9 +115,7 @@ export async function fetchPublicKeys(
 
 /** Every public key preserved in the case, de-duplicated, with problems reading any of them. */
 export function casePublicKeys(store: CaseStore): { keys: PublicKeyEntry[]; problems: string[]; sources: number[] } {
-  const rows = store.db
-    .prepare("SELECT id, origin FROM evidence WHERE json_extract(origin_meta, '$.role') = ? ORDER BY id")
-    .all(PUBLIC_KEYS_ROLE) as { id: number; origin: string }[];
+  const rows = evidenceOfRole(store.reader, PUBLIC_KEYS_ROLE);
   const keys: PublicKeyEntry[] = [];
   const seen = new Set<string>();
   const problems: string[] = [];

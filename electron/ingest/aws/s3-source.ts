@@ -13,6 +13,8 @@ import type { ImportSummary, Progress } from '../../../shared/types.ts';
 import { parseTime } from '../../../shared/time.ts';
 import type { Signer } from '../../case/keys.ts';
 import type { CaseStore } from '../../case/store.ts';
+import { custodyDetailsOf } from '../../case/data/acquisition.ts';
+import { s3ObjectsOfBucket } from '../../case/data/evidence.ts';
 import { UserError } from '../../errors.ts';
 import { beginBulk, defaultWorkers, endBulk } from '../import-files.ts';
 import { ImportSession } from '../session.ts';
@@ -358,14 +360,11 @@ async function download(clients: AwsClients, bucket: string, key: string, signal
 /** Objects of this bucket already preserved from S3: key -> ETag. */
 function preservedObjects(store: CaseStore, bucket: string): Map<string, { etag: string | null; id: number }> {
   const m = new Map<string, { etag: string | null; id: number }>();
-  const rows = store.db
-    .prepare("SELECT id, json_extract(origin_meta, '$.key') AS key, json_extract(origin_meta, '$.etag') AS etag FROM evidence WHERE kind = 's3-object' AND json_extract(origin_meta, '$.bucket') = ?")
-    .all(bucket) as { id: number; key: string; etag: string | null }[];
-  for (const r of rows) m.set(r.key, { etag: r.etag, id: r.id });
+  for (const r of s3ObjectsOfBucket(store.reader, bucket)) m.set(r.key, { etag: r.etag, id: r.id });
   // Objects whose bytes were already in the case from another copy (custody records their S3 identity).
-  for (const r of store.db.prepare('SELECT details FROM custody WHERE action = ?').all(S3_DUPLICATE_ACTION) as { details: string }[]) {
+  for (const details of custodyDetailsOf(store.reader, S3_DUPLICATE_ACTION)) {
     try {
-      const d = JSON.parse(r.details);
+      const d = JSON.parse(details);
       if (d.bucket === bucket && typeof d.key === 'string' && !m.has(d.key)) m.set(d.key, { etag: d.etag ?? null, id: d.evidenceId });
     } catch {
       /* ignore */

@@ -17,6 +17,8 @@ import type { ValidationPopulation } from '../../../shared/api/acquire.ts';
 import type { VerifyReport } from '../../../shared/types.ts';
 import { evidenceBytes } from '../../case/evidence.ts';
 import type { CaseStore } from '../../case/store.ts';
+import { custodyActionCount, custodyDetailsOf } from '../../case/data/acquisition.ts';
+import { evidenceFormatCounts, evidenceOfKinds, evidenceStamp } from '../../case/data/evidence.ts';
 import {
   parseCloudTrailKey,
   validateCloudTrail,
@@ -96,18 +98,16 @@ function metaValue(meta: unknown, name: string): string | null {
 /** Evidence items that are CloudTrail log or digest files by their S3 key (S3 objects) or layout path (folders). */
 function candidates(store: CaseStore): Candidate[] {
   const dupMeta = new Map<number, { bucket: string | null; metadata: unknown }>();
-  for (const r of store.db.prepare('SELECT details FROM custody WHERE action = ? ORDER BY seq').all(S3_DUPLICATE_ACTION) as { details: string }[]) {
+  for (const details of custodyDetailsOf(store.reader, S3_DUPLICATE_ACTION)) {
     try {
-      const d = JSON.parse(r.details);
+      const d = JSON.parse(details);
       if (typeof d.evidenceId === 'number' && !dupMeta.has(d.evidenceId)) dupMeta.set(d.evidenceId, { bucket: str(d.bucket), metadata: d.metadata });
     } catch {
       /* verify reports custody problems itself */
     }
   }
   const out: Candidate[] = [];
-  const rows = store.db
-    .prepare("SELECT id, kind, origin, origin_meta, format FROM evidence WHERE kind IN ('s3-object', 'file') ORDER BY id")
-    .all() as { id: number; kind: string; origin: string; origin_meta: string; format: string }[];
+  const rows = evidenceOfKinds(store.reader, ['s3-object', 'file']);
   for (const r of rows) {
     let meta: Record<string, unknown>;
     try {
@@ -240,7 +240,7 @@ export function validateCase(store: CaseStore): CaseValidationReport {
 /** How many log and digest files the case holds, by format, and how many of them are in the S3 key layout. */
 export function validationPopulation(store: CaseStore, report: CaseValidationReport): ValidationPopulation {
   const byFormat = new Map<string, number>();
-  for (const r of store.db.prepare('SELECT format, count(*) AS n FROM evidence GROUP BY format').all() as { format: string; n: number }[]) {
+  for (const r of evidenceFormatCounts(store.reader)) {
     byFormat.set(r.format, r.n);
   }
   const inLayout = (kind: 'log' | 'digest') => report.objects.filter((o) => o.kind === kind).length;
@@ -287,9 +287,8 @@ export function sourceValidation(store: CaseStore): VerifyReport['sourceValidati
 const cache = new WeakMap<CaseStore, { stamp: string; results: Map<number, string> }>();
 
 export function evidenceValidationResults(store: CaseStore): Map<number, string> {
-  const ev = store.stmt('SELECT count(*) AS n, coalesce(max(id), 0) AS m FROM evidence').get() as { n: number; m: number };
-  const dup = store.stmt('SELECT count(*) AS n FROM custody WHERE action = ?').get(S3_DUPLICATE_ACTION) as { n: number };
-  const stamp = `${ev.n}/${ev.m}/${dup.n}`;
+  const ev = evidenceStamp(store.reader);
+  const stamp = `${ev.n}/${ev.m}/${custodyActionCount(store.reader, S3_DUPLICATE_ACTION)}`;
   const hit = cache.get(store);
   if (hit && hit.stamp === stamp) return hit.results;
   const results = new Map<number, string>();
