@@ -93,12 +93,12 @@ export function promoteQuery(store: CaseStore, actor: string, a: PromoteInput): 
     textSha256: sha256(q.text),
   };
   const version = sha256(JSON.stringify(def)).slice(0, 12);
-  return store.db.transaction(() => {
+  return store.transaction(() => {
     const at = new Date().toISOString();
     const seq = store.appendCustody(actor, 'detection.promoted', { checkId: PROMOTED_PREFIX + def.id, version, ...def });
     insertDetection(store, { kind: 'query-check', key: def.id, body: JSON.stringify({ ...def, version }), sha256: def.textSha256, op: 'add', at, actor, custodySeq: seq });
     return { seq, check: { ...def, checkId: PROMOTED_PREFIX + def.id, version, at, actor, custodySeq: seq } };
-  })();
+  });
 }
 
 /** Withdraw a promoted check (custody-logged); its past findings stay in the runs that produced them. */
@@ -106,11 +106,11 @@ export function removePromoted(store: CaseStore, actor: string, id: string): { s
   if (store.readonly) throw new UserError('the case is open read-only: removing a promoted check is custody-logged');
   const cur = listPromoted(store).find((c) => c.id === id);
   if (!cur) throw new UserError(`no promoted check ${JSON.stringify(id.slice(0, 80))}`);
-  return store.db.transaction(() => {
+  return store.transaction(() => {
     const seq = store.appendCustody(actor, 'detection.removed', { checkId: cur.checkId, version: cur.version });
     insertDetection(store, { kind: 'query-check', key: id, body: '', sha256: cur.textSha256, op: 'remove', at: new Date().toISOString(), actor, custodySeq: seq });
     return { seq };
-  })();
+  });
 }
 
 export function listPromoted(store: CaseStore): PromotedCheck[] {
