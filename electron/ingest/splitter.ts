@@ -1,16 +1,18 @@
 // Streaming splitter: finds the byte span of every record in a decoded
 // CloudTrail source without building the whole document in memory, so that
 // each event can point back into the preserved evidence (offset + length) and
-// its hash can be recomputed byte-exact. Handles:
-//   {"Records":[...]}            CloudTrail's S3 delivery format
-//   {"Events":[...]}             `aws cloudtrail lookup-events` output
-//   {"QueryResultRows":[...]}    CloudTrail Lake GetQueryResults pages
-//   [ {...}, {...} ]             a plain JSON array of events
-//   {...}\n{...}\n               JSON lines (and concatenated JSON objects)
-// Problems (a bad line, a huge record, trailing garbage) are reported with the
-// decoded offset and the record index, and splitting goes on.
+// its hash can be recomputed byte-exact. It knows JSON structure, not formats:
+// records sit in one of three places,
+//   {"<key>":[...]}              the elements under a wrapper key it is given
+//                                (the formats declare them: ./formats/)
+//   [ {...}, {...} ]             the elements of a top-level array
+//   {...}\n{...}\n               top-level objects (JSON lines, or concatenated)
+// and each record is reported with its place. Adding a format never edits this
+// file. Problems (a bad line, a huge record, trailing garbage) are reported
+// with the decoded offset and the record index, and splitting goes on.
 
-export type Container = 'Records' | 'Events' | 'QueryResultRows' | 'array' | 'object';
+/** Where a record sat: a wrapper key, 'array' or 'object' (a top-level object). */
+export type Container = string;
 
 export interface SplitRecord {
   bytes: Buffer;
@@ -28,7 +30,6 @@ export interface SplitProblem {
   message: string;
 }
 
-const WRAPPER_KEYS = new Set(['Records', 'Events', 'QueryResultRows']);
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
 const NL = 0x0a;
@@ -59,11 +60,17 @@ export class RecordSplitter {
   private invalidReported = false;
   private afterTopGarbage = false;
 
+  private readonly wrapperKeys: ReadonlySet<string>;
+  private readonly maxRecordBytes: number;
+
   constructor(
     private readonly onRecord: (r: SplitRecord) => void,
     private readonly onProblem: (p: SplitProblem) => void,
-    private readonly maxRecordBytes = 16 * 1024 * 1024,
-  ) {}
+    opts: { wrapperKeys: ReadonlySet<string>; maxRecordBytes?: number },
+  ) {
+    this.wrapperKeys = opts.wrapperKeys;
+    this.maxRecordBytes = opts.maxRecordBytes ?? 16 * 1024 * 1024;
+  }
 
   get recordsSeen(): number {
     return this.index;
@@ -170,11 +177,11 @@ export class RecordSplitter {
           } else if (this.depth === this.recordDepth && !this.capturing) {
             this.startCapture(i, this.wrapperName);
             capFrom = i;
-          } else if (this.depth === 1 && this.stack[0] === 0x7b && c === 0x5b && WRAPPER_KEYS.has(this.lastKey) && !this.topIsWrapper) {
+          } else if (this.depth === 1 && this.stack[0] === 0x7b && c === 0x5b && this.wrapperKeys.has(this.lastKey) && !this.topIsWrapper) {
             // {"Records": [ ... ]} - stop capturing the wrapper, capture its elements.
             this.topIsWrapper = true;
             this.recordDepth = 2;
-            this.wrapperName = this.lastKey as Container;
+            this.wrapperName = this.lastKey;
             this.capturing = false;
             this.capParts = [];
             capFrom = -1;
