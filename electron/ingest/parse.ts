@@ -8,10 +8,9 @@
 // in a worker thread.
 import { createHash } from 'node:crypto';
 import { isUtf8 } from 'node:buffer';
-import { createGunzip } from 'node:zlib';
 import { normalizeRecord, looksLikeCloudTrail, type NormalizedEvent, type NormalizeIssue } from '../../shared/record.ts';
 import { leafHash } from '../case/merkle.ts';
-import { decodeTolerant } from '../case/evidence.ts';
+import { decodeTolerant, GunzipFeed, gunzipFailure, gunzipRecoverable, isGzip } from '../case/gzip.ts';
 import { findAmbiguities } from './ambiguity.ts';
 import { ENC_RAW, recordBytes } from '../case/encodings.ts';
 import { RecordSplitter, type SplitRecord } from './splitter.ts';
@@ -281,7 +280,7 @@ export async function parseSource(
         code: 'decompression-limit',
         message: `decoding stopped at ${decodedSize} bytes (from ${size} compressed): over the limit of ${limits.maxDecodedBytes} bytes or ratio ${limits.maxRatio}:1 (possible decompression bomb); the original bytes are preserved`,
       });
-      gunzip?.destroy();
+      gunzip?.stop();
       return;
     }
     if (!sniffed) {
@@ -311,9 +310,7 @@ export async function parseSource(
     splitPush(head);
   };
 
-  let gunzip: ReturnType<typeof createGunzip> | null = null;
-  let gunzipError: Error | null = null;
-  let gunzipDone: Promise<void> | null = null;
+  let gunzip: GunzipFeed | null = null;
 
   const storeChunk = async (b: Buffer) => {
     pendingChunk.push(b);
@@ -343,46 +340,22 @@ export async function parseSource(
     }
     await storeChunk(buf);
     if (compression === null) {
-      compression = buf.length >= 2 && buf[0] === 0x1f && buf[1] === 0x8b ? 'gzip' : 'none';
-      if (compression === 'gzip') {
-        gunzip = createGunzip({ chunkSize: 256 * 1024 });
-        gunzip.on('data', (d: Buffer) => feedDecoded(d));
-        gunzipDone = new Promise((resolve) => {
-          gunzip!.on('end', () => resolve());
-          gunzip!.on('close', () => resolve());
-          gunzip!.on('error', (e) => {
-            gunzipError = e;
-            resolve();
-          });
-        });
-      }
+      compression = isGzip(buf) ? 'gzip' : 'none';
+      if (compression === 'gzip') gunzip = new GunzipFeed(feedDecoded);
     }
     if (gunzip) {
-      if (!gunzipError && !stopDecoding) {
-        if (!gunzip.write(buf)) {
-          await new Promise<void>((r) => {
-            const done = () => {
-              gunzip!.off('drain', done);
-              gunzip!.off('close', done);
-              r();
-            };
-            gunzip!.once('drain', done);
-            gunzip!.once('close', done);
-          });
-        }
-      }
+      if (!stopDecoding) await gunzip.write(buf);
     } else {
       feedDecoded(buf);
     }
     await flushBatch();
   }
   if (gunzip) {
-    if (!gunzip.destroyed) gunzip.end();
-    await gunzipDone;
-    if (gunzipError) {
-      const msg = (gunzipError as Error).message;
+    const failure = await gunzip.end();
+    if (failure) {
+      const kind = gunzipFailure(failure);
       let recovered = false;
-      if (/incorrect header check|invalid|unknown compression/.test(msg) && kept && !stopDecoding) {
+      if (gunzipRecoverable(failure) && kept && !stopDecoding) {
         // Decode the valid members tolerantly and feed what zlib did not deliver.
         const full = decodeTolerant(Buffer.concat(kept), 'gzip');
         if (full.length > 0) {
@@ -390,12 +363,12 @@ export async function parseSource(
           if (full.length > decodedSize) feedDecoded(full.subarray(decodedSize));
         }
       }
-      if (/incorrect header check/.test(msg) && (recovered || decodedSize > 0)) {
+      if (kind === 'trailing-data' && (recovered || decodedSize > 0)) {
         sink.problem({ index: null, pos: null, code: 'gzip-trailing-data', message: 'data after the end of the gzip stream (ignored for import, preserved in the evidence)' });
-      } else if (/unexpected end of file/.test(msg)) {
+      } else if (kind === 'truncated') {
         sink.problem({ index: null, pos: decodedSize, code: 'gzip-truncated', message: `gzip stream is truncated after ${decodedSize} decoded bytes; records before that point imported` });
       } else {
-        sink.problem({ index: null, pos: decodedSize, code: 'gzip-error', message: `gzip: ${msg}` });
+        sink.problem({ index: null, pos: decodedSize, code: 'gzip-error', message: `gzip: ${failure.message}` });
       }
     }
   }
