@@ -77,8 +77,11 @@ export function parseCidr(s: string): Cidr | null {
   const addr = parseIp(slash >= 0 ? t.slice(0, slash) : t);
   if (!addr) return null;
   const maxBits = addr.version === 4 ? 32 : 128;
-  const bits = slash >= 0 ? Number(t.slice(slash + 1)) : maxBits;
-  if (!Number.isInteger(bits) || bits < 0 || bits > maxBits) return null;
+  // Plain digits only: Number() would read "" as 0 (a stray slash widening an indicator to every address), "0x8" or "1e1".
+  const prefix = slash >= 0 ? t.slice(slash + 1) : String(maxBits);
+  if (!/^\d{1,3}$/.test(prefix)) return null;
+  const bits = Number(prefix);
+  if (bits > maxBits) return null;
   if (addr.version === 4) {
     const v = addr.value as number;
     const size = 2 ** (32 - bits);

@@ -1,14 +1,14 @@
-// Handlers for shared/api/acquire.ts (issue 4). Importing ../ingest/aws/index.ts
-// registers the s3:// lookup: lake: sources, the CloudTrail source validator
-// of `verify` and the per-evidence validation lookup.
+// Handlers for shared/api/acquire.ts (issue 4). The source is picked and its
+// options validated by the source registry (../ingest/source-list.ts), as the
+// CLI does; loading it also registers the CloudTrail source validator of
+// `verify` and the per-evidence validation lookup.
 import type { acquireApi, CloudTrailValidationReport } from '../../shared/api/acquire.ts';
 import { UserError } from '../errors.ts';
-import '../ingest/aws/index.ts';
-import { importLake, lakeQueryFor, listEventDataStores } from '../ingest/aws/lake-source.ts';
+import { SOURCES } from '../ingest/source-list.ts';
+import { sourceOptions } from '../ingest/sources.ts';
+import { lakeQueryFor, listEventDataStores } from '../ingest/aws/lake-source.ts';
 import { eventDataStoreId } from '../ingest/aws/lake-sql.ts';
-import { importLookup } from '../ingest/aws/lookup-source.ts';
-import { importS3 } from '../ingest/aws/s3-source.ts';
-import { athenaQueryFor, importAthena } from '../ingest/aws/athena-source.ts';
+import { athenaQueryFor } from '../ingest/aws/athena-source.ts';
 import { parseAthenaTable } from '../ingest/aws/athena-sql.ts';
 import { RESULT_SEVERITY, validateCase, validationPopulation, validationSummary } from '../ingest/aws/validation.ts';
 import { importPublicKeysFile } from '../ingest/aws/public-keys-store.ts';
@@ -49,52 +49,18 @@ export function cloudTrailValidationReport(store: import('../case/store.ts').Cas
 
 export const acquireHandlers: HandlerTable<typeof acquireApi> = {
   acquire: async (ctx, a) => {
-    const signer = await ctx.signer();
-    const aws = { profile: a.profile, endpointUrl: a.endpointUrl };
-    const src = a.source.trim();
-    let run: (signal: AbortSignal, onProgress: (p: import('../../shared/types.ts').Progress) => void) => Promise<unknown>;
-    if (src.startsWith('s3://')) {
-      run = (signal, onProgress) =>
-        importS3(ctx.store, signer, src, {
-          ...aws,
-          accounts: a.accounts,
-          regions: a.regions,
-          since: a.since,
-          until: a.until,
-          publicKeysFile: a.publicKeysFile,
-          concurrency: a.concurrency,
-          signal,
-          onProgress,
-        });
-    } else if (src === 'lookup:' || src === 'lookup') {
-      run = (signal, onProgress) => importLookup(ctx.store, signer, src, { ...aws, regions: a.regions, since: a.since, until: a.until, attribute: a.attribute, signal, onProgress });
-    } else if (src.startsWith('lake:')) {
-      run = (signal, onProgress) =>
-        importLake(ctx.store, signer, src, { ...aws, sql: a.sql, since: a.since, until: a.until, accounts: a.accounts, regions: a.regions, useIocs: a.useIocs, signal, onProgress });
-    } else if (src.startsWith('athena:')) {
-      run = (signal, onProgress) =>
-        importAthena(ctx.store, signer, src, {
-          ...aws,
-          s3EndpointUrl: a.s3EndpointUrl,
-          region: a.athenaRegion,
-          sql: a.sql,
-          useIocs: a.useIocs,
-          workgroup: a.workgroup,
-          outputLocation: a.outputLocation,
-          partitions: a.partitions,
-          since: a.since,
-          until: a.until,
-          accounts: a.accounts,
-          regions: a.regions,
-          publicKeysFile: a.publicKeysFile,
-          concurrency: a.concurrency,
-          signal,
-          onProgress,
-        });
-    } else {
-      throw new UserError(`acquire: ${src.slice(0, 100)} is not s3://BUCKET/PREFIX, lookup:, lake:EVENT_DATA_STORE or athena:DATABASE.TABLE`);
+    const { source, ...options } = a;
+    const arg = source.trim();
+    // Local files and folders come in through importPaths; acquire is for the sources that fetch.
+    const remote = SOURCES.all.filter((s) => !s.together);
+    const src = SOURCES.for(arg);
+    if (!src || src.together) {
+      const forms = remote.map((s) => s.form);
+      throw new UserError(`acquire: ${arg.slice(0, 100)} is not ${forms.slice(0, -1).join(', ')} or ${forms[forms.length - 1]}`);
     }
-    return { jobId: ctx.jobs.start('acquire', (report, signal) => run(signal, report)) };
+    const o = sourceOptions(src, options, 'api');
+    const signer = await ctx.signer();
+    return { jobId: ctx.jobs.start('acquire', (report, signal) => src.run(ctx.store, signer, [arg], o, { signal, onProgress: report })) };
   },
   listEventDataStores: async (_ctx, a) => ({ items: await listEventDataStores({ region: a.region, profile: a.profile, endpointUrl: a.endpointUrl }) }),
   lakeQueryPreview: (ctx, a) => {

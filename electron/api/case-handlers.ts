@@ -9,7 +9,8 @@ import { eventExists, eventTimeRange } from '../case/data/events.ts';
 import { caseCounts, keyRows, schemaVersion } from '../case/data/meta.ts';
 import { warningsPage } from '../case/data/warnings.ts';
 import { evidenceValidationLookup, verifyCase } from '../case/verify.ts';
-import { importPaths } from '../ingest/import-files.ts';
+import { SOURCES } from '../ingest/source-list.ts';
+import { sourceOptions } from '../ingest/sources.ts';
 import type { HandlerTable } from './handlers.ts';
 
 export function caseInfo(ctx: { store: import('../case/store.ts').CaseStore }): CaseInfo {
@@ -82,13 +83,11 @@ export const caseHandlers: HandlerTable<typeof caseApi> = {
   jobStatus: (ctx, a) => ctx.jobs.status(a.id),
   cancelJob: (ctx, a) => ({ ok: ctx.jobs.cancel(a.id) }),
   importPaths: async (ctx, a) => {
+    const { paths, ...options } = a;
+    const files = SOURCES.get('files');
+    const o = sourceOptions(files, options, 'api');
     const signer = await ctx.signer();
-    const jobId = ctx.jobs.start('import', (report, signal) =>
-      importPaths(ctx.store, signer, { sources: a.paths, accounts: a.accounts, regions: a.regions, since: a.since, until: a.until }, {
-        signal,
-        onProgress: (p) => report({ phase: p.phase, done: p.bytes, total: p.totalBytes, unit: 'bytes', detail: `${p.events} events; ${p.detail ?? ''}` }),
-      }),
-    );
+    const jobId = ctx.jobs.start('import', (report, signal) => files.run(ctx.store, signer, paths, o, { signal, onProgress: report }));
     return { jobId };
   },
 };

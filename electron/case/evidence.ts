@@ -1,7 +1,7 @@
 // Reading preserved evidence back: the original bytes, the decoded bytes, and
 // each event's verbatim record. Decoded objects are cached (bounded) because
 // events cluster by evidence item.
-import { constants as zlibConstants, gunzipSync } from 'node:zlib';
+import { decodeTolerant } from './gzip.ts';
 import { recordBytes } from './encodings.ts';
 import type { CaseStore } from './store.ts';
 import { evidenceChunkData, evidenceCompression, evidenceRow, type EvidenceRow } from './data/evidence.ts';
@@ -16,37 +16,6 @@ export function* evidenceChunks(store: CaseStore, id: number): Generator<Buffer>
 
 export function evidenceBytes(store: CaseStore, id: number): Buffer {
   return Buffer.concat([...evidenceChunks(store, id)]);
-}
-
-/**
- * Decode gzip tolerantly, as import did: multi-member streams, and everything
- * decodable before trailing data or a truncation.
- */
-export function decodeTolerant(original: Buffer, compression: string): Buffer {
-  if (compression !== 'gzip') return original;
-  try {
-    return gunzipSync(original);
-  } catch {
-    /* damaged or trailing data: fall through */
-  }
-  try {
-    return gunzipSync(original, { finishFlush: zlibConstants.Z_SYNC_FLUSH });
-  } catch {
-    /* trailing non-gzip data: find the longest prefix that decodes */
-  }
-  let lo = 0;
-  let hi = original.length;
-  let best = Buffer.alloc(0);
-  while (lo < hi) {
-    const mid = Math.floor((lo + hi + 1) / 2);
-    try {
-      best = gunzipSync(original.subarray(0, mid), { finishFlush: zlibConstants.Z_SYNC_FLUSH });
-      lo = mid;
-    } catch {
-      hi = mid - 1;
-    }
-  }
-  return best;
 }
 
 export class EvidenceReader {

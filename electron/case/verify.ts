@@ -6,7 +6,8 @@
 import type { VerifyProblem, VerifyReport } from '../../shared/types.ts';
 import { normalizeRecord, type NormalizedEvent } from '../../shared/record.ts';
 import { canonicalJson, sha256Hex } from './canonical.ts';
-import { decodeTolerant, type EvidenceRow } from './evidence.ts';
+import type { EvidenceRow } from './evidence.ts';
+import { decodeTolerant } from './gzip.ts';
 import { fingerprintOf, verifySignature } from './keys.ts';
 import { leafHash, MerkleBuilder } from './merkle.ts';
 import { MIGRATIONS, SCHEMA_VERSION } from './migrations/index.ts';

@@ -2,19 +2,20 @@
 // streaming: original bytes are hashed and handed on in fixed-size chunks for
 // preservation, decoded (gzip) with caps against decompression bombs, split into
 // records by byte span, and each record parsed, normalised and leaf-hashed.
-// The importer plug-ins are the container shapes the splitter recognises; the
-// sniff is by content, never by file name. Pure with respect to the case: it
-// only reports what it found, so it can run in a worker thread.
+// What the records are is the formats' business (./formats/: where records sit,
+// their encoding, element sniffs); the sniff is by content, never by file name.
+// Pure with respect to the case: it only reports what it found, so it can run
+// in a worker thread.
 import { createHash } from 'node:crypto';
 import { isUtf8 } from 'node:buffer';
-import { createGunzip } from 'node:zlib';
 import { normalizeRecord, looksLikeCloudTrail, type NormalizedEvent, type NormalizeIssue } from '../../shared/record.ts';
 import { leafHash } from '../case/merkle.ts';
-import { decodeTolerant } from '../case/evidence.ts';
-import { parseTime } from '../../shared/time.ts';
-import { findAmbiguities, visible } from './ambiguity.ts';
-import { ENC_LOOKUP, ENC_RAW, encodingFor, recordBytes } from '../case/encodings.ts';
+import { decodeTolerant, GunzipFeed, gunzipFailure, gunzipRecoverable, isGzip } from '../case/gzip.ts';
+import { findAmbiguities } from './ambiguity.ts';
+import { ENC_RAW, recordBytes } from '../case/encodings.ts';
 import { RecordSplitter, type SplitRecord } from './splitter.ts';
+import { FORMATS } from './formats/index.ts';
+import { FormatRegistry, type CarrierFormat, type NotEventFormat, type SourceFormat } from './formats/format.ts';
 
 export const CHUNK_SIZE = 1 << 20; // evidence is stored in 1 MiB chunks
 
@@ -75,14 +76,6 @@ export interface ParseSink {
   problem(p: ParseProblem): void;
 }
 
-const FORMAT_BY_CONTAINER: Record<string, string> = {
-  Records: 'cloudtrail-s3',
-  Events: 'lookup-events',
-  QueryResultRows: 'cloudtrail-lake',
-  array: 'json-array',
-  object: 'json-lines',
-};
-
 function inScope(n: NormalizedEvent, s: ParseScope): boolean {
   if (s.sinceMs !== undefined && n.timeMs !== null && n.timeMs < s.sinceMs) return false;
   if (s.untilMs !== undefined && n.timeMs !== null && n.timeMs > s.untilMs) return false;
@@ -91,51 +84,13 @@ function inScope(n: NormalizedEvent, s: ParseScope): boolean {
   return true;
 }
 
-export function isDigestText(head: string): boolean {
-  return head.includes('"digestStartTime"') || head.includes('"digestPublicKeyFingerprint"') || head.includes('"digestS3Object"');
-}
-
-/** A digest file's content (or one such record): what CloudTrail writes to CloudTrail-Digest/. */
-export function isDigestRecord(v: unknown): boolean {
-  if (!v || typeof v !== 'object' || Array.isArray(v)) return false;
-  const o = v as Record<string, unknown>;
-  return 'digestStartTime' in o && ('digestEndTime' in o || 'digestS3Object' in o || 'logFiles' in o);
-}
-
-/** One `aws cloudtrail lookup-events` Events[] element: EventId and a CloudTrailEvent string. */
-function isLookupElement(v: unknown): v is Record<string, unknown> & { CloudTrailEvent: string } {
-  if (!v || typeof v !== 'object' || Array.isArray(v)) return false;
-  const o = v as Record<string, unknown>;
-  return typeof o.CloudTrailEvent === 'string' && ('EventId' in o || 'EventName' in o || 'EventTime' in o);
-}
-
-function lookupElementOf(slice: Buffer): Record<string, unknown> | null {
+function parsedObject(slice: Buffer): Record<string, unknown> | null {
   try {
     const v = JSON.parse(slice.toString('utf8'));
     return v && typeof v === 'object' && !Array.isArray(v) ? v : null;
   } catch {
     return null;
   }
-}
-
-/**
- * The element's EventTime (ISO with any offset, or epoch seconds as boto3 and
- * some scripts write it) must be the record's eventTime: the record's own time
- * is what TrailCase uses, and a disagreement is reported.
- */
-function lookupTimeMismatch(el: Record<string, unknown>, timeMs: number | null): NormalizeIssue | null {
-  if (el.EventTime === undefined) return null;
-  const outer = parseTime(el.EventTime);
-  if (outer === null) {
-    return { code: 'lookup-time-mismatch', message: `lookup-events EventTime ${visible(JSON.stringify(el.EventTime).slice(0, 80))} is not a time; the record's eventTime is used` };
-  }
-  if (timeMs !== null && Math.abs(outer - timeMs) >= 1000) {
-    return {
-      code: 'lookup-time-mismatch',
-      message: `lookup-events EventTime ${visible(JSON.stringify(el.EventTime).slice(0, 80))} (${new Date(outer).toISOString()}) differs from the record's eventTime (${new Date(timeMs).toISOString()}); the record's eventTime is used`,
-    };
-  }
-  return null;
 }
 
 function countNewlines(b: Buffer): number {
@@ -152,9 +107,10 @@ function countNewlines(b: Buffer): number {
 export async function parseSource(
   input: AsyncIterable<Buffer>,
   sink: ParseSink,
-  opts: { scope?: ParseScope; limits?: Partial<ParseLimits> } = {},
+  opts: { scope?: ParseScope; limits?: Partial<ParseLimits>; formats?: FormatRegistry } = {},
 ): Promise<ParseResult> {
   const limits = { ...DEFAULT_LIMITS, ...opts.limits };
+  const formats = opts.formats ?? FORMATS;
   const scope = opts.scope ?? {};
   const hash = createHash('sha256');
   let size = 0;
@@ -167,7 +123,8 @@ export async function parseSource(
   let batch: ParsedRecord[] = [];
   let pendingChunk: Buffer[] = [];
   let pendingLen = 0;
-  let digest = false;
+  // A source the head sniff claimed for a not-event format (a digest file), until a record says otherwise.
+  let headFormat: NotEventFormat | null = null;
   let sniffed = false;
   let sniffBuf: Buffer[] = [];
   let sniffLen = 0;
@@ -195,37 +152,40 @@ export async function parseSource(
     const line = lineOf(r);
     return line === null ? `record ${r.index}` : `record ${r.index} (line ${line})`;
   };
-  // A digest at the start of the object: the file is a digest file unless more records follow (JSON lines).
-  let leadingDigest: SplitRecord | null = null;
-  let leadingDigestWhere = '';
-  const digestProblem = (r: SplitRecord, at: string) => {
+  // A not-event record at the start of a source the head sniff claimed: the file itself unless more records follow (JSON lines).
+  let leading: SplitRecord | null = null;
+  let leadingWhere = '';
+  const notEvent = (f: NotEventFormat, r: SplitRecord, at: string) => {
     rejected++;
-    sink.problem({
-      index: r.index,
-      pos: r.offset,
-      code: 'digest-record',
-      message: `${at} is a CloudTrail digest record, not an event: kept in the evidence but not usable for validation (a digest validates only as its own file, with the signature S3 stored beside it); import the digest files from the trail's CloudTrail-Digest/ folder or bucket`,
-    });
+    sink.problem({ index: r.index, pos: r.offset, ...f.problem(at) });
   };
+  // The source format of the place the last record came from (a source has one place but for odd files).
+  let place = '';
+  let source: SourceFormat = formats.at('object');
 
   const onRecord = (r: SplitRecord) => {
-    if (digest) {
-      if (r.index === 0 && isDigestRecord(lookupElementOf(r.bytes))) {
-        // Alone, it is the digest file itself; judged again if another record follows.
-        leadingDigest = r;
-        leadingDigestWhere = where(r);
+    if (headFormat) {
+      if (r.index === 0 && FormatRegistry.claims(headFormat, parsedObject(r.bytes))) {
+        // Alone, it is the file itself; judged again if another record follows.
+        leading = r;
+        leadingWhere = where(r);
         return;
       }
-      digest = false;
+      const f = headFormat;
+      headFormat = null;
       format = null;
-      if (leadingDigest) {
-        // More records after a digest: this is JSON lines that begins with a digest, not a digest file.
-        digestProblem(leadingDigest, leadingDigestWhere);
-        leadingDigest = null;
+      if (leading) {
+        // More records after it: this is JSON lines that begins with such a record, not that file.
+        notEvent(f, leading, leadingWhere);
+        leading = null;
       }
     }
-    if (format === null) format = FORMAT_BY_CONTAINER[r.container] ?? 'json';
-    let enc = encodingFor(r.container, r.bytes);
+    if (r.container !== place) {
+      place = r.container;
+      source = formats.at(place);
+    }
+    if (format === null) format = source.name;
+    let enc = source.encodingOf(r.bytes);
     let bytes: Buffer;
     try {
       bytes = recordBytes(enc, r.bytes);
@@ -248,15 +208,19 @@ export async function parseSource(
       sink.problem({ index: r.index, pos: r.offset, code: 'malformed-json', message: `record ${r.index}: ${(e as Error).message}` });
       return;
     }
-    let lookupElement: Record<string, unknown> | null = null;
+    // An element carrying the record inside it (a lookup-events element on its own), and that element.
+    let carrier: CarrierFormat | null = null;
+    let element: Record<string, unknown> | null = null;
     if (!looksLikeCloudTrail(parsed)) {
-      if (enc === ENC_RAW && isLookupElement(parsed)) {
-        // One `Events[]` element of lookup-events on its own (jq -c '.Events[]'): the record is its CloudTrailEvent, as in the wrapped form.
-        if (format === 'json-lines' || format === 'json-array') format = `lookup-events-${format === 'json-lines' ? 'lines' : 'array'}`;
-        lookupElement = parsed;
-        enc = ENC_LOOKUP;
+      const f = formats.claim(parsed, enc === ENC_RAW);
+      if (f?.kind === 'carrier') {
+        const name = f.sourceNames[format];
+        if (name) format = name;
+        carrier = f;
+        element = parsed as Record<string, unknown>;
+        enc = f.encoding;
         bytes = recordBytes(enc, r.bytes);
-        text = parsed.CloudTrailEvent as string;
+        text = f.recordText(element);
         try {
           parsed = JSON.parse(text);
         } catch (e) {
@@ -264,8 +228,8 @@ export async function parseSource(
           sink.problem({ index: r.index, pos: r.offset, code: 'malformed-json', message: `record ${r.index}: CloudTrailEvent: ${(e as Error).message}` });
           return;
         }
-      } else if (isDigestRecord(parsed)) {
-        digestProblem(r, where(r));
+      } else if (f?.kind === 'not-event') {
+        notEvent(f, r, where(r));
         return;
       }
     }
@@ -290,11 +254,8 @@ export async function parseSource(
       const line = lineOf(r);
       for (const a of found) issues.push(line === null ? a : { code: a.code, message: `line ${line}: ${a.message}` });
     }
-    if (enc === ENC_LOOKUP) {
-      const el = lookupElement ?? lookupElementOf(r.bytes);
-      const mismatch = el && lookupTimeMismatch(el, n.timeMs);
-      if (mismatch) issues.push(mismatch);
-    }
+    const extra = carrier ? carrier.check?.(element!, n) : source.check?.(r.bytes, n);
+    if (extra) issues.push(extra);
     records++;
     batch.push({ index: r.index, pos: r.offset, len: r.bytes.length, enc, leafHash: leafHash(bytes), n, issues });
   };
@@ -305,7 +266,7 @@ export async function parseSource(
       if (p.index !== null) rejected++; // a record the splitter could not deliver (broken line, too large, not an object)
       sink.problem({ index: p.index, pos: p.offset, code: p.code, message: p.message });
     },
-    limits.maxRecordBytes,
+    { wrapperKeys: formats.wrapperKeys, maxRecordBytes: limits.maxRecordBytes },
   );
 
   const feedDecoded = (d: Buffer) => {
@@ -319,7 +280,7 @@ export async function parseSource(
         code: 'decompression-limit',
         message: `decoding stopped at ${decodedSize} bytes (from ${size} compressed): over the limit of ${limits.maxDecodedBytes} bytes or ratio ${limits.maxRatio}:1 (possible decompression bomb); the original bytes are preserved`,
       });
-      gunzip?.destroy();
+      gunzip?.stop();
       return;
     }
     if (!sniffed) {
@@ -343,17 +304,13 @@ export async function parseSource(
     sniffed = true;
     const head = Buffer.concat(sniffBuf);
     sniffBuf = [];
-    if (isDigestText(head.subarray(0, 4096).toString('utf8'))) {
-      digest = true;
-      format = 'cloudtrail-digest';
-    }
-    // A digest file is split too: a JSON-lines file may begin with a digest record and go on with events.
+    headFormat = formats.claimHead(head.subarray(0, 4096).toString('utf8'));
+    if (headFormat) format = headFormat.name;
+    // Such a file is split too: a JSON-lines file may begin with a digest record and go on with events.
     splitPush(head);
   };
 
-  let gunzip: ReturnType<typeof createGunzip> | null = null;
-  let gunzipError: Error | null = null;
-  let gunzipDone: Promise<void> | null = null;
+  let gunzip: GunzipFeed | null = null;
 
   const storeChunk = async (b: Buffer) => {
     pendingChunk.push(b);
@@ -383,46 +340,22 @@ export async function parseSource(
     }
     await storeChunk(buf);
     if (compression === null) {
-      compression = buf.length >= 2 && buf[0] === 0x1f && buf[1] === 0x8b ? 'gzip' : 'none';
-      if (compression === 'gzip') {
-        gunzip = createGunzip({ chunkSize: 256 * 1024 });
-        gunzip.on('data', (d: Buffer) => feedDecoded(d));
-        gunzipDone = new Promise((resolve) => {
-          gunzip!.on('end', () => resolve());
-          gunzip!.on('close', () => resolve());
-          gunzip!.on('error', (e) => {
-            gunzipError = e;
-            resolve();
-          });
-        });
-      }
+      compression = isGzip(buf) ? 'gzip' : 'none';
+      if (compression === 'gzip') gunzip = new GunzipFeed(feedDecoded);
     }
     if (gunzip) {
-      if (!gunzipError && !stopDecoding) {
-        if (!gunzip.write(buf)) {
-          await new Promise<void>((r) => {
-            const done = () => {
-              gunzip!.off('drain', done);
-              gunzip!.off('close', done);
-              r();
-            };
-            gunzip!.once('drain', done);
-            gunzip!.once('close', done);
-          });
-        }
-      }
+      if (!stopDecoding) await gunzip.write(buf);
     } else {
       feedDecoded(buf);
     }
     await flushBatch();
   }
   if (gunzip) {
-    if (!gunzip.destroyed) gunzip.end();
-    await gunzipDone;
-    if (gunzipError) {
-      const msg = (gunzipError as Error).message;
+    const failure = await gunzip.end();
+    if (failure) {
+      const kind = gunzipFailure(failure);
       let recovered = false;
-      if (/incorrect header check|invalid|unknown compression/.test(msg) && kept && !stopDecoding) {
+      if (gunzipRecoverable(failure) && kept && !stopDecoding) {
         // Decode the valid members tolerantly and feed what zlib did not deliver.
         const full = decodeTolerant(Buffer.concat(kept), 'gzip');
         if (full.length > 0) {
@@ -430,12 +363,12 @@ export async function parseSource(
           if (full.length > decodedSize) feedDecoded(full.subarray(decodedSize));
         }
       }
-      if (/incorrect header check/.test(msg) && (recovered || decodedSize > 0)) {
+      if (kind === 'trailing-data' && (recovered || decodedSize > 0)) {
         sink.problem({ index: null, pos: null, code: 'gzip-trailing-data', message: 'data after the end of the gzip stream (ignored for import, preserved in the evidence)' });
-      } else if (/unexpected end of file/.test(msg)) {
+      } else if (kind === 'truncated') {
         sink.problem({ index: null, pos: decodedSize, code: 'gzip-truncated', message: `gzip stream is truncated after ${decodedSize} decoded bytes; records before that point imported` });
       } else {
-        sink.problem({ index: null, pos: decodedSize, code: 'gzip-error', message: `gzip: ${msg}` });
+        sink.problem({ index: null, pos: decodedSize, code: 'gzip-error', message: `gzip: ${failure.message}` });
       }
     }
   }

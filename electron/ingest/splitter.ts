@@ -1,16 +1,18 @@
 // Streaming splitter: finds the byte span of every record in a decoded
 // CloudTrail source without building the whole document in memory, so that
 // each event can point back into the preserved evidence (offset + length) and
-// its hash can be recomputed byte-exact. Handles:
-//   {"Records":[...]}            CloudTrail's S3 delivery format
-//   {"Events":[...]}             `aws cloudtrail lookup-events` output
-//   {"QueryResultRows":[...]}    CloudTrail Lake GetQueryResults pages
-//   [ {...}, {...} ]             a plain JSON array of events
-//   {...}\n{...}\n               JSON lines (and concatenated JSON objects)
-// Problems (a bad line, a huge record, trailing garbage) are reported with the
-// decoded offset and the record index, and splitting goes on.
+// its hash can be recomputed byte-exact. It knows JSON structure, not formats:
+// records sit in one of three places,
+//   {"<key>":[...]}              the elements under a wrapper key it is given
+//                                (the formats declare them: ./formats/)
+//   [ {...}, {...} ]             the elements of a top-level array
+//   {...}\n{...}\n               top-level objects (JSON lines, or concatenated)
+// and each record is reported with its place. Adding a format never edits this
+// file. Problems (a bad line, a huge record, trailing garbage) are reported
+// with the decoded offset and the record index, and splitting goes on.
 
-export type Container = 'Records' | 'Events' | 'QueryResultRows' | 'array' | 'object';
+/** Where a record sat: a wrapper key, 'array' or 'object' (a top-level object). */
+export type Container = string;
 
 export interface SplitRecord {
   bytes: Buffer;
@@ -28,10 +30,10 @@ export interface SplitProblem {
   message: string;
 }
 
-const WRAPPER_KEYS = new Set(['Records', 'Events', 'QueryResultRows']);
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
 const NL = 0x0a;
+const BOM = [0xef, 0xbb, 0xbf];
 
 export class RecordSplitter {
   private pos = 0; // decoded offset of the current chunk's first byte
@@ -59,11 +61,17 @@ export class RecordSplitter {
   private invalidReported = false;
   private afterTopGarbage = false;
 
+  private readonly wrapperKeys: ReadonlySet<string>;
+  private readonly maxRecordBytes: number;
+
   constructor(
     private readonly onRecord: (r: SplitRecord) => void,
     private readonly onProblem: (p: SplitProblem) => void,
-    private readonly maxRecordBytes = 16 * 1024 * 1024,
-  ) {}
+    opts: { wrapperKeys: ReadonlySet<string>; maxRecordBytes?: number },
+  ) {
+    this.wrapperKeys = opts.wrapperKeys;
+    this.maxRecordBytes = opts.maxRecordBytes ?? 16 * 1024 * 1024;
+  }
 
   get recordsSeen(): number {
     return this.index;
@@ -72,24 +80,39 @@ export class RecordSplitter {
   push(chunk: Buffer): void {
     let i = 0;
     const n = chunk.length;
+    if (n === 0) return;
+    const scalarGoesOn = this.scalarOpen;
+    this.scalarOpen = false;
     let capFrom = this.capturing ? 0 : -1;
     if (!this.started) {
-      // Skip a UTF-8 byte-order mark and leading white space to find the shape.
-      while (i < n && (chunk[i] === 0x20 || chunk[i] === 0x09 || chunk[i] === 0x0d || chunk[i] === NL)) i++;
-      if (i < n - 2 && chunk[i] === 0xef && chunk[i + 1] === 0xbb && chunk[i + 2] === 0xbf) i += 3;
-      while (i < n && (chunk[i] === 0x20 || chunk[i] === 0x09 || chunk[i] === 0x0d || chunk[i] === NL)) i++;
+      // Skip leading white space and one UTF-8 byte-order mark to find the shape; the mark may straddle chunks.
+      while (i < n) {
+        const c = chunk[i];
+        if (this.bomLen > 0 && this.bomLen < 3) {
+          if (c === BOM[this.bomLen]) {
+            this.bomLen++;
+            i++;
+            continue;
+          }
+          break; // not a mark after all: the content starts with 0xef
+        }
+        if (c === 0x20 || c === 0x09 || c === 0x0d || c === NL) i++;
+        else if (c === 0xef && this.bomLen === 0) {
+          this.bomAt = this.pos + i;
+          this.bomLen = 1;
+          i++;
+        } else break;
+      }
       if (i >= n) {
         this.pos += n;
         return;
       }
       this.started = true;
       const c = chunk[i];
-      if (c === 0x5b) this.mode = 'array';
+      if (this.bomLen > 0 && this.bomLen < 3) this.notJson(this.bomAt, 0xef);
+      else if (c === 0x5b) this.mode = 'array';
       else if (c === 0x7b) this.mode = 'objects';
-      else {
-        this.mode = 'invalid';
-        this.onProblem({ offset: this.pos + i, index: null, code: 'not-json', message: `content does not start with a JSON object or array (byte 0x${c.toString(16)})` });
-      }
+      else this.notJson(this.pos + i, c);
     }
     if (this.mode === 'invalid') {
       this.pos += n;
@@ -141,6 +164,12 @@ export class RecordSplitter {
       const c = chunk[i];
       switch (c) {
         case QUOTE:
+          if (this.depth === 0) this.garbage(i);
+          else if (this.depth === this.recordDepth && !this.capturing) {
+            // A string where a record should be: named like any other scalar there, then skipped as a string.
+            this.onProblem({ offset: this.pos + i, index: this.index, code: 'not-an-object', message: `element ${this.index} is not a JSON object` });
+            this.index++;
+          }
           this.inStr = true;
           this.pendingBackslashes = 0;
           this.keyBuf = this.depth === 1 && this.stack[0] === 0x7b ? [] : null;
@@ -170,11 +199,11 @@ export class RecordSplitter {
           } else if (this.depth === this.recordDepth && !this.capturing) {
             this.startCapture(i, this.wrapperName);
             capFrom = i;
-          } else if (this.depth === 1 && this.stack[0] === 0x7b && c === 0x5b && WRAPPER_KEYS.has(this.lastKey) && !this.topIsWrapper) {
+          } else if (this.depth === 1 && this.stack[0] === 0x7b && c === 0x5b && this.wrapperKeys.has(this.lastKey) && !this.topIsWrapper) {
             // {"Records": [ ... ]} - stop capturing the wrapper, capture its elements.
             this.topIsWrapper = true;
             this.recordDepth = 2;
-            this.wrapperName = this.lastKey as Container;
+            this.wrapperName = this.lastKey;
             this.capturing = false;
             this.capParts = [];
             capFrom = -1;
@@ -223,13 +252,16 @@ export class RecordSplitter {
         default:
           // Scalars: inside a record they are part of it; at a record position they are not records.
           if (this.depth === 0) {
-            if (!this.afterTopGarbage || this.mode === 'objects') this.garbage(i);
+            this.garbage(i);
           } else if (this.depth === this.recordDepth && !this.capturing) {
-            // Skip the scalar; report once per element.
+            // Skip the scalar; report once per element (a scalar the last chunk ended inside goes on here).
             let j = i;
             while (j < n && chunk[j] !== 0x2c && chunk[j] !== 0x5d && chunk[j] !== 0x7d && chunk[j] !== NL) j++;
-            this.onProblem({ offset: this.pos + i, index: this.index, code: 'not-an-object', message: `element ${this.index} is not a JSON object` });
-            this.index++;
+            if (!(i === 0 && scalarGoesOn)) {
+              this.onProblem({ offset: this.pos + i, index: this.index, code: 'not-an-object', message: `element ${this.index} is not a JSON object` });
+              this.index++;
+            }
+            this.scalarOpen = j === n;
             i = j;
             continue;
           }
@@ -251,6 +283,10 @@ export class RecordSplitter {
 
   /** Call once after the last chunk; reports a structure left open (a truncated source). */
   end(): void {
+    if (!this.started && this.bomLen > 0 && this.bomLen < 3) {
+      this.notJson(this.bomAt, 0xef);
+      return;
+    }
     if (!this.started || this.mode === 'invalid') {
       if (!this.started) this.onProblem({ offset: this.pos, index: null, code: 'empty', message: 'no JSON content' });
       return;
@@ -267,6 +303,9 @@ export class RecordSplitter {
 
   private pendingBackslashes = 0;
   private topOpened = false;
+  private scalarOpen = false; // the last chunk ended inside a scalar at a record position
+  private bomLen = 0; // bytes of a leading byte-order mark seen so far (3: skipped)
+  private bomAt = 0;
   private capDepth = 0;
 
   private startCapture(i: number, container: Container): void {
@@ -318,6 +357,11 @@ export class RecordSplitter {
     this.stack = [];
     this.inStr = false;
     this.keyBuf = null;
+  }
+
+  private notJson(offset: number, c: number): void {
+    this.mode = 'invalid';
+    this.onProblem({ offset, index: null, code: 'not-json', message: `content does not start with a JSON object or array (byte 0x${c.toString(16)})` });
   }
 
   private garbage(i: number): void {

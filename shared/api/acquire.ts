@@ -4,13 +4,11 @@
 import { z } from 'zod';
 import { read, write } from './define.ts';
 import type { ImportSummary } from '../types.ts';
+import { athenaSourceOptions, awsSourceOptions, lakeSourceOptions, lookupSourceOptions, s3SourceOptions } from '../sources.ts';
 
 const list = z.array(z.string().max(2_000)).max(10_000).optional();
 const time = z.string().max(64).optional();
-const aws = {
-  profile: z.string().max(200).optional(),
-  endpointUrl: z.string().max(2_000).optional(),
-};
+const aws = awsSourceOptions.shape;
 
 export interface EventDataStore {
   arn: string;
@@ -97,22 +95,11 @@ export const acquireApi = {
       .object({
         /** s3://BUCKET/PREFIX, lookup:, lake:EVENT_DATA_STORE or athena:DATABASE.TABLE */
         source: z.string().min(1).max(2_000),
-        accounts: list,
-        regions: list,
-        since: time,
-        until: time,
-        ...aws,
-        publicKeysFile: z.string().max(4_096).optional(),
-        concurrency: z.number().int().min(1).max(64).optional(),
-        attribute: z.string().max(2_000).optional(),
-        sql: z.string().max(100_000).optional(),
-        useIocs: z.boolean().optional(),
-        /** Athena: workgroup, result location, the table's partition columns, the Athena Region, a separate S3 endpoint. */
-        workgroup: z.string().max(128).optional(),
-        outputLocation: z.string().max(2_000).optional(),
-        partitions: z.array(z.enum(['account', 'region', 'timestamp'])).max(3).optional(),
-        athenaRegion: z.string().max(64).optional(),
-        s3EndpointUrl: z.string().max(2_000).optional(),
+        // Every source's options (shared/sources.ts); the source picked validates its own again and ignores the others'.
+        ...s3SourceOptions.shape,
+        ...lookupSourceOptions.shape,
+        ...lakeSourceOptions.shape,
+        ...athenaSourceOptions.shape,
       })
       .strict(),
     'Acquire from AWS (S3 with digests, LookupEvents, CloudTrail Lake, Athena-chosen S3 objects) as a background job; returns the job id.',

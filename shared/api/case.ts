@@ -2,12 +2,12 @@
 import { z } from 'zod';
 import { read, write } from './define.ts';
 import { eventFilterSchema } from '../event-filter.ts';
+import { filesSourceOptions } from '../sources.ts';
 import type {
   CaseInfo, CustodyEntry, EventDetail, EventSummary, EvidenceItem, ImportWarning, JobStatus, VerifyReport,
 } from '../types.ts';
 
 const text = z.string().max(10_000);
-const list = z.array(z.string().max(2_000)).max(10_000).optional();
 
 export { eventFilterSchema };
 
@@ -48,10 +48,7 @@ export const caseApi = {
   importPaths: write(
     z.object({
       paths: z.array(z.string().max(4096)).min(1).max(1000),
-      accounts: list,
-      regions: list,
-      since: z.string().max(64).optional(),
-      until: z.string().max(64).optional(),
+      ...filesSourceOptions.shape,
     }).strict(),
     'Import local files or folders as a background job; returns the job id.',
   ).returns<{ jobId: string }>(),

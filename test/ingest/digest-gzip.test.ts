@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { crc32 as nodeCrc32, gzipSync } from 'node:zlib';
 import { deflateRawSync } from 'node:zlib';
-import { gunzipStrict, gunzipStrictInfo, GzipFormatError, isGzip } from '../../electron/ingest/gzip-strict.ts';
+import { gunzipStrict, gunzipStrictInfo, GzipFormatError, isGzip } from '../../electron/case/gzip.ts';
 
 const text = (s: string) => Buffer.from(s, 'utf8');
 

@@ -9,7 +9,8 @@ import { isSourceFailure, verifyExitCode } from '../../case/verify.ts';
 import { makeContext } from '../../api/context.ts';
 import { dispatch } from '../../api/handlers.ts';
 import { importPaths } from '../../ingest/import-files.ts';
-import { remoteSourceFor, remoteSources } from '../../ingest/sources.ts';
+import { SOURCES } from '../../ingest/source-list.ts';
+import { positiveInt, sourceOptions } from '../../ingest/sources.ts';
 import { UserError } from '../../errors.ts';
 import { fmtBytes, ProgressBar } from '../progress.ts';
 import { registerCommand, shown } from '../registry.ts';
@@ -168,7 +169,7 @@ registerCommand({
   get usage() {
     return [
       'trailcase import CASE PATH... [--account A] [--region R] [--since T] [--until T] [--workers N] [--tsa URL [--tsa-ca PEM]]',
-      ...remoteSources().map((s) => `       trailcase import CASE ${s.usage}`),
+      ...SOURCES.all.filter((s) => !s.together).map((s) => `       trailcase import CASE ${s.usage}`),
     ].join('\n');
   },
   get options() {
@@ -181,7 +182,7 @@ registerCommand({
       tsa: { type: 'string' },
       'tsa-ca': { type: 'string' },
     };
-    for (const s of remoteSources()) Object.assign(base, s.options ?? {});
+    Object.assign(base, SOURCES.flags());
     return base;
   },
   async run({ positionals, values, io }) {
@@ -192,6 +193,7 @@ registerCommand({
     const store = openCase(path);
     try {
       const signer = await loadSigner();
+      const remoteSourceFor = (a: string) => (SOURCES.for(a)?.together ? undefined : SOURCES.for(a));
       const local = inputs.filter((a) => !remoteSourceFor(a));
       const remote = inputs.filter((a) => remoteSourceFor(a));
       for (const a of local) if (/^[a-z0-9]+:/.test(a) && !existsSync(a)) throw new UserError(`no importer for ${a} (and no such file)`);
@@ -215,8 +217,10 @@ registerCommand({
           await src.run(
             store,
             signer,
-            { arg: a, values },
+            [a],
+            sourceOptions(src, src.cli.options(values), 'cli'),
             {
+              workers: positiveInt(values.workers, 'workers'),
               onProgress: (p) => bar.update(p.done, p.total, `${p.done} ${p.unit} ${p.detail ?? ''}`),
               notice: (line) => {
                 bar.done();

@@ -1,6 +1,11 @@
-// Strict gzip decoding for evidence (issue "Acquisition from AWS", digest part).
+// Every gzip path of TrailCase, in one place:
+//   - gunzipStrict: CloudTrail validation (digest and log files), below;
+//   - decodeTolerant: how import decoded an object, as `verify` and the
+//     evidence reader recompute it (docs/case-format.md, "Decompression");
+//   - GunzipFeed: the streaming decoder of import (electron/ingest/parse.ts).
+// In the case layer because verify needs the tolerant decoder and import the rest.
 //
-// Why not zlib.gunzipSync: depending on the Node version it either silently
+// Strict decoding (issue "Acquisition from AWS", digest part). Why not zlib.gunzipSync: depending on the Node version it either silently
 // ignores bytes after the last gzip member or fails with an unhelpful
 // "incorrect header check". CloudTrail validation hashes the *decompressed*
 // log, so bytes appended after the gzip end would not change the hash and a
@@ -14,6 +19,7 @@
 //   - the total expanded size is capped (decompression bombs).
 
 import * as zlib from 'node:zlib';
+import { constants as zlibConstants, createGunzip, gunzipSync } from 'node:zlib';
 
 export const GZIP_STRICT_UNIT = { name: 'gzip-strict', version: '1.0.0' } as const;
 
@@ -161,4 +167,98 @@ export function gunzipStrictInfo(buf: Buffer, limits: GunzipLimits = {}): Gunzip
 /** Decompress a gzip buffer strictly (see gunzipStrictInfo); returns the decompressed bytes. */
 export function gunzipStrict(buf: Buffer, limits?: GunzipLimits): Buffer {
   return gunzipStrictInfo(buf, limits).data;
+}
+
+/**
+ * Decode gzip tolerantly, as import did: multi-member streams, and everything
+ * decodable before trailing data or a truncation.
+ */
+export function decodeTolerant(original: Buffer, compression: string): Buffer {
+  if (compression !== 'gzip') return original;
+  try {
+    return gunzipSync(original);
+  } catch {
+    /* damaged or trailing data: fall through */
+  }
+  try {
+    return gunzipSync(original, { finishFlush: zlibConstants.Z_SYNC_FLUSH });
+  } catch {
+    /* trailing non-gzip data: find the longest prefix that decodes */
+  }
+  let lo = 0;
+  let hi = original.length;
+  let best = Buffer.alloc(0);
+  while (lo < hi) {
+    const mid = Math.floor((lo + hi + 1) / 2);
+    try {
+      best = gunzipSync(original.subarray(0, mid), { finishFlush: zlibConstants.Z_SYNC_FLUSH });
+      lo = mid;
+    } catch {
+      hi = mid - 1;
+    }
+  }
+  return best;
+}
+
+/** What a streaming gunzip failure means for the examiner. */
+export function gunzipFailure(e: Error): 'trailing-data' | 'truncated' | 'other' {
+  if (/incorrect header check/.test(e.message)) return 'trailing-data';
+  if (/unexpected end of file/.test(e.message)) return 'truncated';
+  return 'other';
+}
+
+/** May the bytes zlib did not deliver be recovered by decodeTolerant (data after a member, a damaged header)? */
+export function gunzipRecoverable(e: Error): boolean {
+  return /incorrect header check|invalid|unknown compression/.test(e.message);
+}
+
+/**
+ * Streaming gunzip for import: decoded output goes to onData as it comes,
+ * backpressure is honoured, and a failure is kept for the caller to report
+ * (never thrown: the original bytes are preserved whatever the stream holds).
+ */
+export class GunzipFeed {
+  private readonly z = createGunzip({ chunkSize: 256 * 1024 });
+  private failure: Error | null = null;
+  private stopped = false;
+  private readonly done: Promise<void>;
+
+  constructor(onData: (d: Buffer) => void) {
+    this.z.on('data', onData);
+    this.done = new Promise((resolve) => {
+      this.z.on('end', () => resolve());
+      this.z.on('close', () => resolve());
+      this.z.on('error', (e) => {
+        this.failure = e;
+        resolve();
+      });
+    });
+  }
+
+  async write(buf: Buffer): Promise<void> {
+    if (this.failure || this.stopped) return;
+    if (this.z.write(buf)) return;
+    await new Promise<void>((r) => {
+      const done = () => {
+        this.z.off('drain', done);
+        this.z.off('close', done);
+        r();
+      };
+      this.z.once('drain', done);
+      this.z.once('close', done);
+    });
+  }
+
+  /** Stop decoding (a decompression limit was reached). */
+  stop(): void {
+    this.stopped = true;
+    this.z.destroy();
+  }
+
+  /** Flush and wait; the failure, if the stream had one. */
+  async end(): Promise<Error | null> {
+    if (!this.z.destroyed) this.z.end();
+    await this.done;
+    return this.failure;
+  }
 }
