@@ -14,7 +14,7 @@ import { createHash } from 'node:crypto';
 import type { Finding } from '../../shared/analysis/findings.ts';
 import type { AnalysisRunSummary, FindingDecision, FindingList, FindingWithDecision } from '../../shared/analysis/types.ts';
 import type { CaseStore } from '../case/store.ts';
-import { UserError } from '../errors.ts';
+import { NotFound, UserError } from '../errors.ts';
 import { allChecks } from './checks/index.ts';
 import { tableExists } from './records.ts';
 import { analysisUnits, bundledSigma, type AnalysisResult } from './run.ts';
@@ -157,7 +157,7 @@ export function listFindings(store: CaseStore, q: FindingQuery = {}): FindingLis
 export function decideFinding(store: CaseStore, actor: string, findingId: string, decision: FindingDecision, note?: string | null): { seq: number } {
   const run = latestRun(store);
   const f = run?.findings.find((x) => x.id === findingId);
-  if (!f) throw new UserError(`no finding ${findingId} in the latest analysis run${run ? ` (run ${run.summary.runId})` : ' (run `trailcase check` first)'}`);
+  if (!f) throw new NotFound(`no finding ${findingId} in the latest analysis run${run ? ` (run ${run.summary.runId})` : ' (run `trailcase check` first)'}`);
   const text = note?.trim() || null;
   if (decision === 'dismissed' && !text) throw new UserError('dismissing a finding needs a note saying why');
   return store.db.transaction(() => {

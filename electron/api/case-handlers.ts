@@ -6,6 +6,7 @@ import { eventIdWhere, evidenceItem, getEvent, relatedEvents, searchEvents } fro
 import type { EvidenceRow } from '../case/evidence.ts';
 import { evidenceValidationLookup, verifyCase } from '../case/verify.ts';
 import { importPaths } from '../ingest/import-files.ts';
+import { NotFound } from '../errors.ts';
 import type { HandlerTable } from './handlers.ts';
 
 export function caseInfo(ctx: { store: import('../case/store.ts').CaseStore }): CaseInfo {
@@ -95,7 +96,7 @@ export const caseHandlers: HandlerTable<typeof caseApi> = {
   addTag: (ctx, a) => {
     const w = eventIdWhere(a.eventId);
     const exists = ctx.store.stmt(`SELECT 1 FROM events WHERE ${w.where}`).get(...w.params);
-    if (!exists) throw new Error(`no event ${a.eventId} in this case`);
+    if (!exists) throw new NotFound(`no event ${a.eventId} in this case`);
     return { seq: ctx.store.appendCustody(ctx.actor, 'tag', { eventId: a.eventId, tag: a.tag }) };
   },
   listTags: (ctx, a) => {

@@ -4,7 +4,7 @@
 import type { z } from 'zod';
 import { api, isMethodName, type Api, type MethodName } from '../../shared/api/index.ts';
 import type { MethodSpec, ParsedArgsOf, ResultOf } from '../../shared/api/define.ts';
-import { UserError } from '../errors.ts';
+import { BadRequest, UserError } from '../errors.ts';
 import type { HandlerContext } from './context.ts';
 import { caseHandlers } from './case-handlers.ts';
 import { analysisHandlers } from './analysis-handlers.ts';
@@ -29,8 +29,6 @@ export const handlers: HandlerTable<Api> = {
   ...queryHandlers,
 };
 
-export class BadRequest extends Error {}
-
 /** Validate and run one call. Throws BadRequest for an unknown method or bad arguments. */
 export async function dispatch<K extends MethodName>(ctx: HandlerContext, method: K | string, rawArgs: unknown): Promise<ResultOf<Api[K]>> {
   if (typeof method !== 'string' || !isMethodName(method)) throw new BadRequest(`unknown method ${String(method).slice(0, 80)}`);
@@ -44,4 +42,4 @@ export async function dispatch<K extends MethodName>(ctx: HandlerContext, method
   return (await h(ctx, parsed.data as never)) as ResultOf<Api[K]>;
 }
 
-export { UserError };
+export { BadRequest, UserError };

@@ -17,13 +17,13 @@ import type { OpenCaseResult } from '../../shared/api/app.ts';
 import type { ReceiveSummary } from '../../shared/api/report.ts';
 import type { CaseScope, VerifyReport } from '../../shared/types.ts';
 import { makeContext, type HandlerContext } from '../api/context.ts';
-import { BadRequest, dispatch } from '../api/handlers.ts';
+import { dispatch } from '../api/handlers.ts';
 import { JobRegistry } from '../api/jobs.ts';
 import { ensureTimelineRollup } from '../api/timeline-handlers.ts';
 import { readKeyFile, unlockKey, type Signer } from '../case/keys.ts';
 import { CaseStore } from '../case/store.ts';
 import { verifyCase } from '../case/verify.ts';
-import { UserError } from '../errors.ts';
+import { BadRequest, toApiError, UserError } from '../errors.ts';
 import { HandoffRefused, receiveCase } from '../report/handoff.ts';
 import type { CustodyHead } from './recent.ts';
 
@@ -46,15 +46,6 @@ export interface OpenedCase {
 export interface ServicePort {
   onMessage(fn: (msg: unknown) => void): void;
   post(msg: unknown): void;
-}
-
-export function errorOf(e: unknown): ApiError['error'] {
-  const err = e as Error & { code?: string };
-  const message = err?.message ?? String(e);
-  if (err instanceof BadRequest) return { code: 'bad-request', message };
-  if (err?.code === 'forbidden' || err?.code === 'bad-request' || err?.code === 'not-found') return { code: err.code, message };
-  if (/^no (event|job|finding|case)\b/.test(message)) return { code: 'not-found', message };
-  return { code: 'failed', message };
 }
 
 export class CaseService {
@@ -315,7 +306,7 @@ export function serveCaseRequests(port: ServicePort, service = new CaseService()
     if (!req || typeof req !== 'object' || typeof req.id !== 'number') return;
     service.handle(req).then(
       (value) => port.post({ id: req.id, ok: true, value: value ?? null } satisfies CaseReply),
-      (e) => port.post({ id: req.id, ok: false, error: errorOf(e) } satisfies CaseReply),
+      (e) => port.post({ id: req.id, ok: false, error: toApiError(e).error } satisfies CaseReply),
     );
   });
   return { service, rpc };
