@@ -27,6 +27,10 @@ export const api = {
 export type Api = typeof api;
 export type MethodName = keyof Api;
 
+/** A method's arguments as a caller writes them (the schema's input) and its answer. */
+export type ArgsFor<K extends MethodName> = ArgsOf<Api[K]>;
+export type AnswerOf<K extends MethodName> = ResultOf<Api[K]>;
+
 /** What the renderer calls: one async function per method. */
 export type RendererApi = { [K in MethodName]: (args: ArgsOf<Api[K]>) => Promise<ResultOf<Api[K]>> };
 
