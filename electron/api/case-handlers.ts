@@ -113,6 +113,7 @@ export const caseHandlers: HandlerTable<typeof caseApi> = {
     const jobId = ctx.jobs.start('import', (report, signal) =>
       importPaths(ctx.store, signer, { sources: a.paths, accounts: a.accounts, regions: a.regions, since: a.since, until: a.until }, {
         signal,
+        workers: a.workers,
         onProgress: (p) => report({ phase: p.phase, done: p.bytes, total: p.totalBytes, unit: 'bytes', detail: `${p.events} events; ${p.detail ?? ''}` }),
       }),
     );

@@ -16,7 +16,7 @@ import type { ApiError } from '../../shared/api/index.ts';
 import type { OpenCaseResult } from '../../shared/api/app.ts';
 import type { ReceiveSummary } from '../../shared/api/report.ts';
 import type { CaseScope, VerifyReport } from '../../shared/types.ts';
-import { makeContext, type HandlerContext } from '../api/context.ts';
+import { makeContext, type HandlerContext, type ToolContext } from '../api/context.ts';
 import { dispatch } from '../api/handlers.ts';
 import { JobRegistry } from '../api/jobs.ts';
 import { ensureTimelineRollup } from '../api/timeline-handlers.ts';
@@ -24,7 +24,7 @@ import { readKeyFile, unlockKey, type Signer } from '../case/keys.ts';
 import { CaseStore } from '../case/store.ts';
 import { verifyCase } from '../case/verify.ts';
 import { BadRequest, toApiError, UserError } from '../errors.ts';
-import { HandoffRefused, receiveCase } from '../report/handoff.ts';
+import { HandoffRefused } from '../report/handoff.ts';
 import type { CustodyHead } from './recent.ts';
 
 export type CaseRequest =
@@ -70,7 +70,9 @@ export class CaseService {
     this.signer = null;
   }
 
-  private context(store: CaseStore): HandlerContext {
+  private context(store: CaseStore): HandlerContext;
+  private context(store: undefined): ToolContext;
+  private context(store: CaseStore | undefined): ToolContext {
     const ctx = makeContext(store, { jobs: this.jobs, signer: this.signer ?? undefined });
     if (!this.signer) {
       ctx.signer = async () => {
@@ -135,7 +137,8 @@ export class CaseService {
     if (handoff) {
       const signer = this.needSigner();
       try {
-        receipt = await receiveCase(path, signer, { examiner: signer.examiner });
+        // The same method `trailcase receive` calls: the receipt's custody entries are the same either way.
+        receipt = await dispatch(this.context(undefined), 'receiveCase', { file: path, examiner: signer.examiner });
       } catch (e) {
         if (!(e instanceof HandoffRefused)) throw e;
         refusal = e.message;
@@ -205,8 +208,10 @@ export class CaseService {
 
   async create(path: string, title: string, scope: CaseScope | undefined): Promise<OpenedCase> {
     await this.close();
-    const signer = this.needSigner();
-    const store = CaseStore.create(path, { title, examiner: signer.examiner, scope }, signer);
+    this.needSigner();
+    // The same method `trailcase new` calls (custody `case.created` the same either way); then open it here.
+    const created = await dispatch(this.context(undefined), 'createCase', { path, title, ...(scope ? { scope } : {}) });
+    const store = CaseStore.open(created.path);
     this.attach(store);
     this.extendTimelineIndex(store);
     const head = CaseService.custodyHead(store);
@@ -247,8 +252,8 @@ export class CaseService {
   }
 
   async call(method: string, args: unknown): Promise<unknown> {
-    if (!this.ctx) throw new UserError('no case is open: open or create one first');
-    const value = await dispatch(this.ctx, method, args);
+    // Without an open case only the methods declared `needs: 'none'` run (dispatch says "no case is open" for the rest).
+    const value = await dispatch(this.ctx ?? this.context(undefined), method, args);
     const jobId = (value as { jobId?: unknown } | null)?.jobId;
     if (typeof jobId === 'string') this.jobIds.push(jobId);
     return value;

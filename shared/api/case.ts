@@ -52,7 +52,9 @@ export const caseApi = {
       regions: list,
       since: z.string().max(64).optional(),
       until: z.string().max(64).optional(),
+      /** Parser threads (default: one per core, at most 4). */
+      workers: z.number().int().min(0).max(64).optional(),
     }).strict(),
-    'Import local files or folders as a background job; returns the job id.',
+    'Import local files or folders as a background job; returns the job id; the job result is the ImportSummary.',
   ).returns<{ jobId: string }>(),
 };
