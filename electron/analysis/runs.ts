@@ -78,6 +78,8 @@ export interface StoredRun {
   units: { id: string; version: string }[];
   root: string;
   actor: string;
+  /** The custody entry that logged the run. */
+  custodySeq: number;
 }
 
 export function latestRun(store: CaseStore): StoredRun | null {
@@ -87,7 +89,7 @@ export function latestRun(store: CaseStore): StoredRun | null {
   const findings = JSON.parse(r.findings) as Finding[];
   const sha = createHash('sha256').update(r.findings).digest('hex');
   if (sha !== r.findings_sha256) throw new UserError(`analysis run ${r.id} was altered: its findings do not match the SHA-256 recorded with it; run the checks again`);
-  return { summary: { ...JSON.parse(r.summary), runId: r.id, at: r.at }, findings, units: JSON.parse(r.units), root: r.root, actor: r.actor };
+  return { summary: { ...JSON.parse(r.summary), runId: r.id, at: r.at }, findings, units: JSON.parse(r.units), root: r.root, actor: r.actor, custodySeq: r.custody_seq };
 }
 
 /** Why a stored run no longer describes the case (null: it still does). */

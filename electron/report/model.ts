@@ -14,7 +14,7 @@ import type { EvidenceRow } from '../case/evidence.ts';
 import { searchEvents } from '../case/queries.ts';
 import type { CaseStore } from '../case/store.ts';
 import { TOOL_NAME, TOOL_VERSION, buildHash } from '../version.ts';
-import { type AnalysisForReport, cmp } from './analysis-bridge.ts';
+import { type AnalysisForReport, type ReportAnalysisRun, cmp } from './analysis-bridge.ts';
 import { type CertificationTemplate, fillCertification } from './certification.ts';
 import { checkpointSummary, type CheckpointFields } from '../case/store.ts';
 import { flaggedNames, type FlaggedName } from './names.ts';
@@ -144,6 +144,8 @@ export interface ReportModel {
     sigma: { id: string; title: string; version?: string }[];
     /** Analysis engine units (runner, Sigma engine) with versions. */
     engines: { id: string; version: string }[];
+    /** The analysis run the findings come from: the case's stored run, or one computed for this report and why. */
+    analysisRun: ReportAnalysisRun;
     analysisNote: string | null;
     certificationTemplateSha256: string;
     /** Address enrichment databases recorded in the case (derived data, issue 16), with hashes and attribution. */
@@ -436,6 +438,7 @@ export function buildReportModel(input: BuildModelInput): ReportModel {
       checks: analysis.checksRun,
       sigma: analysis.sigmaRun,
       engines: analysis.units.filter((u) => !u.id.startsWith('sigma:') && !analysis.checksRun.some((c) => c.id === u.id)),
+      analysisRun: analysis.run,
       analysisNote: analysis.findings.note,
       certificationTemplateSha256: template.sha256,
       enrichment: {
