@@ -8,20 +8,12 @@ import { z } from 'zod';
 import { write } from './define.ts';
 import { scopeSchema } from './app.ts';
 import { tsaUrl, type ReceiveSummary } from './report.ts';
-import type { CaseScope } from '../types.ts';
+import type { CaseInfo } from '../types.ts';
 
 const path = z.string().min(1).max(4096);
 
-/** Result of createCase and `trailcase new --json`. */
-export interface CreatedCase {
-  path: string;
-  caseId: string;
-  title: string;
-  examiner: string;
-  scope: CaseScope;
-  createdAt: string;
-  toolVersion: string;
-}
+/** Result of createCase and `trailcase new --json`: where, and the case's metadata. */
+export type CreatedCase = { path: string } & Pick<CaseInfo, 'caseId' | 'title' | 'examiner' | 'scope' | 'createdAt' | 'toolVersion'>;
 
 /** Result of timestampCheckpoint. */
 export interface TimestampSummary {
