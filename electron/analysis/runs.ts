@@ -14,7 +14,7 @@ import { createHash } from 'node:crypto';
 import type { Finding } from '../../shared/analysis/findings.ts';
 import type { AnalysisRunSummary, FindingDecision, FindingList, FindingWithDecision } from '../../shared/analysis/types.ts';
 import type { CaseStore } from '../case/store.ts';
-import { UserError } from '../errors.ts';
+import { NotFound, UserError } from '../errors.ts';
 import { allChecks } from './checks/index.ts';
 import { tableExists } from './records.ts';
 import { analysisUnits, bundledSigma, type AnalysisResult } from './run.ts';
@@ -84,6 +84,8 @@ export interface StoredRun {
   units: { id: string; version: string }[];
   root: string;
   actor: string;
+  /** The custody entry that logged the run. */
+  custodySeq: number;
 }
 
 export function latestRun(store: CaseStore): StoredRun | null {
@@ -93,7 +95,7 @@ export function latestRun(store: CaseStore): StoredRun | null {
   const findings = JSON.parse(r.findings) as Finding[];
   const sha = createHash('sha256').update(r.findings).digest('hex');
   if (sha !== r.findings_sha256) throw new UserError(`analysis run ${r.id} was altered: its findings do not match the SHA-256 recorded with it; run the checks again`);
-  return { summary: { ...JSON.parse(r.summary), runId: r.id, at: r.at }, findings, units: JSON.parse(r.units), root: r.root, actor: r.actor };
+  return { summary: { ...JSON.parse(r.summary), runId: r.id, at: r.at }, findings, units: JSON.parse(r.units), root: r.root, actor: r.actor, custodySeq: r.custody_seq };
 }
 
 /** Why a stored run no longer describes the case (null: it still does). */
@@ -168,7 +170,7 @@ export function listFindings(store: CaseStore, q: FindingQuery = {}): FindingLis
 export function decideFinding(store: CaseStore, actor: string, findingId: string, decision: FindingDecision, note?: string | null): { seq: number } {
   const run = latestRun(store);
   const f = run?.findings.find((x) => x.id === findingId);
-  if (!f) throw new UserError(`no finding ${findingId} in the latest analysis run${run ? ` (run ${run.summary.runId})` : ' (run `trailcase check` first)'}`);
+  if (!f) throw new NotFound(`no finding ${findingId} in the latest analysis run${run ? ` (run ${run.summary.runId})` : ' (run `trailcase check` first)'}`);
   const text = note?.trim() || null;
   if (decision === 'dismissed' && !text) throw new UserError('dismissing a finding needs a note saying why');
   return store.db.transaction(() => {

@@ -1,6 +1,6 @@
 // Handlers for the analysis API (shared/api/analysis.ts).
 import type { analysisApi } from '../../shared/api/analysis.ts';
-import { UserError } from '../errors.ts';
+import { NotFound, UserError } from '../errors.ts';
 import { baselines } from '../analysis/baselines.ts';
 import { gaps } from '../analysis/gaps.ts';
 import { addIoc, iocHits, listIocs, removeIoc, setIocEnabled } from '../analysis/ioc.ts';
@@ -43,7 +43,7 @@ export const analysisHandlers: HandlerTable<typeof analysisApi> = {
   getFinding: (ctx, a) => {
     const run = latestRun(ctx.store);
     const f = run?.findings.find((x) => x.id === a.id);
-    if (!f) throw new UserError(`no finding ${a.id} in the latest analysis run`);
+    if (!f) throw new NotFound(`no finding ${a.id} in the latest analysis run`);
     return withDecisions(ctx.store, [f])[0];
   },
   decideFinding: (ctx, a) => decideFinding(ctx.store, ctx.actor, a.id, a.decision, a.note),

@@ -11,6 +11,7 @@ import { warningsPage } from '../case/data/warnings.ts';
 import { evidenceValidationLookup, verifyCase } from '../case/verify.ts';
 import { SOURCES } from '../ingest/source-list.ts';
 import { sourceOptions } from '../ingest/sources.ts';
+import { NotFound } from '../errors.ts';
 import type { HandlerTable } from './handlers.ts';
 
 export function caseInfo(ctx: { store: import('../case/store.ts').CaseStore }): CaseInfo {
@@ -71,7 +72,7 @@ export const caseHandlers: HandlerTable<typeof caseApi> = {
   },
   addNote: (ctx, a) => ({ seq: ctx.store.appendCustody(ctx.actor, 'note', { target: a.target ?? 'case', text: a.text }) }),
   addTag: (ctx, a) => {
-    if (!eventExists(ctx.store.reader, a.eventId)) throw new Error(`no event ${a.eventId} in this case`);
+    if (!eventExists(ctx.store.reader, a.eventId)) throw new NotFound(`no event ${a.eventId} in this case`);
     return { seq: ctx.store.appendCustody(ctx.actor, 'tag', { eventId: a.eventId, tag: a.tag }) };
   },
   listTags: (ctx, a) => {
@@ -83,11 +84,11 @@ export const caseHandlers: HandlerTable<typeof caseApi> = {
   jobStatus: (ctx, a) => ctx.jobs.status(a.id),
   cancelJob: (ctx, a) => ({ ok: ctx.jobs.cancel(a.id) }),
   importPaths: async (ctx, a) => {
-    const { paths, ...options } = a;
+    const { paths, workers, ...options } = a;
     const files = SOURCES.get('files');
     const o = sourceOptions(files, options, 'api');
     const signer = await ctx.signer();
-    const jobId = ctx.jobs.start('import', (report, signal) => files.run(ctx.store, signer, paths, o, { signal, onProgress: report }));
+    const jobId = ctx.jobs.start('import', (report, signal) => files.run(ctx.store, signer, paths, o, { signal, onProgress: report, workers }));
     return { jobId };
   },
 };

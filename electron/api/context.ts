@@ -1,13 +1,14 @@
-// What every handler gets: the open case, who is acting, the examiner's key
-// (unlocked on first need), and the job registry.
+// What every handler gets: who is acting, the examiner's key (unlocked on
+// first need), the job registry, and - for the methods that run on a case
+// (nearly all) - the open case.
 import { loadSigner, type Signer } from '../case/keys.ts';
 import { currentActor, type CaseStore } from '../case/store.ts';
 import { JobRegistry } from './jobs.ts';
 import type { QueryStreamSink } from './query-handlers.ts';
 
-export interface HandlerContext {
-  /** The open case. For a `read` method, dispatch hands its read view (a read-only connection: CaseStore.readView). */
-  store: CaseStore;
+/** The context of a method declared `needs: 'none'` (shared/api/define.ts): a case may or may not be open. */
+export interface ToolContext {
+  store?: CaseStore;
   actor: string;
   jobs: JobRegistry;
   /** The examiner's signing key; asks for the passphrase (env or terminal) on first use. */
@@ -17,7 +18,17 @@ export interface HandlerContext {
   querySignal?: AbortSignal;
 }
 
-export function makeContext(store: CaseStore, opts: { signer?: Signer; jobs?: JobRegistry; actor?: string } = {}): HandlerContext {
+/** The context of a method that runs on the open case. */
+export interface HandlerContext extends ToolContext {
+  /** The open case. For a `read` method, dispatch hands its read view (a read-only connection: CaseStore.readView). */
+  store: CaseStore;
+}
+
+type ContextOptions = { signer?: Signer; jobs?: JobRegistry; actor?: string };
+
+export function makeContext(store: CaseStore, opts?: ContextOptions): HandlerContext;
+export function makeContext(store: CaseStore | undefined, opts?: ContextOptions): ToolContext;
+export function makeContext(store: CaseStore | undefined, opts: ContextOptions = {}): ToolContext {
   let cached: Signer | undefined = opts.signer;
   return {
     store,

@@ -6,6 +6,8 @@ import type { JobStatus, Progress } from '../../shared/types.ts';
 
 interface Job extends JobStatus {
   controller: AbortController;
+  /** What the work threw, kept whole for an in-process caller (`outcome`); transports see `error` (its message). */
+  thrown?: unknown;
 }
 
 export class JobRegistry {
@@ -21,6 +23,7 @@ export class JobRegistry {
         job.state = job.controller.signal.aborted ? 'cancelled' : 'done';
       },
       (e: Error) => {
+        job.thrown = e;
         job.error = e.message;
         job.state = job.controller.signal.aborted ? 'cancelled' : 'failed';
       },
@@ -31,7 +34,7 @@ export class JobRegistry {
   status(id: string): JobStatus {
     const j = this.jobs.get(id);
     if (!j) throw new Error(`no job ${id}`);
-    const { controller: _c, ...rest } = j;
+    const { controller: _c, thrown: _t, ...rest } = j;
     return rest;
   }
 
@@ -40,6 +43,22 @@ export class JobRegistry {
     if (!j || j.state !== 'running') return false;
     j.controller.abort();
     return true;
+  }
+
+  /**
+   * Wait for a job and give its result, or throw what it threw (the error's
+   * class is what the transports map to a code or an exit status). The CLI
+   * runs jobs this way; `onProgress` sees the job's progress as it changes.
+   */
+  async outcome(id: string, onProgress?: (p: Progress) => void, pollMs = 20): Promise<unknown> {
+    let last: Progress | null = null;
+    for (;;) {
+      const s = this.status(id);
+      if (s.progress && s.progress !== last) onProgress?.((last = s.progress));
+      if (s.state === 'done') return s.result;
+      if (s.state !== 'running') throw this.jobs.get(id)?.thrown ?? new Error(s.error ?? `job ${id} ${s.state}`);
+      await new Promise((r) => setTimeout(r, pollMs));
+    }
   }
 
   /** Wait for a job (tests, CLI). */

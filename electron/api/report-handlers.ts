@@ -4,13 +4,22 @@ import { exportCase } from '../report/handoff.ts';
 import { generateReport } from '../report/generate.ts';
 import { exportRedacted, verifyRedactedBundle } from '../report/redacted.ts';
 import { verifyReportDir } from '../report/verify-report.ts';
+import { UserError } from '../errors.ts';
 import type { HandlerTable } from './handlers.ts';
 
 export const reportHandlers: HandlerTable<typeof reportApi> = {
   generateReport: async (ctx, a) => {
     const signer = await ctx.signer();
     const jobId = ctx.jobs.start('report', (report, signal) =>
-      generateReport(ctx.store, signer, { outDir: a.outDir, templatePath: a.templatePath, force: a.force, signal, onProgress: report }),
+      generateReport(ctx.store, signer, {
+        outDir: a.outDir,
+        templatePath: a.templatePath,
+        force: a.force,
+        tsa: a.tsa,
+        tsaCaFile: a.tsaCaFile,
+        signal,
+        onProgress: report,
+      }),
     );
     return { jobId };
   },
@@ -30,7 +39,13 @@ export const reportHandlers: HandlerTable<typeof reportApi> = {
     });
     return { jobId };
   },
-  verifyReport: (ctx, a) =>
-    verifyReportDir(a.dir, { publicKeyPem: a.publicKeyPem, fingerprint: a.fingerprint, ...(a.checkCase ? { caseStore: ctx.store } : {}) }),
+  verifyReport: (ctx, a) => {
+    if (a.checkCase && !ctx.store) throw new UserError('verifyReport: checkCase needs an open case (or give casePath)');
+    return verifyReportDir(a.dir, {
+      publicKeyPem: a.publicKeyPem,
+      fingerprint: a.fingerprint,
+      ...(a.checkCase ? { caseStore: ctx.store } : a.casePath ? { casePath: a.casePath } : {}),
+    });
+  },
   verifyRedacted: (_ctx, a) => verifyRedactedBundle(a.file, { publicKeyPem: a.publicKeyPem, fingerprint: a.fingerprint }),
 };

@@ -4,7 +4,7 @@ import type { EventDetail, EventFilter, EventSummary, Provenance } from '../../s
 import { parseCidr } from '../../shared/ip.ts';
 import { requestIdText } from '../../shared/event-key.ts';
 import { isoUtc, parseTime } from '../../shared/time.ts';
-import { UserError } from '../errors.ts';
+import { NotFound, UserError } from '../errors.ts';
 import { EvidenceReader } from './evidence.ts';
 import { warningsAtRecord } from './data/warnings.ts';
 import type { CaseStore } from './store.ts';
@@ -248,7 +248,7 @@ export { evidenceItem } from './data/evidence.ts';
 
 export function getEvent(store: CaseStore, eventId: string, reader = new EvidenceReader(store)): EventDetail {
   const r = store.stmt(`SELECT ${SUMMARY_COLS}, pos, len, enc, leaf_hash FROM events WHERE substr(event_id, -8) = ? AND event_id = ?`).get(eventId.slice(-8), eventId) as any;
-  if (!r) throw new UserError(`no event ${eventId} in this case`);
+  if (!r) throw new NotFound(`no event ${eventId} in this case`);
   const dict = new Dictionary(store);
   const ev = reader.row(r.evidence_id);
   const record = reader.record(r.evidence_id, r.pos, r.len, r.enc).toString('utf8');
@@ -291,7 +291,7 @@ export function getEvent(store: CaseStore, eventId: string, reader = new Evidenc
 
 export function relatedEvents(store: CaseStore, eventId: string, by: 'accessKey' | 'session' | 'request', limit = 100): EventSummary[] {
   const r = store.stmt('SELECT leaf, access_key, principal_id, request_id, time_ms FROM events WHERE substr(event_id, -8) = ? AND event_id = ?').get(eventId.slice(-8), eventId) as any;
-  if (!r) throw new UserError(`no event ${eventId} in this case`);
+  if (!r) throw new NotFound(`no event ${eventId} in this case`);
   let rows: unknown[] = [];
   if (by === 'accessKey' && r.access_key !== null) {
     rows = store.db.prepare(`SELECT ${SUMMARY_COLS} FROM events WHERE access_key = ? AND leaf != ? ORDER BY time_ms LIMIT ?`).all(r.access_key, r.leaf, limit);

@@ -7,7 +7,7 @@ import { existsSync, openSync, readSync, closeSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import type { CaseScope, CheckpointSummary } from '../../shared/types.ts';
 import { parseIp } from '../../shared/ip.ts';
-import { UserError } from '../errors.ts';
+import { NotFound, UserError } from '../errors.ts';
 import { toolString } from '../version.ts';
 import { canonicalJson, sha256Hex } from './canonical.ts';
 import { type Signer, readKeyFile } from './keys.ts';
@@ -141,7 +141,7 @@ export class CaseStore {
   }
 
   static open(path: string, opts: { readonly?: boolean; migrate?: boolean } = {}): CaseStore {
-    if (!existsSync(path)) throw new UserError(`no case file at ${path}`);
+    if (!existsSync(path)) throw new NotFound(`no case file at ${path}`);
     if (!isSqlite(path)) throw new UserError(`${path} is not a TrailCase case file (not SQLite)`);
     const db = new Database(path, { readonly: !!opts.readonly, fileMustExist: true });
     const appId = applicationId(asReadable(db));

@@ -2,8 +2,7 @@
 // a stack trace only with --debug or TRAILCASE_DEBUG=1.
 import './commands/index.ts';
 import { escapeHidden } from '../../shared/text/display.ts';
-import { BadRequest } from '../api/handlers.ts';
-import { UserError } from '../errors.ts';
+import { exitCode, toApiError, UserError } from '../errors.ts';
 import { TOOL_VERSION } from '../version.ts';
 import { allCommands, getCommand, parseCommandArgs, type CliIO } from './registry.ts';
 
@@ -56,11 +55,11 @@ export async function main(argv: string[]): Promise<number> {
     };
     return await cmd.run({ positionals: parsed.positionals, values: parsed.values as Record<string, any>, io });
   } catch (e) {
-    const err = e as Error;
-    const msg = err instanceof UserError || err instanceof BadRequest ? err.message : `${err.message}`;
+    // The one error mapping (electron/errors.ts): the message as every transport gives it, the exit code by class.
+    const msg = toApiError(e).error.message;
     process.stderr.write(`trailcase ${name}: error: ${escapeHidden(msg, { keepLayout: true, escaped: true })}\n`);
-    if (debug && err.stack) process.stderr.write(err.stack + '\n');
-    return err instanceof UserError ? err.exitCode : 2;
+    if (debug && e instanceof Error && e.stack) process.stderr.write(e.stack + '\n');
+    return exitCode(e);
   }
 }
 

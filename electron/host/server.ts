@@ -19,11 +19,11 @@ import type { ApiError } from '../../shared/api/index.ts';
 import { isMethodName } from '../../shared/api/index.ts';
 import { UI_CONTENT_SECURITY_POLICY } from '../../shared/csp.ts';
 import { makeContext, type HandlerContext } from '../api/context.ts';
-import { BadRequest, dispatch } from '../api/handlers.ts';
+import { dispatch } from '../api/handlers.ts';
 import { ensureTimelineRollup, type RollupStatus } from '../api/timeline-handlers.ts';
 import type { Signer } from '../case/keys.ts';
 import { CaseStore } from '../case/store.ts';
-import { UserError } from '../errors.ts';
+import { BadRequest, httpStatus, toApiError, UserError } from '../errors.ts';
 import { buildRenderer, type BundleResult } from './bundle.ts';
 
 export const TOKEN_HEADER = 'x-trailcase-token';
@@ -178,8 +178,9 @@ export async function startHost(opts: HostOptions): Promise<Host> {
   const cookieName = () => `trailcase_token_${port}`;
 
   const server = createServer((req, res) => {
-    handle(req, res).catch((e: Error) => {
-      if (!res.headersSent) sendError(res, 500, 'failed', e.message);
+    handle(req, res).catch((e: unknown) => {
+      const reply = toApiError(e);
+      if (!res.headersSent) sendJson(res, httpStatus(reply.error.code), reply);
       else res.destroy();
     });
   });
@@ -223,9 +224,8 @@ export async function startHost(opts: HostOptions): Promise<Host> {
         res.setHeader('Server-Timing', `dispatch;dur=${(performance.now() - t0).toFixed(1)}`);
         return sendJson(res, 200, result === undefined ? null : result);
       } catch (e) {
-        const err = e as Error;
-        if (err instanceof BadRequest || err instanceof UserError) return sendError(res, 400, 'bad-request', err.message);
-        return sendError(res, 500, 'failed', `${method}: ${err.message}`);
+        const reply = toApiError(e, method);
+        return sendJson(res, httpStatus(reply.error.code), reply);
       }
     }
     // 3. The bundled renderer: GET only, with the token in the URL or the cookie.

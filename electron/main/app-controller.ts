@@ -18,10 +18,9 @@ import type { z } from 'zod';
 import { api, type MethodName } from '../../shared/api/index.ts';
 import { appApi, isAppMethod, type AppApi, type AppMethodName, type KeyStatus, type OpenCaseResult } from '../../shared/api/app.ts';
 import type { MethodSpec, ParsedArgsOf, ResultOf } from '../../shared/api/define.ts';
-import { UserError } from '../errors.ts';
+import { BadRequest, CodedError, Forbidden, UserError } from '../errors.ts';
 import type { CaseBridge } from './case-bridge.ts';
 import { suggestedCaseFileName, type Dialogs } from './dialogs.ts';
-import { CodedError } from './ipc.ts';
 import type { KeyVault } from './key-vault.ts';
 import type { RecentCases } from './recent.ts';
 import { resolve } from 'node:path';
@@ -101,7 +100,7 @@ export class AppController {
   async callChecked(method: MethodName, args: unknown): Promise<unknown> {
     const spec = api[method] as MethodSpec<z.ZodTypeAny, unknown>;
     const parsed = spec.args.safeParse(args ?? {});
-    if (!parsed.success) throw new CodedError(`${method}: bad arguments: ${parsed.error.issues[0]?.message ?? ''}`, 'bad-request');
+    if (!parsed.success) throw new BadRequest(`${method}: bad arguments: ${parsed.error.issues[0]?.message ?? ''}`);
     return this.call(method, parsed.data);
   }
 
@@ -168,7 +167,7 @@ export class AppController {
       openCase: async (a) => {
         const abs = resolve(a.path);
         if (!d.recent.has(abs)) {
-          throw new CodedError(`${abs} is not on the recent list: choose it with Open Case… (the app opens only files chosen in its dialogs)`, 'forbidden');
+          throw new Forbidden(`${abs} is not on the recent list: choose it with Open Case… (the app opens only files chosen in its dialogs)`);
         }
         return this.openPath(abs);
       },

@@ -4,7 +4,7 @@
 // child with postMessage/on('message')/on('exit') - an Electron
 // UtilityProcess in the app, a worker thread in the tests.
 import type { CaseScope } from '../../shared/types.ts';
-import { CodedError } from './ipc.ts';
+import { CodedError, toApiError } from '../errors.ts';
 import type { CaseReply, OpenedCase } from './case-service.ts';
 import type { CustodyHead } from './recent.ts';
 
@@ -68,7 +68,7 @@ export class CaseBridge {
     if (typeof msg.rpc === 'number') {
       this.rpc(String(msg.kind), msg).then(
         (value) => child.postMessage({ rpcReply: msg.rpc, ok: true, value }),
-        (e: Error) => child.postMessage({ rpcReply: msg.rpc, ok: false, error: { message: e.message, code: 'failed' } }),
+        (e: Error) => child.postMessage({ rpcReply: msg.rpc, ok: false, error: toApiError(e).error }),
       );
       return;
     }

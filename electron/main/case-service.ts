@@ -16,16 +16,16 @@ import type { ApiError } from '../../shared/api/index.ts';
 import type { OpenCaseResult } from '../../shared/api/app.ts';
 import type { ReceiveSummary } from '../../shared/api/report.ts';
 import type { CaseScope, VerifyReport } from '../../shared/types.ts';
-import { makeContext, type HandlerContext } from '../api/context.ts';
-import { BadRequest, dispatch } from '../api/handlers.ts';
+import { makeContext, type HandlerContext, type ToolContext } from '../api/context.ts';
+import { dispatch } from '../api/handlers.ts';
 import { JobRegistry } from '../api/jobs.ts';
 import { ensureTimelineRollup } from '../api/timeline-handlers.ts';
 import { readKeyFile, unlockKey, type Signer } from '../case/keys.ts';
 import { CaseStore } from '../case/store.ts';
 import { custodyHead, lastCustodyOf } from '../case/data/custody.ts';
 import { verifyCase } from '../case/verify.ts';
-import { UserError } from '../errors.ts';
-import { HandoffRefused, receiveCase } from '../report/handoff.ts';
+import { BadRequest, toApiError, UserError } from '../errors.ts';
+import { HandoffRefused } from '../report/handoff.ts';
 import type { CustodyHead } from './recent.ts';
 
 export type CaseRequest =
@@ -47,15 +47,6 @@ export interface OpenedCase {
 export interface ServicePort {
   onMessage(fn: (msg: unknown) => void): void;
   post(msg: unknown): void;
-}
-
-export function errorOf(e: unknown): ApiError['error'] {
-  const err = e as Error & { code?: string };
-  const message = err?.message ?? String(e);
-  if (err instanceof BadRequest) return { code: 'bad-request', message };
-  if (err?.code === 'forbidden' || err?.code === 'bad-request' || err?.code === 'not-found') return { code: err.code, message };
-  if (/^no (event|job|finding|case)\b/.test(message)) return { code: 'not-found', message };
-  return { code: 'failed', message };
 }
 
 export class CaseService {
@@ -80,7 +71,9 @@ export class CaseService {
     this.signer = null;
   }
 
-  private context(store: CaseStore): HandlerContext {
+  private context(store: CaseStore): HandlerContext;
+  private context(store: undefined): ToolContext;
+  private context(store: CaseStore | undefined): ToolContext {
     const ctx = makeContext(store, { jobs: this.jobs, signer: this.signer ?? undefined });
     if (!this.signer) {
       ctx.signer = async () => {
@@ -143,7 +136,8 @@ export class CaseService {
     if (handoff) {
       const signer = this.needSigner();
       try {
-        receipt = await receiveCase(path, signer, { examiner: signer.examiner });
+        // The same method `trailcase receive` calls: the receipt's custody entries are the same either way.
+        receipt = await dispatch(this.context(undefined), 'receiveCase', { file: path, examiner: signer.examiner });
       } catch (e) {
         if (!(e instanceof HandoffRefused)) throw e;
         refusal = e.message;
@@ -213,8 +207,10 @@ export class CaseService {
 
   async create(path: string, title: string, scope: CaseScope | undefined): Promise<OpenedCase> {
     await this.close();
-    const signer = this.needSigner();
-    const store = CaseStore.create(path, { title, examiner: signer.examiner, scope }, signer);
+    this.needSigner();
+    // The same method `trailcase new` calls (custody `case.created` the same either way); then open it here.
+    const created = await dispatch(this.context(undefined), 'createCase', { path, title, ...(scope ? { scope } : {}) });
+    const store = CaseStore.open(created.path);
     this.attach(store);
     this.extendTimelineIndex(store);
     const head = CaseService.custodyHead(store);
@@ -255,8 +251,8 @@ export class CaseService {
   }
 
   async call(method: string, args: unknown): Promise<unknown> {
-    if (!this.ctx) throw new UserError('no case is open: open or create one first');
-    const value = await dispatch(this.ctx, method, args);
+    // Without an open case only the methods declared `needs: 'none'` run (dispatch says "no case is open" for the rest).
+    const value = await dispatch(this.ctx ?? this.context(undefined), method, args);
     const jobId = (value as { jobId?: unknown } | null)?.jobId;
     if (typeof jobId === 'string') this.jobIds.push(jobId);
     return value;
@@ -314,7 +310,7 @@ export function serveCaseRequests(port: ServicePort, service = new CaseService()
     if (!req || typeof req !== 'object' || typeof req.id !== 'number') return;
     service.handle(req).then(
       (value) => port.post({ id: req.id, ok: true, value: value ?? null } satisfies CaseReply),
-      (e) => port.post({ id: req.id, ok: false, error: errorOf(e) } satisfies CaseReply),
+      (e) => port.post({ id: req.id, ok: false, error: toApiError(e).error } satisfies CaseReply),
     );
   });
   return { service, rpc };

@@ -14,8 +14,11 @@
 import type { z } from 'zod';
 import { api, type ApiError, type MethodName } from '../../shared/api/index.ts';
 import type { MethodSpec } from '../../shared/api/define.ts';
-import { UserError } from '../errors.ts';
+import { toApiError } from '../errors.ts';
 import { isAppUrl } from './security.ts';
+
+// The one error mapping (electron/errors.ts); re-exported for the shell's tests and tools.
+export { CodedError, toApiError } from '../errors.ts';
 
 export const CHANNEL_PREFIX = 'trailcase:';
 export const channelOf = (method: MethodName): string => CHANNEL_PREFIX + method;
@@ -47,13 +50,6 @@ export interface IpcMainLike {
 }
 
 export type IpcReply = { result: unknown } | ApiError;
-
-/** An error that carries its ApiError code across the process boundary (the case process replies with codes). */
-export class CodedError extends Error {
-  constructor(message: string, readonly code: ApiError['error']['code']) {
-    super(message);
-  }
-}
 
 function sameFrame(a: FrameLike, b: FrameLike): boolean {
   if (a === b) return true;
@@ -100,17 +96,6 @@ export function checkInvocation(channel: string, event: InvokeEventLike, args: u
     return refuse('bad-request', `${method}: bad arguments: ${issue?.path.join('.') || '(root)'} ${issue?.message ?? ''}`.trim());
   }
   return { ok: true, method, args: parsed.data };
-}
-
-/** Map a handler's error to the ApiError every transport returns. */
-export function toApiError(e: unknown): ApiError {
-  const err = e as Error & { code?: string };
-  const message = (err && err.message) || String(e);
-  // The main process never loads the handler table (it would load SQLite); errors
-  // from the case process arrive as CodedError, the main process's own as UserError.
-  if (err?.code === 'forbidden' || err?.code === 'bad-request' || err?.code === 'not-found') return { error: { code: err.code, message } };
-  if (err instanceof UserError) return { error: { code: 'failed', message } };
-  return { error: { code: 'failed', message } };
 }
 
 export interface IpcOptions {

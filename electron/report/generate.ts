@@ -1,18 +1,21 @@
 // `trailcase report CASE --out DIR` (issue 7): report.pdf, report.json,
 // timeline.csv, manifest.json, manifest.json.sig and examiner-public-key.pem.
 // Order matters for determinism and honesty:
-//   1. verify the whole case (a damaged case gets no report);
-//   2. make sure one signed checkpoint covers everything the report draws on:
+//   1. verify the whole case, once (a damaged case gets no report);
+//   2. take the stored analysis run when it still describes the verified case,
+//      else analyse again (analysis-bridge.ts; the methodology says which);
+//   3. make sure one signed checkpoint covers everything the report draws on:
 //      sign a fresh one when there are events, evidence or custody entries
-//      after the last (other than earlier reports' own log entries);
-//   3. build the content from the case at that checkpoint, render, hash, sign;
-//   4. log the report in the custody log: the time of generation lives there,
+//      after the last (other than earlier reports' own log entries), and
+//      check it against the root the verification computed;
+//   4. build the content from the case at that checkpoint, render, hash, sign;
+//   5. log the report in the custody log: the time of generation lives there,
 //      never in the hashed files.
 import { existsSync, mkdirSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { ReportSummary } from '../../shared/api/report.ts';
 import type { Progress, VerifyReport } from '../../shared/types.ts';
-import type { Signer } from '../case/keys.ts';
+import { verifySignature, type Signer } from '../case/keys.ts';
 import type { CaseStore } from '../case/store.ts';
 import { verifyCase } from '../case/verify.ts';
 import { UserError } from '../errors.ts';
@@ -80,6 +83,27 @@ function refuseDamaged(r: VerifyReport): never {
   throw new UserError(`the case does not verify (${r.problems.length} problems; ${first}); no report is produced from a damaged case (run trailcase verify CASE)`, 1);
 }
 
+/**
+ * The verification, extended to the checkpoint the report has just signed
+ * after it. Instead of verifying every record a second time: the new
+ * checkpoint must carry a valid signature and commit to exactly the events and
+ * root the verification recomputed from the evidence (nothing but derived data
+ * and neutral log entries can have been added in between). Its coverage
+ * warnings ("events after the last signed checkpoint") no longer hold.
+ */
+export function withFreshCheckpoint(verify: VerifyReport, cp: CheckpointRecord, signer: Signer): VerifyReport {
+  const problems: string[] = [];
+  if (!verifySignature(signer.publicKeyPem, Buffer.from(cp.body, 'utf8'), Buffer.from(cp.signature, 'base64'))) problems.push('its signature does not verify');
+  if (cp.treeSize !== verify.treeSize || cp.root !== verify.root) problems.push(`it covers ${cp.treeSize} events with root ${cp.root}; the verification computed ${verify.treeSize} with root ${verify.root}`);
+  if (cp.evidenceCount !== verify.counts.evidence) problems.push(`it covers ${cp.evidenceCount} evidence items; the verification saw ${verify.counts.evidence}`);
+  if (problems.length) throw new UserError(`checkpoint #${cp.seq}, signed for this report, does not match the verified case (${problems.join('; ')}); no report is produced`, 1);
+  return {
+    ...verify,
+    counts: { ...verify.counts, checkpoints: verify.counts.checkpoints + 1, custody: Math.max(verify.counts.custody, cp.custodySeq) },
+    warnings: verify.warnings.filter((w) => w.where !== 'checkpoint'),
+  };
+}
+
 /** Build the whole report in memory (nothing written, nothing logged). */
 export async function buildReport(
   store: CaseStore,
@@ -102,7 +126,7 @@ export async function buildReport(
   // Analysis first: it may bring its derived index up to date (custody-logged),
   // which must not land after the checkpoint the report is built from.
   progress('analysis', 1, 5);
-  const analysis = await analysisForReport(store, { signal: opts.signal, actor: signer.examiner });
+  const analysis = await analysisForReport(store, { signal: opts.signal, actor: signer.examiner, current: { treeSize: verify.treeSize, root: verify.root } });
   if (opts.signal?.aborted) throw new UserError('cancelled');
 
   let cp = readCheckpoint(store);
@@ -111,9 +135,7 @@ export async function buildReport(
   if (fresh) {
     store.checkpoint(signer, `report: ${why}`);
     cp = readCheckpoint(store)!;
-    // Verify again so the integrity section describes the case at the new checkpoint exactly.
-    verify = verifyCase(store);
-    if (!verify.ok) refuseDamaged(verify);
+    verify = withFreshCheckpoint(verify, cp, signer);
   }
   const checkpoint = cp!;
   if (opts.tsa && !reportTimestamps(store, checkpoint.seq).some((t) => t.checkpointSeq === checkpoint.seq)) {

@@ -293,6 +293,7 @@ export function renderReportHtml(m: ReportModel, tocPages: Map<string, number> =
   if (m.methodology.analysisNote) push(`<p class="note">${esc(m.methodology.analysisNote)}</p>`);
   else {
     push(`<p>${m.methodology.checks.length} built-in checks and ${m.methodology.sigma.length} Sigma rules ran over every event of the case.</p>`);
+    push(`<p>${analysisRunText(m.methodology.analysisRun)}</p>`);
     if (m.methodology.engines.length) push(table(['Analysis unit', 'Version'], m.methodology.engines.map((u) => `<tr><td class="mono">${esc(u.id)}</td><td>${esc(u.version)}</td></tr>`)));
     push(table(['Check', 'Version'], m.methodology.checks.map((c) => `<tr><td class="mono">${esc(c.id)}</td><td>${esc(c.version)}</td></tr>`)));
     push(table(['Sigma rule', 'Title', 'Version'], m.methodology.sigma.map((s) => `<tr><td class="mono wrap">${esc(s.id)}</td><td>${esc(s.title)}</td><td>${dash(s.version)}</td></tr>`)));
@@ -425,4 +426,12 @@ function renderGaps(g: NonNullable<ReportModel['coverage']['gaps']['data']>): st
   for (const n of g.notes) out.push(`<li>${esc(n)}</li>`);
   out.push(`</ul>`);
   return out.join('\n');
+}
+
+/** Which analysis run the findings come from, in one sentence (values from the case through txt()). */
+function analysisRunText(r: ReportModel['methodology']['analysisRun']): string {
+  if (r.source === 'stored') {
+    return `The findings are those of analysis run #${r.runId}, stored in the case by ${txt(r.actor ?? '')} at ${esc(r.at ?? '')} (custody entry ${r.custodySeq}) over ${r.treeSize} events, root ${hash(r.root ?? '')}; it still describes the case (same events and root, same check and rule versions), so it was not run again.`;
+  }
+  return `The analysis was run for this report over ${r.treeSize} events: ${txt(r.reason ?? '')}.`;
 }

@@ -13,7 +13,7 @@ import { canonicalJson, sha256Hex } from '../case/canonical.ts';
 import { searchEvents } from '../case/queries.ts';
 import type { CaseStore } from '../case/store.ts';
 import { TOOL_NAME, TOOL_VERSION, buildHash } from '../version.ts';
-import { type AnalysisForReport, cmp } from './analysis-bridge.ts';
+import { type AnalysisForReport, type ReportAnalysisRun, cmp } from './analysis-bridge.ts';
 import { type CertificationTemplate, fillCertification } from './certification.ts';
 import type { CheckpointFields } from '../case/store.ts';
 import { checkpointRow, checkpointSummary, checkpointCountUpTo, lastCheckpointRow, timestampTokensUpTo } from '../case/data/checkpoints.ts';
@@ -150,6 +150,8 @@ export interface ReportModel {
     promoted: { id: string; version: string; textSha256: string | null; resultSha256: string | null }[];
     /** Analysis engine units (runner, Sigma engine) with versions. */
     engines: { id: string; version: string }[];
+    /** The analysis run the findings come from: the case's stored run, or one computed for this report and why. */
+    analysisRun: ReportAnalysisRun;
     analysisNote: string | null;
     certificationTemplateSha256: string;
     /** Address enrichment databases recorded in the case (derived data, issue 16), with hashes and attribution. */
@@ -440,6 +442,7 @@ export function buildReportModel(input: BuildModelInput): ReportModel {
       sigmaFiles: analysis.sigmaFiles,
       promoted: analysis.promoted,
       engines: analysis.units.filter((u) => !u.id.startsWith('sigma:') && !analysis.promoted.some((p) => p.id === u.id) && !analysis.checksRun.some((c) => c.id === u.id)),
+      analysisRun: analysis.run,
       analysisNote: analysis.findings.note,
       certificationTemplateSha256: template.sha256,
       enrichment: {

@@ -1,64 +1,24 @@
-// The analysis methods the UI uses (IOC list, pivot, checks, findings; issue 5
-// builds them in shared/api/analysis.ts). Called through the same transport,
-// by name; when the connected back end does not offer them, the views say so
-// instead of failing.
+// Helpers for the analysis views (IOC list, pivot, checks, findings). The
+// views call the back end through RendererApi like every other view; the
+// answer types here are the contract's (shared/api/analysis.ts), not copies.
 import { useEffect, useState } from 'react';
-import type { Finding, Severity } from '../../shared/analysis/findings.ts';
+import type { Severity } from '../../shared/analysis/findings.ts';
+import type { AnswerOf, MethodName } from '../../shared/api/index.ts';
 import { getApi, hasMethod } from './transport.ts';
+
+export { IOC_TYPES as IOC_TYPE_NAMES } from '../../shared/analysis/ioc.ts';
 
 export const SEVERITY_RANK: Record<Severity, number> = { informational: 0, low: 1, medium: 2, high: 3, critical: 4 };
 
-export interface FindingRow extends Finding {
-  decision?: 'accepted' | 'dismissed' | 'open';
-  decisionNote?: string | null;
-  decidedBy?: string | null;
-  decidedAt?: string | null;
-}
+/** listFindings' answer, and one finding of it with its decision. */
+export type FindingsAnswer = AnswerOf<'listFindings'>;
+export type FindingRow = FindingsAnswer['items'][number];
 
-/** listFindings' answer (shared/analysis/types.ts FindingList). */
-export interface FindingsAnswer {
-  items: FindingRow[];
-  total: number;
-  stale: boolean;
-  staleReason: string | null;
-  run: { runId: number | null; at: string | null; findings: number; seconds: number; checksRun: unknown[]; sigmaRun: unknown[] } | null;
-}
+/** An indicator with its matches (iocHits). */
+export type IocRow = AnswerOf<'iocHits'>['items'][number];
 
-/** An indicator with its matches (shared/analysis/types.ts IocHit). */
-export interface IocRow {
-  type: string;
-  value: string;
-  enabled: boolean;
-  label: string | null;
-  source: string | null;
-  addedAt: string;
-  addedBy: string;
-  updatedAt: string;
-  hits: number;
-  firstSeen: string | null;
-  lastSeen: string | null;
-  note?: string;
-}
-
-/** The indicator types the back end accepts (shared/analysis/ioc.ts IOC_TYPES). */
-export const IOC_TYPE_NAMES = ['ip', 'user-agent', 'access-key', 'principal', 'role', 'event-name', 'region', 'account', 'bucket'] as const;
-
-type Loose = Record<string, (args: unknown) => Promise<unknown>>;
-
-export class NotAvailable extends Error {
-  constructor(method: string) {
-    super(`${method} is not available from this TrailCase back end (the analysis API is missing)`);
-    this.name = 'NotAvailable';
-  }
-}
-
-/** Call an analysis method by name. */
-export function callAnalysis<T>(method: string, args: unknown = {}): Promise<T> {
-  if (!hasMethod(method)) return Promise.reject(new NotAvailable(method));
-  return (getApi() as unknown as Loose)[method](args) as Promise<T>;
-}
-
-export function analysisAvailable(method = 'listFindings'): boolean {
+/** Whether the connected back end offers an analysis method (the views say so instead of failing). */
+export function analysisAvailable(method: MethodName = 'listFindings'): boolean {
   return hasMethod(method);
 }
 
@@ -82,7 +42,7 @@ export function useSeverities(version: number): Map<string, Severity> {
   useEffect(() => {
     if (!analysisAvailable('listFindings')) return;
     let stop = false;
-    callAnalysis<FindingsAnswer>('listFindings', { limit: 100_000 }).then(
+    getApi().listFindings({ limit: 100_000 }).then(
       (r) => {
         if (!stop) setM(r.items.length ? severityMap(r.items) : EMPTY);
       },

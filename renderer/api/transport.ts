@@ -5,7 +5,7 @@
 // care which.
 // Types only: importing the method table itself would pull every zod schema
 // (~450 KB) into the page, which only needs method names - a Proxy supplies them.
-import type { ApiError, RendererApi } from '../../shared/api/index.ts';
+import type { ApiError, MethodName, RendererApi } from '../../shared/api/index.ts';
 
 declare global {
   interface Window {
@@ -107,7 +107,7 @@ export function getApi(): RendererApi {
  * its methods; over HTTP every name is tried and an unknown one comes back as a
  * clear 404 error shown where it was asked for.
  */
-export function hasMethod(name: string): boolean {
+export function hasMethod(name: MethodName): boolean {
   const api = getApi();
   return typeof (api as unknown as Record<string, unknown>)[name] === 'function';
 }

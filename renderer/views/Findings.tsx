@@ -4,7 +4,8 @@
 import { useState } from 'react';
 import { SEVERITIES, type Severity } from '../../shared/analysis/findings.ts';
 import type { JobStatus } from '../../shared/types.ts';
-import { analysisAvailable, callAnalysis, SEVERITY_RANK, type FindingRow, type FindingsAnswer } from '../api/analysis.ts';
+import { analysisAvailable, SEVERITY_RANK, type FindingRow } from '../api/analysis.ts';
+import { getApi } from '../api/transport.ts';
 import { useAppState } from '../state.tsx';
 import { useAsync } from '../components/useAsync.ts';
 import { ErrorBox } from '../components/ErrorBoundary.tsx';
@@ -20,7 +21,7 @@ export function Findings() {
   const { state, dispatch } = useAppState();
   const available = analysisAvailable('listFindings');
   const list = useAsync(
-    () => (available ? callAnalysis<FindingsAnswer>('listFindings', { limit: 100_000 }) : Promise.resolve(null)),
+    () => (available ? getApi().listFindings({ limit: 100_000 }) : Promise.resolve(null)),
     [state.version, available],
   );
   const [job, setJob] = useState<string | null>(null);
@@ -31,7 +32,7 @@ export function Findings() {
   const run = async () => {
     setJobError(null);
     try {
-      setJob((await callAnalysis<{ jobId: string }>('runChecks', {})).jobId);
+      setJob((await getApi().runChecks({})).jobId);
     } catch (e) {
       setJobError(e);
     }
@@ -121,7 +122,7 @@ function FindingCard({ f }: { f: FindingRow }) {
     setBusy(true);
     setError(null);
     try {
-      await callAnalysis('decideFinding', { id: f.id, decision, ...(note.trim() ? { note: note.trim() } : {}) });
+      await getApi().decideFinding({ id: f.id, decision, ...(note.trim() ? { note: note.trim() } : {}) });
       setNote('');
       dispatch({ type: 'changed' });
     } catch (e) {

@@ -3,7 +3,9 @@
 // "IOC matches only" for the timeline and the table, and "pivot from here".
 // Every change is custody-logged by the back end (issue 5).
 import { useState } from 'react';
-import { analysisAvailable, callAnalysis, IOC_TYPE_NAMES, type IocRow } from '../api/analysis.ts';
+import type { IocType } from '../../shared/analysis/ioc.ts';
+import { analysisAvailable, IOC_TYPE_NAMES, type IocRow } from '../api/analysis.ts';
+import { getApi } from '../api/transport.ts';
 import { useAppState } from '../state.tsx';
 import { useAsync } from '../components/useAsync.ts';
 import { ErrorBox } from '../components/ErrorBoundary.tsx';
@@ -21,10 +23,10 @@ export function IocPanel() {
   const { state, dispatch } = useAppState();
   const available = analysisAvailable('listIocs');
   const hits = useAsync(
-    () => (available ? callAnalysis<{ items: IocRow[] }>('iocHits', { includeDisabled: true }) : Promise.resolve({ items: [] as IocRow[] })),
+    () => (available ? getApi().iocHits({ includeDisabled: true }) : Promise.resolve({ items: [] as IocRow[] })),
     [state.version, available],
   );
-  const [type, setType] = useState<string>('');
+  const [type, setType] = useState<IocType | ''>('');
   const [value, setValue] = useState('');
   const [label, setLabel] = useState('');
   const [error, setError] = useState<unknown>(null);
@@ -41,10 +43,10 @@ export function IocPanel() {
       </div>
     );
   }
-  const act = async (method: string, args: unknown) => {
+  const act = async (call: () => Promise<unknown>) => {
     setError(null);
     try {
-      await callAnalysis(method, args);
+      await call();
       dispatch({ type: 'changed' });
       return true;
     } catch (e) {
@@ -53,7 +55,7 @@ export function IocPanel() {
     }
   };
   const add = async () => {
-    const ok = await act('addIoc', { value: value.trim(), ...(type ? { type } : {}), ...(label.trim() ? { label: label.trim() } : {}) });
+    const ok = await act(() => getApi().addIoc({ value: value.trim(), ...(type ? { type } : {}), ...(label.trim() ? { label: label.trim() } : {}) }));
     if (ok) {
       setValue('');
       setLabel('');
@@ -63,7 +65,7 @@ export function IocPanel() {
     setError(null);
     setImportResult(null);
     try {
-      const r = await callAnalysis<{ added: unknown[]; unchanged: unknown[]; skipped: { where: string; reason: string }[] }>('importIocs', {
+      const r = await getApi().importIocs({
         body: text,
         format,
         ...(source ? { source } : {}),
@@ -92,7 +94,7 @@ export function IocPanel() {
           if (value.trim()) add();
         }}
       >
-        <select aria-label="Indicator type" value={type} onChange={(e) => setType(e.target.value)}>
+        <select aria-label="Indicator type" value={type} onChange={(e) => setType(e.target.value as IocType | '')}>
           <option value="">(infer type)</option>
           {IOC_TYPE_NAMES.map((t) => (
             <option key={t}>{t}</option>
@@ -137,7 +139,7 @@ export function IocPanel() {
                 type="checkbox"
                 aria-label={`Enable ${tip(i.value)}`}
                 checked={i.enabled}
-                onChange={(e) => act('setIocEnabled', { type: i.type, value: i.value, enabled: e.target.checked })}
+                onChange={(e) => act(() => getApi().setIocEnabled({ type: i.type, value: i.value, enabled: e.target.checked }))}
               />
               <span className="ioc-type">{i.type}</span>
               <span className="mono ioc-value" title={tip(i.label ?? i.value)}>
@@ -165,7 +167,7 @@ export function IocPanel() {
                   pivot from here
                 </button>
               )}
-              <button className="link danger" onClick={() => act('removeIoc', { type: i.type, value: i.value })} aria-label={`Remove ${tip(i.value)}`}>
+              <button className="link danger" onClick={() => act(() => getApi().removeIoc({ type: i.type, value: i.value }))} aria-label={`Remove ${tip(i.value)}`}>
                 remove
               </button>
               {i.note && (

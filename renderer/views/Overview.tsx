@@ -6,7 +6,7 @@ import { useEffect, useRef, useState } from 'react';
 import type { CustodyEntry, JobStatus, VerifyReport } from '../../shared/types.ts';
 import { OTHER_GROUP, type TimelineDensity } from '../../shared/api/timeline-types.ts';
 import { getApi } from '../api/transport.ts';
-import { analysisAvailable, callAnalysis } from '../api/analysis.ts';
+import { analysisAvailable } from '../api/analysis.ts';
 import { useAppState } from '../state.tsx';
 import { useAsync } from '../components/useAsync.ts';
 import { ErrorBox } from '../components/ErrorBoundary.tsx';
@@ -196,7 +196,7 @@ function JobsCard() {
   const startChecks = async () => {
     setError(null);
     try {
-      const r = await callAnalysis<{ jobId: string }>('runChecks', {});
+      const r = await getApi().runChecks({});
       setJobs((j) => [{ id: r.jobId, title: 'Checks and Sigma rules' }, ...j]);
     } catch (e) {
       setError(e);

@@ -5,7 +5,7 @@
 // pivot lists only the earliest attacker events (eventLimit) and counts them
 // all; when the list is partial the button reads every eventID first.
 import { useState } from 'react';
-import { callAnalysis } from '../api/analysis.ts';
+import { getApi } from '../api/transport.ts';
 import { useAppState } from '../state.tsx';
 import { useAsync } from '../components/useAsync.ts';
 import { ErrorBox } from '../components/ErrorBoundary.tsx';
@@ -21,7 +21,7 @@ export type PivotSeedArg = { key: string } | { ip: string } | { principal: strin
 
 export function PivotResults({ seed, onClose }: { seed: PivotSeedArg; onClose: () => void }) {
   const { dispatch } = useAppState();
-  const r = useAsync(() => callAnalysis<PivotResult>('pivot', seed), [JSON.stringify(seed)]);
+  const r = useAsync(() => getApi().pivot(seed), [JSON.stringify(seed)]);
   const [reading, setReading] = useState(false);
   const [readError, setReadError] = useState<unknown>(null);
   const seedText = Object.entries(seed).map(([k, v]) => `${k} ${v}`).join('');
@@ -40,7 +40,7 @@ export function PivotResults({ seed, onClose }: { seed: PivotSeedArg; onClose: (
     // The answer lists only the earliest events: ask for every eventID (the same pivot, no summaries).
     setReading(true);
     setReadError(null);
-    callAnalysis<PivotResult>('pivot', { ...seed, eventLimit: 0, allEventIds: true }).then(
+    getApi().pivot({ ...seed, eventLimit: 0, allEventIds: true }).then(
       (all) => {
         setReading(false);
         showIds(all.eventIds ?? []);

@@ -65,7 +65,7 @@ export interface OpenCaseResult {
 export type Cancellable<T> = T | { cancelled: true };
 
 const passphrase = z.string().min(8).max(1024);
-const scopeSchema = z
+export const scopeSchema = z
   .object({
     since: z.string().max(64).optional(),
     until: z.string().max(64).optional(),

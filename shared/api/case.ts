@@ -49,7 +49,9 @@ export const caseApi = {
     z.object({
       paths: z.array(z.string().max(4096)).min(1).max(1000),
       ...filesSourceOptions.shape,
+      /** Parser threads (default: one per core, at most 4). */
+      workers: z.number().int().min(0).max(64).optional(),
     }).strict(),
-    'Import local files or folders as a background job; returns the job id.',
+    'Import local files or folders as a background job; returns the job id; the job result is the ImportSummary.',
   ).returns<{ jobId: string }>(),
 };

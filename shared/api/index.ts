@@ -12,6 +12,7 @@ import { reportApi } from './report.ts';
 import { acquireApi } from './acquire.ts';
 import { profileApi } from './profile.ts';
 import { queryApi } from './query.ts';
+import { localApi } from './local.ts';
 
 export const api = {
   ...acquireApi,
@@ -26,6 +27,23 @@ export const api = {
 
 export type Api = typeof api;
 export type MethodName = keyof Api;
+
+/**
+ * The one table `dispatch` serves: the page methods above and the local ones
+ * (shared/api/local.ts), which only the CLI and the shell's case process call.
+ * Transports facing a page (IPC, the browser host) accept `api` names only.
+ */
+export const allMethods = { ...api, ...localApi } as const;
+export type AllApi = typeof allMethods;
+export type AnyMethodName = keyof AllApi;
+
+export function isAnyMethodName(s: string): s is AnyMethodName {
+  return Object.prototype.hasOwnProperty.call(allMethods, s);
+}
+
+/** A method's arguments as a caller writes them (the schema's input) and its answer. */
+export type ArgsFor<K extends AnyMethodName> = ArgsOf<AllApi[K]>;
+export type AnswerOf<K extends AnyMethodName> = ResultOf<AllApi[K]>;
 
 /** What the renderer calls: one async function per method. */
 export type RendererApi = { [K in MethodName]: (args: ArgsOf<Api[K]>) => Promise<ResultOf<Api[K]>> };

@@ -1,11 +1,13 @@
 // Court-ready output (issue 7): the signed report, the single-file handoff, the
 // redacted export and their verification. Long work (Chromium, VACUUM INTO,
 // audit paths over every event) runs as a job; poll jobStatus for the result.
-// Receiving a handoff is not a method here: it happens before a case is open
-// (the shell calls electron/report/handoff.ts receiveCase / checkReceivedFile).
+// Receiving a handoff happens before a case is open: `receiveCase` in
+// shared/api/local.ts (the CLI and the shell's case process call it).
 import { z } from 'zod';
 import { read, write } from './define.ts';
 import { eventFilterSchema } from './case.ts';
+
+export const tsaUrl = z.string().max(2048).regex(/^https?:\/\//i, 'an http(s) URL of an RFC 3161 time-stamp authority');
 
 const path = z.string().min(1).max(4096);
 const fingerprint = z.string().regex(/^[0-9a-fA-F]{64}$/, 'a 64-digit hex SHA-256 key fingerprint');
@@ -93,7 +95,7 @@ export interface VerifyRedactedResult {
 
 export const reportApi = {
   generateReport: write(
-    z.object({ outDir: path, templatePath: path.optional(), force: z.boolean().default(false) }).strict(),
+    z.object({ outDir: path, templatePath: path.optional(), force: z.boolean().default(false), tsa: tsaUrl.optional(), tsaCaFile: path.optional() }).strict(),
     'Write the signed report (report.pdf, report.json, timeline.csv, manifest.json + .sig, examiner-public-key.pem) into a folder, as a job; its result is a ReportSummary. Custody-logged.',
   ).returns<{ jobId: string }>(),
   exportCase: write(
@@ -105,11 +107,15 @@ export const reportApi = {
     'Write a redacted export: the events matching the filter with RFC 6962 inclusion proofs against the signed root, as a job; its result is a RedactedSummary.',
   ).returns<{ jobId: string }>(),
   verifyReport: read(
-    z.object({ dir: path, publicKeyPem: pem.optional(), fingerprint: fingerprint.optional(), checkCase: z.boolean().default(false) }).strict(),
-    'Check a report folder: manifest signature, every file hash, the checkpoint; with checkCase, also that the open case still holds that checkpoint and verifies.',
+    z
+      .object({ dir: path, publicKeyPem: pem.optional(), fingerprint: fingerprint.optional(), checkCase: z.boolean().default(false), casePath: path.optional() })
+      .strict(),
+    'Check a report folder: manifest signature, every file hash, the checkpoint; with checkCase (the open case) or casePath (a case file, opened read-only), also that the case still holds that checkpoint and verifies.',
+    { needs: 'none' },
   ).returns<VerifyReportResult>(),
   verifyRedacted: read(
     z.object({ file: path, publicKeyPem: pem.optional(), fingerprint: fingerprint.optional() }).strict(),
     'Check a redacted export: the checkpoint signature, the bundle signature, and every event against the signed root.',
+    { needs: 'none' },
   ).returns<VerifyRedactedResult>(),
 };

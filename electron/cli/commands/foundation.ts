@@ -2,13 +2,12 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { EventFilter, EventSummary, ImportSummary, VerifyReport } from '../../../shared/types.ts';
-import { askPassphrase, generateKey, keyPath, trailcaseHome } from '../../case/keys.ts';
+import { askPassphrase, generateKey, keyPath, trailcaseHome, type Signer } from '../../case/keys.ts';
 import { CaseStore } from '../../case/store.ts';
 import { warningsOfImports } from '../../case/data/warnings.ts';
 import { isSourceFailure, verifyExitCode } from '../../case/verify.ts';
-import { makeContext } from '../../api/context.ts';
+import { makeContext, type HandlerContext, type ToolContext } from '../../api/context.ts';
 import { dispatch } from '../../api/handlers.ts';
-import { importPaths } from '../../ingest/import-files.ts';
 import { SOURCES } from '../../ingest/source-list.ts';
 import { positiveInt, sourceOptions } from '../../ingest/sources.ts';
 import { UserError } from '../../errors.ts';
@@ -67,12 +66,31 @@ export function openCase(path: string, readonly = false): CaseStore {
 }
 
 /** Open a case, run fn with a handler context, close it whatever happens. */
-export async function withCase<T>(path: string, fn: (ctx: ReturnType<typeof makeContext>) => Promise<T> | T, readonly = false): Promise<T> {
+export async function withCase<T>(path: string, fn: (ctx: HandlerContext) => Promise<T> | T, readonly = false, signer?: Signer): Promise<T> {
   const store = openCase(path, readonly);
   try {
-    return await fn(makeContext(store));
+    return await fn(makeContext(store, { signer }));
   } finally {
     store.close();
+  }
+}
+
+/** A context without a case, for the methods that run outside one (creating or receiving a case, checking a report). */
+export function noCase(signer?: Signer): ToolContext {
+  return makeContext(undefined, { signer });
+}
+
+/**
+ * Run a job-shaped method (one that answers { jobId }) to its end, in this
+ * process, drawing its progress on the terminal: the CLI's way of calling the
+ * same methods the UI polls with jobStatus. Returns the job's result or throws
+ * what the job threw.
+ */
+export async function runJob<T>(ctx: ToolContext, started: { jobId: string }, bar: ProgressBar): Promise<T> {
+  try {
+    return (await ctx.jobs.outcome(started.jobId, (p) => bar.update(p.done, p.total, [p.unit === 'bytes' ? fmtBytes(p.done) : p.phase, p.detail].filter(Boolean).join(' ')))) as T;
+  } finally {
+    bar.done();
   }
 }
 
@@ -113,27 +131,20 @@ registerCommand({
   },
   async run({ positionals, values, io }) {
     const path = needCase(positionals);
-    const { loadSigner } = await import('../../case/keys.ts');
-    const signer = await loadSigner();
-    const store = CaseStore.create(
+    const r = await dispatch(noCase(), 'createCase', {
       path,
-      {
-        title: values.title ?? '',
-        examiner: values.examiner ?? signer.examiner,
-        scope: {
-          since: values.since,
-          until: values.until,
-          accounts: list(values.account),
-          regions: list(values.region),
-          suspectedCredentials: list(values.suspect),
-          notes: values.notes,
-        },
+      title: values.title ?? '',
+      examiner: values.examiner,
+      scope: {
+        since: values.since,
+        until: values.until,
+        accounts: list(values.account),
+        regions: list(values.region),
+        suspectedCredentials: list(values.suspect),
+        notes: values.notes,
       },
-      signer,
-    );
-    const m = store.meta();
-    store.close();
-    io.result({ path: resolve(path), ...m }, () => `Created case ${m.caseId} "${m.title}" at ${resolve(path)}`);
+    });
+    io.result(r, () => `Created case ${r.caseId} "${r.title}" at ${r.path}`);
     return 0;
   },
 });
@@ -194,22 +205,23 @@ registerCommand({
     try {
       const signer = await loadSigner();
       const remoteSourceFor = (a: string) => (SOURCES.for(a)?.together ? undefined : SOURCES.for(a));
+      const ctx = makeContext(store, { signer });
       const local = inputs.filter((a) => !remoteSourceFor(a));
       const remote = inputs.filter((a) => remoteSourceFor(a));
       for (const a of local) if (/^[a-z0-9]+:/.test(a) && !existsSync(a)) throw new UserError(`no importer for ${a} (and no such file)`);
       const summaries: ImportSummary[] = [];
       const bar = new ProgressBar('import');
       if (local.length) {
-        const s = await importPaths(
-          store,
-          signer,
-          { sources: local, accounts: list(values.account), regions: list(values.region), since: values.since, until: values.until },
-          {
-            workers: values.workers ? Number(values.workers) : undefined,
-            onProgress: (p) => bar.update(p.bytes, p.totalBytes, `${p.done}/${p.total} files ${p.events} events ${fmtBytes(p.bytes)}`),
-          },
-        );
-        summaries.push(s);
+        // The same method and job the UI's import runs (custody identical either way).
+        const started = await dispatch(ctx, 'importPaths', {
+          paths: local,
+          accounts: list(values.account),
+          regions: list(values.region),
+          since: values.since,
+          until: values.until,
+          ...(values.workers ? { workers: positiveInt(values.workers, 'workers') } : {}),
+        });
+        summaries.push(await runJob<ImportSummary>(ctx, started, bar));
       }
       for (const a of remote) {
         const src = remoteSourceFor(a)!;
@@ -234,9 +246,8 @@ registerCommand({
       // Trusted time (issue 17): on a connected machine, an RFC 3161 time-stamp of the checkpoint the import just signed.
       let tsaFailed = false;
       if (values.tsa) {
-        const { timestampCheckpoint } = await import('../../case/timestamp.ts');
         try {
-          const t = await timestampCheckpoint(store, values.tsa, { caFile: values['tsa-ca'] });
+          const t = await dispatch(ctx, 'timestampCheckpoint', { tsa: values.tsa, caFile: values['tsa-ca'] });
           io.err(`Time-stamp: checkpoint #${t.checkpointSeq} by ${t.tsa} at ${t.genTime} (token SHA-256 ${t.tokenSha256})`);
         } catch (e) {
           io.err(`NOT TIME-STAMPED: ${(e as Error).message}`);
