@@ -19,7 +19,8 @@ export function runGrouped(s: PivotState, jobs: Job[]): Job[] {
   }
   for (const [col, m] of byCol) {
     if (!m.size) continue;
-    const b = s.batch(eventsWhere.columnIn(col, [...m.keys()]));
+    // Added in leaf order below, up to the event limit.
+    const b = s.batch(eventsWhere.columnIn(col, [...m.keys()]), true, false, 'by-leaf');
     const order = [...b.leaf.keys()].sort((x, y) => b.leaf[x] - b.leaf[y]);
     const ids = col === 'access_key' ? b.key : b.arn;
     const reasonOf = new Map<Job, number>();
@@ -37,12 +38,12 @@ export function runJob(s: PivotState, job: Job): void {
   switch (job.kind) {
     case 'key': {
       const id = s.strId(job.value);
-      if (id !== null) s.addJobRows(s.batch(eventsWhere.column('access_key', id)), job);
+      if (id !== null) s.addJobRows(s.batch(eventsWhere.column('access_key', id), true, false, 'as-found'), job);
       return;
     }
     case 'session': {
       const id = s.strId(job.value);
-      if (id !== null) s.addJobRows(s.batch(eventsWhere.column('arn', id)), job);
+      if (id !== null) s.addJobRows(s.batch(eventsWhere.column('arn', id), true, false, 'as-found'), job);
       return;
     }
     case 'principal': {

@@ -133,13 +133,34 @@ export class PivotState {
    * come first and the columns are read only for events not found yet (a
    * followed address or session mostly repeats events already in hand);
    * `all` keeps every event, known or not (for callers that look at all of them).
+   *
+   * `capped`: the caller adds the events in this order ('as-found': the
+   * query's; 'by-leaf': ascending leaves) and stops at the event limit, so only
+   * the new events that can still be added, and one more to show the limit,
+   * need their columns read. A leaked key used all the time has hundreds of
+   * thousands of events in a big case; the pivot keeps 100,000 (maxEvents).
    */
-  batch(where: EventsWhere, windowed = true, all = false): Batch {
+  batch(where: EventsWhere, windowed = true, all = false, capped: false | 'as-found' | 'by-leaf' = false): Batch {
     const w = eventsWhere.within(where, windowed ? this.window : null);
     if (all || !this.indexOnly(w)) return batchWhere(this.store, w);
     const leaves = leavesWhere(this.store, w);
     let known = 0;
     for (const l of leaves) if (this.rowOf.has(l)) known++;
+    const room = this.maxEvents - this.r.leaf.length;
+    if (capped && leaves.length - known > room + 1) {
+      if (capped === 'by-leaf') leaves.sort((x, y) => x - y);
+      let fresh = 0;
+      let last = -1;
+      for (const l of leaves) {
+        if (this.rowOf.has(l)) continue;
+        if (l > last) last = l;
+        if (++fresh > room) break;
+      }
+      // The same query up to the last leaf that can be added: the index still drives it (the leaf
+      // is the last column of every index entry), in the same order; known events in that range
+      // are skipped by addBatch as before.
+      return batchWhere(this.store, eventsWhere.upToLeaf(w, last));
+    }
     // Mostly new events: one pass is cheaper than reading them by leaf. (Both give the index's
     // order: the same WHERE on the same index, only the columns read differ.)
     return known * 2 < leaves.length ? batchWhere(this.store, w) : this.batchOf(leaves);

@@ -42,6 +42,8 @@ export const eventsWhere = {
     sql: "leaf IN (SELECT leaf FROM event_refs WHERE kind IN ('target-user', 'target-role') AND value = ?) AND name IN (?, ?) AND error_code IS NULL",
     params: [name, createUser, createRole],
   }),
+  /** Limits another condition to events up to this leaf. */
+  upToLeaf: (w: EventsWhere, leaf: number): EventsWhere => ({ sql: `(${w.sql}) AND leaf <= ?`, params: [...w.params, leaf] }),
   /** Limits another condition to [from, to] (epoch ms). */
   within: (w: EventsWhere, window: readonly [number, number] | null): EventsWhere => (window ? { sql: `(${w.sql}) AND time_ms BETWEEN ? AND ?`, params: [...w.params, ...window] } : w),
 };
