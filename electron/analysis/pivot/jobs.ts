@@ -19,8 +19,8 @@ export function runGrouped(s: PivotState, jobs: Job[]): Job[] {
   }
   for (const [col, m] of byCol) {
     if (!m.size) continue;
-    // Added in leaf order below, up to the event limit.
-    const b = s.batch(eventsWhere.columnIn(col, [...m.keys()]), true, false, 'by-leaf');
+    // Added in leaf order below, up to the event limit (one key's or session's events come in leaf order).
+    const b = s.batch(eventsWhere.columnIn(col, [...m.keys()]), true, false, m.size === 1 ? 'as-found' : 'by-leaf');
     const order = [...b.leaf.keys()].sort((x, y) => b.leaf[x] - b.leaf[y]);
     const ids = col === 'access_key' ? b.key : b.arn;
     const reasonOf = new Map<Job, number>();

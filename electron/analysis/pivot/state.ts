@@ -5,7 +5,7 @@
 import type { PivotContext, PivotIndicator, PivotIndicatorType } from '../../../shared/analysis/types.ts';
 import { parseTime } from '../../../shared/time.ts';
 import {
-  batchOfLeaves, batchWhere, caseAccountIds, eventIdsByLeaf, eventsWhere, leavesFromIndexAlone, leavesWhere, principalStringIds, stringId, stringIds,
+  batchOfLeaves, batchWhere, caseAccountIds, eventIdsByLeaf, eventsWhere, leavesFromIndexAlone, leavesOneByOne, leavesWhere, principalStringIds, stringId, stringIds,
   emptyBatch, type Batch, type EventsWhere,
 } from '../../case/data/pivot.ts';
 import { EvidenceReader } from '../../case/evidence.ts';
@@ -135,18 +135,33 @@ export class PivotState {
    * `all` keeps every event, known or not (for callers that look at all of them).
    *
    * `capped`: the caller adds the events in this order ('as-found': the
-   * query's; 'by-leaf': ascending leaves) and stops at the event limit, so only
-   * the new events that can still be added, and one more to show the limit,
-   * need their columns read. A leaked key used all the time has hundreds of
-   * thousands of events in a big case; the pivot keeps 100,000 (maxEvents).
+   * query's, which must be ascending leaves (one key, one session); 'by-leaf':
+   * sorted here) and stops at the event limit, so only the new events that can
+   * still be added, and one more to show the limit, need their columns read. A
+   * leaked key used all the time has hundreds of thousands of events in a big
+   * case; the pivot keeps 100,000 (maxEvents). In found order the leaves are
+   * read one by one and only until then.
    */
   batch(where: EventsWhere, windowed = true, all = false, capped: false | 'as-found' | 'by-leaf' = false): Batch {
     const w = eventsWhere.within(where, windowed ? this.window : null);
     if (all || !this.indexOnly(w)) return batchWhere(this.store, w);
-    const leaves = leavesWhere(this.store, w);
+    const room = this.maxEvents - this.r.leaf.length;
+    let leaves: number[];
+    if (capped === 'as-found') {
+      leaves = [];
+      let fresh = 0;
+      let over = -1;
+      for (const l of leavesOneByOne(this.store, w)) {
+        leaves.push(l);
+        if (!this.rowOf.has(l) && ++fresh > room) {
+          over = l;
+          break; // (closes the statement before the next one runs)
+        }
+      }
+      if (over >= 0) return batchWhere(this.store, eventsWhere.upToLeaf(w, over));
+    } else leaves = leavesWhere(this.store, w);
     let known = 0;
     for (const l of leaves) if (this.rowOf.has(l)) known++;
-    const room = this.maxEvents - this.r.leaf.length;
     if (capped && leaves.length - known > room + 1) {
       if (capped === 'by-leaf') leaves.sort((x, y) => x - y);
       let fresh = 0;

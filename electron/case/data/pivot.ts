@@ -96,6 +96,11 @@ export function leavesWhere(store: CaseStore, w: EventsWhere): number[] {
   return JSON.parse(store.stmt(`SELECT json_group_array(leaf) FROM events WHERE ${w.sql}`).pluck().get(...w.params) as string);
 }
 
+/** Leaves of the events matching `w` one at a time, in SQLite's order (callers stop early). */
+export function leavesOneByOne(store: CaseStore, w: EventsWhere): IterableIterator<number> {
+  return store.db.prepare(`SELECT leaf FROM events WHERE ${w.sql}`).pluck().iterate(...w.params) as IterableIterator<number>;
+}
+
 /** Does SQLite answer "the leaves matching `w`" from an index alone (no table row read)? */
 export function leavesFromIndexAlone(store: CaseStore, w: EventsWhere): boolean {
   const plan = (store.db.prepare(`EXPLAIN QUERY PLAN SELECT json_group_array(leaf) FROM events WHERE ${w.sql}`).all(...w.params) as { detail: string }[]).filter((x) =>
