@@ -10,7 +10,7 @@ export type View = 'overview' | 'timeline' | 'events' | 'findings' | 'profile' |
 
 /** Whose behaviour profile the Profile view shows (issue 16). */
 export interface ProfileSubject {
-  kind: 'principal' | 'key' | 'ip';
+  kind: 'principal' | 'key' | 'ip' | 'account';
   value: string;
 }
 export type Filter = EventFilter & { ioc?: boolean };

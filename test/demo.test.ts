@@ -8,7 +8,7 @@ import { ATTACKER } from '../electron/demo/synth.ts';
 import { CaseStore } from '../electron/case/store.ts';
 import { verifyCase } from '../electron/case/verify.ts';
 import { latestRun } from '../electron/analysis/runs.ts';
-import { pivot } from '../electron/analysis/pivot.ts';
+import { pivot } from '../electron/analysis/pivot/index.ts';
 import { tempDir } from './support/case.ts';
 
 test('the demo case is built on first use, verifies, and shows the compromise', async () => {

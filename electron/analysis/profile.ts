@@ -1,4 +1,4 @@
-// Behaviour profile of one principal, access key or address (issue 16).
+// Behaviour profile of one principal, access key, address or account (issue 16).
 //
 // How it stays under a second at 1M events: the subject's events are found by
 // filterToSql over the indexed, dictionary-encoded columns (as the search and
@@ -8,6 +8,8 @@
 // parsed: resources and assumed roles come from the event_refs index.
 import type { Profile, ProfileAddress, ProfileItem, ProfileKind, ProfileRole } from '../../shared/analysis/profile.ts';
 import { isoUtc, parseTime } from '../../shared/time.ts';
+import { addressesById, assumersOf, citedEventIds, profileRows, resourceRefs, stringIdsOf, stringsById } from '../case/data/profile.ts';
+import { unansweredAddressCount } from '../case/data/enrichment.ts';
 import { filterToSql } from '../case/queries.ts';
 import type { CaseStore } from '../case/store.ts';
 import { UserError } from '../errors.ts';
@@ -81,12 +83,13 @@ function roleNameOf(v: string): string | null {
 export function profile(store: CaseStore, kind: ProfileKind, value: string, opts: ProfileOptions = {}): Profile {
   const t0 = performance.now();
   const v = value.trim();
-  if (!v) throw new UserError('profile: the principal, key or address is empty');
+  if (!v) throw new UserError('profile: the principal, key, address or account is empty');
+  if (kind === 'account' && !/^\d{12}$/.test(v)) throw new UserError(`profile: ${JSON.stringify(v)} is not an AWS account id (12 digits)`);
   const split = timeOpt(opts.split, 'split');
   const limit = opts.limit ?? 200;
   const notes: string[] = [];
   const f = filterToSql(store, {
-    ...(kind === 'principal' ? { principals: [v] } : kind === 'key' ? { accessKeys: [v] } : { ips: [v] }),
+    ...(kind === 'principal' ? { principals: [v] } : kind === 'key' ? { accessKeys: [v] } : kind === 'account' ? { accounts: [v] } : { ips: [v] }),
     ...(opts.since ? { since: opts.since } : {}),
     ...(opts.until ? { until: opts.until } : {}),
   });
@@ -95,8 +98,7 @@ export function profile(store: CaseStore, kind: ProfileKind, value: string, opts
 
   // Addresses first answered here when the case can take it (custody-logged), so the profile shows places.
   if ((opts.enrich ?? !store.readonly) && !store.readonly && enrichmentAvailable(store)) {
-    const missing = store.db.prepare('SELECT count(*) AS n FROM ips WHERE id NOT IN (SELECT ip FROM ip_enrichment)').get() as { n: number };
-    if (missing.n > 0) enrichCase(store, opts.actor ?? 'trailcase');
+    if (unansweredAddressCount(store) > 0) enrichCase(store, opts.actor ?? 'trailcase');
   }
 
   const T = {
@@ -107,10 +109,9 @@ export function profile(store: CaseStore, kind: ProfileKind, value: string, opts
   const API_SHIFT = 2 ** 21;
   let n = 0, before = 0, first = Infinity, last = -Infinity;
   // Only S3, IAM and STS calls carry the references the profile lists (buckets, IAM users and roles acted on, roles assumed).
-  const refSources = new Set((store.db.prepare("SELECT id FROM strings WHERE s IN ('s3.amazonaws.com', 'iam.amazonaws.com', 'sts.amazonaws.com')").raw().all() as [number][]).map((r) => r[0]));
+  const refSources = new Set(stringIdsOf(store, ['s3.amazonaws.com', 'iam.amazonaws.com', 'sts.amazonaws.com']));
   const refLeafTime = new Map<number, number | null>();
-  const stmt = store.db.prepare(`SELECT time_ms, arn, access_key, ip, ua, region, name, source, error_code, leaf FROM events WHERE ${f.where}`).raw();
-  for (const r of stmt.iterate(...f.params) as Iterable<(number | null)[]>) {
+  for (const r of profileRows(store, f)) {
     const t = r[0];
     if (r[7] !== null && refSources.has(r[7])) refLeafTime.set(r[9]!, t);
     n++;
@@ -135,10 +136,8 @@ export function profile(store: CaseStore, kind: ProfileKind, value: string, opts
     const s = a % API_SHIFT;
     if (s !== API_SHIFT - 1) strIds.add(s);
   }
-  const strs = new Map<number, string>();
-  for (const r of store.db.prepare('SELECT id, s FROM strings WHERE id IN (SELECT value FROM json_each(?))').raw().all(JSON.stringify([...strIds])) as [number, string][]) strs.set(r[0], r[1]);
-  const ipText = new Map<number, string>();
-  for (const r of store.db.prepare('SELECT id, text FROM ips WHERE id IN (SELECT value FROM json_each(?))').raw().all(JSON.stringify(T.ip.ids())) as [number, string][]) ipText.set(r[0], r[1]);
+  const strs = stringsById(store, [...strIds]);
+  const ipText = addressesById(store, T.ip.ids());
   const s = (id: number) => strs.get(id) ?? null;
   const list = (t: Tally, text: (id: number) => string | null, what: string) => {
     const r = t.items(text, limit);
@@ -170,10 +169,7 @@ export function profile(store: CaseStore, kind: ProfileKind, value: string, opts
     const rt = new Tally(split);
     const resText = new Map<number, string>();
     // By the subject's own S3/IAM/STS leaves (through event_refs_leaf), their times already in hand.
-    const refRows = (store.db
-      .prepare("SELECT kind, value, leaf FROM event_refs WHERE leaf IN (SELECT value FROM json_each(?)) AND kind IN ('assume-target', 'bucket', 'target-user', 'target-role')")
-      .raw()
-      .all(JSON.stringify([...refLeafTime.keys()])) as [string, string, number][]).map(([k, val, leaf]) => [k, val, refLeafTime.get(leaf) ?? null] as const);
+    const refRows = resourceRefs(store, [...refLeafTime.keys()]).map(([k, val, leaf]) => [k, val, refLeafTime.get(leaf) ?? null] as const);
     const keyIds = new Map<string, number>();
     const roleT = new Tally(split);
     const roleIds = new Map<string, number>();
@@ -198,17 +194,12 @@ export function profile(store: CaseStore, kind: ProfileKind, value: string, opts
     const role = kind === 'principal' ? roleNameOf(v) : null;
     if (role) {
       const byT = new Tally(split);
-      const rows = store.db
-        .prepare("SELECT e.arn, e.time_ms, e.user_name FROM event_refs r JOIN events e ON e.leaf = r.leaf WHERE r.kind = 'assume-target' AND r.value = ?")
-        .raw()
-        .all(role) as [number | null, number | null, number | null][];
-      const byText = new Map<number, string>();
-      for (const [arn, t, user] of rows) {
+      for (const [arn, t, user] of assumersOf(store, role)) {
         const id = arn ?? user;
         if (id === null) continue;
         byT.add(id, t);
       }
-      for (const r of store.db.prepare('SELECT id, s FROM strings WHERE id IN (SELECT value FROM json_each(?))').raw().all(JSON.stringify(byT.ids())) as [number, string][]) byText.set(r[0], r[1]);
+      const byText = stringsById(store, byT.ids());
       assumedBy.push(...byT.items((id) => byText.get(id) ?? null, limit).items);
     }
   }
@@ -218,14 +209,7 @@ export function profile(store: CaseStore, kind: ProfileKind, value: string, opts
   const run = latestRun(store);
   if (run && n > 0) {
     const cited = [...new Set(run.findings.flatMap((x) => x.eventIds))];
-    const mine = new Set(
-      cited.length
-        ? (store.db
-            .prepare(`SELECT event_id FROM events WHERE substr(event_id, -8) IN (SELECT substr(value, -8) FROM json_each(?)) AND event_id IN (SELECT value FROM json_each(?)) AND ${f.where}`)
-            .raw()
-            .all(JSON.stringify(cited), JSON.stringify(cited), ...f.params) as [string][]).map((r) => r[0])
-        : [],
-    );
+    const mine = new Set(citedEventIds(store, cited, f));
     for (const x of run.findings) {
       const k = x.eventIds.filter((id) => mine.has(id)).length;
       if (k) findings.push({ id: x.id, checkId: x.checkId, title: x.title, severity: x.severity, events: k });

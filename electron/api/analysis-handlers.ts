@@ -5,7 +5,7 @@ import { baselines } from '../analysis/baselines.ts';
 import { gaps } from '../analysis/gaps.ts';
 import { addIoc, iocHits, listIocs, removeIoc, setIocEnabled } from '../analysis/ioc.ts';
 import { exportIocs, importIocs } from '../analysis/ioc-formats.ts';
-import { pivot } from '../analysis/pivot.ts';
+import { pivot } from '../analysis/pivot/index.ts';
 import { enrichCase, enrichmentAvailable } from '../analysis/enrich/enrich.ts';
 import { analyseCase } from '../analysis/run.ts';
 import { decideFinding, latestRun, listFindings, recordRun, withDecisions } from '../analysis/runs.ts';

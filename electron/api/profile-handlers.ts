@@ -13,7 +13,7 @@ export const profileHandlers: HandlerTable<typeof profileApi> = {
     return { items: a.addresses.map((address) => ({ address, info: all.get(address) ?? null })) };
   },
   profile: (ctx, a) =>
-    profile(ctx.store, a.principal ? 'principal' : a.key ? 'key' : 'ip', (a.principal ?? a.key ?? a.ip)!, {
+    profile(ctx.store, a.principal ? 'principal' : a.key ? 'key' : a.account ? 'account' : 'ip', (a.principal ?? a.key ?? a.account ?? a.ip)!, {
       since: a.since, until: a.until, split: a.split, limit: a.limit, actor: ctx.actor,
     }),
 };

@@ -15,11 +15,12 @@
 //   ms from the rollup.
 import type { EventFilter } from '../../shared/types.ts';
 import {
-  NONE_GROUP, OTHER_GROUP, niceBucketMs, type DensityCell, type TimelineDensity, type TimelineGroup, type TimelineGroupBy, type TimelineItem,
+  NONE_GROUP, OTHER_GROUP, isAddressGrouping, niceBucketMs, type DensityCell, type TimelineDensity, type TimelineGroup, type TimelineGroupBy, type TimelineItem,
   type TimelineIndexStatus, type TimelineItems, type TimelineWindow, type timelineApi,
 } from '../../shared/api/timeline.ts';
 import { HOUR_MS } from '../../shared/time.ts';
 import { Dictionary, filterToSql, ipIdsOf, type SqlFilter } from '../case/queries.ts';
+import { foldAddressGroups } from '../analysis/enrich/groups.ts';
 import { listIocs } from '../analysis/ioc.ts';
 import type { CaseStore } from '../case/store.ts';
 import type { HandlerTable } from './handlers.ts';
@@ -40,6 +41,9 @@ export const GROUP_COLUMN: Record<TimelineGroupBy, string> = {
   service: 'source',
   account: 'account',
   region: 'region',
+  // Counted per address, then folded by the address's recorded enrichment answer (see addressGrouped).
+  country: 'ip',
+  asn: 'ip',
 };
 
 export interface WindowArgs {
@@ -121,6 +125,8 @@ const NO_VALUE: Record<TimelineGroupBy, string> = {
   service: '(no event source)',
   account: '(no account)',
   region: '(no region)',
+  country: '(no source IP)',
+  asn: '(no source IP)',
 };
 
 function labelOf(dict: Dictionary, groupBy: TimelineGroupBy, id: number | null): string {
@@ -158,7 +164,8 @@ const otherLabel = (n: number) => `${n} other${n === 1 ? '' : 's'}`;
 // ---------------------------------------------------------------------------
 
 export const ROLLUP_VERSION = 3; // 3: the role grouping (kind 6)
-const KIND: Record<TimelineGroupBy, number> = { principal: 0, ip: 1, service: 2, account: 3, region: 5, role: 6 };
+// country and asn are never read from the rollup under their own kind: addressGrouped asks for the ip kind (1).
+const KIND: Record<TimelineGroupBy, number> = { principal: 0, ip: 1, service: 2, account: 3, region: 5, role: 6, country: 1, asn: 1 };
 const KIND_ALL = 4;
 /** The groupings kept per source IP (timeline_ip_hour); the IP grouping is timeline_hour's kind 1. */
 const IP_KINDS: TimelineGroupBy[] = ['principal', 'service', 'account', 'region', 'role'];
@@ -359,7 +366,34 @@ function eventsSource(store: CaseStore, w: { where: string; params: unknown[] })
 
 // ---------------------------------------------------------------------------
 
+/**
+ * The country and network groupings (issue 16): the window counted per source
+ * address by the ip grouping's own paths (rollups included), every address
+ * kept apart, then folded by the addresses' recorded enrichment answers.
+ */
+const ALL_GROUPS = Number.MAX_SAFE_INTEGER;
+
+function addressGroupedDensity(store: CaseStore, a: WindowArgs & { buckets: number; bucketMs?: number }): TimelineDensity & { path: 'direct' | 'rollup' } {
+  const grouping = a.groupBy as 'country' | 'asn';
+  const d = timelineDensity(store, { ...a, groupBy: 'ip', maxGroups: ALL_GROUPS });
+  const f = foldAddressGroups(store, grouping, d.groups, a.maxGroups);
+  const cells = new Map<string, DensityCell>();
+  for (const c of d.cells) {
+    const group = f.keyOf(c.group);
+    const k = `${group}\u0000${c.bucketMs}`;
+    const to = cells.get(k);
+    if (to) {
+      to.count += c.count;
+      to.ioc += c.ioc;
+    } else cells.set(k, { ...c, group });
+  }
+  const order = new Map(f.groups.map((g, i) => [g.id, i]));
+  const cellList = [...cells.values()].sort((x, y) => order.get(x.group)! - order.get(y.group)! || x.bucketMs - y.bucketMs);
+  return { ...d, groupBy: a.groupBy, groups: f.groups, cells: cellList, otherValues: f.otherValues, ...(f.note ? { note: f.note } : {}) };
+}
+
 export function timelineDensity(store: CaseStore, a: WindowArgs & { buckets: number; bucketMs?: number }): TimelineDensity & { path: 'direct' | 'rollup' } {
+  if (isAddressGrouping(a.groupBy)) return addressGroupedDensity(store, a);
   const r = resolve(store, a);
   if (!r) {
     return { groupBy: a.groupBy, startMs: a.startMs ?? 0, endMs: a.endMs ?? 0, bucketMs: a.bucketMs ?? 1000, total: 0, groups: [], cells: [], otherValues: 0, path: 'direct' };
@@ -463,6 +497,12 @@ function boundedCount(store: CaseStore, r: Resolved, limit: number): number {
 }
 
 function readItems(store: CaseStore, a: WindowArgs, r: Resolved): TimelineItems {
+  if (isAddressGrouping(a.groupBy)) {
+    const byAddress = readItems(store, { ...a, groupBy: 'ip', maxGroups: ALL_GROUPS }, r);
+    const f = foldAddressGroups(store, a.groupBy, byAddress.groups, a.maxGroups);
+    const items = byAddress.items.map((it) => ({ ...it, group: f.keyOf(it.group) }));
+    return { ...byAddress, groupBy: a.groupBy, groups: f.groups, items, otherValues: f.otherValues, ...(f.note ? { note: f.note } : {}) };
+  }
   const iocCol = r.ioc ? `CASE WHEN ${r.ioc.where} THEN 1 ELSE 0 END` : a.filter.ioc ? '1' : '0';
   const rows = store.db
     .prepare(

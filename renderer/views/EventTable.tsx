@@ -4,12 +4,13 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import type { EventSummary } from '../../shared/types.ts';
 import { getApi } from '../api/transport.ts';
-import { filterKey, useAppState } from '../state.tsx';
+import { filterKey, useAppState, type ProfileSubject } from '../state.tsx';
 import { VirtualList } from '../components/VirtualList.tsx';
 import { ErrorBox } from '../components/ErrorBoundary.tsx';
 import { csvHeader, csvRows, jsonChunk, type Column } from '../lib/csv.ts';
 import { num, shortArn, utc } from '../lib/format.ts';
 import { Ev, tip } from '../components/Ev.tsx';
+import { ProfileLink } from './Profile.tsx';
 
 type SortKey = 'time' | 'eventName' | 'eventSource' | 'awsRegion' | 'sourceIPAddress' | 'userAgent' | 'principalArn' | 'accessKeyId' | 'errorCode';
 
@@ -17,20 +18,24 @@ interface ColumnDef extends Column {
   width: number;
   sort?: SortKey;
   show: (e: EventSummary) => string;
+  /** The principal, key, address or account a cell names: its profile is one click away. */
+  subject?: (e: EventSummary) => ProfileSubject | null;
 }
+
+const subject = (kind: ProfileSubject['kind'], value: string | null | undefined): ProfileSubject | null => (value ? { kind, value } : null);
 
 export const COLUMNS: ColumnDef[] = [
   { key: 'eventTime', title: 'Time (UTC)', width: 170, sort: 'time', show: (e) => utc(e.eventTime) },
   { key: 'eventName', title: 'Event', width: 190, sort: 'eventName', show: (e) => e.eventName ?? '' },
   { key: 'eventSource', title: 'Service', width: 170, sort: 'eventSource', show: (e) => (e.eventSource ?? '').replace('.amazonaws.com', '') },
-  { key: 'principalArn', title: 'Principal', width: 240, sort: 'principalArn', show: (e) => (e.principalArn ? shortArn(e.principalArn) : (e.userName ?? e.identityType ?? '')) },
-  { key: 'sourceIPAddress', title: 'Source IP', width: 130, sort: 'sourceIPAddress', show: (e) => e.sourceIPAddress ?? '' },
+  { key: 'principalArn', title: 'Principal', width: 240, sort: 'principalArn', show: (e) => (e.principalArn ? shortArn(e.principalArn) : (e.userName ?? e.identityType ?? '')), subject: (e) => subject('principal', e.principalArn ?? e.userName) },
+  { key: 'sourceIPAddress', title: 'Source IP', width: 130, sort: 'sourceIPAddress', show: (e) => e.sourceIPAddress ?? '', subject: (e) => subject('ip', e.sourceIPAddress) },
   { key: 'awsRegion', title: 'Region', width: 110, sort: 'awsRegion', show: (e) => e.awsRegion ?? '' },
-  { key: 'recipientAccountId', title: 'Account', width: 120, show: (e) => e.recipientAccountId ?? '' },
-  { key: 'accessKeyId', title: 'Access key', width: 170, sort: 'accessKeyId', show: (e) => e.accessKeyId ?? '' },
+  { key: 'recipientAccountId', title: 'Account', width: 120, show: (e) => e.recipientAccountId ?? '', subject: (e) => subject('account', e.recipientAccountId) },
+  { key: 'accessKeyId', title: 'Access key', width: 170, sort: 'accessKeyId', show: (e) => e.accessKeyId ?? '', subject: (e) => subject('key', e.accessKeyId) },
   { key: 'errorCode', title: 'Error', width: 140, sort: 'errorCode', show: (e) => e.errorCode ?? '' },
   { key: 'userAgent', title: 'User agent', width: 260, sort: 'userAgent', show: (e) => e.userAgent ?? '' },
-  { key: 'userName', title: 'User name', width: 130, show: (e) => e.userName ?? '' },
+  { key: 'userName', title: 'User name', width: 130, show: (e) => e.userName ?? '', subject: (e) => subject('principal', e.userName) },
   { key: 'identityType', title: 'Identity type', width: 120, show: (e) => e.identityType ?? '' },
   { key: 'readOnly', title: 'Read-only', width: 80, show: (e) => (e.readOnly === null ? '' : e.readOnly ? 'yes' : 'no') },
   { key: 'eventId', title: 'Event ID', width: 290, show: (e) => e.eventId },
@@ -230,11 +235,21 @@ export function EventTable() {
             const cls = `trow${i === sel ? ' selected' : ''}${e && e.eventId === state.selected ? ' inspected' : ''}${e?.errorCode ? ' err' : ''}`;
             return (
               <div key={i} role="row" aria-rowindex={i + 1} className={cls} style={{ gridTemplateColumns: gridTemplate, height: ROW_HEIGHT }} onClick={() => select(i)}>
-                {e ? shown.map((c) => (
-                  <div key={c.key} role="gridcell" title={tip(c.show(e))}>
-                    <Ev v={c.show(e)} max={CELL_MAX} />
-                  </div>
-                )) : <div className="loading-row">…</div>}
+                {e ? shown.map((c) => {
+                  const s = c.subject?.(e);
+                  return (
+                    <div key={c.key} role="gridcell" title={tip(c.show(e))} className={s ? 'has-profile' : undefined}>
+                      {s ? (
+                        <span className="cell-text">
+                          <Ev v={c.show(e)} max={CELL_MAX} />
+                        </span>
+                      ) : (
+                        <Ev v={c.show(e)} max={CELL_MAX} />
+                      )}
+                      {s && <ProfileLink kind={s.kind} value={s.value} label={c.title.toLowerCase()} text="profile" />}
+                    </div>
+                  );
+                }) : <div className="loading-row">…</div>}
               </div>
             );
           }}

@@ -170,6 +170,7 @@ export function Inspector({ eventId }: { eventId: string }) {
             <ProfileLink kind="key" value={d.summary.accessKeyId} label="this key" />
             <ProfileLink kind="ip" value={d.summary.sourceIPAddress} label="this IP" />
             <ProfileLink kind="principal" value={d.summary.principalArn ?? d.summary.userName} label="this principal" />
+            <ProfileLink kind="account" value={d.summary.recipientAccountId} label="this account" />
           </div>
           {pivot && <PivotResults seed={pivot} onClose={() => setPivot(null)} />}
 

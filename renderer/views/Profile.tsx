@@ -14,14 +14,21 @@ import { ErrorBox } from '../components/ErrorBoundary.tsx';
 import { num, utc } from '../lib/format.ts';
 import { Ev } from '../components/Ev.tsx';
 
-/** A small "profile" button next to a principal, key or address. */
-export function ProfileLink({ kind, value, label = 'profile' }: { kind: ProfileSubject['kind']; value: string | null | undefined; label?: string }) {
+const KIND_NAME: Record<ProfileSubject['kind'], string> = { principal: 'principal', key: 'access key', ip: 'address', account: 'account' };
+
+/** A small "profile" button next to a principal, key, address or account. */
+export function ProfileLink({ kind, value, label = 'profile', text }: { kind: ProfileSubject['kind']; value: string | null | undefined; label?: string; text?: string }) {
   const { dispatch } = useAppState();
   if (!value) return null;
   return (
     // Its accessible name differs from the inspector's pivot buttons of the same label ("this key").
-    <button className="mini profile-link" aria-label={label === 'profile' ? undefined : `Profile of ${label}`} title={`Behaviour profile of this ${kind === 'key' ? 'access key' : kind === 'ip' ? 'address' : 'principal'}`} onClick={() => dispatch({ type: 'profile', subject: { kind, value } })}>
-      {label}
+    <button className="mini profile-link" aria-label={label === 'profile' ? undefined : `Profile of ${label}`} title={`Behaviour profile of this ${KIND_NAME[kind]}`} onClick={(ev) => {
+        // In the event table the row under the button would be selected too.
+        ev.stopPropagation();
+        dispatch({ type: 'profile', subject: { kind, value } });
+      }}
+    >
+      {text ?? label}
     </button>
   );
 }
@@ -77,13 +84,14 @@ export function ProfileView() {
   if (!subject) {
     return (
       <section className="profile">
-        <p className="muted">Choose "profile" next to a principal, an access key or an address (in the inspector, the event table, a finding or a pivot) to see its behaviour here.</p>
+        <p className="muted">Choose "profile" next to a principal, an access key, an address or an account (in the inspector, the event table, a finding or a pivot) to see its behaviour here.</p>
       </section>
     );
   }
   const p: Profile | null = r.value ?? null;
   const filterBy = () => {
-    const f = subject.kind === 'key' ? { accessKeys: [subject.value] } : subject.kind === 'ip' ? { ips: [subject.value] } : { principals: [subject.value] };
+    const f =
+      subject.kind === 'key' ? { accessKeys: [subject.value] } : subject.kind === 'ip' ? { ips: [subject.value] } : subject.kind === 'account' ? { accounts: [subject.value] } : { principals: [subject.value] };
     dispatch({ type: 'filter', filter: f });
     dispatch({ type: 'view', view: 'events' });
   };
@@ -91,7 +99,7 @@ export function ProfileView() {
     <section className="profile" aria-label="Profile">
       <header className="profile-head">
         <h2>
-          Profile of {subject.kind === 'key' ? 'access key' : subject.kind === 'ip' ? 'address' : 'principal'} <Ev className="mono" v={subject.value} />
+          Profile of {KIND_NAME[subject.kind]} <Ev className="mono" v={subject.value} />
         </h2>
         <form
           className="profile-split"

@@ -25,6 +25,8 @@ const GROUP_TITLES: Record<TimelineGroupBy, string> = {
   service: 'Service',
   account: 'Account',
   region: 'Region',
+  country: 'Country (address enrichment)',
+  asn: 'Network / ASN (address enrichment)',
 };
 
 /** The item bound: ?itemLimit=N in the page URL (tests and benchmarks), else the default. */
@@ -108,6 +110,8 @@ interface Shown {
   otherValues: number;
   bucketMs?: number;
   items?: number;
+  /** Country and ASN groupings: what the enrichment answers cannot say yet. */
+  note?: string;
 }
 
 export function TimelineView() {
@@ -130,6 +134,7 @@ export function TimelineView() {
   /** The window vis-timeline shows, as last seen by rangechanged or set by a fit. */
   const lastRange = useRef<{ start: number; end: number } | null>(null);
   const [shown, setShown] = useState<Shown | null>(null);
+  const [enriching, setEnriching] = useState(false);
   const [loading, setLoading] = useState(true);
   const [error, setError] = useState<unknown>(null);
   const [hover, setHover] = useState<string>('');
@@ -294,6 +299,7 @@ export function TimelineView() {
       otherValues: w.otherValues,
       bucketMs: w.mode === 'density' ? w.bucketMs : undefined,
       items: w.mode === 'items' ? w.items.length : undefined,
+      note: w.note,
     };
     shownRef.current = s;
     setShown(s);
@@ -456,6 +462,18 @@ export function TimelineView() {
     else return;
     e.preventDefault();
   };
+  /** Country/ASN groupings before enrichment: answer the case's addresses (a custody-logged write), then draw again. */
+  const enrich = async () => {
+    setEnriching(true);
+    try {
+      await getApi().enrichAddresses({});
+      await load(lastRange.current ? { startMs: lastRange.current.start, endMs: lastRange.current.end } : undefined, 'reload');
+    } catch (e) {
+      setError(e);
+    } finally {
+      setEnriching(false);
+    }
+  };
   const goTo = () => {
     const a = parseUtc(from);
     const b = parseUtc(to);
@@ -505,6 +523,14 @@ export function TimelineView() {
           {shown && shown.otherValues > 0 ? ` · ${num(shown.otherValues)} smaller groups merged into "others"` : ''}
         </span>
       </div>
+      {shown?.note && (
+        <p className="timeline-note" role="status">
+          {shown.note}{' '}
+          <button onClick={enrich} disabled={enriching}>
+            {enriching ? 'Enriching…' : 'Enrich addresses'}
+          </button>
+        </p>
+      )}
       <ErrorBox error={error} retry={() => load(lastRange.current ? { startMs: lastRange.current.start, endMs: lastRange.current.end } : undefined, 'reload')} />
       <div ref={wrapRef} className="timeline-wrap" tabIndex={0} onKeyDown={onKey} aria-label="Timeline: + and - zoom, arrows pan, n and p step through events" data-state="loading">
         <div ref={hostRef} className="timeline-host" />

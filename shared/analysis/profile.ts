@@ -3,7 +3,7 @@
 // moment (the suspected compromise) so that what is new stands out.
 import type { EnrichmentSource, IpInfo } from './enrichment.ts';
 
-export type ProfileKind = 'principal' | 'key' | 'ip';
+export type ProfileKind = 'principal' | 'key' | 'ip' | 'account';
 
 /** One value seen in the profile's events, with counts either side of the split. */
 export interface ProfileItem {

@@ -37,13 +37,14 @@ export const profileApi = {
         principal: z.string().max(2048).optional(),
         key: z.string().max(128).optional(),
         ip: z.string().max(200).optional(),
+        account: z.string().max(64).optional(),
         since: time,
         until: time,
         split: time,
         limit: z.number().int().min(1).max(10_000).default(200),
       })
       .strict()
-      .refine((a) => [a.principal, a.key, a.ip].filter(Boolean).length === 1, { message: 'exactly one of principal, key or ip' }),
-    'Behaviour profile of one principal, access key or address with a before/after split. Writes only to enrich addresses not yet enriched (custody-logged).',
+      .refine((a) => [a.principal, a.key, a.ip, a.account].filter(Boolean).length === 1, { message: 'exactly one of principal, key or ip (or an account)' }),
+    'Behaviour profile of one principal, access key, address or account with a before/after split. Writes only to enrich addresses not yet enriched (custody-logged).',
   ).returns<Profile>(),
 };

@@ -4,8 +4,17 @@
 
 // Issue 6 names principal, source IP, service and account; region is added for the overview's "events by region".
 /** 'role': like principal, but a role session is counted under its role (issue 16: one row per role, not one per session). */
-export const TIMELINE_GROUPINGS = ['principal', 'role', 'ip', 'service', 'account', 'region'] as const;
+/**
+ * 'country' and 'asn' (issue 16): the source address's country or network as the case's recorded
+ * enrichment answers say (counted per address, then folded); addresses without an answer form
+ * their own group, and the answer says when enrichment has not been run.
+ */
+export const TIMELINE_GROUPINGS = ['principal', 'role', 'ip', 'service', 'account', 'region', 'country', 'asn'] as const;
 export type TimelineGroupBy = (typeof TIMELINE_GROUPINGS)[number];
+/** The groupings read from the enrichment answers of the source address rather than from a column. */
+export const ADDRESS_GROUPINGS = ['country', 'asn'] as const;
+export type AddressGrouping = (typeof ADDRESS_GROUPINGS)[number];
+export const isAddressGrouping = (g: TimelineGroupBy): g is AddressGrouping => (ADDRESS_GROUPINGS as readonly string[]).includes(g);
 
 /** The most items ever returned for one window (vis-timeline needs ~3 ms per item; issue 6 asks for 1-2k at most). */
 export const TIMELINE_MAX_ITEMS = 2000;
@@ -47,6 +56,8 @@ export interface TimelineDensity {
   cells: DensityCell[];
   /** How many distinct values were folded into OTHER_GROUP. */
   otherValues: number;
+  /** Country and ASN groupings: what the examiner must know about the answers (enrichment not run, addresses not answered). */
+  note?: string;
 }
 
 export interface TimelineItem {
@@ -70,6 +81,8 @@ export interface TimelineItems {
   items: TimelineItem[];
   tooMany: boolean;
   otherValues: number;
+  /** As TimelineDensity.note. */
+  note?: string;
 }
 
 /** The timeline's one-round-trip answer for a window: items when few enough, else density. */

@@ -7,7 +7,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { PivotResult, PivotSeed } from '../../shared/analysis/types.ts';
-import type { PivotOptions } from '../../electron/analysis/pivot.ts';
+import type { PivotOptions } from '../../electron/analysis/pivot/index.ts';
 import { caseWith, tempDir, type AnalysisTestCase } from './support.ts';
 
 export const PANTHER = 'test/fixtures/panther-analysis/test_scenarios/compromised-root-creds/combined_cloudtrail.unique-ids.Records.json';

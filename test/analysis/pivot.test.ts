@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { pivot } from '../../electron/analysis/pivot.ts';
+import { pivot } from '../../electron/analysis/pivot/index.ts';
 import { refsState } from '../../electron/analysis/refs.ts';
 import { caseWith } from './support.ts';
 import { ACCT, ATK_IP, chain, OFFICE, OTRF, PANTHER, scenarioCase, SEED, SNAPSHOT_PIVOTS, snapshotOf, type PivotSnapshot, type ScenarioCase } from './pivot-scenarios.ts';

@@ -5,7 +5,7 @@
 import { ATTACKER } from '../../electron/demo/synth.ts';
 import { EvidenceReader } from '../../electron/case/evidence.ts';
 import type { CaseStore } from '../../electron/case/store.ts';
-import { pivot } from '../../electron/analysis/pivot.ts';
+import { pivot } from '../../electron/analysis/pivot/index.ts';
 import { scanPages } from '../../electron/analysis/records.ts';
 import { ensureRefs } from '../../electron/analysis/refs.ts';
 import { analyseCase, bundledSigma } from '../../electron/analysis/run.ts';

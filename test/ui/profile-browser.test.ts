@@ -74,3 +74,34 @@ test('from the inspector to the profile of a key: places, networks, NEW after th
   await page.screenshot({ path: join(SHOTS, 'profile.png'), fullPage: true });
   assert.deepEqual(watch.problems, []);
 });
+
+test('from the event table: the principal, address and account cells open their profiles', { skip: SKIP ?? false, timeout: 90_000 }, async () => {
+  await page.goto(host.url);
+  await page.getByRole('tab', { name: 'Events' }).click();
+  await page.getByText('12 events').waitFor();
+  // The first event by time: Dana's ListBuckets from 73.1.1.1.
+  await page.locator('.trow').first().click();
+  const row = page.locator('.trow.selected');
+  await row.getByRole('button', { name: 'Profile of source ip' }).click();
+  await page.getByRole('heading', { name: 'Profile of address 73.1.1.1' }).waitFor();
+  await page.getByText(/^7 events from/).waitFor();
+
+  await page.getByRole('tab', { name: 'Events' }).click();
+  await page.locator('.trow').first().click();
+  await page.locator('.trow.selected').getByRole('button', { name: 'Profile of principal' }).click();
+  await page.getByRole('heading', { name: 'Profile of principal arn:aws:iam::444455556666:user/dana' }).waitFor();
+
+  await page.getByRole('tab', { name: 'Events' }).click();
+  await page.getByRole('button', { name: 'Columns…' }).click();
+  await page.getByRole('group', { name: 'Columns' }).getByLabel('Account').check();
+  await page.locator('.trow').first().click();
+  await page.locator('.trow.selected').getByRole('button', { name: 'Profile of account' }).click();
+  await page.getByRole('heading', { name: 'Profile of account 444455556666' }).waitFor();
+  await page.getByText(/^12 events from/).waitFor();
+  // Only the selected row shows its buttons, so a click elsewhere selects a row and the table stays readable.
+  await page.getByRole('tab', { name: 'Events' }).click();
+  await page.locator('.trow').nth(3).hover();
+  const shownOnOthers = await page.$$eval('.trow:not(.selected) .has-profile .profile-link', (els) => els.filter((e) => getComputedStyle(e).visibility !== 'hidden').length);
+  assert.equal(shownOnOthers, 0);
+  assert.deepEqual(watch.problems, []);
+});

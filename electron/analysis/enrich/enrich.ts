@@ -7,9 +7,12 @@ import { basename } from 'node:path';
 import type { EnrichmentSource, IpInfo } from '../../../shared/analysis/enrichment.ts';
 import { readAddress, specialRange } from '../../../shared/analysis/enrichment.ts';
 import { canonicalJson } from '../../case/canonical.ts';
+import {
+  addressCount, addressesNotAnsweredBy, answerHistory, answerInserter, hasEnrichmentTables, insertRun, insertSource, latestAnswers, newestStoredAwsRanges,
+  nextRunId, nextSourceId, sourceData, sourceIdByHash, sourceRows, type AnswerRow, type SourceRow,
+} from '../../case/data/enrichment.ts';
 import type { CaseStore } from '../../case/store.ts';
 import { UserError } from '../../errors.ts';
-import { tableExists } from '../records.ts';
 import { awsDescriptor, awsRangesOf, bundledAwsSource, bundledSources, loadDatabases, type SourceDescriptor } from './databases.ts';
 
 export const ENRICH_UNIT = { name: 'enrichment', version: '1.0.0' } as const;
@@ -97,7 +100,7 @@ export function liveIpInfo(): (ip: string) => IpInfo {
 
 // ---- sources in the case ----
 
-function sourceRow(r: any): EnrichmentSource {
+function sourceRow(r: SourceRow): EnrichmentSource {
   return {
     id: r.id, kind: r.kind, name: r.name, version: r.version, date: r.date, sha256: r.sha256,
     files: JSON.parse(r.files), licence: r.licence, attribution: r.attribution, addedAt: r.added_at,
@@ -105,27 +108,28 @@ function sourceRow(r: any): EnrichmentSource {
 }
 
 export function enrichmentAvailable(store: CaseStore): boolean {
-  return tableExists(store, 'ip_enrichment');
+  return hasEnrichmentTables(store);
 }
 
 /** Every database recorded in the case, oldest first (up to a custody entry: what a checkpoint covers). */
 export function listSources(store: CaseStore, throughCustodySeq = Number.MAX_SAFE_INTEGER): EnrichmentSource[] {
   if (!enrichmentAvailable(store)) return [];
-  return (store.db.prepare('SELECT id, kind, name, version, date, sha256, files, licence, attribution, added_at FROM enrichment_sources WHERE custody_seq <= ? ORDER BY id').all(throughCustodySeq) as any[]).map(sourceRow);
+  return sourceRows(store, throughCustodySeq).map(sourceRow);
 }
 
 /** The id of this database in the case, adding it (custody-logged) when new. */
 function ensureSource(store: CaseStore, actor: string, d: SourceDescriptor, data: Buffer | null): number {
-  const hit = store.db.prepare('SELECT id FROM enrichment_sources WHERE kind = ? AND sha256 = ?').get(d.kind, d.sha256) as { id: number } | undefined;
-  if (hit) return hit.id;
+  const hit = sourceIdByHash(store, d.kind, d.sha256);
+  if (hit !== null) return hit;
   const at = new Date().toISOString();
-  const id = ((store.db.prepare('SELECT max(id) AS m FROM enrichment_sources').get() as { m: number | null }).m ?? 0) + 1;
+  const id = nextSourceId(store);
   const seq = store.appendCustody(actor, 'enrichment.source', {
     id, kind: d.kind, name: d.name, version: d.version, date: d.date, sha256: d.sha256, files: d.files, licence: d.licence, stored: data !== null,
   });
-  store.db
-    .prepare('INSERT INTO enrichment_sources(id, kind, name, version, date, sha256, files, licence, attribution, data, added_at, custody_seq) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)')
-    .run(id, d.kind, d.name, d.version, d.date, d.sha256, canonicalJson(d.files), d.licence, d.attribution, data, at, seq);
+  insertSource(store, {
+    id, kind: d.kind, name: d.name, version: d.version, date: d.date, sha256: d.sha256, files: canonicalJson(d.files), licence: d.licence, attribution: d.attribution,
+    data, addedAt: at, custodySeq: seq,
+  });
   return id;
 }
 
@@ -150,12 +154,8 @@ export function importAwsRangesText(store: CaseStore, actor: string, body: strin
 
 /** The AWS ranges in force: the imported copy with the newest createDate, else the bundled snapshot. */
 function awsInForce(store: CaseStore, actor: string): { id: number; sha: string; text: () => string } {
-  const best = store.db.prepare("SELECT id, sha256 FROM enrichment_sources WHERE kind = 'aws-ranges' AND data IS NOT NULL ORDER BY date DESC, id DESC LIMIT 1").get() as
-    | { id: number; sha256: string }
-    | undefined;
-  if (best) {
-    return { id: best.id, sha: best.sha256, text: () => Buffer.from((store.db.prepare('SELECT data FROM enrichment_sources WHERE id = ?').get(best.id) as { data: Buffer }).data).toString('utf8') };
-  }
+  const best = newestStoredAwsRanges(store);
+  if (best) return { id: best.id, sha: best.sha256, text: () => sourceData(store, best.id).toString('utf8') };
   const b = bundledAwsSource();
   return { id: ensureSource(store, actor, b.desc, null), sha: b.desc.sha256, text: () => b.text };
 }
@@ -187,24 +187,14 @@ export function enrichCase(store: CaseStore, actor: string): EnrichResult {
   })();
   const key = canonicalJson(ids);
   // Addresses whose answer in force came from exactly these databases are done.
-  const pending = store.db
-    .prepare(
-      `SELECT id, text FROM ips WHERE id NOT IN (
-         SELECT e.ip FROM ip_enrichment e JOIN enrichment_runs r ON r.id = e.run_id
-         WHERE r.sources = ? AND e.run_id = (SELECT max(run_id) FROM ip_enrichment x WHERE x.ip = e.ip)
-       ) ORDER BY id`,
-    )
-    .all(key) as { id: number; text: string }[];
-  const total = (store.db.prepare('SELECT count(*) AS n FROM ips').get() as { n: number }).n;
+  const pending = addressesNotAnsweredBy(store, key);
+  const total = addressCount(store);
   const sourcesUsed = () => listSources(store).filter((s) => Object.values(ids).includes(s.id));
   if (!pending.length) return { runId: null, enriched: 0, unchanged: total, sources: sourcesUsed(), seconds: (performance.now() - t0) / 1000 };
   const answers = pending.map((r) => ({ ip: r.id, info: lookupAddress(r.text, ids, aws.text, aws.sha) }));
   const runId = store.db.transaction(() => {
-    const id = ((store.db.prepare('SELECT max(id) AS m FROM enrichment_runs').get() as { m: number | null }).m ?? 0) + 1;
-    const ins = store.db.prepare(
-      `INSERT INTO ip_enrichment(ip, run_id, class, address, note, country, country_src, city, subdivision, lat, lon, city_src, asn, as_org, asn_src, aws_prefix, aws_region, aws_service, aws_services, aws_src)
-       VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
-    );
+    const id = nextRunId(store);
+    const ins = answerInserter(store);
     const h = createHash('sha256');
     for (const { ip, info: i } of answers) {
       const row = [
@@ -212,20 +202,20 @@ export function enrichCase(store: CaseStore, actor: string): EnrichResult {
         i.asn, i.asOrg, i.sources.asn ?? null, i.aws?.prefix ?? null, i.aws?.region ?? null, i.aws?.service ?? null,
         i.aws ? canonicalJson(i.aws.services) : null, i.sources.aws ?? null,
       ];
-      ins.run(...row);
+      ins(row);
       h.update(canonicalJson(row) + '\n');
     }
     const rowsSha = h.digest('hex');
     const seq = store.appendCustody(actor, 'enrichment.run', {
       run: id, unit: ENRICH_UNIT, sources: ids, addresses: answers.length, rowsSha256: rowsSha,
     });
-    store.db.prepare('INSERT INTO enrichment_runs(id, at, actor, sources, n_ips, rows_sha256, custody_seq) VALUES (?,?,?,?,?,?,?)').run(id, new Date().toISOString(), actor, key, answers.length, rowsSha, seq);
+    insertRun(store, { id, at: new Date().toISOString(), actor, sources: key, addresses: answers.length, rowsSha256: rowsSha, custodySeq: seq });
     return id;
   })();
   return { runId, enriched: answers.length, unchanged: total - answers.length, sources: sourcesUsed(), seconds: (performance.now() - t0) / 1000 };
 }
 
-function infoOf(textValue: string, r: any): IpInfo {
+function infoOf(textValue: string, r: AnswerRow): IpInfo {
   const sources: IpInfo['sources'] = {};
   if (r.country_src !== null) sources.country = r.country_src;
   if (r.city_src !== null) sources.city = r.city_src;
@@ -239,17 +229,11 @@ function infoOf(textValue: string, r: any): IpInfo {
   };
 }
 
-const LATEST = `SELECT i.text AS text, e.* FROM ip_enrichment e JOIN ips i ON i.id = e.ip
-  WHERE e.run_id = (SELECT max(run_id) FROM ip_enrichment x WHERE x.ip = e.ip)`;
-
 /** The answer in force for each listed ips.id (missing: never enriched). */
 export function enrichmentByIpId(store: CaseStore, ipIds: number[] | null): Map<number, IpInfo> {
   const out = new Map<number, IpInfo>();
   if (!enrichmentAvailable(store)) return out;
-  const rows = ipIds === null
-    ? store.db.prepare(LATEST).all()
-    : store.db.prepare(`${LATEST} AND e.ip IN (SELECT value FROM json_each(?))`).all(JSON.stringify(ipIds));
-  for (const r of rows as any[]) out.set(r.ip, infoOf(r.text, r));
+  for (const r of latestAnswers(store, ipIds)) out.set(r.ip, infoOf(r.text, r));
   return out;
 }
 
@@ -263,8 +247,5 @@ export function enrichmentByText(store: CaseStore): Map<string, IpInfo> {
 /** Every answer ever recorded for one address (newest first), with the run that gave it. */
 export function enrichmentHistory(store: CaseStore, ipText: string): { runId: number; at: string; info: IpInfo }[] {
   if (!enrichmentAvailable(store)) return [];
-  const rows = store.db
-    .prepare('SELECT i.text AS text, e.*, r.at AS at FROM ip_enrichment e JOIN ips i ON i.id = e.ip JOIN enrichment_runs r ON r.id = e.run_id WHERE i.text = ? ORDER BY e.run_id DESC')
-    .all(ipText) as any[];
-  return rows.map((r) => ({ runId: r.run_id, at: r.at, info: infoOf(r.text, r) }));
+  return answerHistory(store, ipText).map((r) => ({ runId: r.run_id, at: r.at, info: infoOf(r.text, r) }));
 }

@@ -108,25 +108,27 @@ export function profileText(p: Profile): string {
 
 registerCommand({
   name: 'profile',
-  summary: 'behaviour profile of a principal, access key or address, with a before/after split',
-  usage: 'trailcase profile CASE --principal ARN|USER|ROLE | --key AKIA… | --ip IP [--since T] [--until T] [--split T] [--limit N]',
+  summary: 'behaviour profile of a principal, access key, address or account, with a before/after split',
+  usage: 'trailcase profile CASE --principal ARN|USER|ROLE | --key AKIA… | --ip IP | --account ID [--since T] [--until T] [--split T] [--limit N]',
   options: {
     principal: { type: 'string' },
     key: { type: 'string' },
     ip: { type: 'string' },
+    account: { type: 'string' },
     since: { type: 'string' },
     until: { type: 'string' },
     split: { type: 'string' },
     limit: { type: 'string' },
   },
   async run({ positionals, values, io }) {
-    const seeds = [values.principal, values.key, values.ip].filter((x) => x !== undefined);
-    if (seeds.length !== 1) throw new UserError('profile needs exactly one of --principal, --key or --ip');
+    const seeds = [values.principal, values.key, values.ip, values.account].filter((x) => x !== undefined);
+    if (seeds.length !== 1) throw new UserError('profile needs exactly one of --principal, --key or --ip (or --account)');
     const limit = values.limit !== undefined ? Number(values.limit) : undefined;
     if (limit !== undefined && (!Number.isInteger(limit) || limit < 1)) throw new UserError('--limit must be a positive whole number');
     const p = await withCase(needCase(positionals), (ctx) =>
       dispatch(ctx, 'profile', {
         principal: values.principal as string | undefined, key: values.key as string | undefined, ip: values.ip as string | undefined,
+        account: values.account as string | undefined,
         since: values.since as string | undefined, until: values.until as string | undefined, split: values.split as string | undefined,
         ...(limit ? { limit } : {}),
       }),

@@ -105,3 +105,25 @@ test('trailcase profile --json and its text output', async () => {
     c.cleanup();
   }
 });
+
+test('profile of an account: every event of the account, by API and CLI; an id that is not 12 digits is refused', async () => {
+  const c = await profileCase();
+  try {
+    const ctx = makeContext(c.store, { signer: c.signer });
+    const all = profileRecords().length;
+    const p = await dispatch(ctx, 'profile', { account: ACCT, split: '2026-03-04T00:00:00Z' });
+    assert.equal(p.subject.kind, 'account');
+    assert.equal(p.eventCount, all);
+    assert.ok(p.principals.some((x) => x.value === ALICE.arn));
+    assert.ok(p.addresses.some((a) => a.value === '1.1.1.1' && a.isNew && a.info?.asn === 13335));
+    assert.equal((await dispatch(ctx, 'profile', { account: '999988887777' })).eventCount, 0);
+    await assert.rejects(dispatch(ctx, 'profile', { account: '1111-2222' }), /not an AWS account id/);
+    await assert.rejects(dispatch(ctx, 'profile', { account: ACCT, ip: '1.1.1.1' }), /exactly one of principal, key or ip/);
+    c.store.close();
+    const env = { ...process.env, TRAILCASE_HOME: c.home, TRAILCASE_PASSPHRASE: 'test-passphrase-1' };
+    const text = execFileSync(process.execPath, ['electron/cli/trailcase.js', 'profile', c.path, '--account', ACCT], { env, encoding: 'utf8' });
+    assert.match(text, new RegExp(`Profile of account ${ACCT}: ${all} events`));
+  } finally {
+    c.cleanup();
+  }
+});
