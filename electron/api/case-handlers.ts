@@ -1,11 +1,12 @@
 // Handlers for the foundation's methods (shared/api/case.ts).
 import type { caseApi } from '../../shared/api/case.ts';
-import type { CaseInfo, CustodyEntry, ImportWarning } from '../../shared/types.ts';
+import type { CaseInfo, CustodyEntry, ImportWarning, VerifyReport } from '../../shared/types.ts';
 import { isoUtc } from '../../shared/time.ts';
 import { eventIdWhere, evidenceItem, getEvent, relatedEvents, searchEvents } from '../case/queries.ts';
 import type { EvidenceRow } from '../case/evidence.ts';
-import { evidenceValidationLookup, verifyCase } from '../case/verify.ts';
+import { evidenceValidationLookup, verifyCaseParallel, type VerifyOptions } from '../case/verify.ts';
 import { importPaths } from '../ingest/import-files.ts';
+import type { HandlerContext } from './context.ts';
 import type { HandlerTable } from './handlers.ts';
 
 export function caseInfo(ctx: { store: import('../case/store.ts').CaseStore }): CaseInfo {
@@ -78,19 +79,12 @@ export const caseHandlers: HandlerTable<typeof caseApi> = {
   searchEvents: (ctx, a) => searchEvents(ctx.store, a.filter, { offset: a.offset, limit: a.limit, sort: a.sort, desc: a.desc }),
   getEvent: (ctx, a) => getEvent(ctx.store, a.eventId),
   relatedEvents: (ctx, a) => ({ events: relatedEvents(ctx.store, a.eventId, a.by, a.limit) }),
-  verify: (ctx) => {
-    const r = verifyCase(ctx.store);
-    ctx.store.appendCustody(ctx.actor, 'verify', {
-      ok: r.ok,
-      treeSize: r.treeSize,
-      root: r.root,
-      problems: r.problems.length,
-      warnings: r.warnings.length,
-      integrityCheck: r.integrityCheck,
-      sourceFailures: r.sourceValidation.filter((s) => s.result !== 'valid').length,
-    });
-    return r;
-  },
+  verify: (ctx) => verifyLogged(ctx),
+  verifyJob: (ctx) => ({
+    jobId: ctx.jobs.start('verify', (report) =>
+      verifyLogged(ctx, (done, total, phase) => report({ phase: phase ?? 'events', done, total, unit: 'events' })),
+    ),
+  }),
   addNote: (ctx, a) => ({ seq: ctx.store.appendCustody(ctx.actor, 'note', { target: a.target ?? 'case', text: a.text }) }),
   addTag: (ctx, a) => {
     const w = eventIdWhere(a.eventId);
@@ -119,3 +113,18 @@ export const caseHandlers: HandlerTable<typeof caseApi> = {
   },
 };
 
+
+/** Verify on every core (worker threads for a big case), then log it. */
+async function verifyLogged(ctx: HandlerContext, onProgress?: VerifyOptions['onProgress']): Promise<VerifyReport> {
+  const r = await verifyCaseParallel(ctx.store, { onProgress });
+  ctx.store.appendCustody(ctx.actor, 'verify', {
+    ok: r.ok,
+    treeSize: r.treeSize,
+    root: r.root,
+    problems: r.problems.length,
+    warnings: r.warnings.length,
+    integrityCheck: r.integrityCheck,
+    sourceFailures: r.sourceValidation.filter((s) => s.result !== 'valid').length,
+  });
+  return r;
+}
