@@ -14,7 +14,7 @@ import type { ReportSummary } from '../../shared/api/report.ts';
 import type { Progress, VerifyReport } from '../../shared/types.ts';
 import type { Signer } from '../case/keys.ts';
 import type { CaseStore } from '../case/store.ts';
-import { verifyCase } from '../case/verify.ts';
+import { verifyCaseParallel } from '../case/verify.ts';
 import { UserError } from '../errors.ts';
 import { analysisForReport } from './analysis-bridge.ts';
 // Registers the CloudTrail digest validator with verify (and the evidence lookup), so the
@@ -92,7 +92,7 @@ export async function buildReport(
     if (why) throw new ChromiumUnavailable(`cannot render report.pdf: ${why}`);
   }
   progress('verify', 0, 5);
-  let verify = verifyCase(store);
+  let verify = await verifyCaseParallel(store);
   if (!verify.ok) refuseDamaged(verify);
   if (opts.signal?.aborted) throw new UserError('cancelled');
 
@@ -110,7 +110,7 @@ export async function buildReport(
     store.checkpoint(signer, `report: ${why}`);
     cp = readCheckpoint(store)!;
     // Verify again so the integrity section describes the case at the new checkpoint exactly.
-    verify = verifyCase(store);
+    verify = await verifyCaseParallel(store);
     if (!verify.ok) refuseDamaged(verify);
   }
   const checkpoint = cp!;
