@@ -16,6 +16,7 @@
 //   electron/case-process.mjs     electron/main/case-process.ts (utilityProcess)
 //   electron/worker-boot.js       electron/ingest/parse-worker.ts (import-files.ts: new URL('./worker-boot.js', import.meta.url))
 //   electron/object-worker-boot.js electron/ingest/aws/object-parse-worker.ts (parse-pool.ts, same pattern)
+//   electron/verify-worker-boot.js electron/case/verify-worker.ts (case/verify.ts, same pattern)
 //   electron/rules/               Sigma rules (sigma/bundled.ts: <dir of the module>/rules)
 //   electron/enrich/              address databases and the AWS ranges snapshot (analysis/enrich/databases.ts: <dir of the module>/enrich)
 //   build/report-certification-template.md (report/certification.ts: ROOT/build/...)
@@ -42,6 +43,7 @@ export const NODE_ENTRIES: readonly { out: string; src: string; format: 'esm' | 
   { out: 'case-process.mjs', src: 'electron/main/case-process.ts', format: 'esm' },
   { out: 'worker-boot.js', src: 'electron/ingest/parse-worker.ts', format: 'esm' },
   { out: 'object-worker-boot.js', src: 'electron/ingest/aws/object-parse-worker.ts', format: 'esm' },
+  { out: 'verify-worker-boot.js', src: 'electron/case/verify-worker.ts', format: 'esm' },
   { out: 'preload.cjs', src: 'electron/main/preload.ts', format: 'cjs' },
   // The command line (build/bundle-cli.ts stages it alone; the app runs it for `TrailCase --cli …`, electron/main/main.ts).
   { out: 'cli.mjs', src: 'electron/cli/main.ts', format: 'esm' },
@@ -59,6 +61,7 @@ export const RUNTIME_PATH_USERS: Readonly<Record<string, string>> = {
   'electron/analysis/enrich/databases.ts': 'database packages and the AWS snapshot copied to electron/enrich',
   'electron/ingest/import-files.ts': 'worker-boot.js bundled next to case-process.mjs',
   'electron/ingest/aws/parse-pool.ts': 'object-worker-boot.js bundled next to case-process.mjs',
+  'electron/case/verify.ts': 'verify-worker-boot.js bundled next to case-process.mjs and cli.mjs',
   'electron/report/certification.ts': 'build/report-certification-template.md copied',
   'electron/host/bundle.ts': 'build time only (the renderer bundle); not in the app',
   'electron/main/main.ts': 'preload.cjs, case-process.mjs, renderer/ and shell/ staged beside it',

@@ -1,6 +1,6 @@
 // Handlers for the foundation's methods (shared/api/case.ts).
 import type { caseApi } from '../../shared/api/case.ts';
-import type { CaseInfo, CustodyEntry } from '../../shared/types.ts';
+import type { CaseInfo, CustodyEntry, VerifyReport } from '../../shared/types.ts';
 import { isoUtc } from '../../shared/time.ts';
 import { evidenceItem, getEvent, relatedEvents, searchEvents } from '../case/queries.ts';
 import { custodyCount, custodyOfAction, custodyPage } from '../case/data/custody.ts';
@@ -8,10 +8,11 @@ import { evidenceCount, evidencePage } from '../case/data/evidence.ts';
 import { eventExists, eventTimeRange } from '../case/data/events.ts';
 import { caseCounts, keyRows, schemaVersion } from '../case/data/meta.ts';
 import { warningsPage } from '../case/data/warnings.ts';
-import { evidenceValidationLookup, verifyCase } from '../case/verify.ts';
+import { evidenceValidationLookup, verifyCaseParallel, type VerifyOptions } from '../case/verify.ts';
 import { SOURCES } from '../ingest/source-list.ts';
 import { sourceOptions } from '../ingest/sources.ts';
 import { NotFound } from '../errors.ts';
+import type { HandlerContext } from './context.ts';
 import type { HandlerTable } from './handlers.ts';
 
 export function caseInfo(ctx: { store: import('../case/store.ts').CaseStore }): CaseInfo {
@@ -57,19 +58,12 @@ export const caseHandlers: HandlerTable<typeof caseApi> = {
   searchEvents: (ctx, a) => searchEvents(ctx.store, a.filter, { offset: a.offset, limit: a.limit, sort: a.sort, desc: a.desc }),
   getEvent: (ctx, a) => getEvent(ctx.store, a.eventId),
   relatedEvents: (ctx, a) => ({ events: relatedEvents(ctx.store, a.eventId, a.by, a.limit) }),
-  verify: (ctx) => {
-    const r = verifyCase(ctx.store);
-    ctx.store.appendCustody(ctx.actor, 'verify', {
-      ok: r.ok,
-      treeSize: r.treeSize,
-      root: r.root,
-      problems: r.problems.length,
-      warnings: r.warnings.length,
-      integrityCheck: r.integrityCheck,
-      sourceFailures: r.sourceValidation.filter((s) => s.result !== 'valid').length,
-    });
-    return r;
-  },
+  verify: (ctx) => verifyLogged(ctx),
+  verifyJob: (ctx) => ({
+    jobId: ctx.jobs.start('verify', (report) =>
+      verifyLogged(ctx, (done, total, phase) => report({ phase: phase ?? 'events', done, total, unit: 'events' })),
+    ),
+  }),
   addNote: (ctx, a) => ({ seq: ctx.store.appendCustody(ctx.actor, 'note', { target: a.target ?? 'case', text: a.text }) }),
   addTag: (ctx, a) => {
     if (!eventExists(ctx.store.reader, a.eventId)) throw new NotFound(`no event ${a.eventId} in this case`);
@@ -93,3 +87,18 @@ export const caseHandlers: HandlerTable<typeof caseApi> = {
   },
 };
 
+
+/** Verify on every core (worker threads for a big case), then log it. */
+async function verifyLogged(ctx: HandlerContext, onProgress?: VerifyOptions['onProgress']): Promise<VerifyReport> {
+  const r = await verifyCaseParallel(ctx.store, { onProgress });
+  ctx.store.appendCustody(ctx.actor, 'verify', {
+    ok: r.ok,
+    treeSize: r.treeSize,
+    root: r.root,
+    problems: r.problems.length,
+    warnings: r.warnings.length,
+    integrityCheck: r.integrityCheck,
+    sourceFailures: r.sourceValidation.filter((s) => s.result !== 'valid').length,
+  });
+  return r;
+}

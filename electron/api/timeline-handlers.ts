@@ -7,7 +7,7 @@
 //   filtered views and small windows; it costs about 1 us per event (SQLite's
 //   sorter sees every row), so 1-3 s over a 1M-event case.
 // - rollup: unfiltered views of wide windows are read from the hourly/daily
-//   rollup (migration 0004), extended incrementally after imports. Measured on
+//   rollup (migration 0004), extended by every import (case/data/timeline-rollup.ts). Measured on
 //   a 1M-event case: tens of ms instead of seconds. Views filtered by source
 //   IP only (the filter bar's IP field, or "IOC matches only" when every
 //   enabled indicator is an address) are read from the per-IP hourly rollup
@@ -23,6 +23,7 @@ import { Dictionary, filterToSql, ipIdsOf, type SqlFilter } from '../case/querie
 import { foldAddressGroups } from '../analysis/enrich/groups.ts';
 import { listIocs } from '../analysis/ioc.ts';
 import type { CaseStore } from '../case/store.ts';
+import { ensureTimelineRollup, ROLLUP_KIND, ROLLUP_KIND_ALL, timelineRollupStatus } from '../case/data/timeline-rollup.ts';
 import type { HandlerTable } from './handlers.ts';
 
 type Filter = EventFilter;
@@ -33,6 +34,8 @@ type Filter = EventFilter;
  * anonymous callers carry no ARN); all four share the strings dictionary, so
  * coalescing their ids is sound.
  */
+export { timelineRollupStatus };
+
 export const GROUP_COLUMN: Record<TimelineGroupBy, string> = {
   principal: 'coalesce(arn, user_name, principal_id, identity_type)',
   // A role session's issuer is its role (sessionContext.sessionIssuer.arn): every session of a role in one row.
@@ -157,104 +160,15 @@ function pickGroups(
 const otherLabel = (n: number) => `${n} other${n === 1 ? '' : 's'}`;
 
 // ---------------------------------------------------------------------------
-// The rollup (migration 0004): derived counts per (grouping, value, hour) and
-// per (grouping, value, day), extended after imports; each extension is
-// custody-logged. ROLLUP_VERSION changes whenever what is counted changes,
-// which makes the next use rebuild it from the events.
+// The rollups (migrations 0004, 0005) are case data, kept current by the import
+// (electron/case/data/timeline-rollup.ts); read here.
 // ---------------------------------------------------------------------------
 
-export const ROLLUP_VERSION = 3; // 3: the role grouping (kind 6)
 // country and asn are never read from the rollup under their own kind: addressGrouped asks for the ip kind (1).
-const KIND: Record<TimelineGroupBy, number> = { principal: 0, ip: 1, service: 2, account: 3, region: 5, role: 6, country: 1, asn: 1 };
-const KIND_ALL = 4;
-/** The groupings kept per source IP (timeline_ip_hour); the IP grouping is timeline_hour's kind 1. */
-const IP_KINDS: TimelineGroupBy[] = ['principal', 'service', 'account', 'region', 'role'];
+const KIND: Record<TimelineGroupBy, number> = { ...ROLLUP_KIND, country: 1, asn: 1 };
+const KIND_ALL = ROLLUP_KIND_ALL;
 /** Below this many events in a window the direct GROUP BY is fast enough (~100 ms) and keeps fine buckets. */
 export const DIRECT_MAX_EVENTS = 60_000;
-
-function hasRollupTables(store: CaseStore): boolean {
-  return (store.stmt("SELECT count(*) AS n FROM sqlite_master WHERE type = 'table' AND name IN ('timeline_state', 'timeline_ip_hour')").get() as { n: number }).n === 2;
-}
-
-export type RollupStatus = TimelineIndexStatus;
-
-/** Whether the rollup covers every event (cheap: two indexed lookups). Never writes. */
-export function timelineRollupStatus(store: CaseStore): RollupStatus {
-  if (!hasRollupTables(store)) return { fresh: false, extended: false, throughLeaf: -1, seconds: 0 };
-  // Leaves are numbered from 0; -1 means "no event yet".
-  const maxLeaf = (store.stmt('SELECT max(leaf) AS m FROM events').get() as { m: number | null }).m ?? -1;
-  const st = store.stmt('SELECT version, through_leaf FROM timeline_state WHERE id = 1').get() as { version: number; through_leaf: number } | undefined;
-  const fresh = !!st && st.version === ROLLUP_VERSION && st.through_leaf >= maxLeaf;
-  return { fresh, extended: false, throughLeaf: st?.version === ROLLUP_VERSION ? st.through_leaf : -1, seconds: 0 };
-}
-
-/**
- * Bring the rollup up to the case's last event (the write method
- * timelineIndex; the loopback host also runs it at start). Read-only cases and cases
- * whose schema predates the rollup are left alone (fresh: false); callers
- * then count directly.
- */
-export function ensureTimelineRollup(store: CaseStore, actor: string): RollupStatus {
-  const t0 = performance.now();
-  const now = timelineRollupStatus(store);
-  if (now.fresh || store.readonly || !hasRollupTables(store)) return now;
-  const db = store.db;
-  let through = -1;
-  db.transaction(() => {
-    // Re-read inside the write transaction: another process may have extended it meanwhile.
-    const cur = db.prepare('SELECT version, through_leaf FROM timeline_state WHERE id = 1').get() as { version: number; through_leaf: number } | undefined;
-    const last = (db.prepare('SELECT max(leaf) AS m FROM events').get() as { m: number | null }).m ?? -1;
-    let from = cur?.version === ROLLUP_VERSION ? cur.through_leaf : -1;
-    if (cur && cur.version === ROLLUP_VERSION && from >= last) {
-      through = from;
-      return;
-    }
-    const rebuilt = cur !== undefined && cur.version !== ROLLUP_VERSION;
-    if (rebuilt || from < 0) {
-      db.exec('DELETE FROM timeline_hour; DELETE FROM timeline_day; DELETE FROM timeline_ip_hour;');
-      from = -1;
-    }
-    db.exec(
-      `CREATE TEMP TABLE IF NOT EXISTS timeline_delta (kind INTEGER, g INTEGER, hour INTEGER, n INTEGER); DELETE FROM temp.timeline_delta;
-       CREATE TEMP TABLE IF NOT EXISTS timeline_delta_ip (kind INTEGER, ip INTEGER, g INTEGER, hour INTEGER, n INTEGER); DELETE FROM temp.timeline_delta_ip;`,
-    );
-    // Events before 1970 would need floor division; CloudTrail has none, and they stay countable directly.
-    const range = 'leaf > ? AND leaf <= ? AND time_ms >= 0';
-    // One pass over the new events per grouping, counted per (source IP, value, hour); every
-    // other count is a sum of these: per (value, hour) over IPs, per (IP, hour) and per hour over values.
-    for (const groupBy of IP_KINDS) {
-      db.prepare(
-        `INSERT INTO temp.timeline_delta_ip SELECT ${KIND[groupBy]}, coalesce(ip, -1) AS i, coalesce(${GROUP_COLUMN[groupBy]}, -1) AS g, time_ms / 3600000 AS h, count(*)
-         FROM events WHERE ${range} GROUP BY i, g, h`,
-      ).run(from, last);
-    }
-    const k0 = KIND[IP_KINDS[0]];
-    db.exec(`INSERT INTO temp.timeline_delta SELECT kind, g, hour, sum(n) FROM temp.timeline_delta_ip GROUP BY kind, g, hour;
-      INSERT INTO temp.timeline_delta SELECT ${KIND.ip}, ip, hour, sum(n) FROM temp.timeline_delta_ip WHERE kind = ${k0} GROUP BY ip, hour;
-      INSERT INTO temp.timeline_delta SELECT ${KIND_ALL}, 0, hour, sum(n) FROM temp.timeline_delta_ip WHERE kind = ${k0} GROUP BY hour;`);
-    const hourRows = db
-      .prepare('INSERT INTO timeline_hour SELECT kind, g, hour, n FROM temp.timeline_delta WHERE 1 ON CONFLICT(kind, g, hour) DO UPDATE SET n = n + excluded.n')
-      .run().changes;
-    const dayRows = db
-      .prepare(
-        `INSERT INTO timeline_day SELECT kind, hour / 24 AS d, g, sum(n) FROM temp.timeline_delta WHERE 1 GROUP BY kind, d, g
-         ON CONFLICT(kind, day, g) DO UPDATE SET n = n + excluded.n`,
-      )
-      .run().changes;
-    const ipRows = db
-      .prepare(
-        `INSERT INTO timeline_ip_hour SELECT ip, kind, hour, g, n FROM temp.timeline_delta_ip WHERE ip != -1
-         ON CONFLICT(ip, kind, hour, g) DO UPDATE SET n = n + excluded.n`,
-      )
-      .run().changes;
-    db.exec('DELETE FROM temp.timeline_delta_ip');
-    db.exec('DELETE FROM temp.timeline_delta');
-    db.prepare('INSERT OR REPLACE INTO timeline_state(id, version, through_leaf) VALUES (1, ?, ?)').run(ROLLUP_VERSION, last);
-    store.appendCustody(actor, 'timeline.indexed', { version: ROLLUP_VERSION, fromLeaf: from, throughLeaf: last, hourRows, dayRows, ipRows, rebuilt });
-    through = last;
-  })();
-  return { fresh: true, extended: true, throughLeaf: through, seconds: (performance.now() - t0) / 1000 };
-}
 
 /** Events in [h0, h1] hours according to the rollup. */
 function rollupTotal(store: CaseStore, h0: number, h1: number): number {

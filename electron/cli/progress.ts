@@ -1,12 +1,26 @@
-// A one-line progress bar on a terminal; silent when stderr is not a TTY.
+// A one-line progress bar on a terminal; when stderr is not a TTY, silent, or
+// (`lineEveryMs`) one plain line now and then for long work written to a log.
 export class ProgressBar {
   private last = 0;
+  private lastLine = 0;
   private readonly tty = !!process.stderr.isTTY;
   private readonly started = Date.now();
-  constructor(private readonly label: string) {}
+  constructor(
+    private readonly label: string,
+    private readonly opts: { lineEveryMs?: number } = {},
+  ) {}
 
   update(done: number, total: number | null, extra = ''): void {
-    if (!this.tty) return;
+    if (!this.tty) {
+      const every = this.opts.lineEveryMs;
+      const now = Date.now();
+      if (every && now - Math.max(this.lastLine, this.started) >= every) {
+        this.lastLine = now;
+        const pct = total ? ` (${Math.floor((Math.min(1, done / total)) * 100)}%)` : '';
+        process.stderr.write(`${this.label}: ${done.toLocaleString('en-US')}${total ? ` of ${total.toLocaleString('en-US')}` : ''}${pct} ${extra}, ${Math.round((now - this.started) / 1000)} s\n`);
+      }
+      return;
+    }
     const now = Date.now();
     if (now - this.last < 100) return;
     this.last = now;

@@ -20,7 +20,7 @@ import { isMethodName } from '../../shared/api/index.ts';
 import { UI_CONTENT_SECURITY_POLICY } from '../../shared/csp.ts';
 import { makeContext, type HandlerContext } from '../api/context.ts';
 import { dispatch } from '../api/handlers.ts';
-import { ensureTimelineRollup, type RollupStatus } from '../api/timeline-handlers.ts';
+import { ensureTimelineRollup, type RollupStatus } from '../case/data/timeline-rollup.ts';
 import type { Signer } from '../case/keys.ts';
 import { CaseStore } from '../case/store.ts';
 import { BadRequest, httpStatus, toApiError, UserError } from '../errors.ts';
@@ -162,7 +162,8 @@ export async function startHost(opts: HostOptions): Promise<Host> {
   const ctx = makeContext(store, { signer: opts.signer, actor: opts.actor });
   let timelineIndex: RollupStatus | null = null;
   try {
-    // Extend the timeline rollup now (custody-logged) so the first paint does not wait for it.
+    // Imports keep the timeline rollups current; a case from an earlier version has them built
+    // here once (stored, custody-logged, resumable) so the first paint does not wait for them.
     if (!opts.skipTimelineIndex && !store.readonly) {
       timelineIndex = ensureTimelineRollup(store, ctx.actor);
       if (timelineIndex.extended) log(`timeline index extended to leaf ${timelineIndex.throughLeaf} in ${timelineIndex.seconds.toFixed(1)} s`);

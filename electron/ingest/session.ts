@@ -19,6 +19,7 @@ import { evidenceBySha256 } from '../case/data/evidence.ts';
 import { eventCount, maxLeafPlusOne } from '../case/data/events.ts';
 import { insertImport } from '../case/data/imports.ts';
 import { insertWarning } from '../case/data/warnings.ts';
+import { extendRollupForImport, ROLLUP_VERSION, type RollupExtension } from '../case/data/timeline-rollup.ts';
 import { packBatch, STRING_FIELDS, type PackedBatch } from './packed.ts';
 import { parseSource, type ParsedRecord, type ParseProblem, type ParseResult, type ParseScope } from './parse.ts';
 
@@ -411,11 +412,23 @@ export class ImportSession {
     this.groupBytes = 0;
     this.groupEvents = 0;
     this.nextLeaf = maxLeafPlusOne(this.store.reader);
+    this.groupFirstLeaf = this.nextLeaf;
   }
 
-  /** Commit the group in flight. Safe to call at any time. */
+  private groupFirstLeaf = 0;
+  /** What this import's commits added to the timeline rollups (issue 15), for its custody entry. */
+  private timeline: Omit<RollupExtension, 'rebuilt'> | null = null;
+
+  /** Commit the group in flight, with the timeline rollups extended over its events in the same transaction. Safe to call at any time. */
   commit(): void {
     if (!this.inTx) return;
+    const x = extendRollupForImport(this.store, this.groupFirstLeaf);
+    if (x) {
+      const t = this.timeline;
+      this.timeline = t
+        ? { fromLeaf: t.fromLeaf, throughLeaf: x.throughLeaf, hourRows: t.hourRows + x.hourRows, dayRows: t.dayRows + x.dayRows, ipRows: t.ipRows + x.ipRows }
+        : { fromLeaf: x.fromLeaf, throughLeaf: x.throughLeaf, hourRows: x.hourRows, dayRows: x.dayRows, ipRows: x.ipRows };
+    }
     this.store.commit();
     this.inTx = false;
   }
@@ -508,7 +521,14 @@ export class ImportSession {
     this.commit();
     if (this.walTuned) this.store.walAutocheckpoint(1000);
     const seconds = (Date.now() - this.started) / 1000;
-    const details = { importId: this.importId, ...this.totals, seconds: Math.round(seconds * 1000) / 1000, ...(error ? { error } : {}) };
+    const details = {
+      importId: this.importId,
+      ...this.totals,
+      seconds: Math.round(seconds * 1000) / 1000,
+      ...(error ? { error } : {}),
+      // The timeline rollups (derived) extended by this import's commits; absent when they were behind (timelineIndex catches up).
+      ...(this.timeline ? { timeline: { version: ROLLUP_VERSION, ...this.timeline } } : {}),
+    };
     this.store.appendCustody(this.actor, `import.${outcome}`, details);
     const checkpoint = this.store.checkpoint(this.signer, `import ${this.importId} ${outcome}`, this.tree ?? undefined);
     return { importId: this.importId, ...this.totals, seconds, checkpoint };

@@ -19,7 +19,7 @@ import type { CaseScope, VerifyReport } from '../../shared/types.ts';
 import { makeContext, type HandlerContext, type ToolContext } from '../api/context.ts';
 import { dispatch } from '../api/handlers.ts';
 import { JobRegistry } from '../api/jobs.ts';
-import { ensureTimelineRollup } from '../api/timeline-handlers.ts';
+import { ensureTimelineRollup } from '../case/data/timeline-rollup.ts';
 import { readKeyFile, unlockKey, type Signer } from '../case/keys.ts';
 import { CaseStore } from '../case/store.ts';
 import { custodyHead, lastCustodyOf } from '../case/data/custody.ts';
@@ -195,7 +195,7 @@ export class CaseService {
     return { result: this.current, head };
   }
 
-  /** As `trailcase serve` does at start: extend the timeline rollup now so the first paint does not wait (custody-logged by it). */
+  /** As `trailcase serve` does at start: a case whose timeline rollups are behind (imported by an earlier version) has them built now, once (custody-logged); imports keep them current. */
   private extendTimelineIndex(store: CaseStore): void {
     try {
       ensureTimelineRollup(store, this.ctx!.actor);

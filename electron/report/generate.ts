@@ -17,7 +17,7 @@ import type { ReportSummary } from '../../shared/api/report.ts';
 import type { Progress, VerifyReport } from '../../shared/types.ts';
 import { verifySignature, type Signer } from '../case/keys.ts';
 import type { CaseStore } from '../case/store.ts';
-import { verifyCase } from '../case/verify.ts';
+import { verifyCaseParallel } from '../case/verify.ts';
 import { UserError } from '../errors.ts';
 import { analysisForReport } from './analysis-bridge.ts';
 // Registers the CloudTrail digest validator with verify (and the evidence lookup), so the
@@ -118,7 +118,7 @@ export async function buildReport(
     if (why) throw new ChromiumUnavailable(`cannot render report.pdf: ${why}`);
   }
   progress('verify', 0, 5);
-  let verify = verifyCase(store);
+  let verify = await verifyCaseParallel(store);
   if (!verify.ok) refuseDamaged(verify);
   if (opts.signal?.aborted) throw new UserError('cancelled');
 

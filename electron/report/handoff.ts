@@ -16,7 +16,7 @@ import type { ExportSummary, ReceiveSummary } from '../../shared/api/report.ts';
 import type { VerifyReport } from '../../shared/types.ts';
 import type { Signer } from '../case/keys.ts';
 import { CaseStore } from '../case/store.ts';
-import { verifyCase } from '../case/verify.ts';
+import { verifyCaseParallel } from '../case/verify.ts';
 import { UserError } from '../errors.ts';
 import { readCheckpoint } from './model.ts';
 import { VERIFIER_FILE, verifierScript } from './manifest.ts';
@@ -56,7 +56,7 @@ export async function exportCase(store: CaseStore, signer: Signer, opts: { out: 
   const verifierPath = join(dirname(out), VERIFIER_FILE);
   if (existsSync(verifierPath) && !readFileSync(verifierPath).equals(verifier)) throw new UserError(`${verifierPath} exists and is not this TrailCase's verifier; choose another folder`);
 
-  const v = verifyCase(store);
+  const v = await verifyCaseParallel(store);
   if (!v.ok) throw new UserError(`the case does not verify (${v.problems.length} problems: ${problemsLine(v, 3)}); a damaged case is not handed off`, 1);
 
   store.ensureKey(signer);
@@ -130,7 +130,7 @@ export async function checkReceivedFile(path: string, opts: { expectSha256?: str
   try {
     let v: VerifyReport;
     try {
-      v = verifyCase(store);
+      v = await verifyCaseParallel(store);
     } catch (e) {
       throw new HandoffRefused(`refused ${file}: verification could not run (${(e as Error).message}); the file is damaged`);
     }

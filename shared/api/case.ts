@@ -35,6 +35,10 @@ export const caseApi = {
     'Events sharing an access key, session or request with this one.',
   ).returns<{ events: EventSummary[] }>(),
   verify: write(z.object({}).strict(), 'Recompute every hash and signature; custody-logged.').returns<VerifyReport>(),
+  verifyJob: write(
+    z.object({}).strict(),
+    'Verify as a background job with progress (events checked of the case); the job result is the verify report; custody-logged.',
+  ).returns<{ jobId: string }>(),
   addNote: write(
     z.object({ target: z.string().max(300).optional(), text: text.min(1) }).strict(),
     'A note by the examiner, on the case or on one item (event:ID, finding:ID, evidence:N).',

@@ -5,7 +5,12 @@
 //     - DuckDB read_json ingest of the same files keeping whole records (npm package fetched on demand into .bench/)
 //   peak RSS of the import process; case size against the gzip input; search latency;
 //   then the acquisition, analysis and UI benchmarks where their modules exist.
-// Options: --events N, --import-runs N (default 3), --skip-duckdb, --only import,search,acquire,analysis,enrich,ui,query
+//   Every step that starts a process is measured as a process tree (test/bench/rss.ts): time, and the
+//   peak RSS of each process (the import, verify, the analysis, the host serving the UI and its Chromium,
+//   the report and its Chromium, export and receive, DuckDB). One run writes .bench/results-<N>.json;
+//   the closing table sets every results-*.json present side by side (1M against 10M: issue 15).
+// Options: --events N, --import-runs N (default 3), --skip-duckdb, --reuse-case (keep an existing case:
+//   no import runs), --only import,verify,search,acquire,analysis,enrich,ui,report,handoff,query, --table (print the table only)
 import { spawnSync, execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -16,6 +21,7 @@ import { Worker } from 'node:worker_threads';
 import { generateTrail } from '../../electron/demo/synth.ts';
 import { CaseStore } from '../../electron/case/store.ts';
 import { searchEvents } from '../../electron/case/queries.ts';
+import { runSampled, type ProcessPeak } from './rss.ts';
 
 const args = process.argv.slice(2);
 const opt = (name: string, def: string) => {
@@ -24,7 +30,8 @@ const opt = (name: string, def: string) => {
 };
 const EVENTS = Number(opt('events', '1000000'));
 const IMPORT_RUNS = Math.max(1, Number(opt('import-runs', '3')));
-const ONLY = new Set(opt('only', 'import,search,acquire,analysis,enrich,ui,query').split(','));
+const ONLY = new Set(opt('only', 'import,verify,search,acquire,analysis,enrich,ui,report,handoff,query').split(','));
+const REUSE = args.includes('--reuse-case');
 const ROOT = resolve('.bench');
 const TRAIL = join(ROOT, `trail-${EVENTS}-v2`);
 const HOME = join(ROOT, 'home');
@@ -51,21 +58,89 @@ function line(label: string, value: string) {
 
 const fmt = (n: number, d = 0) => n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
 
+// A bench module run as its own process (`--child NAME CASE [JSON args]`), so that its memory is its own:
+// the parent samples the process tree and reads the result from the line starting with CHILD_MARK.
+const CHILD_MARK = 'BENCH-CHILD-RESULT ';
+if (args[0] === '--child') {
+  const [, name, casePath, extra] = args;
+  const x = extra ? JSON.parse(extra) : {};
+  let r: unknown;
+  if (name === 'analysis' || name === 'enrich') {
+    const store = CaseStore.open(casePath);
+    try {
+      const m = await import(`./${name}.ts`);
+      r = name === 'analysis' ? await m.benchAnalysis(store) : await m.benchEnrich(store);
+    } finally {
+      store.close();
+    }
+  } else if (name === 'ui') r = await (await import('./ui.ts')).benchUi(casePath);
+  else if (name === 'query') r = await (await import('./query.ts')).benchQuery(casePath, x.glob, x.gzBytes, x.importSeconds);
+  else throw new Error(`no child bench ${name}`);
+  process.stdout.write(`\n${CHILD_MARK}${JSON.stringify(r)}\n`);
+  process.exit(0);
+}
+
+/** Time and memory of every process a step started, by step (the closing table reads these). */
+interface StepMeasure extends ProcessPeak {
+  seconds: number;
+  events: number;
+}
+const steps: Record<string, StepMeasure> = {};
+results.steps = steps;
+const CLI_ENV = () => ({ ...process.env, TRAILCASE_HOME: HOME, TRAILCASE_PASSPHRASE: PASS, TRAILCASE_REPORT_RSS: '1' });
+
+/** A CLI command as a sampled process; throws with its stderr when it fails (unless allowed). */
+async function cliStep(step: string | null, cliArgs: string[], okStatus = [0]) {
+  const r = await runSampled(process.execPath, ['electron/cli/trailcase.js', ...cliArgs], { env: CLI_ENV() });
+  if (r.status === null || !okStatus.includes(r.status)) throw new Error(`${cliArgs[0]} failed (${r.status}): ${r.stderr.slice(-800)}`);
+  if (step) steps[step] = { seconds: r.seconds, events: EVENTS, maxProcessMB: r.maxProcessMB, treeMB: r.treeMB, byProgram: r.byProgram, mainMB: r.mainMB };
+  return r;
+}
+
+/** A bench module in its own process (see --child). */
+async function childStep(step: string, name: string, extra?: unknown): Promise<any> {
+  const r = await runSampled(process.execPath, ['--import', 'tsx', 'test/bench/run.ts', '--child', name, CASE, ...(extra ? [JSON.stringify(extra)] : [])], { env: CLI_ENV() });
+  const line = r.stdout.split('\n').find((l) => l.startsWith(CHILD_MARK));
+  if (r.status !== 0 || !line) throw new Error(`${name} bench failed (${r.status}): ${r.stderr.slice(-800)}`);
+  steps[step] = { seconds: r.seconds, events: EVENTS, maxProcessMB: r.maxProcessMB, treeMB: r.treeMB, byProgram: r.byProgram, mainMB: r.mainMB };
+  return JSON.parse(line.slice(CHILD_MARK.length));
+}
+
+const mb = (n: number | null | undefined) => (n === null || n === undefined ? '-' : fmt(n));
+function peakLine(label: string, m: StepMeasure) {
+  const progs = Object.entries(m.byProgram)
+    .sort((a, b) => b[1].mb - a[1].mb)
+    .map(([k, v]) => `${k} ${fmt(v.mb)} MB${v.processes > 1 ? ` (${v.processes} processes)` : ''}`)
+    .join(', ');
+  line(`  ${label}: peak RSS (largest process / tree)`, `${mb(m.maxProcessMB)} / ${mb(m.treeMB)} MB; ${progs}`);
+}
+
+if (args.includes('--table')) {
+  printTable();
+  process.exit(0);
+}
+
 // 1. The trail
 mkdirSync(ROOT, { recursive: true });
-if (!existsSync(join(TRAIL, '.complete'))) {
+// A reused case needs its trail only for the steps that read the trail (the import, the query baseline).
+const needTrail = !(REUSE && existsSync(CASE)) || ONLY.has('query');
+if (needTrail && !existsSync(join(TRAIL, '.complete'))) {
   rmSync(TRAIL, { recursive: true, force: true });
   const t = performance.now();
   const g = generateTrail({ outDir: TRAIL, totalEvents: EVENTS, eventsPerFile: 1000, days: 30, regions: ['us-east-1', 'eu-west-1', 'ap-southeast-2'], seed: 42, compromise: true });
   writeFileSync(join(TRAIL, '.complete'), JSON.stringify(g));
   line('generated synthetic trail', `${fmt(g.events)} events in ${fmt(g.files)} gzip files, ${fmt(g.bytes / 1e6, 1)} MB, ${fmt((performance.now() - t) / 1000, 1)} s`);
 }
-const trailFiles = files(TRAIL).filter((f) => f.endsWith('.json.gz'));
+const trailFiles = existsSync(TRAIL) ? files(TRAIL).filter((f) => f.endsWith('.json.gz')) : [];
 const gzBytes = trailFiles.reduce((a, f) => a + statSync(f).size, 0);
 line('input', `${fmt(EVENTS)} events, ${fmt(trailFiles.length)} files, ${fmt(gzBytes / 1e6, 1)} MB gzip`);
 console.log('');
 
-if (ONLY.has('import')) {
+if (REUSE && existsSync(CASE)) {
+  line('case', `${CASE} reused (--reuse-case): no import runs`);
+  if (!existsSync(HOME)) spawnSync(process.execPath, ['electron/cli/trailcase.js', 'keygen', '--examiner', 'Bench'], { env: CLI_ENV() });
+}
+if (ONLY.has('import') && !(REUSE && existsSync(CASE))) {
   // 2. Floor: read + gunzip + JSON.parse + SHA-256 per record (record bytes via JSON.stringify),
   // in worker threads, files dealt round-robin. One thread is the floor the import is held to,
   // measured before, between and after the import runs and the fastest kept (this machine's
@@ -116,19 +191,20 @@ if (ONLY.has('import')) {
   // mostly noise). The last case stays for the search, analysis and UI benchmarks.
   {
     rmSync(HOME, { recursive: true, force: true });
-    const env = { ...process.env, TRAILCASE_HOME: HOME, TRAILCASE_PASSPHRASE: PASS, TRAILCASE_REPORT_RSS: '1' };
+    const env = CLI_ENV();
     const run = (...a: string[]) => spawnSync(process.execPath, ['electron/cli/trailcase.js', ...a], { env, encoding: 'utf8', maxBuffer: 1 << 26 });
     run('keygen', '--examiner', 'Bench');
     const runs: { events: number; seconds: number; wall: number; rss: number }[] = [];
     for (let k = 0; k < IMPORT_RUNS; k++) {
       rmSync(CASE, { force: true });
       run('new', CASE, '--title', 'bench');
-      const t = performance.now();
-      const r = run('import', CASE, TRAIL, '--json');
-      const wall = (performance.now() - t) / 1000;
-      if (r.status !== 0) throw new Error(`import failed: ${r.stderr}`);
+      const r = await cliStep(null, ['import', CASE, TRAIL, '--json']);
+      const wall = r.seconds;
       const sum = JSON.parse(r.stdout);
-      runs.push({ events: sum.events, seconds: sum.seconds, wall, rss: Number(/rss-max-kb (\d+)/.exec(r.stderr)?.[1] ?? 0) / 1024 });
+      runs.push({ events: sum.events, seconds: sum.seconds, wall, rss: r.maxProcessMB ?? 0 });
+      const prev = steps.import;
+      if (!prev || r.seconds < prev.seconds) steps.import = { seconds: r.seconds, events: EVENTS, maxProcessMB: r.maxProcessMB, treeMB: r.treeMB, byProgram: r.byProgram, mainMB: r.mainMB };
+      if (prev) steps.import.maxProcessMB = Math.max(prev.maxProcessMB ?? 0, steps.import.maxProcessMB ?? 0);
       line(`TrailCase import, run ${k + 1}`, `${fmt(sum.events / sum.seconds)} events/s, ${fmt(sum.seconds, 2)} s (process ${fmt(wall, 2)} s)`);
       const f = await measureFloor();
       line(k + 1 < IMPORT_RUNS ? 'floor, between' : 'floor, after', `${fmt(f.eventsPerSec)} events/s, ${fmt(f.seconds, 2)} s`);
@@ -145,13 +221,6 @@ if (ONLY.has('import')) {
     line(`  ratio to the best floor of ${IMPORT_RUNS + 1} (target >= 0.70)`, fmt(sum.events / sum.seconds / floor.eventsPerSec, 2));
     line('  peak RSS, whole process (target < 500 MB)', `${fmt(rss)} MB`);
     line('  case size / gzip input (target < 3)', `${fmt(size / 1e6, 1)} MB / ${fmt(gzBytes / 1e6, 1)} MB = ${fmt(size / gzBytes, 2)}`);
-    const v = (() => {
-      const t0 = performance.now();
-      const rv = run('verify', CASE, '--json');
-      return { ok: rv.status === 0, seconds: (performance.now() - t0) / 1000 };
-    })();
-    results.verify = v;
-    line('  verify (recompute everything)', `${v.ok ? 'intact' : 'FAILED'} in ${fmt(v.seconds, 1)} s`);
   }
 
   {
@@ -187,9 +256,13 @@ console.log(JSON.stringify({ n: Number(n), seconds: (performance.now() - t) / 10
       for (let k = 0; k < IMPORT_RUNS; k++) {
         rmSync(dbPath, { force: true });
         rmSync(dbPath + '.wal', { force: true });
-        const out = execFileSync(process.execPath, [script, dbPath, join(TRAIL, '**/*.json.gz')], { cwd: dir, encoding: 'utf8' });
-        const r = JSON.parse(out.trim().split('\n').pop()!) as { n: number; seconds: number };
-        if (r.seconds < d.seconds) d = r;
+        const run = await runSampled(process.execPath, [script, dbPath, join(TRAIL, '**/*.json.gz')], { cwd: dir });
+        if (run.status !== 0) throw new Error(run.stderr.slice(-500));
+        const r = JSON.parse(run.stdout.trim().split('\n').pop()!) as { n: number; seconds: number };
+        if (r.seconds < d.seconds) {
+          d = r;
+          steps.duckdb = { seconds: run.seconds, events: EVENTS, maxProcessMB: run.maxProcessMB, treeMB: run.treeMB, byProgram: run.byProgram, mainMB: run.mainMB };
+        }
       }
       const imp = results.import as { eventsPerSec: number };
       results.duckdb = { eventsPerSec: d.n / d.seconds, seconds: d.seconds, events: d.n, dbBytes: statSync(dbPath).size, ratioTrailCaseToDuckdb: imp.eventsPerSec / (d.n / d.seconds) };
@@ -202,6 +275,16 @@ console.log(JSON.stringify({ n: Number(n), seconds: (performance.now() - t) / 10
       line('DuckDB', `skipped: ${(e as Error).message.split('\n')[0]}`);
     }
   }
+  console.log('');
+}
+
+// Verify: everything recomputed from the preserved bytes, on every core (issue 15).
+if (ONLY.has('verify') && existsSync(CASE)) {
+  const r = await cliStep('verify', ['verify', CASE, '--json'], [0, 3]);
+  const v = JSON.parse(r.stdout) as { ok: boolean; counts: { events: number } };
+  results.verify = { ok: v.ok, seconds: r.seconds, peakRssMB: r.maxProcessMB };
+  line('verify (recompute everything, worker threads)', `${v.ok ? 'intact' : 'FAILED'} in ${fmt(r.seconds, 1)} s = ${fmt(r.seconds / (EVENTS / 1e6), 1)} s per million events`);
+  peakLine('verify', steps.verify);
   console.log('');
 }
 
@@ -262,43 +345,75 @@ await optional('acquire', 'test/bench/acquire.ts', async (m) => {
   line('  S3 / files (target >= 0.7)', fmt(r.ratio, 2));
 });
 
-await optional('analysis', 'test/bench/analysis.ts', async (m) => {
-  const store = CaseStore.open(CASE);
-  try {
-    const r = await m.benchAnalysis(store);
+await optional('analysis', 'test/bench/analysis.ts', async () => {
+  {
+    const r = await childStep('analysis', 'analysis');
     results.analysis = r;
     line('one full scan of the case (read+parse every record)', `${fmt(r.scanSeconds, 2)} s`);
     line('all checks and Sigma rules', `${fmt(r.analyseSeconds, 2)} s = ${fmt(r.ratio, 2)} scans (target < 5)`);
     line('pivot from one access key (target < 1 s)', `${fmt(r.pivotSeconds, 3)} s`);
-  } finally {
-    store.close();
+    peakLine('analysis process', steps.analysis);
   }
 });
 
-await optional('enrich', 'test/bench/enrich.ts', async (m) => {
-  const store = CaseStore.open(CASE);
-  try {
-    const r = await m.benchEnrich(store);
+await optional('enrich', 'test/bench/enrich.ts', async () => {
+  {
+    const r = await childStep('enrich', 'enrich');
     results.enrich = r;
     line('enrichment databases: load', `${fmt(r.loadSeconds, 2)} s, +${fmt(r.loadRssMB)} MB RSS (hash of the files ${fmt(r.hashSeconds, 2)} s)`);
     line(`answer every distinct address (${fmt(r.distinctAddresses)})`, `${fmt(r.lookupAllSeconds, 3)} s; recorded in the case ${fmt(r.enrichSeconds, 2)} s (${fmt(r.enriched)} new)`);
     line('lookups of random public IPv4 addresses', `${fmt(r.randomLookupsPerSec)} /s`);
     line(`profile of the busiest principal (${fmt(r.principalEvents)} events)`, `${fmt(r.profilePrincipalSeconds, 3)} s (target < 1 s)`);
     line(`profile of the busiest key (${fmt(r.keyEvents)} events)`, `${fmt(r.profileKeySeconds, 3)} s (target < 1 s)`);
-  } finally {
-    store.close();
+    peakLine('enrichment process', steps.enrich);
   }
 });
 
-await optional('ui', 'test/bench/ui.ts', async (m) => {
-  const r = await m.benchUi(CASE);
+await optional('ui', 'test/bench/ui.ts', async () => {
+  // The host serving the UI is the child's own process; headless Chromium and its helpers are its children.
+  const r = await childStep('ui', 'ui');
   results.ui = r;
   for (const [k, v] of Object.entries(r)) line(`ui: ${k}`, typeof v === 'number' ? fmt(v, 1) : String(v));
+  peakLine('ui (host + Chromium)', steps.ui);
 });
 
-await optional('query', 'test/bench/query.ts', async (m) => {
+// The signed report (verify, analysis, PDF through Chromium), then a handoff: export and receive.
+if (ONLY.has('report') && existsSync(CASE)) {
+  const out = join(ROOT, `report-${EVENTS}`);
+  rmSync(out, { recursive: true, force: true });
+  try {
+    const r = await cliStep('report', ['report', CASE, '--out', out, '--json']);
+    line('report (verify, analysis, report.pdf through Chromium)', `${fmt(r.seconds, 1)} s = ${fmt(r.seconds / (EVENTS / 1e6), 1)} s per million events`);
+    peakLine('report', steps.report);
+  } catch (e) {
+    line('report', `failed: ${(e as Error).message.split('\n')[0]}`);
+  }
+  console.log('');
+}
+if (ONLY.has('handoff') && existsSync(CASE)) {
+  const dir = join(ROOT, `handoff-${EVENTS}`);
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, 'handoff.trailcase');
+  try {
+    const ex = await cliStep('export', ['export', CASE, '--out', file, '--to', 'Bench receiver', '--json']);
+    line('export (verify, VACUUM INTO, integrity_check, SHA-256)', `${fmt(ex.seconds, 1)} s`);
+    peakLine('export', steps.export);
+    const sha = JSON.parse(ex.stdout).sha256 as string;
+    const rc = await cliStep('receive', ['receive', file, '--examiner', 'Bench', '--sha256', sha, '--json']);
+    line('receive (SHA-256, verify, accept)', `${fmt(rc.seconds, 1)} s`);
+    peakLine('receive', steps.receive);
+  } catch (e) {
+    line('handoff', `failed: ${(e as Error).message.split('\n')[0]}`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  console.log('');
+}
+
+await optional('query', 'test/bench/query.ts', async () => {
   const imp = results.import as { seconds: number } | undefined;
-  const r = await m.benchQuery(CASE, join(TRAIL, '**', '*.json.gz'), gzBytes, imp?.seconds ?? null);
+  const r = await childStep('query', 'query', { glob: join(TRAIL, '**', '*.json.gz'), gzBytes, importSeconds: imp?.seconds ?? null });
   results.query = r;
   line('query: derived form build (from scratch)', `${fmt(r.build.seconds, 2)} s (CPU ${fmt(r.build.cpuSeconds, 1)} s), ${fmt(r.build.bytes / 1e6, 1)} MB, peak RSS ${fmt(r.build.rssMB)} MB`);
   if (r.buildToImport !== null) line('  build / import time (target <= 0.5)', fmt(r.buildToImport, 2));
@@ -306,5 +421,62 @@ await optional('query', 'test/bench/query.ts', async (m) => {
   for (const q of r.questions) line(`query: ${q.id}`, `${fmt(q.trailcaseMs, 0)} ms vs DuckDB raw ${fmt(q.duckdbRawMs, 0)} ms = ${fmt(q.ratio, 2)} (${fmt(q.rows)} rows)`);
 });
 
-writeFileSync(join(ROOT, 'results.json'), JSON.stringify(results, null, 2));
-console.log(`results written to ${join(ROOT, 'results.json')}`);
+// This run's results (merged into what an earlier run at the same size wrote for steps not run now), then the table.
+const resultsFile = join(ROOT, `results-${EVENTS}.json`);
+{
+  const earlier = existsSync(resultsFile) ? (JSON.parse(readFileSync(resultsFile, 'utf8')) as Record<string, any>) : {};
+  const merged = { ...earlier, ...results, steps: { ...(earlier.steps ?? {}), ...steps }, at: new Date().toISOString() };
+  writeFileSync(resultsFile, JSON.stringify(merged, null, 2));
+  writeFileSync(join(ROOT, 'results.json'), JSON.stringify(merged, null, 2));
+  console.log(`results written to ${resultsFile}`);
+}
+console.log('');
+printTable();
+
+/**
+ * Per step and per run size (every .bench/results-<N>.json): seconds per million events and the
+ * peak RSS of the largest process, with the program that had it; the targets are at most linear
+ * time (equal seconds per million) and under 500 MB for every process whatever the size.
+ */
+function printTable(): void {
+  const runs = readdirSync(ROOT)
+    .map((f) => /^results-(\d+)\.json$/.exec(f))
+    .filter((m): m is RegExpExecArray => !!m)
+    .map((m) => ({ n: Number(m[1]), r: JSON.parse(readFileSync(join(ROOT, m[0]), 'utf8')) as { steps?: Record<string, StepMeasure>; at?: string } }))
+    .sort((a, b) => a.n - b.n);
+  if (!runs.length) return;
+  const order = ['import', 'duckdb', 'verify', 'analysis', 'enrich', 'ui', 'report', 'export', 'receive', 'query'];
+  const label: Record<string, string> = {
+    import: 'import (best run)',
+    duckdb: 'DuckDB baseline ingest',
+    verify: 'verify (worker threads)',
+    analysis: 'analysis (checks + Sigma, pivots)',
+    enrich: 'enrichment and profiles',
+    ui: 'UI: host serving it + Chromium',
+    report: 'report (+ its Chromium)',
+    export: 'export (handoff)',
+    receive: 'receive (handoff)',
+    query: 'query form build + questions',
+  };
+  const names = [...new Set(runs.flatMap((x) => Object.keys(x.r.steps ?? {})))].sort((a, b) => (order.indexOf(a) + 1 || 99) - (order.indexOf(b) + 1 || 99));
+  const size = (n: number) => (n >= 1e6 && n % 1e6 === 0 ? `${n / 1e6}M` : n >= 1e3 && n % 1e3 === 0 ? `${n / 1e3}k` : String(n));
+  const cells = (m: StepMeasure | undefined) => {
+    if (!m) return ['-', '-', ''];
+    const top = Object.entries(m.byProgram).sort((a, b) => b[1].mb - a[1].mb)[0];
+    const progs = Object.entries(m.byProgram)
+      .filter(([, v]) => v.mb >= 20)
+      .sort((a, b) => b[1].mb - a[1].mb)
+      .map(([k, v]) => `${k} ${fmt(v.mb)}`)
+      .join(', ');
+    return [fmt(m.seconds / (m.events / 1e6), 1), `${mb(m.maxProcessMB)}${top ? '' : ''}`, progs];
+  };
+  const head = ['step', ...runs.flatMap((x) => [`${size(x.n)} s/M events`, `${size(x.n)} peak MB`])];
+  console.log(`Per step: seconds per million events, and peak RSS of the largest process (MB; target < 500 at every size). Runs: ${runs.map((x) => `${size(x.n)} ${x.r.at ?? ''}`).join('; ')}`);
+  console.log(`| ${head.join(' | ')} | processes (peak MB, largest run) |`);
+  console.log(`|${head.map(() => '---').join('|')}|---|`);
+  for (const name of names) {
+    const per = runs.map((x) => cells(x.r.steps?.[name]));
+    const progs = [...per].reverse().find((c) => c[2])?.[2] ?? '';
+    console.log(`| ${label[name] ?? name} | ${per.map((c) => `${c[0]} | ${c[1]}`).join(' | ')} | ${progs} |`);
+  }
+}

@@ -34,14 +34,14 @@ function run(args: string[], home: string, cwd = dir) {
 }
 
 test('staged layout; the bundles carry the build hash of these sources and need no tsx', () => {
-  for (const f of ['trailcase.mjs', 'package.json', 'build.json', 'electron/cli.mjs', 'electron/worker-boot.js', 'electron/object-worker-boot.js', 'build/report-certification-template.md', 'renderer/index.html', 'renderer/app.js']) {
+  for (const f of ['trailcase.mjs', 'package.json', 'build.json', 'electron/cli.mjs', 'electron/worker-boot.js', 'electron/object-worker-boot.js', 'electron/verify-worker-boot.js', 'build/report-certification-template.md', 'renderer/index.html', 'renderer/app.js']) {
     assert.ok(existsSync(join(cliDir, f)), f);
   }
   const pkg = JSON.parse(readFileSync(join(cliDir, 'package.json'), 'utf8'));
   assert.equal(pkg.trailcase.buildHash, buildHash());
   assert.deepEqual(Object.keys(pkg.dependencies).sort(), ['@duckdb/node-api', 'better-sqlite3', 'playwright-core'].filter((p) => p in pkg.dependencies).sort());
   assert.ok('better-sqlite3' in pkg.dependencies);
-  for (const f of ['electron/cli.mjs', 'electron/worker-boot.js', 'electron/object-worker-boot.js']) {
+  for (const f of ['electron/cli.mjs', 'electron/worker-boot.js', 'electron/object-worker-boot.js', 'electron/verify-worker-boot.js']) {
     const src = readFileSync(join(cliDir, f), 'utf8');
     assert.ok(!/from\s*["']tsx|import\(\s*["']tsx|["']typescript["']/.test(src), `${f} loads tsx or TypeScript`);
     assert.ok(!/\.ts["']\s*\)/.test(src.replace(/\/\/.*$/gm, '')), `${f} imports a .ts file at run time`);

@@ -8,6 +8,7 @@ import Database from 'better-sqlite3';
 import { generateTrail } from '../../electron/demo/synth.ts';
 import { CaseStore } from '../../electron/case/store.ts';
 import { verifyCase } from '../../electron/case/verify.ts';
+import { timelineRollupStatus } from '../../electron/case/data/timeline-rollup.ts';
 import { importPaths } from '../../electron/ingest/import-files.ts';
 import { PASSPHRASE, tempCase } from '../support/case.ts';
 
@@ -50,6 +51,9 @@ test('an import killed with SIGKILL leaves a valid case; the same import again c
     assert.ok(partial < gen.events);
     const v1 = verifyCase(s1);
     assert.deepEqual(v1.problems, []);
+    // The timeline rollups were extended in the same transactions as the events: they count exactly what was committed.
+    assert.equal(timelineRollupStatus(s1).fresh, true);
+    assert.equal(s1.db.prepare('SELECT sum(n) FROM timeline_hour WHERE kind = 4').pluck().get(), partial);
     assert.ok(v1.warnings.some((w) => /started but never finished/.test(w.message)), JSON.stringify(v1.warnings));
 
     // Running the same import again completes it, with no duplicates.
@@ -60,6 +64,8 @@ test('an import killed with SIGKILL leaves a valid case; the same import again c
     assert.equal(n.n, gen.events);
     assert.equal(n.d, gen.events);
     assert.equal((s1.db.prepare('SELECT count(*) AS n FROM event_copies').get() as { n: number }).n, 0);
+    assert.equal(timelineRollupStatus(s1).fresh, true);
+    assert.equal(s1.db.prepare('SELECT sum(n) FROM timeline_hour WHERE kind = 4').pluck().get(), gen.events);
     const v2 = verifyCase(s1);
     assert.deepEqual(v2.problems, []);
     assert.ok(!v2.warnings.some((w) => /after the last signed checkpoint/.test(w.message)), 'the new checkpoint covers everything');

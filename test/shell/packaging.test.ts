@@ -45,6 +45,7 @@ test('staged layout: entry points, assets, package.json', () => {
     'electron/case-process.mjs',
     'electron/worker-boot.js',
     'electron/object-worker-boot.js',
+    'electron/verify-worker-boot.js',
     'shell/index.html',
     'shell/launcher.js',
     'shell/launcher.css',

@@ -310,7 +310,21 @@ registerCommand({
     const path = needCase(positionals);
     let r: VerifyReport;
     try {
-      r = await withCase(path, (ctx) => dispatch(ctx, 'verify', {}));
+      r = await withCase(path, async (ctx) => {
+        // A job, for its progress: on a terminal a bar, in a log a line every 15 s (a 10M-event case takes minutes).
+        const { jobId } = await dispatch(ctx, 'verifyJob', {});
+        const bar = new ProgressBar('verify', { lineEveryMs: 15_000 });
+        for (;;) {
+          const s = ctx.jobs.status(jobId);
+          if (s.progress) bar.update(s.progress.done, s.progress.total, s.progress.phase === 'events' ? 'events' : `events; ${s.progress.phase}`);
+          if (s.state !== 'running') {
+            bar.done();
+            if (s.state !== 'done') throw new Error(s.error ?? `verify ${s.state}`);
+            return s.result as VerifyReport;
+          }
+          await new Promise((res) => setTimeout(res, 100));
+        }
+      });
     } catch (e) {
       if (e instanceof UserError) throw e;
       // A case too damaged to open read-write: verify read-only, without logging.
