@@ -15,13 +15,36 @@ import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { duck, engineName } from './duckdb.ts';
 import { DERIVED_VERSION, RECORD_STRUCTURE, quoteIdent } from '../../shared/query/schema.ts';
 import { EvidenceReader } from '../case/evidence.ts';
+import { caseLeafCount, eventLocations, leafHashHex, leafRangeSha256 } from '../case/data/derived-source.ts';
 import type { CaseStore } from '../case/store.ts';
 import { UserError } from '../errors.ts';
 
-const BATCH = 20_000;
-// checkpoint_threshold: the build commits every batch; checkpointing (compressing) the table after
-// every 16 MB of WAL (the default) doubled the build time and left a 40% larger file (bench, 200k events).
-const BUILD_CONFIG = { threads: '2', memory_limit: '256MB', checkpoint_threshold: '1GB' };
+export { leafRangeSha256 };
+
+// Rows per transaction (a killed build resumes after the last one): one DuckDB row group, so
+// each commit writes its rows compressed straight into the file instead of through the WAL.
+const BATCH = 122_880;
+// Rows handed to DuckDB at a time: this thread reads and checks the next chunk while DuckDB
+// transforms one, and the two bound the memory the record texts take (~20 MB each at 1.2 KB).
+const CHUNK = 16_384;
+const ZERO = Buffer.from([0]);
+// The build's DuckDB (measured choices: docs/queries.md "The derived form, measured"): the
+// newest storage format (ZSTD for strings is not in the default, v0.10-compatible one); at
+// most one row group buffered before it is written (the default, 5 row groups up to 1.2 GB,
+// held most of a 1M build in memory); no checkpoint mid-build (commits are whole row groups).
+// One thread: a chunk's move is one task anyway, this thread feeds it from the other core, and
+// a second DuckDB thread only added CPU and memory. The allocator hands freed memory back early.
+const BUILD_CONFIG: Record<string, string> = {
+  threads: '1',
+  memory_limit: '128MB',
+  storage_compatibility_version: 'latest',
+  checkpoint_threshold: '1GB',
+  write_buffer_row_group_count: '1',
+  write_buffer_row_group_memory_limit: '64MB',
+  allocator_flush_threshold: '16MB',
+  allocator_bulk_deallocation_flush_threshold: '16MB',
+  allocator_background_threads: 'true',
+};
 
 const locks = new Map<string, Promise<unknown>>();
 
@@ -66,19 +89,41 @@ export interface BuildResult {
   rebuilt: boolean;
 }
 
-function selectList(): string {
-  const members = Object.keys(RECORD_STRUCTURE).map((k) => `r.${quoteIdent(k)} AS ${quoteIdent(k)}`);
+// Members of RECORD_STRUCTURE not stored but read from the record when a query names them:
+// random identifiers that compress to ~21 bytes an event each, rarely asked for.
+const COMPUTED: Record<string, string> = {
+  eventID: `json_extract_string(record, '$.eventID')`,
+  requestID: `json_extract_string(record, '$.requestID')`,
+};
+// Stored with ZSTD: the long texts (FSST, the automatic choice, keeps the record at ~half its size).
+const ZSTD = new Set(['record', 'requestParameters', 'responseElements', 'additionalEventData']);
+const STORED = Object.keys(RECORD_STRUCTURE).filter((k) => !(k in COMPUTED));
+const STRUCTURE = JSON.stringify(Object.fromEntries(STORED.map((k) => [k, RECORD_STRUCTURE[k as keyof typeof RECORD_STRUCTURE]])));
+
+/** The stored row from a staging row (leaf, eventid, time_ms, record). */
+function transform(staging: string): string {
+  const members = STORED.map((k) => `r.${quoteIdent(k)} AS ${quoteIdent(k)}`);
   // record stays VARCHAR: it was parsed at import, and a JSON cast would parse it once more.
-  return ['leaf', 'eventid', 'epoch_ms(time_ms) AS "eventTime"', ...members, 'record'].join(', ');
+  const cols = ['leaf', 'eventid', 'epoch_ms(time_ms) AS "eventTime"', ...members, 'record'].join(', ');
+  return `SELECT ${cols} FROM (SELECT *, json_transform(record, '${STRUCTURE.replace(/'/g, "''")}') AS r FROM ${staging})`;
 }
 
-const transform = (staging: string) =>
-  `SELECT ${selectList()} FROM (SELECT *, json_transform(record, '${JSON.stringify(RECORD_STRUCTURE).replace(/'/g, "''")}') AS r FROM ${staging})`;
-// Two staging tables: the main thread reads, checks and appends the next batch
-// into one while DuckDB's threads transform the previous one from the other.
-// They live in an in-memory database of the instance, so their churn never
-// grows the file and a killed build leaves nothing behind.
-const STAGING = ['stage.staging0', 'stage.staging1'];
+/** The table examiners query: the stored columns, with the computed ones in their documented place. */
+function viewSql(): string {
+  const cols = ['leaf', 'eventid', '"eventTime"', ...Object.keys(RECORD_STRUCTURE).map((k) => (k in COMPUTED ? `${COMPUTED[k]} AS ${quoteIdent(k)}` : quoteIdent(k))), 'record'];
+  return `CREATE OR REPLACE VIEW events AS SELECT ${cols.join(', ')} FROM events_data`;
+}
+
+async function createTables(con: DuckDBConnection, staging: string): Promise<void> {
+  const cols = (await con.runAndReadAll(`DESCRIBE ${transform(staging)} LIMIT 0`)).getRowsJson();
+  const ddl = cols.map(([name, type]) => `${quoteIdent(String(name))} ${type}${ZSTD.has(String(name)) ? ' USING COMPRESSION zstd' : ''}`);
+  await con.run(`CREATE TABLE IF NOT EXISTS events_data (${ddl.join(', ')})`);
+  await con.run(viewSql());
+}
+
+// Where a chunk of records waits for its transform: a table made and dropped
+// inside the transaction that moves it, so it is never written to the file.
+const STAGE_DDL = 'CREATE OR REPLACE TABLE stage(leaf BIGINT, eventid VARCHAR, time_ms BIGINT, record VARCHAR)';
 
 // Helpers so Athena and CloudTrail Lake (Presto/Trino) queries carry over (docs/queries.md).
 const MACROS = [
@@ -99,22 +144,6 @@ async function readState(con: DuckDBConnection): Promise<DerivedState | null> {
   }
 }
 
-function caseEventCount(store: CaseStore): number {
-  return (store.stmt('SELECT coalesce(max(leaf) + 1, 0) AS n FROM events').get() as { n: number }).n;
-}
-
-function leafHashHex(store: CaseStore, leaf: number): string {
-  const r = store.stmt('SELECT leaf_hash FROM events WHERE leaf = ?').get(leaf) as { leaf_hash: Buffer } | undefined;
-  return r ? r.leaf_hash.toString('hex') : '';
-}
-
-/** SHA-256 over the 32-byte leaf hashes of leaves [from, to), in order: what a build took in. */
-export function leafRangeSha256(store: CaseStore, from: number, to: number): string {
-  const h = createHash('sha256');
-  for (const [lh] of store.db.prepare('SELECT leaf_hash FROM events WHERE leaf >= ? AND leaf < ? ORDER BY leaf').raw().iterate(from, to) as Iterable<[Buffer]>) h.update(lh);
-  return h.digest('hex');
-}
-
 /** Is the derived form current for this case (no build needed)? Cheap: reads its state row. */
 export async function derivedIsCurrent(store: CaseStore): Promise<boolean> {
   const path = derivedPath(store.path);
@@ -125,7 +154,7 @@ export async function derivedIsCurrent(store: CaseStore): Promise<boolean> {
     const con = await inst.connect();
     const s = await readState(con);
     con.closeSync();
-    return !!s && stateMatches(store, s) && s.builtThrough === caseEventCount(store);
+    return !!s && stateMatches(store, s) && s.builtThrough === caseLeafCount(store);
   } catch {
     return false;
   } finally {
@@ -138,7 +167,7 @@ function stateMatches(store: CaseStore, s: DerivedState): boolean {
     s.caseId === store.meta().caseId &&
     s.version === DERIVED_VERSION &&
     s.engine === engineName() &&
-    s.builtThrough <= caseEventCount(store) &&
+    s.builtThrough <= caseLeafCount(store) &&
     (s.builtThrough === 0 || s.lastLeafHash === leafHashHex(store, s.builtThrough - 1))
   );
 }
@@ -152,9 +181,9 @@ export async function ensureDerived(
   store: CaseStore,
   opts: { actor: string; signal?: AbortSignal; onProgress?: (done: number, total: number) => void; batchSize?: number },
 ): Promise<BuildResult> {
-  const batchSize = opts.batchSize ?? BATCH;
+  const commitEvery = opts.batchSize ?? BATCH;
   const path = derivedPath(store.path);
-  const total = caseEventCount(store);
+  const total = caseLeafCount(store);
   const t0 = performance.now();
   let rebuilt = false;
   let inst: DuckDBInstance;
@@ -182,11 +211,11 @@ export async function ensureDerived(
       state = null;
       rebuilt = true;
     }
-    await con.run("ATTACH ':memory:' AS stage");
-    for (const t of STAGING) await con.run(`CREATE TABLE ${t}(leaf BIGINT, eventid VARCHAR, time_ms BIGINT, record VARCHAR)`);
     if (!state) {
       await con.run('CREATE TABLE IF NOT EXISTS derived_meta(k VARCHAR PRIMARY KEY, v VARCHAR)');
-      await con.run(`CREATE TABLE IF NOT EXISTS events AS ${transform(STAGING[0])} LIMIT 0`);
+      await con.run(STAGE_DDL);
+      await createTables(con, 'stage');
+      await con.run('DROP TABLE stage');
       for (const m of MACROS) await con.run(m);
       state = { caseId: store.meta().caseId, version: DERIVED_VERSION, engine: engineName(), builtThrough: 0, lastLeafHash: '', loggedThrough: 0 };
       await writeState(con, state);
@@ -194,71 +223,84 @@ export async function ensureDerived(
     const from = state.builtThrough;
     if (from < total) {
       const reader = new EvidenceReader(store, 16 * 1024 * 1024);
-      const rows = store.db
-        .prepare('SELECT leaf, event_id, time_ms, evidence_id, pos, len, enc, leaf_hash FROM events WHERE leaf >= ? AND leaf < ? ORDER BY leaf')
-        .raw()
-        .iterate(from, total) as Iterable<[number, string, number | null, number, number, number, number, Buffer]>;
-      const tcon = await inst.connect();
-      let k = 0;
-      let app = await con.createAppender(STAGING[0].split('.')[1], 'main', 'stage');
-      let inBatch = 0;
-      let last = from - 1;
+      const chunk = Math.min(commitEvery, CHUNK);
+      // One transaction per commit unit: its chunks are staged in a table of
+      // that same transaction (never committed) and moved into events_data, so
+      // DuckDB writes each full row group compressed straight into the file.
+      // While DuckDB moves one chunk, this thread reads and checks the next.
+      let moving: Promise<unknown> = Promise.resolve();
+      let inTx = false;
+      let inCommit = 0;
+      let leaves: number[] = [];
+      let ids: string[] = [];
+      let times: (number | null)[] = [];
+      let texts: string[] = [];
       let lastHash = state.lastLeafHash;
-      let pending: Promise<void> = Promise.resolve();
-      // Move one filled staging table into events, with the new state, in one transaction (resumable).
-      const moveBatch = (table: string, through: number, hash: string) => async () => {
-        await tcon.run('BEGIN TRANSACTION');
-        try {
-          await tcon.run(`INSERT INTO events ${transform(table)}`);
-          state = { ...state!, builtThrough: through, lastLeafHash: hash };
-          await writeState(tcon, state);
-          await tcon.run('COMMIT');
-          // Its own transaction: one transaction writes to one database (the stage is another).
-          await tcon.run(`DELETE FROM ${table}`);
-        } catch (e) {
-          await tcon.run('ROLLBACK').catch(() => undefined);
-          throw e;
+      const moveChunk = async (commit: boolean) => {
+        await moving;
+        if (!inTx) await con.run('BEGIN TRANSACTION');
+        inTx = true;
+        await con.run(STAGE_DDL);
+        const app = await con.createAppender('stage');
+        for (let i = 0; i < leaves.length; i++) {
+          app.appendBigInt(BigInt(leaves[i]));
+          app.appendVarchar(ids[i]);
+          if (times[i] === null) app.appendNull();
+          else app.appendBigInt(BigInt(times[i]!));
+          app.appendVarchar(texts[i]);
+          app.endRow();
         }
-        opts.onProgress?.(through - from, total - from);
-      };
-      const flush = async () => {
         app.closeSync();
-        const move = moveBatch(STAGING[k % 2], last + 1, lastHash);
-        await pending; // the other table's transform, started last time
-        pending = move();
-        pending.catch(() => undefined); // awaited below; keeps an early failure from going unhandled
-        k++;
-        inBatch = 0;
+        const through = leaves[leaves.length - 1] + 1;
+        const hash = lastHash;
+        leaves = [];
+        ids = [];
+        times = [];
+        texts = [];
+        moving = (async () => {
+          await con.run(`INSERT INTO events_data ${transform('stage')}`);
+          await con.run('DROP TABLE stage');
+          if (commit) {
+            state = { ...state!, builtThrough: through, lastLeafHash: hash };
+            await writeState(con, state);
+            await con.run('COMMIT');
+            inTx = false;
+            opts.onProgress?.(through - from, total - from);
+          }
+        })();
+        moving.catch(() => undefined); // awaited before the next move; keeps an early failure from going unhandled
       };
       try {
-        for (const [leaf, eventId, timeMs, evId, pos, len, enc, leafHash] of rows) {
+        for (const [leaf, eventId, timeMs, evId, pos, len, enc, leafHash] of eventLocations(store, from, total)) {
           const rec = reader.record(evId, pos, len, enc);
           // The derived row must come from exactly the committed record.
-          const h = createHash('sha256').update(Buffer.from([0])).update(rec).digest();
+          const h = createHash('sha256').update(ZERO).update(rec).digest();
           if (!h.equals(leafHash)) throw new UserError(`event ${leaf} (${eventId}): its record no longer matches its leaf hash; run trailcase verify`);
-          app.appendBigInt(BigInt(leaf));
-          app.appendVarchar(eventId);
-          if (timeMs === null) app.appendNull();
-          else app.appendBigInt(BigInt(timeMs));
-          app.appendVarchar(rec.toString('utf8'));
-          app.endRow();
-          last = leaf;
+          leaves.push(leaf);
+          ids.push(eventId);
+          times.push(timeMs);
+          texts.push(rec.toString('utf8'));
           lastHash = leafHash.toString('hex');
-          if (++inBatch >= batchSize) {
-            await flush();
-            if (opts.signal?.aborted) {
-              await pending;
-              throw new UserError('query database build cancelled; it resumes from here next time');
+          inCommit++;
+          if (leaves.length >= chunk || inCommit >= commitEvery) {
+            const commit = inCommit >= commitEvery;
+            await moveChunk(commit);
+            if (commit) {
+              inCommit = 0;
+              if (opts.signal?.aborted) {
+                await moving;
+                throw new UserError('query database build cancelled; it resumes from here next time');
+              }
             }
-            app = await con.createAppender(STAGING[k % 2].split('.')[1], 'main', 'stage');
           }
         }
-        if (inBatch > 0) await flush();
-        else app.closeSync();
-        await pending;
-      } finally {
-        await pending.catch(() => undefined);
-        tcon.closeSync();
+        if (leaves.length > 0) await moveChunk(true);
+        await moving;
+      } catch (e) {
+        await moving.catch(() => undefined);
+        // A commit unit cut short is dropped whole: the state still says where it began.
+        if (inTx) await con.run('ROLLBACK').catch(() => undefined);
+        throw e;
       }
     }
     const built = from < total ? { fromLeaf: from, toLeaf: total, seconds: (performance.now() - t0) / 1000 } : null;

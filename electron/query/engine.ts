@@ -150,11 +150,14 @@ async function openReadOnly(path: string): Promise<{ inst: DuckDBInstance; con: 
 
 /** Refuse anything but one reading statement; returns it prepared. */
 export async function prepareReadOnly(con: DuckDBConnection, sql: string): Promise<DuckDBPreparedStatement> {
+  const kw = leadingKeyword(sql);
+  // A write the engine cannot even bind (INSERT INTO the events view) is refused as a write, not as a bad query.
+  const refusedOr = (e: unknown) => new UserError(READ_KEYWORDS.has(kw) || /Parser Error/.test(String((e as Error)?.message)) ? queryErrorMessage(e, sql) : `only reading queries run here: ${kw} statements are refused`);
   let extracted;
   try {
     extracted = await con.extractStatements(sql);
   } catch (e) {
-    throw new UserError(queryErrorMessage(e, sql));
+    throw refusedOr(e);
   }
   if (extracted.count === 0) throw new UserError('the query is empty');
   if (extracted.count > 1) throw new UserError(`one statement at a time: the query holds ${extracted.count} statements`);
@@ -162,9 +165,8 @@ export async function prepareReadOnly(con: DuckDBConnection, sql: string): Promi
   try {
     prepared = await extracted.prepare(0);
   } catch (e) {
-    throw new UserError(queryErrorMessage(e, sql));
+    throw refusedOr(e);
   }
-  const kw = leadingKeyword(sql);
   if ((prepared.statementType !== duck().StatementType.SELECT && prepared.statementType !== duck().StatementType.EXPLAIN) || !READ_KEYWORDS.has(kw)) {
     prepared.destroySync();
     throw new UserError(`only reading queries run here: ${kw || duck().StatementType[prepared.statementType]} statements are refused`);
