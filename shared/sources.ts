@@ -19,6 +19,12 @@ const scope = { accounts: list, regions: list, since: time, until: time };
 
 export const filesSourceOptions = z.object(scope);
 
+/** How a source runs, not what it imports (the run context's knobs, electron/ingest/sources.ts SourceRunContext). */
+export const sourceRunOptions = z.object({
+  /** Parser threads (default: one per core, at most 4). */
+  workers: z.number().int().min(0).max(64).optional(),
+});
+
 export const s3SourceOptions = awsSourceOptions.extend({
   ...scope,
   publicKeysFile: z.string().max(4_096).optional(),

@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { read, write } from './define.ts';
 import { eventFilterSchema } from '../event-filter.ts';
-import { filesSourceOptions } from '../sources.ts';
+import { filesSourceOptions, sourceRunOptions } from '../sources.ts';
 import type {
   CaseInfo, CustodyEntry, EventDetail, EventSummary, EvidenceItem, ImportWarning, JobStatus, VerifyReport,
 } from '../types.ts';
@@ -53,8 +53,7 @@ export const caseApi = {
     z.object({
       paths: z.array(z.string().max(4096)).min(1).max(1000),
       ...filesSourceOptions.shape,
-      /** Parser threads (default: one per core, at most 4). */
-      workers: z.number().int().min(0).max(64).optional(),
+      ...sourceRunOptions.shape,
     }).strict(),
     'Import local files or folders as a background job; returns the job id; the job result is the ImportSummary.',
   ).returns<{ jobId: string }>(),

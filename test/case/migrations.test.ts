@@ -160,6 +160,21 @@ test('migration 8 adds the append-only saved-query history to a schema-7 case, k
   db.close();
 });
 
+test('migration 9 adds the append-only detections (promoted query checks, the case Sigma rule files) to a schema-8 case, keeping its rows', () => {
+  const db = new Database(join(tempDir(), 'm9.sqlite'));
+  migrate(db, 8);
+  db.prepare("INSERT INTO saved_queries(name, mode, text, notes, op, at, actor, custody_seq) VALUES ('n', 'sql', 'SELECT 1', '', 'save', 't', 'a', 1)").run();
+  assert.deepEqual(migrate(db, 9), [9]);
+  assert.equal(db.pragma('user_version', { simple: true }), 9);
+  assert.equal((db.prepare('SELECT count(*) AS n FROM saved_queries').get() as { n: number }).n, 1);
+  db.prepare("INSERT INTO detections(kind, key, body, sha256, op, at, actor, custody_seq) VALUES ('sigma-file', 'r.yml', 'title: x', 'h', 'add', 't', 'a', 2)").run();
+  assert.throws(() => db.prepare("INSERT INTO detections(kind, key, body, sha256, op, at, actor, custody_seq) VALUES ('script', 'k', '', 'h', 'add', 't', 'a', 3)").run(), /CHECK/);
+  assert.throws(() => db.prepare("INSERT INTO detections(kind, key, body, sha256, op, at, actor, custody_seq) VALUES ('sigma-file', 'k', '', 'h', 'edit', 't', 'a', 3)").run(), /CHECK/);
+  assert.throws(() => db.prepare("UPDATE detections SET body = 'x'").run(), /append-only/);
+  assert.throws(() => db.prepare('DELETE FROM detections').run(), /append-only/);
+  db.close();
+});
+
 test('every migration has its own test in this file', () => {
   const src = readFileSync(fileURLToPath(import.meta.url), 'utf8');
   for (const m of MIGRATIONS) assert.match(src, new RegExp(`test\\('migration ${m.version} `), `migration ${m.version} (${m.name}) has no test here`);

@@ -8,6 +8,7 @@ import { acquireApi } from '../../shared/api/acquire.ts';
 import { caseApi } from '../../shared/api/case.ts';
 import { SOURCES } from '../../electron/ingest/source-list.ts';
 import { SourceRegistry, sourceOptions } from '../../electron/ingest/sources.ts';
+import { sourceRunOptions } from '../../shared/sources.ts';
 import { UserError } from '../../electron/errors.ts';
 
 test('each argument goes to the source whose form it has; anything else is local files and folders', () => {
@@ -71,7 +72,8 @@ test('the API declares no option a source does not have: acquire and importPaths
   const keys = (o: z.ZodTypeAny) => Object.keys((o as z.ZodObject<z.ZodRawShape>).shape).sort();
   const remote = new Set(SOURCES.all.filter((s) => !s.together).flatMap((s) => keys(s.options)));
   assert.deepEqual(keys(acquireApi.acquire.args), ['source', ...remote].sort());
-  assert.deepEqual(keys(caseApi.importPaths.args), ['paths', ...keys(SOURCES.get('files').options)].sort());
+  // importPaths adds only how the files source runs (its parser threads), declared beside the options.
+  assert.deepEqual(keys(caseApi.importPaths.args), ['paths', ...keys(SOURCES.get('files').options), ...keys(sourceRunOptions)].sort());
   // The source's own schema keeps only its options from the API's union.
   assert.deepEqual(sourceOptions(SOURCES.get('lookup'), { regions: ['us-east-1'], sql: 'x', workgroup: 'w' }, 'api'), { regions: ['us-east-1'] });
 });

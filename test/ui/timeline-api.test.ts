@@ -278,6 +278,7 @@ test('migration 5 adds the per-IP rollup to a schema-4 case; the next timelineIn
     // Later migrations' tables too, so that migrating from 4 creates them again.
     for (const t of ['enrichment_sources', 'enrichment_runs', 'ip_enrichment']) db.exec(`DROP TABLE ${t}`);
     db.exec('DROP TABLE IF EXISTS saved_queries');
+    db.exec('DROP TABLE IF EXISTS detections'); // schema 9
     db.prepare('UPDATE timeline_state SET version = 1').run();
     db.exec('DROP TABLE IF EXISTS checkpoint_timestamps'); // schema 6 (issue 17): not in a schema-4 file
     db.pragma('user_version = 4');
