@@ -7,7 +7,7 @@ import {
   actorKey, actorLabel, apiOf, callerName, clusters, eventName, extra, failed, identity, invokedBy, is, isAwsInternal,
   isAwsServiceSource, isPublicIp, list, obj, plural, req, resp, span, str, uniq, whoWhen, during,
 } from './event.ts';
-import type { Check } from './types.ts';
+import type { Check, NarrowStep } from './types.ts';
 
 const SIGNIN = 'signin.amazonaws.com';
 
@@ -227,13 +227,13 @@ export const sessionMultipleOrigins = defineCheck({
 
 /**
  * The runner's first step for sessionMultipleOrigins (Check.narrow), over the
- * indexed columns only: every assumed-role event of a group that shows two or
+ * normalised fields only: every assumed-role event of a group that shows two or
  * more origins under any key run() may use (the instance in principalId; the
  * role and session name, which run() uses for a session delivered to an
  * instance when principalId does not name it; the access key). invokedBy is in
  * the record alone, so such calls are kept here and left to run(): a superset.
  */
-export function sessionOriginCandidates(events: AnalysisEvent[]): Set<number> {
+export function sessionOriginNarrow(): NarrowStep {
   const origins = new Map<string, Set<string>>();
   const keysOf = (e: AnalysisEvent): string[] => {
     const role = e.n.sessionIssuerArn ?? e.n.principalArn ?? '';
@@ -249,24 +249,35 @@ export function sessionOriginCandidates(events: AnalysisEvent[]): Set<number> {
     return k;
   };
   const relevant = (e: AnalysisEvent) => e.n.identityType === 'AssumedRole' && !isAwsServiceSource(e.n.sourceIPAddress);
-  for (const e of events) {
-    if (!relevant(e)) continue;
-    for (const k of keysOf(e)) {
-      let o = origins.get(k);
-      if (!o) origins.set(k, (o = new Set()));
-      if (o.size < 2) o.add(originOf(e));
-    }
-  }
   // A group that is not an instance's fires only with a public origin among them (run()); a key group holding
   // an instance's events too only has more origins, so this keeps a superset.
   const publicIn = new Set<string>();
-  for (const e of events) if (relevant(e) && e.n.accessKeyId && originKind(originOf(e)) === 'public') publicIn.add(`k\u0000${e.n.accessKeyId}`);
-  const candidate = (k: string) => origins.get(k)!.size >= 2 && (!k.startsWith('k') || publicIn.has(k));
-  const leaves = new Set<number>();
-  for (const e of events) if (relevant(e) && keysOf(e).some(candidate)) leaves.add(e.leaf);
-  return leaves;
+  // State per key: at most two origins (bounded by sessions, not calls).
+  return {
+    add: (e) => {
+      if (!relevant(e)) return;
+      for (const k of keysOf(e)) {
+        let o = origins.get(k);
+        if (!o) origins.set(k, (o = new Set()));
+        if (o.size < 2) o.add(originOf(e));
+      }
+      if (e.n.accessKeyId && originKind(originOf(e)) === 'public') publicIn.add(`k\u0000${e.n.accessKeyId}`);
+    },
+    finish: () => {
+      const candidate = (k: string) => (origins.get(k)?.size ?? 0) >= 2 && (!k.startsWith('k') || publicIn.has(k));
+      return (e) => relevant(e) && keysOf(e).some(candidate);
+    },
+  };
 }
-sessionMultipleOrigins.narrow = sessionOriginCandidates;
+
+/** The events sessionOriginNarrow keeps, by leaf (the step over a list, as the runner applies it during its pass). */
+export function sessionOriginCandidates(events: AnalysisEvent[]): Set<number> {
+  const step = sessionOriginNarrow();
+  for (const e of events) step.add(e);
+  const keep = step.finish();
+  return new Set(events.filter(keep).map((e) => e.leaf));
+}
+sessionMultipleOrigins.narrow = sessionOriginNarrow;
 
 export const DENIED_BURST = { count: 10, windowMs: 10 * 60_000 };
 const DENIAL = /AccessDenied|Unauthorized|NotAuthorized|Forbidden/i;
