@@ -24,7 +24,7 @@
 //  3. After the pass, each narrowed check reads only the events its step kept,
 //     and each check too big for the budget reads its own selection, one at a
 //     time, in time order, by SQL over the same columns.
-// Where each check keeps its state is described in docs/analysis.md ("Memory").
+// Where each check keeps its state: docs/analysis.md.
 import type { AnalysisEvent, Finding } from '../../shared/analysis/findings.ts';
 import { SEVERITIES } from '../../shared/analysis/findings.ts';
 import type { AnalysisWarning, UnitRef } from '../../shared/analysis/types.ts';
@@ -207,7 +207,7 @@ export async function analyseCase(store: CaseStore, opts: AnalyseOptions = {}): 
 
   // Decoded evidence objects are cached; in time order the objects in use at once are those whose
   // times overlap (a few per region and account), so a modest cache decodes each about once.
-  const reader = new EvidenceReader(store, 64 * 1024 * 1024);
+  const reader = new EvidenceReader(store, 32 * 1024 * 1024);
   const bad = (eventId: string, message: string) => warnings.push({ unit: RUNNER_UNIT.name, eventId, message });
   let eventsRead = 0;
   /** The events of a selection in time order, read and parsed one page at a time. */

@@ -2,12 +2,12 @@
 // and impact checks (issue "Analysis", Checks: Initial access and credential use).
 import type { AnalysisEvent, Severity } from '../../../shared/analysis/findings.ts';
 import { DAY_MS, HOUR_MS } from '../../../shared/time.ts';
-import { apiCheck, defineCheck, perEventCheck } from './define.ts';
+import { apiCheck, defineCheck, perEventCheck, streamCheck } from './define.ts';
 import {
   actorKey, actorLabel, apiOf, callerName, clusters, eventName, extra, failed, identity, invokedBy, is, isAwsInternal,
-  isAwsServiceSource, isPublicIp, list, obj, plural, req, resp, span, str, uniq, whoWhen, during,
+  isAwsServiceSource, isPublicIp, lightCopy, list, obj, plural, req, resp, span, str, uniq, whoWhen, during,
 } from './event.ts';
-import type { Check, NarrowStep } from './types.ts';
+import type { Check, FindingDraft, NarrowStep } from './types.ts';
 
 const SIGNIN = 'signin.amazonaws.com';
 
@@ -282,23 +282,21 @@ sessionMultipleOrigins.narrow = sessionOriginNarrow;
 export const DENIED_BURST = { count: 10, windowMs: 10 * 60_000 };
 const DENIAL = /AccessDenied|Unauthorized|NotAuthorized|Forbidden/i;
 
-export const accessDeniedBurst = defineCheck({
+export const accessDeniedBurst = streamCheck({
   id: 'discovery.access-denied-burst', version: '1.0.0', title: 'Burst of access-denied errors from one principal',
   category: 'discovery', severity: 'medium', attack: ['T1580', 'T1526'],
   description: `>= ${DENIED_BURST.count} calls by one principal failing with an authorisation error (AccessDenied*, *UnauthorizedOperation, *NotAuthorized*, Forbidden) within ${DENIED_BURST.windowMs / 60000} minutes: typical of enumeration with stolen credentials that probe what they may do. High at >= 5 distinct APIs or >= 50 errors.`,
   select: { errorCodes: true },
-}, (events, _ctx, make) => {
-  const denied = events.filter((e) => e.n.errorCode && DENIAL.test(e.n.errorCode) && !isAwsInternal(e));
-  const out = [];
-  for (const g of clusters(denied, actorKey, DENIED_BURST.windowMs)) {
-    // Densest window of the cluster.
-    let best = 0;
-    let lo = 0;
-    for (let hi = 0; hi < g.length; hi++) {
-      while (g[hi].timeMs !== null && g[lo].timeMs !== null && g[hi].timeMs! - g[lo].timeMs! > DENIED_BURST.windowMs) lo++;
-      best = Math.max(best, hi - lo + 1);
-    }
-    if (best < DENIED_BURST.count) continue;
+}, (_ctx, make) => {
+  // State (issue 15), per principal: the authorisation errors of its cluster in progress (light; a cluster that
+  // fires cites them all), with the densest window kept as it grows. Other errors are not kept. A cluster is
+  // judged when the principal's next denial comes after a gap, or at the end.
+  type Cluster = { g: AnalysisEvent[]; last: number | null; lo: number; best: number };
+  const open = new Map<string, Cluster>();
+  const pool = new Map<string, string>();
+  const out: FindingDraft[] = [];
+  const judge = ({ g, best }: Cluster) => {
+    if (best < DENIED_BURST.count) return;
     const apis = uniq(g.map(apiOf));
     out.push(make({
       events: g,
@@ -311,8 +309,33 @@ export const accessDeniedBurst = defineCheck({
         'If not: treat its credentials as stolen (revoke/rotate), and review its successful calls around the same time.',
       ],
     }));
-  }
-  return out;
+  };
+  const add = (e: AnalysisEvent) => {
+    if (!e.n.errorCode || !DENIAL.test(e.n.errorCode) || isAwsInternal(e)) return;
+    const key = actorKey(e);
+    let c = open.get(key);
+    // A new cluster after a gap (clusters() in event.ts: an event without a time joins the cluster in progress).
+    if (c && e.timeMs !== null && c.last !== null && e.timeMs - c.last > DENIED_BURST.windowMs) {
+      judge(c);
+      c = undefined;
+    }
+    if (!c) open.set(key, (c = { g: [], last: null, lo: 0, best: 0 }));
+    if (e.timeMs !== null) c.last = e.timeMs;
+    const g = c.g;
+    g.push(lightCopy(e, pool));
+    // Densest window of the cluster, as it grows.
+    const hi = g.length - 1;
+    while (g[hi].timeMs !== null && g[c.lo].timeMs !== null && g[hi].timeMs! - g[c.lo].timeMs! > DENIED_BURST.windowMs) c.lo++;
+    c.best = Math.max(c.best, hi - c.lo + 1);
+  };
+  return {
+    add,
+    finish: () => {
+      for (const c of open.values()) judge(c);
+      open.clear();
+      return out;
+    },
+  };
 });
 
 export const ssmRemoteCommand = apiCheck({
