@@ -106,30 +106,40 @@ export function instanceOf(e: AnalysisEvent): string | null {
   return null;
 }
 
-export const instanceCredentialsOutside = defineCheck({
+export const instanceCredentialsOutside = streamCheck({
   id: 'credential-access.instance-credentials-used-outside', version: '1.1.0', title: 'EC2 instance-role credentials used from a public address',
   category: 'credential-access', severity: 'medium', attack: ['T1552.005'],
   description: 'Calls made with an EC2 instance role session (principalId ending ":i-<instance id>") from a public IP address rather than from an AWS service name or a private VPC address, excluding SSM agent plumbing and calls made by a service on the role\'s behalf. Heuristic: CloudTrail does not say which public address the instance itself has, so every (session, address) pair is reported once for the examiner to compare with the instance; high when one instance session shows more than one public address, the typical sign of credentials taken from the metadata service and reused elsewhere.',
   // Instance-profile sessions are named after the instance (principalId "AROA…:i-…"): only those are wanted, not every assumed-role call.
   select: { identityTypes: ['AssumedRole'], principalIdContains: [':i-', ':I-'] },
-}, (events, _ctx, make) => {
-  const hits = events.filter((e) => {
-    if (!instanceOf(e) || invokedBy(e)) return false;
-    const ip = e.n.sourceIPAddress;
-    if (isAwsServiceSource(ip) || !isPublicIp(ip)) return false;
-    if (e.n.eventSource && AGENT_SOURCES.includes(e.n.eventSource)) return false;
-    if (is(e, 'ssm.amazonaws.com', ...AGENT_SSM_CALLS)) return false;
-    if (/^amazon-ssm-agent/i.test(e.n.userAgent ?? '')) return false;
-    return true;
-  });
+}, (_ctx, make) => {
+  // State (issue 15): the calls from public addresses only (light; every one is cited), by session.
   const bySession = new Map<string, AnalysisEvent[]>();
-  for (const e of hits) { const k = e.n.principalId ?? actorKey(e); const l = bySession.get(k) ?? []; l.push(e); bySession.set(k, l); }
-  const out = [];
+  const pool = new Map<string, string>();
+  const add = (e: AnalysisEvent) => {
+    if (!instanceOf(e) || invokedBy(e)) return;
+    const ip = e.n.sourceIPAddress;
+    if (isAwsServiceSource(ip) || !isPublicIp(ip)) return;
+    if (e.n.eventSource && AGENT_SOURCES.includes(e.n.eventSource)) return;
+    if (is(e, 'ssm.amazonaws.com', ...AGENT_SSM_CALLS)) return;
+    if (/^amazon-ssm-agent/i.test(e.n.userAgent ?? '')) return;
+    const l = lightCopy(e, pool);
+    // instanceOf() reads the record when principalId does not name the instance: keep its answer.
+    instances.set(l, instanceOf(e)!);
+    const k = e.n.principalId ?? actorKey(e);
+    const calls = bySession.get(k) ?? [];
+    calls.push(l);
+    bySession.set(k, calls);
+  };
+  const instances = new Map<AnalysisEvent, string>();
+  return { add, finish: () => report() };
+  function report() {
+  const out: FindingDraft[] = [];
   for (const [, sess] of bySession) {
     const ips = uniq(sess.map((e) => e.n.sourceIPAddress!));
     for (const ip of ips) {
       const g = sess.filter((e) => e.n.sourceIPAddress === ip);
-      const inst = instanceOf(g[0])!;
+      const inst = instances.get(g[0])!;
       const role = g[0].n.sessionIssuerArn ?? g[0].n.principalArn ?? '(role not recorded)';
       const apis = uniq(g.map(apiOf));
       out.push(make({
@@ -146,6 +156,7 @@ export const instanceCredentialsOutside = defineCheck({
     }
   }
   return out;
+  }
 });
 
 /** Where one call came from, as an examiner compares origins: the address, or that none was recorded. */
