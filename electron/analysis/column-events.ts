@@ -1,57 +1,42 @@
-// Events built from the indexed columns alone (issue 16), for checks that read
-// only the normalised fields (Check.columnsOnly: behaviour baselines over every
-// event). No evidence is decoded and no record parsed: one query over the
-// events table in time order, dictionary ids turned into shared strings.
+// Events built from the indexed columns alone (issue 16), for the narrowing
+// step of a check (Check.narrow), which reads only the normalised fields: no
+// evidence is decoded and no record parsed. Built one page at a time (issue 15:
+// nothing held but the dictionary strings met, which are bounded by entities).
 // The record is empty: what is only in the record (responseElements,
-// userIdentity.invokedBy, eventType) is absent. The address indicators that
-// use this skip AWS service names as addresses anyway, which is where
-// service-invoked calls and AWS service events show.
+// userIdentity.invokedBy, eventType) is absent, so a step keeps a superset.
 import type { AnalysisEvent } from '../../shared/analysis/findings.ts';
 import { requestIdText } from '../../shared/event-key.ts';
+import { ipTexts, stringTexts, type ColumnRow } from '../case/data/analysis-scan.ts';
 import type { CaseStore } from '../case/store.ts';
 
 const EMPTY: Record<string, any> = Object.freeze({});
 
-export function columnEvents(store: CaseStore): AnalysisEvent[] {
-  const strs = new Map<number, string>();
-  const ips = new Map<number, string>();
-  const s = (id: number | null): string | null => {
-    if (id === null) return null;
-    let v = strs.get(id);
-    if (v === undefined) {
-      v = (store.stmt('SELECT s FROM strings WHERE id = ?').get(id) as { s: string } | undefined)?.s ?? '';
-      strs.set(id, v);
+export class ColumnEvents {
+  private strs = new Map<number, string>();
+  private ips = new Map<number, string>();
+  constructor(private readonly store: CaseStore) {}
+
+  /** The page's events, its dictionary ids looked up in two queries. */
+  build(rows: ColumnRow[]): AnalysisEvent[] {
+    const needS = new Set<number>();
+    const needI = new Set<number>();
+    for (const r of rows) {
+      for (const id of [r.name, r.source, r.region, r.ua, r.identity_type, r.arn, r.user_name, r.principal_id, r.access_key, r.issuer_arn, r.account, r.error_code, r.category])
+        if (id !== null && !this.strs.has(id)) needS.add(id);
+      if (r.ip !== null && !this.ips.has(r.ip)) needI.add(r.ip);
     }
-    return v;
-  };
-  const ip = (id: number | null): string | null => {
-    if (id === null) return null;
-    let v = ips.get(id);
-    if (v === undefined) {
-      v = (store.stmt('SELECT text FROM ips WHERE id = ?').get(id) as { text: string } | undefined)?.text ?? '';
-      ips.set(id, v);
-    }
-    return v;
-  };
-  const out: AnalysisEvent[] = [];
-  const rows = store.db
-    .prepare(
-      'SELECT leaf, event_id, time_ms, name, source, region, ip, ua, identity_type, arn, user_name, principal_id, access_key, issuer_arn, account, error_code, read_only, category, request_id FROM events ORDER BY time_ms, leaf',
-    )
-    .raw()
-    .iterate() as Iterable<any[]>;
-  for (const r of rows) {
-    out.push({
-      leaf: r[0], eventId: r[1], timeMs: r[2], record: EMPTY,
+    if (needS.size) for (const [id, s] of stringTexts(this.store, needS)) this.strs.set(id, s);
+    if (needI.size) for (const [id, s] of ipTexts(this.store, needI)) this.ips.set(id, s);
+    const s = (id: number | null) => (id === null ? null : this.strs.get(id) ?? '');
+    const ip = (id: number | null) => (id === null ? null : this.ips.get(id) ?? '');
+    return rows.map((r) => ({
+      leaf: r.leaf, eventId: r.event_id, timeMs: r.time_ms, record: EMPTY,
       n: {
-        eventId: r[1], timeMs: r[2], timeSource: null, eventName: s(r[3]), eventSource: s(r[4]), awsRegion: s(r[5]), sourceIPAddress: ip(r[6]),
-        userAgent: s(r[7]), identityType: s(r[8]), principalArn: s(r[9]), userName: s(r[10]), principalId: s(r[11]), accessKeyId: s(r[12]),
-        sessionIssuerArn: s(r[13]), recipientAccountId: s(r[14]), errorCode: s(r[15]), readOnly: r[16] === null ? null : r[16] === 1,
-        eventCategory: s(r[17]), requestId: requestIdText(r[18]),
+        eventId: r.event_id, timeMs: r.time_ms, timeSource: null, eventName: s(r.name), eventSource: s(r.source), awsRegion: s(r.region), sourceIPAddress: ip(r.ip),
+        userAgent: s(r.ua), identityType: s(r.identity_type), principalArn: s(r.arn), userName: s(r.user_name), principalId: s(r.principal_id), accessKeyId: s(r.access_key),
+        sessionIssuerArn: s(r.issuer_arn), recipientAccountId: s(r.account), errorCode: s(r.error_code), readOnly: r.read_only === null ? null : r.read_only === 1,
+        eventCategory: s(r.category), requestId: requestIdText(r.request_id),
       },
-    });
+    }));
   }
-  // Events without a time sort first in SQL; checks expect them last (byTime).
-  const firstTimed = out.findIndex((e) => e.timeMs !== null);
-  return firstTimed > 0 ? [...out.slice(firstTimed), ...out.slice(0, firstTimed)] : out;
 }

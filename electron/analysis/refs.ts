@@ -10,6 +10,7 @@ import { createHash } from 'node:crypto';
 import type { AnalysisEvent } from '../../shared/analysis/findings.ts';
 import { EvidenceReader } from '../case/evidence.ts';
 import type { CaseStore } from '../case/store.ts';
+import { refRowsFrom } from '../case/data/analysis-scan.ts';
 import { scanPages, tableExists } from './records.ts';
 
 /** Bump when extraction changes: the table is then rebuilt from leaf 0. */
@@ -106,12 +107,11 @@ export function refsState(store: CaseStore): RefsState {
 /**
  * Collects refs while events stream past (used by ensureRefs and by the
  * analysis runner's full pass, so a check run also brings the index up to date
- * without a second pass). Call begin(), add() per event, flush() between pages,
+ * without a second pass). add() per event in any order, flush() between pages,
  * finish() at the end (custody entry).
  */
 export class RefsBuilder {
   private pending: [number, string, string][] = [];
-  private hash = createHash('sha256');
   private rows = 0;
   private events = 0;
   private lastLeaf = -1;
@@ -138,7 +138,6 @@ export class RefsBuilder {
     if (e.leaf > this.lastLeaf) this.lastLeaf = e.leaf;
     for (const r of extractRefs(e.record)) {
       this.pending.push([e.leaf, r.kind, r.value]);
-      this.hash.update(`${e.leaf}\t${r.kind}\t${r.value}\n`);
       this.rows++;
     }
   }
@@ -164,13 +163,17 @@ export class RefsBuilder {
     let seq: number | null = null;
     this.store.db.transaction(() => {
       for (const r of rows) this.ins.run(r[0], r[1], r[2]);
+      // The digest is over the rows in leaf order (extraction order within a leaf), read back from the table:
+      // the analysis runner adds events in time order, ensureRefs in leaf order, and both must record the same digest.
+      const hash = createHash('sha256');
+      for (const r of refRowsFrom(this.store, this.fromLeaf)) hash.update(`${r.leaf}\t${r.kind}\t${r.value}\n`);
       seq = this.store.appendCustody(this.actor, 'analysis.refs-indexed', {
         extractor: `${REFS_UNIT.name}@${REFS_UNIT.version}`,
         fromLeaf: this.fromLeaf,
         toLeaf,
         events: this.events,
         rows: this.rows,
-        sha256: this.hash.digest('hex'),
+        sha256: hash.digest('hex'),
       });
     })();
     return { events: this.events, rows: this.rows, seq };

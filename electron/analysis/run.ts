@@ -1,41 +1,48 @@
 // Running every built-in check and every Sigma rule on a case (issue 5):
-// `analyseCase(store)` -> findings with eventIDs, the units that ran and their
+// `analyseCase(store)` -> findings with eventIds, the units that ran and their
 // versions, the Sigma rules that cannot run and why.
 //
-// How it stays near one pass over the case (target: all checks + all Sigma
-// in under 5 full scans):
+// Speed and memory (issue 15: under 5 full scans and memory flat in the case
+// size, whatever the size):
 //  1. One GROUP BY over the indexed columns gives every combination of
-//     (eventName, eventSource, identity type, has errorCode) with its count.
-//     Each check's selector and each Sigma rule's SQL prefilter is evaluated
-//     once per combination, so the runner knows exactly which events each unit
-//     wants and how many, without reading a record.
-//  2. One pass over all events in leaf order (= evidence order, so each
-//     evidence object is decoded once) parses each record once and hands it to
-//     the Sigma rules whose prefilter admits its combination (rules without a
-//     prefilter see every event), to the checks whose selections fit the
-//     memory budget (their events are collected), and to the event_refs
-//     index builder when asked.
-//  3. Checks whose selections are too big to hold next to the others are read
-//     afterwards, one at a time, by SQL over the same columns (records in leaf
-//     order, then sorted by time). Only one such selection is in memory at a
-//     time: a check's run() needs its events together (aggregations).
-// Checks receive their events in time order (events without a time last,
-// ties by leaf), as the registry's reference runner does.
+//     (eventName, eventSource, identity type, has errorCode) with its count and
+//     record bytes. Each check's selector and each Sigma rule's SQL prefilter is
+//     evaluated once per combination, so the runner knows which events each
+//     unit wants without reading a record.
+//  2. One pass over the events in time order (events without a time last, ties
+//     by leaf), in pages by a keyset cursor (electron/case/data/analysis-scan.ts),
+//     parses each wanted record once and hands it on at once, holding nothing:
+//     - to the Sigma rules whose prefilter admits it; a hit is kept as a light
+//       event (no record; its normalised fields shared with identical hits);
+//     - to every streaming check (Check.stream: per-event checks and the
+//       behaviour indicators), whose state is bounded by entities;
+//     - to the narrowing step of checks that select most of a case but fire
+//       on a few entities (Check.narrow), state bounded by keys;
+//     - to the event_refs index builder when asked;
+//     - to the remaining checks (run() over all their events: aggregations)
+//       whose selections fit the memory budget: their events are collected.
+//  3. After the pass, each narrowed check reads only the events its step kept,
+//     and each check too big for the budget reads its own selection, one at a
+//     time, in time order, by SQL over the same columns.
+// Where each check keeps its state: docs/analysis.md.
 import type { AnalysisEvent, Finding } from '../../shared/analysis/findings.ts';
 import { SEVERITIES } from '../../shared/analysis/findings.ts';
 import type { AnalysisWarning, UnitRef } from '../../shared/analysis/types.ts';
 import type { Progress } from '../../shared/types.ts';
+import { caseAccounts, columnCombos, columnPage, eventTimes, principalIdStrings, scanPage, SCAN_START, selectionSize, stringsById, type ColumnCombo, type ScanCursor, type ScanFilter, type ScanRow } from '../case/data/analysis-scan.ts';
 import { EvidenceReader } from '../case/evidence.ts';
 import type { CaseStore } from '../case/store.ts';
-import { allChecks, buildCheckContext, byTime, findingId, matchesSelector, selectorPredicates, toFinding, TRAIL_CONTEXT_SELECTOR, type Check } from './checks/index.ts';
+import { allChecks, buildCheckContext, findingId, selectorPredicates, toFinding, TRAIL_CONTEXT_SELECTOR, type Check } from './checks/index.ts';
+import { draftTimes } from './checks/define.ts';
+import type { CheckContext, CheckStream, FindingDraft } from './checks/types.ts';
 import { loadBundledSigmaRules, SigmaHits, type SigmaRuleFile, type UnsupportedSigmaRule } from './sigma/bundled.ts';
 import { SIGMA_ENGINE_NAME, SIGMA_ENGINE_VERSION, type CompiledSigmaRule } from './sigma/engine.ts';
 import { locatorsByLeaves } from '../case/data/detections.ts';
 import { sigmaRuleVersion } from './sigma/finding.ts';
-import { readEvent, type EventLocator } from './records.ts';
+import { readEvent } from './records.ts';
 import { RefsBuilder, refsState } from './refs.ts';
 import { enrichmentByText } from './enrich/enrich.ts';
-import { columnEvents } from './column-events.ts';
+import { ColumnEvents } from './column-events.ts';
 
 export const RUNNER_UNIT = { name: 'analysis-runner', version: '1.0.0' } as const;
 
@@ -44,14 +51,16 @@ export interface AnalyseOptions {
   checks?: Check[];
   /** Sigma rules to run (default: the bundled SigmaHQ CloudTrail rules); null runs none. `files`: the examiner's rule files, recorded with the run. */
   sigma?: { rules: CompiledSigmaRule[]; unsupported: UnsupportedSigmaRule[]; files?: SigmaRuleFile[] } | null;
-  /** Units run after the checks and rules, composed by a higher layer (the examiner's promoted query checks, issue 14). */
+  /** Units run after the checks and rules, composed by a higher layer (the examiner's promoted query checks: docs/detections.md). */
   extra?: ExtraUnit[];
   onProgress?: (p: Progress) => void;
   signal?: AbortSignal;
   /** Build/refresh the event_refs index in the same pass (needs a writable case); the actor is logged in custody. */
   buildRefs?: { actor: string };
-  /** At most this many events are held for checks during the shared pass (default 150,000); bigger selections get their own pass. */
+  /** At most this many events are held for the checks that need all their events at once (run() without stream) during the shared pass (default 150,000); bigger selections get their own pass. */
   memoryBudgetEvents?: number;
+  /** The same budget in record bytes (JSON text; parsed records take a few times that): default 24 MB. */
+  memoryBudgetBytes?: number;
 }
 
 /** A unit the runner does not know how to run itself: it runs once, after the pass, and reports its findings. */
@@ -82,14 +91,6 @@ export interface AnalysisResult {
   units: UnitRef[];
 }
 
-interface Combo {
-  name: number | null;
-  source: number | null;
-  identity_type: number | null;
-  err: number;
-  n: number;
-}
-
 let bundledCache: { rules: CompiledSigmaRule[]; unsupported: UnsupportedSigmaRule[] } | null = null;
 /** The bundled rules, compiled once per process. */
 export function bundledSigma(): { rules: CompiledSigmaRule[]; unsupported: UnsupportedSigmaRule[] } {
@@ -101,12 +102,28 @@ export function bundledSigma(): { rules: CompiledSigmaRule[]; unsupported: Unsup
  * A Sigma hit kept without its record: a Sigma finding is built from the
  * normalised fields, id and time only (sigma/finding.ts), and some SigmaHQ
  * rules match most of a case (e.g. "AWS STS AssumeRole Misuse" matches every
- * role session), so holding whole records would hold the case in memory.
+ * role session), so holding whole records would hold the case in memory. The
+ * normalised fields the finding reads (who, from where, which call) are shared
+ * between hits with the same values, so a hit costs its id and a few pointers.
  * test/analysis/run.test.ts checks the findings equal those built from full events.
  */
 const NO_RECORD: Record<string, any> = Object.freeze({});
-function lightEvent(e: AnalysisEvent): AnalysisEvent {
-  return { leaf: e.leaf, eventId: e.eventId, timeMs: e.timeMs, record: NO_RECORD, n: e.n };
+type Normalized = AnalysisEvent['n'];
+const LIGHT_FIELDS = ['identityType', 'sessionIssuerArn', 'principalArn', 'userName', 'accessKeyId', 'sourceIPAddress', 'recipientAccountId', 'eventName', 'eventSource', 'errorCode'] as const;
+class LightEvents {
+  private shared = new Map<string, Normalized>();
+  of(e: AnalysisEvent): AnalysisEvent {
+    const n = e.n;
+    const k = LIGHT_FIELDS.map((f) => n[f] ?? '\u0001').join('\u0000');
+    let m = this.shared.get(k);
+    if (!m) {
+      // Only the fields in the key are kept; the others are per event and not read by a Sigma finding.
+      const c = Object.fromEntries(Object.keys(n).map((f) => [f, null])) as Record<string, unknown>;
+      for (const f of LIGHT_FIELDS) c[f] = n[f];
+      this.shared.set(k, (m = Object.freeze(c) as unknown as Normalized));
+    }
+    return { leaf: e.leaf, eventId: e.eventId, timeMs: e.timeMs, record: NO_RECORD, n: m };
+  }
 }
 
 const comboKey = (name: number | null, source: number | null, type: number | null, err: boolean) => `${name ?? ''}|${source ?? ''}|${type ?? ''}|${err ? 1 : 0}`;
@@ -135,6 +152,9 @@ export function analysisUnits(checks: Check[], rules: CompiledSigmaRule[]): Unit
   ];
 }
 
+/** Context events (trail definitions) up to this many record bytes are kept from the first read for the pass; beyond, read again. */
+const CONTEXT_CACHE_BYTES = 8 * 1024 * 1024;
+
 export async function analyseCase(store: CaseStore, opts: AnalyseOptions = {}): Promise<AnalysisResult> {
   const t0 = performance.now();
   const checks = opts.checks ?? allChecks();
@@ -150,18 +170,14 @@ export async function analyseCase(store: CaseStore, opts: AnalyseOptions = {}): 
 
   // ---- 1. combinations of the indexed columns, and which units want each
   progress('prepare', 0, null, 'steps', 'column combinations');
-  const combos = store.db
-    .prepare('SELECT name, source, identity_type, error_code IS NOT NULL AS err, count(*) AS n FROM events GROUP BY name, source, identity_type, err')
-    .all() as Combo[];
+  const combos = columnCombos(store);
   const treeSize = combos.reduce((a, c) => a + c.n, 0);
   const ids = new Set<number>();
   for (const c of combos) for (const v of [c.name, c.source, c.identity_type]) if (v !== null) ids.add(v);
-  const text = new Map<number, string>();
-  for (const r of store.db.prepare('SELECT id, s FROM strings WHERE id IN (SELECT value FROM json_each(?))').all(JSON.stringify([...ids])) as { id: number; s: string }[])
-    text.set(r.id, r.s);
+  const text = stringsById(store, ids);
   const t = (id: number | null) => (id === null ? null : text.get(id) ?? null);
 
-  const wants = (sel: Check['select'], c: Combo): boolean => {
+  const wants = (sel: Check['select'], c: ColumnCombo): boolean => {
     const p = selectorPredicates(sel);
     if (p.all) return true;
     const name = t(c.name);
@@ -173,7 +189,7 @@ export async function analyseCase(store: CaseStore, opts: AnalyseOptions = {}): 
     if (p.errorCode && !c.err) return false;
     return true;
   };
-  const ruleWants = (r: CompiledSigmaRule, c: Combo): boolean => {
+  const ruleWants = (r: CompiledSigmaRule, c: ColumnCombo): boolean => {
     if (!r.prefilter) return true;
     const name = t(c.name)?.toLowerCase() ?? null;
     const source = t(c.source)?.toLowerCase() ?? null;
@@ -182,190 +198,257 @@ export async function analyseCase(store: CaseStore, opts: AnalyseOptions = {}): 
     return true;
   };
 
-  // Selection sizes decide which checks ride along the shared pass. A principalId
-  // condition is not a GROUP BY column: its matching strings become principal_id ids.
-  const budget = opts.memoryBudgetEvents ?? 150_000;
+  // Selection sizes decide which checks that need all their events at once ride along the pass.
+  // A principalId condition is not a GROUP BY column: its matching strings become principal_id ids.
   const pidPred = checks.map((ch) => selectorPredicates(ch.select).principalId);
   let principalIds: { id: number; s: string }[] | null = null;
   const pidIds = pidPred.map((p) => {
     if (!p) return null;
-    principalIds ??= store.db
-      .prepare('SELECT id, s FROM strings WHERE id IN (SELECT DISTINCT principal_id FROM events WHERE principal_id IS NOT NULL)')
-      .all() as { id: number; s: string }[];
+    principalIds ??= principalIdStrings(store);
     return new Set(principalIds.filter((r) => p(r.s)).map((r) => r.id));
   });
-  const comboSql = () =>
-    `(coalesce(name, -1), coalesce(source, -1), coalesce(identity_type, -1), error_code IS NOT NULL) IN (SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3 FROM json_each(?))`;
-  const comboParam = (wanted: Combo[]) => JSON.stringify(wanted.map((c) => [c.name ?? -1, c.source ?? -1, c.identity_type ?? -1, c.err ? 1 : 0]));
-  const selCount = checks.map((ch, i) => {
-    const wanted = combos.filter((c) => wants(ch.select, c));
-    if (!pidIds[i]) return wanted.reduce((a, c) => a + c.n, 0);
-    if (!wanted.length || !pidIds[i]!.size) return 0;
-    return (store.db
-      .prepare(`SELECT count(*) AS n FROM events WHERE ${comboSql()} AND principal_id IN (SELECT value FROM json_each(?))`)
-      .get(comboParam(wanted), JSON.stringify([...pidIds[i]!])) as { n: number }).n;
+  const comboParam = (wanted: ColumnCombo[]) => JSON.stringify(wanted.map((c) => [c.name ?? -1, c.source ?? -1, c.identity_type ?? -1, c.err ? 1 : 0]));
+  const filterOf = (sel: Check['select'], pid: Set<number> | null): ScanFilter => ({
+    combos: comboParam(combos.filter((c) => wants(sel, c))),
+    principalIds: pid ? JSON.stringify([...pid]) : null,
   });
-  const order = checks.map((_, i) => i).sort((a, b) => selCount[a] - selCount[b]);
-  const inPass = new Set<number>();
-  let held = 0;
-  // Checks over the normalised columns only (columnsOnly) get events built from the indexed
-  // columns, without parsing records (column-events.ts), all from one query after the pass.
-  const fromColumns = new Set(checks.map((c, i) => (c.columnsOnly ? i : -1)).filter((i) => i >= 0));
-  // Checks with a narrow step read only the records it names, after the pass (Check.narrow).
-  const narrowed = new Set(checks.map((c, i) => (c.narrow && !c.columnsOnly ? i : -1)).filter((i) => i >= 0));
-  for (const i of order) {
-    if (selCount[i] === 0 || fromColumns.has(i) || narrowed.has(i)) continue;
-    if (held + selCount[i] > budget) break;
-    held += selCount[i];
-    inPass.add(i);
+  const size = checks.map((ch, i) => {
+    const wanted = combos.filter((c) => wants(ch.select, c));
+    if (!pidIds[i]) return { n: wanted.reduce((a, c) => a + c.n, 0), bytes: wanted.reduce((a, c) => a + c.bytes, 0) };
+    if (!wanted.length || !pidIds[i]!.size) return { n: 0, bytes: 0 };
+    return selectionSize(store, { combos: comboParam(wanted), principalIds: JSON.stringify([...pidIds[i]!]) });
+  });
+
+  // Decoded evidence objects are cached; in time order the objects in use at once are those whose
+  // times overlap (a few per region and account), so a modest cache decodes each about once.
+  const reader = new EvidenceReader(store, 32 * 1024 * 1024);
+  const bad = (eventId: string, message: string) => warnings.push({ unit: RUNNER_UNIT.name, eventId, message });
+  let eventsRead = 0;
+  /** The events of a selection in time order, read and parsed one page at a time. */
+  function* selected(f: ScanFilter): Generator<AnalysisEvent> {
+    let cur: ScanCursor = SCAN_START;
+    for (;;) {
+      checkAbort();
+      const { rows, next } = scanPage(store, cur, 2000, f);
+      if (!rows.length) return;
+      for (const row of rows) {
+        const e = readEvent(reader, row, bad);
+        eventsRead++;
+        if (e) yield e;
+      }
+      cur = next;
+    }
   }
-  // Index -1 is the trail-context pseudo-unit (CreateTrail/UpdateTrail/DescribeTrails/GetTrail: the log buckets).
-  const TRAIL = -1;
+
+  // ---- 2. the context (before the pass: streaming checks judge events as they go by)
+  const accounts = caseAccounts(store);
+  // Address answers: those recorded in the case (enrichCase), never looked up here, so a run
+  // is reproducible from the case; without any, the address indicators report nothing.
+  const recorded = checks.some((c) => c.enrichment) ? enrichmentByText(store) : new Map();
+  const trailFilter = filterOf(TRAIL_CONTEXT_SELECTOR, null);
+  const trailBytes = combos.filter((c) => wants(TRAIL_CONTEXT_SELECTOR, c)).reduce((a, c) => a + c.bytes, 0);
+  // Few in practice: kept for the pass so they are parsed once; a case with very many is read twice rather than held.
+  const contextCache = new Map<number, AnalysisEvent>();
+  const trailEvents = trailBytes <= CONTEXT_CACHE_BYTES
+    ? (() => { for (const e of selected(trailFilter)) contextCache.set(e.leaf, e); return contextCache.values(); })()
+    : selected(trailFilter);
+  const ctx: CheckContext = buildCheckContext(trailEvents, {
+    scope: store.scope(),
+    extraAccounts: accounts,
+    warn: (eventId, checkId, message) => warnings.push({ unit: checkId, eventId, message }),
+    ipInfo: recorded.size ? (ip: string) => recorded.get(ip) : null,
+  });
+
+  // ---- 3. how each check is fed
+  type Plan = 'none' | 'stream' | 'narrow' | 'pass' | 'own';
+  const plan: Plan[] = checks.map((ch, i) => {
+    if (size[i].n === 0 || (ch.enrichment && !ctx.ipInfo)) return 'none';
+    if (ch.narrow) return 'narrow';
+    return ch.stream ? 'stream' : 'own';
+  });
+  const budget = opts.memoryBudgetEvents ?? 150_000;
+  const budgetBytes = opts.memoryBudgetBytes ?? 24 * 1024 * 1024;
+  let held = 0;
+  let heldBytes = 0;
+  for (const i of checks.map((_, i) => i).filter((i) => plan[i] === 'own').sort((a, b) => size[a].n - size[b].n)) {
+    if (held + size[i].n > budget || heldBytes + size[i].bytes > budgetBytes) break;
+    held += size[i].n;
+    heldBytes += size[i].bytes;
+    plan[i] = 'pass';
+  }
+  const streams = new Map<number, CheckStream>();
+  const failedChecks = new Map<number, Error>();
+  const fail = (i: number, err: unknown) => {
+    failedChecks.set(i, err instanceof Error ? err : new Error(String(err)));
+    streams.delete(i);
+  };
+  const narrows = new Map<number, ReturnType<NonNullable<Check['narrow']>>>();
+  const buckets = new Map<number, AnalysisEvent[]>();
+  checks.forEach((ch, i) => {
+    try {
+      if (plan[i] === 'stream') streams.set(i, ch.stream!(ctx));
+      else if (plan[i] === 'narrow') narrows.set(i, ch.narrow!());
+      else if (plan[i] === 'pass') buckets.set(i, []);
+    } catch (err) {
+      fail(i, err);
+    }
+  });
   const route = new Map<string, { checks: number[]; rules: number[] }>();
   for (const c of combos) {
     const r = { checks: [] as number[], rules: [] as number[] };
-    for (const i of inPass) if (wants(checks[i].select, c)) r.checks.push(i);
-    if (wants(TRAIL_CONTEXT_SELECTOR, c)) r.checks.push(TRAIL);
+    checks.forEach((ch, i) => {
+      if ((plan[i] === 'stream' || plan[i] === 'narrow' || plan[i] === 'pass') && wants(ch.select, c)) r.checks.push(i);
+    });
     rules.forEach((rule, i) => {
       if (ruleWants(rule, c)) r.rules.push(i);
     });
     route.set(comboKey(c.name, c.source, c.identity_type, !!c.err), r);
   }
 
-  // ---- 2. the shared pass
-  const reader = new EvidenceReader(store);
-  const bad = (eventId: string, message: string) => warnings.push({ unit: RUNNER_UNIT.name, eventId, message });
+  // ---- 4. the shared pass, in time order
   let refs: RefsBuilder | null = null;
   if (opts.buildRefs && !store.readonly) {
     const st = refsState(store);
     if (st.available && !st.upToDate) refs = new RefsBuilder(store, opts.buildRefs.actor, st);
   }
-  const buckets = new Map<number, AnalysisEvent[]>([[TRAIL, []]]);
-  for (const i of inPass) buckets.set(i, []);
+  const light = new LightEvents();
   const sigmaHits = new SigmaHits(rules);
   const warn = (unit: string, eventId: string | null, message: string) => warnings.push({ unit, eventId, message });
-  let eventsRead = 0;
-  let lastLeaf = -1;
-  const page = store.db.prepare(
-    'SELECT leaf, event_id, time_ms, evidence_id, pos, len, enc, name, source, identity_type, error_code FROM events WHERE leaf >= ? ORDER BY leaf LIMIT 2000',
-  );
-  let from = 0;
+  let maxLeaf = -1;
+  let scanned = 0;
+  let cur: ScanCursor = SCAN_START;
   progress('scan', 0, treeSize);
   for (;;) {
     checkAbort();
-    const rows = page.all(from) as (EventLocator & { name: number | null; source: number | null; identity_type: number | null; error_code: number | null })[];
+    const { rows, next } = scanPage(store, cur, 2000);
     if (!rows.length) break;
-    for (const row of rows) {
+    for (const row of rows as ScanRow[]) {
+      if (row.leaf > maxLeaf) maxLeaf = row.leaf;
       const r = route.get(comboKey(row.name, row.source, row.identity_type, row.error_code !== null));
       const needRefs = refs !== null && refs.wants(row.leaf);
       if (!needRefs && (!r || (r.checks.length === 0 && r.rules.length === 0))) continue;
-      const e = readEvent(reader, row, bad);
-      eventsRead++;
+      let e = contextCache.get(row.leaf) ?? null;
+      if (e) contextCache.delete(row.leaf);
+      else {
+        e = readEvent(reader, row, bad);
+        eventsRead++;
+      }
       if (!e) continue;
       if (needRefs) refs!.add(e);
       if (!r) continue;
-      let light: AnalysisEvent | null = null;
-      for (const i of r.rules) sigmaHits.feed(i, e, warn, () => light ?? (light = lightEvent(e)));
+      let hitEvent: AnalysisEvent | null = null;
+      for (const i of r.rules) sigmaHits.feed(i, e, warn, () => hitEvent ?? (hitEvent = light.of(e!)));
       for (const i of r.checks) {
-        const pid = i >= 0 ? pidPred[i] : null;
+        const pid = pidPred[i];
         if (pid && !(e.n.principalId !== null && pid(e.n.principalId))) continue;
-        buckets.get(i)!.push(e);
+        const s = streams.get(i);
+        if (s) {
+          try {
+            s.add(e);
+          } catch (err) {
+            fail(i, err);
+          }
+        } else if (narrows.has(i)) {
+          try {
+            narrows.get(i)!.add(e);
+          } catch (err) {
+            narrows.delete(i);
+            fail(i, err);
+          }
+        } else buckets.get(i)?.push(e);
       }
     }
-    lastLeaf = rows[rows.length - 1].leaf;
-    from = lastLeaf + 1;
+    cur = next;
+    scanned += rows.length;
     refs?.flush();
-    progress('scan', Math.min(from, treeSize), treeSize);
+    progress('scan', scanned, treeSize);
     await yieldNow();
   }
-  if (refs) refs.finish(lastLeaf);
+  if (refs) refs.finish(maxLeaf);
+  contextCache.clear();
 
-  // ---- 3. checks
-  const accounts = (store.db.prepare('SELECT DISTINCT s FROM strings WHERE id IN (SELECT DISTINCT account FROM events WHERE account IS NOT NULL)').raw().all() as [string][]).map((r) => r[0]);
-  // Address answers: those recorded in the case (enrichCase), never looked up here, so a run
-  // is reproducible from the case; without any, the address indicators report nothing.
-  const recorded = checks.some((c) => c.enrichment) ? enrichmentByText(store) : new Map();
-  const ctx = buildCheckContext(buckets.get(TRAIL)!, {
-    scope: store.scope(),
-    extraAccounts: accounts,
-    warn: (eventId, checkId, message) => warnings.push({ unit: checkId, eventId, message }),
-    ipInfo: recorded.size ? (ip: string) => recorded.get(ip) : null,
-  });
+  // ---- 5. findings of the checks, in registry order
   const findings: Finding[] = [];
   const checksRun: UnitRef[] = [];
+  const failure = (check: Check, n: number, err: Error) =>
+    warnings.push({ unit: `${check.id}@${check.version}`, eventId: null, message: `check failed on ${n} events: ${err.message}` });
+  // Drafts carry their events' times (define.ts); a check built otherwise has them looked up.
+  const complete = (check: Check, drafts: FindingDraft[]) => {
+    const missing = drafts.filter((d) => !draftTimes.has(d)).flatMap((d) => d.eventIds);
+    const looked = missing.length ? eventTimes(store, missing) : new Map<string, number | null>();
+    return drafts.map((d) => {
+      const times = draftTimes.get(d) ?? looked;
+      return toFinding(check, d, findingId, (id) => times.get(id) ?? null);
+    });
+  };
   const runOne = (check: Check, events: AnalysisEvent[]) => {
-    checksRun.push({ id: check.id, version: check.version });
-    if (!events.length) return;
-    events.sort(byTime);
     const times = new Map(events.map((e) => [e.eventId, e.timeMs]));
     try {
       for (const d of check.run(events, ctx)) findings.push(toFinding(check, d, findingId, (id) => times.get(id) ?? null));
     } catch (err) {
-      warnings.push({ unit: `${check.id}@${check.version}`, eventId: null, message: `check failed on ${events.length} events: ${(err as Error).message}` });
+      failure(check, events.length, err as Error);
     }
   };
   let done = 0;
-  let columns: AnalysisEvent[] | null = null;
   for (let i = 0; i < checks.length; i++) {
     checkAbort();
     const check = checks[i];
-    if (fromColumns.has(i) && selCount[i] > 0 && (!check.enrichment || ctx.ipInfo)) {
-      columns ??= columnEvents(store);
-      const p = selectorPredicates(check.select);
-      runOne(check, p.all ? columns.slice() : columns.filter((e) => matchesSelector(check.select, e)));
-      await yieldNow();
-    } else if (fromColumns.has(i)) {
-      checksRun.push({ id: check.id, version: check.version });
-    } else if (narrowed.has(i) && selCount[i] > 0) {
-      columns ??= columnEvents(store);
-      const p = selectorPredicates(check.select);
-      const leaves = check.narrow!(p.all ? columns : columns.filter((e) => matchesSelector(check.select, e)));
+    checksRun.push({ id: check.id, version: check.version });
+    const failed = failedChecks.get(i);
+    if (failed) failure(check, size[i].n, failed);
+    else if (plan[i] === 'stream') {
+      try {
+        findings.push(...complete(check, streams.get(i)!.finish()));
+      } catch (err) {
+        failure(check, size[i].n, err as Error);
+      }
+      streams.delete(i);
+    } else if (plan[i] === 'narrow') {
+      // Only the events its step kept, read again in time order: the sessions that can fire, not the case.
+      let keep: (e: AnalysisEvent) => boolean;
+      try {
+        keep = narrows.get(i)!.finish();
+      } catch (err) {
+        failure(check, size[i].n, err as Error);
+        continue;
+      }
+      narrows.delete(i);
+      // The test applies to events built from the columns, so the records of the others are not even read.
       const events: AnalysisEvent[] = [];
-      if (leaves.size) {
-        const locs = store.db
-          .prepare('SELECT leaf, event_id, time_ms, evidence_id, pos, len, enc FROM events WHERE leaf IN (SELECT value FROM json_each(?)) ORDER BY leaf')
-          .all(JSON.stringify([...leaves])) as EventLocator[];
-        for (const l of locs) {
-          const e = readEvent(reader, l, bad);
+      const f = filterOf(check.select, pidIds[i]);
+      const cols = new ColumnEvents(store);
+      for (let at: ScanCursor = SCAN_START; ;) {
+        checkAbort();
+        const { rows, next } = columnPage(store, at, 2000, f);
+        if (!rows.length) break;
+        cols.build(rows).forEach((c, k) => {
+          if (!keep(c)) return;
+          const e = readEvent(reader, rows[k], bad);
           eventsRead++;
           if (e) events.push(e);
-        }
+        });
+        at = next;
       }
       runOne(check, events);
       await yieldNow();
-    } else if (inPass.has(i)) {
+    } else if (plan[i] === 'pass') {
       runOne(check, buckets.get(i)!);
       buckets.delete(i);
-    } else if (selCount[i] === 0) {
-      checksRun.push({ id: check.id, version: check.version });
-    } else {
-      // Its own pass: the combinations it wants, as SQL over the same columns.
-      const wanted = combos.filter((c) => wants(check.select, c));
-      const events: AnalysisEvent[] = [];
-      const pid = pidIds[i];
-      const locs = store.db
-        .prepare(
-          `SELECT leaf, event_id, time_ms, evidence_id, pos, len, enc FROM events WHERE ${comboSql()}${pid ? ' AND principal_id IN (SELECT value FROM json_each(?))' : ''} ORDER BY leaf`,
-        )
-        .all(...[comboParam(wanted), ...(pid ? [JSON.stringify([...pid])] : [])]) as EventLocator[];
-      for (const l of locs) {
-        const e = readEvent(reader, l, bad);
-        eventsRead++;
-        if (e) events.push(e);
-      }
-      runOne(check, events);
+    } else if (plan[i] === 'own') {
+      // Its own pass: the combinations it wants, as SQL over the same columns, in time order.
+      runOne(check, [...selected(filterOf(check.select, pidIds[i]))]);
       await yieldNow();
     }
     progress('checks', ++done, checks.length, 'checks', check.id);
   }
 
-  // ---- 4. Sigma findings
+  // ---- 6. Sigma findings
   const sigmaRun = rules.map((r) => ({ id: r.id, title: r.title }));
   // Correlation findings cite events read back by leaf.
   const load = (leaves: number[]) => locatorsByLeaves(store, leaves).flatMap((l) => readEvent(reader, l, bad) ?? []);
   findings.push(...sigmaHits.findings(load, warn));
 
-  // ---- 5. extra units (registered by a higher layer)
+  // ---- 7. extra units (registered by a higher layer)
   const extraRun: AnalysisResult['extraRun'] = [];
   for (const u of opts.extra ?? []) {
     checkAbort();

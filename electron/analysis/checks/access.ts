@@ -2,12 +2,12 @@
 // and impact checks (issue "Analysis", Checks: Initial access and credential use).
 import type { AnalysisEvent, Severity } from '../../../shared/analysis/findings.ts';
 import { DAY_MS, HOUR_MS } from '../../../shared/time.ts';
-import { apiCheck, defineCheck, perEventCheck } from './define.ts';
+import { apiCheck, defineCheck, perEventCheck, streamCheck } from './define.ts';
 import {
   actorKey, actorLabel, apiOf, callerName, clusters, eventName, extra, failed, identity, invokedBy, is, isAwsInternal,
-  isAwsServiceSource, isPublicIp, list, obj, plural, req, resp, span, str, uniq, whoWhen, during,
+  isAwsServiceSource, isPublicIp, lightCopy, list, obj, plural, req, resp, span, str, uniq, whoWhen, during,
 } from './event.ts';
-import type { Check } from './types.ts';
+import type { Check, FindingDraft, NarrowStep } from './types.ts';
 
 const SIGNIN = 'signin.amazonaws.com';
 
@@ -106,30 +106,40 @@ export function instanceOf(e: AnalysisEvent): string | null {
   return null;
 }
 
-export const instanceCredentialsOutside = defineCheck({
+export const instanceCredentialsOutside = streamCheck({
   id: 'credential-access.instance-credentials-used-outside', version: '1.1.0', title: 'EC2 instance-role credentials used from a public address',
   category: 'credential-access', severity: 'medium', attack: ['T1552.005'],
   description: 'Calls made with an EC2 instance role session (principalId ending ":i-<instance id>") from a public IP address rather than from an AWS service name or a private VPC address, excluding SSM agent plumbing and calls made by a service on the role\'s behalf. Heuristic: CloudTrail does not say which public address the instance itself has, so every (session, address) pair is reported once for the examiner to compare with the instance; high when one instance session shows more than one public address, the typical sign of credentials taken from the metadata service and reused elsewhere.',
   // Instance-profile sessions are named after the instance (principalId "AROA…:i-…"): only those are wanted, not every assumed-role call.
   select: { identityTypes: ['AssumedRole'], principalIdContains: [':i-', ':I-'] },
-}, (events, _ctx, make) => {
-  const hits = events.filter((e) => {
-    if (!instanceOf(e) || invokedBy(e)) return false;
-    const ip = e.n.sourceIPAddress;
-    if (isAwsServiceSource(ip) || !isPublicIp(ip)) return false;
-    if (e.n.eventSource && AGENT_SOURCES.includes(e.n.eventSource)) return false;
-    if (is(e, 'ssm.amazonaws.com', ...AGENT_SSM_CALLS)) return false;
-    if (/^amazon-ssm-agent/i.test(e.n.userAgent ?? '')) return false;
-    return true;
-  });
+}, (_ctx, make) => {
+  // State (issue 15): the calls from public addresses only (light; every one is cited), by session.
   const bySession = new Map<string, AnalysisEvent[]>();
-  for (const e of hits) { const k = e.n.principalId ?? actorKey(e); const l = bySession.get(k) ?? []; l.push(e); bySession.set(k, l); }
-  const out = [];
+  const pool = new Map<string, string>();
+  const add = (e: AnalysisEvent) => {
+    if (!instanceOf(e) || invokedBy(e)) return;
+    const ip = e.n.sourceIPAddress;
+    if (isAwsServiceSource(ip) || !isPublicIp(ip)) return;
+    if (e.n.eventSource && AGENT_SOURCES.includes(e.n.eventSource)) return;
+    if (is(e, 'ssm.amazonaws.com', ...AGENT_SSM_CALLS)) return;
+    if (/^amazon-ssm-agent/i.test(e.n.userAgent ?? '')) return;
+    const l = lightCopy(e, pool);
+    // instanceOf() reads the record when principalId does not name the instance: keep its answer.
+    instances.set(l, instanceOf(e)!);
+    const k = e.n.principalId ?? actorKey(e);
+    const calls = bySession.get(k) ?? [];
+    calls.push(l);
+    bySession.set(k, calls);
+  };
+  const instances = new Map<AnalysisEvent, string>();
+  return { add, finish: () => report() };
+  function report() {
+  const out: FindingDraft[] = [];
   for (const [, sess] of bySession) {
     const ips = uniq(sess.map((e) => e.n.sourceIPAddress!));
     for (const ip of ips) {
       const g = sess.filter((e) => e.n.sourceIPAddress === ip);
-      const inst = instanceOf(g[0])!;
+      const inst = instances.get(g[0])!;
       const role = g[0].n.sessionIssuerArn ?? g[0].n.principalArn ?? '(role not recorded)';
       const apis = uniq(g.map(apiOf));
       out.push(make({
@@ -146,6 +156,7 @@ export const instanceCredentialsOutside = defineCheck({
     }
   }
   return out;
+  }
 });
 
 /** Where one call came from, as an examiner compares origins: the address, or that none was recorded. */
@@ -227,13 +238,13 @@ export const sessionMultipleOrigins = defineCheck({
 
 /**
  * The runner's first step for sessionMultipleOrigins (Check.narrow), over the
- * indexed columns only: every assumed-role event of a group that shows two or
+ * normalised fields only: every assumed-role event of a group that shows two or
  * more origins under any key run() may use (the instance in principalId; the
  * role and session name, which run() uses for a session delivered to an
  * instance when principalId does not name it; the access key). invokedBy is in
  * the record alone, so such calls are kept here and left to run(): a superset.
  */
-export function sessionOriginCandidates(events: AnalysisEvent[]): Set<number> {
+export function sessionOriginNarrow(): NarrowStep {
   const origins = new Map<string, Set<string>>();
   const keysOf = (e: AnalysisEvent): string[] => {
     const role = e.n.sessionIssuerArn ?? e.n.principalArn ?? '';
@@ -249,45 +260,54 @@ export function sessionOriginCandidates(events: AnalysisEvent[]): Set<number> {
     return k;
   };
   const relevant = (e: AnalysisEvent) => e.n.identityType === 'AssumedRole' && !isAwsServiceSource(e.n.sourceIPAddress);
-  for (const e of events) {
-    if (!relevant(e)) continue;
-    for (const k of keysOf(e)) {
-      let o = origins.get(k);
-      if (!o) origins.set(k, (o = new Set()));
-      if (o.size < 2) o.add(originOf(e));
-    }
-  }
   // A group that is not an instance's fires only with a public origin among them (run()); a key group holding
   // an instance's events too only has more origins, so this keeps a superset.
   const publicIn = new Set<string>();
-  for (const e of events) if (relevant(e) && e.n.accessKeyId && originKind(originOf(e)) === 'public') publicIn.add(`k\u0000${e.n.accessKeyId}`);
-  const candidate = (k: string) => origins.get(k)!.size >= 2 && (!k.startsWith('k') || publicIn.has(k));
-  const leaves = new Set<number>();
-  for (const e of events) if (relevant(e) && keysOf(e).some(candidate)) leaves.add(e.leaf);
-  return leaves;
+  // State per key: at most two origins (bounded by sessions, not calls).
+  return {
+    add: (e) => {
+      if (!relevant(e)) return;
+      for (const k of keysOf(e)) {
+        let o = origins.get(k);
+        if (!o) origins.set(k, (o = new Set()));
+        if (o.size < 2) o.add(originOf(e));
+      }
+      if (e.n.accessKeyId && originKind(originOf(e)) === 'public') publicIn.add(`k\u0000${e.n.accessKeyId}`);
+    },
+    finish: () => {
+      const candidate = (k: string) => (origins.get(k)?.size ?? 0) >= 2 && (!k.startsWith('k') || publicIn.has(k));
+      return (e) => relevant(e) && keysOf(e).some(candidate);
+    },
+  };
 }
-sessionMultipleOrigins.narrow = sessionOriginCandidates;
+
+/** The events sessionOriginNarrow keeps, by leaf (the step over a list, as the runner applies it during its pass). */
+export function sessionOriginCandidates(events: AnalysisEvent[]): Set<number> {
+  const step = sessionOriginNarrow();
+  for (const e of events) step.add(e);
+  const keep = step.finish();
+  return new Set(events.filter(keep).map((e) => e.leaf));
+}
+sessionMultipleOrigins.narrow = sessionOriginNarrow;
 
 export const DENIED_BURST = { count: 10, windowMs: 10 * 60_000 };
 const DENIAL = /AccessDenied|Unauthorized|NotAuthorized|Forbidden/i;
 
-export const accessDeniedBurst = defineCheck({
+export const accessDeniedBurst = streamCheck({
   id: 'discovery.access-denied-burst', version: '1.0.0', title: 'Burst of access-denied errors from one principal',
   category: 'discovery', severity: 'medium', attack: ['T1580', 'T1526'],
   description: `>= ${DENIED_BURST.count} calls by one principal failing with an authorisation error (AccessDenied*, *UnauthorizedOperation, *NotAuthorized*, Forbidden) within ${DENIED_BURST.windowMs / 60000} minutes: typical of enumeration with stolen credentials that probe what they may do. High at >= 5 distinct APIs or >= 50 errors.`,
   select: { errorCodes: true },
-}, (events, _ctx, make) => {
-  const denied = events.filter((e) => e.n.errorCode && DENIAL.test(e.n.errorCode) && !isAwsInternal(e));
-  const out = [];
-  for (const g of clusters(denied, actorKey, DENIED_BURST.windowMs)) {
-    // Densest window of the cluster.
-    let best = 0;
-    let lo = 0;
-    for (let hi = 0; hi < g.length; hi++) {
-      while (g[hi].timeMs !== null && g[lo].timeMs !== null && g[hi].timeMs! - g[lo].timeMs! > DENIED_BURST.windowMs) lo++;
-      best = Math.max(best, hi - lo + 1);
-    }
-    if (best < DENIED_BURST.count) continue;
+}, (_ctx, make) => {
+  // State (issue 15), per principal: the authorisation errors of its cluster in progress (light; a cluster that
+  // fires cites them all), with the densest window kept as it grows. Other errors are not kept. A cluster is
+  // judged when the principal's next denial comes after a gap, or at the end.
+  type Cluster = { g: AnalysisEvent[]; last: number | null; lo: number; best: number };
+  const open = new Map<string, Cluster>();
+  const pool = new Map<string, string>();
+  const out: FindingDraft[] = [];
+  const judge = ({ g, best }: Cluster) => {
+    if (best < DENIED_BURST.count) return;
     const apis = uniq(g.map(apiOf));
     out.push(make({
       events: g,
@@ -300,8 +320,33 @@ export const accessDeniedBurst = defineCheck({
         'If not: treat its credentials as stolen (revoke/rotate), and review its successful calls around the same time.',
       ],
     }));
-  }
-  return out;
+  };
+  const add = (e: AnalysisEvent) => {
+    if (!e.n.errorCode || !DENIAL.test(e.n.errorCode) || isAwsInternal(e)) return;
+    const key = actorKey(e);
+    let c = open.get(key);
+    // A new cluster after a gap (clusters() in event.ts: an event without a time joins the cluster in progress).
+    if (c && e.timeMs !== null && c.last !== null && e.timeMs - c.last > DENIED_BURST.windowMs) {
+      judge(c);
+      c = undefined;
+    }
+    if (!c) open.set(key, (c = { g: [], last: null, lo: 0, best: 0 }));
+    if (e.timeMs !== null) c.last = e.timeMs;
+    const g = c.g;
+    g.push(lightCopy(e, pool));
+    // Densest window of the cluster, as it grows.
+    const hi = g.length - 1;
+    while (g[hi].timeMs !== null && g[c.lo].timeMs !== null && g[hi].timeMs! - g[c.lo].timeMs! > DENIED_BURST.windowMs) c.lo++;
+    c.best = Math.max(c.best, hi - c.lo + 1);
+  };
+  return {
+    add,
+    finish: () => {
+      for (const c of open.values()) judge(c);
+      open.clear();
+      return out;
+    },
+  };
 });
 
 export const ssmRemoteCommand = apiCheck({

@@ -3,14 +3,14 @@
 import type { AnalysisEvent, Severity } from '../../../shared/analysis/findings.ts';
 import { parseCidr } from '../../../shared/ip.ts';
 import { HOUR_MS, isoUtcSeconds } from '../../../shared/time.ts';
-import { apiCheck, defineCheck } from './define.ts';
+import { apiCheck, defineCheck, streamCheck } from './define.ts';
 import {
-  actorKey, actorLabel, apiOf, bool, callerName, clusters, eventName, extra, failed, invokedBy, is, isAwsInternal,
+  actorKey, actorLabel, apiOf, lightCopy, bool, callerName, clusters, eventName, extra, failed, invokedBy, is, isAwsInternal,
   isOutsideAccount, list, nameOf, num, obj, plural, req, resp, span, str, uniq, fmtBytes, whoWhen, during, type Rec,
 } from './event.ts';
 import { describeGrant, externalGrants, parsePolicy } from './policy.ts';
 import { byTime } from './registry.ts';
-import type { Check, CheckContext } from './types.ts';
+import type { Check, CheckContext, FindingDraft } from './types.ts';
 
 const S3 = 's3.amazonaws.com';
 
@@ -19,50 +19,74 @@ const S3 = 's3.amazonaws.com';
 /** Per principal and bucket, one UTC clock hour is "large" at or above either threshold. */
 export const S3_VOLUME_THRESHOLDS = { objectsPerHour: 1000, bytesPerHour: 1024 ** 3, highObjectsPerHour: 10000, highBytesPerHour: 10 * 1024 ** 3 };
 
-export const s3ReadVolume = defineCheck({
+export const s3ReadVolume = streamCheck({
   id: 'collection.s3-read-volume', version: '1.0.0', title: 'Large volume of S3 object reads by one principal',
   category: 'collection', severity: 'medium', attack: ['T1530'],
   description: `S3 GetObject data events per principal and bucket, counted per UTC hour with bytes summed from additionalEventData.bytesTransferredOut where recorded. An hour is large at >= ${S3_VOLUME_THRESHOLDS.objectsPerHour} objects or >= 1 GiB; high at >= ${S3_VOLUME_THRESHOLDS.highObjectsPerHour} objects or >= 10 GiB. One finding per principal and bucket covering its large hours. Requires S3 data events in the case.`,
   select: { eventNames: ['GetObject'], eventSources: [S3] },
-}, (events, _ctx, make) => {
-  type Hour = { events: AnalysisEvent[]; bytes: number; objects: Set<string> };
+}, (_ctx, make) => {
+  // State (issue 15): per principal and bucket, its large hours (their events kept light: the finding cites
+  // them all) and the hour in progress. Events arrive in time order, so when a later hour starts every hour
+  // before it is complete: a small one is dropped, a large one keeps its events and counts only.
+  type Hour = { events: AnalysisEvent[]; bytes: number; objects: Set<string> | null; distinct: number };
+  const T = S3_VOLUME_THRESHOLDS;
   const groups = new Map<string, Map<number, Hour>>();
-  for (const e of events) {
-    if (!is(e, S3, 'GetObject') || failed(e) || e.timeMs === null) continue;
+  const open = new Map<string, number>();
+  const pool = new Map<string, string>();
+  let current = -Infinity;
+  const close = () => {
+    for (const [key, h] of open) {
+      const hours = groups.get(key)!;
+      const hour = hours.get(h)!;
+      if (hour.events.length >= T.objectsPerHour || hour.bytes >= T.bytesPerHour) {
+        hour.distinct = hour.objects!.size;
+        hour.objects = null;
+      } else hours.delete(h);
+    }
+    open.clear();
+  };
+  const add = (e: AnalysisEvent) => {
+    if (!is(e, S3, 'GetObject') || failed(e) || e.timeMs === null) return;
+    const h = Math.floor(e.timeMs / HOUR_MS);
+    if (h !== current) {
+      close();
+      current = h;
+    }
     const bucket = str(req(e).bucketName) ?? '(bucket not recorded)';
     const key = `${actorKey(e)}\u0000${bucket}`;
     let hours = groups.get(key);
     if (!hours) { hours = new Map(); groups.set(key, hours); }
-    const h = Math.floor(e.timeMs / HOUR_MS);
     let hour = hours.get(h);
-    if (!hour) { hour = { events: [], bytes: 0, objects: new Set() }; hours.set(h, hour); }
-    hour.events.push(e);
+    if (!hour) { hour = { events: [], bytes: 0, objects: new Set(), distinct: 0 }; hours.set(h, hour); open.set(key, h); }
+    hour.events.push(lightCopy(e, pool));
     hour.bytes += num(extra(e).bytesTransferredOut) ?? 0;
-    hour.objects.add(str(req(e).key) ?? e.eventId);
+    hour.objects!.add(str(req(e).key) ?? e.eventId);
+  };
+  return { add, finish: () => { close(); return report(); } };
+  function report() {
+    const out = [];
+    for (const [key, hours] of groups) {
+      const large = [...hours.entries()].filter(([, h]) => h.events.length >= T.objectsPerHour || h.bytes >= T.bytesPerHour).sort((a, b) => a[0] - b[0]);
+      if (large.length === 0) continue;
+      const [, bucket] = key.split('\u0000');
+      const evs = large.flatMap(([, h]) => h.events);
+      const totalBytes = large.reduce((s, [, h]) => s + h.bytes, 0);
+      const high = large.some(([, h]) => h.events.length >= T.highObjectsPerHour || h.bytes >= T.highBytesPerHour);
+      const rows = large.slice(0, 12).map(([h, v]) => `${isoUtcSeconds(h * HOUR_MS).slice(0, 13)}h: ${v.events.length} GetObject, ${v.distinct} distinct keys, ${fmtBytes(v.bytes)}`);
+      out.push(make({
+        events: evs,
+        severity: high ? 'high' : 'medium',
+        title: `${actorLabel(evs[0])} read ${plural(evs.length, 'object')} (${fmtBytes(totalBytes)}) from bucket ${bucket}`,
+        explanation: `${actorLabel(evs[0])} made ${evs.length} successful GetObject calls on bucket ${bucket} in ${plural(large.length, 'hour')} at or over the threshold (${span(evs)}): ${rows.join('; ')}${large.length > 12 ? `; and ${large.length - 12} more hours` : ''}. Bytes are counted where CloudTrail recorded bytesTransferredOut.`,
+        artefacts: [{ type: 'bucket', value: bucket }],
+        remediation: [
+          `Confirm with the owner of ${actorLabel(evs[0])} whether bulk reads of ${bucket} are part of its job (backups, analytics).`,
+          `If not: revoke the principal's credentials/sessions, list the keys read (pivot on this finding's events) to scope the data exposed, and restrict ${bucket}'s bucket policy.`,
+        ],
+      }));
+    }
+    return out;
   }
-  const out = [];
-  const T = S3_VOLUME_THRESHOLDS;
-  for (const [key, hours] of groups) {
-    const large = [...hours.entries()].filter(([, h]) => h.events.length >= T.objectsPerHour || h.bytes >= T.bytesPerHour).sort((a, b) => a[0] - b[0]);
-    if (large.length === 0) continue;
-    const [, bucket] = key.split('\u0000');
-    const evs = large.flatMap(([, h]) => h.events);
-    const totalBytes = large.reduce((s, [, h]) => s + h.bytes, 0);
-    const high = large.some(([, h]) => h.events.length >= T.highObjectsPerHour || h.bytes >= T.highBytesPerHour);
-    const rows = large.slice(0, 12).map(([h, v]) => `${isoUtcSeconds(h * HOUR_MS).slice(0, 13)}h: ${v.events.length} GetObject, ${v.objects.size} distinct keys, ${fmtBytes(v.bytes)}`);
-    out.push(make({
-      events: evs,
-      severity: high ? 'high' : 'medium',
-      title: `${actorLabel(evs[0])} read ${plural(evs.length, 'object')} (${fmtBytes(totalBytes)}) from bucket ${bucket}`,
-      explanation: `${actorLabel(evs[0])} made ${evs.length} successful GetObject calls on bucket ${bucket} in ${plural(large.length, 'hour')} at or over the threshold (${span(evs)}): ${rows.join('; ')}${large.length > 12 ? `; and ${large.length - 12} more hours` : ''}. Bytes are counted where CloudTrail recorded bytesTransferredOut.`,
-      artefacts: [{ type: 'bucket', value: bucket }],
-      remediation: [
-        `Confirm with the owner of ${actorLabel(evs[0])} whether bulk reads of ${bucket} are part of its job (backups, analytics).`,
-        `If not: revoke the principal's credentials/sessions, list the keys read (pivot on this finding's events) to scope the data exposed, and restrict ${bucket}'s bucket policy.`,
-      ],
-    }));
-  }
-  return out;
 });
 
 // ---- Resource policies opened ---------------------------------------------
@@ -303,53 +327,78 @@ function secretNames0(e: AnalysisEvent): { names: string[]; bulk: boolean } {
   return { names: [], bulk: false };
 }
 
-export const secretsBulkRead = defineCheck({
+export const secretsBulkRead = streamCheck({
   id: 'credential-access.secrets-bulk-read', version: '1.0.0', title: 'Many secrets read by one principal',
   category: 'credential-access', severity: 'high', attack: ['T1555.006'],
   description: `Successful secretsmanager:GetSecretValue and ssm:GetParameter(s) WithDecryption naming >= ${SECRETS_THRESHOLD.distinct} distinct secrets/parameters by one principal within ${SECRETS_THRESHOLD.windowMs / 60000} minutes; a BatchGetSecretValue or decrypted GetParametersByPath counts on its own (bulk by design). Reads made by an AWS service on the principal's behalf (invokedBy) are not counted.`,
   select: { eventNames: ['GetSecretValue', 'BatchGetSecretValue', 'GetParameter', 'GetParameters', 'GetParametersByPath'], eventSources: ['secretsmanager.amazonaws.com', 'ssm.amazonaws.com'] },
-}, (events, _ctx, make) => {
-  const reads = events.filter((e) => (is(e, 'secretsmanager.amazonaws.com', 'GetSecretValue', 'BatchGetSecretValue') || is(e, 'ssm.amazonaws.com', 'GetParameter', 'GetParameters', 'GetParametersByPath'))
-    && !failed(e) && !invokedBy(e) && !isAwsInternal(e) && secretNames(e).names.length > 0);
-  const out = [];
-  for (const group of clusters(reads, actorKey, SECRETS_THRESHOLD.windowMs)) {
-    // Sliding window inside the cluster: the most distinct names read within windowMs (counts kept incrementally).
-    const counts = new Map<string, number>();
-    let lo = 0, bestLo = 0, bestHi = -1, bestSize = 0;
-    for (let hi = 0; hi < group.length; hi++) {
-      for (const n of secretNames(group[hi]).names) counts.set(n, (counts.get(n) ?? 0) + 1);
-      while (group[hi].timeMs !== null && group[lo].timeMs !== null && group[hi].timeMs! - group[lo].timeMs! > SECRETS_THRESHOLD.windowMs) {
-        for (const n of secretNames(group[lo]).names) { const c = counts.get(n)! - 1; if (c === 0) counts.delete(n); else counts.set(n, c); }
-        lo++;
-      }
-      if (counts.size > bestSize) { bestSize = counts.size; bestLo = lo; bestHi = hi; }
-    }
-    const best = group.slice(bestLo, bestHi + 1);
-    const bulk = group.filter((e) => secretNames(e).bulk);
-    if (bestSize < SECRETS_THRESHOLD.distinct && bulk.length === 0) continue;
-    const evs = bestSize >= SECRETS_THRESHOLD.distinct ? uniq([...best, ...bulk]).sort(byTime) : bulk;
-    const names = uniq(evs.flatMap((e) => secretNames(e).names)).filter((n) => !n.startsWith('batch:'));
+}, (_ctx, make) => {
+  // State (issue 15), per principal: its cluster in progress (reads less than the window apart), the reads of the
+  // last window, the densest window so far (a copy) and the bulk calls, each kept light with what the finding
+  // needs from its record. A cluster is judged when the principal's next read comes after a gap, or at the end.
+  type Read = { e: AnalysisEvent; s: ReturnType<typeof secretNames>; bulkText: string | null };
+  type Cluster = { last: number | null; window: Read[]; counts: Map<string, number>; best: Read[]; bestSize: number; bulk: Read[] };
+  const open = new Map<string, Cluster>();
+  const pool = new Map<string, string>();
+  const out: FindingDraft[] = [];
+  const bulkTextOf = (e: AnalysisEvent) => {
+    const r = req(e);
+    if (eventName(e) === 'GetParametersByPath') return `GetParametersByPath ${str(r.path) ?? '/'}${bool(r.recursive) ? ' (recursive)' : ''}`;
+    const filters = list(r.filters).map((f) => `${str(obj(f)?.key) ?? '?'}=${list(obj(f)?.values).join('|')}`);
+    return `BatchGetSecretValue ${filters.length ? `with filters ${filters.join(', ')}` : list(r.secretIdList).length ? `for ${list(r.secretIdList).length} secret ids` : '(selection not recorded)'}`;
+  };
+  const judge = (c: Cluster) => {
+    if (c.bestSize < SECRETS_THRESHOLD.distinct && c.bulk.length === 0) return;
+    const reads = c.bestSize >= SECRETS_THRESHOLD.distinct ? uniq([...c.best, ...c.bulk]).sort((x, y) => byTime(x.e, y.e)) : c.bulk;
+    const evs = reads.map((r) => r.e);
+    const names = uniq(reads.flatMap((r) => r.s.names)).filter((n) => !n.startsWith('batch:'));
     const apis = uniq(evs.map(apiOf));
-    const bulkIn = evs.filter((e) => secretNames(e).bulk);
-    const bulkText = bulkIn.map((e) => {
-      const r = req(e);
-      if (eventName(e) === 'GetParametersByPath') return `GetParametersByPath ${str(r.path) ?? '/'}${bool(r.recursive) ? ' (recursive)' : ''}`;
-      const filters = list(r.filters).map((f) => `${str(obj(f)?.key) ?? '?'}=${list(obj(f)?.values).join('|')}`);
-      return `BatchGetSecretValue ${filters.length ? `with filters ${filters.join(', ')}` : list(r.secretIdList).length ? `for ${list(r.secretIdList).length} secret ids` : '(selection not recorded)'}`;
-    });
+    const bulkText = reads.filter((r) => r.s.bulk).map((r) => r.bulkText!);
     out.push(make({
       events: evs,
       title: `${callerName(evs[0]) ?? actorLabel(evs[0])} read ${names.length >= SECRETS_THRESHOLD.distinct ? `${names.length} secrets/parameters` : 'secrets in bulk'} (${apis.join(', ')})`,
       explanation: `${actorLabel(evs[0])} made ${plural(evs.length, 'successful read call')} (${apis.join(', ')}) ${during(evs)}${names.length ? `, naming ${plural(names.length, 'distinct secret/parameter', 'distinct secrets/parameters')}: ${names.slice(0, 10).join(', ')}${names.length > 10 ? `, and ${names.length - 10} more` : ''}` : ''}${bulkText.length ? `; bulk calls (one call can return many secrets): ${bulkText.join('; ')}` : ''}.`,
-      artefacts: uniq(evs.flatMap((e) => { const s = secretNames(e); return s.names.filter((n) => !n.startsWith('batch:')).map((n) => `${s.kind}\u0000${n}`); }))
+      artefacts: uniq(reads.flatMap((r) => r.s.names.filter((n) => !n.startsWith('batch:')).map((n) => `${r.s.kind}\u0000${n}`)))
         .slice(0, 50).map((k) => { const [type, value] = k.split('\u0000'); return { type, value }; }),
       remediation: [
         `Confirm with the owner of ${actorLabel(evs[0])} whether it needs these secrets.`,
         'If not: rotate every secret/parameter listed (the values must be treated as disclosed), revoke the principal\'s credentials, and look for use of the disclosed credentials.',
       ],
     }));
-  }
-  return out;
+  };
+  const add = (e: AnalysisEvent) => {
+    if (!(is(e, 'secretsmanager.amazonaws.com', 'GetSecretValue', 'BatchGetSecretValue') || is(e, 'ssm.amazonaws.com', 'GetParameter', 'GetParameters', 'GetParametersByPath'))
+      || failed(e) || invokedBy(e) || isAwsInternal(e)) return;
+    const s = secretNames(e);
+    if (s.names.length === 0) return;
+    const read: Read = { e: lightCopy(e, pool), s, bulkText: s.bulk ? bulkTextOf(e) : null };
+    const key = actorKey(e);
+    let c = open.get(key);
+    // A new cluster after a gap (clusters() in event.ts: an event without a time joins the cluster in progress).
+    if (c && e.timeMs !== null && c.last !== null && e.timeMs - c.last > SECRETS_THRESHOLD.windowMs) {
+      judge(c);
+      c = undefined;
+    }
+    if (!c) open.set(key, (c = { last: null, window: [], counts: new Map(), best: [], bestSize: 0, bulk: [] }));
+    if (e.timeMs !== null) c.last = e.timeMs;
+    // Sliding window: the most distinct names read within windowMs (counts kept incrementally).
+    c.window.push(read);
+    for (const n of s.names) c.counts.set(n, (c.counts.get(n) ?? 0) + 1);
+    while (e.timeMs !== null && c.window[0].e.timeMs !== null && e.timeMs - c.window[0].e.timeMs! > SECRETS_THRESHOLD.windowMs) {
+      for (const n of c.window[0].s.names) { const k = c.counts.get(n)! - 1; if (k === 0) c.counts.delete(n); else c.counts.set(n, k); }
+      c.window.shift();
+    }
+    if (c.counts.size > c.bestSize) { c.bestSize = c.counts.size; c.best = c.window.slice(); }
+    if (s.bulk) c.bulk.push(read);
+  };
+  return {
+    add,
+    finish: () => {
+      for (const c of open.values()) judge(c);
+      open.clear();
+      return out;
+    },
+  };
 });
 
 export const ec2PasswordData = defineCheck({

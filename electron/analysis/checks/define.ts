@@ -1,7 +1,7 @@
 // Small helpers so each check stays a short, readable unit.
 import type { AnalysisEvent, Artefact, Category, Severity } from '../../../shared/analysis/findings.ts';
 import { actorArtefacts, apiOf, eventName, failed, failureText, isAwsInternal, uniqArtefacts, whoWhen } from './event.ts';
-import type { Check, CheckContext, FindingDraft } from './types.ts';
+import type { Check, CheckContext, CheckStream, FindingDraft } from './types.ts';
 
 export interface DraftInput {
   /** The events the finding rests on (kept in the given order; duplicates dropped). */
@@ -18,14 +18,21 @@ export interface DraftInput {
 
 export type Make = (d: DraftInput) => FindingDraft;
 
-export type CheckMeta = Omit<Check, 'run'>;
+export type CheckMeta = Omit<Check, 'run' | 'stream' | 'narrow'>;
+
+/**
+ * The time of each event a draft rests on, kept beside the draft: a streaming
+ * runner no longer holds a check's events when it turns drafts into findings
+ * (firstSeen, lastSeen).
+ */
+export const draftTimes = new WeakMap<FindingDraft, Map<string, number | null>>();
 
 function maker(meta: CheckMeta): Make {
   return (d) => {
     const seen = new Set<string>();
     const eventIds: string[] = [];
     for (const e of d.events) if (!seen.has(e.eventId)) { seen.add(e.eventId); eventIds.push(e.eventId); }
-    return {
+    const draft: FindingDraft = {
       title: d.title,
       severity: d.severity ?? meta.severity,
       category: d.category ?? meta.category,
@@ -35,6 +42,8 @@ function maker(meta: CheckMeta): Make {
       explanation: d.explanation,
       remediation: d.remediation,
     };
+    draftTimes.set(draft, new Map(d.events.map((e) => [e.eventId, e.timeMs])));
+    return draft;
   };
 }
 
@@ -44,15 +53,36 @@ export function defineCheck(meta: CheckMeta, run: (events: AnalysisEvent[], ctx:
   return { ...meta, run: (events, ctx) => run(events, ctx, make) };
 }
 
-/** A check that judges each selected event on its own (at most one finding per event). */
+/**
+ * A check written as incremental state (Check.stream): open() is called once
+ * per run; run() over an array is the same state fed in a loop, so the
+ * streaming runner and the in-memory reference runner share one definition.
+ */
+export function streamCheck(meta: CheckMeta, open: (ctx: CheckContext, make: Make) => CheckStream): Check {
+  const make = maker(meta);
+  const stream = (ctx: CheckContext) => open(ctx, make);
+  return {
+    ...meta,
+    stream,
+    run: (events, ctx) => {
+      const s = stream(ctx);
+      for (const e of events) s.add(e);
+      return s.finish();
+    },
+  };
+}
+
+/** A check that judges each selected event on its own (at most one finding per event); it streams. */
 export function perEventCheck(meta: CheckMeta, judge: (e: AnalysisEvent, ctx: CheckContext, make: Make) => FindingDraft | null): Check {
-  return defineCheck(meta, (events, ctx, make) => {
+  return streamCheck(meta, (ctx, make) => {
     const out: FindingDraft[] = [];
-    for (const e of events) {
-      const d = judge(e, ctx, make);
-      if (d) out.push(d);
-    }
-    return out;
+    return {
+      add: (e) => {
+        const d = judge(e, ctx, make);
+        if (d) out.push(d);
+      },
+      finish: () => out,
+    };
   });
 }
 

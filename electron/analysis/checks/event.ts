@@ -298,3 +298,24 @@ export function during(events: AnalysisEvent[]): string {
   const b = isoUtcSeconds(Math.max(...t));
   return a === b ? `at ${a}` : `between ${a} and ${b}`;
 }
+
+const NO_RECORD: Rec = Object.freeze({});
+
+/**
+ * A copy of an event for a streaming check to keep after add() returns (issue
+ * 15): without its record (read what is needed from it first), its normalised
+ * strings shared through `pool` (bounded by distinct values: principals, keys,
+ * addresses), so a kept event costs a few hundred bytes, not its record.
+ */
+export function lightCopy(e: AnalysisEvent, pool: Map<string, string>): AnalysisEvent {
+  const n: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(e.n)) {
+    if (typeof v !== 'string' || k === 'eventId' || k === 'requestId') n[k] = v;
+    else {
+      let s = pool.get(v);
+      if (s === undefined) pool.set(v, (s = v));
+      n[k] = s;
+    }
+  }
+  return { leaf: e.leaf, eventId: e.eventId, timeMs: e.timeMs, record: NO_RECORD, n: n as unknown as AnalysisEvent['n'] };
+}

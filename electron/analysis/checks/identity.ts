@@ -20,10 +20,10 @@
 import type { AnalysisEvent } from '../../../shared/analysis/findings.ts';
 import { asLabel, distanceKm, placeLabel, type IpInfo } from '../../../shared/analysis/enrichment.ts';
 import { DAY_MS } from '../../../shared/time.ts';
-import { defineCheck } from './define.ts';
+import { streamCheck } from './define.ts';
 import { actorKey, actorLabel, eventName, extra, failed, invokedBy, is, isAwsInternal, resp, str, whoWhen } from './event.ts';
 import { instanceOf } from './access.ts';
-import type { Check, CheckContext, FindingDraft } from './types.ts';
+import type { Check, CheckContext, CheckStream, FindingDraft } from './types.ts';
 import type { Make } from './define.ts';
 
 export const BASELINE = { minEvents: 5, minSpanMs: DAY_MS } as const;
@@ -101,29 +101,31 @@ interface History { first: number; n: number; seen: Set<string> }
  * events in time order; once its history is established, the first event with
  * a value not seen before becomes a finding (once per subject and value).
  */
-function newValueCheck(
-  events: AnalysisEvent[],
+function newValueStream(
   valueOf: (e: AnalysisEvent) => { key: string; label: string } | null,
   draft: (e: AnalysisEvent, v: { key: string; label: string }, before: string[], h: History) => FindingDraft,
-): FindingDraft[] {
+): CheckStream {
+  // State per subject: its first time, count and the values seen (bounded by subjects x values, not events).
   const hist = new Map<string, History & { labels: Map<string, string> }>();
   const out: FindingDraft[] = [];
-  for (const e of events) {
-    if (!customer(e)) continue;
-    const v = valueOf(e);
-    if (!v) continue;
-    const s = subjectOf(e);
-    let h = hist.get(s);
-    if (!h) hist.set(s, (h = { first: e.timeMs!, n: 0, seen: new Set(), labels: new Map() }));
-    if (!h.seen.has(v.key)) {
-      const established = h.n >= BASELINE.minEvents && e.timeMs! - h.first >= BASELINE.minSpanMs;
-      if (established) out.push(draft(e, v, [...h.labels.values()], h));
-      h.seen.add(v.key);
-      h.labels.set(v.key, v.label);
-    }
-    h.n++;
-  }
-  return out;
+  return {
+    add: (e) => {
+      if (!customer(e)) return;
+      const v = valueOf(e);
+      if (!v) return;
+      const s = subjectOf(e);
+      let h = hist.get(s);
+      if (!h) hist.set(s, (h = { first: e.timeMs!, n: 0, seen: new Set(), labels: new Map() }));
+      if (!h.seen.has(v.key)) {
+        const established = h.n >= BASELINE.minEvents && e.timeMs! - h.first >= BASELINE.minSpanMs;
+        if (established) out.push(draft(e, v, [...h.labels.values()], h));
+        h.seen.add(v.key);
+        h.labels.set(v.key, v.label);
+      }
+      h.n++;
+    },
+    finish: () => out,
+  };
 }
 
 function days(ms: number): string {
@@ -133,12 +135,12 @@ function days(ms: number): string {
 
 const baselineText = `A subject is a role (all its sessions together), an IAM user, the root user or another principal; its history counts as established after ${BASELINE.minEvents} located events spanning ${BASELINE.minSpanMs / DAY_MS} day.`;
 
-export const newCountry = defineCheck({
+export const newCountry = streamCheck({
   id: 'initial-access.new-country-for-principal', version: '1.0.0', title: 'Principal active from a new country',
-  category: 'initial-access', severity: 'medium', attack: ['T1078.004'], enrichment: true, columnsOnly: true,
+  category: 'initial-access', severity: 'medium', attack: ['T1078.004'], enrichment: true,
   description: `The first event of a principal from a country (by the case's GeoIP country database) where it had not been seen, once its history is established. ${baselineText} Only public addresses count; AWS service names and private addresses have no country. GeoIP locates networks, not people: VPNs and mobile carriers move addresses.`,
   select: { all: true },
-}, (events, ctx, make) => newValueCheck(events, (e) => {
+}, (ctx, make) => newValueStream((e) => {
   const i = locate(e, ctx);
   return i?.country ? { key: i.country, label: i.country } : null;
 }, (e, v, before, h) => {
@@ -162,12 +164,12 @@ function networkOf(i: IpInfo): { key: string; label: string } | null {
   return { key: org ? `org:${org}` : `as:${i.asn}`, label: asLabel(i) };
 }
 
-export const newNetwork = defineCheck({
+export const newNetwork = streamCheck({
   id: 'initial-access.new-network-for-principal', version: '1.0.0', title: 'Principal active from a new network (ASN)',
-  category: 'initial-access', severity: 'low', attack: ['T1078.004'], enrichment: true, columnsOnly: true,
+  category: 'initial-access', severity: 'low', attack: ['T1078.004'], enrichment: true,
   description: `The first event of a principal from an autonomous system (network operator, by the case's ASN database) where it had not been seen, once its history is established. ${baselineText} Several ASNs of one organisation (e.g. Amazon's) count as one network. Low on its own: people change ISPs, phones roam; read it with the country and the APIs called.`,
   select: { all: true },
-}, (events, ctx, make) => newValueCheck(events, (e) => {
+}, (ctx, make) => newValueStream((e) => {
   const i = locate(e, ctx);
   return i ? networkOf(i) : null;
 }, (e, v, before, h) => {
@@ -190,13 +192,14 @@ function fmtKm(km: number): string {
   return `${Math.round(km).toLocaleString('en-US')} km`;
 }
 
-export const impossibleTravel = defineCheck({
+export const impossibleTravel = streamCheck({
   id: 'initial-access.impossible-travel', version: '1.0.0', title: 'Impossible travel between consecutive uses of a principal',
-  category: 'initial-access', severity: 'high', attack: ['T1078.004'], enrichment: true, columnsOnly: true,
+  category: 'initial-access', severity: 'high', attack: ['T1078.004'], enrichment: true,
   description: `Two consecutive uses of one principal (an IAM user, a role session, the root user) or one access key from two places at least ${TRAVEL.floorKm} km apart (great-circle distance between the city coordinates of the case's GeoIP city database), faster than ${TRAVEL.speedKmh} km/h. ${TRAVEL.speedKmh} km/h is an airliner's cruising speed with a margin; the ${TRAVEL.floorKm} km floor absorbs GeoIP error (free city-level data often places an address in another city of the same country, or at the country's centre). Skipped: addresses that are not public, have no coordinates, or are inside AWS (published ranges or an Amazon network), and events AWS made for itself. One finding per principal and pair of places.`,
   select: { all: true },
-}, (events, ctx, make) => {
+}, (ctx, make) => {
   const out: FindingDraft[] = [];
+  // State: the last located use per principal and key, and the pairs reported (bounded by principals and places).
   const last = new Map<string, { e: AnalysisEvent; i: IpInfo }>();
   const reported = new Set<string>();
   const step = (key: string, e: AnalysisEvent, i: IpInfo) => {
@@ -214,14 +217,16 @@ export const impossibleTravel = defineCheck({
     const minutes = Math.round(hours * 60);
     out.push(draftTravel(make, key, prev, { e, i }, km, minutes, kmh));
   };
-  for (const e of events) {
-    if (!customer(e)) continue;
-    const i = locate(e, ctx);
-    if (!i || insideAws(i) || i.lat === null || i.lon === null) continue;
-    step(`principal:${actorKey(e)}`, e, i);
-    if (e.n.accessKeyId && !e.n.principalArn) step(`key:${e.n.accessKeyId}`, e, i);
-  }
-  return out;
+  return {
+    add: (e) => {
+      if (!customer(e)) return;
+      const i = locate(e, ctx);
+      if (!i || insideAws(i) || i.lat === null || i.lon === null) return;
+      step(`principal:${actorKey(e)}`, e, i);
+      if (e.n.accessKeyId && !e.n.principalArn) step(`key:${e.n.accessKeyId}`, e, i);
+    },
+    finish: () => out,
+  };
 });
 
 function draftTravel(make: Make, key: string, a: { e: AnalysisEvent; i: IpInfo }, b: { e: AnalysisEvent; i: IpInfo }, km: number, minutes: number, kmh: number): FindingDraft {
@@ -239,21 +244,21 @@ function draftTravel(make: Make, key: string, a: { e: AnalysisEvent; i: IpInfo }
   });
 }
 
-export const instanceCredentialsOutsideAws = defineCheck({
+export const instanceCredentialsOutsideAws = streamCheck({
   id: 'credential-access.instance-credentials-outside-aws', version: '1.0.0', title: 'EC2 instance-role credentials used from outside AWS (first use)',
   category: 'credential-access', severity: 'high', attack: ['T1552.005'], enrichment: true,
   description: "The first call of an EC2 instance role's credentials (session named after the instance, principalId ending ':i-<id>') from a public address that is in neither AWS's published ranges nor an Amazon network (by the case's ASN database). Instance credentials are meant to be used by the instance; used from elsewhere they were taken from its metadata service (GuardDuty's InstanceCredentialExfiltration.OutsideAWS). One finding per instance role and outside address. Narrower than credential-access.instance-credentials-used-outside, which reports any public address, EC2's own included. The bundled AWS ranges are a dated subset: with no current copy imported, an Amazon ASN is what marks AWS.",
   select: { identityTypes: ['AssumedRole'], principalIdContains: [':i-', ':I-'] },
-}, (events, ctx, make) => {
+}, (ctx, make) => {
   const out: FindingDraft[] = [];
   const seen = new Set<string>();
-  for (const e of events) {
+  const add = (e: AnalysisEvent) => {
     const inst = instanceOf(e);
-    if (!inst || !customer(e)) continue;
+    if (!inst || !customer(e)) return;
     const i = locate(e, ctx);
-    if (!i || insideAws(i)) continue;
+    if (!i || insideAws(i)) return;
     const key = `${e.n.sessionIssuerArn ?? e.n.principalArn}\u0000${e.n.sourceIPAddress}`;
-    if (seen.has(key)) continue;
+    if (seen.has(key)) return;
     seen.add(key);
     out.push(make({
       events: [e],
@@ -265,23 +270,23 @@ export const instanceCredentialsOutsideAws = defineCheck({
         'Enforce IMDSv2 on the instance; review every call from that address.',
       ],
     }));
-  }
-  return out;
+  };
+  return { add, finish: () => out };
 });
 
-export const consoleFromHosting = defineCheck({
+export const consoleFromHosting = streamCheck({
   id: 'initial-access.console-login-from-hosting-network', version: '1.0.0', title: 'Console sign-in from a hosting-provider network',
   category: 'initial-access', severity: 'medium', attack: ['T1078.004'], enrichment: true,
   description: `A successful ConsoleLogin from an address whose network (ASN organisation in the case's ASN database) belongs to a hosting or VPS provider: ${HOSTING_ORGS.map((h) => h.name).join(', ')}. People sign in from offices and homes; a data-centre address suggests a rented server or a commercial VPN exit. Google, Microsoft and Akamai are not on the list: their networks also carry offices and consumer traffic.`,
   select: { eventNames: ['ConsoleLogin'], eventSources: ['signin.amazonaws.com'] },
-}, (events, ctx, make) => {
+}, (ctx, make) => {
   const out: FindingDraft[] = [];
-  for (const e of events) {
-    if (!is(e, 'signin.amazonaws.com', 'ConsoleLogin') || !customer(e)) continue;
-    if (failed(e) || str(resp(e).ConsoleLogin) !== 'Success') continue;
+  const add = (e: AnalysisEvent) => {
+    if (!is(e, 'signin.amazonaws.com', 'ConsoleLogin') || !customer(e)) return;
+    if (failed(e) || str(resp(e).ConsoleLogin) !== 'Success') return;
     const i = locate(e, ctx);
     const host = hostingProvider(i);
-    if (!i || !host) continue;
+    if (!i || !host) return;
     const mfa = str(extra(e).MFAUsed);
     out.push(make({
       events: [e],
@@ -293,8 +298,8 @@ export const consoleFromHosting = defineCheck({
         'If not: reset the password and MFA, end the console sessions, review what the session did.',
       ],
     }));
-  }
-  return out;
+  };
+  return { add, finish: () => out };
 });
 
 /** The client family a user agent names: its first product token ("aws-cli", "Boto3", "python-requests", "browser"). */
@@ -307,12 +312,12 @@ export function uaFamily(ua: string | null): string | null {
   return m ? m[1].toLowerCase() : null;
 }
 
-export const newUserAgentFamily = defineCheck({
+export const newUserAgentFamily = streamCheck({
   id: 'initial-access.new-user-agent-family', version: '1.0.0', title: 'Principal uses a new kind of client (user-agent family)',
-  category: 'initial-access', severity: 'low', attack: ['T1078.004'], enrichment: false, columnsOnly: true,
+  category: 'initial-access', severity: 'low', attack: ['T1078.004'], enrichment: false,
   description: `The first event of a principal with a user-agent family it had not used (the first product token: aws-cli, Boto3, aws-sdk-go, python-requests, Terraform; every browser counts as one family), once its history is established. ${baselineText.replace('located events', 'events')} Versions and platforms are ignored, so upgrades are quiet. Low on its own: an attacker's tooling often differs from the owner's, but so does a new script.`,
   select: { all: true },
-}, (events, _ctx, make) => newValueCheck(events, (e) => {
+}, (_ctx, make) => newValueStream((e) => {
   const f = uaFamily(e.n.userAgent);
   return f ? { key: f, label: f } : null;
 }, (e, v, before, h) => make({

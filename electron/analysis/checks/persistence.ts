@@ -3,10 +3,10 @@
 // carry the interpretation.
 import type { AnalysisEvent, Artefact } from '../../../shared/analysis/findings.ts';
 import { HOUR_MS } from '../../../shared/time.ts';
-import { defineCheck, perEventCheck } from './define.ts';
+import { perEventCheck, streamCheck } from './define.ts';
 import {
   accountOf, apiOf, callerAccount, callerName, clusters, failed, is, isAwsInternal, isOutsideAccount,
-  list, nameOf, obj, plural, req, resp, span, str, uniq, whoWhen, words,
+  lightCopy, list, nameOf, obj, plural, req, resp, span, str, uniq, whoWhen, words,
 } from './event.ts';
 import { adminLevel, describeGrant, externalGrants, parsePolicy, type Grant } from './policy.ts';
 import type { Check, CheckContext } from './types.ts';
@@ -156,29 +156,36 @@ export const roleTrustOutside = perEventCheck({
   });
 });
 
-export const crossAccountAssumeRole = defineCheck({
+export const crossAccountAssumeRole = streamCheck({
   id: 'persistence.cross-account-assume-role', version: '1.0.0', title: 'Role assumed from an outside account',
   category: 'persistence', severity: 'medium', attack: ['T1078.004'],
   description: 'Successful sts:AssumeRole whose caller belongs to an account not seen in the case. High when the same case shows the role\'s trust being opened to outsiders. One finding per caller account and role, events within 24 h grouped.',
   select: { eventNames: ['AssumeRole', 'CreateRole', 'UpdateAssumeRolePolicy'], eventSources: ['sts.amazonaws.com', IAM] },
-}, (events, ctx, make) => {
+}, (ctx, make) => {
+  // State (issue 15): the roles whose trust was opened (either order in time: the set is read at the end) and
+  // the AssumeRole calls from outside accounts, kept light with their caller account and role read from the
+  // record: rare, and every one is cited.
   const opened = new Set<string>();
-  for (const e of events) {
+  const cross: AnalysisEvent[] = [];
+  const info = new Map<AnalysisEvent, { caller: string; roleArn: string | null }>();
+  const pool = new Map<string, string>();
+  const add = (e: AnalysisEvent) => {
     const t = trustGrants(e, ctx, 'persistence.cross-account-assume-role');
     if (t && t.grants.length) opened.add(t.role);
-  }
-  const cross = events.filter((e) => {
-    if (!is(e, 'sts.amazonaws.com', 'AssumeRole') || failed(e)) return false;
+    if (!is(e, 'sts.amazonaws.com', 'AssumeRole') || failed(e)) return;
     const caller = callerAccount(e);
     const roleArn = str(req(e).roleArn);
     const roleAcct = (roleArn ? accountOf(roleArn) : null) ?? e.n.recipientAccountId;
-    return caller !== null && roleAcct !== null && caller !== roleAcct && isOutsideAccount(ctx.ownAccounts, caller);
-  });
-  return clusters(cross, (e) => `${callerAccount(e)}|${str(req(e).roleArn)}`, 24 * HOUR_MS).map((group) => {
+    if (caller === null || roleAcct === null || caller === roleAcct || !isOutsideAccount(ctx.ownAccounts, caller)) return;
+    const l = lightCopy(e, pool);
+    info.set(l, { caller, roleArn });
+    cross.push(l);
+  };
+  const finish = () => clusters(cross, (e) => `${info.get(e)!.caller}|${info.get(e)!.roleArn}`, 24 * HOUR_MS).map((group) => {
     const e = group[0];
-    const roleArn = str(req(e).roleArn) ?? '(role not recorded)';
+    const roleArn = info.get(e)!.roleArn ?? '(role not recorded)';
     const role = nameOf(roleArn);
-    const caller = callerAccount(e)!;
+    const caller = info.get(e)!.caller;
     const backdoored = opened.has(role);
     return make({
       events: group,
@@ -192,6 +199,7 @@ export const crossAccountAssumeRole = defineCheck({
       ],
     });
   });
+  return { add, finish };
 });
 
 function layerArns(e: AnalysisEvent): string[] {

@@ -86,21 +86,36 @@ export interface Check {
   /** Needs CheckContext.ipInfo (address enrichment); without it the check reports nothing. */
   enrichment?: boolean;
   /**
-   * run() reads only the normalised fields (e.n), never e.record: the SQL
-   * runner may then hand it events built from the indexed columns, without
-   * parsing records (for checks over every event, such as behaviour baselines).
+   * The incremental form of run() (issue 15: analysis memory flat in the case
+   * size): the runner opens it once and hands it the selected events one at a
+   * time, in time order, while its single pass goes by, so no check holds the
+   * events of a case. Its state must be bounded by entities (principals, keys,
+   * addresses, sessions), not by events. run() is then the same code looping
+   * over an array (define.ts: streamCheck), so both runners agree by construction.
    */
-  columnsOnly?: boolean;
+  stream?: (ctx: CheckContext) => CheckStream;
   /**
-   * A cheap first step over events built from the indexed columns (no record
-   * parsed): the leaves of every event that could matter. The SQL runner then
-   * reads only those records and hands them to run(), so a check that selects
-   * most of a case (every assumed-role call) but fires on a few sessions does
-   * not read and hold them all. It must return a superset of what run() needs:
-   * run() on the narrowed events gives the same findings as on all of them
-   * (the agreement tests compare with the in-memory runner, which skips it).
+   * A cheap first step for a check that selects most of a case (every
+   * assumed-role call) but fires on a few entities: it watches the selected
+   * events during the shared pass with state bounded by entities, then says
+   * which events run() must see. The runner reads only those again, in a pass
+   * of its own, and hands them to run(). The predicate must keep a superset of
+   * what run() needs: run() on the kept events gives the same findings as on
+   * all of them (the in-memory reference runner skips this step).
    */
-  narrow?: (events: AnalysisEvent[]) => Set<number>;
+  narrow?: () => NarrowStep;
   /** Receives only events matching select, in time order. Must not throw on odd records. */
   run(events: AnalysisEvent[], ctx: CheckContext): FindingDraft[];
+}
+
+/** A check's incremental state (Check.stream): add() each selected event in time order, then finish() once. */
+export interface CheckStream {
+  add(e: AnalysisEvent): void;
+  finish(): FindingDraft[];
+}
+
+/** Check.narrow: add() each selected event (any order), then finish() gives the test for the events run() needs. */
+export interface NarrowStep {
+  add(e: AnalysisEvent): void;
+  finish(): (e: AnalysisEvent) => boolean;
 }
