@@ -14,6 +14,9 @@ export default tseslint.config(
       // (the zod schemas of the API contract are where types are enforced).
       '@typescript-eslint/no-explicit-any': 'off',
       // A leading underscore marks a parameter or binding kept for its position.
+      // Control characters in a pattern are always deliberate here (hostile text is escaped or refused),
+      // so each one says so with a directive.
+      'no-control-regex': 'error',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_', caughtErrors: 'none' }],
     },
   },

@@ -6,7 +6,6 @@
 // import again skips what is already in (by SHA-256) and completes it.
 import type { ImportSummary, Progress } from '../../shared/types.ts';
 import { parseTime } from '../../shared/time.ts';
-import type { NormalizedEvent } from '../../shared/record.ts';
 import { canonicalJson } from '../case/canonical.ts';
 import type { Signer } from '../case/keys.ts';
 import { CaseStore } from '../case/store.ts';

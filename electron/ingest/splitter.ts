@@ -121,7 +121,7 @@ export class RecordSplitter {
     while (i < n) {
       if (this.inStr) {
         // Jump to the next quote; most bytes of CloudTrail JSON are inside strings.
-        let q = chunk.indexOf(QUOTE, i);
+        const q = chunk.indexOf(QUOTE, i);
         if (this.jsonl && this.depth > 0) {
           const nl = chunk.indexOf(NL, i);
           if (nl !== -1 && (q === -1 || nl < q)) {

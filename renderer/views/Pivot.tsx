@@ -11,7 +11,6 @@ import { useAsync } from '../components/useAsync.ts';
 import { ErrorBox } from '../components/ErrorBoundary.tsx';
 import { num } from '../lib/format.ts';
 import { Ev } from '../components/Ev.tsx';
-import type { PivotResult } from '../../shared/analysis/types.ts';
 import { ProfileLink } from './Profile.tsx';
 
 /** Pivot indicator types that have a profile. */

@@ -416,6 +416,8 @@ export function TimelineView() {
     if (!f || !tlRef.current) return;
     const pad = Math.max(30_000, (f.endMs - f.startMs) * 0.1);
     show(f.startMs - pad, f.endMs + pad);
+    // Only a new request moves the window; `show` reads refs and is remade every render.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [state.focus]);
 
   // Keep the selection in sync with the inspector.

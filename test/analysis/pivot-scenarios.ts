@@ -143,7 +143,7 @@ export interface PivotSnapshot {
 export function snapshotOf(r: Pick<PivotResult, 'events' | 'indicators' | 'context' | 'hops' | 'truncated'>): PivotSnapshot {
   return {
     events: r.events.map((e) => [e.eventId, e.hop, e.reason]),
-    indicators: r.indicators.map(({ events, ...i }) => i),
+    indicators: r.indicators.map(({ events: _events, ...i }) => i),
     context: r.context,
     hops: r.hops,
     truncated: r.truncated,

@@ -12,11 +12,9 @@
 // Options: --events N, --import-runs N (default 3), --skip-duckdb, --reuse-case (keep an existing case:
 //   no import runs), --only import,verify,search,acquire,analysis,enrich,ui,report,handoff,query, --table (print the table only)
 import { spawnSync, execFileSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { availableParallelism } from 'node:os';
-import { gunzipSync } from 'node:zlib';
 import { Worker } from 'node:worker_threads';
 import { generateTrail } from '../../electron/demo/synth.ts';
 import { CaseStore } from '../../electron/case/store.ts';

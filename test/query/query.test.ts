@@ -4,7 +4,7 @@
 // build is on the custody record; the search bar compiles to the same engine.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { CaseStore } from '../../electron/case/store.ts';
 import { EvidenceReader } from '../../electron/case/evidence.ts';

@@ -1,6 +1,5 @@
 // The foundation's commands: keygen, new, info, import, verify, search, note, custody, warnings.
 import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
 import type { EventFilter, EventSummary, ImportSummary, VerifyReport } from '../../../shared/types.ts';
 import { askPassphrase, generateKey, keyPath, trailcaseHome, type Signer } from '../../case/keys.ts';
 import { CaseStore } from '../../case/store.ts';

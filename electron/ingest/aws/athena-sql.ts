@@ -21,7 +21,7 @@
 // pseudo-column naming the S3 object a row came from), count(*) ... GROUP BY
 // "$path". The objects themselves are then acquired from S3 with their digests.
 import { parseTime } from '../../../shared/time.ts';
-import { iocCondition, sqlLikeContains, sqlString, type LakeIoc } from './lake-sql.ts';
+import { iocCondition, sqlString, type LakeIoc } from './lake-sql.ts';
 import { logNameWindow } from './s3-scope.ts';
 
 export const ATHENA_SQL_UNIT = { name: 'athena-query-builder', version: '1.0.0' } as const;
