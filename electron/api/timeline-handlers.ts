@@ -1,6 +1,7 @@
 // Handlers for the timeline (shared/api/timeline.ts, issue 6). Everything is
-// counted in SQL over the indexed, dictionary-encoded events table; items are
-// only read once a LIMIT-bounded count proves the window small.
+// counted in SQL over the indexed, dictionary-encoded events table (the
+// statements are in electron/case/data/timeline.ts); items are only read once a
+// LIMIT-bounded count proves the window small.
 //
 // Density has two paths, with the same answer:
 // - direct: one GROUP BY (group, bucket) over the window's events. Right for
@@ -23,31 +24,16 @@ import { Dictionary, filterToSql, ipIdsOf, type SqlFilter } from '../case/querie
 import { foldAddressGroups } from '../analysis/enrich/groups.ts';
 import { listIocs } from '../analysis/ioc.ts';
 import type { CaseStore } from '../case/store.ts';
-import { ensureTimelineRollup, ROLLUP_KIND, ROLLUP_KIND_ALL, timelineRollupStatus } from '../case/data/timeline-rollup.ts';
+import { ensureTimelineRollup, ROLLUP_KIND, timelineRollupStatus } from '../case/data/timeline-rollup.ts';
+import {
+  boundedEventCount, densityRows, eventCount, eventTimeBounds, ipRollupBuckets, ipRollupTotal, itemRows, rollupAllHours, rollupDayCounts, rollupHourRows, rollupTotal,
+  scanTuning, windowWhere, type Where,
+} from '../case/data/timeline.ts';
 import type { HandlerTable } from './handlers.ts';
 
 type Filter = EventFilter;
 
-/**
- * The column an event is grouped by. "principal" is the ARN, else the user
- * name, else the principal id, else the identity type (AWS services and
- * anonymous callers carry no ARN); all four share the strings dictionary, so
- * coalescing their ids is sound.
- */
-export { timelineRollupStatus };
-
-export const GROUP_COLUMN: Record<TimelineGroupBy, string> = {
-  principal: 'coalesce(arn, user_name, principal_id, identity_type)',
-  // A role session's issuer is its role (sessionContext.sessionIssuer.arn): every session of a role in one row.
-  role: 'coalesce(issuer_arn, arn, user_name, principal_id, identity_type)',
-  ip: 'ip',
-  service: 'source',
-  account: 'account',
-  region: 'region',
-  // Counted per address, then folded by the address's recorded enrichment answer (see addressGrouped).
-  country: 'ip',
-  asn: 'ip',
-};
+export { scanTuning, timelineRollupStatus };
 
 export interface WindowArgs {
   filter: Filter;
@@ -57,9 +43,7 @@ export interface WindowArgs {
   maxGroups: number;
 }
 
-interface Resolved {
-  where: string;
-  params: unknown[];
+interface Resolved extends Where {
   startMs: number;
   endMs: number;
   /** The filter alone (without the window). */
@@ -68,30 +52,18 @@ interface Resolved {
   ioc: SqlFilter | null;
 }
 
-function windowSql(f: SqlFilter, startMs: number, endMs: number): { where: string; params: unknown[] } {
-  return { where: `time_ms BETWEEN ? AND ? AND ${f.where}`, params: [startMs, endMs, ...f.params] };
-}
-
 /** The filter plus the window as SQL; an absent bound is the filtered events' first/last time. */
 function resolve(store: CaseStore, a: WindowArgs): Resolved | null {
   const f = filterToSql(store, a.filter);
   let { startMs, endMs } = a;
   if (startMs === undefined || endMs === undefined) {
-    // Unfiltered, min and max asked separately are two index lookups; together (or with a WHERE) SQLite scans the whole index.
-    const r = (
-      f.where === '1'
-        ? {
-            a: (store.stmt('SELECT min(time_ms) AS m FROM events').get() as { m: number | null }).m,
-            b: (store.stmt('SELECT max(time_ms) AS m FROM events').get() as { m: number | null }).m,
-          }
-        : store.db.prepare(`SELECT min(time_ms) AS a, max(time_ms) AS b FROM events WHERE time_ms IS NOT NULL AND ${f.where}`).get(...f.params)
-    ) as { a: number | null; b: number | null };
-    if (r.a === null || r.b === null) return null;
-    startMs ??= r.a;
-    endMs ??= r.b;
+    const b = eventTimeBounds(store.reader, f);
+    if (!b) return null;
+    startMs ??= b.first;
+    endMs ??= b.last;
   }
   if (endMs < startMs) [startMs, endMs] = [endMs, startMs];
-  return { ...windowSql(f, startMs, endMs), startMs, endMs, filter: f, ioc: iocClause(store, a.filter) };
+  return { ...windowWhere(f, startMs, endMs), startMs, endMs, filter: f, ioc: iocClause(store, a.filter) };
 }
 
 function iocClause(store: CaseStore, filter: Filter): SqlFilter | null {
@@ -161,19 +133,13 @@ const otherLabel = (n: number) => `${n} other${n === 1 ? '' : 's'}`;
 
 // ---------------------------------------------------------------------------
 // The rollups (migrations 0004, 0005) are case data, kept current by the import
-// (electron/case/data/timeline-rollup.ts); read here.
+// (electron/case/data/timeline-rollup.ts); read through case/data/timeline.ts.
 // ---------------------------------------------------------------------------
 
 // country and asn are never read from the rollup under their own kind: addressGrouped asks for the ip kind (1).
 const KIND: Record<TimelineGroupBy, number> = { ...ROLLUP_KIND, country: 1, asn: 1 };
-const KIND_ALL = ROLLUP_KIND_ALL;
 /** Below this many events in a window the direct GROUP BY is fast enough (~100 ms) and keeps fine buckets. */
 export const DIRECT_MAX_EVENTS = 60_000;
-
-/** Events in [h0, h1] hours according to the rollup. */
-function rollupTotal(store: CaseStore, h0: number, h1: number): number {
-  return (store.stmt(`SELECT coalesce(sum(n), 0) AS n FROM timeline_hour WHERE kind = ${KIND_ALL} AND g = 0 AND hour BETWEEN ? AND ?`).get(h0, h1) as { n: number }).n;
-}
 
 /**
  * Density from the rollup. The top groups are chosen by their counts over the
@@ -185,10 +151,7 @@ function rollupDensity(store: CaseStore, groupBy: TimelineGroupBy, base: number,
   const kind = KIND[groupBy];
   const h0 = base / HOUR_MS;
   const h1 = (endMs + 1) / HOUR_MS - 1;
-  const dayCounts = store
-    .stmt('SELECT g, sum(n) AS n FROM timeline_day WHERE kind = ? AND day BETWEEN ? AND ? GROUP BY g')
-    .raw()
-    .all(kind, Math.floor(h0 / 24), Math.floor(h1 / 24)) as [number, number][];
+  const dayCounts = rollupDayCounts(store.reader, kind, Math.floor(h0 / 24), Math.floor(h1 / 24));
   const counts = new Map<number | null, number>(dayCounts.map(([g, n]) => [g === -1 ? null : g, n]));
   const picked = pickGroups(store, groupBy, counts, maxGroups);
   const topIds = picked.groups.filter((g) => g.id !== OTHER_GROUP).map((g) => (g.id === NONE_GROUP ? -1 : Number(g.id)));
@@ -202,10 +165,7 @@ function rollupDensity(store: CaseStore, groupBy: TimelineGroupBy, base: number,
     else cells.set(k, { group, bucketMs: b, count: n, ioc: 0 });
     sums.set(group, (sums.get(group) ?? 0) + n);
   };
-  const topRows = store
-    .stmt('SELECT g, hour, n FROM timeline_hour WHERE kind = ? AND g IN (SELECT value FROM json_each(?)) AND hour BETWEEN ? AND ?')
-    .raw()
-    .all(kind, JSON.stringify(topIds), h0, h1) as [number, number, number][];
+  const topRows = rollupHourRows(store.reader, kind, topIds, h0, h1);
   const topPerBucket = new Map<number, number>();
   for (const [g, hour, n] of topRows) {
     const b = bucketOf(hour);
@@ -213,7 +173,7 @@ function rollupDensity(store: CaseStore, groupBy: TimelineGroupBy, base: number,
     topPerBucket.set(b, (topPerBucket.get(b) ?? 0) + n);
   }
   let total = 0;
-  const allRows = store.stmt(`SELECT hour, n FROM timeline_hour WHERE kind = ${KIND_ALL} AND g = 0 AND hour BETWEEN ? AND ?`).raw().all(h0, h1) as [number, number][];
+  const allRows = rollupAllHours(store.reader, h0, h1);
   const allPerBucket = new Map<number, number>();
   for (const [hour, n] of allRows) {
     total += n;
@@ -231,51 +191,13 @@ function rollupDensity(store: CaseStore, groupBy: TimelineGroupBy, base: number,
   return { groups, cells: [...cells.values()], total, otherValues: picked.otherValues, keyOf: picked.keyOf };
 }
 
-/** Events from these source IPs in [h0, h1] hours according to the rollup. */
-function ipRollupTotal(store: CaseStore, ipIds: number[], h0: number, h1: number): number {
-  return (
-    store
-      .stmt(`SELECT coalesce(sum(n), 0) AS n FROM timeline_hour WHERE kind = ${KIND.ip} AND g IN (SELECT value FROM json_each(?)) AND hour BETWEEN ? AND ?`)
-      .get(JSON.stringify(ipIds), h0, h1) as { n: number }
-  ).n;
-}
-
 /**
  * Counts per (value, bucket index) of the events from these source IPs, from
  * the per-IP rollup (the IP grouping from timeline_hour itself): the same rows
  * the direct GROUP BY gives, for hour-multiple buckets aligned at `base`.
  */
 function ipRollupRows(store: CaseStore, groupBy: TimelineGroupBy, ipIds: number[], base: number, endMs: number, bucketMs: number): [number | null, number, number][] {
-  const h0 = base / HOUR_MS;
-  const h1 = Math.floor(endMs / HOUR_MS);
-  const bucket = '(hour - CAST(? AS INTEGER)) / CAST(? AS INTEGER)';
-  const args = [h0, bucketMs / HOUR_MS, JSON.stringify(ipIds)];
-  return (
-    groupBy === 'ip'
-      ? store.stmt(`SELECT g, ${bucket} AS b, sum(n) FROM timeline_hour WHERE kind = ${KIND.ip} AND g IN (SELECT value FROM json_each(?)) AND hour BETWEEN ? AND ? GROUP BY g, b`).raw().all(...args, h0, h1)
-      : store
-          .stmt(`SELECT nullif(g, -1), ${bucket} AS b, sum(n) FROM timeline_ip_hour WHERE ip IN (SELECT value FROM json_each(?)) AND kind = ? AND hour BETWEEN ? AND ? GROUP BY g, b`)
-          .raw()
-          .all(...args, KIND[groupBy], h0, h1)
-  ) as [number | null, number, number][];
-}
-
-/**
- * Where the direct GROUP BY reads from. A filter's index (an IP, a key) finds
- * its rows quickly, but each row is then a random lookup in the table (~3-5 us
- * on a 1M-event case); once a filter matches more than a few percent of the
- * case, reading the whole table in order (~0.2 us a row) is cheaper: measured
- * 227k matching events of 1M, 600-800 ms through the index, 260-380 ms by scan.
- * SQLite has no statistics to know this (no ANALYZE in a case file), so a
- * LIMIT-bounded count decides.
- */
-export const scanTuning = { fraction: 0.05, minCaseEvents: 200_000, minRows: 10_000 };
-function eventsSource(store: CaseStore, w: { where: string; params: unknown[] }): string {
-  const total = ((store.stmt('SELECT max(leaf) AS m FROM events').get() as { m: number | null }).m ?? -1) + 1;
-  if (total < scanTuning.minCaseEvents) return 'events';
-  const threshold = Math.max(scanTuning.minRows, Math.floor(total * scanTuning.fraction));
-  const n = (store.db.prepare(`SELECT count(*) AS n FROM (SELECT 1 FROM events WHERE ${w.where} LIMIT ?)`).get(...w.params, threshold) as { n: number }).n;
-  return n >= threshold ? 'events NOT INDEXED' : 'events';
+  return ipRollupBuckets(store.reader, KIND[groupBy], ipIds, base / HOUR_MS, Math.floor(endMs / HOUR_MS), bucketMs / HOUR_MS);
 }
 
 // ---------------------------------------------------------------------------
@@ -323,15 +245,12 @@ export function timelineDensity(store: CaseStore, a: WindowArgs & { buckets: num
     // A narrow window with many events: hourly buckets from the rollup beat counting them one by one.
     const h0 = Math.floor(r.startMs / HOUR_MS);
     const h1 = Math.floor(r.endMs / HOUR_MS);
-    if ((ipIds ? ipRollupTotal(store, ipIds, h0, h1) : rollupTotal(store, h0, h1)) > DIRECT_MAX_EVENTS) bucketMs = HOUR_MS;
+    if ((ipIds ? ipRollupTotal(store.reader, ipIds, h0, h1) : rollupTotal(store.reader, h0, h1)) > DIRECT_MAX_EVENTS) bucketMs = HOUR_MS;
   }
   // Buckets are aligned to the epoch (hour and day buckets start on UTC hours and days) and counted whole.
   const base = Math.floor(r.startMs / bucketMs) * bucketMs;
   const endMs = base + Math.ceil((r.endMs + 1 - base) / bucketMs) * bucketMs - 1;
-  const w = windowSql(r.filter, base, endMs);
-  const col = GROUP_COLUMN[a.groupBy];
-  // better-sqlite3 binds JS numbers as REAL: cast, or the division is not an integer bucket index.
-  const bucketSql = '(time_ms - CAST(? AS INTEGER)) / CAST(? AS INTEGER)';
+  const w = windowWhere(r.filter, base, endMs);
   let groups: TimelineGroup[];
   let cellList: DensityCell[];
   let total = 0;
@@ -348,10 +267,7 @@ export function timelineDensity(store: CaseStore, a: WindowArgs & { buckets: num
       rows = ipRollupRows(store, a.groupBy, ipIds, base, endMs, bucketMs);
     } else {
       path = 'direct';
-      rows = store.db
-        .prepare(`SELECT ${col} AS g, ${bucketSql} AS b, count(*) AS n FROM ${eventsSource(store, w)} WHERE ${w.where} GROUP BY g, b`)
-        .raw()
-        .all(base, bucketMs, ...w.params) as [number | null, number, number][];
+      rows = densityRows(store.reader, a.groupBy, w, base, bucketMs);
     }
     const counts = new Map<number | null, number>();
     for (const [g, , n] of rows) {
@@ -373,10 +289,7 @@ export function timelineDensity(store: CaseStore, a: WindowArgs & { buckets: num
   if (a.filter.ioc) for (const c of cellList) c.ioc = c.count;
   else if (r.ioc) {
     const byKey = new Map(cellList.map((c) => [`${c.group}\u0000${c.bucketMs}`, c]));
-    const rows = store.db
-      .prepare(`SELECT ${col} AS g, ${bucketSql} AS b, count(*) AS n FROM events WHERE ${w.where} AND (${r.ioc.where}) GROUP BY g, b`)
-      .raw()
-      .all(base, bucketMs, ...w.params, ...r.ioc.params) as [number | null, number, number][];
+    const rows = densityRows(store.reader, a.groupBy, w, base, bucketMs, r.ioc);
     for (const [g, b, n] of rows) {
       const c = byKey.get(`${keyOf(g)}\u0000${base + b * bucketMs}`);
       if (c) c.ioc += n;
@@ -392,8 +305,7 @@ export function timelineItems(store: CaseStore, a: WindowArgs & { maxItems: numb
   const empty = { groupBy: a.groupBy, startMs: r?.startMs ?? a.startMs ?? 0, endMs: r?.endMs ?? a.endMs ?? 0, total: 0, groups: [], items: [], tooMany: false, otherValues: 0 };
   if (!r) return empty;
   if (boundedCount(store, r, a.maxItems) > a.maxItems) {
-    const total = (store.db.prepare(`SELECT count(*) AS n FROM events WHERE ${r.where}`).get(...r.params) as { n: number }).n;
-    return { ...empty, total, tooMany: true };
+    return { ...empty, total: eventCount(store.reader, r), tooMany: true };
   }
   return readItems(store, a, r);
 }
@@ -407,7 +319,7 @@ export function timelineWindow(store: CaseStore, a: WindowArgs & { maxItems: num
 
 /** A LIMIT-bounded count: deciding "too many" never costs more than limit+1 index steps. */
 function boundedCount(store: CaseStore, r: Resolved, limit: number): number {
-  return (store.db.prepare(`SELECT count(*) AS n FROM (SELECT 1 FROM events WHERE ${r.where} LIMIT ?)`).get(...r.params, limit + 1) as { n: number }).n;
+  return boundedEventCount(store.reader, r, limit + 1);
 }
 
 function readItems(store: CaseStore, a: WindowArgs, r: Resolved): TimelineItems {
@@ -417,14 +329,7 @@ function readItems(store: CaseStore, a: WindowArgs, r: Resolved): TimelineItems 
     const items = byAddress.items.map((it) => ({ ...it, group: f.keyOf(it.group) }));
     return { ...byAddress, groupBy: a.groupBy, groups: f.groups, items, otherValues: f.otherValues, ...(f.note ? { note: f.note } : {}) };
   }
-  const iocCol = r.ioc ? `CASE WHEN ${r.ioc.where} THEN 1 ELSE 0 END` : a.filter.ioc ? '1' : '0';
-  const rows = store.db
-    .prepare(
-      `SELECT event_id, time_ms, ${GROUP_COLUMN[a.groupBy]} AS g, name, source, error_code, ${iocCol} AS i
-       FROM events WHERE ${r.where} ORDER BY time_ms, leaf`,
-    )
-    .raw()
-    .all(...(r.ioc?.params ?? []), ...r.params) as [string, number, number | null, number | null, number | null, number | null, number][];
+  const rows = itemRows(store.reader, a.groupBy, r, r.ioc ?? !!a.filter.ioc);
   const counts = new Map<number | null, number>();
   for (const row of rows) counts.set(row[2], (counts.get(row[2]) ?? 0) + 1);
   const { groups, keyOf, otherValues } = pickGroups(store, a.groupBy, counts, a.maxGroups);

@@ -18,9 +18,6 @@ const root = join(fileURLToPath(import.meta.url), '..', '..', '..');
  */
 export const SQL_ALLOWLIST: Readonly<Record<string, string>> = {
   'electron/analysis/': 'analysis helper: checks, pivot, runs, refs, enrichment, IOC matching, Sigma',
-  'electron/api/timeline-handlers.ts': 'timeline helper: rollup tables and window reads',
-  'electron/query/derived.ts': 'query helper: the derived DuckDB build reads events by leaf range',
-  'electron/query/saved.ts': 'query helper: saved queries (migration 0008)',
 };
 
 const SQL_START = /^\s*(SELECT|INSERT|UPDATE|DELETE|CREATE|DROP|ALTER|BEGIN|COMMIT|ROLLBACK|SAVEPOINT|RELEASE|PRAGMA|VACUUM|WITH|ATTACH|DETACH|REPLACE|ANALYZE|REINDEX)\b/i;
