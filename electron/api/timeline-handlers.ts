@@ -17,7 +17,7 @@
 import type { EventFilter } from '../../shared/types.ts';
 import {
   NONE_GROUP, OTHER_GROUP, isAddressGrouping, niceBucketMs, type DensityCell, type TimelineDensity, type TimelineGroup, type TimelineGroupBy, type TimelineItem,
-  type TimelineIndexStatus, type TimelineItems, type TimelineWindow, type timelineApi,
+  type TimelineItems, type TimelineWindow, type timelineApi,
 } from '../../shared/api/timeline.ts';
 import { HOUR_MS } from '../../shared/time.ts';
 import { Dictionary, filterToSql, ipIdsOf, type SqlFilter } from '../case/queries.ts';

@@ -109,6 +109,7 @@ export function normalizeIoc(type: IocType, raw: string): NormalizedIoc {
   const v = typeof raw === 'string' ? raw.trim() : '';
   if (!v) return { ok: false, reason: 'empty value' };
   if (v.length > 2048) return { ok: false, reason: 'value longer than 2048 characters' };
+  // eslint-disable-next-line no-control-regex -- control characters are what is refused
   if (/[\u0000-\u001f]/.test(v)) return { ok: false, reason: 'value contains control characters' };
   switch (type) {
     case 'ip': {

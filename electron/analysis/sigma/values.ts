@@ -118,6 +118,7 @@ function escapeRegex(s: string): string {
 }
 
 function isAscii(s: string): boolean {
+  // eslint-disable-next-line no-control-regex -- the whole ASCII range, NUL included
   return /^[\x00-\x7f]*$/.test(s);
 }
 
