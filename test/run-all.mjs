@@ -1,4 +1,4 @@
-// `npm test`: type check, layering lint, then every test file under test/ with
+// `npm test`: type check, layering lint, typescript-eslint, then every test file under test/ with
 // node's test runner (unit, integration, browser). One command, one exit code.
 import { spawnSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
@@ -29,6 +29,7 @@ let failed = 0;
 if (!args.includes('--no-static')) {
   failed |= run('type check (tsc --noEmit)', process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json', '--noEmit']) !== 0;
   failed |= run('layering lint', process.execPath, ['--import', 'tsx', 'test/lint/layering.ts']) !== 0;
+  failed |= run('typescript-eslint', process.execPath, [join(root, 'node_modules/eslint/bin/eslint.js'), 'electron', 'shared', 'renderer', 'build', 'test']) !== 0;
 }
 let files = find(join(root, 'test'));
 if (only.length) files = files.filter((f) => only.some((o) => f.includes(o)));
