@@ -1,5 +1,5 @@
 // electron-builder afterPack hook (build/electron-builder.yml): flip the
-// Electron fuses of the packed binary (issue 8, "Electron fuses set") before
+// Electron fuses of the packed binary (docs/packaging.md) before
 // electron-builder signs it and builds the installers. Plain JavaScript
 // because electron-builder imports it directly.
 //

@@ -1,4 +1,4 @@
-// Stage the desktop app for Electron (issue 8, "Packaging"): esbuild bundles of
+// Stage the desktop app for Electron (docs/packaging.md): esbuild bundles of
 // the main process, the preload, the case process and the import workers, the
 // renderer bundle (electron/host/bundle.ts, the UI engineer's), the shell's
 // start page and the files the code reads at run time, plus a small
@@ -97,7 +97,7 @@ export const EXTERNAL = [
  * Electron). An external package the installed app reaches, or one whose data
  * files the code resolves from node_modules, is listed here.
  */
-// DuckDB (the query engine, issue 14) is Node-API: its prebuilt binary for this platform is carried as is, no rebuild.
+// DuckDB (the query engine, docs/queries.md) is Node-API: its prebuilt binary for this platform is carried as is, no rebuild.
 export const STAGED_PACKAGES = ['better-sqlite3', 'bindings', 'file-uri-to-path', '@duckdb/node-api', '@duckdb/node-bindings', 'detect-libc', `@duckdb/node-bindings-${process.platform}-${process.arch}`];
 
 // ESM bundles of CommonJS dependencies need require/__dirname/__filename.
@@ -161,7 +161,7 @@ export async function bundleApp(opts: BundleAppOptions = {}): Promise<BundleAppR
   log(`renderer: ${r.rebuilt ? `bundled (${r.reason})` : 'up to date'}`);
 
   copyRuntimeFiles(dir);
-  // The address databases (issue 16), whole packages with their licence files: the CLI bundle
+  // The address databases (README.md, "Addresses and profiles"), whole packages with their licence files: the CLI bundle
   // resolves them from node_modules (they are dependencies), the app carries them.
   for (const b of BUNDLED_DATABASES) {
     const from = join(ROOT, 'node_modules', b.pkg);

@@ -1,4 +1,4 @@
-// `npm run dist [-- ELECTRON-BUILDER ARGS]` (issue 8): stage the app for
+// `npm run dist [-- ELECTRON-BUILDER ARGS]` (docs/packaging.md): stage the app for
 // production (build/bundle-app.ts), run electron-builder with
 // build/electron-builder.yml for this platform's targets (or the targets given,
 // e.g. `npm run dist -- --linux AppImage deb`), then write SHA256SUMS next to

@@ -1,4 +1,4 @@
-// `npm start` (issue 8): the desktop app when the Electron runtime is
+// `npm start` (docs/packaging.md): the desktop app when the Electron runtime is
 // installed; otherwise one line saying so, and the same UI in a browser
 // through `trailcase serve` on the demo case (the loopback host), with its URL.
 //

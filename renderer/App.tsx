@@ -1,4 +1,4 @@
-// The examiner's workstation (issue 6): tabs for the overview, the timeline,
+// The examiner's workstation (docs/architecture.md, "The renderer"): tabs for the overview, the timeline,
 // the event table and the findings; the filter bar and the IOC panel apply to
 // all of them; the inspector opens beside whichever view selected an event.
 // Each region has its own error boundary: one failure never blanks the window.

@@ -8,7 +8,7 @@ import type { TimelineGroupBy } from '../shared/api/timeline.ts';
 
 export type View = 'overview' | 'timeline' | 'events' | 'findings' | 'profile' | 'query';
 
-/** Whose behaviour profile the Profile view shows (issue 16). */
+/** Whose behaviour profile the Profile view shows (README.md, "Addresses and profiles"). */
 export interface ProfileSubject {
   kind: 'principal' | 'key' | 'ip' | 'account';
   value: string;

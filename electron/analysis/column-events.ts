@@ -1,6 +1,6 @@
-// Events built from the indexed columns alone (issue 16), for the narrowing
+// Events built from the indexed columns alone (README.md, "Addresses and profiles"), for the narrowing
 // step of a check (Check.narrow), which reads only the normalised fields: no
-// evidence is decoded and no record parsed. Built one page at a time (issue 15:
+// evidence is decoded and no record parsed. Built one page at a time (docs/analysis.md:
 // nothing held but the dictionary strings met, which are bounded by entities).
 // The record is empty: what is only in the record (responseElements,
 // userIdentity.invokedBy, eventType) is absent, so a step keeps a superset.

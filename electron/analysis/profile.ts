@@ -1,4 +1,4 @@
-// Behaviour profile of one principal, access key, address or account (issue 16).
+// Behaviour profile of one principal, access key, address or account (README.md, "Addresses and profiles").
 //
 // How it stays under a second at 1M events: the subject's events are found by
 // filterToSql over the indexed, dictionary-encoded columns (as the search and

@@ -1,8 +1,8 @@
-// Running every built-in check and every Sigma rule on a case (issue 5):
+// Running every built-in check and every Sigma rule on a case (docs/analysis.md):
 // `analyseCase(store)` -> findings with eventIds, the units that ran and their
 // versions, the Sigma rules that cannot run and why.
 //
-// Speed and memory (issue 15: under 5 full scans and memory flat in the case
+// Speed and memory (README.md, "Speed and size": under 5 full scans and memory flat in the case
 // size, whatever the size):
 //  1. One GROUP BY over the indexed columns gives every combination of
 //     (eventName, eventSource, identity type, has errorCode) with its count and

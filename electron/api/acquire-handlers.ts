@@ -1,4 +1,4 @@
-// Handlers for shared/api/acquire.ts (issue 4). The source is picked and its
+// Handlers for shared/api/acquire.ts (README.md, "Acquisition from AWS"). The source is picked and its
 // options validated by the source registry (../ingest/source-list.ts), as the
 // CLI does; loading it also registers the CloudTrail source validator of
 // `verify` and the per-evidence validation lookup.

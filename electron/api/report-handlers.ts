@@ -1,4 +1,4 @@
-// Handlers for the report domain (shared/api/report.ts, issue 7).
+// Handlers for the report domain (shared/api/report.ts, docs/verification.md).
 import type { reportApi } from '../../shared/api/report.ts';
 import { exportCase } from '../report/handoff.ts';
 import { generateReport } from '../report/generate.ts';

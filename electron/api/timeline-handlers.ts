@@ -1,4 +1,4 @@
-// Handlers for the timeline (shared/api/timeline.ts, issue 6). Everything is
+// Handlers for the timeline (shared/api/timeline.ts, docs/architecture.md, "The renderer"). Everything is
 // counted in SQL over the indexed, dictionary-encoded events table (the
 // statements are in electron/case/data/timeline.ts); items are only read once a
 // LIMIT-bounded count proves the window small.
@@ -203,7 +203,7 @@ function ipRollupRows(store: CaseStore, groupBy: TimelineGroupBy, ipIds: number[
 // ---------------------------------------------------------------------------
 
 /**
- * The country and network groupings (issue 16): the window counted per source
+ * The country and network groupings (README.md, "Addresses and profiles"): the window counted per source
  * address by the ip grouping's own paths (rollups included), every address
  * kept apart, then folded by the addresses' recorded enrichment answers.
  */

@@ -1,4 +1,4 @@
-// Trusted time for checkpoints (issue 17): an RFC 3161 time-stamp token over
+// Trusted time for checkpoints (docs/verification.md): an RFC 3161 time-stamp token over
 // SHA-256 of a checkpoint's signed text, from a time-stamping authority (TSA),
 // on a machine that has a connection (the acquisition machine). A checkpoint's
 // own `time` line is the examiner's clock; a TSA token shows the checkpoint

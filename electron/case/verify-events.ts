@@ -1,4 +1,4 @@
-// The heavy part of `verify` (issue 15): every event's record recovered from the
+// The heavy part of `verify` (README.md, "Speed and size"): every event's record recovered from the
 // preserved bytes, its leaf hash recomputed and every normalised column
 // re-derived, for one range of leaves. It runs in the calling thread for small
 // cases and in worker threads (verify-worker.ts), one range each, for big ones;

@@ -1,4 +1,4 @@
-// Worker thread of `verify` (issue 15): takes the next task of the shared list
+// Worker thread of `verify` (README.md, "Speed and size"): takes the next task of the shared list
 // (an atomic counter, so it never waits for the thread that started it) and
 // runs it over its own read-only connection: SQLite's integrity_check, the
 // custody and evidence checks, the event tree, the copies, or a range of

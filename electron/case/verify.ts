@@ -336,7 +336,7 @@ export function verifyCase(store: CaseStore, opts: VerifyOptions = {}): VerifyRe
 
 /**
  * The same verification with its parts spread over worker threads, each with
- * its own read-only connection (issue 15: a 10M-event case on a 2-core laptop).
+ * its own read-only connection (README.md, "Speed and size": a 10M-event case on a 2-core laptop).
  * Small cases, in-memory cases, and a failure to start the threads run it in
  * this thread instead. Progress: events checked so far.
  */

@@ -47,7 +47,7 @@ export async function main(argv: string[]): Promise<number> {
       err: (s) => process.stderr.write(s + '\n'),
       result(value, text) {
         if (json || !text) process.stdout.write(JSON.stringify(value, null, json ? 2 : 0) + '\n');
-        // Display integrity (issue 12): a terminal obeys bidi controls and hides zero-width
+        // Display integrity (docs/architecture.md, "Display integrity"): a terminal obeys bidi controls and hides zero-width
         // characters too. Formatters escape each value (displayText); this catches any value
         // a formatter printed whole, keeping only the formatter's own line breaks and tabs.
         else process.stdout.write(escapeHidden(text(), { keepLayout: true, escaped: true }) + '\n');

@@ -5,7 +5,7 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { displayText } from '../../shared/text/display.ts';
 
 /**
- * A value from the case as a text line shows it (issue 12): hidden and
+ * A value from the case as a text line shows it (docs/architecture.md, "Display integrity"): hidden and
  * direction-changing characters (line breaks and tabs too, so a value cannot
  * forge a line) as ⟨U+…⟩ escapes, past `max` shortened with its length stated;
  * '-' for nothing. --json output keeps every value exactly.

@@ -1,4 +1,4 @@
-// The renderer bundle (issue 6): renderer/main.tsx and everything it imports
+// The renderer bundle (docs/architecture.md, "The renderer"): renderer/main.tsx and everything it imports
 // (React, vis-timeline, shared/), bundled by esbuild's JS API into
 // dist/renderer/ as index.html + app.js + app.css (vis-timeline's stylesheet
 // included). No inline script or style anywhere, so the page runs under

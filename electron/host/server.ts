@@ -1,4 +1,4 @@
-// The loopback browser host (issue 6): `trailcase serve CASE` and the browser
+// The loopback browser host (docs/architecture.md, "The renderer"): `trailcase serve CASE` and the browser
 // tests. It serves the bundled renderer and answers POST /api/<method> through
 // the same handler table as the CLI and Electron IPC (dispatch validates every
 // argument). Only this machine's browser may talk to it:

@@ -415,7 +415,7 @@ export class ImportSession {
   }
 
   private groupFirstLeaf = 0;
-  /** What this import's commits added to the timeline rollups (issue 15), for its custody entry. */
+  /** What this import's commits added to the timeline rollups (README.md, "Speed and size"), for its custody entry. */
   private timeline: Omit<RollupExtension, 'rebuilt'> | null = null;
 
   /** Commit the group in flight, with the timeline rollups extended over its events in the same transaction. Safe to call at any time. */

@@ -1,4 +1,4 @@
-// What the desktop app does between the window and the case process (issue 8):
+// What the desktop app does between the window and the case process (docs/packaging.md):
 // the app-only methods of shared/api/app.ts, answered in the main process,
 // and forwarding of every other method to the case process. Independent of
 // Electron (the dialogs, the external opener and the case process come in as

@@ -1,4 +1,4 @@
-// The case process (issue 8: "the database, imports and checks run off the
+// The case process (docs/packaging.md: "the database, imports and checks run off the
 // window's thread"). The shell runs this in an Electron utilityProcess
 // (case-process.ts); tests run the very same code in a worker thread. It owns
 // the one open CaseStore and its HandlerContext and answers the shell's
@@ -110,7 +110,7 @@ export class CaseService {
    * changed, and nothing is written to it before it is checked completely:
    *   - a handoff file (trailcase export) is received through the report
    *     module's receiveCase: verified, then the receipt logged and signed
-   *     with the examiner's key (issue 7);
+   *     with the examiner's key (docs/verification.md);
    *   - any other case is verified (verifyCase) read-only, and the check
    *     custody-logged once it passes.
    * A case that fails stays open read-only, with the report and the reason.

@@ -1,4 +1,4 @@
-// Native dialogs (issue 8): create and open cases, choose import sources and
+// Native dialogs (docs/packaging.md): create and open cases, choose import sources and
 // report folders. The controller sees only the small Dialogs interface (tests
 // pass a scripted one); electronDialogs() implements it with Electron's dialog
 // module, attached to the app window.

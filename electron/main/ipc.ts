@@ -1,4 +1,4 @@
-// The one validating IPC wrapper (issue 8, "IPC"). Every ipcMain handler of
+// The one validating IPC wrapper (docs/packaging.md). Every ipcMain handler of
 // the app is registered here and nowhere else (test/shell/static.test.ts scans
 // for raw ipcMain.handle/ipcMain.on elsewhere). Before any handler runs, a call
 // must pass, in order:

@@ -1,6 +1,4 @@
-// The examiner's key in the desktop app (issue 8, "The examiner's key is
-// created on first use; its private part encrypted with a passphrase, using
-// Electron's safeStorage where the platform offers it").
+// The examiner's key in the desktop app (docs/packaging.md).
 //
 // The key is the same file the CLI uses (electron/case/keys.ts: Ed25519,
 // PKCS#8 PEM encrypted with the passphrase, in TRAILCASE_HOME), so the

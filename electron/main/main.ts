@@ -1,4 +1,4 @@
-// The Electron main process of the TrailCase desktop app (issue 8). Thin on
+// The Electron main process of the TrailCase desktop app (docs/packaging.md). Thin on
 // purpose: the policies live in security.ts (one marked block), IPC in ipc.ts
 // (one validating wrapper), the app's behaviour in app-controller.ts, the case
 // in a utility process (case-process.ts) so the window never waits on SQLite,

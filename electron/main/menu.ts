@@ -1,4 +1,4 @@
-// The application menu (issue 8): the native way to create, open, close and
+// The application menu (docs/packaging.md): the native way to create, open, close and
 // switch cases, import, verify and produce a report, whatever the page shows.
 // Built as plain data from the app's state so tests check it without Electron.
 import type { MenuItemConstructorOptions } from 'electron';

@@ -1,4 +1,4 @@
-// report.pdf in the desktop app (issue 7 report, issue 8 shell): the report
+// report.pdf in the desktop app (docs/verification.md for the report, docs/packaging.md for the shell): the report
 // is built in the case process, which has no Chromium; it asks the main
 // process (rpc 'printPdf') to print the HTML with webContents.printToPDF.
 // The print window is hidden, sandboxed, JavaScript off, in its own in-memory

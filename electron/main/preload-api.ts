@@ -1,4 +1,4 @@
-// What the preload exposes as window.trailcase (issue 8): one async function
+// What the preload exposes as window.trailcase (docs/packaging.md): one async function
 // per API method, built from the method list, each a single ipcRenderer.invoke
 // on that method's channel. Nothing else: no ipcRenderer, no send/on, no
 // generic "invoke any channel". Separate from preload.ts (which only wires

@@ -1,4 +1,4 @@
-// The trailcase://app/ protocol handler (issue 8): the renderer bundle is
+// The trailcase://app/ protocol handler (docs/packaging.md): the renderer bundle is
 // served from one folder, never from file:// or http. GET/HEAD only; the path
 // is decoded and normalised and must stay inside the folder (no "..", no
 // encoded separators, no NUL, symlinks resolved and re-checked); every reply

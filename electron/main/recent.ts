@@ -1,4 +1,4 @@
-// Recent cases (issue 8), kept in the app's userData folder as JSON. Besides
+// Recent cases (docs/packaging.md), kept in the app's userData folder as JSON. Besides
 // the menu, the list is how the shell decides whether a case "came from
 // elsewhere": when the app closes a case it records the case id and the head
 // of its custody chain (last seq + hash) and the file's size and mtime; a case

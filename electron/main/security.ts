@@ -1,5 +1,5 @@
 // =============================================================================
-// ===  SECURITY BLOCK (issue 8, "Shell")  =====================================
+// ===  SECURITY BLOCK (docs/packaging.md)  =====================================
 // =============================================================================
 // Every security setting of the desktop shell lives in this one file, as plain
 // data and small functions, so test/shell/security.test.ts can assert each one

@@ -1,4 +1,4 @@
-// The derived, query-friendly form of a case's records (issue 14): a DuckDB
+// The derived, query-friendly form of a case's records (docs/queries.md): a DuckDB
 // database beside the case (`<case>-query`, e.g. `acme.trailcase-query`) with
 // one table `events` (shared/query/schema.ts). It is a cache: built from the
 // preserved evidence (each event's verbatim record, read through

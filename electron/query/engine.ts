@@ -1,4 +1,4 @@
-// Running examiner queries over the derived form (issue 14), read-only and on
+// Running examiner queries over the derived form (docs/queries.md), read-only and on
 // the record. The derived DuckDB file is opened READ_ONLY with file and network
 // access off, extension loading off, bounded memory and threads, and the
 // configuration locked; a statement must be a single SELECT (checked on

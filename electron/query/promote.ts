@@ -1,4 +1,4 @@
-// Saved queries promoted to checks (issue 14, item 6). A promotion freezes the
+// Saved queries promoted to checks (docs/queries.md, item 6). A promotion freezes the
 // query text with a definition (id, title, severity, ATT&CK ids, explanation,
 // remediation) in the case (schema 9, kind 'query-check'), custody-logged. The
 // check then runs with the built-in checks (analysis run, `trailcase check`,

@@ -1,4 +1,4 @@
-// What the report takes from analysis (issue 5): findings with the checks and
+// What the report takes from analysis (docs/analysis.md): findings with the checks and
 // Sigma rules that ran, IOC hit counts (iocHits) and gaps (gaps). The findings
 // come from the case's stored analysis run when it still describes the case
 // (same events and root, same check and rule versions, no address database

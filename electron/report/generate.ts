@@ -1,4 +1,4 @@
-// `trailcase report CASE --out DIR` (issue 7): report.pdf, report.json,
+// `trailcase report CASE --out DIR` (docs/verification.md): report.pdf, report.json,
 // timeline.csv, manifest.json, manifest.json.sig and examiner-public-key.pem.
 // Order matters for determinism and honesty:
 //   1. verify the whole case, once (a damaged case gets no report);
@@ -58,7 +58,7 @@ export interface ReportOptions {
   force?: boolean;
   onProgress?: (p: Progress) => void;
   signal?: AbortSignal;
-  /** On a connected machine: time-stamp the report's checkpoint at this RFC 3161 TSA first (issue 17), unless it already is. */
+  /** On a connected machine: time-stamp the report's checkpoint at this RFC 3161 TSA first (docs/verification.md), unless it already is. */
   tsa?: string;
   tsaCaFile?: string;
 }
@@ -193,7 +193,7 @@ export async function generateReport(store: CaseStore, signer: Signer, opts: Rep
     const present = names.filter((n) => existsSync(join(outDir, n)));
     if (present.length) throw new UserError(`${outDir} already holds a report (${present.join(', ')}); choose another folder or use --force`);
   }
-  // A file the manifest does not list fails every verification of the folder (issue 17), so none may be there to begin with.
+  // A file the manifest does not list fails every verification of the folder (docs/verification.md), so none may be there to begin with.
   const strangers = existsSync(outDir) ? readdirSync(outDir).filter((n) => !names.includes(n) && !(opts.force && STAMP_FILE.test(n))) : [];
   if (strangers.length) throw new UserError(`${outDir} holds other files (${strangers.slice(0, 5).join(', ')}); a report folder holds only the report's files: choose an empty folder`);
   const r = await buildReport(store, signer, opts);

@@ -1,4 +1,4 @@
-// Single-file handoff (issue 7).
+// Single-file handoff (docs/verification.md).
 //   export:  verify the case, log the transfer (custody `handoff.exported`),
 //            sign a handoff checkpoint that covers that entry, fold the WAL,
 //            PRAGMA integrity_check, VACUUM INTO one self-contained file (no
@@ -51,7 +51,7 @@ export async function exportCase(store: CaseStore, signer: Signer, opts: { out: 
   if (out === resolve(store.path)) throw new UserError('the handoff file must differ from the case file');
   for (const side of ['-wal', '-shm', '-journal']) if (existsSync(out + side)) throw new UserError(`${out + side} exists; remove it first`);
 
-  // The independent verifier goes beside the file (issue 17); its hash is in the logged, signed handoff entry.
+  // The independent verifier goes beside the file (docs/verification.md); its hash is in the logged, signed handoff entry.
   const verifier = verifierScript();
   const verifierPath = join(dirname(out), VERIFIER_FILE);
   if (existsSync(verifierPath) && !readFileSync(verifierPath).equals(verifier)) throw new UserError(`${verifierPath} exists and is not this TrailCase's verifier; choose another folder`);

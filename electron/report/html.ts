@@ -1,10 +1,10 @@
-// The report as HTML, printed to report.pdf by Chromium (issue 7). A pure
+// The report as HTML, printed to report.pdf by Chromium (docs/verification.md). A pure
 // function of the report model (and the table-of-contents page numbers the
 // PDF pass finds), so the PDF is as deterministic as report.json. Every value
 // that comes from a case (CloudTrail fields are attacker-controlled) is
 // escaped; the page needs no script and no external resource.
 //
-// Display integrity (issue 12): every value from the case goes through the
+// Display integrity (docs/architecture.md, "Display integrity"): every value from the case goes through the
 // shared display module (hidden and direction-changing characters as visible
 // ⟨U+…⟩ escapes, very long values shortened with their length stated) and is
 // wrapped in <bdi> so that it cannot reorder the text around it. report.json
@@ -286,7 +286,7 @@ export function renderReportHtml(m: ReportModel, tocPages: Map<string, number> =
   push(table(['Kind', 'Format', 'Items', 'Events'], m.methodology.formats.map((f) => `<tr><td>${esc(f.kind)}</td><td>${esc(f.format)}</td><td>${f.items}</td><td>${f.events}</td></tr>`)));
   push(`<h3>Checks and Sigma rules run</h3>`);
   if (m.methodology.queries.length) {
-    // Queries run over the case (issue 14): re-running one on the handed-over case gives the same result hash.
+    // Queries run over the case (docs/queries.md): re-running one on the handed-over case gives the same result hash.
     push(`<p>${m.methodology.queries.length} queries ran over the case; each result hash is SHA-256 over the canonical result (docs/queries.md).</p>`);
     push(table(['Custody #', 'By', 'Kind', 'Query', 'Engine', 'Events', 'Rows', 'Result SHA-256'], m.methodology.queries.map((q) => `<tr><td>${q.seq}</td><td>${esc(q.actor)}</td><td>${esc(q.source)}${q.savedQuery ? ` (${esc(q.savedQuery)})` : ''}</td><td class="mono wrap">${esc(q.text)}</td><td>${esc(q.engine)}</td><td>${q.treeSize}</td><td>${q.rows}</td><td>${hash(q.resultSha256)}</td></tr>`)));
   }
@@ -297,7 +297,7 @@ export function renderReportHtml(m: ReportModel, tocPages: Map<string, number> =
     if (m.methodology.engines.length) push(table(['Analysis unit', 'Version'], m.methodology.engines.map((u) => `<tr><td class="mono">${esc(u.id)}</td><td>${esc(u.version)}</td></tr>`)));
     push(table(['Check', 'Version'], m.methodology.checks.map((c) => `<tr><td class="mono">${esc(c.id)}</td><td>${esc(c.version)}</td></tr>`)));
     push(table(['Sigma rule', 'Title', 'Version'], m.methodology.sigma.map((s) => `<tr><td class="mono wrap">${esc(s.id)}</td><td>${esc(s.title)}</td><td>${dash(s.version)}</td></tr>`)));
-    // The examiner's own detections (issue 14): a receiver checks they hold the same rule files and queries.
+    // The examiner's own detections (docs/queries.md): a receiver checks they hold the same rule files and queries.
     if (m.methodology.sigmaFiles.length) push(table(['Examiner Sigma rule file', 'SHA-256'], m.methodology.sigmaFiles.map((f) => `<tr><td class="mono wrap">${esc(f.file)}</td><td>${hash(f.sha256)}</td></tr>`)));
     if (m.methodology.promoted.length) push(table(['Promoted query check', 'Version', 'Query text SHA-256', 'Result SHA-256'], m.methodology.promoted.map((p) => `<tr><td class="mono wrap">${esc(p.id)}</td><td>${esc(p.version)}</td><td>${p.textSha256 ? hash(p.textSha256) : '-'}</td><td>${p.resultSha256 ? hash(p.resultSha256) : '-'}</td></tr>`)));
   }
@@ -360,7 +360,7 @@ export function renderReportHtml(m: ReportModel, tocPages: Map<string, number> =
 
   // 13. Verification
   push(h2('s-verify'));
-  // The commands in a <pre> (white-space: pre; kept on one page): text copied out of the PDF runs as printed (issue 17).
+  // The commands in a <pre> (white-space: pre; kept on one page): text copied out of the PDF runs as printed (docs/verification.md).
   push(`<p>A receiver can check this report and the case file without TrailCase. The lines below run as printed; verify-case.py (listed in the signed manifest) recomputes every record, hash, root and signature of the case against the checkpoint this report was built from; docs/verification.md explains every step.</p>`);
   push(`<pre class="cmd">${m.verification.map(esc).join('\n')}</pre>`);
   const stamps = m.integrity.timestamps;

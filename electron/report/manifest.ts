@@ -19,7 +19,7 @@ export const MANIFEST_FILE = 'manifest.json';
 export const SIGNATURE_FILE = 'manifest.json.sig';
 export const PUBLIC_KEY_FILE = 'examiner-public-key.pem';
 export const REPORT_FILES = ['report.pdf', 'report.json', 'timeline.csv'] as const;
-/** The independent verifier (Python standard library + openssl), shipped in every report folder and beside every handoff (issue 17). */
+/** The independent verifier (Python standard library + openssl), shipped in every report folder and beside every handoff (docs/verification.md). */
 export const VERIFIER_FILE = 'verify-case.py';
 
 export function verifierScript(): Buffer {

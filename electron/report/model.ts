@@ -1,5 +1,5 @@
 // The report's content as data (report.json), built from a case at one signed
-// checkpoint (issue 7). Everything here is a function of the case at that
+// checkpoint (docs/verification.md). Everything here is a function of the case at that
 // checkpoint, the examiner who signs, the tool build and the certification
 // template: no wall-clock time, no file system path of the case, and every list
 // in a fixed order, so the same case at the same checkpoint gives the same bytes.
@@ -144,9 +144,9 @@ export interface ReportModel {
     formats: { kind: string; format: string; items: number; events: number }[];
     checks: { id: string; version: string }[];
     sigma: { id: string; title: string; version?: string }[];
-    /** The examiner's own Sigma rule files (issue 14) with their SHA-256. */
+    /** The examiner's own Sigma rule files (docs/queries.md) with their SHA-256. */
     sigmaFiles: { file: string; sha256: string }[];
-    /** Saved queries promoted to checks (issue 14): version, query text SHA-256 and this run's result hash. */
+    /** Saved queries promoted to checks (docs/queries.md): version, query text SHA-256 and this run's result hash. */
     promoted: { id: string; version: string; textSha256: string | null; resultSha256: string | null }[];
     /** Analysis engine units (runner, Sigma engine) with versions. */
     engines: { id: string; version: string }[];
@@ -154,9 +154,9 @@ export interface ReportModel {
     analysisRun: ReportAnalysisRun;
     analysisNote: string | null;
     certificationTemplateSha256: string;
-    /** Address enrichment databases recorded in the case (derived data, issue 16), with hashes and attribution. */
+    /** Address enrichment databases recorded in the case (derived data, README.md, "Addresses and profiles"), with hashes and attribution. */
     enrichment: { note: string; sources: Omit<EnrichmentSource, 'files'>[] };
-    /** Every query run (custody `query.run`, issue 14) with its result hash, so another examiner can re-run it and compare. */
+    /** Every query run (custody `query.run`, docs/queries.md) with its result hash, so another examiner can re-run it and compare. */
     queries: { seq: number; at: string; actor: string; source: string; text: string; savedQuery: string | null; engine: string; treeSize: number; root: string; rows: number; resultSha256: string }[];
   };
   warnings: {
@@ -166,7 +166,7 @@ export interface ReportModel {
     sigmaUnsupported: { id: string; title?: string; reason?: string }[];
     analysisWarnings: { unit: string; count: number; examples: { eventId: string | null; message: string }[] }[];
     missingEvents: string[];
-    /** Principal and resource names with invisible or direction-changing characters or mixed scripts (issue 12). */
+    /** Principal and resource names with invisible or direction-changing characters or mixed scripts (docs/architecture.md, "Display integrity"). */
     names: FlaggedName[];
   };
   custody: { count: number; head: string; entries: { seq: number; at: string; actor: string; action: string; details: unknown; hash: string }[] };
@@ -174,7 +174,7 @@ export interface ReportModel {
     checkpoint: { seq: number; treeSize: number; root: string; evidenceCount: number; evidenceRoot: string; custodySeq: number; custodyHead: string; createdAt: string; keyFingerprint: string; signedBy: string | null };
     checkpointsInCase: number;
     verify: { ok: boolean; integrityCheck: string; problems: { where: string; message: string }[]; warnings: { where: string; message: string }[] };
-    /** RFC 3161 time-stamps of checkpoints up to the report's (issue 17); each token is in the folder as `file`. */
+    /** RFC 3161 time-stamps of checkpoints up to the report's (docs/verification.md); each token is in the folder as `file`. */
     timestamps: ReportTimestamp[];
     sourceValidation: { result: string; count: number }[];
   };
@@ -529,7 +529,7 @@ function groupWarnings(ws: { unit: string; eventId: string | null; message: stri
 }
 
 /**
- * The commands printed in the report's "How to verify" section (issue 17),
+ * The commands printed in the report's "How to verify" section (docs/verification.md),
  * one shell line each, rendered in a <pre> block so that they survive being
  * copied out of the PDF: no line relies on a run of spaces, and each line is
  * short enough not to be clipped. Every command exits non-zero on a failure

@@ -1,4 +1,4 @@
-// Principal and resource names that deserve a second look (issue 12): names
+// Principal and resource names that deserve a second look (docs/architecture.md, "Display integrity"): names
 // holding invisible or direction-changing characters, or mixing scripts, look
 // like (or read as) another name. The report lists them under Warnings; the
 // inspector flags them per event (renderer, same shared nameFlags).

@@ -1,4 +1,4 @@
-// report.pdf: HTML printed to PDF by Chromium (issue 7). Two printers:
+// report.pdf: HTML printed to PDF by Chromium (docs/verification.md). Two printers:
 //   - inside Electron the shell passes its own (webContents.printToPDF) through
 //     `setDefaultPdfPrinter` or the `printer` option;
 //   - everywhere else `chromiumPrinter()` drives a headless Chromium through

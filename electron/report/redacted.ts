@@ -1,4 +1,4 @@
-// Redacted export (issue 7): a subset of a case's events that a receiver can
+// Redacted export (docs/verification.md): a subset of a case's events that a receiver can
 // check belong to the original case without seeing the rest. Format: one JSON
 // bundle (docs/verification.md, "Redacted exports"):
 //   - the signed checkpoint text, its Ed25519 signature and public key: it

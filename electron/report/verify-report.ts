@@ -1,4 +1,4 @@
-// `trailcase verify-report DIR` (issue 7): check a report the way a receiver
+// `trailcase verify-report DIR` (docs/verification.md): check a report the way a receiver
 // would, trusting nothing in it but the examiner's public key (which they
 // should pin with --fingerprint from an independent channel). Every check runs
 // and is listed; `ok` only when all hold, and each failure names the file and
@@ -127,7 +127,7 @@ export function verifyReportDir(dir: string, opts: VerifyReportOptions = {}): Ve
     else pass(f.name, `${f.name}: SHA-256 ${h} as signed`);
   }
 
-  // 4b. Nothing in the folder beyond what the signed manifest lists (issue 17): an added file could pass for part of the report.
+  // 4b. Nothing in the folder beyond what the signed manifest lists (docs/verification.md): an added file could pass for part of the report.
   const known = new Set([...manifest.files.map((f) => f.name), MANIFEST_FILE, SIGNATURE_FILE, PUBLIC_KEY_FILE]);
   const strangers = readdirSync(dir).filter((n) => !known.has(n));
   if (strangers.length) fail('folder', `${strangers.map((n) => JSON.stringify(n)).join(', ')}: in the folder but not listed in the signed manifest`);

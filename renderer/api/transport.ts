@@ -1,4 +1,4 @@
-// How the renderer reaches the back end (issue 6). In the desktop app the
+// How the renderer reaches the back end (docs/architecture.md, "The renderer"). In the desktop app the
 // Electron preload injects `window.trailcase` (a RendererApi over IPC); in a
 // browser against `trailcase serve` every call is POST /api/<method> with the
 // per-run token in a header. Views only ever see a RendererApi, so they do not

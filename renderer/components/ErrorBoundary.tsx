@@ -1,7 +1,7 @@
-// Never a blank screen (issue 6): a render error in one view is shown in that
+// Never a blank screen (docs/architecture.md, "The renderer"): a render error in one view is shown in that
 // view, with the message and a way back, while the rest of the window works.
 import { Component, type ReactNode } from 'react';
-// Error messages can quote a record's values (issue 12).
+// Error messages can quote a record's values (docs/architecture.md, "Display integrity").
 import { Ev } from './Ev.tsx';
 
 interface Props {

@@ -1,4 +1,4 @@
-// Evidence text in the UI (issue 12). Every value that comes from a record (or
+// Evidence text in the UI (docs/architecture.md, "Display integrity"). Every value that comes from a record (or
 // from anything the person under investigation could write) is rendered with
 // <Ev>: isolated in a <bdi> so it cannot reorder the text around it, every
 // hidden or direction-changing character shown as a styled ⟨U+…⟩ escape, and a

@@ -1,5 +1,5 @@
 // A long-running job (import, checks) with a progress bar and a Cancel button
-// (issue 6). Polls jobStatus; reports the end state to the caller.
+// (docs/architecture.md, "The renderer"). Polls jobStatus; reports the end state to the caller.
 import { useEffect, useState } from 'react';
 import type { JobStatus } from '../../shared/types.ts';
 import { getApi } from '../api/transport.ts';

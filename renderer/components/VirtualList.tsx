@@ -1,4 +1,4 @@
-// A windowed list (issue 6: the event table is virtualised): only the rows in
+// A windowed list (docs/architecture.md, "The renderer": the event table is virtualised): only the rows in
 // view (plus a few) exist in the DOM, whatever the row count. Fixed row height
 // keeps it to arithmetic; the scroller's spacer has the full height.
 import { useEffect, useRef, useState, type ReactNode, type KeyboardEvent } from 'react';

@@ -1,4 +1,4 @@
-// CSV and JSON export of the event table (issue 6). CSV through the shared
+// CSV and JSON export of the event table (docs/architecture.md, "The renderer"). CSV through the shared
 // writer (shared/text/csv.ts: RFC 4180 quoting, OWASP CSV-injection
 // neutralising), because CloudTrail fields such as userAgent are attacker-controlled.
 import { csvLine } from '../../shared/text/csv.ts';

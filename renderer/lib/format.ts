@@ -1,4 +1,4 @@
-// Display helpers. Every time TrailCase shows is UTC (issue 6), written
+// Display helpers. Every time TrailCase shows is UTC (docs/architecture.md, "The renderer"), written
 // ISO-like with an explicit "Z", whatever the examiner's machine zone is.
 import { formatBytes } from '../../shared/bytes.ts';
 

@@ -1,4 +1,4 @@
-// The event table (issue 6): virtualised (only visible rows exist), sortable,
+// The event table (docs/architecture.md, "The renderer"): virtualised (only visible rows exist), sortable,
 // chosen columns, the same filter as the timeline, export of the filtered set
 // to CSV or JSON, keyboard navigation (arrows, j/k, PgUp/PgDn, Home/End, Enter).
 import { useCallback, useEffect, useRef, useState } from 'react';

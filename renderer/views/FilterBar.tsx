@@ -1,4 +1,4 @@
-// The one filter every view applies (issue 6: "the timeline and the table
+// The one filter every view applies (docs/architecture.md, "The renderer": "the timeline and the table
 // filter live"): chips for what is in force, a field + value to add, the
 // indicator (IOC) switch, and Clear.
 import { useState } from 'react';

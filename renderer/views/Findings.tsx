@@ -1,4 +1,4 @@
-// Findings (issue 6): grouped by category and severity, each linking to its
+// Findings (docs/architecture.md, "The renderer"): grouped by category and severity, each linking to its
 // events on the timeline and in the table, with accept / dismiss / reopen and
 // a note (custody-logged by the back end). Checks run here as a cancellable job.
 import { useState } from 'react';
@@ -14,7 +14,7 @@ import { num, utc } from '../lib/format.ts';
 import { Ev, tip } from '../components/Ev.tsx';
 import { ProfileLink } from './Profile.tsx';
 
-/** Finding artefact types that have a profile (issue 16). */
+/** Finding artefact types that have a profile (README.md, "Addresses and profiles"). */
 const ARTEFACT_PROFILE: Partial<Record<string, 'principal' | 'key' | 'ip'>> = { 'access-key': 'key', ip: 'ip', principal: 'principal', 'role-session': 'principal', user: 'principal', role: 'principal' };
 
 export function Findings() {

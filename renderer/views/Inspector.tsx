@@ -1,4 +1,4 @@
-// The inspector (issue 6): one event's normalised fields, its verbatim record
+// The inspector (docs/architecture.md, "The renderer"): one event's normalised fields, its verbatim record
 // exactly as preserved, its provenance (evidence item, hash, digest
 // validation, other sources of the same eventID, conflicts), related events
 // (same access key, session, request), and the examiner's tags and notes -

@@ -1,7 +1,7 @@
-// The IOC filter panel (issue 6): the case's indicators of every type with hit
+// The IOC filter panel (docs/architecture.md, "The renderer"): the case's indicators of every type with hit
 // counts, add / remove / enable-disable, import a list (CSV, text, STIX 2.1),
 // "IOC matches only" for the timeline and the table, and "pivot from here".
-// Every change is custody-logged by the back end (issue 5).
+// Every change is custody-logged by the back end (docs/analysis.md).
 import { useState } from 'react';
 import type { IocType } from '../../shared/analysis/ioc.ts';
 import { analysisAvailable, IOC_TYPE_NAMES, type IocRow } from '../api/analysis.ts';

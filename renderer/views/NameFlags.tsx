@@ -1,4 +1,4 @@
-// Names to check (issue 12): a principal or resource name of this event that
+// Names to check (docs/architecture.md, "Display integrity"): a principal or resource name of this event that
 // holds invisible or direction-changing characters, or mixes scripts, looks
 // like (or reads as) another name. Listed in the inspector with the reason;
 // the report lists the case's such names under Warnings (electron/report/names.ts).

@@ -1,4 +1,4 @@
-// The case overview (issue 6): metadata and scope; evidence items with hashes
+// The case overview (docs/architecture.md, "The renderer"): metadata and scope; evidence items with hashes
 // and validation status; events by account, region and day; import warnings;
 // verification with a button; the custody log. Imports and checks start here
 // and run as cancellable jobs with progress bars.

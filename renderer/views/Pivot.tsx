@@ -1,4 +1,4 @@
-// "Pivot from here" (issue 6, IOC panel): the hops the back end's pivot found
+// "Pivot from here" (docs/architecture.md, "The renderer", IOC panel): the hops the back end's pivot found
 // from one key, IP or principal - each indicator with the hop it was found at,
 // why, whether its events were followed and how many it brought in - and a
 // button to put every attacker event on the timeline and in the table. The

@@ -1,4 +1,4 @@
-// The behaviour profile of one principal, access key or address (issue 16):
+// The behaviour profile of one principal, access key or address (README.md, "Addresses and profiles"):
 // what it did, from where (country, network, AWS range, as the case's
 // enrichment databases say), with a split time so that what appears only after
 // the suspected compromise is marked NEW. Reached from the inspector, the

@@ -1,4 +1,4 @@
-// The Query view (issue 14): SQL over every field of every event, or the
+// The Query view (docs/queries.md): SQL over every field of every event, or the
 // search bar's language, read-only and on the record. The search shows the SQL
 // it compiles to (or the parse error and where) as the examiner types; a run is
 // a job with Cancel; results show their row count, result hash and custody
@@ -321,7 +321,7 @@ export function QueryView() {
 const SEVERITY_CHOICES = ['informational', 'low', 'medium', 'high', 'critical'] as const;
 
 /**
- * Promote a saved query to a check (issue 14, item 6): it then runs with the
+ * Promote a saved query to a check (docs/queries.md, item 6): it then runs with the
  * built-in checks; its query must return an eventID column, whose events the
  * finding cites. The promotion is custody-logged by the back end.
  */

@@ -1,4 +1,4 @@
-// The timeline (issue 6). vis-timeline draws it, but it is never handed more
+// The timeline (docs/architecture.md, "The renderer"). vis-timeline draws it, but it is never handed more
 // than a bounded number of items: for a wide window the back end answers with
 // density (counts per group per bucket, in SQL) which is drawn as ONE item per
 // group - a canvas strip, one pixel column per bucket - and individual events
@@ -63,7 +63,7 @@ function escapeHtml(s: string): string {
   return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
-/** A label from the evidence (issue 12): isolated (<bdi>), hidden characters escaped, shortened. */
+/** A label from the evidence (docs/architecture.md, "Display integrity"): isolated (<bdi>), hidden characters escaped, shortened. */
 function textEl(text: string, cls?: string): HTMLElement {
   const e = document.createElement('bdi');
   e.textContent = displayText(text, 200);
@@ -340,7 +340,7 @@ export function TimelineView() {
       // Whole case down to ten seconds on screen.
       zoomMin: 10_000,
       zoomMax: 20 * 365 * 86_400_000,
-      // All times UTC (issue 6), whatever the machine's zone.
+      // All times UTC (docs/architecture.md, "The renderer"), whatever the machine's zone.
       moment: (d: moment.MomentInput) => moment(d).utc(),
       showCurrentTime: false,
       selectable: true,

@@ -1,4 +1,4 @@
-// Offline enrichment of source addresses (issue 16): what the bundled
+// Offline enrichment of source addresses (README.md, "Addresses and profiles"): what the bundled
 // databases say about an address, and which database said it. Enrichment is
 // derived data, never evidence: every answer names the database (by its id in
 // the case's enrichment_sources table, which carries name, version, date and

@@ -44,7 +44,7 @@ export interface Finding {
   lastSeen: string | null;
   /** Sigma rules: author/reference attribution required by DRL 1.1. */
   attribution?: string;
-  /** A check promoted from a saved query (issue 14): what a receiver needs to re-run it and compare. */
+  /** A check promoted from a saved query (docs/queries.md): what a receiver needs to re-run it and compare. */
   evidence?: FindingQueryEvidence;
 }
 

@@ -1,4 +1,4 @@
-// Indicators of compromise (issue 5, "Indicators and pivots"): the types a
+// Indicators of compromise (docs/analysis.md): the types a
 // case's IOC list holds, how a value is validated and written canonically
 // (so "075.050.255.67" and "75.50.255.67" are one indicator), and how a bare
 // value's type is inferred for plain-text import. Pure: used by the back end,

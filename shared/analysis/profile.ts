@@ -1,4 +1,4 @@
-// A behaviour profile of one principal, access key or address (issue 16):
+// A behaviour profile of one principal, access key or address (README.md, "Addresses and profiles"):
 // everything it did over the chosen time, with a split before/after a chosen
 // moment (the suspected compromise) so that what is new stands out.
 import type { EnrichmentSource, IpInfo } from './enrichment.ts';

@@ -1,4 +1,4 @@
-// Results of the case analysis functions (issue 5), shared by the back end,
+// Results of the case analysis functions (docs/analysis.md), shared by the back end,
 // the CLI, the UI and the report. Times are ISO-8601 UTC strings.
 import type { EventSummary } from '../types.ts';
 import type { Finding } from './findings.ts';
@@ -115,7 +115,7 @@ export interface AnalysisRunSummary {
   checksRun: UnitRef[];
   sigmaRun: { id: string; title: string }[];
   sigmaUnsupported: { file: string; id?: string; title?: string; reason: string }[];
-  /** The examiner's own Sigma rule files that ran, with their SHA-256 (issue 14). */
+  /** The examiner's own Sigma rule files that ran, with their SHA-256 (docs/queries.md). */
   sigmaFiles?: { file: string; sha256: string }[];
   /** Promoted query checks that ran, with what they recorded (query text and result hashes). */
   promoted?: { id: string; version: string; record?: Record<string, unknown> }[];

@@ -1,4 +1,4 @@
-// Acquisition from AWS (issue 4): start an S3 / LookupEvents / Lake import as
+// Acquisition from AWS (README.md, "Acquisition from AWS"): start an S3 / LookupEvents / Lake import as
 // a job, list Lake event data stores, preview the Lake query the builder would
 // run, and read CloudTrail's own validation of the case's copies.
 import { z } from 'zod';

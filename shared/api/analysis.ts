@@ -1,4 +1,4 @@
-// Analysis on the case (issue 5): the IOC list and its matches, pivots,
+// Analysis on the case (docs/analysis.md): the IOC list and its matches, pivots,
 // running the built-in checks and Sigma rules, findings and decisions,
 // baselines, coverage and gaps. Write methods are custody-logged by their
 // handlers (electron/api/analysis-handlers.ts).

@@ -1,4 +1,4 @@
-// App-only methods (issue 8): things only the desktop shell can do - native
+// App-only methods (docs/packaging.md): things only the desktop shell can do - native
 // dialogs, the recent-cases list, which case is open, the examiner's key kept
 // with the OS keychain (safeStorage), the allow-listed external opener.
 // They are declared here so the renderer's type (RendererApi) includes them,

@@ -1,4 +1,4 @@
-// Offline enrichment and behaviour profiles (issue 16). Write methods are
+// Offline enrichment and behaviour profiles (README.md, "Addresses and profiles"). Write methods are
 // custody-logged by their handlers (electron/api/profile-handlers.ts).
 import { z } from 'zod';
 import { read, write } from './define.ts';

@@ -1,4 +1,4 @@
-// Queries over the whole case (issue 14): SQL over the derived `events` table
+// Queries over the whole case (docs/queries.md): SQL over the derived `events` table
 // and the search bar, read-only and custody-logged; saved queries.
 import { z } from 'zod';
 import { read, write } from './define.ts';
@@ -32,7 +32,7 @@ export interface SavedQuery {
 
 const mode = z.enum(['sql', 'search']);
 
-/** A saved query promoted to a check (issue 14, item 6), as stored in the case. */
+/** A saved query promoted to a check (docs/queries.md, item 6), as stored in the case. */
 export interface PromotedCheckInfo {
   id: string;
   checkId: string;

@@ -1,4 +1,4 @@
-// Court-ready output (issue 7): the signed report, the single-file handoff, the
+// Court-ready output (docs/verification.md): the signed report, the single-file handoff, the
 // redacted export and their verification. Long work (Chromium, VACUUM INTO,
 // audit paths over every event) runs as a job; poll jobStatus for the result.
 // Receiving a handoff happens before a case is open: `receiveCase` in

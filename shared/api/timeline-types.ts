@@ -2,10 +2,10 @@
 // import them without bundling every schema. shared/api/timeline.ts re-exports
 // them with the method declarations.
 
-// Issue 6 names principal, source IP, service and account; region is added for the overview's "events by region".
-/** 'role': like principal, but a role session is counted under its role (issue 16: one row per role, not one per session). */
+// The workstation groups by principal, source IP, service and account; region is added for the overview's "events by region".
+/** 'role': like principal, but a role session is counted under its role (README.md, "Addresses and profiles": one row per role, not one per session). */
 /**
- * 'country' and 'asn' (issue 16): the source address's country or network as the case's recorded
+ * 'country' and 'asn' (README.md, "Addresses and profiles"): the source address's country or network as the case's recorded
  * enrichment answers say (counted per address, then folded); addresses without an answer form
  * their own group, and the answer says when enrichment has not been run.
  */
@@ -16,7 +16,7 @@ export const ADDRESS_GROUPINGS = ['country', 'asn'] as const;
 export type AddressGrouping = (typeof ADDRESS_GROUPINGS)[number];
 export const isAddressGrouping = (g: TimelineGroupBy): g is AddressGrouping => (ADDRESS_GROUPINGS as readonly string[]).includes(g);
 
-/** The most items ever returned for one window (vis-timeline needs ~3 ms per item; issue 6 asks for 1-2k at most). */
+/** The most items ever returned for one window (vis-timeline needs ~3 ms per item; the timeline stays responsive at 1-2k at most). */
 export const TIMELINE_MAX_ITEMS = 2000;
 export const TIMELINE_DEFAULT_ITEMS = 1500;
 /** Groups shown individually; the rest are summed into one "other" group. */

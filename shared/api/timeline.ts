@@ -1,4 +1,4 @@
-// The timeline's API (issue 6). The timeline must stay responsive on cases of
+// The timeline's API (docs/architecture.md, "The renderer"). The timeline must stay responsive on cases of
 // millions of events, and vis-timeline costs milliseconds per item, so the back
 // end never ships raw events for a wide window: it answers with *density* (event
 // counts per group per time bucket, computed in SQL) and only hands out

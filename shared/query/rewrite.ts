@@ -1,4 +1,4 @@
-// CloudTrail paths in SQL (issue 14). Examiners write `requestParameters.bucketName`
+// CloudTrail paths in SQL (docs/queries.md). Examiners write `requestParameters.bucketName`
 // as they would in a CloudTrail Lake query; in the derived table the nested
 // objects whose shape varies by API are JSON columns, which DuckDB does not
 // address with dots. This small rewriter turns such a dotted chain into

@@ -1,4 +1,4 @@
-// The relational view examiners query (issue 14): one table `events`, one row
+// The relational view examiners query (docs/queries.md): one table `events`, one row
 // per event, with CloudTrail's own field names so Athena and CloudTrail Lake
 // queries carry over. Shared by the derived-form builder (electron/query), the
 // search-bar compiler and the UI's field completion, so all three agree on

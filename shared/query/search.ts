@@ -1,4 +1,4 @@
-// The search bar (issue 14) for examiners who do not write SQL:
+// The search bar (docs/queries.md) for examiners who do not write SQL:
 //   field:value   eventName:ConsoleLogin   userIdentity.arn:*admin*   requestParameters.bucketName:"payroll exports"
 //   free text     exploit-kit   "access denied"   (anywhere in the verbatim record, case-insensitive)
 //   wildcards     * (any run of characters) and ? (one character), outside quotes

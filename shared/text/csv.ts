@@ -1,4 +1,4 @@
-// The one CSV writer (issue 12): every CSV TrailCase writes (report
+// The one CSV writer (docs/architecture.md, "Display integrity"): every CSV TrailCase writes (report
 // timeline.csv, the event table export, the IOC export, query results) goes
 // through `csvCell`/`csvLine`, so one rule holds everywhere.
 //

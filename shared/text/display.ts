@@ -1,4 +1,4 @@
-// Display integrity (issue 12). Every text field of a CloudTrail record is
+// Display integrity (docs/architecture.md, "Display integrity"). Every text field of a CloudTrail record is
 // chosen by the person under investigation; a user name holding U+202E
 // (RIGHT-TO-LEFT OVERRIDE) reverses the rest of a sentence, one holding U+200B
 // looks exactly like another user. Wherever evidence text is shown or printed

@@ -1,4 +1,4 @@
-// Baselines and gaps (issue 5) on synthetic histories whose answers are known
+// Baselines and gaps (docs/analysis.md) on synthetic histories whose answers are known
 // by construction, plus a really signed CloudTrail folder with a missing
 // digest hour (test/support/cloudtrail-signer.ts) and a LookupEvents page.
 import { test } from 'node:test';

@@ -398,7 +398,7 @@ test('every built-in check has a positive example (here or in the Stratus/Panthe
     ['persistence.cross-account-assume-role', [assume(OTHER)], [assume(OWN)]],
     ['privilege-escalation.passrole-to-compute', [ev({ eventSource: iam, eventName: 'CreateRole', requestParameters: { roleName: 'r7' } }), createFn('r7')], [createFn('r7')]],
     ['credential-access.session-multiple-origins', [instanceCall('10.0.1.15'), instanceCall('203.0.113.99')], [instanceCall('10.0.1.15'), instanceCall('10.0.1.15')]],
-    // Address indicators (issue 16): one firing and one quiet trail of public addresses, answered by the installed databases.
+    // Address indicators (README.md, "Addresses and profiles"): one firing and one quiet trail of public addresses, answered by the installed databases.
     ...IDENTITY_CHECK_IDS.map((id): [string, AnalysisEvent[], AnalysisEvent[]] => [id, identityEvents(firingRecords()), identityEvents(quietRecords())]),
   ];
   const covered = new Set<string>();

@@ -1,4 +1,4 @@
-// IOC CSV export (issue 12): formula-like values and labels are neutralised by
+// IOC CSV export (docs/architecture.md, "Display integrity"): formula-like values and labels are neutralised by
 // the shared writer, and the export still imports back exactly.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';

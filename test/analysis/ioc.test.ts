@@ -1,4 +1,4 @@
-// IOC list (issue 5): validation and type inference, the append-only history
+// IOC list (docs/analysis.md): validation and type inference, the append-only history
 // with custody, SQL matching (hits, searchEvents({ioc: true})), bucket
 // indicators through event_refs, and CSV / text / STIX 2.1 round trips.
 import { test } from 'node:test';

@@ -1,4 +1,4 @@
-// Pivot (issue 5) on real scenarios - Panther's stolen root credentials and
+// Pivot (docs/analysis.md) on real scenarios - Panther's stolen root credentials and
 // OTRF's S3 theft through an EC2 proxy - and on a synthetic chain that walks
 // every rule: keys and users created, a role created and assumed, sourceIdentity,
 // a password reset and the console logins after it, a trust policy opened to

@@ -1,4 +1,4 @@
-// The SQL-backed runner (issue 5): analyseCase on the Stratus Red Team case
+// The SQL-backed runner (docs/analysis.md): analyseCase on the Stratus Red Team case
 // gives the same findings as the checks' in-memory reference runner and as
 // matching every Sigma rule on every record; the pass counting, the memory
 // budget path, stored runs, staleness and finding decisions.

@@ -1,4 +1,4 @@
-// credential-access.session-multiple-origins (issue #12): one role session, or one EC2
+// credential-access.session-multiple-origins (docs/architecture.md, "Display integrity"): one role session, or one EC2
 // instance's role sessions, used from more than one network origin, including a
 // private or unrecorded second address; quiet on one origin and on the real corpora.
 import assert from 'node:assert/strict';

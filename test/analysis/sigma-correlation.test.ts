@@ -1,4 +1,4 @@
-// Sigma correlations (issue 14, item 6): every form with a matching and a
+// Sigma correlations (docs/queries.md, item 6): every form with a matching and a
 // non-matching fixture (synthetic records, so the windows are exact), the
 // sliding windows against a brute-force reference, the 8 bundled SigmaHQ
 // rules that need correlations, and a correlation run through analyseCase on

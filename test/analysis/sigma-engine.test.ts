@@ -269,7 +269,7 @@ test('conditions: and/or/not precedence, parentheses, quantifiers, them, conditi
 test('rejected rules carry the file and a reason, never a crash', () => {
   assert.match(reject(`keywords:\n  - 'mimikatz'\n  - 'rubeus'\ncondition: keywords`), /'keywords' is a keyword \(unnamed-field\) search, which is not supported/);
   assert.match(reject(`sel:\n  '|contains': x\ncondition: sel`), /keyword search/);
-  // count() and near are correlations now (issue 14; sigma-correlation.test.ts); other aggregations are not.
+  // count() and near are correlations now (docs/queries.md; sigma-correlation.test.ts); other aggregations are not.
   assert.match(reject(`sel:\n  eventName: x\ncondition: sel | sum(x) > 5`), /aggregation/);
   assert.match(reject(`s1:\n  eventName: x\ns2:\n  eventName: y\ncondition: s1 | near not s2`), /near/);
   assert.match(compile(`sel:\n  eventName: x\ntimeframe: 10m\ncondition: sel`).warnings.join(), /timeframe '10m' has no effect/);

@@ -51,7 +51,7 @@ test('every bundled supported rule compiles; unsupported ones are listed with re
   const shipped = (sub: string) => readdirSync(join(BUNDLED_SIGMA_DIR, sub)).filter((f) => f.endsWith('.yml')).length;
   const supportedFiles = shipped('rules/cloud/aws/cloudtrail');
   assert.equal(supportedFiles, 57);
-  // The 8 rules SigmaHQ files under unsupported/ need correlations (timeframe with count, near), which run here (issue 14).
+  // The 8 rules SigmaHQ files under unsupported/ need correlations (timeframe with count, near), which run here (docs/queries.md).
   const correlated = shipped('unsupported/cloud');
   assert.equal(correlated, 8);
   assert.equal(rules.length, supportedFiles + correlated, `rules that failed: ${JSON.stringify(unsupported.filter((u) => !u.file.startsWith('rules-placeholder/')))}`);

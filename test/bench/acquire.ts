@@ -1,4 +1,4 @@
-// Benchmark for issue 4: S3 import of N events (default 100k) from a loopback
+// Benchmark of acquisition (README.md, "Acquisition from AWS"): S3 import of N events (default 100k) from a loopback
 // S3 server (s3rver in a child process) against file import of the same data,
 // in the same run on the same machine. Target: S3 / files >= 0.7.
 // Wired into `npm run bench` by test/bench/run.ts.

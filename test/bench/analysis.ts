@@ -1,4 +1,4 @@
-// Analysis benchmark (issue 5, "Speed"): all checks and all Sigma rules on a
+// Analysis benchmark (docs/analysis.md): all checks and all Sigma rules on a
 // case, timed against one full scan of the same case in the same run (read +
 // parse every record), and a pivot from one access key. Wired into
 // `npm run bench` by test/bench/run.ts; no timed assertions anywhere.
@@ -38,7 +38,7 @@ export interface AnalysisBench {
    */
   pivots: { label: string; key: string; since?: string; seconds: number; events: number; listed: number; indicators: number; truncated: boolean }[];
   heapUsedMB: number;
-  /** Peak RSS of this process during analyseCase (VmHWM after resetting it through /proc/self/clear_refs; null where Linux's /proc is absent). Target < 500 MB whatever the case size (issue 15). */
+  /** Peak RSS of this process during analyseCase (VmHWM after resetting it through /proc/self/clear_refs; null where Linux's /proc is absent). Target < 500 MB whatever the case size (README.md, "Speed and size"). */
   peakRssMB: number | null;
   /** CPU seconds of analyseCase and of one scan, and their ratio: under a loaded host wall time mostly measures the other processes. */
   analyseCpuSeconds: number;

@@ -1,4 +1,4 @@
-// Enrichment and profile benchmark (issue 16), wired into `npm run bench` by
+// Enrichment and profile benchmark (README.md, "Addresses and profiles"), wired into `npm run bench` by
 // test/bench/run.ts: loading the databases (time, memory), answering every
 // distinct source address of the bench case (and, because the synthetic trail
 // uses few and mostly documentation/private addresses, 100,000 random public

@@ -1,4 +1,4 @@
-// The fixed suite of examiner questions (issue 14), shared by the bench
+// The fixed suite of examiner questions (docs/queries.md), shared by the bench
 // (TrailCase's derived form against DuckDB over the raw JSON records) and the
 // tests (against a straightforward JSON.parse reference). Each question is
 // asked of values picked from the data itself so it has answers on any case.

@@ -1,4 +1,4 @@
-// Bench of issue 14: the fixed suite of examiner questions (query-suite.ts) on
+// Bench of the queries (docs/queries.md): the fixed suite of examiner questions (query-suite.ts) on
 // TrailCase's query engine (derived DuckDB form, read-only, hashed and
 // custody-logged) and on DuckDB over the same raw JSON records in the same run;
 // the derived form's build time (against the import time), its size, and the

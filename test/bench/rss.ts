@@ -1,4 +1,4 @@
-// Memory of every process a bench step starts (issue 15): the step runs as a
+// Memory of every process a bench step starts (README.md, "Speed and size"): the step runs as a
 // child process and its whole process tree (its threads share its RSS; the
 // report's Chromium and its helpers are children of their own) is sampled from
 // /proc every 200 ms. Reported: the largest single process (what the < 500 MB

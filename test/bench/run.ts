@@ -8,7 +8,7 @@
 //   Every step that starts a process is measured as a process tree (test/bench/rss.ts): time, and the
 //   peak RSS of each process (the import, verify, the analysis, the host serving the UI and its Chromium,
 //   the report and its Chromium, export and receive, DuckDB). One run writes .bench/results-<N>.json;
-//   the closing table sets every results-*.json present side by side (1M against 10M: issue 15).
+//   the closing table sets every results-*.json present side by side (1M against 10M: README.md, "Speed and size").
 // Options: --events N, --import-runs N (default 3), --skip-duckdb, --reuse-case (keep an existing case:
 //   no import runs), --only import,verify,search,acquire,analysis,enrich,ui,report,handoff,query, --table (print the table only)
 import { spawnSync, execFileSync } from 'node:child_process';
@@ -276,7 +276,7 @@ console.log(JSON.stringify({ n: Number(n), seconds: (performance.now() - t) / 10
   console.log('');
 }
 
-// Verify: everything recomputed from the preserved bytes, on every core (issue 15).
+// Verify: everything recomputed from the preserved bytes, on every core (README.md, "Speed and size").
 if (ONLY.has('verify') && existsSync(CASE)) {
   const r = await cliStep('verify', ['verify', CASE, '--json'], [0, 3]);
   const v = JSON.parse(r.stdout) as { ok: boolean; counts: { events: number } };

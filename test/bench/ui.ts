@@ -1,4 +1,4 @@
-// UI benchmark (issue 6): the real host and the real renderer in headless
+// UI benchmark (docs/architecture.md, "The renderer"): the real host and the real renderer in headless
 // Chromium on a (1M-event) case, measured in the page with performance marks:
 // first timeline paint, one zoom step, applying an IP filter and an IOC
 // filter, and the most timeline DOM items ever present; then, for comparison,
@@ -89,7 +89,7 @@ export async function benchUi(casePath: string): Promise<Record<string, number |
   const b = await launchChromium({ viewport: { width: 1600, height: 1000 } });
   const out: Record<string, number | string> = {};
   try {
-    // Imports keep the timeline rollups current (issue 15): a start that builds them means the case came from an earlier version.
+    // Imports keep the timeline rollups current (README.md, "Speed and size"): a start that builds them means the case came from an earlier version.
     out['host start, s'] = startSeconds;
     if (host.timelineIndex?.extended) out['  of which timeline rollups caught up, s'] = host.timelineIndex.seconds;
     const info = await dispatch(host.ctx, 'caseInfo', {});

@@ -1,5 +1,4 @@
-// The installed app's `trailcase` command (issue 13, "A compiled CLI that
-// ships"): launchers copied to resources/bin (build/resources/cli/,
+// The installed app's `trailcase` command (docs/architecture.md): launchers copied to resources/bin (build/resources/cli/,
 // electron-builder extraResources) run `<app executable> --cli COMMAND …`, and
 // the app's main process (electron/main/main.ts) then runs its bundled CLI
 // (electron/cli.mjs) and nothing of the desktop app. No real Electron here:

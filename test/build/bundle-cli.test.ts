@@ -1,5 +1,5 @@
-// The compiled CLI (build/bundle-cli.ts; issue 13, "A compiled CLI that
-// ships"): staged into a temp folder whose node_modules holds only the native
+// The compiled CLI (build/bundle-cli.ts; docs/packaging.md, "The compiled
+// command line"): staged into a temp folder whose node_modules holds only the native
 // packages the bundles leave external - no tsx, no TypeScript, no sources -
 // it runs --help, keygen, new, a folder import (the parse workers started from
 // the bundle by their URL), info and verify. The checkout's bin launcher runs

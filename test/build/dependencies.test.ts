@@ -1,4 +1,4 @@
-// Honest dependency lists (issue 13, "A compiled CLI that ships"): every
+// Honest dependency lists (docs/architecture.md): every
 // package the app and the CLI import at run time is in package.json
 // "dependencies" (so `npm ci --omit=dev` is enough to run them), and nothing
 // that only builds or tests them is. "Run time" is read from esbuild itself:

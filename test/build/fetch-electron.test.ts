@@ -1,5 +1,5 @@
-// npm install's postinstall (build/fetch-electron.mjs, issue 12 "A first install
-// that works"): Electron's runtime is fetched where it can be, and where it
+// npm install's postinstall (build/fetch-electron.mjs; docs/packaging.md, "Building
+// without Electron's download"): Electron's runtime is fetched where it can be, and where it
 // cannot the install goes on with one line saying why. Run against a stand-in
 // electron package whose install.js fails the way GitHub being unreachable
 // does, or succeeds by writing the binary; plus the package.json policy that

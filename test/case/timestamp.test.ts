@@ -1,4 +1,4 @@
-// RFC 3161 trusted time for checkpoints (issue 17), against a loopback TSA that
+// RFC 3161 trusted time for checkpoints (docs/verification.md), against a loopback TSA that
 // answers with `openssl ts -reply`: a token verifies (openssl ts -verify,
 // trailcase verify, docs/verify-case.py), a token for another checkpoint fails.
 import { test, before, after } from 'node:test';

@@ -1,4 +1,4 @@
-// docs/verify-case.py, the independent verifier (issue 17), against cases that
+// docs/verify-case.py, the independent verifier (docs/verification.md), against cases that
 // TrailCase built (every record encoding, gzip, copies, odd but real values)
 // and against forgeries that keep the file consistent with itself. Each
 // forgery must also fail `trailcase verify`.

@@ -1,4 +1,4 @@
-// One door per operation (issue 13): the same operation done from the command
+// One door per operation (docs/architecture.md): the same operation done from the command
 // line and from the desktop app's case process (the path IPC takes) goes
 // through the same method, so it leaves the same custody entries, apart from
 // when (at, and durations), who (actor) and what follows from them (each

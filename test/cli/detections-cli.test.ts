@@ -1,4 +1,4 @@
-// The examiner's own detections from the command line (issue 14, item 6):
+// The examiner's own detections from the command line (docs/queries.md, item 6):
 // `trailcase check CASE --rules DIR` with a matching and a non-matching rule,
 // bad rule files refused with the file and the problem named (the case left
 // valid), and a saved query promoted to a check that `trailcase check` runs,

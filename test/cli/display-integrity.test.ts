@@ -1,4 +1,4 @@
-// Display integrity in the CLI's text output (issue 12), on a small hostile
+// Display integrity in the CLI's text output (docs/architecture.md, "Display integrity"), on a small hostile
 // case (test/support/hostile.ts): search, findings and pivot print the RLO and
 // zero-width names with visible escapes (a terminal obeys bidi controls too),
 // shorten the 2 MB user agent with its length; --json stays exact JSON.

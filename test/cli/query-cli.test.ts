@@ -1,4 +1,4 @@
-// `trailcase query` and `trailcase search --q` as a user runs them (issue 14):
+// `trailcase query` and `trailcase search --q` as a user runs them (docs/queries.md):
 // every row streamed in each format, no row limit, the run summary on stderr,
 // one-line errors, hostile values escaped on a terminal and in CSV.
 import { test } from 'node:test';

@@ -1,4 +1,4 @@
-// The desktop app end to end with Playwright's _electron (issue 8): launch the
+// The desktop app end to end with Playwright's _electron (docs/packaging.md): launch the
 // staged app (build/bundle-app.ts) on the real Electron, open the demo case,
 // filter by the attacker's IP, produce a signed report from the menu - and,
 // on the live window, the security settings the unit tests assert as data.

@@ -1,4 +1,4 @@
-// Issue #12, "Parser ambiguities" and "Real formats and messages that fail today":
+// Parser ambiguities and real formats (README.md, "Importing"):
 // duplicate keys, lone surrogates and lost precision warned per record (and shown
 // with the event); lookup-events elements written one per line; a digest record
 // among events; what `validate` says about a case whose files cannot be validated.

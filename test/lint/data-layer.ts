@@ -1,4 +1,4 @@
-// Data-layer lint (issue 13): SQL on the case file lives under electron/case/
+// Data-layer lint (docs/architecture.md): SQL on the case file lives under electron/case/
 // (the data layer, docs/architecture.md "The data layer"). Anywhere else under
 // electron/ a `.prepare(`, `.exec(` or `.pragma(` on a database handle, a SQL
 // string handed to `store.stmt(`, or a transaction opened on `store.db` is a

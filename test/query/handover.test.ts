@@ -1,4 +1,4 @@
-// Saved queries and the handover round trip (issue 14): Alice saves and runs a
+// Saved queries and the handover round trip (docs/queries.md): Alice saves and runs a
 // query, the report's methodology lists it with its result hash, she hands the
 // case over (without the derived query database: it is a cache), and Bob's
 // re-run of the saved query on the received case gives the same hash.

@@ -1,4 +1,4 @@
-// Saved queries promoted to checks, through the API (issue 14, item 6): the
+// Saved queries promoted to checks, through the API (docs/queries.md, item 6): the
 // promotion is custody-logged; the analysis run (runChecks) runs the check,
 // building the derived query form first when it is absent; the finding cites
 // the query's events with the query text, its hash and the result hash; the

@@ -1,4 +1,4 @@
-// Queries over the whole case (issue 14): every question of the bench suite
+// Queries over the whole case (docs/queries.md): every question of the bench suite
 // gives the same rows as a JSON.parse reference on real fixtures and a
 // synthetic case; writes and escapes are refused; cancel works; every run and
 // build is on the custody record; the search bar compiles to the same engine.

@@ -1,5 +1,5 @@
 // The report takes the case's stored analysis run when it still describes the
-// verified case (issue 13: "the report reusing a stored analysis run that is not
+// verified case (docs/architecture.md: "the report reusing a stored analysis run that is not
 // stale"), analyses again otherwise and says why; and a checkpoint signed for a
 // report is checked against the one verification instead of a second one.
 // Model level: no Chromium needed.

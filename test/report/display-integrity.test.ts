@@ -1,4 +1,4 @@
-// Display integrity in the signed report (issue 12), on a small hostile case
+// Display integrity in the signed report (docs/architecture.md, "Display integrity"), on a small hostile case
 // (test/support/hostile.ts): in report.pdf the RLO user name shows as
 // admin⟨U+202E⟩txt.exe and the address after it reads 198.51.100.66, the
 // zero-width name shows its escape, both are listed under "Names to check",

@@ -1,4 +1,4 @@
-// Single-file handoff (issue 7): export to a second examiner (own
+// Single-file handoff (docs/verification.md): export to a second examiner (own
 // TRAILCASE_HOME and key) and back, each side verifying before accepting; an
 // altered, truncated, swapped or later-modified handoff file is refused with a
 // message saying what failed.
@@ -243,7 +243,7 @@ test('the API exports as a job and rejects bad arguments before any handler runs
   }
 });
 
-// Issue 17: the independent verifier travels beside the handoff file, its hash in the signed handoff entry.
+// docs/verification.md: the independent verifier travels beside the handoff file, its hash in the signed handoff entry.
 test('export writes verify-case.py beside the file; it verifies the handoff against the sender fingerprint', { skip: have('python3') && have('openssl') ? false : 'python3 or openssl missing' }, () => {
   const beside = join(dir, 'verify-case.py');
   assert.ok(readFileSync(beside).equals(readFileSync(join(import.meta.dirname, '..', '..', 'docs', 'verify-case.py'))));

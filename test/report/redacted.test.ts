@@ -1,4 +1,4 @@
-// Redacted export (issue 7): batched RFC 6962 audit paths equal the reference
+// Redacted export (docs/verification.md): batched RFC 6962 audit paths equal the reference
 // inclusionProof; a subset of a real case verifies against the signed root
 // without the rest; every alteration is caught; the docs' independent Python
 // verifier agrees.

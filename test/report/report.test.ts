@@ -1,4 +1,4 @@
-// The signed report (issue 7) on a real case (Stratus Red Team detonation
+// The signed report (docs/verification.md) on a real case (Stratus Red Team detonation
 // logs): byte-identical across runs, PDF contents, verification by
 // verify-report and by the standard-tools recipe of docs/verification.md, and
 // every kind of alteration caught with a message that says what.
@@ -274,7 +274,7 @@ test('docs/verification.md standard-tools recipes check the report and the case,
   alterEvidence(altered, 3);
   assert.notEqual(runRecipe('case', work, { ...vars, CASE: altered }).status, 0, 'altered evidence must fail the recipe');
   assert.notEqual(runRecipe('case', work, { ...vars, ROOT: '0'.repeat(64) }).status, 0, 'another root must fail the recipe');
-  // Issue 17: the loop names the failing item even when it is not the last, and a consistent forgery fails step 5.
+  // docs/verification.md: the loop names the failing item even when it is not the last, and a consistent forgery fails step 5.
   const item = runRecipe('case', work, { ...vars, CASE: altered });
   assert.match(item.out, /evidence item 3: SHA-256 [0-9a-f]{64}, recorded [0-9a-f]{64}: FAILED/);
   const forged = join(dir, 'recipe-forged.trailcase');
@@ -357,7 +357,7 @@ test('no report from a damaged case, and no overwriting an existing report', { s
   }
 });
 
-// Issue 17: the "How to verify" commands as a reader copies them out of report.pdf,
+// docs/verification.md: the "How to verify" commands as a reader copies them out of report.pdf,
 // run in an empty folder on the genuine report (pass) and on forgeries (fail, naming what).
 test('the commands printed in report.pdf run as extracted: the genuine report passes, forgeries fail', { skip: skip ?? ((!pdftotext || !have('python3') || !have('openssl')) && 'pdftotext, python3 or openssl missing') }, async () => {
   const lines = pdfText(join(out1, 'report.pdf')).split('\n');

@@ -1,5 +1,5 @@
 // The report's evidence inventory and integrity section carry CloudTrail's own
-// validation result per source (issue 7: "CloudTrail digest validation
+// validation result per source (docs/verification.md: "CloudTrail digest validation
 // result"), here on a signed trail from the digest fixture generator
 // (test/support/cloudtrail-signer.ts) with one altered log file. Model level:
 // no Chromium needed.

@@ -1,4 +1,4 @@
-// One door (issue 13): the local methods are in the handler table but no page
+// One door (docs/architecture.md): the local methods are in the handler table but no page
 // can reach them; methods that need a case refuse without one; and the one
 // error mapping gives every transport the same code for the same error.
 import assert from 'node:assert/strict';

@@ -63,7 +63,7 @@ test('staged layout: entry points, assets, package.json', () => {
   const pkg = JSON.parse(readFileSync(join(appDir, 'package.json'), 'utf8'));
   assert.equal(pkg.main, 'electron/main.mjs');
   assert.equal(pkg.type, 'module');
-  // The two native modules: SQLite (the case) and DuckDB (the query engine, issue 14).
+  // The two native modules: SQLite (the case) and DuckDB (the query engine, docs/queries.md).
   assert.deepEqual(Object.keys(pkg.dependencies), ['better-sqlite3', '@duckdb/node-api']);
   assert.equal(pkg.trailcase.buildHash, staged.buildHash);
   assert.match(staged.buildHash, /^[0-9a-f]{64}$/);

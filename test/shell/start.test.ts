@@ -1,4 +1,4 @@
-// `npm start` without the Electron runtime (issue 8): exactly one line saying
+// `npm start` without the Electron runtime (docs/packaging.md): exactly one line saying
 // why the desktop app did not start, then the same UI served by the loopback
 // host on the demo case, with its URL; Ctrl-C stops it cleanly. (Where the
 // runtime is installed this path is not taken: skipped with one line.)
@@ -54,7 +54,7 @@ test('npm start without Electron: one line, then the demo case in the browser ho
   }
 });
 
-// README's quick start exactly as typed (issue 12): `npm start`, through npm and its
+// README's quick start exactly as typed (docs/architecture.md, "Display integrity"): `npm start`, through npm and its
 // script, reaches the point of serving; Ctrl-C (SIGINT to the process group, as a
 // terminal sends it) stops everything. The demo case is built by the test above's
 // code path; this one builds its own in a fresh home.

@@ -1,4 +1,4 @@
-// Static check (issue 8): no file other than the IPC wrapper registers raw IPC
+// Static check (docs/packaging.md): no file other than the IPC wrapper registers raw IPC
 // handlers (ipcMain.handle/on/once/handleOnce, or a webContents' own .ipc),
 // no file other than the security block calls shell.openExternal, only the
 // preload touches ipcRenderer, and only main.ts takes ipcMain/shell from

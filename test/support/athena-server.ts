@@ -1,4 +1,4 @@
-// A loopback Amazon Athena endpoint for acquisition tests (issue 15): Athena's
+// A loopback Amazon Athena endpoint for acquisition tests (README.md, "Speed and size"): Athena's
 // JSON 1.1 protocol (X-Amz-Target: AmazonAthena.<Operation>,
 // application/x-amz-json-1.1) for StartQueryExecution, GetQueryExecution,
 // GetQueryResults and StopQueryExecution, errors in the AWS JSON error shape

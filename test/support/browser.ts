@@ -1,4 +1,4 @@
-// Real Chromium for the UI tests and the UI benchmark (issue 6): Debian's
+// Real Chromium for the UI tests and the UI benchmark (docs/architecture.md, "The renderer"): Debian's
 // Chromium driven by playwright-core, executable from TRAILCASE_CHROMIUM
 // (default /usr/bin/chromium), headless, in a fresh profile, with the
 // background services that would phone home switched off.

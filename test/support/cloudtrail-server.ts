@@ -1,4 +1,4 @@
-// A loopback AWS endpoint for acquisition tests (issue 4): CloudTrail's JSON
+// A loopback AWS endpoint for acquisition tests (README.md, "Acquisition from AWS"): CloudTrail's JSON
 // 1.1 protocol (X-Amz-Target: CloudTrail_20131101.<Operation>) for
 // LookupEvents, ListPublicKeys, ListEventDataStores, StartQuery, DescribeQuery
 // and GetQueryResults; STS GetCallerIdentity (query protocol, XML); and, when

@@ -1,4 +1,4 @@
-// Forgeries a careful person with sqlite3 could make (issue 17): each keeps the
+// Forgeries a careful person with sqlite3 could make (docs/verification.md): each keeps the
 // file consistent with itself, so only a check against the signed checkpoint
 // (or the signed report) finds it. Used by the case and report tests, for both
 // `trailcase verify` and docs/verify-case.py.

@@ -1,4 +1,4 @@
-// A small hostile CloudTrail trail for the display-integrity tests (issue 12):
+// A small hostile CloudTrail trail for the display-integrity tests (docs/architecture.md, "Display integrity"):
 // user names holding U+202E (RIGHT-TO-LEFT OVERRIDE) and U+200B (ZERO WIDTH
 // SPACE), a 2 MB user agent, and values a spreadsheet would run as formulas.
 // Written by us in CloudTrail's S3 delivery format ({"Records":[…]}).

@@ -1,4 +1,4 @@
-// An S3-protocol server for acquisition tests and the benchmark (issue 4):
+// An S3-protocol server for acquisition tests and the benchmark (README.md, "Acquisition from AWS"):
 // s3rver from npm on 127.0.0.1 and a random port, in a child process (its own
 // event loop and core, as a real endpoint would be; on Node 20 it needs
 // NODE_OPTIONS=--openssl-legacy-provider, set for the child only).

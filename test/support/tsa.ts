@@ -1,4 +1,4 @@
-// A loopback RFC 3161 time-stamping authority for tests (issue 17): a throwaway
+// A loopback RFC 3161 time-stamping authority for tests (docs/verification.md): a throwaway
 // CA and a TSA certificate (extendedKeyUsage critical timeStamping) made with
 // openssl in the test's temp dir, and an HTTP server on 127.0.0.1 that answers
 // each TimeStampReq with `openssl ts -reply`. Stops when closed.

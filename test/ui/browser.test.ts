@@ -1,4 +1,4 @@
-// The workstation in real Chromium (issue 6), driving the real loopback host
+// The workstation in real Chromium (docs/architecture.md, "The renderer"), driving the real loopback host
 // over a real case built from the Stratus Red Team detonation logs: the page
 // loads without console errors; an IP filter shows the right groups; zooming
 // in brings individual items; an item opens the inspector; a note lands in the

@@ -1,4 +1,4 @@
-// Display integrity in real Chromium (issue 12), on a small hostile case
+// Display integrity in real Chromium (docs/architecture.md, "Display integrity"), on a small hostile case
 // (test/support/hostile.ts): a user name with U+202E (RIGHT-TO-LEFT OVERRIDE)
 // must not reverse the text after it, a zero-width space must show, a 2 MB
 // user agent is shortened with its length and shown whole on request, and the

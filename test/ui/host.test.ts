@@ -1,4 +1,4 @@
-// The loopback host (issue 6): who may talk to it (token, Host, Origin,
+// The loopback host (docs/architecture.md, "The renderer"): who may talk to it (token, Host, Origin,
 // cross-site), what it serves (the bundle with a strict CSP), and how API
 // calls and their errors come back. Plain HTTP from Node; no browser needed.
 import { after, before, test } from 'node:test';

@@ -1,4 +1,4 @@
-// The Profile page in real Chromium (issue 16): reached from the inspector,
+// The Profile page in real Chromium (README.md, "Addresses and profiles"): reached from the inspector,
 // it shows the key's addresses with country and network from the case's
 // enrichment, marks what is new after the split time, and renders hostile
 // record text (a user agent carrying markup) as text.

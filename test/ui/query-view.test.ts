@@ -1,4 +1,4 @@
-// The Query view (issue 14) in real Chromium over the loopback host and a
+// The Query view (docs/queries.md) in real Chromium over the loopback host and a
 // Stratus case: the search shows the SQL it compiles to and a parse error with
 // its column; a run shows its rows, row count and result hash; an event row
 // opens the inspector; an aggregate draws bars; a saved query is listed; the

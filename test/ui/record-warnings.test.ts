@@ -1,5 +1,5 @@
-// The inspector shows the import warnings of the selected record (issue #12,
-// "Parser ambiguities"): a record with a duplicate key, in real Chromium over
+// The inspector shows the import warnings of the selected record (parser
+// ambiguities: README.md, "Importing"): a record with a duplicate key, in real Chromium over
 // the loopback host; a clean record shows none.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';

@@ -1,4 +1,4 @@
-// The timeline's country and network (ASN) groupings (issue 16): folded from
+// The timeline's country and network (ASN) groupings (README.md, "Addresses and profiles"): folded from
 // the per-address counts by the enrichment answers recorded in the case; before
 // enrichment every address is "not enriched" and the answer says so. The
 // expected groups are computed here from the installed databases (liveIpInfo,

@@ -1,4 +1,4 @@
-// The timeline API (issue 6) over a real case built from the Stratus Red Team
+// The timeline API (docs/architecture.md, "The renderer") over a real case built from the Stratus Red Team
 // detonation logs: SQL density and items are checked against counts computed
 // independently in JavaScript from every event of the case.
 import { after, before, test } from 'node:test';
@@ -23,12 +23,12 @@ let ctx: ReturnType<typeof makeContext>;
 before(async () => {
   c = tempCase('timeline');
   await importPaths(c.store, c.signer, { sources: [STRATUS] });
-  // Imports keep the rollups current (issue 15; test/case/data/timeline-rollup.test.ts): here they are
+  // Imports keep the rollups current (README.md, "Speed and size"; test/case/data/timeline-rollup.test.ts): here they are
   // taken away, as an import by an earlier version left a case, so that the stale and catch-up paths are tested.
   forgetRollup(c.store);
   all = searchEvents(c.store, {}, { limit: 100_000 }).events;
   ctx = makeContext(c.store, { signer: c.signer });
-  // One indicator in the case's IOC list (issue 5): the IP IOC_IP.
+  // One indicator in the case's IOC list (docs/analysis.md): the IP IOC_IP.
   await dispatch(ctx, 'addIoc', { type: 'ip', value: IOC_IP });
 });
 after(() => c.cleanup());
@@ -280,7 +280,7 @@ test('migration 5 adds the per-IP rollup to a schema-4 case; the next timelineIn
     db.exec('DROP TABLE IF EXISTS saved_queries');
     db.exec('DROP TABLE IF EXISTS detections'); // schema 9
     db.prepare('UPDATE timeline_state SET version = 1').run();
-    db.exec('DROP TABLE IF EXISTS checkpoint_timestamps'); // schema 6 (issue 17): not in a schema-4 file
+    db.exec('DROP TABLE IF EXISTS checkpoint_timestamps'); // schema 6 (docs/verification.md): not in a schema-4 file
     db.pragma('user_version = 4');
     db.close();
     const s = CaseStore.open(old.path);

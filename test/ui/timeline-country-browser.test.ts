@@ -1,4 +1,4 @@
-// The timeline grouped by country and by network in real Chromium (issue 16):
+// The timeline grouped by country and by network in real Chromium (README.md, "Addresses and profiles"):
 // before enrichment every address is one "not enriched" row and the page says
 // so with a button; after it the rows are the countries and networks the
 // installed databases give for the fixture's public addresses.

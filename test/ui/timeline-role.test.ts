@@ -1,4 +1,4 @@
-// The timeline's 'role' grouping (issue 16): every session of a role counts in
+// The timeline's 'role' grouping (README.md, "Addresses and profiles"): every session of a role counts in
 // one row under the role (the demo showed one row per single-event session),
 // the same from the direct SQL path and from the rollup.
 import { test } from 'node:test';
@@ -32,7 +32,7 @@ test("grouping by role puts a role's sessions in one row, from SQL and from the 
     await importPaths(c.store, c.signer, { sources: [file] });
     const ctx = makeContext(c.store, { signer: c.signer });
     const density = (filter = {}) => timelineDensity(c.store, { groupBy: 'role', maxGroups: 50, buckets: 100, bucketMs: 3_600_000, filter });
-    // The import keeps the rollup current (issue 15); "since 1970" keeps every event but is a filter, so it is counted directly.
+    // The import keeps the rollup current (README.md, "Speed and size"); "since 1970" keeps every event but is a filter, so it is counted directly.
     const direct = density({ since: '1970-01-01' });
     assert.equal(direct.path, 'direct');
     assert.deepEqual(direct.groups.map((g) => [g.label, g.count]).sort(), [[ROLE, 5], [`arn:aws:iam::${ACCT}:user/alice`, 1]].sort());

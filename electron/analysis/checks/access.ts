@@ -113,7 +113,7 @@ export const instanceCredentialsOutside = streamCheck({
   // Instance-profile sessions are named after the instance (principalId "AROA…:i-…"): only those are wanted, not every assumed-role call.
   select: { identityTypes: ['AssumedRole'], principalIdContains: [':i-', ':I-'] },
 }, (_ctx, make) => {
-  // State (issue 15): the calls from public addresses only (light; every one is cited), by session.
+  // State (README.md, "Speed and size"): the calls from public addresses only (light; every one is cited), by session.
   const bySession = new Map<string, AnalysisEvent[]>();
   const pool = new Map<string, string>();
   const add = (e: AnalysisEvent) => {
@@ -299,7 +299,7 @@ export const accessDeniedBurst = streamCheck({
   description: `>= ${DENIED_BURST.count} calls by one principal failing with an authorisation error (AccessDenied*, *UnauthorizedOperation, *NotAuthorized*, Forbidden) within ${DENIED_BURST.windowMs / 60000} minutes: typical of enumeration with stolen credentials that probe what they may do. High at >= 5 distinct APIs or >= 50 errors.`,
   select: { errorCodes: true },
 }, (_ctx, make) => {
-  // State (issue 15), per principal: the authorisation errors of its cluster in progress (light; a cluster that
+  // State (README.md, "Speed and size"), per principal: the authorisation errors of its cluster in progress (light; a cluster that
   // fires cites them all), with the densest window kept as it grows. Other errors are not kept. A cluster is
   // judged when the principal's next denial comes after a gap, or at the end.
   type Cluster = { g: AnalysisEvent[]; last: number | null; lo: number; best: number };

@@ -25,7 +25,7 @@ export const s3ReadVolume = streamCheck({
   description: `S3 GetObject data events per principal and bucket, counted per UTC hour with bytes summed from additionalEventData.bytesTransferredOut where recorded. An hour is large at >= ${S3_VOLUME_THRESHOLDS.objectsPerHour} objects or >= 1 GiB; high at >= ${S3_VOLUME_THRESHOLDS.highObjectsPerHour} objects or >= 10 GiB. One finding per principal and bucket covering its large hours. Requires S3 data events in the case.`,
   select: { eventNames: ['GetObject'], eventSources: [S3] },
 }, (_ctx, make) => {
-  // State (issue 15): per principal and bucket, its large hours (their events kept light: the finding cites
+  // State (README.md, "Speed and size"): per principal and bucket, its large hours (their events kept light: the finding cites
   // them all) and the hour in progress. Events arrive in time order, so when a later hour starts every hour
   // before it is complete: a small one is dropped, a large one keeps its events and counts only.
   type Hour = { events: AnalysisEvent[]; bytes: number; objects: Set<string> | null; distinct: number };
@@ -333,7 +333,7 @@ export const secretsBulkRead = streamCheck({
   description: `Successful secretsmanager:GetSecretValue and ssm:GetParameter(s) WithDecryption naming >= ${SECRETS_THRESHOLD.distinct} distinct secrets/parameters by one principal within ${SECRETS_THRESHOLD.windowMs / 60000} minutes; a BatchGetSecretValue or decrypted GetParametersByPath counts on its own (bulk by design). Reads made by an AWS service on the principal's behalf (invokedBy) are not counted.`,
   select: { eventNames: ['GetSecretValue', 'BatchGetSecretValue', 'GetParameter', 'GetParameters', 'GetParametersByPath'], eventSources: ['secretsmanager.amazonaws.com', 'ssm.amazonaws.com'] },
 }, (_ctx, make) => {
-  // State (issue 15), per principal: its cluster in progress (reads less than the window apart), the reads of the
+  // State (README.md, "Speed and size"), per principal: its cluster in progress (reads less than the window apart), the reads of the
   // last window, the densest window so far (a copy) and the bulk calls, each kept light with what the finding
   // needs from its record. A cluster is judged when the principal's next read comes after a gap, or at the end.
   type Read = { e: AnalysisEvent; s: ReturnType<typeof secretNames>; bulkText: string | null };

@@ -1,4 +1,4 @@
-// Behaviour indicators over addresses (issue 16), in the manner of Amazon
+// Behaviour indicators over addresses (README.md, "Addresses and profiles"), in the manner of Amazon
 // Detective's profile indicators: a principal seen from a new country or a new
 // network, impossible travel, instance-role credentials used outside AWS,
 // console sign-ins from hosting-provider networks, a new user-agent family.

@@ -162,7 +162,7 @@ export const crossAccountAssumeRole = streamCheck({
   description: 'Successful sts:AssumeRole whose caller belongs to an account not seen in the case. High when the same case shows the role\'s trust being opened to outsiders. One finding per caller account and role, events within 24 h grouped.',
   select: { eventNames: ['AssumeRole', 'CreateRole', 'UpdateAssumeRolePolicy'], eventSources: ['sts.amazonaws.com', IAM] },
 }, (ctx, make) => {
-  // State (issue 15): the roles whose trust was opened (either order in time: the set is read at the end) and
+  // State (README.md, "Speed and size"): the roles whose trust was opened (either order in time: the set is read at the end) and
   // the AssumeRole calls from outside accounts, kept light with their caller account and role read from the
   // record: rare, and every one is cited.
   const opened = new Set<string>();

@@ -59,7 +59,7 @@ export interface CheckContext {
    */
   warn?: (eventId: string, checkId: string, message: string) => void;
   /**
-   * The enrichment answer in force for a recorded sourceIPAddress (issue 16),
+   * The enrichment answer in force for a recorded sourceIPAddress (README.md, "Addresses and profiles"),
    * when the case has been enriched. Checks that need it (Check.enrichment)
    * find nothing without it rather than guessing.
    */
@@ -86,7 +86,7 @@ export interface Check {
   /** Needs CheckContext.ipInfo (address enrichment); without it the check reports nothing. */
   enrichment?: boolean;
   /**
-   * The incremental form of run() (issue 15: analysis memory flat in the case
+   * The incremental form of run() (README.md, "Speed and size": analysis memory flat in the case
    * size): the runner opens it once and hands it the selected events one at a
    * time, in time order, while its single pass goes by, so no check holds the
    * events of a case. Its state must be bounded by entities (principals, keys,

@@ -1,4 +1,4 @@
-// Timeline groups by the source address's country or network (issue 16): the
+// Timeline groups by the source address's country or network (README.md, "Addresses and profiles"): the
 // timeline counts per address (its indexes and rollups), and these groups fold
 // the address groups by the answer in force recorded in the case. Nothing is
 // looked up here: an address the case has no answer for is "not enriched",

@@ -1,4 +1,4 @@
-// Pivot (issue 5, "Indicators and pivots"): from one seed indicator (a leaked
+// Pivot (docs/analysis.md): from one seed indicator (a leaked
 // access key, an attacker IP or a principal), follow what the attacker created
 // and used until nothing new appears, explaining every hop.
 //

@@ -1,4 +1,4 @@
-// Sigma correlations over several events (issue 14, "Your own detections"):
+// Sigma correlations over several events (docs/queries.md):
 // the correlation-rule types of the Sigma specification
 // (sigma-correlation-rules-specification.md, v2.0: event_count, value_count,
 // temporal) and the older in-rule forms SigmaHQ's CloudTrail rules still use

@@ -1,5 +1,5 @@
-// SQL of the analysis runner (issue 15: all checks and Sigma in bounded memory).
-// Plain typed functions over the case store (issue 13's data layer): the
+// SQL of the analysis runner (README.md, "Speed and size": all checks and Sigma in bounded memory).
+// Plain typed functions over the case store (the data layer: docs/architecture.md): the
 // runner never holds a case's rows; it pages through them in time order by a
 // keyset cursor (time_ms, leaf), so the caller may write between pages
 // (better-sqlite3 forbids writes while a statement iterates) and every page

@@ -1,7 +1,7 @@
-// What the derived query form (electron/query/derived.ts, issue 14) reads from
+// What the derived query form (electron/query/derived.ts, docs/queries.md) reads from
 // the case: how many leaves there are, where each event's verbatim record lies
 // in the preserved evidence, and the committed leaf hashes it is checked and
-// logged against. Plain typed functions over the store (issue 13: SQL lives in
+// logged against. Plain typed functions over the store (docs/architecture.md: SQL lives in
 // electron/case/data/).
 import { createHash } from 'node:crypto';
 import type { CaseStore } from '../store.ts';

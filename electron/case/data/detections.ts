@@ -1,6 +1,6 @@
-// SQL for examiner detections (issue 14, item 6): reading events back by leaf
+// SQL for examiner detections (docs/queries.md, item 6): reading events back by leaf
 // for Sigma correlation findings, and the promoted-check table (schema 9).
-// Plain typed functions over the store, grouped here for the data layer (issue 13).
+// Plain typed functions over the store, grouped here for the data layer (docs/architecture.md).
 import type { CaseStore } from '../store.ts';
 
 /** Where one event's record lies (the columns analysis/records.ts reads). */

@@ -1,4 +1,4 @@
-// The timeline's rollups (migrations 0004, 0005) as case data (issue 15):
+// The timeline's rollups (migrations 0004, 0005) as case data (README.md, "Speed and size"):
 // event counts per (grouping, value, hour), per (grouping, value, day) and per
 // (source IP, grouping, hour, value). DERIVED data, never evidence: rebuilt from
 // the events table at any time.

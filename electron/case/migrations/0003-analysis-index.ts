@@ -1,4 +1,4 @@
-// Schema 3: analysis side tables (issue 5, "Analysis").
+// Schema 3: analysis side tables (docs/analysis.md).
 //
 // event_refs: values analysis needs to match that are not indexed event
 // columns because they live in requestParameters/responseElements (S3

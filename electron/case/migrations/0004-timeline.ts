@@ -1,4 +1,4 @@
-// Schema 4: the timeline's hourly rollup (issue 6).
+// Schema 4: the timeline's hourly rollup (docs/architecture.md, "The renderer").
 //
 // Counting a whole 1M-event case per group per bucket with GROUP BY costs 1-3 s
 // in SQLite (the sorter sees every row), against a first-paint target of

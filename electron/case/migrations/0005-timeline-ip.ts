@@ -1,4 +1,4 @@
-// Schema 5: the timeline's hourly rollup per source IP (issue 6).
+// Schema 5: the timeline's hourly rollup per source IP (docs/architecture.md, "The renderer").
 //
 // Filtering the timeline by one address is the examiner's commonest move, and
 // an address behind a NAT or a CI runner can carry a quarter of a case: counting

@@ -1,4 +1,4 @@
-// Schema 6: RFC 3161 time-stamp tokens over checkpoints (issue 17). A token is
+// Schema 6: RFC 3161 time-stamp tokens over checkpoints (docs/verification.md). A token is
 // its own proof (the TSA's signature over SHA-256 of the checkpoint's signed
 // text), so the table is append-only evidence but under no hash of the case:
 // a deleted row only loses a proof of time, and an added one must verify

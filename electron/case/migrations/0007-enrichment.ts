@@ -1,4 +1,4 @@
-// Schema 7: offline enrichment of source addresses (issue 16).
+// Schema 7: offline enrichment of source addresses (README.md, "Addresses and profiles").
 //
 // Enrichment is DERIVED, never evidence, but an examiner must be able to say
 // which database put an address in which country, and a later, newer database

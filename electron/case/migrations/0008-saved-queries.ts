@@ -1,4 +1,4 @@
-// Schema 8: saved queries (issue 14). An examiner's questions are part of the
+// Schema 8: saved queries (docs/queries.md). An examiner's questions are part of the
 // case: kept as an append-only history like the IOC list (0002), every save,
 // change or removal a new row and a custody entry; the current set is the
 // latest row per name whose op is 'save'. mode: 'sql' or 'search' (the search bar).

@@ -1,4 +1,4 @@
-// Schema 9: the examiner's own detections (issue 14, item 6), kept in the case
+// Schema 9: the examiner's own detections (docs/queries.md, item 6), kept in the case
 // so a receiver re-runs exactly what the examiner ran: saved queries promoted
 // to checks (kind 'query-check', key = check id, body = the definition and the
 // query text) and Sigma rule files (kind 'sigma-file', key = file name, body =

@@ -1,4 +1,4 @@
-// CLI for acquisition from AWS (issue 4) beyond `trailcase import`:
+// CLI for acquisition from AWS (README.md, "Acquisition from AWS") beyond `trailcase import`:
 //   lake-stores  list CloudTrail Lake event data stores of a Region
 //   lake-sql     print the SQL a `lake:` import would run (builder + case scope + IOCs)
 //   athena-table print the Athena CloudTrail table DDL with partition projection

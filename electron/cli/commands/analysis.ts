@@ -1,4 +1,4 @@
-// Analysis commands (issue 5): ioc, pivot, check, findings, decide, baselines, gaps.
+// Analysis commands (docs/analysis.md): ioc, pivot, check, findings, decide, baselines, gaps.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { isIocType, IOC_TYPE_DOC, IOC_TYPES, type IocType } from '../../../shared/analysis/ioc.ts';

@@ -242,7 +242,7 @@ registerCommand({
         );
       }
       bar.done();
-      // Trusted time (issue 17): on a connected machine, an RFC 3161 time-stamp of the checkpoint the import just signed.
+      // Trusted time (docs/verification.md): on a connected machine, an RFC 3161 time-stamp of the checkpoint the import just signed.
       let tsaFailed = false;
       if (values.tsa) {
         try {
@@ -354,7 +354,7 @@ registerCommand({
     ndjson: { type: 'boolean' },
   },
   async run({ positionals, values, io }) {
-    // The search bar's language over every field (issue 14), every match streamed: electron/cli/commands/query.ts.
+    // The search bar's language over every field (docs/queries.md), every match streamed: electron/cli/commands/query.ts.
     if (values.q !== undefined) {
       const { streamQuery, formatOf } = await import('./query.ts');
       return streamQuery(needCase(positionals), { mode: 'search', text: values.q }, formatOf(values, io), io);

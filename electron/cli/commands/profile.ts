@@ -1,4 +1,4 @@
-// Enrichment and profile commands (issue 16).
+// Enrichment and profile commands (README.md, "Addresses and profiles").
 import { displayText } from '../../../shared/text/display.ts';
 import { readFileSync } from 'node:fs';
 import { asLabel, placeLabel, type EnrichmentSource, type IpInfo } from '../../../shared/analysis/enrichment.ts';

@@ -1,4 +1,4 @@
-// `trailcase query CASE "SQL"` and `trailcase search CASE --q "…"` (issue 14):
+// `trailcase query CASE "SQL"` and `trailcase search CASE --q "…"` (docs/queries.md):
 // every row streamed to stdout (no row limit), in text, CSV, JSON or NDJSON;
 // the run's row count, result hash and custody entry on stderr.
 import { displayText } from '../../../shared/text/display.ts';

@@ -1,4 +1,4 @@
-// Court-ready output commands (issue 7): report, export (handoff or redacted),
+// Court-ready output commands (docs/verification.md): report, export (handoff or redacted),
 // receive, verify-report, verify-redacted.
 import { statSync, readFileSync } from 'node:fs';
 import type { ExportSummary, RedactedSummary, ReportSummary } from '../../../shared/api/report.ts';

@@ -1,4 +1,4 @@
-// `trailcase serve CASE`: the workstation UI in a local browser (issue 6),
+// `trailcase serve CASE`: the workstation UI in a local browser (docs/architecture.md, "The renderer"),
 // through the loopback host (electron/host/server.ts): 127.0.0.1 only, a fresh
 // secret token per run in the printed URL, the same API handlers as the CLI.
 import { spawn } from 'node:child_process';

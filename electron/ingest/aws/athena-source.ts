@@ -1,4 +1,4 @@
-// `trailcase import CASE athena:DATABASE.TABLE` (issue 15): Amazon Athena
+// `trailcase import CASE athena:DATABASE.TABLE` (README.md, "Speed and size"): Amazon Athena
 // picks the S3 objects that hold the scoped events, then those objects (the
 // signed originals) and the digest files for the same account, Region and
 // hours are acquired through the S3 source, so CloudTrail's own validation

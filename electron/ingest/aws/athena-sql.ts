@@ -1,4 +1,4 @@
-// Amazon Athena over the trail bucket (issue 15): the query that picks the S3
+// Amazon Athena over the trail bucket (README.md, "Speed and size"): the query that picks the S3
 // objects holding the scoped events, the CloudTrail table DDL with partition
 // projection, and the cost estimate. Pure; every value reaches SQL only
 // through the Lake builder's sqlString()/sqlLikeContains() (single quotes

@@ -1,4 +1,4 @@
-// AWS access for acquisition (issue 4): the standard credential chain, one
+// AWS access for acquisition (README.md, "Acquisition from AWS"): the standard credential chain, one
 // endpoint override for every call of an import, raw response bytes for API
 // pages, the caller identity, our own retry/backoff and rate limiting, and one
 // clear message per failure.

@@ -1,4 +1,4 @@
-// Acquisition from AWS (issue 4): the import sources s3://, lookup:, lake:,
+// Acquisition from AWS (README.md, "Acquisition from AWS"): the import sources s3://, lookup:, lake:,
 // athena: as units for the source registry (composed in ../source-list.ts),
 // and, registered with the foundation's extension points, the CloudTrail
 // digest source validator run by `trailcase verify` and the per-evidence

@@ -1,5 +1,5 @@
 // `trailcase import CASE lake:EVENT_DATA_STORE [--sql SQL | builder options]`
-// (issue 4): CloudTrail Lake. StartQuery, DescribeQuery until the query is
+// (README.md, "Acquisition from AWS"): CloudTrail Lake. StartQuery, DescribeQuery until the query is
 // done, GetQueryResults page by page; each result page is an evidence item
 // (raw response bytes, request, query ID, page token), rows holding whole
 // events (the builder's eventjson column) become events. The query ID and the

@@ -1,4 +1,4 @@
-// CloudTrail Lake query builder (issue 4): from the case scope and the IOC
+// CloudTrail Lake query builder (README.md, "Acquisition from AWS"): from the case scope and the IOC
 // list (time range, accounts, Regions, principals, access keys, IPs, ...) to
 // one SELECT, so that org-scale data is filtered inside AWS and only the
 // scoped subset comes down. Pure; every value reaches SQL only through

@@ -1,5 +1,5 @@
 // `trailcase import CASE lookup: --region R|all --since T --until T
-// [--attribute Name=Value]` (issue 4): CloudTrail LookupEvents, management
+// [--attribute Name=Value]` (README.md, "Acquisition from AWS"): CloudTrail LookupEvents, management
 // events of the last 90 days, 50 per page. Self-throttled to 2 requests per
 // second per account and Region (the API's quota), ThrottlingException (HTTP
 // 400) and 5xx retried with backoff, progress with an estimate of the time

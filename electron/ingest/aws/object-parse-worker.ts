@@ -1,7 +1,7 @@
 // Worker thread for remote acquisition: parses one downloaded object (bytes
 // already in memory) and returns its records, packed (../packed.ts: typed
 // arrays and a per-batch string table, cheap to clone), its problems and its
-// result in one message. The main thread alone writes the case (issue 4: S3
+// result in one message. The main thread alone writes the case (README.md, "Acquisition from AWS": S3
 // import speed close to file import, which parses in worker threads too).
 import { parentPort } from 'node:worker_threads';
 import { packedTransfer } from '../packed.ts';

@@ -1,4 +1,4 @@
-// CloudTrail's digest-signing public keys kept in the case (issue 4): offline
+// CloudTrail's digest-signing public keys kept in the case (README.md, "Acquisition from AWS"): offline
 // validation needs the keys captured while online (CloudTrail User Guide,
 // "Validating digest and log files offline"). Either the raw ListPublicKeys
 // response captured at acquisition (an 'api-page' evidence item), or a file

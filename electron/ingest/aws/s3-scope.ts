@@ -1,4 +1,4 @@
-// Which S3 prefixes an acquisition needs (issue 4: "list only the date
+// Which S3 prefixes an acquisition needs (README.md, "Acquisition from AWS": "list only the date
 // prefixes the scope needs, not the whole bucket"). CloudTrail delivers to
 //   <prefix>/AWSLogs/[<org-id>/]<account>/CloudTrail/<region>/YYYY/MM/DD/<file>
 //   <prefix>/AWSLogs/[<org-id>/]<account>/CloudTrail-Digest/<region>/YYYY/MM/DD/<file>

@@ -1,4 +1,4 @@
-// `trailcase import CASE s3://BUCKET/PREFIX` (issue 4): acquire CloudTrail log
+// `trailcase import CASE s3://BUCKET/PREFIX` (README.md, "Acquisition from AWS"): acquire CloudTrail log
 // and digest objects from S3 with provenance. Lists only the account/Region
 // and date prefixes the scope needs (one listing per date folder: s3rver and
 // some S3-compatible servers mis-order listings across sibling prefixes such

@@ -1,5 +1,5 @@
 // CloudTrail's own integrity chain, checked on the case's preserved copies
-// (issue 4). Wires the digest engineer's validateCloudTrail (./digest.ts) into
+// (README.md, "Acquisition from AWS"). Wires the digest engineer's validateCloudTrail (./digest.ts) into
 // `trailcase verify` (a registered source validator) and into listEvidence
 // (each item's result). Inputs come only from the case: S3 objects (key,
 // bucket, x-amz-meta-signature from originMeta), local folder imports in
@@ -259,7 +259,7 @@ const LAYOUT = 'AWSLogs/<account>/CloudTrail[-Digest]/<region>/<yyyy>/<mm>/<dd>/
 
 /**
  * One sentence that says what is true of the case's CloudTrail files and why
- * what was not validated could not be (issue #12: never "no files" when there are thousands).
+ * what was not validated could not be (docs/architecture.md, "Display integrity": never "no files" when there are thousands).
  */
 export function validationSummary(p: ValidationPopulation, counts: Record<string, number>): string {
   const results = Object.entries(counts).map(([k, n]) => `${n} ${k}`).join(', ');

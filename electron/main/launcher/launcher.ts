@@ -1,4 +1,4 @@
-// The desktop shell's start page (issue 8), shown while no case is open: the
+// The desktop shell's start page (docs/packaging.md), shown while no case is open: the
 // examiner's key on first use (create, or unlock; optionally remembered by
 // the OS keychain), then new case / open case / recent cases. Runs in the
 // sandboxed window with only window.trailcase (the preload's typed API); the

@@ -1,4 +1,4 @@
-// Offline enrichment (issue 16): answers checked against the database files
+// Offline enrichment (README.md, "Addresses and profiles"): answers checked against the database files
 // themselves, odd CloudTrail address values, special-purpose ranges, AWS
 // ranges on a small snapshot, and the record kept in the case (which database
 // answered, custody, a newer database keeping earlier answers).

@@ -1,4 +1,4 @@
-// Fixtures for the address indicators (issue 16), built from public addresses
+// Fixtures for the address indicators (README.md, "Addresses and profiles"), built from public addresses
 // whose database answers the tests read from the installed databases:
 // 73.1.1.1 and 24.1.1.1 (Comcast, US: Plant City FL / Morton Grove IL, ~1,600 km apart),
 // 95.216.1.1 (Hetzner, Helsinki FI), 52.20.1.1 (Amazon, us-east-1), 167.99.1.1 (DigitalOcean, US).

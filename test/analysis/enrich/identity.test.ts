@@ -1,4 +1,4 @@
-// The address indicators (issue 16): each fires on its fixture and stays quiet
+// The address indicators (README.md, "Addresses and profiles"): each fires on its fixture and stays quiet
 // on the quiet twin; the Stratus, Panther and OTRF corpora raise only the
 // alarms explained below; the SQL runner over a case agrees with the
 // in-memory reference runner once the case is enriched, and reports nothing

@@ -1,4 +1,4 @@
-// Profiles (issue 16): a principal, a key and an address, with the split
+// Profiles (README.md, "Addresses and profiles"): a principal, a key and an address, with the split
 // before/after the suspected compromise, through the API and the CLI.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';

@@ -1,4 +1,4 @@
-// The timeline rollups as case data (issue 15): extended by the import's own
+// The timeline rollups as case data (README.md, "Speed and size"): extended by the import's own
 // commits, built in resumable steps for a case whose rollups are behind, and in
 // every case equal, row for row, to a build from scratch.
 import { test } from 'node:test';

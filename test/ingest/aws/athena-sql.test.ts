@@ -1,4 +1,4 @@
-// The Athena query builder, table DDL and cost estimate (issue 15), pure:
+// The Athena query builder, table DDL and cost estimate (README.md, "Speed and size"), pure:
 // quoting of hostile values and names, partition columns as the table has
 // them, --sql checks, the DDL's refusal of bad inputs, and that every column
 // the builder filters on exists in the table the DDL creates.

@@ -1,4 +1,4 @@
-// Athena-scoped acquisition (issue 15) against the loopback Athena endpoint
+// Athena-scoped acquisition (README.md, "Speed and size") against the loopback Athena endpoint
 // (test/support/athena-server.ts: Athena's JSON 1.1 protocol, queries run by
 // DuckDB over the bucket's real objects) with the real @aws-sdk/client-athena
 // through --endpoint-url, and s3rver with a signed CloudTrail trail through

@@ -1,4 +1,4 @@
-// The acquisition CLI end to end (issue 4): `trailcase import CASE s3://...`
+// The acquisition CLI end to end (README.md, "Acquisition from AWS"): `trailcase import CASE s3://...`
 // with credentials from the environment through the standard provider chain
 // and --endpoint-url for every call; `verify` exit 3 naming the failing
 // object; `validate`; `public-keys`; `lake-sql`; one-line errors.

@@ -1,4 +1,4 @@
-// Unit tests for the AWS access layer (issue 4): rate limiting, retry policy,
+// Unit tests for the AWS access layer (README.md, "Acquisition from AWS"): rate limiting, retry policy,
 // error classification and messages, raw response capture.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';

@@ -1,4 +1,4 @@
-// CloudTrail Lake query builder (issue 4): scope + IOC list to SQL, with
+// CloudTrail Lake query builder (README.md, "Acquisition from AWS"): scope + IOC list to SQL, with
 // quoting that no value can escape (injection attempts below).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';

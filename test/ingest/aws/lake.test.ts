@@ -1,5 +1,5 @@
 // CloudTrail Lake acquisition against the loopback CloudTrail JSON 1.1
-// endpoint with the real @aws-sdk/client-cloudtrail (issue 4): list event
+// endpoint with the real @aws-sdk/client-cloudtrail (README.md, "Acquisition from AWS"): list event
 // data stores; the query builder over case scope and IOC list; StartQuery,
 // DescribeQuery until done, GetQueryResults page by page, each page evidence;
 // rows with whole events imported; interruption resumed with the same query;

@@ -1,6 +1,6 @@
 // LookupEvents acquisition against a loopback server speaking CloudTrail's
 // JSON 1.1 protocol, driven by the real @aws-sdk/client-cloudtrail through the
-// endpoint setting (issue 4): paging, throttling (HTTP 400
+// endpoint setting (README.md, "Acquisition from AWS"): paging, throttling (HTTP 400
 // ThrottlingException), a 500, an interrupted run resumed from the preserved
 // page token, expired credentials, raw page bytes as evidence.
 import { after, test } from 'node:test';

@@ -1,4 +1,4 @@
-// Unit tests for the S3 prefix planner (issue 4: list only what the scope needs).
+// Unit tests for the S3 prefix planner (README.md, "Acquisition from AWS": list only what the scope needs).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {

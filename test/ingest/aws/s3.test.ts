@@ -4,7 +4,7 @@
 // import). Fixtures are signed trails from test/support/cloudtrail-signer.ts.
 // Covers: scoping, provenance, >1000 keys under one prefix, interruption and
 // resume, an altered log, a missing digest hour, a broken signature, a wrong
-// key, a folder copy without signatures, and the faults of issue 4.
+// key, a folder copy without signatures, and the faults of a real bucket.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';

@@ -1,4 +1,4 @@
-// CloudTrail validation wired into the case (issue 4): the verify exit-code
+// CloudTrail validation wired into the case (README.md, "Acquisition from AWS"): the verify exit-code
 // table agrees with the result severities, listEvidence shows each item's
 // result, and the API reports per object, on a folder copy (no S3 needed).
 import { after, test } from 'node:test';

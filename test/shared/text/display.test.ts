@@ -1,4 +1,4 @@
-// shared/text/display.ts: hostile evidence text made display-safe (issue 12).
+// shared/text/display.ts: hostile evidence text made display-safe (docs/architecture.md, "Display integrity").
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { charCount, displayFull, displayParts, displayText, escapeHidden, findHidden, mixedScripts, nameFlags, scriptsOf, shorten } from '../../../shared/text/display.ts';
