@@ -46,7 +46,7 @@ export function setCaseSigmaRules(store: CaseStore, actor: string, files: { file
   const removed = [...current.keys()].filter((k) => !next.has(k));
   const added = files.filter((f) => current.get(f.file) !== next.get(f.file));
   if (!removed.length && !added.length) return { seq: null, files: compiled.files };
-  return store.db.transaction(() => {
+  return store.transaction(() => {
     const at = new Date().toISOString();
     const seq = store.appendCustody(actor, 'detection.sigma-rules', {
       files: compiled.files.map((f) => ({ file: f.file, sha256: f.sha256, bytes: f.bytes })),
@@ -56,7 +56,7 @@ export function setCaseSigmaRules(store: CaseStore, actor: string, files: { file
     for (const k of removed) insertDetection(store, { kind: 'sigma-file', key: k, body: '', sha256: current.get(k)!, op: 'remove', at, actor, custodySeq: seq });
     for (const f of added) insertDetection(store, { kind: 'sigma-file', key: f.file, body: f.text, sha256: next.get(f.file)!, op: 'add', at, actor, custodySeq: seq });
     return { seq, files: compiled.files };
-  })();
+  });
 }
 
 /**
