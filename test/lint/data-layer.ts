@@ -17,7 +17,6 @@ const root = join(fileURLToPath(import.meta.url), '..', '..', '..');
  * A folder entry ends in '/'. Nothing else may be added here.
  */
 export const SQL_ALLOWLIST: Readonly<Record<string, string>> = {
-  'electron/analysis/': 'analysis helper: checks, pivot, runs, refs, enrichment, IOC matching, Sigma',
   'electron/api/timeline-handlers.ts': 'timeline helper: rollup tables and window reads',
   'electron/query/derived.ts': 'query helper: the derived DuckDB build reads events by leaf range',
   'electron/query/saved.ts': 'query helper: saved queries (migration 0008)',
