@@ -1,4 +1,4 @@
-// Baselines inside the case (issue 5, "Baselines and gaps"): what is new for
+// Baselines inside the case (docs/analysis.md): what is new for
 // each principal after a learning window, rare API calls across the case, and
 // hourly volume spikes per principal. All of it is GROUP BY over the indexed,
 // dictionary-encoded columns; no record is read.
@@ -29,10 +29,11 @@ import { HOUR_MS, isoUtc, parseTime } from '../../shared/time.ts';
 import { Dictionary } from '../case/queries.ts';
 import type { CaseStore } from '../case/store.ts';
 import { UserError } from '../errors.ts';
+import { apiCallers, firstApiUses, firstUses, principalHours, principalSpans, rareApis, type BaselineColumn } from '../case/data/baselines.ts';
+import { eventCount } from '../case/data/events.ts';
 
 export const BASELINE_UNIT = { name: 'baselines', version: '1.0.0' } as const;
 
-const P = 'coalesce(issuer_arn, arn, user_name, principal_id)';
 const MAX_FIRST_SEEN = 10_000;
 
 export const BASELINE_METHOD = [
@@ -74,9 +75,7 @@ export function baselines(store: CaseStore, opts: BaselineOptions = {}): Baselin
   const name = (id: number) => dict.str(id) ?? String(id);
 
   // Principals and their learning windows.
-  const principals = store.db
-    .prepare(`SELECT ${P} AS p, count(*) AS n, min(time_ms) AS a, max(time_ms) AS b FROM events WHERE ${P} IS NOT NULL GROUP BY p`)
-    .all() as { p: number; n: number; a: number | null; b: number | null }[];
+  const principals = principalSpans(store.reader);
   const learn = new Map<number, number>();
   const plist: BaselineReport['principals'] = [];
   for (const r of principals) {
@@ -96,17 +95,13 @@ export function baselines(store: CaseStore, opts: BaselineOptions = {}): Baselin
 
   // First-seen per dimension: first use (time and event) of each value per principal.
   const firstSeen: FirstSeen[] = [];
-  const dims: [FirstSeen['dimension'], string][] = [
+  const dims: [FirstSeen['dimension'], BaselineColumn][] = [
     ['ip', 'ip'],
     ['user-agent', 'ua'],
     ['region', 'region'],
   ];
-  const firstOf = (col: string) =>
-    store.db
-      .prepare(`SELECT ${P} AS p, ${col} AS v, min(time_ms) AS t, event_id, count(*) AS n FROM events WHERE ${P} IS NOT NULL AND ${col} IS NOT NULL AND time_ms IS NOT NULL GROUP BY p, v`)
-      .all() as { p: number; v: number; t: number; event_id: string; n: number }[];
   for (const [dim, col] of dims) {
-    const rows = firstOf(col);
+    const rows = firstUses(store.reader, col);
     if (dim === 'ip') {
       // Networks from the same rows: earliest use of any address in the network.
       const nets = new Map<string, { p: number; net: string; t: number; event_id: string; n: number }>();
@@ -136,9 +131,7 @@ export function baselines(store: CaseStore, opts: BaselineOptions = {}): Baselin
     }
   }
   // APIs: eventSource:eventName.
-  const apis = store.db
-    .prepare(`SELECT ${P} AS p, source, name, min(time_ms) AS t, event_id, count(*) AS n FROM events WHERE ${P} IS NOT NULL AND name IS NOT NULL AND time_ms IS NOT NULL GROUP BY p, source, name`)
-    .all() as { p: number; source: number | null; name: number; t: number; event_id: string; n: number }[];
+  const apis = firstApiUses(store.reader);
   const api = (source: number | null, n: number) => `${(dict.str(source) ?? '?').replace(/\.amazonaws\.com$/, '')}:${dict.str(n)}`;
   for (const r of apis) {
     const lu = learn.get(r.p);
@@ -148,15 +141,12 @@ export function baselines(store: CaseStore, opts: BaselineOptions = {}): Baselin
   firstSeen.sort((a, b) => a.firstSeen.localeCompare(b.firstSeen) || a.principal.localeCompare(b.principal) || a.dimension.localeCompare(b.dimension));
 
   // Rare APIs across the case.
-  const total = (store.stmt('SELECT count(*) AS n FROM events').get() as { n: number }).n;
+  const total = eventCount(store.reader);
   const threshold = Math.max(2, Math.floor(total / 20_000));
   const rare: RareApi[] = [];
-  const byApi = store.db
-    .prepare('SELECT source, name, count(*) AS n FROM events WHERE name IS NOT NULL GROUP BY source, name HAVING count(*) <= ? ORDER BY n, name')
-    .all(threshold) as { source: number | null; name: number; n: number }[];
-  const detail = store.db.prepare(`SELECT DISTINCT ${P} AS p, event_id FROM events WHERE name = ? AND source IS ? ORDER BY time_ms LIMIT 50`);
+  const byApi = rareApis(store.reader, threshold);
   for (const r of byApi) {
-    const rows = detail.all(r.name, r.source) as { p: number | null; event_id: string }[];
+    const rows = apiCallers(store.reader, r.name, r.source);
     rare.push({
       api: api(r.source, r.name),
       eventSource: dict.str(r.source),
@@ -169,9 +159,7 @@ export function baselines(store: CaseStore, opts: BaselineOptions = {}): Baselin
 
   // Hourly volume spikes per principal.
   const spikes: VolumeSpike[] = [];
-  const hours = store.db
-    .prepare(`SELECT ${P} AS p, time_ms / ${HOUR_MS} AS h, count(*) AS n FROM events WHERE ${P} IS NOT NULL AND time_ms IS NOT NULL GROUP BY p, h ORDER BY p, h`)
-    .all() as { p: number; h: number; n: number }[];
+  const hours = principalHours(store.reader);
   const series = new Map<number, { h: number; n: number }[]>();
   for (const r of hours) {
     let s = series.get(r.p);

@@ -1,4 +1,4 @@
-// Coverage and gaps (issue 5): which accounts, regions and hours have events;
+// Coverage and gaps (docs/analysis.md): which accounts, regions and hours have events;
 // hours with none inside the case's range; CloudTrail digest-chain gaps (from
 // the acquisition engineer's case validation); events that stopped or
 // narrowed logging; what LookupEvents cannot return (90 days, no data events).
@@ -13,6 +13,7 @@ import { HOUR_MS, isoUtc } from '../../shared/time.ts';
 import { Dictionary } from '../case/queries.ts';
 import type { CaseStore } from '../case/store.ts';
 import { eventsByLeaves } from './records.ts';
+import { dataEventCount, hourCells, lookupEventsPages, successfulLeavesNamed, untimedEventCount } from '../case/data/gaps.ts';
 
 export const GAPS_UNIT = { name: 'coverage-gaps', version: '1.0.0' } as const;
 
@@ -99,10 +100,8 @@ export async function gaps(store: CaseStore, opts: { digest?: boolean } = {}): P
   const t0 = performance.now();
   const dict = new Dictionary(store);
   const notes: string[] = [];
-  const cells = store.db
-    .prepare(`SELECT account, region, time_ms / ${HOUR_MS} AS h, count(*) AS n, min(time_ms) AS a, max(time_ms) AS b FROM events WHERE time_ms IS NOT NULL GROUP BY account, region, h ORDER BY account, region, h`)
-    .all() as { account: number | null; region: number | null; h: number; n: number; a: number; b: number }[];
-  const untimed = (store.stmt('SELECT count(*) AS n FROM events WHERE time_ms IS NULL').get() as { n: number }).n;
+  const cells = hourCells(store.reader);
+  const untimed = untimedEventCount(store.reader);
   if (untimed) notes.push(`${untimed} events carry no time and are not placed in any hour`);
 
   let firstH = Infinity;
@@ -147,15 +146,9 @@ export async function gaps(store: CaseStore, opts: { digest?: boolean } = {}): P
   coverage.sort((a, b) => (a.account ?? '').localeCompare(b.account ?? '') || (a.region ?? '').localeCompare(b.region ?? ''));
 
   // Logging changes (a handful of events: read their records for the target and what changed).
-  const ids = (store.db.prepare(`SELECT id FROM strings WHERE s IN (SELECT value FROM json_each(?))`).raw().all(JSON.stringify(LOGGING_CHANGE_EVENTS)) as [number][]).map((r) => r[0]);
-  const changeRows = ids.length
-    ? (store.db
-        .prepare(`SELECT leaf FROM events WHERE name IN (SELECT value FROM json_each(?)) AND error_code IS NULL ORDER BY time_ms IS NULL, time_ms, leaf`)
-        .raw()
-        .all(JSON.stringify(ids)) as [number][])
-    : [];
+  const changeLeaves = successfulLeavesNamed(store.reader, LOGGING_CHANGE_EVENTS);
   const loggingChanges: LoggingChange[] = [];
-  const changeEvents = eventsByLeaves(store, changeRows.map((r) => r[0])).filter((e) => !e.n.eventSource || e.n.eventSource === 'cloudtrail.amazonaws.com');
+  const changeEvents = eventsByLeaves(store, changeLeaves).filter((e) => !e.n.eventSource || e.n.eventSource === 'cloudtrail.amazonaws.com');
   changeEvents.sort((a, b) => (a.timeMs ?? Infinity) - (b.timeMs ?? Infinity) || a.leaf - b.leaf);
   for (const e of changeEvents) {
     const d = describeChange(e.n.eventName ?? '', obj(e.record.requestParameters) ?? {}, obj(e.record.responseElements) ?? {});
@@ -221,9 +214,7 @@ export async function gaps(store: CaseStore, opts: { digest?: boolean } = {}): P
   }
 
   // LookupEvents: 90-day window, management events only.
-  const pages = store.db
-    .prepare("SELECT origin, origin_meta, acquired_at FROM evidence WHERE kind = 'api-page' AND origin LIKE '%LookupEvents%' ORDER BY id")
-    .all() as { origin: string; origin_meta: string; acquired_at: string }[];
+  const pages = lookupEventsPages(store.reader);
   const horizon = new Map<string, GapReport['lookupEvents']['horizon'][number]>();
   for (const p of pages) {
     let region: string | null = null;
@@ -251,9 +242,7 @@ export async function gaps(store: CaseStore, opts: { digest?: boolean } = {}): P
       }
     : { present: false, notes: [], horizon: [] };
 
-  const dataCount = (store.db
-    .prepare("SELECT count(*) AS n FROM events WHERE category = (SELECT id FROM strings WHERE s = 'Data')")
-    .get() as { n: number }).n;
+  const dataCount = dataEventCount(store.reader);
   const dataEvents = {
     present: dataCount > 0,
     count: dataCount,

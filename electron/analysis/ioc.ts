@@ -1,4 +1,4 @@
-// The case's IOC list (issue 5): an append-only history in ioc_history
+// The case's IOC list (docs/analysis.md): an append-only history in ioc_history
 // (schema 2) - every add, remove, enable and disable is a row plus a custody
 // entry in the same transaction; the current state is the latest row per
 // (type, value). Matching is SQL over the indexed, dictionary-encoded event
@@ -6,7 +6,7 @@
 // then events are counted/selected with `column IN (ids)`. Bucket indicators
 // use the event_refs side table (refs.ts), the one value that is not an event
 // column.
-import { iocKey, IOC_TYPES, isIocType, normalizeIoc, parseIocText, type Ioc, type IocInput, type IocType } from '../../shared/analysis/ioc.ts';
+import { iocKey, IOC_TYPES, normalizeIoc, parseIocText, type Ioc, type IocInput, type IocType } from '../../shared/analysis/ioc.ts';
 import type { IocHit } from '../../shared/analysis/types.ts';
 import { isoUtc } from '../../shared/time.ts';
 import type { EventFilter } from '../../shared/types.ts';
@@ -16,6 +16,8 @@ import { currentActor, type CaseStore } from '../case/store.ts';
 import { UserError } from '../errors.ts';
 import { ensureRefs, refsState } from './refs.ts';
 import { listIocs } from '../case/iocs.ts';
+import { likeEscape } from '../case/data/db.ts';
+import { insertIocHistory, iocMatchFilter, ipIdsBetween, matchSpan, stringIdsContaining, stringIdsMatching, type IocColumn } from '../case/data/iocs.ts';
 
 // Reading the list is case data (electron/case/iocs.ts, also read by acquisition's Lake and Athena query builders).
 export { listIocs };
@@ -27,9 +29,7 @@ function current(store: CaseStore, type: IocType, value: string): (Ioc & { remov
 }
 
 function insertHistory(store: CaseStore, actor: string, row: { type: IocType; value: string; op: string; enabled: boolean; label?: string | null; source?: string | null }, seq: number, at: string): void {
-  store
-    .stmt('INSERT INTO ioc_history(ioc_type, value, op, enabled, label, source, at, actor, custody_seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)')
-    .run(row.type, row.value, row.op, row.enabled ? 1 : 0, row.label ?? null, row.source ?? null, at, actor, seq);
+  insertIocHistory(store.writer, { ...row, label: row.label ?? null, source: row.source ?? null, at, actor, custodySeq: seq });
 }
 
 /** Validate an input (type inferred when absent); throws UserError naming what is wrong. */
@@ -46,12 +46,12 @@ export function addIoc(store: CaseStore, actor: string, input: IocInput): { ioc:
   const enabled = input.enabled ?? true;
   const prev = current(store, type, value);
   if (prev && !prev.removed) throw new UserError(`${type} ${value} is already in the IOC list`);
-  const seq = store.db.transaction(() => {
+  const seq = store.transaction(() => {
     const at = new Date().toISOString();
     const s = store.appendCustody(actor, 'ioc.added', { type, value, enabled, ...(label ? { label } : {}), ...(source ? { source } : {}) });
     insertHistory(store, actor, { type, value, op: 'add', enabled, label, source }, s, at);
     return s;
-  })();
+  });
   return { ioc: current(store, type, value)!, seq };
 }
 
@@ -76,11 +76,11 @@ export function resolveIoc(store: CaseStore, value: string, type?: IocType): Ioc
 
 export function removeIoc(store: CaseStore, actor: string, value: string, type?: IocType): { ioc: Ioc; seq: number } {
   const ioc = resolveIoc(store, value, type);
-  const seq = store.db.transaction(() => {
+  const seq = store.transaction(() => {
     const s = store.appendCustody(actor, 'ioc.removed', { type: ioc.type, value: ioc.value });
     insertHistory(store, actor, { type: ioc.type, value: ioc.value, op: 'remove', enabled: false }, s, new Date().toISOString());
     return s;
-  })();
+  });
   return { ioc: { ...ioc, enabled: false }, seq };
 }
 
@@ -88,11 +88,11 @@ export function removeIoc(store: CaseStore, actor: string, value: string, type?:
 export function setIocEnabled(store: CaseStore, actor: string, value: string, enabled: boolean, type?: IocType): { ioc: Ioc; seq: number | null } {
   const ioc = resolveIoc(store, value, type);
   if (ioc.enabled === enabled) return { ioc, seq: null };
-  const seq = store.db.transaction(() => {
+  const seq = store.transaction(() => {
     const s = store.appendCustody(actor, enabled ? 'ioc.enabled' : 'ioc.disabled', { type: ioc.type, value: ioc.value });
     insertHistory(store, actor, { type: ioc.type, value: ioc.value, op: enabled ? 'enable' : 'disable', enabled }, s, new Date().toISOString());
     return s;
-  })();
+  });
   return { ioc: { ...ioc, enabled }, seq };
 }
 
@@ -122,7 +122,7 @@ export function addIocsBulk(
     else added.push(it);
   }
   if (!added.length) return { added: [], unchanged, seq: null };
-  const seq = store.db.transaction(() => {
+  const seq = store.transaction(() => {
     const at = new Date().toISOString();
     const s = store.appendCustody(actor, 'ioc.imported', {
       ...meta,
@@ -131,74 +131,52 @@ export function addIocsBulk(
     });
     for (const a of added) insertHistory(store, actor, { type: a.type, value: a.value, op: 'add', enabled: a.enabled ?? true, label: a.label ?? null, source: a.source ?? null }, s, at);
     return s;
-  })();
+  });
   return { added: added.map((a) => ({ type: a.type, value: a.value })), unchanged, seq };
 }
 
 // ---------------------------------------------------------------- matching
 
-function likeEscape(s: string): string {
-  return s.replace(/[\\%_]/g, (c) => '\\' + c);
-}
-
 /** Event columns (dictionary ids) and leaves one or more indicators resolve to. */
 export class IocResolution {
-  readonly cols = new Map<string, Set<number>>();
+  readonly cols = new Map<IocColumn, Set<number>>();
   readonly bucketValues = new Set<string>();
   /** Columns without an index (region, account, principal_id): matching them scans the events table. */
   scans = false;
-  add(col: string, ids: Iterable<number>): void {
+  add(col: IocColumn, ids: Iterable<number>): void {
     let s = this.cols.get(col);
     if (!s) this.cols.set(col, (s = new Set()));
     for (const id of ids) s.add(id);
   }
   /** SQL over events, or null when nothing can match. */
   toSql(): SqlFilter | null {
-    const parts: string[] = [];
-    const params: unknown[] = [];
-    for (const [col, ids] of this.cols) {
-      if (!ids.size) continue;
-      parts.push(`${col} IN (SELECT value FROM json_each(?))`);
-      params.push(JSON.stringify([...ids]));
-    }
-    if (this.bucketValues.size) {
-      parts.push(`leaf IN (SELECT leaf FROM event_refs WHERE kind = 'bucket' AND value IN (SELECT value FROM json_each(?)))`);
-      params.push(JSON.stringify([...this.bucketValues]));
-    }
-    if (!parts.length) return null;
-    return { where: `(${parts.join(' OR ')})`, params };
+    return iocMatchFilter(this.cols, this.bucketValues);
   }
 }
-
-const ids = (store: CaseStore, sql: string, ...params: unknown[]): number[] =>
-  (store.db.prepare(sql).raw().all(...params) as [number][]).map((r) => r[0]);
 
 /** A principal id (AIDA…, AROA…:session): worth matching the unindexed principal_id column. */
 const UNIQUE_ID_RE = /^A[A-Z0-9]{3}[A-Z0-9]{8,}(:.+)?$/;
 
 /** Resolve one indicator into `res`. */
 export function resolveInto(store: CaseStore, res: IocResolution, type: IocType, value: string): void {
+  const db = store.reader;
   switch (type) {
     case 'ip': {
       const c = parseCidr(value);
       if (!c) return;
-      res.add('ip', ids(store, `SELECT id FROM ips WHERE ${c.version === 4 ? 'v4' : 'v6'} BETWEEN ? AND ?`, c.low, c.high));
+      res.add('ip', ipIdsBetween(db, c.version, c.low, c.high));
       return;
     }
     case 'user-agent':
-      res.add('ua', ids(store, 'SELECT id FROM strings WHERE instr(lower(s), lower(?)) > 0', value));
+      res.add('ua', stringIdsContaining(db, value));
       return;
     case 'access-key':
-      res.add('access_key', ids(store, 'SELECT id FROM strings WHERE s = ?', value));
+      res.add('access_key', stringIdsMatching(db, value));
       return;
     case 'principal': {
-      const conds = ["s = ?", "s LIKE ? ESCAPE '\\'"];
-      const p: unknown[] = [value, '%/' + likeEscape(value)];
-      if (!value.startsWith('arn:')) {
-        conds.push("s LIKE ? ESCAPE '\\'");
-        p.push('%:assumed-role/' + likeEscape(value) + '/%');
-      }
-      const found = ids(store, `SELECT id FROM strings WHERE ${conds.join(' OR ')}`, ...p);
+      const patterns = ['%/' + likeEscape(value)];
+      if (!value.startsWith('arn:')) patterns.push('%:assumed-role/' + likeEscape(value) + '/%');
+      const found = stringIdsMatching(db, value, patterns);
       res.add('arn', found);
       res.add('user_name', found);
       res.add('issuer_arn', found);
@@ -210,21 +188,21 @@ export function resolveInto(store: CaseStore, res: IocResolution, type: IocType,
     }
     case 'role': {
       const v = likeEscape(value);
-      res.add('issuer_arn', ids(store, "SELECT id FROM strings WHERE s LIKE ? ESCAPE '\\' OR s LIKE ? ESCAPE '\\'", `arn:%:iam::%:role/${v}`, `arn:%:iam::%:role/%/${v}`));
-      res.add('arn', ids(store, "SELECT id FROM strings WHERE s LIKE ? ESCAPE '\\'", `arn:%:sts::%:assumed-role/${v}/%`));
+      res.add('issuer_arn', stringIdsMatching(db, null, [`arn:%:iam::%:role/${v}`, `arn:%:iam::%:role/%/${v}`]));
+      res.add('arn', stringIdsMatching(db, null, [`arn:%:sts::%:assumed-role/${v}/%`]));
       return;
     }
     case 'event-name':
-      res.add('name', ids(store, 'SELECT id FROM strings WHERE s = ?', value));
+      res.add('name', stringIdsMatching(db, value));
       return;
     case 'region':
-      res.add('region', ids(store, 'SELECT id FROM strings WHERE s = ?', value));
+      res.add('region', stringIdsMatching(db, value));
       res.scans = true;
       return;
     case 'account':
-      res.add('account', ids(store, 'SELECT id FROM strings WHERE s = ?', value));
+      res.add('account', stringIdsMatching(db, value));
       // Callers from that account (cross-account activity): their ARN carries the account id.
-      res.add('arn', ids(store, "SELECT id FROM strings WHERE s LIKE ? ESCAPE '\\'", `arn:%:%:%:${value}:%`));
+      res.add('arn', stringIdsMatching(db, null, [`arn:%:%:%:${value}:%`]));
       res.scans = true;
       return;
     case 'bucket':
@@ -256,7 +234,7 @@ export function iocHits(store: CaseStore, opts: { includeDisabled?: boolean } = 
     let first: number | null = null;
     let last: number | null = null;
     if (sql) {
-      const r = store.db.prepare(`SELECT count(*) AS n, min(time_ms) AS a, max(time_ms) AS b FROM events WHERE ${sql.where}`).get(...sql.params) as any;
+      const r = matchSpan(store.reader, sql);
       hits = r.n;
       first = r.a;
       last = r.b;

@@ -8,20 +8,9 @@ import type { AnalysisEvent } from '../../shared/analysis/findings.ts';
 import { normalizeRecord } from '../../shared/record.ts';
 import { EvidenceReader } from '../case/evidence.ts';
 import type { CaseStore } from '../case/store.ts';
+import { locatorPage, locatorsByLeaves, type EventLocator } from '../case/data/analysis-scan.ts';
 
 export const RECORDS_UNIT = { name: 'analysis-records', version: '1.0.0' } as const;
-
-export interface EventLocator {
-  leaf: number;
-  event_id: string;
-  time_ms: number | null;
-  evidence_id: number;
-  pos: number;
-  len: number;
-  enc: number;
-}
-
-export const LOCATOR_COLS = 'leaf, event_id, time_ms, evidence_id, pos, len, enc';
 
 export type BadRecord = (eventId: string, message: string) => void;
 
@@ -49,10 +38,9 @@ export function* scanPages(
 ): Generator<AnalysisEvent[]> {
   const reader = opts.reader ?? new EvidenceReader(store);
   const page = opts.page ?? 2000;
-  const stmt = store.db.prepare(`SELECT ${LOCATOR_COLS} FROM events WHERE leaf >= ? ORDER BY leaf LIMIT ?`);
   let from = opts.fromLeaf ?? 0;
   for (;;) {
-    const rows = stmt.all(from, page) as EventLocator[];
+    const rows = locatorPage(store.reader, from, page);
     if (!rows.length) return;
     const out: AnalysisEvent[] = [];
     for (const r of rows) {
@@ -64,36 +52,15 @@ export function* scanPages(
   }
 }
 
-/** Events matching a WHERE clause over the events table, read in leaf order. */
-export function* selectEvents(
-  store: CaseStore,
-  where: string,
-  params: unknown[],
-  opts: { reader?: EvidenceReader; bad?: BadRecord } = {},
-): Generator<AnalysisEvent> {
-  const reader = opts.reader ?? new EvidenceReader(store);
-  const rows = store.db.prepare(`SELECT ${LOCATOR_COLS} FROM events WHERE ${where} ORDER BY leaf`).all(...params) as EventLocator[];
-  for (const r of rows) {
-    const e = readEvent(reader, r, opts.bad);
-    if (e) yield e;
-  }
-}
-
 /** Events by leaf number (any order in, leaf order out). */
 export function eventsByLeaves(store: CaseStore, leaves: Iterable<number>, reader = new EvidenceReader(store), bad?: BadRecord): AnalysisEvent[] {
   const list = [...new Set(leaves)].sort((a, b) => a - b);
   if (!list.length) return [];
-  const rows = store.db
-    .prepare(`SELECT ${LOCATOR_COLS} FROM events WHERE leaf IN (SELECT value FROM json_each(?)) ORDER BY leaf`)
-    .all(JSON.stringify(list)) as EventLocator[];
+  const rows = locatorsByLeaves(store.reader, list);
   const out: AnalysisEvent[] = [];
   for (const r of rows) {
     const e = readEvent(reader, r, bad);
     if (e) out.push(e);
   }
   return out;
-}
-
-export function tableExists(store: CaseStore, name: string): boolean {
-  return !!store.db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(name);
 }

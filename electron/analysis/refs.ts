@@ -11,7 +11,11 @@ import type { AnalysisEvent } from '../../shared/analysis/findings.ts';
 import { EvidenceReader } from '../case/evidence.ts';
 import type { CaseStore } from '../case/store.ts';
 import { refRowsFrom } from '../case/data/analysis-scan.ts';
-import { scanPages, tableExists } from './records.ts';
+import { scanPages } from './records.ts';
+import { lastCustodyOf } from '../case/data/custody.ts';
+import { maxLeafPlusOne } from '../case/data/events.ts';
+import { tableExists } from '../case/data/meta.ts';
+import { deleteRefsFrom, insertRefs } from '../case/data/refs.ts';
 
 /** Bump when extraction changes: the table is then rebuilt from leaf 0. */
 export const REFS_UNIT = { name: 'event-refs', version: '1.0.0' } as const;
@@ -91,14 +95,12 @@ export interface RefsState {
 }
 
 export function refsState(store: CaseStore): RefsState {
-  const maxLeaf = (store.stmt('SELECT coalesce(max(leaf), -1) AS m FROM events').get() as { m: number }).m;
-  if (!tableExists(store, 'event_refs')) return { upto: -1, maxLeaf, upToDate: maxLeaf < 0, available: false };
-  const row = store
-    .stmt("SELECT details FROM custody WHERE action = 'analysis.refs-indexed' ORDER BY seq DESC LIMIT 1")
-    .get() as { details: string } | undefined;
+  const maxLeaf = maxLeafPlusOne(store.reader) - 1;
+  if (!tableExists(store.reader, 'event_refs')) return { upto: -1, maxLeaf, upToDate: maxLeaf < 0, available: false };
+  const last = lastCustodyOf(store.reader, ['analysis.refs-indexed']);
   let upto = -1;
-  if (row) {
-    const d = JSON.parse(row.details);
+  if (last) {
+    const d = last.details as { extractor?: string; toLeaf: number };
     if (d.extractor === `${REFS_UNIT.name}@${REFS_UNIT.version}`) upto = d.toLeaf;
   }
   return { upto, maxLeaf, upToDate: upto >= maxLeaf, available: true };
@@ -116,15 +118,13 @@ export class RefsBuilder {
   private events = 0;
   private lastLeaf = -1;
   readonly fromLeaf: number;
-  private ins;
 
   constructor(private readonly store: CaseStore, private readonly actor: string, state = refsState(store)) {
     if (store.readonly) throw new Error('the event index cannot be built on a case opened read-only');
     this.fromLeaf = state.upto + 1;
     // Rows above the last recorded build come from an interrupted build: drop them, they are rebuilt now.
     // A changed extractor (upto reset to -1) rebuilds everything.
-    store.db.prepare('DELETE FROM event_refs WHERE leaf >= ?').run(this.fromLeaf);
-    this.ins = store.db.prepare('INSERT INTO event_refs(leaf, kind, value) VALUES (?, ?, ?)');
+    deleteRefsFrom(store.writer, this.fromLeaf);
   }
 
   /** Whether this event still needs indexing. */
@@ -147,9 +147,7 @@ export class RefsBuilder {
     if (!this.pending.length) return;
     const rows = this.pending;
     this.pending = [];
-    this.store.db.transaction(() => {
-      for (const r of rows) this.ins.run(r[0], r[1], r[2]);
-    })();
+    this.store.transaction(() => insertRefs(this.store.writer, rows));
   }
 
   /** Flush and record the build in custody; `toLeaf` is the highest leaf the caller went through. */
@@ -161,8 +159,8 @@ export class RefsBuilder {
     const rows = this.pending;
     this.pending = [];
     let seq: number | null = null;
-    this.store.db.transaction(() => {
-      for (const r of rows) this.ins.run(r[0], r[1], r[2]);
+    this.store.transaction(() => {
+      insertRefs(this.store.writer, rows);
       // The digest is over the rows in leaf order (extraction order within a leaf), read back from the table:
       // the analysis runner adds events in time order, ensureRefs in leaf order, and both must record the same digest.
       const hash = createHash('sha256');
@@ -175,7 +173,7 @@ export class RefsBuilder {
         rows: this.rows,
         sha256: hash.digest('hex'),
       });
-    })();
+    });
     return { events: this.events, rows: this.rows, seq };
   }
 }

@@ -1,6 +1,6 @@
 // Stored analysis runs and finding decisions.
 //
-// Decision (issue 5 asks whether to persist findings): every run is stored
+// Decision (whether to persist findings): every run is stored
 // (analysis_runs, append-only, schema 3) with the units and versions that
 // produced it, the event tree it ran on (size and Merkle root) and the SHA-256
 // of its findings, and a custody entry records it. listFindings answers from
@@ -16,7 +16,8 @@ import type { AnalysisRunSummary, FindingDecision, FindingList, FindingWithDecis
 import type { CaseStore } from '../case/store.ts';
 import { NotFound, UserError } from '../errors.ts';
 import { allChecks } from './checks/index.ts';
-import { tableExists } from './records.ts';
+import { findingDecisionRows, insertAnalysisRun, insertFindingDecision, latestAnalysisRunRow } from '../case/data/analysis-runs.ts';
+import { eventCount } from '../case/data/events.ts';
 import { analysisUnits, bundledSigma, type AnalysisResult } from './run.ts';
 import { withCaseSigmaRules } from './sigma/user.ts';
 import { currentDetections } from '../case/data/detections.ts';
@@ -56,7 +57,7 @@ export function recordRun(store: CaseStore, actor: string, r: AnalysisResult): A
   const sha = createHash('sha256').update(findingsJson).digest('hex');
   const at = new Date().toISOString();
   const summary = runSummary(r, null, at);
-  const runId = store.db.transaction(() => {
+  const runId = store.transaction(() => {
     const seq = store.appendCustody(actor, 'analysis.run', {
       treeSize: r.treeSize,
       root,
@@ -70,11 +71,18 @@ export function recordRun(store: CaseStore, actor: string, r: AnalysisResult): A
       warnings: r.warnings.length,
       seconds: Math.round(r.seconds * 1000) / 1000,
     });
-    const res = store
-      .stmt('INSERT INTO analysis_runs(at, actor, tree_size, root, units, summary, findings, findings_sha256, custody_seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)')
-      .run(at, actor, r.treeSize, root, JSON.stringify(r.units), JSON.stringify(summary), findingsJson, sha, seq);
-    return Number(res.lastInsertRowid);
-  })();
+    return insertAnalysisRun(store.writer, {
+      at,
+      actor,
+      treeSize: r.treeSize,
+      root,
+      units: JSON.stringify(r.units),
+      summary: JSON.stringify(summary),
+      findings: findingsJson,
+      findingsSha256: sha,
+      custodySeq: seq,
+    });
+  });
   return { ...summary, runId };
 }
 
@@ -89,8 +97,7 @@ export interface StoredRun {
 }
 
 export function latestRun(store: CaseStore): StoredRun | null {
-  if (!tableExists(store, 'analysis_runs')) return null;
-  const r = store.stmt('SELECT * FROM analysis_runs ORDER BY id DESC LIMIT 1').get() as any;
+  const r = latestAnalysisRunRow(store.reader);
   if (!r) return null;
   const findings = JSON.parse(r.findings) as Finding[];
   const sha = createHash('sha256').update(r.findings).digest('hex');
@@ -100,9 +107,9 @@ export function latestRun(store: CaseStore): StoredRun | null {
 
 /** Why a stored run no longer describes the case (null: it still does). */
 export function staleReason(store: CaseStore, run: StoredRun): string | null {
-  const n = (store.stmt('SELECT count(*) AS n FROM events').get() as { n: number }).n;
+  const n = eventCount(store.reader);
   if (n !== run.summary.treeSize) return `the case has ${n} events, the run saw ${run.summary.treeSize}`;
-  // What a run now would use: the built-in units, the case's own rule files and its promoted checks (issue 14).
+  // What a run now would use: the built-in units, the case's own rule files and its promoted checks (docs/queries.md).
   const promoted = currentDetections(store, 'query-check').map((d) => {
     const def = JSON.parse(d.body) as { id: string; version: string };
     return { id: `query:${def.id}`, version: def.version };
@@ -126,8 +133,8 @@ export interface DecisionRow {
 /** Latest decision per finding id. */
 export function findingDecisions(store: CaseStore): Map<string, DecisionRow> {
   const m = new Map<string, DecisionRow>();
-  for (const r of store.stmt('SELECT finding_id, decision, note, actor, at FROM finding_decisions ORDER BY id').iterate() as Iterable<any>) {
-    m.set(r.finding_id, { decision: r.decision, note: r.note, actor: r.actor, at: r.at });
+  for (const r of findingDecisionRows(store.reader)) {
+    m.set(r.finding_id, { decision: r.decision as FindingDecision, note: r.note, actor: r.actor, at: r.at });
   }
   return m;
 }
@@ -173,7 +180,7 @@ export function decideFinding(store: CaseStore, actor: string, findingId: string
   if (!f) throw new NotFound(`no finding ${findingId} in the latest analysis run${run ? ` (run ${run.summary.runId})` : ' (run `trailcase check` first)'}`);
   const text = note?.trim() || null;
   if (decision === 'dismissed' && !text) throw new UserError('dismissing a finding needs a note saying why');
-  return store.db.transaction(() => {
+  return store.transaction(() => {
     const at = new Date().toISOString();
     const seq = store.appendCustody(actor, 'finding.decided', {
       findingId,
@@ -184,7 +191,7 @@ export function decideFinding(store: CaseStore, actor: string, findingId: string
       title: f.title,
       runId: run!.summary.runId,
     });
-    store.stmt('INSERT INTO finding_decisions(finding_id, decision, note, at, actor, custody_seq) VALUES (?, ?, ?, ?, ?, ?)').run(findingId, decision, text, at, actor, seq);
+    insertFindingDecision(store.writer, { findingId, decision, note: text, at, actor, custodySeq: seq });
     return { seq };
-  })();
+  });
 }

@@ -3,24 +3,12 @@
 // acquisition's query builders (Lake, Athena), which sit below analysis.
 import { iocKey, isIocType, type Ioc } from '../../shared/analysis/ioc.ts';
 import type { CaseStore } from './store.ts';
-
-interface HistoryRow {
-  id: number;
-  ioc_type: string;
-  value: string;
-  op: string;
-  enabled: number;
-  label: string | null;
-  source: string | null;
-  at: string;
-  actor: string;
-  custody_seq: number;
-}
+import { iocHistoryRows } from './data/iocs.ts';
 
 /** Current state of every indicator ever added (removed ones only with includeRemoved), in the order first added. */
 export function listIocs(store: CaseStore, opts: { includeRemoved?: boolean } = {}): (Ioc & { removed: boolean })[] {
   const state = new Map<string, Ioc & { removed: boolean }>();
-  for (const r of store.stmt('SELECT * FROM ioc_history ORDER BY id').iterate() as Iterable<HistoryRow>) {
+  for (const r of iocHistoryRows(store.reader)) {
     if (!isIocType(r.ioc_type)) continue;
     const k = iocKey(r.ioc_type, r.value);
     const prev = state.get(k);

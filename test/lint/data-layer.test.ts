@@ -30,8 +30,11 @@ test('regex exec, DuckDB prepare, comments and the data layer itself pass', () =
 });
 
 test('the allowlist holds only the files other helpers own this round', () => {
-  assert.deepEqual(Object.keys(SQL_ALLOWLIST).sort(), ['electron/analysis/']);
-  assert.ok(allowlisted('electron/analysis/checks/event.ts'));
+  assert.deepEqual(Object.keys(SQL_ALLOWLIST), [], 'no file outside electron/case/ is exempt');
+  assert.ok(!allowlisted('electron/query/saved.ts'));
+  assert.ok(!allowlisted('electron/analysis/checks/event.ts'));
+  assert.equal(checkedForSql('electron/analysis/runs.ts'), true);
+  assert.equal(checkedForSql('electron/api/timeline-handlers.ts'), true);
   assert.ok(!allowlisted('electron/api/case-handlers.ts'));
 });
 

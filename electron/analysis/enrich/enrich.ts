@@ -1,4 +1,4 @@
-// Enriching a case's source addresses (issue 16): the answers of the bundled
+// Enriching a case's source addresses (README.md, "Addresses and profiles"): the answers of the bundled
 // databases, recorded in the case with the database that gave each field
 // (migration 0007), custody-logged. Read-side helpers return the answer in
 // force per address (its latest run).
@@ -148,7 +148,7 @@ export function importAwsRangesText(store: CaseStore, actor: string, body: strin
   } catch (e) {
     throw new UserError(`${file} is not a usable ip-ranges.json: ${(e as Error).message}`);
   }
-  const id = store.db.transaction(() => ensureSource(store, actor, d, Buffer.from(body, 'utf8')))();
+  const id = store.transaction(() => ensureSource(store, actor, d, Buffer.from(body, 'utf8')));
   return listSources(store).find((s) => s.id === id)!;
 }
 
@@ -179,12 +179,12 @@ export function enrichCase(store: CaseStore, actor: string): EnrichResult {
   const t0 = performance.now();
   if (!enrichmentAvailable(store)) throw new UserError('this case predates enrichment; open it writable once to migrate it');
   if (store.readonly) throw new UserError('enrichment writes to the case; open it writable');
-  const { ids, aws } = store.db.transaction(() => {
+  const { ids, aws } = store.transaction(() => {
     const byKind = new Map(bundledSources().map((d) => [d.kind, ensureSource(store, actor, d, null)]));
     const aws = awsInForce(store, actor);
     const ids: SourceSet = { country: byKind.get('country')!, city: byKind.get('city')!, asn: byKind.get('asn')!, aws: aws.id };
     return { ids, aws };
-  })();
+  });
   const key = canonicalJson(ids);
   // Addresses whose answer in force came from exactly these databases are done.
   const pending = addressesNotAnsweredBy(store, key);
@@ -192,7 +192,7 @@ export function enrichCase(store: CaseStore, actor: string): EnrichResult {
   const sourcesUsed = () => listSources(store).filter((s) => Object.values(ids).includes(s.id));
   if (!pending.length) return { runId: null, enriched: 0, unchanged: total, sources: sourcesUsed(), seconds: (performance.now() - t0) / 1000 };
   const answers = pending.map((r) => ({ ip: r.id, info: lookupAddress(r.text, ids, aws.text, aws.sha) }));
-  const runId = store.db.transaction(() => {
+  const runId = store.transaction(() => {
     const id = nextRunId(store);
     const ins = answerInserter(store);
     const h = createHash('sha256');
@@ -211,7 +211,7 @@ export function enrichCase(store: CaseStore, actor: string): EnrichResult {
     });
     insertRun(store, { id, at: new Date().toISOString(), actor, sources: key, addresses: answers.length, rowsSha256: rowsSha, custodySeq: seq });
     return id;
-  })();
+  });
   return { runId, enriched: answers.length, unchanged: total - answers.length, sources: sourcesUsed(), seconds: (performance.now() - t0) / 1000 };
 }
 

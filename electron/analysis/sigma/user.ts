@@ -31,6 +31,7 @@ export function setCaseSigmaRules(store: CaseStore, actor: string, files: { file
   if (!hasDetections(store)) throw new UserError('the case predates examiner detections (schema 9); open it for writing once to upgrade it');
   const names = new Set<string>();
   for (const f of files) {
+    // eslint-disable-next-line no-control-regex -- control characters are what is refused
     if (!f.file || f.file.length > 500 || /[\u0000-\u001f]/.test(f.file)) throw new UserError(`rule file name ${JSON.stringify(f.file.slice(0, 100))} is empty, too long or holds control characters`);
     if (names.has(f.file)) throw new UserError(`rule file ${f.file} given twice`);
     names.add(f.file);
@@ -46,7 +47,7 @@ export function setCaseSigmaRules(store: CaseStore, actor: string, files: { file
   const removed = [...current.keys()].filter((k) => !next.has(k));
   const added = files.filter((f) => current.get(f.file) !== next.get(f.file));
   if (!removed.length && !added.length) return { seq: null, files: compiled.files };
-  return store.db.transaction(() => {
+  return store.transaction(() => {
     const at = new Date().toISOString();
     const seq = store.appendCustody(actor, 'detection.sigma-rules', {
       files: compiled.files.map((f) => ({ file: f.file, sha256: f.sha256, bytes: f.bytes })),
@@ -56,7 +57,7 @@ export function setCaseSigmaRules(store: CaseStore, actor: string, files: { file
     for (const k of removed) insertDetection(store, { kind: 'sigma-file', key: k, body: '', sha256: current.get(k)!, op: 'remove', at, actor, custodySeq: seq });
     for (const f of added) insertDetection(store, { kind: 'sigma-file', key: f.file, body: f.text, sha256: next.get(f.file)!, op: 'add', at, actor, custodySeq: seq });
     return { seq, files: compiled.files };
-  })();
+  });
 }
 
 /**

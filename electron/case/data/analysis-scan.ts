@@ -5,6 +5,7 @@
 // (better-sqlite3 forbids writes while a statement iterates) and every page
 // is one indexed range read (events_time; leaf is the rowid).
 import type { CaseStore } from '../store.ts';
+import { cached, type ReadableDB } from './db.ts';
 
 /** One combination of the indexed columns with its event count and record bytes. */
 export interface ColumnCombo {
@@ -163,4 +164,27 @@ export function ipTexts(store: CaseStore, ids: Iterable<number>): Map<number, st
   for (const r of store.stmt('SELECT id, text FROM ips WHERE id IN (SELECT value FROM json_each(?))').all(JSON.stringify([...ids])) as { id: number; text: string }[])
     out.set(r.id, r.text);
   return out;
+}
+
+/** Where one record is: enough to read it back (electron/analysis/records.ts). */
+export interface EventLocator {
+  leaf: number;
+  event_id: string;
+  time_ms: number | null;
+  evidence_id: number;
+  pos: number;
+  len: number;
+  enc: number;
+}
+
+const LOCATOR_COLS = 'leaf, event_id, time_ms, evidence_id, pos, len, enc';
+
+/** Up to `limit` locators from leaf `from` on, in leaf order (one page of a full pass). */
+export function locatorPage(db: ReadableDB, from: number, limit: number): EventLocator[] {
+  return cached(db, `SELECT ${LOCATOR_COLS} FROM events WHERE leaf >= ? ORDER BY leaf LIMIT ?`).all(from, limit) as EventLocator[];
+}
+
+/** Locators of these leaves (sorted, distinct), in leaf order. */
+export function locatorsByLeaves(db: ReadableDB, leaves: readonly number[]): EventLocator[] {
+  return cached(db, `SELECT ${LOCATOR_COLS} FROM events WHERE leaf IN (SELECT value FROM json_each(?)) ORDER BY leaf`).all(JSON.stringify(leaves)) as EventLocator[];
 }

@@ -100,3 +100,8 @@ export function keyExaminer(db: ReadableDB, fingerprint: string): string | undef
 export function publicKeyOf(db: ReadableDB, fingerprint: string): string | undefined {
   return (cached(db, 'SELECT public_key FROM keys WHERE fingerprint = ?').get(fingerprint) as { public_key: string } | undefined)?.public_key;
 }
+
+/** Whether a table exists (a case from before the migration that adds it has none). */
+export function tableExists(db: ReadableDB, name: string): boolean {
+  return !!cached(db, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(name);
+}
