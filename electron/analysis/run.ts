@@ -37,9 +37,8 @@ import { draftTimes } from './checks/define.ts';
 import type { CheckContext, CheckStream, FindingDraft } from './checks/types.ts';
 import { loadBundledSigmaRules, SigmaHits, type SigmaRuleFile, type UnsupportedSigmaRule } from './sigma/bundled.ts';
 import { SIGMA_ENGINE_NAME, SIGMA_ENGINE_VERSION, type CompiledSigmaRule } from './sigma/engine.ts';
-import { locatorsByLeaves } from '../case/data/detections.ts';
 import { sigmaRuleVersion } from './sigma/finding.ts';
-import { readEvent } from './records.ts';
+import { eventsByLeaves, readEvent } from './records.ts';
 import { RefsBuilder, refsState } from './refs.ts';
 import { enrichmentByText } from './enrich/enrich.ts';
 import { ColumnEvents } from './column-events.ts';
@@ -445,7 +444,7 @@ export async function analyseCase(store: CaseStore, opts: AnalyseOptions = {}): 
   // ---- 6. Sigma findings
   const sigmaRun = rules.map((r) => ({ id: r.id, title: r.title }));
   // Correlation findings cite events read back by leaf.
-  const load = (leaves: number[]) => locatorsByLeaves(store, leaves).flatMap((l) => readEvent(reader, l, bad) ?? []);
+  const load = (leaves: number[]) => eventsByLeaves(store, leaves, reader, bad);
   findings.push(...sigmaHits.findings(load, warn));
 
   // ---- 7. extra units (registered by a higher layer)

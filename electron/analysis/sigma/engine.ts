@@ -284,23 +284,11 @@ export function compileSigmaRule(yamlText: string, file?: string, opts: CompileO
   return compileSigmaDoc(doc, file, opts);
 }
 
-interface Meta {
-  id: string;
-  title: string;
-  level: Severity;
-  status: string;
-  tags: string[];
-  tactics: string[];
-  rawTags: string[];
-  author: string;
-  references: string[];
-  description: string;
-  falsepositives: string[];
-  date: string | null;
-  modified: string | null;
+/** A rule's descriptive fields as CompiledSigmaRule carries them, with its `name` (what correlations refer to) and the warnings met reading them. */
+type Meta = Pick<CompiledSigmaRule, 'id' | 'title' | 'level' | 'status' | 'tags' | 'tactics' | 'rawTags' | 'author' | 'references' | 'description' | 'falsepositives' | 'date' | 'modified'> & {
   name: string | null;
   warnings: string[];
-}
+};
 
 /** The descriptive fields every rule (plain or correlation) has; a reason when they are unusable. */
 function ruleMeta(doc: Record<string, unknown>): Meta | string {

@@ -17,8 +17,8 @@ export interface ColumnCombo {
   bytes: number;
 }
 
-/** Where a record is, with the columns the runner routes on. */
-export interface ScanRow {
+/** Where one record is: enough to read it back (electron/analysis/records.ts). */
+export interface EventLocator {
   leaf: number;
   event_id: string;
   time_ms: number | null;
@@ -26,6 +26,10 @@ export interface ScanRow {
   pos: number;
   len: number;
   enc: number;
+}
+
+/** Where a record is, with the columns the runner routes on. */
+export interface ScanRow extends EventLocator {
   name: number | null;
   source: number | null;
   identity_type: number | null;
@@ -164,17 +168,6 @@ export function ipTexts(store: CaseStore, ids: Iterable<number>): Map<number, st
   for (const r of store.stmt('SELECT id, text FROM ips WHERE id IN (SELECT value FROM json_each(?))').all(JSON.stringify([...ids])) as { id: number; text: string }[])
     out.set(r.id, r.text);
   return out;
-}
-
-/** Where one record is: enough to read it back (electron/analysis/records.ts). */
-export interface EventLocator {
-  leaf: number;
-  event_id: string;
-  time_ms: number | null;
-  evidence_id: number;
-  pos: number;
-  len: number;
-  enc: number;
 }
 
 const LOCATOR_COLS = 'leaf, event_id, time_ms, evidence_id, pos, len, enc';

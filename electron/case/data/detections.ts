@@ -1,26 +1,7 @@
-// SQL for examiner detections (docs/queries.md, item 6): reading events back by leaf
-// for Sigma correlation findings, and the promoted-check table (schema 9).
+// SQL for examiner detections (docs/detections.md): the promoted-check and rule-file
+// table (schema 9).
 // Plain typed functions over the store, grouped here for the data layer (docs/architecture.md).
 import type { CaseStore } from '../store.ts';
-
-/** Where one event's record lies (the columns analysis/records.ts reads). */
-export interface LeafLocator {
-  leaf: number;
-  event_id: string;
-  time_ms: number | null;
-  evidence_id: number;
-  pos: number;
-  len: number;
-  enc: number;
-}
-
-/** Locators of the given leaves, in leaf order (= evidence order: each evidence object is decoded once). */
-export function locatorsByLeaves(store: CaseStore, leaves: number[]): LeafLocator[] {
-  if (!leaves.length) return [];
-  return store.db
-    .prepare('SELECT leaf, event_id, time_ms, evidence_id, pos, len, enc FROM events WHERE leaf IN (SELECT value FROM json_each(?)) ORDER BY leaf')
-    .all(JSON.stringify(leaves)) as LeafLocator[];
-}
 
 export type DetectionKind = 'query-check' | 'sigma-file';
 
