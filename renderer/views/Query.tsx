@@ -244,7 +244,7 @@ export function QueryView() {
                 <tr>
                   {cols.map((c, i) => (
                     <th key={i} title={c.type}>
-                      {c.name}{' '}
+                      <Ev v={c.name} />{' '}
                       <button className="link small" title="Add this column's values as indicators" onClick={() => addIndicators(i)}>
                         +IOC
                       </button>
@@ -290,7 +290,7 @@ export function QueryView() {
                   setNotes(q.notes);
                 }}
               >
-                {q.name}
+                <Ev v={q.name} />
               </button>{' '}
               <span className="muted small">[{q.mode}] {q.notes}</span>{' '}
               <button className="small" onClick={() => run(q.name)} disabled={!!jobId}>
@@ -412,9 +412,9 @@ function Detections({ detections, onChanged }: { detections: ReturnType<typeof u
       <ul>
         {d?.checks.map((c) => (
           <li key={c.id}>
-            <span className="mono">{c.checkId}</span> <span className="muted small">v{c.version}</span> {c.severity} — {c.title}{' '}
+            <Ev className="mono" v={c.checkId} /> <span className="muted small">v{c.version}</span> {c.severity} — <Ev v={c.title} />{' '}
             <span className="muted small">
-              from {c.savedQuery} [{c.mode}], text SHA-256 <span className="mono">{c.textSha256.slice(0, 16)}…</span>
+              from <Ev v={c.savedQuery} /> [{c.mode}], text SHA-256 <span className="mono">{c.textSha256.slice(0, 16)}…</span>
             </span>{' '}
             <button
               className="small"
@@ -433,7 +433,7 @@ function Detections({ detections, onChanged }: { detections: ReturnType<typeof u
         ))}
         {d?.sigmaFiles.map((f) => (
           <li key={f.file}>
-            Sigma rule file <span className="mono">{f.file}</span> <span className="muted small">SHA-256 {f.sha256.slice(0, 16)}…</span>
+            Sigma rule file <Ev className="mono" v={f.file} /> <span className="muted small">SHA-256 {f.sha256.slice(0, 16)}…</span>
           </li>
         ))}
       </ul>

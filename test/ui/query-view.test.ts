@@ -65,5 +65,22 @@ test('search, SQL, results, inspector, chart and saved queries in the Query view
   await page.screenshot({ path: join(SHOTS, 'query-sql-chart.png') });
   const runs = c.store.db.prepare("SELECT count(*) n FROM custody WHERE action = 'query.run'").get() as { n: number };
   assert.equal(runs.n, 2);
+
+  // A saved query's name and a result's column names travel with a handed-over case: hostile
+  // text (a bidi override, a zero-width space, markup) is shown escaped, never obeyed.
+  const hostile = 'admin\u202Etxt.exe<b>x</b>';
+  await page.getByRole('textbox', { name: 'SQL query' }).fill('SELECT 1 AS "\u200Bn<i>y</i>"');
+  await page.getByRole('textbox', { name: 'Name to save as' }).fill(hostile);
+  await page.getByRole('button', { name: 'Save' }).click();
+  const saved = page.locator('.saved-queries li', { hasText: 'txt.exe' });
+  await saved.waitFor();
+  const savedText = await saved.textContent();
+  assert.ok(savedText?.includes('admin⟨U+202E⟩txt.exe<b>x</b>'), savedText ?? '');
+  assert.equal(await saved.locator('b').count(), 0);
+  await page.getByRole('button', { name: 'Run (Ctrl+Enter)' }).click();
+  const th = page.locator('th', { hasText: 'n<i>y</i>' });
+  await th.waitFor({ timeout: 60_000 });
+  assert.ok((await th.textContent())?.includes('⟨U+200B⟩n<i>y</i>'));
+  assert.equal(await th.locator('i').count(), 0);
   assert.deepEqual(watch.problems, []);
 });
