@@ -12,24 +12,24 @@
 //  2. One pass over the events in time order (events without a time last, ties
 //     by leaf), in pages by a keyset cursor (electron/case/data/analysis-scan.ts),
 //     parses each wanted record once and hands it on at once, holding nothing:
-//     - to the Sigma rules whose prefilter admits it; a hit is kept as a light
-//       event (no record; its normalised fields shared with identical hits);
+//     - to the Sigma rules whose prefilter admits it; a hit is kept as 8 bytes
+//       (its leaf and the index of its normalised fields among the distinct
+//       ones), read back at the end, through a TEMP table SQLite sorts when a
+//       rule matches many (sigma/hits.ts);
 //     - to every streaming check (Check.stream: per-event checks and the
 //       behaviour indicators), whose state is bounded by entities;
-//     - to the narrowing step of checks that select most of a case but fire
-//       on a few entities (Check.narrow), state bounded by keys;
 //     - to the event_refs index builder when asked;
 //     - to the remaining checks (run() over all their events: aggregations)
 //       whose selections fit the memory budget: their events are collected.
-//  3. After the pass, each narrowed check reads only the events its step kept,
-//     and each check too big for the budget reads its own selection, one at a
-//     time, in time order, by SQL over the same columns.
+//  3. After the pass, each check too big for the budget reads its own
+//     selection, one at a time, in time order, by SQL over the same columns.
 // Where each check keeps its state: docs/analysis.md.
 import type { AnalysisEvent, Finding } from '../../shared/analysis/findings.ts';
 import { SEVERITIES } from '../../shared/analysis/findings.ts';
 import type { AnalysisWarning, UnitRef } from '../../shared/analysis/types.ts';
 import type { Progress } from '../../shared/types.ts';
-import { caseAccounts, columnCombos, columnPage, eventTimes, principalIdStrings, scanPage, SCAN_START, selectionSize, stringsById, type ColumnCombo, type ScanCursor, type ScanFilter, type ScanRow } from '../case/data/analysis-scan.ts';
+import { caseAccounts, columnCombos, eventTimes, principalIdStrings, scanPage, SCAN_START, selectionSize, stringsById, type ColumnCombo, type ScanCursor, type ScanFilter, type ScanRow } from '../case/data/analysis-scan.ts';
+import { clearSpill, hitLocators, spilledByTime, spilledIdsSorted, spilledRepeatedIds, spillHits } from '../case/data/sigma-hits.ts';
 import { EvidenceReader } from '../case/evidence.ts';
 import type { CaseStore } from '../case/store.ts';
 import { allChecks, buildCheckContext, findingId, selectorPredicates, toFinding, TRAIL_CONTEXT_SELECTOR, type Check } from './checks/index.ts';
@@ -38,10 +38,9 @@ import type { CheckContext, CheckStream, FindingDraft } from './checks/types.ts'
 import { loadBundledSigmaRules, SigmaHits, type SigmaRuleFile, type UnsupportedSigmaRule } from './sigma/bundled.ts';
 import { SIGMA_ENGINE_NAME, SIGMA_ENGINE_VERSION, type CompiledSigmaRule } from './sigma/engine.ts';
 import { sigmaRuleVersion } from './sigma/finding.ts';
-import { eventsByLeaves, readEvent } from './records.ts';
+import { readEvent } from './records.ts';
 import { RefsBuilder, refsState } from './refs.ts';
 import { enrichmentByText } from './enrich/enrich.ts';
-import { ColumnEvents } from './column-events.ts';
 
 export const RUNNER_UNIT = { name: 'analysis-runner', version: '1.0.0' } as const;
 
@@ -60,6 +59,8 @@ export interface AnalyseOptions {
   memoryBudgetEvents?: number;
   /** The same budget in record bytes (JSON text; parsed records take a few times that): default 24 MB. */
   memoryBudgetBytes?: number;
+  /** A Sigma rule with more matches than this builds its finding through a table SQLite sorts (sigma/hits.ts; tests lower it). */
+  sigmaSpillAt?: number;
 }
 
 /** A unit the runner does not know how to run itself: it runs once, after the pass, and reports its findings. */
@@ -106,25 +107,6 @@ export function bundledSigma(): { rules: CompiledSigmaRule[]; unsupported: Unsup
  * between hits with the same values, so a hit costs its id and a few pointers.
  * test/analysis/run.test.ts checks the findings equal those built from full events.
  */
-const NO_RECORD: Record<string, any> = Object.freeze({});
-type Normalized = AnalysisEvent['n'];
-const LIGHT_FIELDS = ['identityType', 'sessionIssuerArn', 'principalArn', 'userName', 'accessKeyId', 'sourceIPAddress', 'recipientAccountId', 'eventName', 'eventSource', 'errorCode'] as const;
-class LightEvents {
-  private shared = new Map<string, Normalized>();
-  of(e: AnalysisEvent): AnalysisEvent {
-    const n = e.n;
-    const k = LIGHT_FIELDS.map((f) => n[f] ?? '\u0001').join('\u0000');
-    let m = this.shared.get(k);
-    if (!m) {
-      // Only the fields in the key are kept; the others are per event and not read by a Sigma finding.
-      const c = Object.fromEntries(Object.keys(n).map((f) => [f, null])) as Record<string, unknown>;
-      for (const f of LIGHT_FIELDS) c[f] = n[f];
-      this.shared.set(k, (m = Object.freeze(c) as unknown as Normalized));
-    }
-    return { leaf: e.leaf, eventId: e.eventId, timeMs: e.timeMs, record: NO_RECORD, n: m };
-  }
-}
-
 const comboKey = (name: number | null, source: number | null, type: number | null, err: boolean) => `${name ?? ''}|${source ?? ''}|${type ?? ''}|${err ? 1 : 0}`;
 
 function severityRank(s: string): number {
@@ -259,10 +241,9 @@ export async function analyseCase(store: CaseStore, opts: AnalyseOptions = {}): 
   });
 
   // ---- 3. how each check is fed
-  type Plan = 'none' | 'stream' | 'narrow' | 'pass' | 'own';
+  type Plan = 'none' | 'stream' | 'pass' | 'own';
   const plan: Plan[] = checks.map((ch, i) => {
     if (size[i].n === 0 || (ch.enrichment && !ctx.ipInfo)) return 'none';
-    if (ch.narrow) return 'narrow';
     return ch.stream ? 'stream' : 'own';
   });
   const budget = opts.memoryBudgetEvents ?? 150_000;
@@ -281,12 +262,10 @@ export async function analyseCase(store: CaseStore, opts: AnalyseOptions = {}): 
     failedChecks.set(i, err instanceof Error ? err : new Error(String(err)));
     streams.delete(i);
   };
-  const narrows = new Map<number, ReturnType<NonNullable<Check['narrow']>>>();
   const buckets = new Map<number, AnalysisEvent[]>();
   checks.forEach((ch, i) => {
     try {
       if (plan[i] === 'stream') streams.set(i, ch.stream!(ctx));
-      else if (plan[i] === 'narrow') narrows.set(i, ch.narrow!());
       else if (plan[i] === 'pass') buckets.set(i, []);
     } catch (err) {
       fail(i, err);
@@ -296,7 +275,7 @@ export async function analyseCase(store: CaseStore, opts: AnalyseOptions = {}): 
   for (const c of combos) {
     const r = { checks: [] as number[], rules: [] as number[] };
     checks.forEach((ch, i) => {
-      if ((plan[i] === 'stream' || plan[i] === 'narrow' || plan[i] === 'pass') && wants(ch.select, c)) r.checks.push(i);
+      if ((plan[i] === 'stream' || plan[i] === 'pass') && wants(ch.select, c)) r.checks.push(i);
     });
     rules.forEach((rule, i) => {
       if (ruleWants(rule, c)) r.rules.push(i);
@@ -310,8 +289,7 @@ export async function analyseCase(store: CaseStore, opts: AnalyseOptions = {}): 
     const st = refsState(store);
     if (st.available && !st.upToDate) refs = new RefsBuilder(store, opts.buildRefs.actor, st);
   }
-  const light = new LightEvents();
-  const sigmaHits = new SigmaHits(rules);
+  const sigmaHits = new SigmaHits(rules, opts.sigmaSpillAt === undefined ? {} : { spillAt: opts.sigmaSpillAt });
   const warn = (unit: string, eventId: string | null, message: string) => warnings.push({ unit, eventId, message });
   let maxLeaf = -1;
   let scanned = 0;
@@ -335,8 +313,7 @@ export async function analyseCase(store: CaseStore, opts: AnalyseOptions = {}): 
       if (!e) continue;
       if (needRefs) refs!.add(e);
       if (!r) continue;
-      let hitEvent: AnalysisEvent | null = null;
-      for (const i of r.rules) sigmaHits.feed(i, e, warn, () => hitEvent ?? (hitEvent = light.of(e!)));
+      for (const i of r.rules) sigmaHits.feed(i, e, warn);
       for (const i of r.checks) {
         const pid = pidPred[i];
         if (pid && !(e.n.principalId !== null && pid(e.n.principalId))) continue;
@@ -345,13 +322,6 @@ export async function analyseCase(store: CaseStore, opts: AnalyseOptions = {}): 
           try {
             s.add(e);
           } catch (err) {
-            fail(i, err);
-          }
-        } else if (narrows.has(i)) {
-          try {
-            narrows.get(i)!.add(e);
-          } catch (err) {
-            narrows.delete(i);
             fail(i, err);
           }
         } else buckets.get(i)?.push(e);
@@ -402,34 +372,6 @@ export async function analyseCase(store: CaseStore, opts: AnalyseOptions = {}): 
         failure(check, size[i].n, err as Error);
       }
       streams.delete(i);
-    } else if (plan[i] === 'narrow') {
-      // Only the events its step kept, read again in time order: the sessions that can fire, not the case.
-      let keep: (e: AnalysisEvent) => boolean;
-      try {
-        keep = narrows.get(i)!.finish();
-      } catch (err) {
-        failure(check, size[i].n, err as Error);
-        continue;
-      }
-      narrows.delete(i);
-      // The test applies to events built from the columns, so the records of the others are not even read.
-      const events: AnalysisEvent[] = [];
-      const f = filterOf(check.select, pidIds[i]);
-      const cols = new ColumnEvents(store);
-      for (let at: ScanCursor = SCAN_START; ;) {
-        checkAbort();
-        const { rows, next } = columnPage(store, at, 2000, f);
-        if (!rows.length) break;
-        cols.build(rows).forEach((c, k) => {
-          if (!keep(c)) return;
-          const e = readEvent(reader, rows[k], bad);
-          eventsRead++;
-          if (e) events.push(e);
-        });
-        at = next;
-      }
-      runOne(check, events);
-      await yieldNow();
     } else if (plan[i] === 'pass') {
       runOne(check, buckets.get(i)!);
       buckets.delete(i);
@@ -443,9 +385,23 @@ export async function analyseCase(store: CaseStore, opts: AnalyseOptions = {}): 
 
   // ---- 6. Sigma findings
   const sigmaRun = rules.map((r) => ({ id: r.id, title: r.title }));
-  // Correlation findings cite events read back by leaf.
-  const load = (leaves: number[]) => eventsByLeaves(store, leaves, reader, bad);
-  findings.push(...sigmaHits.findings(load, warn));
+  // Findings' events are read back by leaf (eventID and time; the fields were kept at the match).
+  const db = store.reader;
+  findings.push(
+    ...sigmaHits.findings(
+      {
+        locate: (leaves) => hitLocators(db, leaves).map((r) => ({ leaf: r.leaf, eventId: r.event_id, timeMs: r.time_ms })),
+        spill: {
+          write: (leaves, tags, n) => spillHits(db, leaves, tags, n),
+          byTime: () => spilledByTime(db),
+          sortedIds: () => spilledIdsSorted(db),
+          repeatedIds: () => spilledRepeatedIds(db),
+          clear: () => clearSpill(db),
+        },
+      },
+      warn,
+    ),
+  );
 
   // ---- 7. extra units (registered by a higher layer)
   const extraRun: AnalysisResult['extraRun'] = [];

@@ -9,7 +9,7 @@
 // result hash, so a receiver can re-run it and compare.
 import { createHash } from 'node:crypto';
 import type { Category, Finding, Severity } from '../../shared/analysis/findings.ts';
-import { SEVERITIES } from '../../shared/analysis/findings.ts';
+import { FINDING_EVENT_LIST_LIMIT, SEVERITIES } from '../../shared/analysis/findings.ts';
 import type { AnalysisWarning } from '../../shared/analysis/types.ts';
 import { compileSearch, SearchSyntaxError } from '../../shared/query/search.ts';
 import { isoUtc } from '../../shared/time.ts';
@@ -182,7 +182,9 @@ export function promotedUnit(store: CaseStore, actor: string, c: PromotedCheck):
         severity: c.severity,
         category: c.category,
         attack: c.attack,
-        eventIds,
+        // At most FINDING_EVENT_LIST_LIMIT listed, the rest counted; the id covers all of them.
+        eventIds: eventIds.slice(0, FINDING_EVENT_LIST_LIMIT),
+        ...(eventIds.length > FINDING_EVENT_LIST_LIMIT ? { eventCount: eventIds.length } : {}),
         artefacts: [],
         explanation: [
           c.explanation,

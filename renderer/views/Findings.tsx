@@ -2,7 +2,7 @@
 // events on the timeline and in the table, with accept / dismiss / reopen and
 // a note (custody-logged by the back end). Checks run here as a cancellable job.
 import { useState } from 'react';
-import { SEVERITIES, type Severity } from '../../shared/analysis/findings.ts';
+import { findingEventCount, SEVERITIES, type Severity } from '../../shared/analysis/findings.ts';
 import type { JobStatus } from '../../shared/types.ts';
 import { analysisAvailable, SEVERITY_RANK, type FindingRow } from '../api/analysis.ts';
 import { getApi } from '../api/transport.ts';
@@ -132,7 +132,10 @@ function FindingCard({ f }: { f: FindingRow }) {
     }
   };
   const show = (view: 'timeline' | 'events') => {
-    dispatch({ type: 'filter', filter: { eventIds: f.eventIds }, eventIdsLabel: `finding: ${f.title}` });
+    // A finding lists at most its first 10,000 events (shared/analysis/findings.ts); the label says so.
+    const total = findingEventCount(f);
+    const label = total > f.eventIds.length ? `finding: ${f.title} (its first ${num(f.eventIds.length)} of ${num(total)} events)` : `finding: ${f.title}`;
+    dispatch({ type: 'filter', filter: { eventIds: f.eventIds }, eventIdsLabel: label });
     const a = f.firstSeen ? Date.parse(f.firstSeen) : NaN;
     const b = f.lastSeen ? Date.parse(f.lastSeen) : a;
     if (Number.isFinite(a)) dispatch({ type: 'focus', startMs: a, endMs: Number.isFinite(b) ? b : a });
@@ -152,7 +155,8 @@ function FindingCard({ f }: { f: FindingRow }) {
         <Ev v={f.explanation} max={4000} keepLayout />
       </p>
       <p className="small">
-        {num(f.eventIds.length)} event{f.eventIds.length === 1 ? '' : 's'}, {utc(f.firstSeen)}
+        {num(findingEventCount(f))} event{findingEventCount(f) === 1 ? '' : 's'}
+        {findingEventCount(f) > f.eventIds.length ? ` (the first ${num(f.eventIds.length)} listed)` : ''}, {utc(f.firstSeen)}
         {f.lastSeen && f.lastSeen !== f.firstSeen ? ` – ${utc(f.lastSeen)}` : ''}
         {f.attack.length > 0 && <> · ATT&amp;CK {f.attack.join(', ')}</>}
       </p>

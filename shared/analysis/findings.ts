@@ -23,6 +23,16 @@ export interface Artefact {
   value: string;
 }
 
+/**
+ * The most eventIDs a finding lists. A rule that matches much of a case (one
+ * SigmaHQ rule matches 59% of the synthetic bench trail) would otherwise make
+ * the finding, the stored run and everything that reads it grow with the case.
+ */
+export const FINDING_EVENT_LIST_LIMIT = 10_000;
+
+/** How many events a finding rests on (listed or not). */
+export const findingEventCount = (f: Pick<Finding, 'eventIds' | 'eventCount'>): number => f.eventCount ?? f.eventIds.length;
+
 export interface Finding {
   /** Stable id: derived from the check id and the event ids, so re-running yields the same id. */
   id: string;
@@ -34,8 +44,15 @@ export interface Finding {
   category: Category;
   /** MITRE ATT&CK technique ids, e.g. T1098.001 */
   attack: string[];
-  /** eventIDs (CloudTrail's eventID) the finding rests on, in time order. */
+  /**
+   * eventIDs (CloudTrail's eventID) the finding rests on, in time order
+   * (a check's own order for a check). At most FINDING_EVENT_LIST_LIMIT: a
+   * finding resting on more lists the first ones and says how many in
+   * `eventCount` (docs/analysis.md, "Memory"); its `id` covers all of them.
+   */
   eventIds: string[];
+  /** How many distinct events the finding rests on, present only when `eventIds` lists fewer (it reached FINDING_EVENT_LIST_LIMIT). */
+  eventCount?: number;
   artefacts: Artefact[];
   /** Plain-language statement of what the events show (facts). */
   explanation: string;

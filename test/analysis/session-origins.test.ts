@@ -7,6 +7,9 @@ import { test } from 'node:test';
 import type { AnalysisEvent } from '../../shared/analysis/findings.ts';
 import { normalizeRecord } from '../../shared/record.ts';
 import { getCheck, runChecks } from '../../electron/analysis/checks/index.ts';
+import { instanceOf, originKind, originOf } from '../../electron/analysis/checks/access.ts';
+import { defineCheck } from '../../electron/analysis/checks/define.ts';
+import { during, invokedBy, isAwsServiceSource, plural, str, uniq } from '../../electron/analysis/checks/event.ts';
 
 const ID = 'credential-access.session-multiple-origins';
 const ACCT = '111111111111';
@@ -101,10 +104,63 @@ test('quiet on the real corpora: Stratus (each log and all together), OTRF and t
   }
 });
 
-test("the SQL runner's column step (Check.narrow) keeps every event the check needs: same findings on the narrowed events as on all", async () => {
-  const { sessionOriginCandidates } = await import('../../electron/analysis/checks/access.ts');
-  const sess = (ip: string, key: string, name = 'bob-cli') => toEvent({
-    eventVersion: '1.09', eventID: `n-${++seq}`, eventTime: '2026-03-04T11:00:00Z', eventSource: 'iam.amazonaws.com', eventName: 'ListRoles',
+/**
+ * The check as it was written over a whole list of events (before it became a stream holding at most
+ * 2 × 5 calls per origin): the reference the stream must agree with.
+ */
+const reference = defineCheck({ ...getCheck(ID)! }, (events, _ctx, make) => {
+  const sessions = new Map<string, AnalysisEvent[]>();
+  for (const e of events) {
+    if (e.n.identityType !== 'AssumedRole' || invokedBy(e) || isAwsServiceSource(e.n.sourceIPAddress)) continue;
+    const i = instanceOf(e);
+    const key = i ? `instance\u0000${e.n.sessionIssuerArn ?? e.n.principalArn ?? ''}\u0000${i}` : e.n.accessKeyId ? `key\u0000${e.n.accessKeyId}` : null;
+    if (!key) continue;
+    sessions.set(key, [...(sessions.get(key) ?? []), e]);
+  }
+  const K = 5;
+  const out = [];
+  for (const [key, sess] of sessions) {
+    const byOrigin = new Map<string, AnalysisEvent[]>();
+    for (const e of sess) byOrigin.set(originOf(e), [...(byOrigin.get(originOf(e)) ?? []), e]);
+    if (byOrigin.size < 2) continue;
+    const i = key.startsWith('instance') ? instanceOf(sess[0]) : null;
+    if (!i && ![...byOrigin.keys()].some((o) => originKind(o) === 'public')) continue;
+    const first = (l: AnalysisEvent[]) => l.reduce((m, e) => Math.min(m, e.timeMs ?? Infinity), Infinity);
+    const origins = [...byOrigin.entries()].sort((a, b) => first(a[1]) - first(b[1]) || (a[0] < b[0] ? -1 : 1));
+    const role = sess[0].n.sessionIssuerArn ?? sess[0].n.principalArn ?? '(role not recorded)';
+    const keys = uniq(sess.map((e) => e.n.accessKeyId).filter((x): x is string => x !== null));
+    const publicCount = origins.filter(([o]) => originKind(o) === 'public').length;
+    const cited: AnalysisEvent[] = [];
+    const sides = origins.map(([o, l]) => {
+      const sorted = [...l].sort((a, b) => (a.timeMs ?? Infinity) - (b.timeMs ?? Infinity));
+      const timed = sorted.filter((e) => e.timeMs !== null);
+      const when = timed.length === 0 ? 'at an unrecorded time' : during([timed[0], timed[timed.length - 1]]);
+      const ids = sorted.length <= 2 * K ? sorted : [...sorted.slice(0, K), ...sorted.slice(-K)];
+      cited.push(...ids);
+      const endpoint = uniq(l.map((e) => str(e.record.vpcEndpointId)).filter((x): x is string => x !== null));
+      const shown = ids.slice(0, K).map((e) => e.eventId);
+      return `${o} (${originKind(o)}${endpoint.length ? `, through VPC endpoint ${endpoint.join(', ')}` : ''}): ${plural(l.length, 'call')} ${when}; eventIDs ${shown.join(', ')}${l.length > shown.length ? `, and ${l.length - shown.length} more` : ''}`;
+    });
+    const who = i ? `the role session of EC2 instance ${i} (${role})` : `the role session ${sess[0].n.principalArn ?? role} (access key ${keys[0]})`;
+    out.push(make({
+      events: cited,
+      severity: i || publicCount >= 2 ? 'high' : 'medium',
+      title: `${i ? `Credentials of instance ${i}` : `Role session ${sess[0].n.principalArn ?? keys[0]}`} used from ${plural(origins.length, 'network origin')}`,
+      explanation: `The credentials of ${who} were used from ${plural(origins.length, 'network origin')}: ${sides.join('; ')}.${i ? ` An instance's role credentials are delivered to that instance only, so calls from a second origin suggest they were taken from the instance (GuardDuty: InstanceCredentialExfiltration).` : ' One session\'s credentials normally stay with the process that assumed the role.'}${keys.length > 1 ? ` Access keys of this session: ${keys.join(', ')}.` : ''}`,
+      artefacts: [...(i ? [{ type: 'instance', value: i }] : []), { type: 'role', value: role }],
+      remediation: [
+        `Establish which origin is the legitimate holder${i ? ` (the addresses of ${i}: aws ec2 describe-instances --instance-ids ${i}; its VPC endpoints and NAT gateway)` : ''} and which is not.`,
+        `If one is not: revoke the role's active sessions (deny on aws:TokenIssueTime)${i ? `, require IMDSv2 on ${i} and investigate it for compromise` : ''}, and review every call made from the other origin.`,
+      ],
+    }));
+  }
+  return out;
+});
+
+test('the check streams (at most 2 × 5 calls kept per origin) and gives what the whole-list reference gives', () => {
+  const sess = (ip: string, key: string, name = 'bob-cli', minute = 0) => toEvent({
+    eventVersion: '1.09', eventID: `n-${++seq}`, eventTime: new Date(Date.parse('2026-03-04T11:00:00Z') + minute * 60_000).toISOString().replace('.000Z', 'Z'),
+    eventSource: 'iam.amazonaws.com', eventName: 'ListRoles',
     awsRegion: 'us-east-1', recipientAccountId: ACCT, sourceIPAddress: ip,
     userIdentity: { type: 'AssumedRole', principalId: `AROAADMIN:${name}`, arn: `arn:aws:sts::${ACCT}:assumed-role/admin/${name}`, accountId: ACCT, accessKeyId: key },
   });
@@ -117,13 +173,21 @@ test("the SQL runner's column step (Check.narrow) keeps every event the check ne
     sess('198.51.100.2', 'ASIATHREE'), // one origin
     redacted('10.9.9.9', 'ASIAR1'), redacted('192.0.2.77', 'ASIAR2'), // two keys, one instance session by name
     inst('198.51.100.8', 3, { key: 'ASIAEXAMPLEKEY000003', record: { userIdentity: { ...inst('x', 0).record.userIdentity, invokedBy: 'cloudformation.amazonaws.com' } } }),
+    // A busy session: many calls from one origin (ties in time, untimed calls) and a few from another, with a VPC endpoint.
+    ...Array.from({ length: 40 }, (_, k) => sess('10.7.7.7', 'ASIABUSY', 'busy', Math.floor(k / 3))),
+    ...Array.from({ length: 7 }, (_, k) => sess('198.51.100.50', 'ASIABUSY', 'busy', 100 - k)),
+    { ...sess('10.7.7.7', 'ASIABUSY', 'busy'), timeMs: null },
+    ...[0, 1, 2].map((k) => { const e = sess('10.7.7.8', 'ASIABUSY', 'busy', 50 + k); e.record.vpcEndpointId = 'vpce-0abc'; return e; }),
   ];
-  // What the runner hands the step: the same events built from the indexed columns, without their records.
-  const leaves = sessionOriginCandidates(all.map((e) => ({ ...e, record: {} })));
-  const narrowed = all.filter((e) => leaves.has(e.leaf));
   const full = fire(all);
-  assert.equal(full.length, 2, 'the instance (its redacted session joins it by role and session name), the public-and-private key');
-  for (const e of all.filter((x) => x.n.principalId === 'redacted')) assert.ok(full[0].eventIds.includes(e.eventId) || full[1].eventIds.includes(e.eventId));
-  assert.deepEqual(fire(narrowed).map((f) => [f.title, f.eventIds]), full.map((f) => [f.title, f.eventIds]));
-  assert.ok(narrowed.length < all.length, 'the step drops sessions that cannot fire');
+  const ref = runChecks(all, [reference]);
+  assert.equal(full.length, 3, 'the instance (its redacted session joins it by role and session name), the public-and-private key, the busy key');
+  for (const e of all.filter((x) => x.n.principalId === 'redacted')) assert.ok(full.some((f) => f.eventIds.includes(e.eventId)));
+  assert.deepEqual(full, ref);
+  // In another order (the in-memory runner hands events in leaf order, the SQL runner in time order): the same.
+  const shuffled = [...all].reverse();
+  assert.deepEqual(runChecks(shuffled, [getCheck(ID)!]), runChecks(shuffled, [reference]));
+  const busy = full.find((f) => /ASIABUSY|busy/.test(f.title))!;
+  assert.equal(busy.eventIds.length, 10 + 7 + 3, 'a busy origin cites its earliest and latest five calls');
+  assert.match(busy.explanation, /41 calls/);
 });

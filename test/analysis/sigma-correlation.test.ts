@@ -48,7 +48,7 @@ function run(rules: CompiledSigmaRule[], evs: AnalysisEvent[]): Finding[] {
   const warn = (_u: string, _e: string | null, m: string) => warnings.push(m);
   for (const e of evs) rules.forEach((_, i) => hits.feed(i, e, warn));
   const byLeaf = new Map(evs.map((e) => [e.leaf, e]));
-  const out = hits.findings((leaves) => leaves.map((l) => byLeaf.get(l)!), warn);
+  const out = hits.findings({ locate: (leaves) => leaves.map((l) => byLeaf.get(l)!) }, warn);
   assert.deepEqual(warnings, []);
   return out;
 }

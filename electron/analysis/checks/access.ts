@@ -7,7 +7,7 @@ import {
   actorKey, actorLabel, apiOf, callerName, clusters, eventName, extra, failed, identity, invokedBy, is, isAwsInternal,
   isAwsServiceSource, isPublicIp, lightCopy, list, obj, plural, req, resp, span, str, uniq, whoWhen, during,
 } from './event.ts';
-import type { Check, FindingDraft, NarrowStep } from './types.ts';
+import type { Check, FindingDraft } from './types.ts';
 
 const SIGNIN = 'signin.amazonaws.com';
 
@@ -160,11 +160,11 @@ export const instanceCredentialsOutside = streamCheck({
 });
 
 /** Where one call came from, as an examiner compares origins: the address, or that none was recorded. */
-function originOf(e: AnalysisEvent): string {
+export function originOf(e: AnalysisEvent): string {
   return e.n.sourceIPAddress ?? '(no source address recorded)';
 }
 
-function originKind(o: string): string {
+export function originKind(o: string): string {
   if (o.startsWith('(')) return 'unknown';
   if (isPublicIp(o)) return 'public';
   return /^[0-9a-f:.]+$/i.test(o) ? 'private' : 'not an address';
@@ -172,59 +172,103 @@ function originKind(o: string): string {
 
 const ORIGIN_EVENT_IDS = 5; // eventIDs cited per origin in the explanation (the finding lists up to 2 × this many per origin)
 
-export const sessionMultipleOrigins = defineCheck({
+export const sessionMultipleOrigins = streamCheck({
   id: 'credential-access.session-multiple-origins', version: '1.0.0', title: 'One role session used from more than one network origin',
   category: 'credential-access', severity: 'high', attack: ['T1552.005', 'T1078.004'],
   description: 'The temporary credentials of one role session (one ASIA access key; for an EC2 instance-role session, every session named after the instance, "assumed-role/<role>/i-…") used from more than one source address, whether each address is public, private (a VPC address) or not recorded: what GuardDuty reports as InstanceCredentialExfiltration when the session is an instance\'s. A session that is not an instance\'s is reported only when one of its origins is public (several private addresses are often one workload: Lambda environments, containers). Calls a service made on the session\'s behalf (invokedBy, an AWS service name or "AWS Internal" as the source) are not origins. Both sides are shown: each address with its first and last call, count and eventIDs. High for an instance session or two public addresses; medium otherwise. Benign cause to rule out: an instance in a private subnet reaching some services through a VPC endpoint (a private address, with vpcEndpointId) and others through a NAT gateway (its public address). Complements credential-access.instance-credentials-used-outside, which reports each public address of an instance session on its own.',
   select: { identityTypes: ['AssumedRole'] },
-}, (events, _ctx, make) => {
-  const sessions = new Map<string, AnalysisEvent[]>();
-  for (const e of events) {
-    if (e.n.identityType !== 'AssumedRole' || invokedBy(e) || isAwsServiceSource(e.n.sourceIPAddress)) continue;
+}, (_ctx, make) => {
+  // State (docs/analysis.md, "Where each check keeps its state"), per session and per origin of it: a count,
+  // its earliest and latest ORIGIN_EVENT_IDS calls (light; what the finding cites), its earliest time and VPC
+  // endpoints; per session its first call and access keys. Bounded by sessions × origins, never by calls: a
+  // busy session's millions of calls from one origin cost what ten do.
+  type Kept = { e: AnalysisEvent; t: number; seq: number };
+  type Origin = { count: number; head: Kept[]; tail: Kept[]; firstTimed: Kept | null; lastTimed: Kept | null; minTime: number; endpoints: Set<string> };
+  type Session = { first: AnalysisEvent; keys: Set<string>; origins: Map<string, Origin> };
+  const sessions = new Map<string, Session>();
+  const pool = new Map<string, string>();
+  // The order run() over a list used: time (untimed last), then arrival (a stable sort).
+  const before = (a: Kept, b: Kept) => a.t < b.t || (a.t === b.t && a.seq < b.seq);
+  let seq = 0;
+  const add = (e: AnalysisEvent) => {
+    if (e.n.identityType !== 'AssumedRole' || invokedBy(e) || isAwsServiceSource(e.n.sourceIPAddress)) return;
     const inst = instanceOf(e);
     // An instance's role is delivered to the instance alone, so every key of its sessions belongs to one origin; other sessions are one access key.
     const key = inst ? `instance\u0000${e.n.sessionIssuerArn ?? e.n.principalArn ?? ''}\u0000${inst}` : e.n.accessKeyId ? `key\u0000${e.n.accessKeyId}` : null;
-    if (!key) continue;
-    const l = sessions.get(key) ?? [];
-    l.push(e);
-    sessions.set(key, l);
-  }
-  const out = [];
-  for (const [key, sess] of sessions) {
-    const byOrigin = new Map<string, AnalysisEvent[]>();
-    for (const e of sess) {
-      const o = originOf(e);
-      const l = byOrigin.get(o) ?? [];
-      l.push(e);
-      byOrigin.set(o, l);
+    if (!key) return;
+    let light: AnalysisEvent | null = null;
+    const lite = () => light ?? (light = lightCopy(e, pool));
+    let sess = sessions.get(key);
+    if (!sess) {
+      sess = { first: lite(), keys: new Set(), origins: new Map() };
+      // instanceOf() may read the record (ec2RoleDelivery): keep its answer for the first call.
+      firstInstance.set(sess.first, inst);
+      sessions.set(key, sess);
     }
+    if (e.n.accessKeyId !== null) sess.keys.add(e.n.accessKeyId);
+    const o = originOf(e);
+    let st = sess.origins.get(o);
+    if (!st) sess.origins.set(o, (st = { count: 0, head: [], tail: [], firstTimed: null, lastTimed: null, minTime: Infinity, endpoints: new Set() }));
+    st.count++;
+    const k: Kept = { e: null as unknown as AnalysisEvent, t: e.timeMs ?? Infinity, seq: seq++ };
+    const keep = () => {
+      k.e = lite();
+      return k;
+    };
+    if (k.t < st.minTime) st.minTime = k.t;
+    if (e.timeMs !== null) {
+      if (!st.firstTimed || before(k, st.firstTimed)) st.firstTimed = keep();
+      if (!st.lastTimed || before(st.lastTimed, k)) st.lastTimed = keep();
+    }
+    // The earliest K: insert in order, drop the latest beyond K.
+    if (st.head.length < ORIGIN_EVENT_IDS || before(k, st.head[st.head.length - 1])) {
+      let i = st.head.length;
+      while (i > 0 && before(k, st.head[i - 1])) i--;
+      st.head.splice(i, 0, keep());
+      if (st.head.length > ORIGIN_EVENT_IDS) st.head.pop();
+    }
+    // The latest K: insert in order, drop the earliest beyond K.
+    if (st.tail.length < ORIGIN_EVENT_IDS || before(st.tail[0], k)) {
+      let i = st.tail.length;
+      while (i > 0 && before(k, st.tail[i - 1])) i--;
+      st.tail.splice(i, 0, keep());
+      if (st.tail.length > ORIGIN_EVENT_IDS) st.tail.shift();
+    }
+    const endpoint = str(e.record.vpcEndpointId);
+    if (endpoint !== null) st.endpoints.add(endpoint);
+  };
+  const firstInstance = new Map<AnalysisEvent, string | null>();
+  return { add, finish: () => report() };
+  function report() {
+  const out: FindingDraft[] = [];
+  for (const [key, sess] of sessions) {
+    const byOrigin = sess.origins;
     if (byOrigin.size < 2) continue;
-    const inst = key.startsWith('instance') ? instanceOf(sess[0]) : null;
+    const inst = key.startsWith('instance') ? firstInstance.get(sess.first)! : null;
     // One instance has one place; an ordinary session spread over private addresses is often one workload
     // (Lambda environments, containers sharing task credentials), so that needs a public origin among them.
     if (!inst && ![...byOrigin.keys()].some((o) => originKind(o) === 'public')) continue;
-    // By loop, not Math.min(...): one origin of a busy instance can hold millions of calls.
-    const first = (l: AnalysisEvent[]) => l.reduce((m, e) => Math.min(m, e.timeMs ?? Infinity), Infinity);
-    const origins = [...byOrigin.entries()].sort((a, b) => first(a[1]) - first(b[1]) || (a[0] < b[0] ? -1 : 1));
-    const role = sess[0].n.sessionIssuerArn ?? sess[0].n.principalArn ?? '(role not recorded)';
-    const keys = uniq(sess.map((e) => e.n.accessKeyId).filter((x): x is string => x !== null));
+    const origins = [...byOrigin.entries()].sort((a, b) => a[1].minTime - b[1].minTime || (a[0] < b[0] ? -1 : 1));
+    const role = sess.first.n.sessionIssuerArn ?? sess.first.n.principalArn ?? '(role not recorded)';
+    const keys = [...sess.keys];
     const publicCount = origins.filter(([o]) => originKind(o) === 'public').length;
     const cited: AnalysisEvent[] = [];
-    const sides = origins.map(([o, l]) => {
-      const sorted = [...l].sort((a, b) => (a.timeMs ?? Infinity) - (b.timeMs ?? Infinity));
-      const timed = sorted.filter((e) => e.timeMs !== null);
-      const when = timed.length === 0 ? 'at an unrecorded time' : during([timed[0], timed[timed.length - 1]]);
-      const ids = sorted.length <= 2 * ORIGIN_EVENT_IDS ? sorted : [...sorted.slice(0, ORIGIN_EVENT_IDS), ...sorted.slice(-ORIGIN_EVENT_IDS)];
+    const sides = origins.map(([o, st]) => {
+      const when = st.firstTimed && st.lastTimed ? during([st.firstTimed.e, st.lastTimed.e]) : 'at an unrecorded time';
+      // At most 2K calls: the earliest and the latest K are all of them (merged by arrival); more: the earliest and the latest K.
+      const ids = st.count <= 2 * ORIGIN_EVENT_IDS
+        ? [...new Map([...st.head, ...st.tail].map((x) => [x.seq, x])).values()].sort((a, b) => (before(a, b) ? -1 : 1)).map((x) => x.e)
+        : [...st.head, ...st.tail].map((x) => x.e);
       cited.push(...ids);
-      const endpoint = uniq(l.map((e) => str(e.record.vpcEndpointId)).filter((x): x is string => x !== null));
+      const endpoint = [...st.endpoints];
       const shown = ids.slice(0, ORIGIN_EVENT_IDS).map((e) => e.eventId);
-      return `${o} (${originKind(o)}${endpoint.length ? `, through VPC endpoint ${endpoint.join(', ')}` : ''}): ${plural(l.length, 'call')} ${when}; eventIDs ${shown.join(', ')}${l.length > shown.length ? `, and ${l.length - shown.length} more` : ''}`;
+      return `${o} (${originKind(o)}${endpoint.length ? `, through VPC endpoint ${endpoint.join(', ')}` : ''}): ${plural(st.count, 'call')} ${when}; eventIDs ${shown.join(', ')}${st.count > shown.length ? `, and ${st.count - shown.length} more` : ''}`;
     });
-    const who = inst ? `the role session of EC2 instance ${inst} (${role})` : `the role session ${sess[0].n.principalArn ?? role} (access key ${keys[0]})`;
+    const who = inst ? `the role session of EC2 instance ${inst} (${role})` : `the role session ${sess.first.n.principalArn ?? role} (access key ${keys[0]})`;
     out.push(make({
       events: cited,
       severity: (inst || publicCount >= 2 ? 'high' : 'medium') as Severity,
-      title: `${inst ? `Credentials of instance ${inst}` : `Role session ${sess[0].n.principalArn ?? keys[0]}`} used from ${plural(origins.length, 'network origin')}`,
+      title: `${inst ? `Credentials of instance ${inst}` : `Role session ${sess.first.n.principalArn ?? keys[0]}`} used from ${plural(origins.length, 'network origin')}`,
       explanation: `The credentials of ${who} were used from ${plural(origins.length, 'network origin')}: ${sides.join('; ')}.${inst ? ` An instance's role credentials are delivered to that instance only, so calls from a second origin suggest they were taken from the instance (GuardDuty: InstanceCredentialExfiltration).` : ' One session\'s credentials normally stay with the process that assumed the role.'}${keys.length > 1 ? ` Access keys of this session: ${keys.join(', ')}.` : ''}`,
       artefacts: [...(inst ? [{ type: 'instance', value: inst }] : []), { type: 'role', value: role }],
       remediation: [
@@ -234,61 +278,8 @@ export const sessionMultipleOrigins = defineCheck({
     }));
   }
   return out;
+  }
 });
-
-/**
- * The runner's first step for sessionMultipleOrigins (Check.narrow), over the
- * normalised fields only: every assumed-role event of a group that shows two or
- * more origins under any key run() may use (the instance in principalId; the
- * role and session name, which run() uses for a session delivered to an
- * instance when principalId does not name it; the access key). invokedBy is in
- * the record alone, so such calls are kept here and left to run(): a superset.
- */
-export function sessionOriginNarrow(): NarrowStep {
-  const origins = new Map<string, Set<string>>();
-  const keysOf = (e: AnalysisEvent): string[] => {
-    const role = e.n.sessionIssuerArn ?? e.n.principalArn ?? '';
-    const inst = /:(i-[0-9a-f]{8,17})$/i.exec(e.n.principalId ?? '')?.[1];
-    const k: string[] = [];
-    if (inst) k.push(`i\u0000${role}\u0000${inst}`);
-    // run() keys a session delivered to an instance (sessionContext.ec2RoleDelivery, in the record) by role and session
-    // name when principalId does not name the instance. CloudTrail's principalId is "ROLEID:session-name" and an
-    // instance profile's session name is the instance id, so that happens only where principalId is missing or not
-    // in that form (redacted, sanitised data): only then is this key needed.
-    else if (!/^[A-Z0-9]+:./.test(e.n.principalId ?? '')) k.push(`s\u0000${role}\u0000${(e.n.principalArn ?? '').split('/').pop() ?? ''}`);
-    if (e.n.accessKeyId) k.push(`k\u0000${e.n.accessKeyId}`);
-    return k;
-  };
-  const relevant = (e: AnalysisEvent) => e.n.identityType === 'AssumedRole' && !isAwsServiceSource(e.n.sourceIPAddress);
-  // A group that is not an instance's fires only with a public origin among them (run()); a key group holding
-  // an instance's events too only has more origins, so this keeps a superset.
-  const publicIn = new Set<string>();
-  // State per key: at most two origins (bounded by sessions, not calls).
-  return {
-    add: (e) => {
-      if (!relevant(e)) return;
-      for (const k of keysOf(e)) {
-        let o = origins.get(k);
-        if (!o) origins.set(k, (o = new Set()));
-        if (o.size < 2) o.add(originOf(e));
-      }
-      if (e.n.accessKeyId && originKind(originOf(e)) === 'public') publicIn.add(`k\u0000${e.n.accessKeyId}`);
-    },
-    finish: () => {
-      const candidate = (k: string) => (origins.get(k)?.size ?? 0) >= 2 && (!k.startsWith('k') || publicIn.has(k));
-      return (e) => relevant(e) && keysOf(e).some(candidate);
-    },
-  };
-}
-
-/** The events sessionOriginNarrow keeps, by leaf (the step over a list, as the runner applies it during its pass). */
-export function sessionOriginCandidates(events: AnalysisEvent[]): Set<number> {
-  const step = sessionOriginNarrow();
-  for (const e of events) step.add(e);
-  const keep = step.finish();
-  return new Set(events.filter(keep).map((e) => e.leaf));
-}
-sessionMultipleOrigins.narrow = sessionOriginNarrow;
 
 export const DENIED_BURST = { count: 10, windowMs: 10 * 60_000 };
 const DENIAL = /AccessDenied|Unauthorized|NotAuthorized|Forbidden/i;

@@ -3,7 +3,7 @@
 // sorted event ids, so re-running the same check on the same events yields the
 // same id (issue "Analysis": findings are stable across runs).
 import { createHash } from 'node:crypto';
-import { SEVERITIES, type Finding } from '../../../shared/analysis/findings.ts';
+import { FINDING_EVENT_LIST_LIMIT, SEVERITIES, type Finding } from '../../../shared/analysis/findings.ts';
 import { isoUtc } from '../../../shared/time.ts';
 import type { Check, FindingDraft } from './types.ts';
 
@@ -53,7 +53,9 @@ export function toFinding(
     severity: draft.severity,
     category: draft.category,
     attack: draft.attack,
-    eventIds: draft.eventIds,
+    // A finding lists at most FINDING_EVENT_LIST_LIMIT events and counts the rest; its id covers all of them.
+    eventIds: draft.eventIds.length > FINDING_EVENT_LIST_LIMIT ? draft.eventIds.slice(0, FINDING_EVENT_LIST_LIMIT) : draft.eventIds,
+    ...(draft.eventIds.length > FINDING_EVENT_LIST_LIMIT ? { eventCount: draft.eventIds.length } : {}),
     artefacts: draft.artefacts,
     explanation: draft.explanation,
     remediation: draft.remediation,

@@ -94,16 +94,6 @@ export interface Check {
    * over an array (define.ts: streamCheck), so both runners agree by construction.
    */
   stream?: (ctx: CheckContext) => CheckStream;
-  /**
-   * A cheap first step for a check that selects most of a case (every
-   * assumed-role call) but fires on a few entities: it watches the selected
-   * events during the shared pass with state bounded by entities, then says
-   * which events run() must see. The runner reads only those again, in a pass
-   * of its own, and hands them to run(). The predicate must keep a superset of
-   * what run() needs: run() on the kept events gives the same findings as on
-   * all of them (the in-memory reference runner skips this step).
-   */
-  narrow?: () => NarrowStep;
   /** Receives only events matching select, in time order. Must not throw on odd records. */
   run(events: AnalysisEvent[], ctx: CheckContext): FindingDraft[];
 }
@@ -112,10 +102,4 @@ export interface Check {
 export interface CheckStream {
   add(e: AnalysisEvent): void;
   finish(): FindingDraft[];
-}
-
-/** Check.narrow: add() each selected event (any order), then finish() gives the test for the events run() needs. */
-export interface NarrowStep {
-  add(e: AnalysisEvent): void;
-  finish(): (e: AnalysisEvent) => boolean;
 }

@@ -1,15 +1,15 @@
 // Node-side part of the Sigma engine: reading rule files from disk (the shipped
 // SigmaHQ rules and the examiner's own folders), the SHA-256 finding id
-// (node:crypto), and the per-run collector that turns matches and
-// correlations into findings; kept out of the pure engine.
+// (hits.ts, node:crypto), and the per-run collector that turns matches and
+// correlations into findings (hits.ts); kept out of the pure engine.
 import { createHash } from 'node:crypto';
 import { lstatSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { AnalysisEvent, Finding } from '../../../shared/analysis/findings.ts';
 import { UserError } from '../../errors.ts';
-import { compileSigmaCollection, matchSigma, newCorrelationState, SIGMA_LIMITS, type CompiledSigmaRule, type SigmaSource } from './engine.ts';
-import type { CorrelationState } from './correlation.ts';
+import { compileSigmaCollection, SIGMA_LIMITS, type CompiledSigmaRule, type SigmaSource } from './engine.ts';
+import { sigmaFindingId } from './hits.ts';
 import { buildSigmaFinding, type CorrelationHit } from './finding.ts';
 
 /** Folder holding the shipped rules, laid out as in the SigmaHQ repository (see rules/ATTRIBUTION.md). */
@@ -138,65 +138,9 @@ export function readSigmaRuleDir(dir: string): { file: string; text: string }[] 
   return out;
 }
 
-/** Stable finding id: first 16 hex digits of SHA-256 over the check id and the sorted event ids, newline-separated. */
-export function sigmaFindingId(checkId: string, eventIds: string[]): string {
-  const h = createHash('sha256');
-  h.update(checkId);
-  for (const id of [...eventIds].sort()) h.update('\n' + id);
-  return h.digest('hex').slice(0, 16);
-}
-
 /** The Finding for the events a rule matched, with the node-side stable id. */
 export function sigmaFinding(rule: CompiledSigmaRule, events: AnalysisEvent[], correlation?: CorrelationHit): Finding {
   return buildSigmaFinding(rule, events, sigmaFindingId, correlation);
 }
 
-const NO_RECORD: Record<string, any> = Object.freeze({});
-
-/**
- * One run's Sigma state: `feed` each event a rule wants, `findings` at the end.
- * A single-event rule keeps its hits without their records (a Sigma finding is
- * built from the normalised fields, id and time; some SigmaHQ rules match most
- * of a case); a correlation keeps five numbers per matching event
- * (correlation.ts) and reads the cited events back through `load` at the end.
- */
-export class SigmaHits {
-  private readonly hits: AnalysisEvent[][];
-  private readonly states: (CorrelationState | null)[];
-  constructor(readonly rules: CompiledSigmaRule[]) {
-    this.hits = rules.map(() => []);
-    this.states = rules.map((r) => (r.correlation ? newCorrelationState(r) : null));
-  }
-
-  feed(i: number, e: AnalysisEvent, warn: (unit: string, eventId: string | null, message: string) => void, light?: () => AnalysisEvent): void {
-    try {
-      const st = this.states[i];
-      if (st) st.add(e.leaf, e.timeMs, e.record);
-      else if (matchSigma(this.rules[i], e.record)) this.hits[i].push(light ? light() : { leaf: e.leaf, eventId: e.eventId, timeMs: e.timeMs, record: NO_RECORD, n: e.n });
-    } catch (err) {
-      warn(`sigma:${this.rules[i].id}`, e.eventId, (err as Error).message);
-    }
-  }
-
-  /** The findings; `load` reads events back by leaf (for correlations). */
-  findings(load: (leaves: number[]) => AnalysisEvent[], warn: (unit: string, eventId: string | null, message: string) => void): Finding[] {
-    const out: Finding[] = [];
-    this.rules.forEach((rule, i) => {
-      try {
-        const st = this.states[i];
-        if (!st) {
-          if (this.hits[i].length) out.push(sigmaFinding(rule, this.hits[i]));
-          return;
-        }
-        if (st.noTime) warn(`sigma:${rule.id}`, null, `${st.noTime} matching event${st.noTime === 1 ? ' has' : 's have'} no eventTime and could not be placed in a correlation window`);
-        for (const c of st.clusters()) {
-          const events = load(c.leaves).map((e) => ({ ...e, record: NO_RECORD }));
-          if (events.length) out.push(sigmaFinding(rule, events, { group: c.group, metric: c.metric }));
-        }
-      } catch (err) {
-        warn(`sigma:${rule.id}`, null, (err as Error).message);
-      }
-    });
-    return out;
-  }
-}
+export { SigmaHits, sigmaFindingId, sigmaFindingIdOfSorted, type HitSource, type HitSpill } from './hits.ts';

@@ -1,7 +1,7 @@
 // Turning Sigma rule hits into Findings (shared/analysis/findings.ts). Pure:
 // the stable finding id needs SHA-256, which is node-side, so the id function
 // is a parameter (bundled.ts supplies the node:crypto one).
-import type { AnalysisEvent, Artefact, Category, Finding } from '../../../shared/analysis/findings.ts';
+import { FINDING_EVENT_LIST_LIMIT, type AnalysisEvent, type Artefact, type Category, type Finding } from '../../../shared/analysis/findings.ts';
 import { parseIp } from '../../../shared/ip.ts';
 import { isoUtc } from '../../../shared/time.ts';
 import type { CompiledSigmaRule } from './engine.ts';
@@ -76,14 +76,15 @@ export interface CorrelationHit {
   metric: number;
 }
 
-function byTime(a: AnalysisEvent, b: AnalysisEvent): number {
+/** The order of a finding's events: time, then eventID; events without a time last. */
+export function byTime(a: Pick<AnalysisEvent, 'eventId' | 'timeMs'>, b: Pick<AnalysisEvent, 'eventId' | 'timeMs'>): number {
   const ta = a.timeMs ?? Number.POSITIVE_INFINITY;
   const tb = b.timeMs ?? Number.POSITIVE_INFINITY;
   if (ta !== tb) return ta < tb ? -1 : 1;
   return a.eventId < b.eventId ? -1 : a.eventId > b.eventId ? 1 : 0;
 }
 
-function eventArtefacts(e: AnalysisEvent, add: (a: Artefact) => void): void {
+function eventArtefacts(e: MatchedEvent, add: (a: Artefact) => void): void {
   const n = e.n;
   if (n.identityType === 'AssumedRole') {
     if (n.sessionIssuerArn ?? n.principalArn) add({ type: 'role', value: (n.sessionIssuerArn ?? n.principalArn)! });
@@ -96,7 +97,7 @@ function eventArtefacts(e: AnalysisEvent, add: (a: Artefact) => void): void {
   if (n.recipientAccountId) add({ type: 'account', value: n.recipientAccountId });
 }
 
-function describe(e: AnalysisEvent): string {
+function describe(e: MatchedEvent): string {
   const n = e.n;
   const who = n.principalArn ?? n.userName ?? n.identityType ?? 'an unknown principal';
   const when = e.timeMs === null ? 'at an unknown time' : `at ${isoUtc(e.timeMs)}`;
@@ -113,73 +114,114 @@ function correlationLine(rule: CompiledSigmaRule, c: CorrelationHit): string {
   return `Correlation (${corr.form}): ${describeCorrelation(corr)}; the busiest window held ${metric}${group}.`;
 }
 
+/** What a finding's builder is handed for each matched event: its id, time and normalised fields. */
+export type MatchedEvent = Pick<AnalysisEvent, 'eventId' | 'timeMs' | 'n'>;
+
 /**
- * Build the Finding for the events one Sigma rule matched.
+ * A Sigma finding built one event at a time, in the order `byTime` gives
+ * (time, then eventID; events without a time last). The caller says whether
+ * an event is the first of its eventID in that order (later copies of an
+ * eventID count for the artefacts and the listing but not as events), and
+ * hands the finding id at the end: a rule that matches much of a case has its
+ * matches sorted by SQLite, never held here (bundled.ts, docs/analysis.md).
+ */
+export class SigmaFindingBuilder {
+  private readonly eventIds: string[] = [];
+  private distinct = 0;
+  private seen = 0;
+  private readonly artefacts: Artefact[] = [];
+  private readonly artefactKeys = new Set<string>();
+  private first: number | null = null;
+  private last: number | null = null;
+  private readonly listed: string[] = [];
+
+  constructor(
+    private readonly rule: CompiledSigmaRule,
+    private readonly correlation?: CorrelationHit,
+  ) {}
+
+  add(e: MatchedEvent, firstOfItsId: boolean): void {
+    this.seen++;
+    if (firstOfItsId) {
+      this.distinct++;
+      if (this.eventIds.length < FINDING_EVENT_LIST_LIMIT) this.eventIds.push(e.eventId);
+    }
+    eventArtefacts(e, (a) => {
+      const k = `${a.type}\u0000${a.value}`;
+      if (!this.artefactKeys.has(k)) {
+        this.artefactKeys.add(k);
+        this.artefacts.push(a);
+      }
+    });
+    if (e.timeMs !== null) {
+      if (this.first === null || e.timeMs < this.first) this.first = e.timeMs;
+      if (this.last === null || e.timeMs > this.last) this.last = e.timeMs;
+    }
+    if (this.listed.length < LISTED_EVENTS) this.listed.push(`- ${describe(e)}`);
+  }
+
+  /** The Finding, given its id (computed over every distinct eventID, sorted: `sigmaFindingId`). */
+  finish(id: string): Finding {
+    const { rule, correlation } = this;
+    if (this.seen === 0) throw new Error(`Sigma rule ${rule.id} ('${rule.title}'): a finding needs at least one matched event`);
+    const checkId = `sigma:${rule.id}`;
+    const firstSeen = this.first === null ? null : isoUtc(this.first);
+    const lastSeen = this.last === null ? null : isoUtc(this.last);
+    const listed = [...this.listed];
+    if (this.seen > LISTED_EVENTS) listed.push(`- and ${this.seen - LISTED_EVENTS} more`);
+    const span = firstSeen ? (firstSeen === lastSeen ? ` at ${firstSeen}` : ` between ${firstSeen} and ${lastSeen}`) : '';
+    const n = this.distinct;
+    const explanation = [
+      `Sigma rule '${rule.title}' (id ${rule.id}${rule.file ? `, ${rule.file}` : ''}, level ${rule.level}) matched ${n} event${n === 1 ? '' : 's'}${span}:`,
+      ...(rule.correlation && correlation ? [correlationLine(rule, correlation)] : []),
+      ...listed,
+      rule.description ? `The rule describes what it detects as: ${rule.description}` : 'The rule gives no description.',
+    ].join('\n');
+
+    const remediation = [
+      'Review each matched event and confirm with the owner of the principal whether the call was expected and authorised.',
+      'If it was not: treat the principal\'s credentials as compromised (deactivate its access keys or revoke its role sessions), undo the change the event records, and look for other activity by the same principal, access key and source IP.',
+      ...rule.falsepositives.filter((f) => f && f.toLowerCase() !== 'unknown').map((f) => `Known false positive named by the rule author: ${f}`),
+    ];
+
+    return {
+      id,
+      source: 'sigma',
+      checkId,
+      checkVersion: sigmaRuleVersion(rule),
+      title: rule.title,
+      severity: rule.level,
+      category: sigmaCategory(rule),
+      attack: [...rule.tags],
+      eventIds: [...this.eventIds],
+      ...(n > this.eventIds.length ? { eventCount: n } : {}),
+      artefacts: [...this.artefacts],
+      explanation,
+      remediation,
+      firstSeen,
+      lastSeen,
+      attribution: sigmaAttribution(rule),
+    };
+  }
+}
+
+/**
+ * Build the Finding for the events one Sigma rule matched (held in memory).
  * @param findingId stable id from the check id and the sorted event ids (bundled.ts: 16-hex SHA-256 prefix).
  */
 export function buildSigmaFinding(
   rule: CompiledSigmaRule,
-  events: AnalysisEvent[],
+  events: MatchedEvent[],
   findingId: (checkId: string, sortedEventIds: string[]) => string,
   correlation?: CorrelationHit,
 ): Finding {
   if (events.length === 0) throw new Error(`Sigma rule ${rule.id} ('${rule.title}'): a finding needs at least one matched event`);
-  const sorted = [...events].sort(byTime);
-  const eventIds: string[] = [];
+  const b = new SigmaFindingBuilder(rule, correlation);
   const seen = new Set<string>();
-  for (const e of sorted) {
-    if (!seen.has(e.eventId)) {
-      seen.add(e.eventId);
-      eventIds.push(e.eventId);
-    }
+  for (const e of [...events].sort(byTime)) {
+    const first = !seen.has(e.eventId);
+    if (first) seen.add(e.eventId);
+    b.add(e, first);
   }
-  const checkId = `sigma:${rule.id}`;
-  const artefacts: Artefact[] = [];
-  const artefactKeys = new Set<string>();
-  for (const e of sorted) {
-    eventArtefacts(e, (a) => {
-      const k = `${a.type}\u0000${a.value}`;
-      if (!artefactKeys.has(k)) {
-        artefactKeys.add(k);
-        artefacts.push(a);
-      }
-    });
-  }
-  const times = sorted.map((e) => e.timeMs).filter((t): t is number => t !== null);
-  const firstSeen = times.length ? isoUtc(Math.min(...times)) : null;
-  const lastSeen = times.length ? isoUtc(Math.max(...times)) : null;
-
-  const listed = sorted.slice(0, LISTED_EVENTS).map((e) => `- ${describe(e)}`);
-  if (sorted.length > LISTED_EVENTS) listed.push(`- and ${sorted.length - LISTED_EVENTS} more`);
-  const span = firstSeen ? (firstSeen === lastSeen ? ` at ${firstSeen}` : ` between ${firstSeen} and ${lastSeen}`) : '';
-  const explanation = [
-    `Sigma rule '${rule.title}' (id ${rule.id}${rule.file ? `, ${rule.file}` : ''}, level ${rule.level}) matched ${eventIds.length} event${eventIds.length === 1 ? '' : 's'}${span}:`,
-    ...(rule.correlation && correlation ? [correlationLine(rule, correlation)] : []),
-    ...listed,
-    rule.description ? `The rule describes what it detects as: ${rule.description}` : 'The rule gives no description.',
-  ].join('\n');
-
-  const remediation = [
-    'Review each matched event and confirm with the owner of the principal whether the call was expected and authorised.',
-    'If it was not: treat the principal\'s credentials as compromised (deactivate its access keys or revoke its role sessions), undo the change the event records, and look for other activity by the same principal, access key and source IP.',
-    ...rule.falsepositives.filter((f) => f && f.toLowerCase() !== 'unknown').map((f) => `Known false positive named by the rule author: ${f}`),
-  ];
-
-  return {
-    id: findingId(checkId, [...eventIds].sort()),
-    source: 'sigma',
-    checkId,
-    checkVersion: sigmaRuleVersion(rule),
-    title: rule.title,
-    severity: rule.level,
-    category: sigmaCategory(rule),
-    attack: [...rule.tags],
-    eventIds,
-    artefacts,
-    explanation,
-    remediation,
-    firstSeen,
-    lastSeen,
-    attribution: sigmaAttribution(rule),
-  };
+  return b.finish(findingId(`sigma:${rule.id}`, [...seen].sort()));
 }

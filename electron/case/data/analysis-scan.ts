@@ -136,40 +136,6 @@ export function* refRowsFrom(store: CaseStore, fromLeaf: number): Generator<{ le
   }
 }
 
-/** A row with every indexed column (Check.narrow steps read events built from these, without records). */
-export interface ColumnRow extends ScanRow {
-  region: number | null;
-  ip: number | null;
-  ua: number | null;
-  arn: number | null;
-  user_name: number | null;
-  principal_id: number | null;
-  access_key: number | null;
-  issuer_arn: number | null;
-  account: number | null;
-  read_only: number | null;
-  category: number | null;
-  request_id: string | null;
-}
-
-const ALL_COLS = `${COLS}, region, ip, ua, arn, user_name, principal_id, access_key, issuer_arn, account, read_only, category, request_id`;
-
-/** scanPage with every indexed column. */
-export function columnPage(store: CaseStore, at: ScanCursor, limit: number, f?: ScanFilter): { rows: ColumnRow[]; next: ScanCursor } {
-  return scanPage(store, at, limit, f, ALL_COLS) as { rows: ColumnRow[]; next: ScanCursor };
-}
-
-export function stringTexts(store: CaseStore, ids: Iterable<number>): Map<number, string> {
-  return stringsById(store, ids);
-}
-
-export function ipTexts(store: CaseStore, ids: Iterable<number>): Map<number, string> {
-  const out = new Map<number, string>();
-  for (const r of store.stmt('SELECT id, text FROM ips WHERE id IN (SELECT value FROM json_each(?))').all(JSON.stringify([...ids])) as { id: number; text: string }[])
-    out.set(r.id, r.text);
-  return out;
-}
-
 const LOCATOR_COLS = 'leaf, event_id, time_ms, evidence_id, pos, len, enc';
 
 /** Up to `limit` locators from leaf `from` on, in leaf order (one page of a full pass). */

@@ -2,6 +2,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { isIocType, IOC_TYPE_DOC, IOC_TYPES, type IocType } from '../../../shared/analysis/ioc.ts';
+import { findingEventCount } from '../../../shared/analysis/findings.ts';
 import type { AnalysisRunSummary, FindingWithDecision, IocFormat, PivotResult } from '../../../shared/analysis/types.ts';
 import { dispatch } from '../../api/handlers.ts';
 import { guessIocFormat } from '../../analysis/ioc-formats.ts';
@@ -194,7 +195,7 @@ registerCommand({
 });
 
 function findingLine(f: FindingWithDecision): string {
-  return `${f.severity.toUpperCase().padEnd(13)} ${f.id}  ${f.checkId}  ${shown(f.title, 2000)}  [${f.eventIds.length} event${f.eventIds.length === 1 ? '' : 's'}${f.decision !== 'open' ? `; ${f.decision}` : ''}]`;
+  return `${f.severity.toUpperCase().padEnd(13)} ${f.id}  ${f.checkId}  ${shown(f.title, 2000)}  [${findingEventCount(f)} event${findingEventCount(f) === 1 ? '' : 's'}${findingEventCount(f) > f.eventIds.length ? `, the first ${f.eventIds.length} listed` : ''}${f.decision !== 'open' ? `; ${f.decision}` : ''}]`;
 }
 
 function runText(s: AnalysisRunSummary): string {
