@@ -14,6 +14,7 @@ import { generateTrail } from '../../electron/demo/synth.ts';
 import { runQuery, ResultHasher } from '../../electron/query/engine.ts';
 import { derivedPath, ensureDerived, leafRangeSha256 } from '../../electron/query/derived.ts';
 import { compileSearch } from '../../shared/query/search.ts';
+import { DERIVED_VERSION } from '../../shared/query/schema.ts';
 import { verifyCase } from '../../electron/case/verify.ts';
 import { QUESTIONS, pickValues, type Rec } from '../bench/query-suite.ts';
 import { tempCase, tempDir } from '../support/case.ts';
@@ -121,6 +122,32 @@ test('a derived form from another case, or a deleted one, is rebuilt rather than
   } finally {
     a.cleanup();
     b.cleanup();
+  }
+});
+
+test('a derived form of an older layout version is rebuilt, on the record', async () => {
+  const c = await caseFrom(DATASETS.stratus);
+  try {
+    const n = (c.store.db.prepare('SELECT count(*) n FROM events').get() as { n: number }).n;
+    await ensureDerived(c.store, { actor: 't' });
+    // Mark the file as written by the previous layout, as a file from an older TrailCase would be.
+    const { DuckDBInstance } = await import('@duckdb/node-api');
+    const inst = await DuckDBInstance.create(derivedPath(c.path));
+    const con = await inst.connect();
+    await con.run(`UPDATE derived_meta SET v = json_object('caseId', v->>'caseId', 'version', ${DERIVED_VERSION - 1}, 'engine', v->>'engine', 'builtThrough', CAST(v->>'builtThrough' AS INTEGER), 'lastLeafHash', v->>'lastLeafHash', 'loggedThrough', CAST(v->>'loggedThrough' AS INTEGER)) WHERE k = 'state'`);
+    con.closeSync();
+    inst.closeSync();
+    const r = await ensureDerived(c.store, { actor: 't' });
+    assert.deepEqual([r.built?.fromLeaf, r.built?.toLeaf, r.rebuilt], [0, n, true]);
+    const logs = (c.store.db.prepare("SELECT details FROM custody WHERE action = 'query.derived-built' ORDER BY seq").all() as { details: string }[]).map((l) => JSON.parse(l.details));
+    assert.deepEqual(logs.map((d) => [d.derivedVersion, d.fromLeaf, d.toLeaf, d.rebuilt]), [
+      [DERIVED_VERSION, 0, n, false],
+      [DERIVED_VERSION, 0, n, true],
+    ]);
+    const q = await runQuery(c.store, { text: 'SELECT count(*) FROM events', source: 'sql', actor: 't' });
+    assert.deepEqual(q.rows, [[n]]);
+  } finally {
+    c.cleanup();
   }
 });
 
