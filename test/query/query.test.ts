@@ -235,6 +235,30 @@ test('every query run is a custody entry with its text, engine, checkpoint, row 
   }
 });
 
+test('the result hash is the documented one for results of any size (rows across blocks, duplicates, any order)', async () => {
+  const { createHash } = await import('node:crypto');
+  // The definition in docs/queries.md, written out plainly.
+  const documented = (cols: string[], rows: unknown[][]) => {
+    const hex = rows.map((r) => createHash('sha256').update(canonicalJson(r)).digest('hex')).sort();
+    const h = createHash('sha256').update(canonicalJson(cols) + '\n');
+    for (const x of hex) h.update(x + '\n');
+    return h.digest('hex');
+  };
+  const rows: unknown[][] = [];
+  for (let i = 0; i < 150_000; i++) rows.push([i % 97_003, i % 3 === 0 ? null : `k${i % 5}`, i % 7 === 0]);
+  const a = new ResultHasher(['n', 'k', 'b']);
+  for (const r of rows) a.add(r as never);
+  const want = documented(['n', 'k', 'b'], rows);
+  assert.equal(a.digest(), want);
+  const b = new ResultHasher(['n', 'k', 'b']);
+  for (const r of [...rows].reverse()) b.add(r as never);
+  assert.equal(b.digest(), want, 'independent of row order');
+  const c = new ResultHasher(['n', 'k', 'b']);
+  for (const r of rows.slice(1)) c.add(r as never);
+  assert.notEqual(c.digest(), want, 'a missing row changes it');
+  assert.equal(new ResultHasher(['x']).digest(), documented(['x'], []), 'no rows');
+});
+
 test('the search bar compiles to parameterised SQL on the same engine and agrees with the reference', async () => {
   const c = await caseFrom('synthetic');
   try {
