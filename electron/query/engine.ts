@@ -6,7 +6,7 @@
 // entry `query.run`: the text, the SQL and parameters run, the engine and its
 // version, the checkpoint (tree size, root) it ran against, the row count and
 // the SHA-256 of the canonical result (docs/queries.md).
-import { createHash } from 'node:crypto';
+import { createHash, hash } from 'node:crypto';
 import type { DuckDBConnection, DuckDBInstance, DuckDBPreparedStatement, DuckDBTypeId, Json } from '@duckdb/node-api';
 import { duck, engineName } from './duckdb.ts';
 import { canonicalJson } from '../case/canonical.ts';
@@ -133,7 +133,8 @@ export class ResultHasher {
       this.block = Buffer.allocUnsafe(HASH_BLOCK_ROWS * 32);
       this.used = 0;
     }
-    createHash('sha256').update(canonicalJson(row)).digest().copy(this.block, this.used * 32);
+    // One-shot hash: half the time of a Hash object per row.
+    hash('sha256', canonicalJson(row), 'buffer').copy(this.block, this.used * 32);
     this.used++;
   }
   digest(): string {
