@@ -25,8 +25,8 @@ export { leafRangeSha256 };
 // one): each commit writes its rows compressed straight into the file instead of through the
 // WAL. A row group waits whole in memory, uncompressed (~2 KB an event), until it is written,
 // so it is a quarter of DuckDB's default 122,880: this bounds the build's memory (peak RSS at
-// 1M: 540 MB with the default, ~430 MB with this; docs/queries.md "The derived form, measured")
-// and gives a 2-thread query four times as many row groups to share out.
+// 1M: 540 MB with the default, 459-477 MB with this, 490 MB at 5M; docs/queries.md "The derived
+// form, measured") and gives a 2-thread query four times as many row groups to share out.
 const ROW_GROUP = 32_768;
 // Rows handed to DuckDB at a time: this thread reads and checks the next chunk while DuckDB
 // transforms one, and the two bound the memory the record texts take (~10 MB each at 1.2 KB).

@@ -125,6 +125,21 @@ test('a derived form from another case, or a deleted one, is rebuilt rather than
   }
 });
 
+test('a damaged derived file (not a DuckDB database) is replaced by a rebuild', async () => {
+  const c = await caseFrom(DATASETS.stratus);
+  try {
+    const { writeFileSync } = await import('node:fs');
+    writeFileSync(derivedPath(c.path), Buffer.alloc(64 * 1024, 0x5a));
+    const r = await ensureDerived(c.store, { actor: 't' });
+    const n = (c.store.db.prepare('SELECT count(*) n FROM events').get() as { n: number }).n;
+    assert.deepEqual([r.built?.fromLeaf, r.built?.toLeaf, r.rebuilt], [0, n, true]);
+    const q = await runQuery(c.store, { text: 'SELECT count(*) FROM events', source: 'sql', actor: 't' });
+    assert.deepEqual(q.rows, [[n]]);
+  } finally {
+    c.cleanup();
+  }
+});
+
 test('a derived form of an older layout version is rebuilt, on the record', async () => {
   const c = await caseFrom(DATASETS.stratus);
   try {
