@@ -21,12 +21,16 @@ import { UserError } from '../errors.ts';
 
 export { leafRangeSha256 };
 
-// Rows per transaction (a killed build resumes after the last one): one DuckDB row group, so
-// each commit writes its rows compressed straight into the file instead of through the WAL.
-const BATCH = 122_880;
+// Rows per DuckDB row group, and per build transaction (a killed build resumes after the last
+// one): each commit writes its rows compressed straight into the file instead of through the
+// WAL. A row group waits whole in memory, uncompressed (~2 KB an event), until it is written,
+// so it is a quarter of DuckDB's default 122,880: this bounds the build's memory (peak RSS at
+// 1M: 540 MB with the default, 459-477 MB with this, 490 MB at 5M; docs/queries.md "The derived
+// form, measured") and gives a 2-thread query four times as many row groups to share out.
+const ROW_GROUP = 32_768;
 // Rows handed to DuckDB at a time: this thread reads and checks the next chunk while DuckDB
-// transforms one, and the two bound the memory the record texts take (~20 MB each at 1.2 KB).
-const CHUNK = 16_384;
+// transforms one, and the two bound the memory the record texts take (~10 MB each at 1.2 KB).
+const CHUNK = 8_192;
 const ZERO = Buffer.from([0]);
 // The build's DuckDB (measured choices: docs/queries.md "The derived form, measured"): the
 // newest storage format (ZSTD for strings is not in the default, v0.10-compatible one); at
@@ -45,6 +49,25 @@ const BUILD_CONFIG: Record<string, string> = {
   allocator_bulk_deallocation_flush_threshold: '16MB',
   allocator_background_threads: 'true',
 };
+
+/**
+ * The build's DuckDB: an in-memory instance with the derived file attached as its default
+ * database, because the row-group size can be chosen only when attaching. Spills (a row group
+ * over the memory limit) go beside the file and are removed when the instance closes.
+ */
+async function openBuild(path: string): Promise<{ inst: DuckDBInstance; con: DuckDBConnection }> {
+  const inst = await duck().DuckDBInstance.create(':memory:', { ...BUILD_CONFIG, temp_directory: `${path}.tmp` });
+  const con = await inst.connect();
+  try {
+    await con.run(`ATTACH '${path.replace(/'/g, "''")}' AS derived (ROW_GROUP_SIZE ${ROW_GROUP}, STORAGE_VERSION 'latest')`);
+    await con.run('USE derived');
+  } catch (e) {
+    con.closeSync();
+    inst.closeSync();
+    throw e;
+  }
+  return { inst, con };
+}
 
 const locks = new Map<string, Promise<unknown>>();
 
@@ -181,23 +204,23 @@ export async function ensureDerived(
   store: CaseStore,
   opts: { actor: string; signal?: AbortSignal; onProgress?: (done: number, total: number) => void; batchSize?: number },
 ): Promise<BuildResult> {
-  const commitEvery = opts.batchSize ?? BATCH;
+  const commitEvery = opts.batchSize ?? ROW_GROUP;
   const path = derivedPath(store.path);
   const total = caseLeafCount(store);
   const t0 = performance.now();
   let rebuilt = false;
   let inst: DuckDBInstance;
+  let con: DuckDBConnection;
   try {
-    inst = await duck().DuckDBInstance.create(path, BUILD_CONFIG);
+    ({ inst, con } = await openBuild(path));
   } catch (e) {
     // Written by another DuckDB version, or damaged: it is a cache, so start again.
     if (!existsSync(path)) throw new UserError(`cannot create the query database ${path}: ${(e as Error).message.split('\n')[0]}`);
     rmSync(path, { force: true });
     rmSync(`${path}.wal`, { force: true });
     rebuilt = true;
-    inst = await duck().DuckDBInstance.create(path, BUILD_CONFIG);
+    ({ inst, con } = await openBuild(path));
   }
-  let con = await inst.connect();
   try {
     let state = await readState(con);
     if (state && !stateMatches(store, state)) {
@@ -206,8 +229,7 @@ export async function ensureDerived(
       inst.closeSync();
       rmSync(path, { force: true });
       rmSync(`${path}.wal`, { force: true });
-      inst = await duck().DuckDBInstance.create(path, BUILD_CONFIG);
-      con = await inst.connect();
+      ({ inst, con } = await openBuild(path));
       state = null;
       rebuilt = true;
     }
@@ -305,7 +327,7 @@ export async function ensureDerived(
     }
     const built = from < total ? { fromLeaf: from, toLeaf: total, seconds: (performance.now() - t0) / 1000 } : null;
     if (state.loggedThrough < state.builtThrough) {
-      await con.run('CHECKPOINT');
+      await con.run('CHECKPOINT derived');
       store.appendCustody(opts.actor, 'query.derived-built', {
         file: basename(path),
         engine: engineName(),

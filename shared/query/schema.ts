@@ -5,7 +5,7 @@
 // which paths are typed columns and which live inside JSON objects.
 
 /** Bump when the derived table's columns or their derivation change: every derived form is then rebuilt. */
-export const DERIVED_VERSION = 3;
+export const DERIVED_VERSION = 4;
 
 /**
  * The typed part of each record, as DuckDB's json_transform structure. A value

@@ -3,7 +3,8 @@
 // custody-logged) and on DuckDB over the same raw JSON records in the same run;
 // the derived form's build time (against the import time), its size, and the
 // build's peak RSS (measured in a child process).
-//   node --import tsx test/bench/query.ts --build CASE   (child: build from scratch, print JSON)
+//   node --import tsx test/bench/query.ts --build CASE       (child: build from scratch, print JSON)
+//   node --import tsx test/bench/query.ts --questions CASE   (child: the suite once on TrailCase alone, print its peak RSS)
 import { spawnSync } from 'node:child_process';
 import { rmSync, statSync } from 'node:fs';
 import { DuckDBInstance } from '@duckdb/node-api';
@@ -25,6 +26,16 @@ if (process.argv[2] === '--build') {
   process.exit(0);
 }
 
+if (process.argv[2] === '--questions') {
+  // The queries' own memory: the parent also holds DuckDB over the raw records, so it cannot tell.
+  const store = CaseStore.open(process.argv[3]);
+  const picks = await picksFrom(store);
+  for (const q of QUESTIONS) await runQuery(store, { text: q.sql(picks), source: 'sql', actor: 'bench', keepRows: 0 });
+  store.close();
+  console.log(JSON.stringify({ rssMB: process.resourceUsage().maxRSS / 1024 }));
+  process.exit(0);
+}
+
 async function picksFrom(store: CaseStore): Promise<Picks> {
   const one = async (sql: string, fallback: string) => {
     const r = await runQuery(store, { text: sql, source: 'sql', actor: 'bench' });
@@ -42,6 +53,8 @@ async function picksFrom(store: CaseStore): Promise<Picks> {
 
 export interface QueryBench {
   build: { events: number; seconds: number; cpuSeconds: number; bytes: number; rssMB: number };
+  /** Peak RSS of a process running the whole suite on TrailCase alone. */
+  queriesRssMB: number;
   importSeconds: number | null;
   buildToImport: number | null;
   caseBytes: number;
@@ -54,6 +67,9 @@ export async function benchQuery(casePath: string, trailGlob: string, gzipBytes:
   const child = spawnSync(process.execPath, ['--import', 'tsx', 'test/bench/query.ts', '--build', casePath], { encoding: 'utf8', maxBuffer: 1 << 24 });
   if (child.status !== 0) throw new Error(`derived build failed: ${child.stderr.slice(0, 500)}`);
   const build = JSON.parse(child.stdout.trim().split('\n').pop()!);
+  const qchild = spawnSync(process.execPath, ['--import', 'tsx', 'test/bench/query.ts', '--questions', casePath], { encoding: 'utf8', maxBuffer: 1 << 24 });
+  if (qchild.status !== 0) throw new Error(`questions failed: ${qchild.stderr.slice(0, 500)}`);
+  const queriesRssMB = JSON.parse(qchild.stdout.trim().split('\n').pop()!).rssMB as number;
   const store = CaseStore.open(casePath);
   const raw = await DuckDBInstance.create(':memory:', { threads: '2' });
   const con = await raw.connect();
@@ -86,6 +102,7 @@ export async function benchQuery(casePath: string, trailGlob: string, gzipBytes:
   const caseBytes = statSync(casePath).size;
   return {
     build,
+    queriesRssMB,
     importSeconds,
     buildToImport: importSeconds ? build.seconds / importSeconds : null,
     caseBytes,

@@ -415,6 +415,7 @@ await optional('query', 'test/bench/query.ts', async () => {
   results.query = r;
   line('query: derived form build (from scratch)', `${fmt(r.build.seconds, 2)} s (CPU ${fmt(r.build.cpuSeconds, 1)} s), ${fmt(r.build.bytes / 1e6, 1)} MB, peak RSS ${fmt(r.build.rssMB)} MB`);
   if (r.buildToImport !== null) line('  build / import time (target <= 0.5)', fmt(r.buildToImport, 2));
+  line('  peak RSS of the suite on TrailCase alone (target < 500 MB)', `${fmt(r.queriesRssMB)} MB`);
   line('  case + derived / gzip input (target <= 4)', fmt(r.caseWithDerivedToGzip, 2));
   for (const q of r.questions) line(`query: ${q.id}`, `${fmt(q.trailcaseMs, 0)} ms vs DuckDB raw ${fmt(q.duckdbRawMs, 0)} ms = ${fmt(q.ratio, 2)} (${fmt(q.rows)} rows)`);
 });

@@ -14,6 +14,7 @@ import { generateTrail } from '../../electron/demo/synth.ts';
 import { runQuery, ResultHasher } from '../../electron/query/engine.ts';
 import { derivedPath, ensureDerived, leafRangeSha256 } from '../../electron/query/derived.ts';
 import { compileSearch } from '../../shared/query/search.ts';
+import { DERIVED_VERSION } from '../../shared/query/schema.ts';
 import { verifyCase } from '../../electron/case/verify.ts';
 import { QUESTIONS, pickValues, type Rec } from '../bench/query-suite.ts';
 import { tempCase, tempDir } from '../support/case.ts';
@@ -124,6 +125,47 @@ test('a derived form from another case, or a deleted one, is rebuilt rather than
   }
 });
 
+test('a damaged derived file (not a DuckDB database) is replaced by a rebuild', async () => {
+  const c = await caseFrom(DATASETS.stratus);
+  try {
+    const { writeFileSync } = await import('node:fs');
+    writeFileSync(derivedPath(c.path), Buffer.alloc(64 * 1024, 0x5a));
+    const r = await ensureDerived(c.store, { actor: 't' });
+    const n = (c.store.db.prepare('SELECT count(*) n FROM events').get() as { n: number }).n;
+    assert.deepEqual([r.built?.fromLeaf, r.built?.toLeaf, r.rebuilt], [0, n, true]);
+    const q = await runQuery(c.store, { text: 'SELECT count(*) FROM events', source: 'sql', actor: 't' });
+    assert.deepEqual(q.rows, [[n]]);
+  } finally {
+    c.cleanup();
+  }
+});
+
+test('a derived form of an older layout version is rebuilt, on the record', async () => {
+  const c = await caseFrom(DATASETS.stratus);
+  try {
+    const n = (c.store.db.prepare('SELECT count(*) n FROM events').get() as { n: number }).n;
+    await ensureDerived(c.store, { actor: 't' });
+    // Mark the file as written by the previous layout, as a file from an older TrailCase would be.
+    const { DuckDBInstance } = await import('@duckdb/node-api');
+    const inst = await DuckDBInstance.create(derivedPath(c.path));
+    const con = await inst.connect();
+    await con.run(`UPDATE derived_meta SET v = json_object('caseId', v->>'caseId', 'version', ${DERIVED_VERSION - 1}, 'engine', v->>'engine', 'builtThrough', CAST(v->>'builtThrough' AS INTEGER), 'lastLeafHash', v->>'lastLeafHash', 'loggedThrough', CAST(v->>'loggedThrough' AS INTEGER)) WHERE k = 'state'`);
+    con.closeSync();
+    inst.closeSync();
+    const r = await ensureDerived(c.store, { actor: 't' });
+    assert.deepEqual([r.built?.fromLeaf, r.built?.toLeaf, r.rebuilt], [0, n, true]);
+    const logs = (c.store.db.prepare("SELECT details FROM custody WHERE action = 'query.derived-built' ORDER BY seq").all() as { details: string }[]).map((l) => JSON.parse(l.details));
+    assert.deepEqual(logs.map((d) => [d.derivedVersion, d.fromLeaf, d.toLeaf, d.rebuilt]), [
+      [DERIVED_VERSION, 0, n, false],
+      [DERIVED_VERSION, 0, n, true],
+    ]);
+    const q = await runQuery(c.store, { text: 'SELECT count(*) FROM events', source: 'sql', actor: 't' });
+    assert.deepEqual(q.rows, [[n]]);
+  } finally {
+    c.cleanup();
+  }
+});
+
 test('writes, escapes and extension loading are refused; a bad query is one line with its position', async () => {
   const c = await caseFrom(DATASETS.stratus);
   const outside = join(tempDir(), 'leak.csv');
@@ -206,6 +248,30 @@ test('every query run is a custody entry with its text, engine, checkpoint, row 
   } finally {
     c.cleanup();
   }
+});
+
+test('the result hash is the documented one for results of any size (rows across blocks, duplicates, any order)', async () => {
+  const { createHash } = await import('node:crypto');
+  // The definition in docs/queries.md, written out plainly.
+  const documented = (cols: string[], rows: unknown[][]) => {
+    const hex = rows.map((r) => createHash('sha256').update(canonicalJson(r)).digest('hex')).sort();
+    const h = createHash('sha256').update(canonicalJson(cols) + '\n');
+    for (const x of hex) h.update(x + '\n');
+    return h.digest('hex');
+  };
+  const rows: unknown[][] = [];
+  for (let i = 0; i < 150_000; i++) rows.push([i % 97_003, i % 3 === 0 ? null : `k${i % 5}`, i % 7 === 0]);
+  const a = new ResultHasher(['n', 'k', 'b']);
+  for (const r of rows) a.add(r as never);
+  const want = documented(['n', 'k', 'b'], rows);
+  assert.equal(a.digest(), want);
+  const b = new ResultHasher(['n', 'k', 'b']);
+  for (const r of [...rows].reverse()) b.add(r as never);
+  assert.equal(b.digest(), want, 'independent of row order');
+  const c = new ResultHasher(['n', 'k', 'b']);
+  for (const r of rows.slice(1)) c.add(r as never);
+  assert.notEqual(c.digest(), want, 'a missing row changes it');
+  assert.equal(new ResultHasher(['x']).digest(), documented(['x'], []), 'no rows');
 });
 
 test('the search bar compiles to parameterised SQL on the same engine and agrees with the reference', async () => {
