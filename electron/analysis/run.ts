@@ -29,7 +29,7 @@ import { SEVERITIES } from '../../shared/analysis/findings.ts';
 import type { AnalysisWarning, UnitRef } from '../../shared/analysis/types.ts';
 import type { Progress } from '../../shared/types.ts';
 import { caseAccounts, columnCombos, eventTimes, principalIdStrings, scanPage, SCAN_START, selectionSize, stringsById, type ColumnCombo, type ScanCursor, type ScanFilter, type ScanRow } from '../case/data/analysis-scan.ts';
-import { clearSpill, hitLocators, spilledByTime, spilledIdsSorted, spilledRepeatedIds, spillHits } from '../case/data/sigma-hits.ts';
+import { clearSpill, hitLocators, spilledIdsSorted, spilledInOrder, spillHits } from '../case/data/sigma-hits.ts';
 import { EvidenceReader } from '../case/evidence.ts';
 import type { CaseStore } from '../case/store.ts';
 import { allChecks, buildCheckContext, findingId, selectorPredicates, toFinding, TRAIL_CONTEXT_SELECTOR, type Check } from './checks/index.ts';
@@ -393,9 +393,8 @@ export async function analyseCase(store: CaseStore, opts: AnalyseOptions = {}): 
         locate: (leaves) => hitLocators(db, leaves).map((r) => ({ leaf: r.leaf, eventId: r.event_id, timeMs: r.time_ms })),
         spill: {
           write: (leaves, tags, n) => spillHits(db, leaves, tags, n),
-          byTime: () => spilledByTime(db),
+          inOrder: () => spilledInOrder(db),
           sortedIds: () => spilledIdsSorted(db),
-          repeatedIds: () => spilledRepeatedIds(db),
           clear: () => clearSpill(db),
         },
       },

@@ -33,7 +33,12 @@ function rssKB(pid: number): { rss: number; hwm: number; comm: string } | null {
     const status = readFileSync(`${PROC}/${pid}/status`, 'utf8');
     const rss = Number(/^VmRSS:\s+(\d+)/m.exec(status)?.[1] ?? 0);
     const hwm = Number(/^VmHWM:\s+(\d+)/m.exec(status)?.[1] ?? 0);
-    const comm = /^Name:\s+(.*)$/m.exec(status)?.[1] ?? '?';
+    let comm = /^Name:\s+(.*)$/m.exec(status)?.[1] ?? '?';
+    // Chromium's processes share one name: tell them apart by their --type (renderer, gpu-process, utility…).
+    if (/chrom/i.test(comm)) {
+      const type = /--type=([a-z-]+)/.exec(readFileSync(`${PROC}/${pid}/cmdline`, 'latin1'))?.[1];
+      comm = `${comm} ${type ?? 'browser'}`;
+    }
     return { rss, hwm, comm };
   } catch {
     return null; // gone between listing and reading

@@ -10,7 +10,8 @@
 //   the report and its Chromium, export and receive, DuckDB). One run writes .bench/results-<N>.json;
 //   the closing table sets every results-*.json present side by side (1M against 10M: README.md, "Speed and size").
 // Options: --events N, --import-runs N (default 3), --skip-duckdb, --reuse-case (keep an existing case:
-//   no import runs), --only import,verify,search,acquire,analysis,enrich,ui,report,handoff,query, --table (print the table only)
+//   no import runs), --skip-floor (no one-thread floor runs around the import: a 10M run's floors alone take
+//   minutes; the import's ratio to the floor is then not printed), --only import,verify,search,acquire,analysis,enrich,ui,report,handoff,query, --table (print the table only)
 import { spawnSync, execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -30,6 +31,7 @@ const EVENTS = Number(opt('events', '1000000'));
 const IMPORT_RUNS = Math.max(1, Number(opt('import-runs', '3')));
 const ONLY = new Set(opt('only', 'import,verify,search,acquire,analysis,enrich,ui,report,handoff,query').split(','));
 const REUSE = args.includes('--reuse-case');
+const SKIP_FLOOR = args.includes('--skip-floor');
 const ROOT = resolve('.bench');
 const TRAIL = join(ROOT, `trail-${EVENTS}-v2`);
 const HOME = join(ROOT, 'home');
@@ -177,7 +179,7 @@ if (ONLY.has('import') && !(REUSE && existsSync(CASE))) {
   };
   const measureFloor = () => floorOn(1);
   const measureFloorAllCores = () => floorOn(readCpus());
-  {
+  if (!SKIP_FLOOR) {
     const f = await measureFloor();
     results.floor = f;
     line('floor, before (1 thread: read+gunzip+parse+sha256)', `${fmt(f.eventsPerSec)} events/s, ${fmt(f.mbPerSec, 1)} MB/s gzip, ${fmt(f.seconds, 2)} s`);
@@ -204,6 +206,7 @@ if (ONLY.has('import') && !(REUSE && existsSync(CASE))) {
       if (!prev || r.seconds < prev.seconds) steps.import = { seconds: r.seconds, events: EVENTS, maxProcessMB: r.maxProcessMB, treeMB: r.treeMB, byProgram: r.byProgram, mainMB: r.mainMB };
       if (prev) steps.import.maxProcessMB = Math.max(prev.maxProcessMB ?? 0, steps.import.maxProcessMB ?? 0);
       line(`TrailCase import, run ${k + 1}`, `${fmt(sum.events / sum.seconds)} events/s, ${fmt(sum.seconds, 2)} s (process ${fmt(wall, 2)} s)`);
+      if (SKIP_FLOOR) continue;
       const f = await measureFloor();
       line(k + 1 < IMPORT_RUNS ? 'floor, between' : 'floor, after', `${fmt(f.eventsPerSec)} events/s, ${fmt(f.seconds, 2)} s`);
       if (f.eventsPerSec > (results.floor as { eventsPerSec: number }).eventsPerSec) results.floor = f;
@@ -213,15 +216,16 @@ if (ONLY.has('import') && !(REUSE && existsSync(CASE))) {
     const wall = best.wall;
     const rss = Math.max(...runs.map((r) => r.rss));
     const size = statSync(CASE).size;
-    const floor = results.floor as { eventsPerSec: number };
-    results.import = { runs, events: sum.events, seconds: sum.seconds, wallSeconds: wall, eventsPerSec: sum.events / sum.seconds, mbPerSec: gzBytes / 1e6 / sum.seconds, peakRssMB: rss, caseBytes: size, caseToGzip: size / gzBytes, ratioToFloor: sum.events / sum.seconds / floor.eventsPerSec };
+    const floor = results.floor as { eventsPerSec: number } | undefined;
+    const ratioToFloor = floor ? sum.events / sum.seconds / floor.eventsPerSec : null;
+    results.import = { runs, events: sum.events, seconds: sum.seconds, wallSeconds: wall, eventsPerSec: sum.events / sum.seconds, mbPerSec: gzBytes / 1e6 / sum.seconds, peakRssMB: rss, caseBytes: size, caseToGzip: size / gzBytes, ratioToFloor };
     line(`TrailCase import, best of ${IMPORT_RUNS}`, `${fmt(sum.events / sum.seconds)} events/s, ${fmt(gzBytes / 1e6 / sum.seconds, 1)} MB/s, ${fmt(sum.seconds, 2)} s`);
-    line(`  ratio to the best floor of ${IMPORT_RUNS + 1} (target >= 0.70)`, fmt(sum.events / sum.seconds / floor.eventsPerSec, 2));
+    if (ratioToFloor !== null) line(`  ratio to the best floor of ${IMPORT_RUNS + 1} (target >= 0.70)`, fmt(ratioToFloor, 2));
     line('  peak RSS, whole process (target < 500 MB)', `${fmt(rss)} MB`);
     line('  case size / gzip input (target < 3)', `${fmt(size / 1e6, 1)} MB / ${fmt(gzBytes / 1e6, 1)} MB = ${fmt(size / gzBytes, 2)}`);
   }
 
-  {
+  if (!SKIP_FLOOR) {
     const fa = await measureFloorAllCores();
     results.floorAllCores = fa;
     line(`floor on all cores (${fa.threads} threads, for scale)`, `${fmt(fa.eventsPerSec)} events/s, ${fmt(fa.seconds, 2)} s`);

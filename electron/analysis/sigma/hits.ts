@@ -42,12 +42,10 @@ export interface HitSource {
 
 export interface HitSpill {
   write(leaves: Int32Array, tags: Int32Array, n: number): void;
-  /** [tag, eventId, timeMs] in time order, untimed last, then eventID in SQLite's byte order, then the order written. */
-  byTime(): Iterable<[number, string, number | null]>;
+  /** [tag, eventId, timeMs] in the order written. */
+  inOrder(): Iterable<[number, string, number | null]>;
   /** Distinct eventIDs in SQLite's byte order. */
   sortedIds(): Iterable<string>;
-  /** eventIDs carried by more than one written match. */
-  repeatedIds(): string[];
   clear(): void;
 }
 
@@ -176,8 +174,8 @@ export class SigmaHits {
         if (!clusters.length) return;
         const tagOf = tagLookup(m);
         for (const c of clusters) {
-          // In leaf order, as the whole events were once read back: the order ties keep.
-          const leaves = Int32Array.from(new Set(c.leaves)).sort();
+          // In the window's order (time, then leaf): the order the spill path needs.
+          const leaves = Int32Array.from(new Set(c.leaves));
           const tags = leaves.map(tagOf);
           if (leaves.length) out.push(this.finding(rule, leaves, tags, leaves.length, src, { group: c.group, metric: c.metric }));
         }
@@ -206,39 +204,49 @@ export class SigmaHits {
   }
 
   /**
-   * Many matches: written to the spill table and read back twice in SQLite's
-   * order (by time for the finding, by eventID for its id), giving the finding
-   * buildSigmaFinding would give (test/analysis/sigma-spill.test.ts compares
-   * them) while holding one second's matches at a time.
+   * Many events: written to the spill table in time order (the pass's order, or
+   * a correlation window's), read back with their eventIDs one second at a time
+   * (sorted by eventID within it, as buildSigmaFinding sorts), and once more by
+   * eventID, sorted by SQLite, for the finding id. An eventID is one event in a
+   * case (a second copy is kept in event_copies, docs/case-format.md), so a
+   * repeat can only sit within one time; anything else is an error, not a
+   * silently different finding. The result equals buildSigmaFinding's
+   * (test/analysis/sigma-spill.test.ts) while holding one second's matches.
    */
   private spilled(rule: CompiledSigmaRule, leaves: Int32Array, tags: Int32Array, n: number, spill: HitSpill, corr?: CorrelationHit): Finding {
     spill.write(leaves, tags, n);
     try {
       const b = new SigmaFindingBuilder(rule, corr);
-      const repeated = new Set(spill.repeatedIds());
-      const seen = new Set<string>();
+      let distinct = 0;
       const emit = (group: [number, string, number | null][]) => {
-        // Within one time, SQLite ordered eventIDs by bytes: put non-ASCII ones in JavaScript's order (stable: ties keep the spill order).
-        if (group.some((r) => !isAscii(r[1]))) group.sort((x, y) => (x[1] < y[1] ? -1 : x[1] > y[1] ? 1 : 0));
-        for (const [tag, eventId, timeMs] of group) {
-          let first = true;
-          if (repeated.has(eventId)) {
-            first = !seen.has(eventId);
-            seen.add(eventId);
-          }
-          b.add({ eventId, timeMs, n: this.fields[tag] }, first);
+        group.sort((x, y) => (x[1] < y[1] ? -1 : x[1] > y[1] ? 1 : 0)); // stable: equal ids keep the order written
+        for (let k = 0; k < group.length; k++) {
+          const first = k === 0 || group[k - 1][1] !== group[k][1];
+          if (first) distinct++;
+          b.add({ eventId: group[k][1], timeMs: group[k][2], n: this.fields[group[k][0]] }, first);
         }
       };
       let group: [number, string, number | null][] = [];
-      for (const r of spill.byTime()) {
+      const key = (t: number | null) => (t === null ? Infinity : t);
+      for (const r of spill.inOrder()) {
         if (group.length && group[0][2] !== r[2]) {
+          if (key(r[2]) < key(group[0][2])) throw new Error(`matches were not handed over in time order (eventID ${r[1]})`);
           emit(group);
           group = [];
         }
         group.push(r);
       }
       emit(group);
-      return b.finish(sigmaFindingIdOfSorted(`sigma:${rule.id}`, inJsOrder(spill.sortedIds())));
+      let ids = 0;
+      const counted = function* (it: Iterable<string>) {
+        for (const id of it) {
+          ids++;
+          yield id;
+        }
+      };
+      const id = sigmaFindingIdOfSorted(`sigma:${rule.id}`, counted(inJsOrder(spill.sortedIds())));
+      if (ids !== distinct) throw new Error(`${ids - distinct} eventID(s) among its ${n} matches belong to events at different times; the finding is not built`);
+      return b.finish(id);
     } finally {
       spill.clear();
     }

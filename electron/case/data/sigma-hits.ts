@@ -30,9 +30,9 @@ export function spillHits(db: ReadableDB, leaves: Int32Array, tags: Int32Array, 
   }
 }
 
-/** The spilled matches in a finding's order: time (untimed last), eventID, then the order they were spilled. */
-export function* spilledByTime(db: ReadableDB): Generator<[tag: number, eventId: string, timeMs: number | null]> {
-  yield* cached(db, `SELECT h.tag, e.event_id, e.time_ms FROM ${SPILL} h JOIN events e ON e.leaf = h.leaf ORDER BY e.time_ms IS NULL, e.time_ms, e.event_id, h.rowid`)
+/** The spilled matches with their eventID and time, in the order they were spilled (no sort: a scan by rowid). */
+export function* spilledInOrder(db: ReadableDB): Generator<[tag: number, eventId: string, timeMs: number | null]> {
+  yield* cached(db, `SELECT h.tag, e.event_id, e.time_ms FROM ${SPILL} h JOIN events e ON e.leaf = h.leaf ORDER BY h.rowid`)
     .raw()
     .iterate() as Iterable<[number, string, number | null]>;
 }
@@ -40,11 +40,6 @@ export function* spilledByTime(db: ReadableDB): Generator<[tag: number, eventId:
 /** The distinct eventIDs of the spilled matches, in SQLite's BINARY (UTF-8 byte) order. */
 export function* spilledIdsSorted(db: ReadableDB): Generator<string> {
   for (const r of cached(db, `SELECT DISTINCT e.event_id FROM ${SPILL} h JOIN events e ON e.leaf = h.leaf ORDER BY e.event_id`).raw().iterate() as Iterable<[string]>) yield r[0];
-}
-
-/** eventIDs that more than one spilled match carries (the same event imported twice: few or none). */
-export function spilledRepeatedIds(db: ReadableDB): string[] {
-  return (cached(db, `SELECT e.event_id FROM ${SPILL} h JOIN events e ON e.leaf = h.leaf GROUP BY e.event_id HAVING count(*) > 1`).raw().all() as [string][]).map((r) => r[0]);
 }
 
 export function clearSpill(db: ReadableDB): void {
