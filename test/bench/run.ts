@@ -10,7 +10,7 @@
 //   the report and its Chromium, export and receive, DuckDB). One run writes .bench/results-<N>.json;
 //   the closing table sets every results-*.json present side by side (1M against 10M: README.md, "Speed and size").
 // Options: --events N, --import-runs N (default 3), --skip-duckdb, --reuse-case (keep an existing case:
-//   no import runs), --skip-floor (no one-thread floor runs around the import: a 10M run's floors alone take
+//   no import runs), --home DIR (the examiner keys; default .bench/home), --skip-floor (no one-thread floor runs around the import: a 10M run's floors alone take
 //   minutes; the import's ratio to the floor is then not printed), --only import,verify,search,acquire,analysis,enrich,ui,report,handoff,query, --table (print the table only)
 import { spawnSync, execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -34,7 +34,8 @@ const REUSE = args.includes('--reuse-case');
 const SKIP_FLOOR = args.includes('--skip-floor');
 const ROOT = resolve('.bench');
 const TRAIL = join(ROOT, `trail-${EVENTS}-v2`);
-const HOME = join(ROOT, 'home');
+// The examiner home (keys) of the run; another size's case may have been made with another home (--home DIR).
+const HOME = resolve(opt('home', join(ROOT, 'home')));
 const CASE = join(ROOT, `bench-${EVENTS}.trailcase`);
 const PASS = 'bench-passphrase';
 const results: Record<string, unknown> = { events: EVENTS, machine: `${process.platform} ${process.arch}, ${readCpus()} cores, node ${process.version}` };
