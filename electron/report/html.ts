@@ -25,10 +25,12 @@ export interface PdfLimits {
   rows: number;
   /** Findings printed in full (facts, interpretation); they come in severity order, so the rest are the least severe. */
   findings: number;
+  /** Findings after those, one line each (number, severity, title, events, first seen, id). */
+  briefFindings: number;
   /** Event ids cited per finding (all of them are in report.json and timeline.csv). */
   idsPerFinding: number;
 }
-export const PDF_LIMITS: Readonly<PdfLimits> = { rows: 250, findings: 200, idsPerFinding: 12 };
+export const PDF_LIMITS: Readonly<PdfLimits> = { rows: 150, findings: 100, briefFindings: 250, idsPerFinding: 12 };
 
 const html = (s: string) => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
@@ -229,7 +231,12 @@ export function renderReportHtml(m: ReportModel, tocPages: Map<string, number> =
       if (f.attribution) push(`<p class="note">Rule attribution: ${esc(f.attribution)}</p>`);
       push(`</div>`);
     }
-    push(more(Math.min(L.findings, m.findings.items.length), m.findings.items.length, 'report.json (findings.items, in this order: the findings not printed are the least severe)'));
+    const brief = m.findings.items.slice(L.findings, L.findings + L.briefFindings);
+    if (brief.length) {
+      push(`<h3>Further findings in brief</h3><p class="note">The first ${L.findings} findings are printed in full above; the next ${brief.length} are listed here one line each; report.json holds each in full.</p>`);
+      push(table(['#', 'Severity', 'Finding', 'Events', 'First seen (UTC)'], brief.map((f) => `<tr><td>${findingNo.get(f.id)}</td><td class="sev-${esc(f.severity)}">${esc(f.severity)}</td><td>${txt(f.title)}<br>${mono(f.id)}</td><td>${f.facts.eventIds.length}</td><td class="t">${dash(f.facts.firstSeen)}</td></tr>`)));
+    }
+    push(more(Math.min(L.findings + L.briefFindings, m.findings.items.length), m.findings.items.length, 'report.json (findings.items, in this order: the findings not printed are the least severe)'));
   }
 
   // 4. Timeline

@@ -40,8 +40,9 @@ export interface TimelineSource {
   has(eventId: string): boolean;
 }
 
-/** Chunk of eventIDs or leaves per query, and rows per batch: bounded memory whatever the case size. */
+/** EventIDs per lookup, and rows per batch: bounded memory whatever the case size (smaller batches leave V8 less garbage between collections). */
 const CHUNK = 5000;
+const BATCH = 1000;
 
 function principalOf(e: EventSummary): string | null {
   return e.principalArn ?? e.userName ?? e.principalId ?? null;
@@ -158,7 +159,7 @@ export function buildTimeline(
 
   return {
     count: n,
-    *batches(size = CHUNK) {
+    *batches(size = BATCH) {
       for (let i = 0; i < n; i += size) yield rowsAt(i, Math.min(n, i + size));
     },
     head(m) {
