@@ -4,6 +4,8 @@
 // template: no wall-clock time, no file system path of the case, and every list
 // in a fixed order, so the same case at the same checkpoint gives the same bytes.
 // The HTML/PDF (html.ts) and timeline.csv (csv.ts) are renderings of this model.
+// The timeline rows are not held with it (timeline.ts reads them back in batches;
+// generate.ts streams them into report.json and timeline.csv): buildReportContent.
 import type { Finding, Severity } from '../../shared/analysis/findings.ts';
 import type { GapReport } from '../../shared/analysis/types.ts';
 import type { CaseScope, VerifyReport } from '../../shared/types.ts';
