@@ -109,7 +109,7 @@ export function withFreshCheckpoint(verify: VerifyReport, cp: CheckpointRecord, 
 }
 
 /** Where buildReport leaves a big file it streamed: `.NAME.tmp` in the staging folder. */
-export const stagedPath = (stageDir: string, name: string) => join(stageDir, `.${name}.tmp`);
+const stagedPath = (stageDir: string, name: string) => join(stageDir, `.${name}.tmp`);
 
 /**
  * Build the report (nothing logged). report.json and timeline.csv are streamed
@@ -258,8 +258,14 @@ export async function generateReport(store: CaseStore, signer: Signer, opts: Rep
     writeFileSync(tmp, data);
     renameSync(tmp, join(outDir, name));
   };
-  for (const [name, data] of r.files) write(name, data);
-  for (const [name, path] of r.staged) renameSync(path, join(outDir, name));
+  try {
+    for (const [name, data] of r.files) write(name, data);
+    for (const [name, path] of r.staged) renameSync(path, join(outDir, name));
+  } catch (e) {
+    // Leave no half-written report: the streamed files not yet in place go too.
+    for (const path of r.staged.values()) rmSync(path, { force: true });
+    throw e;
+  }
   write(PUBLIC_KEY_FILE, signer.publicKeyPem);
   write(MANIFEST_FILE, r.manifestBytes);
   write(SIGNATURE_FILE, r.signature);
