@@ -12,15 +12,13 @@ export const TIMELINE_COLUMNS = [
   'recipientAccountId', 'errorCode', 'findings', 'tags',
 ] as const;
 
-/** timeline.csv in pieces, one per batch of rows (the report streams it: stream.ts). */
+/** timeline.csv in pieces, one per row (the report streams it: stream.ts). */
 export function* timelineCsvChunks(batches: Iterable<readonly TimelineRow[]>): Generator<string> {
   yield csvLine(TIMELINE_COLUMNS);
   for (const batch of batches) {
-    let out = '';
     for (const r of batch) {
-      out += csvLine([r.time, r.eventId, r.leaf, r.eventName, r.eventSource, r.awsRegion, r.sourceIPAddress, r.userAgent, r.principal, r.accessKeyId, r.account, r.errorCode, r.findings.join(' '), r.tags.join(' ')]);
+      yield csvLine([r.time, r.eventId, r.leaf, r.eventName, r.eventSource, r.awsRegion, r.sourceIPAddress, r.userAgent, r.principal, r.accessKeyId, r.account, r.errorCode, r.findings.join(' '), r.tags.join(' ')]);
     }
-    yield out;
   }
 }
 
