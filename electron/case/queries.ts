@@ -206,7 +206,7 @@ export function toSummary(dict: Dictionary, r: any): EventSummary {
   };
 }
 
-const SUMMARY_COLS =
+export const SUMMARY_COLS =
   'leaf, event_id, time_ms, name, source, region, ip, ua, identity_type, arn, user_name, principal_id, access_key, issuer_arn, account, error_code, read_only, category, request_id, evidence_id';
 
 /**

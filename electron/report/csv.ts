@@ -3,6 +3,7 @@
 // CSV-injection neutralising); report.json keeps every value exactly.
 import { csvCell, csvLine } from '../../shared/text/csv.ts';
 import type { ReportModel } from './model.ts';
+import type { TimelineRow } from './timeline.ts';
 
 export { csvCell };
 
@@ -11,10 +12,17 @@ export const TIMELINE_COLUMNS = [
   'recipientAccountId', 'errorCode', 'findings', 'tags',
 ] as const;
 
-export function timelineCsv(m: ReportModel): string {
-  let out = csvLine(TIMELINE_COLUMNS);
-  for (const r of m.timeline.rows) {
-    out += csvLine([r.time, r.eventId, r.leaf, r.eventName, r.eventSource, r.awsRegion, r.sourceIPAddress, r.userAgent, r.principal, r.accessKeyId, r.account, r.errorCode, r.findings.join(' '), r.tags.join(' ')]);
+/** timeline.csv in pieces, one per row (the report streams it: stream.ts). */
+export function* timelineCsvChunks(batches: Iterable<readonly TimelineRow[]>): Generator<string> {
+  yield csvLine(TIMELINE_COLUMNS);
+  for (const batch of batches) {
+    for (const r of batch) {
+      yield csvLine([r.time, r.eventId, r.leaf, r.eventName, r.eventSource, r.awsRegion, r.sourceIPAddress, r.userAgent, r.principal, r.accessKeyId, r.account, r.errorCode, r.findings.join(' '), r.tags.join(' ')]);
+    }
   }
-  return out;
+}
+
+/** timeline.csv of a whole model (its rows all in memory). */
+export function timelineCsv(m: ReportModel): string {
+  return [...timelineCsvChunks([m.timeline.rows])].join('');
 }

@@ -11,7 +11,8 @@
 //   4. build the content from the case at that checkpoint, render, hash, sign;
 //   5. log the report in the custody log: the time of generation lives there,
 //      never in the hashed files.
-import { existsSync, mkdirSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { ReportSummary } from '../../shared/api/report.ts';
 import type { Progress, VerifyReport } from '../../shared/types.ts';
@@ -24,12 +25,13 @@ import { analysisForReport } from './analysis-bridge.ts';
 // evidence inventory carries each source's validation result whichever transport called us.
 import '../ingest/aws/index.ts';
 import { loadCertificationTemplate } from './certification.ts';
-import { timelineCsv } from './csv.ts';
-import { footerTemplate, renderReportHtml } from './html.ts';
+import { timelineCsvChunks } from './csv.ts';
+import { footerTemplate, PDF_LIMITS, renderReportHtml, type PdfLimits } from './html.ts';
+import { HashedFile, reportJsonChunks } from './stream.ts';
 import {
-  fileEntry, MANIFEST_FILE, manifestBytes, manifestFor, PUBLIC_KEY_FILE, REPORT_FILES, SIGNATURE_FILE, VERIFIER_FILE, verifierScript, type Manifest,
+  fileEntry, MANIFEST_FILE, manifestBytes, manifestFor, PUBLIC_KEY_FILE, REPORT_FILES, SIGNATURE_FILE, VERIFIER_FILE, verifierScript, type Manifest, type ManifestFile,
 } from './manifest.ts';
-import { buildReportModel, readCheckpoint, reportTimestamps, type CheckpointRecord, type ReportModel } from './model.ts';
+import { buildReportContent, readCheckpoint, reportTimestamps, type CheckpointRecord, type ReportModel } from './model.ts';
 import { timestampCheckpoint } from '../case/timestamp.ts';
 import { actionsAfter } from '../case/data/custody.ts';
 import { evidenceCount } from '../case/data/evidence.ts';
@@ -61,6 +63,8 @@ export interface ReportOptions {
   /** On a connected machine: time-stamp the report's checkpoint at this RFC 3161 TSA first (docs/verification.md), unless it already is. */
   tsa?: string;
   tsaCaFile?: string;
+  /** How much the PDF lists (html.ts PDF_LIMITS); lower only in tests. */
+  pdfLimits?: PdfLimits;
 }
 
 /** The token and checkpoint-text files a report folder carries for its time-stamps. */
@@ -104,12 +108,22 @@ export function withFreshCheckpoint(verify: VerifyReport, cp: CheckpointRecord, 
   };
 }
 
-/** Build the whole report in memory (nothing written, nothing logged). */
+/** Where buildReport leaves a big file it streamed: `.NAME.tmp` in the staging folder. */
+const stagedPath = (stageDir: string, name: string) => join(stageDir, `.${name}.tmp`);
+
+/**
+ * Build the report (nothing logged). report.json and timeline.csv are streamed
+ * into `stageDir` as `.NAME.tmp`, hashed as written (generateReport renames
+ * them into place); without a `stageDir` they go to a temporary folder that is
+ * removed before returning (their hashes stay in the manifest). The model
+ * returned has `timeline.rows` empty (`timeline.count` holds the number):
+ * report.json holds the rows.
+ */
 export async function buildReport(
   store: CaseStore,
   signer: Signer,
-  opts: Pick<ReportOptions, 'templatePath' | 'printer' | 'onProgress' | 'signal' | 'tsa' | 'tsaCaFile'> = {},
-): Promise<{ model: ReportModel; files: Map<string, Buffer>; manifest: Manifest; manifestBytes: Buffer; signature: Buffer; fresh: boolean; renderer: string }> {
+  opts: Pick<ReportOptions, 'templatePath' | 'printer' | 'onProgress' | 'signal' | 'tsa' | 'tsaCaFile' | 'pdfLimits'> & { stageDir?: string } = {},
+): Promise<{ model: ReportModel; files: Map<string, Buffer>; staged: Map<string, string>; manifest: Manifest; manifestBytes: Buffer; signature: Buffer; fresh: boolean; renderer: string }> {
   const progress = (phase: string, done: number, total: number) => opts.onProgress?.({ phase, done, total, unit: 'steps' });
   const template = loadCertificationTemplate(opts.templatePath);
   // Fail before any work (and any change to the case) when nothing can print the PDF.
@@ -143,46 +157,72 @@ export async function buildReport(
   }
 
   progress('content', 2, 5);
-  const model = buildReportModel({ store, checkpoint, examiner: { name: signer.examiner, keyFingerprint: signer.fingerprint }, analysis, verify, template });
-  const reportJson = Buffer.from(JSON.stringify(model, null, 2) + '\n', 'utf8');
-  const csv = Buffer.from(timelineCsv(model), 'utf8');
+  const { model, timeline } = buildReportContent({ store, checkpoint, examiner: { name: signer.examiner, keyFingerprint: signer.fingerprint }, analysis, verify, template });
+  const stageDir = opts.stageDir ?? mkdtempSync(join(tmpdir(), 'trailcase-report-'));
+  const staged = new Map<string, string>();
+  const entries = new Map<string, ManifestFile>();
+  try {
+    // report.json and timeline.csv are streamed into files rather than held (stream.ts).
+    const stream = (name: 'report.json' | 'timeline.csv', chunks: Iterable<string>) => {
+      const path = stagedPath(stageDir, name);
+      staged.set(name, path);
+      const f = new HashedFile(path);
+      try {
+        for (const c of chunks) f.write(c);
+      } catch (e) {
+        f.abandon();
+        throw e;
+      }
+      entries.set(name, f.close(name));
+    };
+    stream('report.json', reportJsonChunks(model, timeline));
+    stream('timeline.csv', timelineCsvChunks(timeline.batches()));
+    if (opts.signal?.aborted) throw new UserError('cancelled');
 
-  progress('pdf', 3, 5);
-  const { pdf, printer } = await renderReportPdf((toc) => renderReportHtml(model, toc), {
-    printer: opts.printer,
-    footerTemplate: footerTemplate(model),
-    pdfTime: checkpoint.createdAt,
-  });
+    progress('pdf', 3, 5);
+    const limits = opts.pdfLimits ?? PDF_LIMITS;
+    // The PDF prints the first rows of the timeline (html.ts says how many and where the rest are).
+    const shown: ReportModel = { ...model, timeline: { ...model.timeline, rows: timeline.head(limits.rows) } };
+    const { pdf, printer } = await renderReportPdf((toc) => renderReportHtml(shown, toc, limits), {
+      printer: opts.printer,
+      footerTemplate: footerTemplate(model),
+      pdfTime: checkpoint.createdAt,
+    });
 
-  progress('sign', 4, 5);
-  const files = new Map<string, Buffer>([
-    ['report.pdf', pdf],
-    ['report.json', reportJson],
-    ['timeline.csv', csv],
-    [VERIFIER_FILE, verifierScript()],
-  ]);
-  // Each RFC 3161 token, with the checkpoint text it stamps, for `openssl ts -verify` (docs/verification.md).
-  const stamps = reportTimestamps(store, checkpoint.seq);
-  for (const t of stamps) {
-    files.set(t.file, t.token);
-    files.set(`checkpoint-${t.checkpointSeq}.txt`, Buffer.from(readCheckpoint(store, t.checkpointSeq)!.body, 'utf8'));
+    progress('sign', 4, 5);
+    const files = new Map<string, Buffer>([
+      ['report.pdf', pdf],
+      [VERIFIER_FILE, verifierScript()],
+    ]);
+    // Each RFC 3161 token, with the checkpoint text it stamps, for `openssl ts -verify` (docs/verification.md).
+    const stamps = reportTimestamps(store, checkpoint.seq);
+    for (const t of stamps) {
+      files.set(t.file, t.token);
+      files.set(`checkpoint-${t.checkpointSeq}.txt`, Buffer.from(readCheckpoint(store, t.checkpointSeq)!.body, 'utf8'));
+    }
+    for (const [name, data] of files) entries.set(name, fileEntry(name, data));
+    const cpKeyPem = publicKeyOf(store.reader, checkpoint.keyFingerprint);
+    if (cpKeyPem === undefined) throw new UserError(`checkpoint #${checkpoint.seq} is signed by key ${checkpoint.keyFingerprint}, which is not in the case`);
+    const manifest = manifestFor({
+      reportId: model.reportId,
+      caseId: model.case.caseId,
+      tool: model.tool,
+      examiner: model.examiner,
+      checkpoint,
+      checkpointPublicKeyPem: cpKeyPem,
+      renderer: printer,
+      files: [...REPORT_FILES, VERIFIER_FILE, ...[...files.keys()].filter((n) => STAMP_FILE.test(n)).sort()].map((name) => entries.get(name)!),
+    });
+    const mBytes = manifestBytes(manifest);
+    const signature = signer.sign(mBytes);
+    progress('done', 5, 5);
+    return { model, files, staged: opts.stageDir ? staged : new Map(), manifest, manifestBytes: mBytes, signature, fresh, renderer: printer };
+  } catch (e) {
+    for (const p of staged.values()) rmSync(p, { force: true });
+    throw e;
+  } finally {
+    if (!opts.stageDir) rmSync(stageDir, { recursive: true, force: true });
   }
-  const cpKeyPem = publicKeyOf(store.reader, checkpoint.keyFingerprint);
-  if (cpKeyPem === undefined) throw new UserError(`checkpoint #${checkpoint.seq} is signed by key ${checkpoint.keyFingerprint}, which is not in the case`);
-  const manifest = manifestFor({
-    reportId: model.reportId,
-    caseId: model.case.caseId,
-    tool: model.tool,
-    examiner: model.examiner,
-    checkpoint,
-    checkpointPublicKeyPem: cpKeyPem,
-    renderer: printer,
-    files: [...REPORT_FILES, VERIFIER_FILE, ...[...files.keys()].filter((n) => STAMP_FILE.test(n)).sort()].map((name) => fileEntry(name, files.get(name)!)),
-  });
-  const mBytes = manifestBytes(manifest);
-  const signature = signer.sign(mBytes);
-  progress('done', 5, 5);
-  return { model, files, manifest, manifestBytes: mBytes, signature, fresh, renderer: printer };
 }
 
 /** Generate, write and log a report. */
@@ -196,15 +236,36 @@ export async function generateReport(store: CaseStore, signer: Signer, opts: Rep
   // A file the manifest does not list fails every verification of the folder (docs/verification.md), so none may be there to begin with.
   const strangers = existsSync(outDir) ? readdirSync(outDir).filter((n) => !names.includes(n) && !(opts.force && STAMP_FILE.test(n))) : [];
   if (strangers.length) throw new UserError(`${outDir} holds other files (${strangers.slice(0, 5).join(', ')}); a report folder holds only the report's files: choose an empty folder`);
-  const r = await buildReport(store, signer, opts);
+  const created = !existsSync(outDir);
   mkdirSync(outDir, { recursive: true });
+  let r: Awaited<ReturnType<typeof buildReport>>;
+  try {
+    r = await buildReport(store, signer, { ...opts, stageDir: outDir });
+  } catch (e) {
+    // A folder this run made stays only if something else wrote into it meanwhile.
+    if (created) {
+      try {
+        rmdirSync(outDir);
+      } catch {
+        /* not empty */
+      }
+    }
+    throw e;
+  }
   const write = (name: string, data: Uint8Array | string) => {
     // Write beside, then rename: a reader never sees half a file.
     const tmp = join(outDir, `.${name}.tmp`);
     writeFileSync(tmp, data);
     renameSync(tmp, join(outDir, name));
   };
-  for (const [name, data] of r.files) write(name, data);
+  try {
+    for (const [name, data] of r.files) write(name, data);
+    for (const [name, path] of r.staged) renameSync(path, join(outDir, name));
+  } catch (e) {
+    // Leave no half-written report: the streamed files not yet in place go too.
+    for (const path of r.staged.values()) rmSync(path, { force: true });
+    throw e;
+  }
   write(PUBLIC_KEY_FILE, signer.publicKeyPem);
   write(MANIFEST_FILE, r.manifestBytes);
   write(SIGNATURE_FILE, r.signature);

@@ -13,14 +13,24 @@ import { DISPLAY_MAX, displayText, escapeHidden } from '../../shared/text/displa
 import { formatBytes } from '../../shared/bytes.ts';
 import type { ReportModel } from './model.ts';
 
-/**
- * Rows shown in a PDF table before pointing to report.json / timeline.csv (both
- * hashed in the signed manifest) for the rest: about 100 pages of timeline, and
- * Chromium's print time grows with every page (two passes, for the ToC).
- */
-export const PDF_ROW_LIMIT = 2000;
-/** Event ids cited per finding in the PDF (all of them are in report.json). */
-export const PDF_IDS_PER_FINDING = 300;
+// What the PDF lists is bounded, whatever the case size (README.md, "Known limits";
+// docs/verification.md, "What the PDF holds"): the PDF is the narrative an examiner
+// defends; the complete lists are report.json and timeline.csv, hashed in the signed
+// manifest, and every shortened list says how many there are, how many are shown
+// and which file holds them all. Chromium's memory and time grow with the page
+// count (about 5 MB a page at 350 pages: 2.1 GB for the 489 pages a 1M-event case
+// once gave), so these keep a report near 100 pages.
+export interface PdfLimits {
+  /** Rows shown in a PDF table (timeline, evidence, coverage, custody, ...) before pointing to the signed files for the rest. */
+  rows: number;
+  /** Findings printed in full (facts, interpretation); they come in severity order, so the rest are the least severe. */
+  findings: number;
+  /** Findings after those, one line each (number, severity, title, events, first seen, id). */
+  briefFindings: number;
+  /** Event ids cited per finding (all of them are in report.json and timeline.csv). */
+  idsPerFinding: number;
+}
+export const PDF_LIMITS: Readonly<PdfLimits> = { rows: 150, findings: 100, briefFindings: 250, idsPerFinding: 12 };
 
 const html = (s: string) => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
@@ -68,9 +78,13 @@ function table(head: string[], rows: string[], cls = ''): string {
   return `<table class="${cls}"><thead><tr>${head.map((h) => `<th>${h}</th>`).join('')}</tr></thead><tbody>${rows.join('')}</tbody></table>`;
 }
 
-function more(shown: number, total: number, where: string): string {
-  return total > shown ? `<p class="note">${total - shown} more not printed here; all ${total} are in ${where}, whose SHA-256 the signed manifest lists.</p>` : '';
+/** The note under a shortened list: how many there are, how many are shown, which signed file holds them all. */
+export function more(shown: number, total: number, where: string): string {
+  return total > shown
+    ? `<p class="note more">Shown here: the first ${shown} of ${total}. The other ${total - shown} are not printed; all ${total} are in ${where}, whose SHA-256 the signed manifest lists.</p>`
+    : '';
 }
+
 
 /** A small Markdown subset for the certification template: ## headings, paragraphs, "- " lists, **bold**. */
 export function miniMarkdown(md: string): string {
@@ -156,7 +170,7 @@ export function footerTemplate(m: ReportModel): string {
   );
 }
 
-export function renderReportHtml(m: ReportModel, tocPages: Map<string, number> = new Map()): string {
+export function renderReportHtml(m: ReportModel, tocPages: Map<string, number> = new Map(), L: PdfLimits = PDF_LIMITS): string {
   const parts: string[] = [];
   const push = (s: string) => parts.push(s);
   const findingNo = new Map(m.findings.items.map((f, i) => [f.id, `F${i + 1}`]));
@@ -206,42 +220,50 @@ export function renderReportHtml(m: ReportModel, tocPages: Map<string, number> =
     const c = m.findings.counts;
     push(`<p>${m.findings.items.length} findings: ${c.critical} critical, ${c.high} high, ${c.medium} medium, ${c.low} low, ${c.informational} informational. For each, the <strong>facts</strong> (what the cited events show, with their eventIDs) are kept apart from the <strong>interpretation</strong> and its confidence.</p>`);
     if (!m.findings.items.length) push(`<p class="note">No check or Sigma rule matched any event in the case.</p>`);
-    for (const f of m.findings.items) {
-      const ids = f.facts.eventIds.slice(0, PDF_IDS_PER_FINDING);
+    for (const f of m.findings.items.slice(0, L.findings)) {
+      const ids = f.facts.eventIds.slice(0, L.idsPerFinding);
       push(`<div class="finding"><h3>${findingNo.get(f.id)}. ${txt(f.title)} <span class="sev-${esc(f.severity)}">[${esc(f.severity)}]</span></h3>`);
       push(`<p>Finding id ${mono(f.id)} · ${esc(f.source === 'sigma' ? 'Sigma rule' : 'check')} ${mono(f.checkId)} v${esc(f.checkVersion)} · ${esc(f.category)}${f.attack.length ? ` · ATT&amp;CK ${esc(f.attack.join(', '))}` : ''}</p>`);
       push(`<div class="facts"><strong>Facts.</strong> ${txt(f.facts.statement)}<br>First seen ${dash(f.facts.firstSeen)}, last seen ${dash(f.facts.lastSeen)}. Cited events (${f.facts.eventIds.length}):`);
-      push(`<div class="ids">${ids.map((id) => `<span class="mono">${esc(id)}</span>`).join(' ')}</div>${more(ids.length, f.facts.eventIds.length, 'report.json')}`);
+      push(`<div class="ids">${ids.map((id) => `<span class="mono">${esc(id)}</span>`).join(' ')}</div>${more(ids.length, f.facts.eventIds.length, `report.json (this finding's facts.eventIds) and timeline.csv (rows whose findings column holds ${esc(f.id)})`)}`);
       if (f.facts.missingEventIds.length) push(`<p class="bad">${f.facts.missingEventIds.length} cited events are not in the case.</p>`);
       push(`</div><div class="interp"><strong>Interpretation.</strong> ${txt(f.interpretation.summary)}<br><strong>Confidence.</strong> ${txt(f.interpretation.confidence)}</div>`);
       if (f.attribution) push(`<p class="note">Rule attribution: ${esc(f.attribution)}</p>`);
       push(`</div>`);
     }
+    const brief = m.findings.items.slice(L.findings, L.findings + L.briefFindings);
+    if (brief.length) {
+      push(`<h3>Further findings in brief</h3><p class="note">The first ${L.findings} findings are printed in full above; the next ${brief.length} are listed here one line each; report.json holds each in full.</p>`);
+      push(table(['#', 'Severity', 'Finding', 'Events', 'First seen (UTC)'], brief.map((f) => `<tr><td>${findingNo.get(f.id)}</td><td class="sev-${esc(f.severity)}">${esc(f.severity)}</td><td>${txt(f.title)}<br>${mono(f.id)}</td><td>${f.facts.eventIds.length}</td><td class="t">${dash(f.facts.firstSeen)}</td></tr>`)));
+    }
+    push(more(Math.min(L.findings + L.briefFindings, m.findings.items.length), m.findings.items.length, 'report.json (findings.items, in this order: the findings not printed are the least severe)'));
   }
 
   // 4. Timeline
   push(h2('s-timeline'));
   push(`<p>${esc(m.timeline.note)} ${m.timeline.count} events; timeline.csv holds the same rows.</p>`);
+  // m.timeline.rows may be only the first rows (generate.ts reads no more for the PDF); m.timeline.count is how many there are.
   if (!m.findings.available) push(`<p class="note">${esc(m.findings.note)} The timeline therefore holds only events the examiner tagged.</p>`);
   if (m.timeline.rows.length) {
-    const rows = m.timeline.rows.slice(0, PDF_ROW_LIMIT).map(
+    const rows = m.timeline.rows.slice(0, L.rows).map(
       (r) =>
         `<tbody class="pair"><tr><td class="t">${dash(r.time)}</td><td>${dash(r.eventName)}<br><span class="mono">${dash(r.eventSource)}</span></td><td class="wrap">${dash(r.principal)}<br>${mono(r.accessKeyId)}</td>` +
         `<td class="mono">${dash(r.sourceIPAddress)}</td><td>${dash(r.awsRegion)}</td><td>${dash(r.errorCode)}</td></tr>` +
         `<tr><td class="sub" colspan="6">eventID ${mono(r.eventId)}${r.userAgent ? ` · user agent <span class="wrap">${val(r.userAgent, 300)}</span>` : ''}${r.findings.length ? ` · findings ${esc(r.findings.map((id) => findingNo.get(id) ?? id).join(', '))}` : ''}${r.tags.length ? ` · tags ${r.tags.map((t) => val(t)).join(', ')}` : ''}</td></tr></tbody>`,
     );
     push(`<table><thead><tr><th>Time (UTC)</th><th>Event</th><th>Principal / access key</th><th>Source IP</th><th>Region</th><th>Error</th></tr></thead>${rows.join('')}</table>`);
-    push(more(Math.min(PDF_ROW_LIMIT, m.timeline.rows.length), m.timeline.rows.length, 'timeline.csv and report.json'));
+    push(more(Math.min(L.rows, m.timeline.rows.length), m.timeline.count, 'timeline.csv and report.json (timeline.rows)'));
   } else push(`<p class="note">No events.</p>`);
 
   // 5. Persistence
   push(h2('s-persistence'));
   if (m.persistence.note) push(`<p class="note">${esc(m.persistence.note)}</p>`);
-  for (const p of m.persistence.items) {
+  for (const p of m.persistence.items.slice(0, L.findings)) {
     push(`<div class="finding"><h3>${findingNo.get(p.findingId) ?? ''}. ${txt(p.title)} <span class="sev-${esc(p.severity)}">[${esc(p.severity)}]</span></h3>`);
     push(`<p><strong>Artefacts:</strong> ${p.artefacts.length ? p.artefacts.map((a) => `${esc(a.type)} <span class="mono wrap">${val(a.value)}</span>`).join('; ') : '–'}</p>`);
     push(`<p><strong>Remediation:</strong></p>${p.remediation.length ? `<ol>${p.remediation.map((r) => `<li>${txt(r)}</li>`).join('')}</ol>` : '<p class="note">None given by the check.</p>'}</div>`);
   }
+  push(more(Math.min(L.findings, m.persistence.items.length), m.persistence.items.length, 'report.json (persistence.items)'));
 
   // 6. IOCs
   push(h2('s-iocs'));
@@ -250,45 +272,46 @@ export function renderReportHtml(m: ReportModel, tocPages: Map<string, number> =
     push(
       table(
         ['Type', 'Value', 'Label / source', 'State', 'Hits', 'First seen', 'Last seen'],
-        m.iocs.items.map(
+        m.iocs.items.slice(0, L.rows).map(
           (i) =>
             `<tr><td>${esc(i.type)}</td><td class="mono wrap">${val(i.value)}</td><td>${dash([i.label, i.source].filter(Boolean).join(' / '))}</td><td>${i.enabled ? 'enabled' : 'disabled'}</td>` +
             `<td>${i.hits === null ? 'n/a' : i.hits}${i.note ? `<br><span class="note">${txt(i.note)}</span>` : ''}</td><td class="t">${dash(i.firstSeen)}</td><td class="t">${dash(i.lastSeen)}</td></tr>`,
         ),
       ),
     );
+    push(more(Math.min(L.rows, m.iocs.items.length), m.iocs.items.length, 'report.json (iocs.items)'));
   } else push(`<p class="note">No indicators recorded in the case.</p>`);
 
   // 7. Evidence
   push(h2('s-evidence'));
   push(`<p>${m.evidence.count} evidence items, ${fmtBytes(m.evidence.totalBytes)} preserved byte for byte. SHA-256 over the original bytes as acquired.</p>`);
-  const ev = m.evidence.items.slice(0, PDF_ROW_LIMIT).map(
+  const ev = m.evidence.items.slice(0, L.rows).map(
     (e) =>
       `<tbody class="pair"><tr><td>${e.id}</td><td class="wrap">${val(e.origin)}<br><span class="note">${esc(e.kind)}, ${esc(e.format)}, ${esc(e.compression)}</span></td><td><span class="t">${esc(e.acquiredAt)}</span><br>${esc(e.examiner)}</td>` +
       `<td>${e.size}</td><td>${e.events}${e.copies ? ` (+${e.copies} copies)` : ''}${e.rejected ? `, ${e.rejected} rejected` : ''}${e.excluded ? `, ${e.excluded} out of scope` : ''}</td><td>${esc(e.validation)}</td></tr>` +
       `<tr><td class="sub" colspan="6">SHA-256 ${hash(e.sha256)}</td></tr></tbody>`,
   );
   push(`<table><thead><tr><th>#</th><th>Origin</th><th>Acquired (UTC) / by</th><th>Bytes</th><th>Events</th><th>CloudTrail validation</th></tr></thead>${ev.join('')}</table>`);
-  push(more(ev.length, m.evidence.items.length, 'report.json'));
+  push(more(ev.length, m.evidence.items.length, 'report.json (evidence.items)'));
 
   // 8. Coverage and gaps
   push(h2('s-coverage'));
   push(`<p>Events from ${dash(m.coverage.timeRange.first)} to ${dash(m.coverage.timeRange.last)} (UTC).</p>`);
   if (!m.coverage.gaps.available || !m.coverage.gaps.data) push(`<p class="note">${esc(m.coverage.gaps.note)}</p>`);
-  else push(renderGaps(m.coverage.gaps.data));
+  else push(renderGaps(m.coverage.gaps.data, L));
 
   // 9. Methodology
   push(h2('s-methodology'));
   push(`<dl class="kv"><dt>Tool</dt><dd>${esc(m.methodology.tool.name)} ${esc(m.methodology.tool.version)}</dd><dt>Build hash</dt><dd>${hash(m.methodology.tool.buildHash)}</dd>`);
   push(`<dt>Certification template</dt><dd>SHA-256 ${hash(m.methodology.certificationTemplateSha256)}</dd></dl>`);
   push(`<h3>Acquisition and import</h3>`);
-  push(table(['Import', 'Started (UTC)', 'By', 'Tool', 'Parameters'], m.methodology.imports.map((i) => `<tr><td>${i.importId}</td><td class="t">${esc(i.startedAt)}</td><td>${esc(i.actor)}</td><td>${esc(i.toolVersion)}</td><td class="mono wrap">${txt(JSON.stringify(i.params))}</td></tr>`)));
+  push(table(['Import', 'Started (UTC)', 'By', 'Tool', 'Parameters'], m.methodology.imports.slice(0, L.rows).map((i) => `<tr><td>${i.importId}</td><td class="t">${esc(i.startedAt)}</td><td>${esc(i.actor)}</td><td>${esc(i.toolVersion)}</td><td class="mono wrap">${txt(JSON.stringify(i.params))}</td></tr>`)) + more(Math.min(L.rows, m.methodology.imports.length), m.methodology.imports.length, 'report.json (methodology.imports)'));
   push(table(['Kind', 'Format', 'Items', 'Events'], m.methodology.formats.map((f) => `<tr><td>${esc(f.kind)}</td><td>${esc(f.format)}</td><td>${f.items}</td><td>${f.events}</td></tr>`)));
   push(`<h3>Checks and Sigma rules run</h3>`);
   if (m.methodology.queries.length) {
     // Queries run over the case (docs/queries.md): re-running one on the handed-over case gives the same result hash.
     push(`<p>${m.methodology.queries.length} queries ran over the case; each result hash is SHA-256 over the canonical result (docs/queries.md).</p>`);
-    push(table(['Custody #', 'By', 'Kind', 'Query', 'Engine', 'Events', 'Rows', 'Result SHA-256'], m.methodology.queries.map((q) => `<tr><td>${q.seq}</td><td>${esc(q.actor)}</td><td>${esc(q.source)}${q.savedQuery ? ` (${esc(q.savedQuery)})` : ''}</td><td class="mono wrap">${esc(q.text)}</td><td>${esc(q.engine)}</td><td>${q.treeSize}</td><td>${q.rows}</td><td>${hash(q.resultSha256)}</td></tr>`)));
+    push(table(['Custody #', 'By', 'Kind', 'Query', 'Engine', 'Events', 'Rows', 'Result SHA-256'], m.methodology.queries.slice(0, L.rows).map((q) => `<tr><td>${q.seq}</td><td>${esc(q.actor)}</td><td>${esc(q.source)}${q.savedQuery ? ` (${esc(q.savedQuery)})` : ''}</td><td class="mono wrap">${esc(q.text)}</td><td>${esc(q.engine)}</td><td>${q.treeSize}</td><td>${q.rows}</td><td>${hash(q.resultSha256)}</td></tr>`)) + more(Math.min(L.rows, m.methodology.queries.length), m.methodology.queries.length, 'report.json (methodology.queries)'));
   }
   if (m.methodology.analysisNote) push(`<p class="note">${esc(m.methodology.analysisNote)}</p>`);
   else {
@@ -321,7 +344,7 @@ export function renderReportHtml(m: ReportModel, tocPages: Map<string, number> =
   }
   if (m.warnings.dismissedFindings.length) {
     push(`<h3>Dismissed findings</h3>`);
-    push(table(['Finding', 'Decision', 'By / when', 'Note'], m.warnings.dismissedFindings.map((d) => `<tr><td>${txt(d.title)}<br>${mono(d.id)}</td><td>${esc(d.decision)}</td><td>${esc(d.actor)}<br>${esc(d.at)}</td><td>${dash(d.note)}</td></tr>`)));
+    push(table(['Finding', 'Decision', 'By / when', 'Note'], m.warnings.dismissedFindings.slice(0, L.rows).map((d) => `<tr><td>${txt(d.title)}<br>${mono(d.id)}</td><td>${esc(d.decision)}</td><td>${esc(d.actor)}<br>${esc(d.at)}</td><td>${dash(d.note)}</td></tr>`)) + more(Math.min(L.rows, m.warnings.dismissedFindings.length), m.warnings.dismissedFindings.length, 'report.json (warnings.dismissedFindings)'));
   }
   if (m.warnings.sigmaUnsupported.length) {
     push(`<h3>Sigma rules not run (unsupported)</h3>`);
@@ -329,19 +352,19 @@ export function renderReportHtml(m: ReportModel, tocPages: Map<string, number> =
   }
   if (m.warnings.names.length) {
     push(`<h3>Names to check</h3><p>Principal and resource names holding invisible or direction-changing characters (shown as ⟨U+…⟩) or mixing scripts: each looks like, or reads as, another name. report.json holds each name exactly.</p>`);
-    push(table(['Where', 'Name', 'Why', 'Events'], m.warnings.names.map((n) => `<tr><td>${esc(n.field)}</td><td class="mono wrap">${val(n.value)}</td><td>${n.reasons.map((r) => txt(r)).join('<br>')}</td><td>${n.events}${n.exampleEventId ? `<br>e.g. ${mono(n.exampleEventId)}` : ''}</td></tr>`)));
+    push(table(['Where', 'Name', 'Why', 'Events'], m.warnings.names.slice(0, L.rows).map((n) => `<tr><td>${esc(n.field)}</td><td class="mono wrap">${val(n.value)}</td><td>${n.reasons.map((r) => txt(r)).join('<br>')}</td><td>${n.events}${n.exampleEventId ? `<br>e.g. ${mono(n.exampleEventId)}` : ''}</td></tr>`)) + more(Math.min(L.rows, m.warnings.names.length), m.warnings.names.length, 'report.json (warnings.names)'));
   }
-  if (m.warnings.missingEvents.length) push(`<p class="bad">${m.warnings.missingEvents.length} events cited by findings or tags are not in the case: ${m.warnings.missingEvents.slice(0, 50).map(mono).join(' ')}</p>`);
+  if (m.warnings.missingEvents.length) push(`<p class="bad">${m.warnings.missingEvents.length} events cited by findings or tags are not in the case: ${m.warnings.missingEvents.slice(0, 50).map(mono).join(' ')}</p>${more(Math.min(50, m.warnings.missingEvents.length), m.warnings.missingEvents.length, 'report.json (warnings.missingEvents)')}`);
 
   // 11. Custody
   push(h2('s-custody'));
   push(`<p>${m.custody.count} entries up to the checkpoint; each entry's hash chains to the one before (head ${hash(m.custody.head)}).</p>`);
-  const cust = m.custody.entries.slice(0, PDF_ROW_LIMIT).map((e) => {
+  const cust = m.custody.entries.slice(0, L.rows).map((e) => {
     const d = JSON.stringify(e.details);
     return `<tr><td>${e.seq}</td><td class="t">${esc(e.at)}</td><td>${esc(e.actor)}</td><td>${esc(e.action)}</td><td class="mono wrap">${val(d, 400)}</td></tr>`;
   });
   push(table(['#', 'Time (UTC)', 'Actor', 'Action', 'Details'], cust));
-  push(more(cust.length, m.custody.entries.length, 'report.json'));
+  push(more(cust.length, m.custody.entries.length, 'report.json (custody.entries)'));
 
   // 12. Integrity
   push(h2('s-integrity'));
@@ -389,19 +412,19 @@ function ranges(rs: { from: string; to: string; hours: number }[], max = 6): str
 }
 
 /** The analysis gap report: coverage per account and region, hours without events, logging changes, source limits. */
-function renderGaps(g: NonNullable<ReportModel['coverage']['gaps']['data']>): string {
+function renderGaps(g: NonNullable<ReportModel['coverage']['gaps']['data']>, L: PdfLimits): string {
   const out: string[] = [];
   out.push(`<p>${g.range.hours} hours in the case range; accounts ${dash(g.accounts.join(', '))}; regions ${dash(g.regions.join(', '))}.</p>`);
   out.push(`<h3>Coverage per account and region</h3>`);
   out.push(
     table(
       ['Account', 'Region', 'Events', 'First / last (UTC)', 'Hours with events', 'Hours without', 'Gaps'],
-      g.coverage.slice(0, PDF_ROW_LIMIT).map(
+      g.coverage.slice(0, L.rows).map(
         (c) =>
           `<tr><td class="mono">${dash(c.account)}</td><td>${dash(c.region)}</td><td>${c.events}</td><td class="t">${dash(c.first)}<br>${dash(c.last)}</td>` +
           `<td>${c.hoursWithEvents}</td><td>${c.missingHours}</td><td class="t">${ranges(c.missing, 3)}</td></tr>`,
       ),
-    ) + more(Math.min(PDF_ROW_LIMIT, g.coverage.length), g.coverage.length, 'report.json'),
+    ) + more(Math.min(L.rows, g.coverage.length), g.coverage.length, 'report.json (coverage.gaps.data.coverage)'),
   );
   out.push(`<h3>Hours with no event at all</h3>`);
   out.push(g.emptyHours.length ? `<p class="t">${ranges(g.emptyHours, 50)}</p>` : '<p>None inside the case range.</p>');
@@ -410,14 +433,14 @@ function renderGaps(g: NonNullable<ReportModel['coverage']['gaps']['data']>): st
     g.loggingChanges.length
       ? table(
           ['Time (UTC)', 'Event', 'By', 'Target / change'],
-          g.loggingChanges.slice(0, PDF_ROW_LIMIT).map(
+          g.loggingChanges.slice(0, L.rows).map(
             (c) => `<tr><td class="t">${dash(c.time)}</td><td>${val(c.eventName)}<br>${mono(c.eventId)}</td><td class="wrap">${dash(c.principal)}</td><td class="wrap">${dash(c.target)}<br>${txt(c.detail)}</td></tr>`,
           ),
-        )
+        ) + more(Math.min(L.rows, g.loggingChanges.length), g.loggingChanges.length, 'report.json (coverage.gaps.data.loggingChanges)')
       : '<p>No event in the case disabled or narrowed logging.</p>',
   );
   if (g.loggingOff.length) {
-    out.push(table(['Trail stopped', 'From', 'To', 'Stopped by', 'Restarted by'], g.loggingOff.map((o) => `<tr><td class="wrap">${val(o.trail)}</td><td class="t">${dash(o.from)}</td><td class="t">${dash(o.to)}</td><td class="wrap">${val(o.stoppedBy)}</td><td class="wrap">${dash(o.restartedBy)}</td></tr>`)));
+    out.push(table(['Trail stopped', 'From', 'To', 'Stopped by', 'Restarted by'], g.loggingOff.slice(0, L.rows).map((o) => `<tr><td class="wrap">${val(o.trail)}</td><td class="t">${dash(o.from)}</td><td class="t">${dash(o.to)}</td><td class="wrap">${val(o.stoppedBy)}</td><td class="wrap">${dash(o.restartedBy)}</td></tr>`)) + more(Math.min(L.rows, g.loggingOff.length), g.loggingOff.length, 'report.json (coverage.gaps.data.loggingOff)'));
   }
   out.push(`<h3>Source limits</h3><ul>`);
   out.push(`<li>CloudTrail digest chain: ${esc(g.digest.note)}${g.digest.gaps.length ? ` (${g.digest.gaps.length} gaps or failures: ${g.digest.gaps.slice(0, 20).map((x) => `${val(x.origin)}: ${esc(x.result)}${x.detail ? ` (${txt(x.detail)})` : ''}`).join('; ')})` : ''}</li>`);

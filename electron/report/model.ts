@@ -4,13 +4,14 @@
 // template: no wall-clock time, no file system path of the case, and every list
 // in a fixed order, so the same case at the same checkpoint gives the same bytes.
 // The HTML/PDF (html.ts) and timeline.csv (csv.ts) are renderings of this model.
+// The timeline rows are not held with it (timeline.ts reads them back in batches;
+// generate.ts streams them into report.json and timeline.csv): buildReportContent.
 import type { Finding, Severity } from '../../shared/analysis/findings.ts';
 import type { GapReport } from '../../shared/analysis/types.ts';
-import type { CaseScope, EventSummary, VerifyReport } from '../../shared/types.ts';
+import type { CaseScope, VerifyReport } from '../../shared/types.ts';
 import { SEVERITIES } from '../../shared/analysis/findings.ts';
 import { isoUtc } from '../../shared/time.ts';
 import { canonicalJson, sha256Hex } from '../case/canonical.ts';
-import { searchEvents } from '../case/queries.ts';
 import type { CaseStore } from '../case/store.ts';
 import { TOOL_NAME, TOOL_VERSION, buildHash } from '../version.ts';
 import { type AnalysisForReport, type ReportAnalysisRun, cmp } from './analysis-bridge.ts';
@@ -25,6 +26,7 @@ import { keyExaminer, schemaVersion } from '../case/data/meta.ts';
 import { findingDecisionsUpTo } from '../case/data/report.ts';
 import { warningCountsByCode, warningExamples } from '../case/data/warnings.ts';
 import { flaggedNames, type FlaggedName } from './names.ts';
+import { buildTimeline, type TimelineRow, type TimelineSource } from './timeline.ts';
 import { listSources } from '../analysis/enrich/enrich.ts';
 import type { EnrichmentSource } from '../../shared/analysis/enrichment.ts';
 
@@ -92,22 +94,7 @@ export function reportTimestamps(store: CaseStore, seq: number): (ReportTimestam
   return timestampTokensUpTo(store.reader, seq).map((r) => ({ checkpointSeq: r.checkpoint_seq, tsa: r.tsa_url, genTime: r.gen_time, tokenSha256: sha256Hex(r.token), file: `checkpoint-${r.checkpoint_seq}-${r.id}.tsr`, token: Buffer.from(r.token) }));
 }
 
-export interface TimelineRow {
-  time: string | null;
-  leaf: number;
-  eventId: string;
-  eventName: string | null;
-  eventSource: string | null;
-  awsRegion: string | null;
-  sourceIPAddress: string | null;
-  userAgent: string | null;
-  principal: string | null;
-  accessKeyId: string | null;
-  account: string | null;
-  errorCode: string | null;
-  findings: string[];
-  tags: string[];
-}
+export type { TimelineRow, TimelineSource } from './timeline.ts';
 
 export interface ReportModel {
   format: typeof REPORT_FORMAT;
@@ -193,21 +180,6 @@ export interface BuildModelInput {
 
 const severityRank = (s: string) => SEVERITIES.indexOf(s as Severity);
 
-function principalOf(e: EventSummary): string | null {
-  return e.principalArn ?? e.userName ?? e.principalId ?? null;
-}
-
-/** Event summaries for a set of eventIDs, chunked (json_each over the ids; events_event_id index). */
-function eventsByIds(store: CaseStore, ids: string[]): Map<string, EventSummary> {
-  const out = new Map<string, EventSummary>();
-  const CHUNK = 5000;
-  for (let i = 0; i < ids.length; i += CHUNK) {
-    const chunk = ids.slice(i, i + CHUNK);
-    for (const e of searchEvents(store, { eventIds: chunk }, { limit: chunk.length, count: false }).events) out.set(e.eventId, e);
-  }
-  return out;
-}
-
 function latestDecisions(store: CaseStore, custodySeq: number): Map<string, { decision: string; note: string | null; actor: string; at: string }> {
   const m = new Map<string, { decision: string; note: string | null; actor: string; at: string }>();
   for (const r of findingDecisionsUpTo(store.reader, custodySeq)) m.set(r.finding_id, { decision: r.decision, note: r.note, actor: r.actor, at: r.at });
@@ -227,7 +199,21 @@ function confidenceOf(f: Finding, d: { decision: string; note: string | null; ac
   return `Automated detection by ${how}; not yet reviewed by the examiner.`;
 }
 
+/** The whole model, timeline rows included (small cases and tests; a report streams them: buildReportContent). */
 export function buildReportModel(input: BuildModelInput): ReportModel {
+  const { model, timeline } = buildReportContent(input);
+  const rows: TimelineRow[] = [];
+  for (const batch of timeline.batches()) rows.push(...batch);
+  return { ...model, timeline: { ...model.timeline, rows } };
+}
+
+/**
+ * The report's content: the model with `timeline.rows` left empty (its
+ * `count` is right), and the timeline as a source of rows read back in bounded
+ * batches: at organisation scale the rows are most of report.json and are never
+ * all in memory (generate.ts streams them into report.json and timeline.csv).
+ */
+export function buildReportContent(input: BuildModelInput): { model: ReportModel; timeline: TimelineSource } {
   const { store, checkpoint: cp, examiner, analysis, verify, template } = input;
   const meta = store.meta();
   const reportId = reportIdFor(meta.caseId, cp, examiner.keyFingerprint);
@@ -260,11 +246,11 @@ export function buildReportModel(input: BuildModelInput): ReportModel {
     if (!list.includes(String(e.details.tag))) list.push(String(e.details.tag));
     tags.set(e.details.eventId, list);
   }
-  const timelineIds = new Set<string>();
-  for (const f of kept) for (const id of f.eventIds) timelineIds.add(id);
-  for (const id of tags.keys()) timelineIds.add(id);
-  const byId = eventsByIds(store, [...timelineIds].sort());
-  const missingEvents = [...timelineIds].filter((id) => !byId.has(id)).sort();
+  const timeline = buildTimeline(store, cp.treeSize, kept, tags);
+  const missing = new Set<string>();
+  for (const f of kept) for (const id of f.eventIds) if (!timeline.has(id)) missing.add(id);
+  for (const id of tags.keys()) if (!timeline.has(id)) missing.add(id);
+  const missingEvents = [...missing].sort();
 
   const items: ReportFinding[] = kept.map((f) => {
     const d = decisions.get(f.id);
@@ -282,7 +268,7 @@ export function buildReportModel(input: BuildModelInput): ReportModel {
         eventIds: [...f.eventIds],
         firstSeen: f.firstSeen,
         lastSeen: f.lastSeen,
-        missingEventIds: f.eventIds.filter((id) => !byId.has(id)),
+        missingEventIds: f.eventIds.filter((id) => !timeline.has(id)),
       },
       interpretation: {
         summary: `${f.title} (${f.severity} severity, ${f.category}${f.attack.length ? `; ATT&CK ${f.attack.join(', ')}` : ''}).`,
@@ -296,28 +282,6 @@ export function buildReportModel(input: BuildModelInput): ReportModel {
   });
   const counts = Object.fromEntries(SEVERITIES.map((s) => [s, 0])) as Record<Severity, number>;
   for (const f of items) counts[f.severity]++;
-
-  // ---- attacker timeline ----
-  const findingsOf = new Map<string, string[]>();
-  for (const f of kept) for (const id of f.eventIds) findingsOf.set(id, [...(findingsOf.get(id) ?? []), f.id]);
-  const rows: TimelineRow[] = [...byId.values()]
-    .sort((a, b) => cmp(a.eventTime ?? '', b.eventTime ?? '') || a.leaf - b.leaf)
-    .map((e) => ({
-      time: e.eventTime,
-      leaf: e.leaf,
-      eventId: e.eventId,
-      eventName: e.eventName,
-      eventSource: e.eventSource,
-      awsRegion: e.awsRegion,
-      sourceIPAddress: e.sourceIPAddress,
-      userAgent: e.userAgent,
-      principal: principalOf(e),
-      accessKeyId: e.accessKeyId,
-      account: e.recipientAccountId,
-      errorCode: e.errorCode,
-      findings: [...new Set(findingsOf.get(e.eventId) ?? [])].sort(),
-      tags: [...(tags.get(e.eventId) ?? [])].sort(),
-    }));
 
   // ---- persistence ----
   const persistence = kept
@@ -398,7 +362,7 @@ export function buildReportModel(input: BuildModelInput): ReportModel {
     buildHash: tool.buildHash,
   };
 
-  return {
+  const model: ReportModel = {
     format: REPORT_FORMAT,
     reportId,
     case: {
@@ -420,8 +384,8 @@ export function buildReportModel(input: BuildModelInput): ReportModel {
     findings: { available: analysis.findings.available, note: analysis.findings.note, counts, items },
     timeline: {
       note: 'The events cited by the findings and the events the examiner tagged, in time order (UTC).',
-      count: rows.length,
-      rows,
+      count: timeline.count,
+      rows: [],
     },
     persistence: {
       note: analysis.findings.available ? (persistence.length ? null : 'No persistence findings.') : analysis.findings.note,
@@ -510,6 +474,7 @@ export function buildReportModel(input: BuildModelInput): ReportModel {
     verification: verificationSteps(examiner.keyFingerprint),
     certification: { templateSha256: template.sha256, markdown: fillCertification(template, values) },
   };
+  return { model, timeline };
 }
 
 /** Analysis output without run timings (`seconds`): how long a run took is not a fact about the case and would make reports differ. */
