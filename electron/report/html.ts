@@ -224,7 +224,8 @@ export function renderReportHtml(m: ReportModel, tocPages: Map<string, number> =
       const ids = f.facts.eventIds.slice(0, L.idsPerFinding);
       push(`<div class="finding"><h3>${findingNo.get(f.id)}. ${txt(f.title)} <span class="sev-${esc(f.severity)}">[${esc(f.severity)}]</span></h3>`);
       push(`<p>Finding id ${mono(f.id)} · ${esc(f.source === 'sigma' ? 'Sigma rule' : 'check')} ${mono(f.checkId)} v${esc(f.checkVersion)} · ${esc(f.category)}${f.attack.length ? ` · ATT&amp;CK ${esc(f.attack.join(', '))}` : ''}</p>`);
-      push(`<div class="facts"><strong>Facts.</strong> ${txt(f.facts.statement)}<br>First seen ${dash(f.facts.firstSeen)}, last seen ${dash(f.facts.lastSeen)}. Cited events (${f.facts.eventIds.length}):`);
+      const total = f.facts.eventCount ?? f.facts.eventIds.length;
+      push(`<div class="facts"><strong>Facts.</strong> ${txt(f.facts.statement)}<br>First seen ${dash(f.facts.firstSeen)}, last seen ${dash(f.facts.lastSeen)}. Cited events (${total}${total > f.facts.eventIds.length ? `; the finding lists the first ${f.facts.eventIds.length}` : ''}):`);
       push(`<div class="ids">${ids.map((id) => `<span class="mono">${esc(id)}</span>`).join(' ')}</div>${more(ids.length, f.facts.eventIds.length, `report.json (this finding's facts.eventIds) and timeline.csv (rows whose findings column holds ${esc(f.id)})`)}`);
       if (f.facts.missingEventIds.length) push(`<p class="bad">${f.facts.missingEventIds.length} cited events are not in the case.</p>`);
       push(`</div><div class="interp"><strong>Interpretation.</strong> ${txt(f.interpretation.summary)}<br><strong>Confidence.</strong> ${txt(f.interpretation.confidence)}</div>`);
@@ -234,7 +235,7 @@ export function renderReportHtml(m: ReportModel, tocPages: Map<string, number> =
     const brief = m.findings.items.slice(L.findings, L.findings + L.briefFindings);
     if (brief.length) {
       push(`<h3>Further findings in brief</h3><p class="note">The first ${L.findings} findings are printed in full above; the next ${brief.length} are listed here one line each; report.json holds each in full.</p>`);
-      push(table(['#', 'Severity', 'Finding', 'Events', 'First seen (UTC)'], brief.map((f) => `<tr><td>${findingNo.get(f.id)}</td><td class="sev-${esc(f.severity)}">${esc(f.severity)}</td><td>${txt(f.title)}<br>${mono(f.id)}</td><td>${f.facts.eventIds.length}</td><td class="t">${dash(f.facts.firstSeen)}</td></tr>`)));
+      push(table(['#', 'Severity', 'Finding', 'Events', 'First seen (UTC)'], brief.map((f) => `<tr><td>${findingNo.get(f.id)}</td><td class="sev-${esc(f.severity)}">${esc(f.severity)}</td><td>${txt(f.title)}<br>${mono(f.id)}</td><td>${f.facts.eventCount ?? f.facts.eventIds.length}</td><td class="t">${dash(f.facts.firstSeen)}</td></tr>`)));
     }
     push(more(Math.min(L.findings + L.briefFindings, m.findings.items.length), m.findings.items.length, 'report.json (findings.items, in this order: the findings not printed are the least severe)'));
   }

@@ -73,7 +73,8 @@ export interface ReportFinding {
   category: string;
   attack: string[];
   /** Facts: what the cited events show. */
-  facts: { statement: string; eventIds: string[]; firstSeen: string | null; lastSeen: string | null; missingEventIds: string[] };
+  /** `eventCount`: present when the finding rests on more events than it lists (a finding lists at most 10,000: shared/analysis/findings.ts). */
+  facts: { statement: string; eventIds: string[]; eventCount?: number; firstSeen: string | null; lastSeen: string | null; missingEventIds: string[] };
   /** Interpretation and how sure it is. */
   interpretation: { summary: string; confidence: string; decision: { decision: string; note: string | null; actor: string; at: string } | null };
   artefacts: { type: string; value: string }[];
@@ -266,6 +267,7 @@ export function buildReportContent(input: BuildModelInput): { model: ReportModel
       facts: {
         statement: f.explanation,
         eventIds: [...f.eventIds],
+        ...(f.eventCount !== undefined ? { eventCount: f.eventCount } : {}),
         firstSeen: f.firstSeen,
         lastSeen: f.lastSeen,
         missingEventIds: f.eventIds.filter((id) => !timeline.has(id)),
