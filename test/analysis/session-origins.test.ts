@@ -7,9 +7,9 @@ import { test } from 'node:test';
 import type { AnalysisEvent } from '../../shared/analysis/findings.ts';
 import { normalizeRecord } from '../../shared/record.ts';
 import { getCheck, runChecks } from '../../electron/analysis/checks/index.ts';
-import { instanceOf, originKind, originOf } from '../../electron/analysis/checks/access.ts';
+import { instanceOf, originKind, originOf, sessionOriginsDraft } from '../../electron/analysis/checks/access.ts';
 import { defineCheck } from '../../electron/analysis/checks/define.ts';
-import { during, invokedBy, isAwsServiceSource, plural, str, uniq } from '../../electron/analysis/checks/event.ts';
+import { during, invokedBy, isAwsServiceSource, str, uniq } from '../../electron/analysis/checks/event.ts';
 
 const ID = 'credential-access.session-multiple-origins';
 const ACCT = '111111111111';
@@ -105,8 +105,9 @@ test('quiet on the real corpora: Stratus (each log and all together), OTRF and t
 });
 
 /**
- * The check as it was written over a whole list of events (before it became a stream holding at most
- * 2 × 5 calls per origin): the reference the stream must agree with.
+ * The check's grouping as it was written over a whole list of events (before it became a stream holding
+ * at most 2 × 5 calls per origin): the reference the stream must agree with. The finding's wording is
+ * shared (sessionOriginsDraft); which events each origin cites, its count, span and endpoints are not.
  */
 const reference = defineCheck({ ...getCheck(ID)! }, (events, _ctx, make) => {
   const sessions = new Map<string, AnalysisEvent[]>();
@@ -129,30 +130,25 @@ const reference = defineCheck({ ...getCheck(ID)! }, (events, _ctx, make) => {
     const origins = [...byOrigin.entries()].sort((a, b) => first(a[1]) - first(b[1]) || (a[0] < b[0] ? -1 : 1));
     const role = sess[0].n.sessionIssuerArn ?? sess[0].n.principalArn ?? '(role not recorded)';
     const keys = uniq(sess.map((e) => e.n.accessKeyId).filter((x): x is string => x !== null));
-    const publicCount = origins.filter(([o]) => originKind(o) === 'public').length;
-    const cited: AnalysisEvent[] = [];
-    const sides = origins.map(([o, l]) => {
-      const sorted = [...l].sort((a, b) => (a.timeMs ?? Infinity) - (b.timeMs ?? Infinity));
-      const timed = sorted.filter((e) => e.timeMs !== null);
-      const when = timed.length === 0 ? 'at an unrecorded time' : during([timed[0], timed[timed.length - 1]]);
-      const ids = sorted.length <= 2 * K ? sorted : [...sorted.slice(0, K), ...sorted.slice(-K)];
-      cited.push(...ids);
-      const endpoint = uniq(l.map((e) => str(e.record.vpcEndpointId)).filter((x): x is string => x !== null));
-      const shown = ids.slice(0, K).map((e) => e.eventId);
-      return `${o} (${originKind(o)}${endpoint.length ? `, through VPC endpoint ${endpoint.join(', ')}` : ''}): ${plural(l.length, 'call')} ${when}; eventIDs ${shown.join(', ')}${l.length > shown.length ? `, and ${l.length - shown.length} more` : ''}`;
-    });
-    const who = i ? `the role session of EC2 instance ${i} (${role})` : `the role session ${sess[0].n.principalArn ?? role} (access key ${keys[0]})`;
-    out.push(make({
-      events: cited,
-      severity: i || publicCount >= 2 ? 'high' : 'medium',
-      title: `${i ? `Credentials of instance ${i}` : `Role session ${sess[0].n.principalArn ?? keys[0]}`} used from ${plural(origins.length, 'network origin')}`,
-      explanation: `The credentials of ${who} were used from ${plural(origins.length, 'network origin')}: ${sides.join('; ')}.${i ? ` An instance's role credentials are delivered to that instance only, so calls from a second origin suggest they were taken from the instance (GuardDuty: InstanceCredentialExfiltration).` : ' One session\'s credentials normally stay with the process that assumed the role.'}${keys.length > 1 ? ` Access keys of this session: ${keys.join(', ')}.` : ''}`,
-      artefacts: [...(i ? [{ type: 'instance', value: i }] : []), { type: 'role', value: role }],
-      remediation: [
-        `Establish which origin is the legitimate holder${i ? ` (the addresses of ${i}: aws ec2 describe-instances --instance-ids ${i}; its VPC endpoints and NAT gateway)` : ''} and which is not.`,
-        `If one is not: revoke the role's active sessions (deny on aws:TokenIssueTime)${i ? `, require IMDSv2 on ${i} and investigate it for compromise` : ''}, and review every call made from the other origin.`,
-      ],
-    }));
+    out.push(
+      sessionOriginsDraft(make, {
+        inst: i,
+        role,
+        principalArn: sess[0].n.principalArn,
+        keys,
+        origins: origins.map(([o, l]) => {
+          const sorted = [...l].sort((a, b) => (a.timeMs ?? Infinity) - (b.timeMs ?? Infinity));
+          const timed = sorted.filter((e) => e.timeMs !== null);
+          return {
+            origin: o,
+            count: l.length,
+            when: timed.length === 0 ? 'at an unrecorded time' : during([timed[0], timed[timed.length - 1]]),
+            cited: sorted.length <= 2 * K ? sorted : [...sorted.slice(0, K), ...sorted.slice(-K)],
+            endpoints: uniq(l.map((e) => str(e.record.vpcEndpointId)).filter((x): x is string => x !== null)),
+          };
+        }),
+      }),
+    );
   }
   return out;
 });

@@ -2,7 +2,7 @@
 // and impact checks (issue "Analysis", Checks: Initial access and credential use).
 import type { AnalysisEvent, Severity } from '../../../shared/analysis/findings.ts';
 import { DAY_MS, HOUR_MS } from '../../../shared/time.ts';
-import { apiCheck, defineCheck, perEventCheck, streamCheck } from './define.ts';
+import { apiCheck, defineCheck, perEventCheck, streamCheck, type Make } from './define.ts';
 import {
   actorKey, actorLabel, apiOf, callerName, clusters, eventName, extra, failed, identity, invokedBy, is, isAwsInternal,
   isAwsServiceSource, isPublicIp, lightCopy, list, obj, plural, req, resp, span, str, uniq, whoWhen, during,
@@ -172,6 +172,37 @@ export function originKind(o: string): string {
 
 const ORIGIN_EVENT_IDS = 5; // eventIDs cited per origin in the explanation (the finding lists up to 2 × this many per origin)
 
+/** One session seen from several origins, as the finding states it: per origin (in first-use order) its calls, their span, the calls cited and VPC endpoints. */
+export interface SessionOrigins {
+  inst: string | null;
+  role: string;
+  principalArn: string | null;
+  keys: string[];
+  origins: { origin: string; count: number; when: string; cited: AnalysisEvent[]; endpoints: string[] }[];
+}
+
+/** The finding for one session seen from several origins (sessionMultipleOrigins; its whole-list reference in the tests builds the same). */
+export function sessionOriginsDraft(make: Make, s: SessionOrigins): FindingDraft {
+  const { inst, role, keys, origins } = s;
+  const publicCount = origins.filter((o) => originKind(o.origin) === 'public').length;
+  const sides = origins.map(({ origin: o, count, when, cited, endpoints }) => {
+    const shown = cited.slice(0, ORIGIN_EVENT_IDS).map((e) => e.eventId);
+    return `${o} (${originKind(o)}${endpoints.length ? `, through VPC endpoint ${endpoints.join(', ')}` : ''}): ${plural(count, 'call')} ${when}; eventIDs ${shown.join(', ')}${count > shown.length ? `, and ${count - shown.length} more` : ''}`;
+  });
+  const who = inst ? `the role session of EC2 instance ${inst} (${role})` : `the role session ${s.principalArn ?? role} (access key ${keys[0]})`;
+  return make({
+    events: origins.flatMap((o) => o.cited),
+    severity: (inst || publicCount >= 2 ? 'high' : 'medium') as Severity,
+    title: `${inst ? `Credentials of instance ${inst}` : `Role session ${s.principalArn ?? keys[0]}`} used from ${plural(origins.length, 'network origin')}`,
+    explanation: `The credentials of ${who} were used from ${plural(origins.length, 'network origin')}: ${sides.join('; ')}.${inst ? ` An instance's role credentials are delivered to that instance only, so calls from a second origin suggest they were taken from the instance (GuardDuty: InstanceCredentialExfiltration).` : ' One session\'s credentials normally stay with the process that assumed the role.'}${keys.length > 1 ? ` Access keys of this session: ${keys.join(', ')}.` : ''}`,
+    artefacts: [...(inst ? [{ type: 'instance', value: inst }] : []), { type: 'role', value: role }],
+    remediation: [
+      `Establish which origin is the legitimate holder${inst ? ` (the addresses of ${inst}: aws ec2 describe-instances --instance-ids ${inst}; its VPC endpoints and NAT gateway)` : ''} and which is not.`,
+      `If one is not: revoke the role's active sessions (deny on aws:TokenIssueTime)${inst ? `, require IMDSv2 on ${inst} and investigate it for compromise` : ''}, and review every call made from the other origin.`,
+    ],
+  });
+}
+
 export const sessionMultipleOrigins = streamCheck({
   id: 'credential-access.session-multiple-origins', version: '1.0.0', title: 'One role session used from more than one network origin',
   category: 'credential-access', severity: 'high', attack: ['T1552.005', 'T1078.004'],
@@ -184,7 +215,8 @@ export const sessionMultipleOrigins = streamCheck({
   // busy session's millions of calls from one origin cost what ten do.
   type Kept = { e: AnalysisEvent; t: number; seq: number };
   type Origin = { count: number; head: Kept[]; tail: Kept[]; firstTimed: Kept | null; lastTimed: Kept | null; minTime: number; endpoints: Set<string> };
-  type Session = { first: AnalysisEvent; keys: Set<string>; origins: Map<string, Origin> };
+  // inst: instanceOf() of the first call (it may read the record, which is not kept).
+  type Session = { first: AnalysisEvent; inst: string | null; keys: Set<string>; origins: Map<string, Origin> };
   const sessions = new Map<string, Session>();
   const pool = new Map<string, string>();
   // The order run() over a list used: time (untimed last), then arrival (a stable sort).
@@ -200,9 +232,7 @@ export const sessionMultipleOrigins = streamCheck({
     const lite = () => light ?? (light = lightCopy(e, pool));
     let sess = sessions.get(key);
     if (!sess) {
-      sess = { first: lite(), keys: new Set(), origins: new Map() };
-      // instanceOf() may read the record (ec2RoleDelivery): keep its answer for the first call.
-      firstInstance.set(sess.first, inst);
+      sess = { first: lite(), inst, keys: new Set(), origins: new Map() };
       sessions.set(key, sess);
     }
     if (e.n.accessKeyId !== null) sess.keys.add(e.n.accessKeyId);
@@ -237,45 +267,37 @@ export const sessionMultipleOrigins = streamCheck({
     const endpoint = str(e.record.vpcEndpointId);
     if (endpoint !== null) st.endpoints.add(endpoint);
   };
-  const firstInstance = new Map<AnalysisEvent, string | null>();
   return { add, finish: () => report() };
   function report() {
   const out: FindingDraft[] = [];
   for (const [key, sess] of sessions) {
     const byOrigin = sess.origins;
     if (byOrigin.size < 2) continue;
-    const inst = key.startsWith('instance') ? firstInstance.get(sess.first)! : null;
+    const inst = key.startsWith('instance') ? sess.inst : null;
     // One instance has one place; an ordinary session spread over private addresses is often one workload
     // (Lambda environments, containers sharing task credentials), so that needs a public origin among them.
     if (!inst && ![...byOrigin.keys()].some((o) => originKind(o) === 'public')) continue;
     const origins = [...byOrigin.entries()].sort((a, b) => a[1].minTime - b[1].minTime || (a[0] < b[0] ? -1 : 1));
     const role = sess.first.n.sessionIssuerArn ?? sess.first.n.principalArn ?? '(role not recorded)';
-    const keys = [...sess.keys];
-    const publicCount = origins.filter(([o]) => originKind(o) === 'public').length;
-    const cited: AnalysisEvent[] = [];
-    const sides = origins.map(([o, st]) => {
-      const when = st.firstTimed && st.lastTimed ? during([st.firstTimed.e, st.lastTimed.e]) : 'at an unrecorded time';
-      // At most 2K calls: the earliest and the latest K are all of them (merged by arrival); more: the earliest and the latest K.
-      const ids = st.count <= 2 * ORIGIN_EVENT_IDS
-        ? [...new Map([...st.head, ...st.tail].map((x) => [x.seq, x])).values()].sort((a, b) => (before(a, b) ? -1 : 1)).map((x) => x.e)
-        : [...st.head, ...st.tail].map((x) => x.e);
-      cited.push(...ids);
-      const endpoint = [...st.endpoints];
-      const shown = ids.slice(0, ORIGIN_EVENT_IDS).map((e) => e.eventId);
-      return `${o} (${originKind(o)}${endpoint.length ? `, through VPC endpoint ${endpoint.join(', ')}` : ''}): ${plural(st.count, 'call')} ${when}; eventIDs ${shown.join(', ')}${st.count > shown.length ? `, and ${st.count - shown.length} more` : ''}`;
-    });
-    const who = inst ? `the role session of EC2 instance ${inst} (${role})` : `the role session ${sess.first.n.principalArn ?? role} (access key ${keys[0]})`;
-    out.push(make({
-      events: cited,
-      severity: (inst || publicCount >= 2 ? 'high' : 'medium') as Severity,
-      title: `${inst ? `Credentials of instance ${inst}` : `Role session ${sess.first.n.principalArn ?? keys[0]}`} used from ${plural(origins.length, 'network origin')}`,
-      explanation: `The credentials of ${who} were used from ${plural(origins.length, 'network origin')}: ${sides.join('; ')}.${inst ? ` An instance's role credentials are delivered to that instance only, so calls from a second origin suggest they were taken from the instance (GuardDuty: InstanceCredentialExfiltration).` : ' One session\'s credentials normally stay with the process that assumed the role.'}${keys.length > 1 ? ` Access keys of this session: ${keys.join(', ')}.` : ''}`,
-      artefacts: [...(inst ? [{ type: 'instance', value: inst }] : []), { type: 'role', value: role }],
-      remediation: [
-        `Establish which origin is the legitimate holder${inst ? ` (the addresses of ${inst}: aws ec2 describe-instances --instance-ids ${inst}; its VPC endpoints and NAT gateway)` : ''} and which is not.`,
-        `If one is not: revoke the role's active sessions (deny on aws:TokenIssueTime)${inst ? `, require IMDSv2 on ${inst} and investigate it for compromise` : ''}, and review every call made from the other origin.`,
-      ],
-    }));
+    out.push(
+      sessionOriginsDraft(make, {
+        inst,
+        role,
+        principalArn: sess.first.n.principalArn,
+        keys: [...sess.keys],
+        origins: origins.map(([o, st]) => ({
+          origin: o,
+          count: st.count,
+          when: st.firstTimed && st.lastTimed ? during([st.firstTimed.e, st.lastTimed.e]) : 'at an unrecorded time',
+          // At most 2K calls: the earliest and the latest K are all of them (merged by arrival); more: the earliest and the latest K.
+          cited:
+            st.count <= 2 * ORIGIN_EVENT_IDS
+              ? [...new Map([...st.head, ...st.tail].map((x) => [x.seq, x])).values()].sort((a, b) => (before(a, b) ? -1 : 1)).map((x) => x.e)
+              : [...st.head, ...st.tail].map((x) => x.e),
+          endpoints: [...st.endpoints],
+        })),
+      }),
+    );
   }
   return out;
   }

@@ -154,11 +154,6 @@ export class SigmaHits {
     }
   }
 
-  /** How many matches rule i has kept so far (a correlation: its matching events). */
-  count(i: number): number {
-    return this.matches[i].n;
-  }
-
   findings(src: HitSource, warn: Warn): Finding[] {
     const out: Finding[] = [];
     this.rules.forEach((rule, i) => {

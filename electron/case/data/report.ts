@@ -2,15 +2,8 @@
 // a checkpoint (the analysis module owns writing them), and the events its
 // timeline cites, read back in bounded chunks (electron/report/timeline.ts).
 import { SUMMARY_COLS } from '../queries.ts';
+import type { FindingDecisionRow } from './analysis-runs.ts';
 import { cached, type ReadableDB } from './db.ts';
-
-export interface FindingDecisionRow {
-  finding_id: string;
-  decision: string;
-  note: string | null;
-  actor: string;
-  at: string;
-}
 
 /** Every decision logged up to custody entry `custodySeq`, in order (the last per finding wins). */
 export function findingDecisionsUpTo(db: ReadableDB, custodySeq: number): FindingDecisionRow[] {
