@@ -159,3 +159,16 @@ uiTest('findings, the IOC panel and the pivot show escapes; the address after th
   assert.equal(await noRawControls(page), false);
   assert.deepEqual(watch.problems, []);
 });
+
+uiTest("a finding's filter chip (its title, and how many events it lists) shows escapes", async () => {
+  await page.getByRole('tab', { name: 'Findings' }).click();
+  // A finding whose title carries a hostile name (zero-width space or right-to-left override).
+  const hostile = page.locator('article.finding', { has: page.locator('header strong', { hasText: /⟨U\+(200B|202E)⟩/ }) }).first();
+  await hostile.waitFor();
+  await hostile.getByRole('button', { name: 'Show in table' }).click();
+  const chip = page.locator('.chips li', { hasText: 'finding:' }).first();
+  await chip.waitFor();
+  assert.match(await chip.innerText(), /finding: .*⟨U\+(200B|202E)⟩.*\(\d+\)/);
+  assert.equal(await noRawControls(page), false);
+  assert.deepEqual(watch.problems, []);
+});
