@@ -233,7 +233,11 @@ export class CaseStore {
     this.db.pragma('synchronous = FULL');
     this.db.pragma('foreign_keys = OFF');
     this.db.pragma('cache_size = -65536'); // 64 MiB
-    this.db.pragma('temp_store = MEMORY');
+    // Sorts (CREATE INDEX, ORDER BY, DISTINCT) and TEMP tables spill to temporary
+    // files past the page cache. In memory (temp_store = MEMORY, as before) the
+    // index build of a 10M-event import and the sort of a Sigma rule's millions
+    // of matches grew the process with the case (docs/analysis.md, "Memory").
+    this.db.pragma('temp_store = FILE');
   }
 
   /** Close the case as one file: checkpoint the WAL and leave no -wal/-shm behind. */
