@@ -75,6 +75,7 @@ if (args[0] === '--child') {
       store.close();
     }
   } else if (name === 'ui') r = await (await import('./ui.ts')).benchUi(casePath);
+  else if (name === 'ui-raw') r = await (await import('./ui.ts')).benchUiRaw(casePath);
   else if (name === 'query') r = await (await import('./query.ts')).benchQuery(casePath, x.glob, x.gzBytes, x.importSeconds);
   else throw new Error(`no child bench ${name}`);
   process.stdout.write(`\n${CHILD_MARK}${JSON.stringify(r)}\n`);
@@ -378,6 +379,10 @@ await optional('ui', 'test/bench/ui.ts', async () => {
   results.ui = r;
   for (const [k, v] of Object.entries(r)) line(`ui: ${k}`, typeof v === 'number' ? fmt(v, 1) : String(v));
   peakLine('ui (host + Chromium)', steps.ui);
+  // The raw vis-timeline comparison in its own process, so its Chromium is not counted as TrailCase's.
+  const raw = await childStep('ui-raw', 'ui-raw');
+  for (const [k, v] of Object.entries(raw)) line(`ui: ${k}`, typeof v === 'number' ? fmt(v, 1) : String(v));
+  peakLine('vis-timeline raw comparison (host + Chromium; not TrailCase)', steps['ui-raw']);
 });
 
 // The signed report (verify, analysis, PDF through Chromium), then a handoff: export and receive.
@@ -449,7 +454,7 @@ function printTable(): void {
     .map((m) => ({ n: Number(m[1]), r: JSON.parse(readFileSync(join(ROOT, m[0]), 'utf8')) as { steps?: Record<string, StepMeasure>; at?: string } }))
     .sort((a, b) => a.n - b.n);
   if (!runs.length) return;
-  const order = ['import', 'duckdb', 'verify', 'analysis', 'enrich', 'ui', 'report', 'export', 'receive', 'query'];
+  const order = ['import', 'duckdb', 'verify', 'analysis', 'enrich', 'ui', 'ui-raw', 'report', 'export', 'receive', 'query'];
   const label: Record<string, string> = {
     import: 'import (best run)',
     duckdb: 'DuckDB baseline ingest',
@@ -457,6 +462,7 @@ function printTable(): void {
     analysis: 'analysis (checks + Sigma, pivots)',
     enrich: 'enrichment and profiles',
     ui: 'UI: host serving it + Chromium',
+    'ui-raw': 'vis-timeline raw comparison (not TrailCase)',
     report: 'report (+ its Chromium)',
     export: 'export (handoff)',
     receive: 'receive (handoff)',
