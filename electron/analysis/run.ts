@@ -29,7 +29,7 @@ import { SEVERITIES } from '../../shared/analysis/findings.ts';
 import type { AnalysisWarning, UnitRef } from '../../shared/analysis/types.ts';
 import type { Progress } from '../../shared/types.ts';
 import { caseAccounts, columnCombos, eventTimes, principalIdStrings, scanPage, SCAN_START, selectionSize, stringsById, type ColumnCombo, type ScanCursor, type ScanFilter, type ScanRow } from '../case/data/analysis-scan.ts';
-import { clearSpill, hitLocators, spilledIdsSorted, spilledInOrder, spillHits } from '../case/data/sigma-hits.ts';
+import { clearSpill, clearSpillKey, hitLocators, spilledIdsSorted, spilledInOrder, spillHits } from '../case/data/sigma-hits.ts';
 import { EvidenceReader } from '../case/evidence.ts';
 import type { CaseStore } from '../case/store.ts';
 import { allChecks, buildCheckContext, findingId, selectorPredicates, toFinding, TRAIL_CONTEXT_SELECTOR, type Check } from './checks/index.ts';
@@ -289,7 +289,18 @@ export async function analyseCase(store: CaseStore, opts: AnalyseOptions = {}): 
     const st = refsState(store);
     if (st.available && !st.upToDate) refs = new RefsBuilder(store, opts.buildRefs.actor, st);
   }
-  const sigmaHits = new SigmaHits(rules, opts.sigmaSpillAt === undefined ? {} : { spillAt: opts.sigmaSpillAt });
+  // A rule's matches past spillAt go to a TEMP table of this connection during the pass (sigma/hits.ts).
+  const db = store.reader;
+  clearSpill(db);
+  const sigmaHits = new SigmaHits(rules, {
+    ...(opts.sigmaSpillAt === undefined ? {} : { spillAt: opts.sigmaSpillAt }),
+    spill: {
+      append: (key, leaves, tags, n) => spillHits(db, key, leaves, tags, n),
+      inOrder: (key) => spilledInOrder(db, key),
+      sortedIds: (key) => spilledIdsSorted(db, key),
+      clear: (key) => clearSpillKey(db, key),
+    },
+  });
   const warn = (unit: string, eventId: string | null, message: string) => warnings.push({ unit, eventId, message });
   let maxLeaf = -1;
   let scanned = 0;
@@ -386,21 +397,8 @@ export async function analyseCase(store: CaseStore, opts: AnalyseOptions = {}): 
   // ---- 6. Sigma findings
   const sigmaRun = rules.map((r) => ({ id: r.id, title: r.title }));
   // Findings' events are read back by leaf (eventID and time; the fields were kept at the match).
-  const db = store.reader;
-  findings.push(
-    ...sigmaHits.findings(
-      {
-        locate: (leaves) => hitLocators(db, leaves).map((r) => ({ leaf: r.leaf, eventId: r.event_id, timeMs: r.time_ms })),
-        spill: {
-          write: (leaves, tags, n) => spillHits(db, leaves, tags, n),
-          inOrder: () => spilledInOrder(db),
-          sortedIds: () => spilledIdsSorted(db),
-          clear: () => clearSpill(db),
-        },
-      },
-      warn,
-    ),
-  );
+  findings.push(...sigmaHits.findings({ locate: (leaves) => hitLocators(db, leaves).map((r) => ({ leaf: r.leaf, eventId: r.event_id, timeMs: r.time_ms })) }, warn));
+  clearSpill(db);
 
   // ---- 7. extra units (registered by a higher layer)
   const extraRun: AnalysisResult['extraRun'] = [];

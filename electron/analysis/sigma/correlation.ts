@@ -13,11 +13,13 @@
 // or selections seen (temporal; by default all of them). Overlapping firing
 // windows of a group are one finding citing every event in them.
 //
-// Memory: during the pass only five numbers per matching event are kept
-// (time, leaf, group, value, which parts matched), never the record; the
-// group and value strings are interned, so the state grows with the matching
-// events and the distinct groups, not with the case. Events without an
-// eventTime cannot be placed in a window: they are counted and reported.
+// Memory: during the pass only six numbers per matching event are kept, in
+// typed columns (time, leaf, group, value, which parts matched, and the
+// caller's tag: 28 bytes), never the record; the group and value strings are
+// interned, so the state grows with the matching events and the distinct
+// groups, not with the case. Events without an eventTime cannot be placed in a
+// window: they are counted and reported.
+import { NumberColumn } from './column.ts';
 import { asText, fieldPath, SigmaCompileError, someValue, type FieldPath } from './values.ts';
 
 export type CorrelationType = 'event_count' | 'value_count' | 'temporal';
@@ -132,6 +134,8 @@ export function fieldText(rec: Record<string, any>, p: FieldPath): string | null
 export interface CorrelationCluster {
   /** Leaves of the events in the firing windows, in time order. */
   leaves: number[];
+  /** The tag `add` was given for each of them. */
+  tags: number[];
   /** The group-by values (null: field absent). */
   group: (string | null)[];
   /** Largest metric among the firing windows. */
@@ -149,11 +153,12 @@ const MAX_SHOWN = 200;
  * parts it has seen (in-rule `a and b` with a timeframe).
  */
 export class CorrelationState {
-  private readonly times: number[] = [];
-  private readonly leaves: number[] = [];
-  private readonly groups: number[] = [];
-  private readonly values: number[] = [];
-  private readonly masks: number[] = [];
+  private readonly times = NumberColumn.float64();
+  private readonly leaves = NumberColumn.int32();
+  private readonly groups = NumberColumn.int32();
+  private readonly values = NumberColumn.int32();
+  private readonly masks = NumberColumn.int32();
+  private readonly tags = NumberColumn.int32();
   private readonly groupIds = new Map<string, number>();
   private readonly groupKeys: (string | null)[][] = [];
   private readonly valueIds = new Map<string, number>();
@@ -172,8 +177,8 @@ export class CorrelationState {
     this.valuePath = spec.field ? fieldPath(spec.field) : null;
   }
 
-  /** Record one event if it matches some part; returns whether it did. */
-  add(leaf: number, timeMs: number | null, rec: Record<string, any>): boolean {
+  /** Record one event if it matches some part; returns whether it did. `tag` (called only then) is kept with it and handed back in its cluster. */
+  add(leaf: number, timeMs: number | null, rec: Record<string, any>, tag: () => number = () => 0): boolean {
     let mask = 0;
     for (let k = 0; k < this.parts.length; k++) if (this.parts[k](rec)) mask |= 1 << k;
     if (mask === 0) return false;
@@ -214,6 +219,7 @@ export class CorrelationState {
     this.groups.push(g);
     this.values.push(v);
     this.masks.push(mask);
+    this.tags.push(tag());
     return true;
   }
 
@@ -223,8 +229,14 @@ export class CorrelationState {
 
   /** The firing windows, merged per group (see the header). */
   clusters(): CorrelationCluster[] {
-    const { times: t, leaves, groups: g, values, masks } = this;
-    const n = t.length;
+    const n = this.times.length;
+    // Plain typed arrays for the sort and the windows (random access by index; 20 bytes an event while it runs).
+    const t = new Float64Array(n);
+    for (let i = 0; i < n; i++) t[i] = this.times.get(i);
+    const leaves = this.leaves.int32();
+    const g = this.groups.int32();
+    const values = this.values.int32();
+    const masks = this.masks.int32();
     const order = new Uint32Array(n);
     for (let i = 0; i < n; i++) order[i] = i;
     order.sort((a, b) => g[a] - g[b] || t[a] - t[b] || leaves[a] - leaves[b]);
@@ -245,6 +257,7 @@ export class CorrelationState {
         const idx = Array.from(order.subarray(cur.start, cur.end));
         out.push({
           leaves: idx.map((x) => leaves[x]),
+          tags: idx.map((x) => this.tags.get(x)),
           group: this.groupKeys[g[order[s]]].map((v) => (v === null ? null : v.slice(0, MAX_SHOWN))),
           metric: cur.metric,
           fromMs: t[idx[0]],

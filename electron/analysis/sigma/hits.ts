@@ -1,16 +1,19 @@
 // One run's Sigma state (docs/analysis.md, "Memory"): `feed` each event a rule
 // wants, `findings` at the end. No record and no event object is kept: a
 // match costs 8 bytes (its leaf, and the index of its normalised fields among
-// the distinct ones seen), plus five numbers for a correlation
-// (correlation.ts). At the end the events of each finding (a rule's matches,
-// or a correlation's firing window) are read back by leaf: eventID and time
-// when they are few, and when they are many (some SigmaHQ rules match most of
-// a case) through a TEMP table that SQLite sorts, so no list of every match
-// is ever held as strings.
+// the distinct ones seen), or for a correlation the six numbers of its state
+// (correlation.ts). A rule's first `spillAt` matches are held; past that they
+// go, a few thousand at a time, to a TEMP table of the connection (on disk:
+// some SigmaHQ rules match most of a case, and 8 bytes times millions is
+// what made the analysis grow with the case). At the end the events of each
+// finding (a rule's matches, or a correlation's firing window) are read back
+// by leaf: eventID and time when they are few, else from that table, which
+// SQLite sorts, so no list of every match is ever held.
 import { createHash } from 'node:crypto';
 import type { AnalysisEvent, Finding } from '../../../shared/analysis/findings.ts';
 import { matchSigma, newCorrelationState, type CompiledSigmaRule } from './engine.ts';
 import type { CorrelationState } from './correlation.ts';
+import { NumberColumn } from './column.ts';
 import { buildSigmaFinding, SigmaFindingBuilder, type CorrelationHit, type MatchedEvent } from './finding.ts';
 
 type Normalized = AnalysisEvent['n'];
@@ -36,56 +39,40 @@ export function sigmaFindingIdOfSorted(checkId: string, sortedIds: Iterable<stri
 export interface HitSource {
   /** eventID and time by leaf, any order. */
   locate(leaves: number[]): { leaf: number; eventId: string; timeMs: number | null }[];
-  /** A table SQLite sorts, for a rule with more than `spillAt` matches; absent: everything is read back by `locate`. */
-  spill?: HitSpill;
 }
 
+/** A table SQLite sorts (case/data/sigma-hits.ts): rows (leaf, tag) under a key, one key per rule or correlation window. */
 export interface HitSpill {
-  write(leaves: Int32Array, tags: Int32Array, n: number): void;
-  /** [tag, eventId, timeMs] in the order written. */
-  inOrder(): Iterable<[number, string, number | null]>;
-  /** Distinct eventIDs in SQLite's byte order. */
-  sortedIds(): Iterable<string>;
-  clear(): void;
+  append(key: number, leaves: Int32Array, tags: Int32Array, n: number): void;
+  /** [tag, eventId, timeMs] of the key's rows in the order appended. */
+  inOrder(key: number): Iterable<[number, string, number | null]>;
+  /** Distinct eventIDs of the key's rows in SQLite's byte order. */
+  sortedIds(key: number): Iterable<string>;
+  clear(key: number): void;
 }
 
-/** A growable list of (leaf, fields index) pairs. */
+/** Matches appended to the spill table at a time, once a rule has passed spillAt. */
+const SPILL_BATCH = 16_384;
+
+/** One rule's matches: (leaf, fields index) pairs held, and how many went to the spill table before them. */
 class Matches {
-  leaves = new Int32Array(16);
-  tags = new Int32Array(16);
-  n = 0;
-  push(leaf: number, tag: number): void {
-    if (this.n === this.leaves.length) {
-      const grow = (a: Int32Array) => {
-        const b = new Int32Array(a.length * 2);
-        b.set(a);
-        return b;
-      };
-      this.leaves = grow(this.leaves);
-      this.tags = grow(this.tags);
-    }
-    this.leaves[this.n] = leaf;
-    this.tags[this.n++] = tag;
+  leaves = NumberColumn.int32();
+  tags = NumberColumn.int32();
+  spilled = 0;
+  get n(): number {
+    return this.leaves.length;
   }
-}
-
-/** A leaf's fields index among a rule's matches (binary search over the leaves sorted once). */
-function tagLookup(m: Matches): (leaf: number) => number {
-  const order = new Uint32Array(m.n);
-  for (let k = 0; k < m.n; k++) order[k] = k;
-  order.sort((a, b) => m.leaves[a] - m.leaves[b]);
-  return (leaf) => {
-    let lo = 0;
-    let hi = m.n - 1;
-    while (lo <= hi) {
-      const mid = (lo + hi) >> 1;
-      const l = m.leaves[order[mid]];
-      if (l === leaf) return m.tags[order[mid]];
-      if (l < leaf) lo = mid + 1;
-      else hi = mid - 1;
-    }
-    throw new Error(`correlation window cites leaf ${leaf}, which the rule never matched`);
-  };
+  push(leaf: number, tag: number): void {
+    this.leaves.push(leaf);
+    this.tags.push(tag);
+  }
+  /** Move what is held to the spill table. */
+  flush(spill: HitSpill, key: number): void {
+    spill.append(key, this.leaves.int32(), this.tags.int32(), this.n);
+    this.spilled += this.n;
+    this.leaves.clear();
+    this.tags.clear();
+  }
 }
 function isAscii(s: string): boolean {
   for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 0x7f) return false;
@@ -115,20 +102,29 @@ function* inJsOrder(ids: Iterable<string>): Generator<string> {
 }
 
 export class SigmaHits {
-  private readonly matches: Matches[];
+  /** Per plain rule; a correlation keeps its matches in its state. */
+  private readonly matches: (Matches | null)[];
   private readonly states: (CorrelationState | null)[];
   private readonly fields: Normalized[] = [];
   private readonly fieldIndex = new Map<string, number>();
   private readonly spillAt: number;
+  private readonly spill: HitSpill | null;
+  /** Spill keys: rule i is key i; correlation windows take the keys after the rules'. */
+  private nextKey: number;
 
-  /** @param opts.spillAt a rule with more matches than this is read back through the spill table (tests lower it). */
+  /**
+   * @param opts.spill where a rule's matches past spillAt go (absent: all are held and read back by `locate`).
+   * @param opts.spillAt a rule with more matches than this is read back through the spill table (tests lower it).
+   */
   constructor(
     readonly rules: CompiledSigmaRule[],
-    opts: { spillAt?: number } = {},
+    opts: { spillAt?: number; spill?: HitSpill } = {},
   ) {
-    this.matches = rules.map(() => new Matches());
+    this.matches = rules.map((r) => (r.correlation ? null : new Matches()));
     this.states = rules.map((r) => (r.correlation ? newCorrelationState(r) : null));
     this.spillAt = opts.spillAt ?? 50_000;
+    this.spill = opts.spill ?? null;
+    this.nextKey = rules.length;
   }
 
   /** The index of these normalised fields among the distinct ones seen (few: principals × keys × addresses × names). */
@@ -148,7 +144,15 @@ export class SigmaHits {
   feed(i: number, e: AnalysisEvent, warn: Warn): void {
     try {
       const st = this.states[i];
-      if (st ? st.add(e.leaf, e.timeMs, e.record) : matchSigma(this.rules[i], e.record)) this.matches[i].push(e.leaf, this.fieldsOf(e.n));
+      if (st) {
+        st.add(e.leaf, e.timeMs, e.record, () => this.fieldsOf(e.n));
+        return;
+      }
+      if (!matchSigma(this.rules[i], e.record)) return;
+      const m = this.matches[i]!;
+      m.push(e.leaf, this.fieldsOf(e.n));
+      // Past spillAt the rule is read back through the spill table anyway: hold no more than a batch.
+      if (this.spill && (m.spilled > 0 ? m.n >= SPILL_BATCH : m.n > this.spillAt)) m.flush(this.spill, i);
     } catch (err) {
       warn(`sigma:${this.rules[i].id}`, e.eventId, (err as Error).message);
     }
@@ -158,21 +162,28 @@ export class SigmaHits {
     const out: Finding[] = [];
     this.rules.forEach((rule, i) => {
       try {
-        const m = this.matches[i];
         const st = this.states[i];
         if (!st) {
-          if (m.n) out.push(this.finding(rule, m.leaves, m.tags, m.n, src));
+          const m = this.matches[i]!;
+          if (m.spilled) {
+            m.flush(this.spill!, i);
+            out.push(this.spilled(rule, i, m.spilled));
+          } else if (m.n) out.push(this.finding(rule, m.leaves.int32(), m.tags.int32(), m.n, src));
           return;
         }
         if (st.noTime) warn(`sigma:${rule.id}`, null, `${st.noTime} matching event${st.noTime === 1 ? ' has' : 's have'} no eventTime and could not be placed in a correlation window`);
-        const clusters = st.clusters();
-        if (!clusters.length) return;
-        const tagOf = tagLookup(m);
-        for (const c of clusters) {
-          // In the window's order (time, then leaf): the order the spill path needs.
-          const leaves = Int32Array.from(new Set(c.leaves));
-          const tags = leaves.map(tagOf);
-          if (leaves.length) out.push(this.finding(rule, leaves, tags, leaves.length, src, { group: c.group, metric: c.metric }));
+        for (const c of st.clusters()) {
+          // In the window's order (time, then leaf): the order the spill path needs; a leaf once.
+          const seen = new Set<number>();
+          const leaves: number[] = [];
+          const tags: number[] = [];
+          c.leaves.forEach((l, k) => {
+            if (seen.has(l)) return;
+            seen.add(l);
+            leaves.push(l);
+            tags.push(c.tags[k]);
+          });
+          if (leaves.length) out.push(this.finding(rule, Int32Array.from(leaves), Int32Array.from(tags), leaves.length, src, { group: c.group, metric: c.metric }));
         }
       } catch (err) {
         warn(`sigma:${rule.id}`, null, (err as Error).message);
@@ -182,7 +193,10 @@ export class SigmaHits {
   }
 
   private finding(rule: CompiledSigmaRule, leaves: Int32Array, tags: Int32Array, n: number, src: HitSource, corr?: CorrelationHit): Finding {
-    return src.spill && n > this.spillAt ? this.spilled(rule, leaves, tags, n, src.spill, corr) : this.held(rule, leaves, tags, n, src, corr);
+    if (!this.spill || n <= this.spillAt) return this.held(rule, leaves, tags, n, src, corr);
+    const key = this.nextKey++;
+    this.spill.append(key, leaves, tags, n);
+    return this.spilled(rule, key, n, corr);
   }
 
   /** Few events: their eventIDs and times read by leaf, the finding built in memory. */
@@ -199,8 +213,8 @@ export class SigmaHits {
   }
 
   /**
-   * Many events: written to the spill table in time order (the pass's order, or
-   * a correlation window's), read back with their eventIDs one second at a time
+   * Many events: in the spill table under `key` in time order (the pass's order,
+   * or a correlation window's), read back with their eventIDs one second at a time
    * (sorted by eventID within it, as buildSigmaFinding sorts), and once more by
    * eventID, sorted by SQLite, for the finding id. An eventID is one event in a
    * case (a second copy is kept in event_copies, docs/case-format.md), so a
@@ -208,8 +222,8 @@ export class SigmaHits {
    * silently different finding. The result equals buildSigmaFinding's
    * (test/analysis/sigma-spill.test.ts) while holding one second's matches.
    */
-  private spilled(rule: CompiledSigmaRule, leaves: Int32Array, tags: Int32Array, n: number, spill: HitSpill, corr?: CorrelationHit): Finding {
-    spill.write(leaves, tags, n);
+  private spilled(rule: CompiledSigmaRule, key: number, n: number, corr?: CorrelationHit): Finding {
+    const spill = this.spill!;
     try {
       const b = new SigmaFindingBuilder(rule, corr);
       let distinct = 0;
@@ -222,10 +236,10 @@ export class SigmaHits {
         }
       };
       let group: [number, string, number | null][] = [];
-      const key = (t: number | null) => (t === null ? Infinity : t);
-      for (const r of spill.inOrder()) {
+      const order = (t: number | null) => (t === null ? Infinity : t);
+      for (const r of spill.inOrder(key)) {
         if (group.length && group[0][2] !== r[2]) {
-          if (key(r[2]) < key(group[0][2])) throw new Error(`matches were not handed over in time order (eventID ${r[1]})`);
+          if (order(r[2]) < order(group[0][2])) throw new Error(`matches were not handed over in time order (eventID ${r[1]})`);
           emit(group);
           group = [];
         }
@@ -239,11 +253,11 @@ export class SigmaHits {
           yield id;
         }
       };
-      const id = sigmaFindingIdOfSorted(`sigma:${rule.id}`, counted(inJsOrder(spill.sortedIds())));
+      const id = sigmaFindingIdOfSorted(`sigma:${rule.id}`, counted(inJsOrder(spill.sortedIds(key))));
       if (ids !== distinct) throw new Error(`${ids - distinct} eventID(s) among its ${n} matches belong to events at different times; the finding is not built`);
       return b.finish(id);
     } finally {
-      spill.clear();
+      spill.clear(key);
     }
   }
 }

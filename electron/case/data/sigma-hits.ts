@@ -17,31 +17,42 @@ export function hitLocators(db: ReadableDB, leaves: readonly number[]): { leaf: 
 
 const SPILL = 'temp.sigma_spill';
 
-/** Replace the spill table's rows with these matches (leaf and a caller's tag each), keeping their order as rowid. */
-export function spillHits(db: ReadableDB, leaves: Int32Array, tags: Int32Array, n: number): void {
-  db.exec(`CREATE TEMP TABLE IF NOT EXISTS sigma_spill (leaf INTEGER NOT NULL, tag INTEGER NOT NULL)`);
-  cached(db, `DELETE FROM ${SPILL}`).run();
-  const insert = cached(db, `INSERT INTO ${SPILL}(leaf, tag) SELECT value ->> 0, value ->> 1 FROM json_each(?)`);
+/**
+ * Append matches (leaf and a caller's tag each) under `key` (one per rule or
+ * correlation window), keeping their order as rowid. The index on key lets a
+ * key's rows be read in rowid order without a sort; the table lives in the
+ * connection's temporary file (temp_store = FILE, case/store.ts), not in memory.
+ */
+export function spillHits(db: ReadableDB, key: number, leaves: Int32Array, tags: Int32Array, n: number): void {
+  db.exec(`CREATE TEMP TABLE IF NOT EXISTS sigma_spill (key INTEGER NOT NULL, leaf INTEGER NOT NULL, tag INTEGER NOT NULL);
+           CREATE INDEX IF NOT EXISTS temp.sigma_spill_key ON sigma_spill(key)`);
+  const insert = cached(db, `INSERT INTO ${SPILL}(key, leaf, tag) SELECT ?, value ->> 0, value ->> 1 FROM json_each(?)`);
   const CHUNK = 20_000;
   for (let at = 0; at < n; at += CHUNK) {
     const rows: [number, number][] = [];
     for (let k = at; k < Math.min(n, at + CHUNK); k++) rows.push([leaves[k], tags[k]]);
-    insert.run(JSON.stringify(rows));
+    insert.run(key, JSON.stringify(rows));
   }
 }
 
-/** The spilled matches with their eventID and time, in the order they were spilled (no sort: a scan by rowid). */
-export function* spilledInOrder(db: ReadableDB): Generator<[tag: number, eventId: string, timeMs: number | null]> {
-  yield* cached(db, `SELECT h.tag, e.event_id, e.time_ms FROM ${SPILL} h JOIN events e ON e.leaf = h.leaf ORDER BY h.rowid`)
+/** A key's matches with their eventID and time, in the order they were appended (no sort: the key index in rowid order). */
+export function* spilledInOrder(db: ReadableDB, key: number): Generator<[tag: number, eventId: string, timeMs: number | null]> {
+  yield* cached(db, `SELECT h.tag, e.event_id, e.time_ms FROM ${SPILL} h INDEXED BY sigma_spill_key JOIN events e ON e.leaf = h.leaf WHERE h.key = ? ORDER BY h.rowid`)
     .raw()
-    .iterate() as Iterable<[number, string, number | null]>;
+    .iterate(key) as Iterable<[number, string, number | null]>;
 }
 
-/** The distinct eventIDs of the spilled matches, in SQLite's BINARY (UTF-8 byte) order. */
-export function* spilledIdsSorted(db: ReadableDB): Generator<string> {
-  for (const r of cached(db, `SELECT DISTINCT e.event_id FROM ${SPILL} h JOIN events e ON e.leaf = h.leaf ORDER BY e.event_id`).raw().iterate() as Iterable<[string]>) yield r[0];
+/** The distinct eventIDs of a key's matches, in SQLite's BINARY (UTF-8 byte) order. */
+export function* spilledIdsSorted(db: ReadableDB, key: number): Generator<string> {
+  for (const r of cached(db, `SELECT DISTINCT e.event_id FROM ${SPILL} h JOIN events e ON e.leaf = h.leaf WHERE h.key = ? ORDER BY e.event_id`).raw().iterate(key) as Iterable<[string]>) yield r[0];
 }
 
+/** Forget a key's matches. */
+export function clearSpillKey(db: ReadableDB, key: number): void {
+  cached(db, `DELETE FROM ${SPILL} WHERE key = ?`).run(key);
+}
+
+/** Drop the table (the end of a run, whatever happened in it). */
 export function clearSpill(db: ReadableDB): void {
   db.exec(`DROP TABLE IF EXISTS ${SPILL}`);
 }
