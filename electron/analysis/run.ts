@@ -28,8 +28,8 @@ import type { AnalysisEvent, Finding } from '../../shared/analysis/findings.ts';
 import { SEVERITIES } from '../../shared/analysis/findings.ts';
 import type { AnalysisWarning, UnitRef } from '../../shared/analysis/types.ts';
 import type { Progress } from '../../shared/types.ts';
-import { caseAccounts, columnCombos, eventTimes, principalIdStrings, scanPage, SCAN_START, selectionSize, stringsById, type ColumnCombo, type ScanCursor, type ScanFilter, type ScanRow } from '../case/data/analysis-scan.ts';
-import { clearSpill, clearSpillKey, hitLocators, spilledIdsSorted, spilledInOrder, spillHits } from '../case/data/sigma-hits.ts';
+import { caseAccounts, hasUntimedEvents, columnCombos, eventTimes, principalIdStrings, scanPage, SCAN_START, selectionSize, stringsById, type ColumnCombo, type ScanCursor, type ScanFilter, type ScanRow } from '../case/data/analysis-scan.ts';
+import { clearSpill, clearSpillKey, hitLocators, spilledIdsSorted, spilledInOrder, spillHits, withSmallSorts } from '../case/data/sigma-hits.ts';
 import { EvidenceReader } from '../case/evidence.ts';
 import type { CaseStore } from '../case/store.ts';
 import { allChecks, buildCheckContext, findingId, selectorPredicates, toFinding, TRAIL_CONTEXT_SELECTOR, type Check } from './checks/index.ts';
@@ -238,6 +238,7 @@ export async function analyseCase(store: CaseStore, opts: AnalyseOptions = {}): 
     extraAccounts: accounts,
     warn: (eventId, checkId, message) => warnings.push({ unit: checkId, eventId, message }),
     ipInfo: recorded.size ? (ip: string) => recorded.get(ip) : null,
+    everyEventTimed: !hasUntimedEvents(store),
   });
 
   // ---- 3. how each check is fed
@@ -397,7 +398,7 @@ export async function analyseCase(store: CaseStore, opts: AnalyseOptions = {}): 
   // ---- 6. Sigma findings
   const sigmaRun = rules.map((r) => ({ id: r.id, title: r.title }));
   // Findings' events are read back by leaf (eventID and time; the fields were kept at the match).
-  findings.push(...sigmaHits.findings({ locate: (leaves) => hitLocators(db, leaves).map((r) => ({ leaf: r.leaf, eventId: r.event_id, timeMs: r.time_ms })) }, warn));
+  findings.push(...withSmallSorts(db, () => sigmaHits.findings({ locate: (leaves) => hitLocators(db, leaves).map((r) => ({ leaf: r.leaf, eventId: r.event_id, timeMs: r.time_ms })) }, warn)));
   clearSpill(db);
 
   // ---- 7. extra units (registered by a higher layer)

@@ -1,7 +1,7 @@
 // One run's Sigma state (docs/analysis.md, "Memory"): `feed` each event a rule
 // wants, `findings` at the end. No record and no event object is kept: a
 // match costs 8 bytes (its leaf, and the index of its normalised fields among
-// the distinct ones seen), or for a correlation the six numbers of its state
+// the distinct combinations seen, combos.ts), or for a correlation the six numbers of its state
 // (correlation.ts). A rule's first `spillAt` matches are held; past that they
 // go, a few thousand at a time, to a TEMP table of the connection (on disk:
 // some SigmaHQ rules match most of a case, and 8 bytes times millions is
@@ -14,13 +14,11 @@ import type { AnalysisEvent, Finding } from '../../../shared/analysis/findings.t
 import { matchSigma, newCorrelationState, type CompiledSigmaRule } from './engine.ts';
 import type { CorrelationState } from './correlation.ts';
 import { NumberColumn } from './column.ts';
+import { FieldCombos } from './combos.ts';
 import { buildSigmaFinding, SigmaFindingBuilder, type CorrelationHit, type MatchedEvent } from './finding.ts';
 
-type Normalized = AnalysisEvent['n'];
 type Warn = (unit: string, eventId: string | null, message: string) => void;
 
-/** The normalised fields a Sigma finding reads (artefacts and the listed events); the others are per event. */
-const LIGHT_FIELDS = ['identityType', 'sessionIssuerArn', 'principalArn', 'userName', 'accessKeyId', 'sourceIPAddress', 'recipientAccountId', 'eventName', 'eventSource', 'errorCode'] as const;
 
 /** Stable finding id: first 16 hex digits of SHA-256 over the check id and the sorted event ids, newline-separated. */
 export function sigmaFindingId(checkId: string, eventIds: string[]): string {
@@ -105,8 +103,7 @@ export class SigmaHits {
   /** Per plain rule; a correlation keeps its matches in its state. */
   private readonly matches: (Matches | null)[];
   private readonly states: (CorrelationState | null)[];
-  private readonly fields: Normalized[] = [];
-  private readonly fieldIndex = new Map<string, number>();
+  private readonly combos = new FieldCombos();
   private readonly spillAt: number;
   private readonly spill: HitSpill | null;
   /** Spill keys: rule i is key i; correlation windows take the keys after the rules'. */
@@ -127,30 +124,16 @@ export class SigmaHits {
     this.nextKey = rules.length;
   }
 
-  /** The index of these normalised fields among the distinct ones seen (few: principals × keys × addresses × names). */
-  private fieldsOf(n: Normalized): number {
-    const k = LIGHT_FIELDS.map((f) => n[f] ?? '\u0001').join('\u0000');
-    let i = this.fieldIndex.get(k);
-    if (i === undefined) {
-      const c = Object.fromEntries(Object.keys(n).map((f) => [f, null])) as Record<string, unknown>;
-      for (const f of LIGHT_FIELDS) c[f] = n[f];
-      i = this.fields.length;
-      this.fields.push(Object.freeze(c) as unknown as Normalized);
-      this.fieldIndex.set(k, i);
-    }
-    return i;
-  }
-
   feed(i: number, e: AnalysisEvent, warn: Warn): void {
     try {
       const st = this.states[i];
       if (st) {
-        st.add(e.leaf, e.timeMs, e.record, () => this.fieldsOf(e.n));
+        st.add(e.leaf, e.timeMs, e.record, () => this.combos.of(e.n));
         return;
       }
       if (!matchSigma(this.rules[i], e.record)) return;
       const m = this.matches[i]!;
-      m.push(e.leaf, this.fieldsOf(e.n));
+      m.push(e.leaf, this.combos.of(e.n));
       // Past spillAt the rule is read back through the spill table anyway: hold no more than a batch.
       if (this.spill && (m.spilled > 0 ? m.n >= SPILL_BATCH : m.n > this.spillAt)) m.flush(this.spill, i);
     } catch (err) {
@@ -207,7 +190,7 @@ export class SigmaHits {
     const events: MatchedEvent[] = [];
     for (let k = 0; k < n; k++) {
       const r = at.get(leaves[k]);
-      if (r) events.push({ eventId: r.eventId, timeMs: r.timeMs, n: this.fields[tags[k]] });
+      if (r) events.push({ eventId: r.eventId, timeMs: r.timeMs, n: this.combos.fields(tags[k]) });
     }
     return buildSigmaFinding(rule, events, sigmaFindingId, corr);
   }
@@ -232,7 +215,7 @@ export class SigmaHits {
         for (let k = 0; k < group.length; k++) {
           const first = k === 0 || group[k - 1][1] !== group[k][1];
           if (first) distinct++;
-          b.add({ eventId: group[k][1], timeMs: group[k][2], n: this.fields[group[k][0]] }, first);
+          b.add({ eventId: group[k][1], timeMs: group[k][2], n: this.combos.fields(group[k][0]) }, first);
         }
       };
       let group: [number, string, number | null][] = [];
