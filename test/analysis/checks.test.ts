@@ -264,6 +264,36 @@ test('secrets read in bulk: 10 distinct secrets per principal per hour; batch ca
   assert.ok(f[0].artefacts.filter((a) => a.type === 'parameter').length === 12);
 });
 
+test('secrets read in bulk: with every event timed, a principal\'s cluster is judged once the pass is a gap past it, with the same findings', () => {
+  // Frank reads one secret every 7 minutes all along (never fires; his reads move the pass on). Alice reads 5 secrets, then 5
+  // more 36 minutes later (one cluster: fires; a sweep comes between them), and 10 more hours later (fires again); Carol
+  // reads 10 and stops (judged once the pass is an hour past her); Dan's 10 come hours later; Erin's 9 never fire.
+  const get = (user: string, i: number, min: number) => ev({
+    eventSource: 'secretsmanager.amazonaws.com', eventName: 'GetSecretValue', eventTime: at(min), requestParameters: { secretId: `${user}-s${i}` },
+    userIdentity: { type: 'IAMUser', arn: `arn:aws:iam::${OWN}:user/${user}`, userName: user, principalId: `AIDA${user.toUpperCase()}`, accountId: OWN, accessKeyId: `AKIA${user.toUpperCase()}` },
+  });
+  const events = [
+    ...Array.from({ length: 100 }, (_, i) => get('frank', 0, i * 7)),
+    ...Array.from({ length: 5 }, (_, i) => get('alice', i, 40 + i)),
+    ...Array.from({ length: 10 }, (_, i) => get('carol', i, i + 1)),
+    ...Array.from({ length: 3 }, (_, i) => get('bob', i, 30 + i)),
+    ...Array.from({ length: 5 }, (_, i) => get('alice', 5 + i, 80 + i)),
+    ...Array.from({ length: 9 }, (_, i) => get('erin', i, 60 + i)),
+    ...Array.from({ length: 10 }, (_, i) => get('dan', i, 300 + i * 2)),
+    ...Array.from({ length: 10 }, (_, i) => get('alice', 20 + i, 600 + i)),
+  ].sort((a, b) => a.timeMs! - b.timeMs!);
+  const drafts = (everyEventTimed: boolean) => {
+    const s = getCheck('credential-access.secrets-bulk-read')!.stream!(buildCheckContext([], { ipInfo: null, everyEventTimed }));
+    for (const e of events) s.add(e);
+    return s.finish().map((d) => JSON.stringify(d)).sort();
+  };
+  const swept = drafts(true);
+  assert.deepEqual(swept, drafts(false));
+  const titles = swept.map((d) => (JSON.parse(d) as { title: string }).title).sort();
+  assert.equal(titles.length, 4, titles.join(' | '));
+  assert.deepEqual(titles.map((t) => t.split(' ')[0]), ['alice', 'alice', 'carol', 'dan']);
+});
+
 test('instance-role credentials from public addresses: private, service and agent traffic ignored, two addresses high', () => {
   const inst = (ip: string, extra: Record<string, any> = {}) => ev({
     eventSource: 'ec2.amazonaws.com', eventName: 'DescribeInstances', sourceIPAddress: ip,

@@ -37,7 +37,7 @@ export function trailBucketsOf(e: AnalysisEvent): string[] {
  */
 export function buildCheckContext(
   events: Iterable<AnalysisEvent>,
-  opts: { scope?: CaseScope; extraAccounts?: Iterable<string>; warn?: CheckContext['warn']; ipInfo?: CheckContext['ipInfo'] | null } = {},
+  opts: { scope?: CaseScope; extraAccounts?: Iterable<string>; warn?: CheckContext['warn']; ipInfo?: CheckContext['ipInfo'] | null; everyEventTimed?: boolean } = {},
 ): CheckContext {
   const own = new Set<string>();
   const buckets = new Set<string>();
@@ -50,5 +50,5 @@ export function buildCheckContext(
   // Addresses: what the caller gives (the SQL runner: the answers recorded in the case; null: none);
   // by default (the in-memory reference runner) the installed databases answer directly.
   const ipInfo = opts.ipInfo === undefined ? liveIpInfo() : opts.ipInfo ?? undefined;
-  return { ownAccounts: own, trailBuckets: buckets, ...(opts.warn ? { warn: opts.warn } : {}), ...(ipInfo ? { ipInfo } : {}) };
+  return { ownAccounts: own, trailBuckets: buckets, ...(opts.warn ? { warn: opts.warn } : {}), ...(ipInfo ? { ipInfo } : {}), ...(opts.everyEventTimed ? { everyEventTimed: true } : {}) };
 }

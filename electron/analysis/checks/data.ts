@@ -332,10 +332,12 @@ export const secretsBulkRead = streamCheck({
   category: 'credential-access', severity: 'high', attack: ['T1555.006'],
   description: `Successful secretsmanager:GetSecretValue and ssm:GetParameter(s) WithDecryption naming >= ${SECRETS_THRESHOLD.distinct} distinct secrets/parameters by one principal within ${SECRETS_THRESHOLD.windowMs / 60000} minutes; a BatchGetSecretValue or decrypted GetParametersByPath counts on its own (bulk by design). Reads made by an AWS service on the principal's behalf (invokedBy) are not counted.`,
   select: { eventNames: ['GetSecretValue', 'BatchGetSecretValue', 'GetParameter', 'GetParameters', 'GetParametersByPath'], eventSources: ['secretsmanager.amazonaws.com', 'ssm.amazonaws.com'] },
-}, (_ctx, make) => {
+}, (ctx, make) => {
   // State (README.md, "Speed and size"), per principal: its cluster in progress (reads less than the window apart), the reads of the
   // last window, the densest window so far (a copy) and the bulk calls, each kept light with what the finding
-  // needs from its record. A cluster is judged when the principal's next read comes after a gap, or at the end.
+  // needs from its record. A cluster is judged when the principal's next read comes after a gap, or at the end; with every
+  // event timed (ctx.everyEventTimed), also once the pass has moved a gap past its last read, since no later read can join it.
+  let sweepAt = Number.NEGATIVE_INFINITY;
   type Read = { e: AnalysisEvent; s: ReturnType<typeof secretNames>; bulkText: string | null };
   type Cluster = { last: number | null; window: Read[]; counts: Map<string, number>; best: Read[]; bestSize: number; bulk: Read[] };
   const open = new Map<string, Cluster>();
@@ -371,6 +373,15 @@ export const secretsBulkRead = streamCheck({
       || failed(e) || invokedBy(e) || isAwsInternal(e)) return;
     const s = secretNames(e);
     if (s.names.length === 0) return;
+    if (ctx.everyEventTimed && e.timeMs !== null && e.timeMs > sweepAt) {
+      for (const [k, c] of open) {
+        if (c.last !== null && e.timeMs - c.last > SECRETS_THRESHOLD.windowMs) {
+          judge(c);
+          open.delete(k);
+        }
+      }
+      sweepAt = e.timeMs + SECRETS_THRESHOLD.windowMs;
+    }
     const read: Read = { e: lightCopy(e, pool), s, bulkText: s.bulk ? bulkTextOf(e) : null };
     const key = actorKey(e);
     let c = open.get(key);

@@ -64,6 +64,14 @@ export interface CheckContext {
    * find nothing without it rather than guessing.
    */
   ipInfo?: (sourceIPAddress: string) => IpInfo | undefined;
+  /**
+   * Every event of the case has an eventTime, so a stream sees them in time
+   * order to the end: state that no later event can join (a gap has already
+   * passed) may be judged and let go, and a stream's memory follows the
+   * activity at one time rather than everyone ever seen. Absent: some event may
+   * come without a time, and after every timed one.
+   */
+  everyEventTimed?: boolean;
 }
 
 /** What a check produces; toFinding() adds id, source, checkId, checkVersion, firstSeen and lastSeen. */

@@ -79,6 +79,11 @@ export function selectionSize(store: CaseStore, f: ScanFilter): { n: number; byt
   return r;
 }
 
+/** Whether some event has no eventTime (those come after every timed one in a scan). */
+export function hasUntimedEvents(store: CaseStore): boolean {
+  return (store.stmt('SELECT EXISTS (SELECT 1 FROM events WHERE time_ms IS NULL) AS x').get() as { x: number }).x === 1;
+}
+
 export function caseAccounts(store: CaseStore): string[] {
   return (store.stmt('SELECT DISTINCT s FROM strings WHERE id IN (SELECT DISTINCT account FROM events WHERE account IS NOT NULL)').raw().all() as [string][]).map((r) => r[0]);
 }
