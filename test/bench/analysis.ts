@@ -10,6 +10,7 @@ import { pivot } from '../../electron/analysis/pivot/index.ts';
 import { scanPages } from '../../electron/analysis/records.ts';
 import { ensureRefs } from '../../electron/analysis/refs.ts';
 import { analyseCase, bundledSigma } from '../../electron/analysis/run.ts';
+import { recordRun } from '../../electron/analysis/runs.ts';
 
 export interface AnalysisBench {
   events: number;
@@ -100,6 +101,8 @@ export async function benchAnalysis(store: CaseStore): Promise<AnalysisBench> {
   const analyseCpuSeconds = cpuSeconds() - c;
   const peak = reset ? peakRssMB() : null;
   const heapUsedMB = process.memoryUsage().heapUsed / 1e6;
+  // Stored as `trailcase check` stores it, so the report step finds a current run (its findings) rather than analysing again.
+  if (!store.readonly) recordRun(store, 'benchmark', r);
   // Then the full scan it is compared with, twice (the faster counts: this host drifts).
   const first = scan(store);
   const second = scan(store);

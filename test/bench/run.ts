@@ -392,6 +392,9 @@ if (ONLY.has('report') && existsSync(CASE)) {
   try {
     const r = await cliStep('report', ['report', CASE, '--out', out, '--json']);
     line('report (verify, analysis, report.pdf through Chromium)', `${fmt(r.seconds, 1)} s = ${fmt(r.seconds / (EVENTS / 1e6), 1)} s per million events`);
+    // The findings come from the run the analysis step stored when it is still current; else the report analysed again (its peak is then the analysis's).
+    const run = (JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')) as { methodology?: { analysisRun?: { source?: string; reason?: string } } }).methodology?.analysisRun;
+    line('  findings from', run?.source === 'stored' ? 'the stored analysis run' : `an analysis run for this report (${run?.reason ?? 'reason not given'})`);
     peakLine('report', steps.report);
   } catch (e) {
     line('report', `failed: ${(e as Error).message.split('\n')[0]}`);
