@@ -21,7 +21,13 @@ export function evidenceBytes(store: CaseStore, id: number): Buffer {
 export class EvidenceReader {
   private cache = new Map<number, Buffer>();
   private cacheBytes = 0;
-  constructor(private readonly store: CaseStore, private readonly maxCacheBytes = 256 * 1024 * 1024) {}
+  /**
+   * @param maxCacheBytes decoded objects kept (least recently used first out). Readers go in time
+   * order or by key, where the objects in use at once are a few per account and region, so 32 MB
+   * decodes each about once; 256 MB (before) made every long read hold that much more (a full
+   * scan of a 10M-event case peaked at 625 MB).
+   */
+  constructor(private readonly store: CaseStore, private readonly maxCacheBytes = 32 * 1024 * 1024) {}
 
   row(id: number): EvidenceRow {
     const r = evidenceRow(this.store.reader, id);
