@@ -41,9 +41,13 @@ export class FieldCombos {
     return id;
   }
 
-  /** The index of these fields' combination (added when new). */
-  of(n: Normalized): number {
+  /** The last key list seen and its id: normalised records all share one shape, so the join and lookup are skipped per match. */
+  private lastKeys: string[] = [];
+  private lastKeyList = -1;
+
+  private keyListOf(n: Normalized): number {
     const keys = Object.keys(n);
+    if (this.lastKeyList >= 0 && keys.length === this.lastKeys.length && keys.every((k, i) => k === this.lastKeys[i])) return this.lastKeyList;
     const keysText = keys.join('\u0000');
     let kl = this.keyListIds.get(keysText);
     if (kl === undefined) {
@@ -51,7 +55,14 @@ export class FieldCombos {
       this.keyLists.push(keys);
       this.keyListIds.set(keysText, kl);
     }
-    const row = [kl];
+    this.lastKeys = keys;
+    this.lastKeyList = kl;
+    return kl;
+  }
+
+  /** The index of these fields' combination (added when new). */
+  of(n: Normalized): number {
+    const row = [this.keyListOf(n)];
     for (const f of LIGHT_FIELDS) row.push(this.valueId(n[f]));
     const key = row.join(',');
     let i = this.index.get(key);
