@@ -8,7 +8,7 @@
 // parsed: resources and assumed roles come from the event_refs index.
 import type { Profile, ProfileAddress, ProfileItem, ProfileKind, ProfileRole } from '../../shared/analysis/profile.ts';
 import { isoUtc, parseTime } from '../../shared/time.ts';
-import { addressesById, assumersOf, citedEventIds, profileRows, resourceRefs, stringIdsOf, stringsById } from '../case/data/profile.ts';
+import { addressesById, assumersOf, profileRows, resourceRefs, stringIdsOf, stringsById } from '../case/data/profile.ts';
 import { unansweredAddressCount } from '../case/data/enrichment.ts';
 import { filterToSql } from '../case/queries.ts';
 import type { CaseStore } from '../case/store.ts';
@@ -111,8 +111,14 @@ export function profile(store: CaseStore, kind: ProfileKind, value: string, opts
   // Only S3, IAM and STS calls carry the references the profile lists (buckets, IAM users and roles acted on, roles assumed).
   const refSources = new Set(stringIdsOf(store, ['s3.amazonaws.com', 'iam.amazonaws.com', 'sts.amazonaws.com']));
   const refLeafTime = new Map<number, number | null>();
-  for (const r of profileRows(store, f)) {
+  // The latest run's findings are matched to the subject by eventID as its rows go by (one pass; looking the
+  // ~100,000 cited eventIDs of a 1M-event case up through the index took 0.6-0.8 s).
+  const run = latestRun(store);
+  const cited = run ? new Set(run.findings.flatMap((x) => x.eventIds)) : new Set<string>();
+  const mine = new Set<string>();
+  for (const r of profileRows(store, f, cited.size > 0)) {
     const t = r[0];
+    if (cited.size && r[10] && cited.has(r[10])) mine.add(r[10]);
     if (r[7] !== null && refSources.has(r[7])) refLeafTime.set(r[9]!, t);
     n++;
     if (t !== null) {
@@ -206,10 +212,7 @@ export function profile(store: CaseStore, kind: ProfileKind, value: string, opts
 
   // Findings of the latest run whose events include this profile's events (by eventID, through the id index).
   const findings: Profile['findings'] = [];
-  const run = latestRun(store);
-  if (run && n > 0) {
-    const cited = [...new Set(run.findings.flatMap((x) => x.eventIds))];
-    const mine = new Set(citedEventIds(store, cited, f));
+  if (run && mine.size > 0) {
     for (const x of run.findings) {
       const k = x.eventIds.filter((id) => mine.has(id)).length;
       if (k) findings.push({ id: x.id, checkId: x.checkId, title: x.title, severity: x.severity, events: k });

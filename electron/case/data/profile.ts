@@ -1,15 +1,22 @@
 // The behaviour profile's reads (electron/analysis/profile.ts): the subject's
 // events as small integer columns, the dictionary text of the ids it keeps,
-// the event_refs rows of its S3/IAM/STS calls, and the cited eventIDs.
+// the event_refs rows of its S3/IAM/STS calls (and, when a run's findings are
+// to be matched, each event's eventID).
 import type { CaseStore } from '../store.ts';
 import type { SqlFilter } from '../queries.ts';
 
-/** One profile row: time_ms, arn, access_key, ip, ua, region, name, source, error_code, leaf (ids). */
-export type ProfileRow = [time: number | null, arn: number | null, key: number | null, ip: number | null, ua: number | null, region: number | null, name: number | null, source: number | null, error: number | null, leaf: number];
+/** One profile row: time_ms, arn, access_key, ip, ua, region, name, source, error_code, leaf (ids), and the eventID when asked for. */
+export type ProfileRow = [
+  time: number | null, arn: number | null, key: number | null, ip: number | null, ua: number | null, region: number | null, name: number | null, source: number | null,
+  error: number | null, leaf: number, eventId?: string | null,
+];
 
 /** The subject's events, one at a time (a busy key has hundreds of thousands). */
-export function profileRows(store: CaseStore, f: SqlFilter): Iterable<ProfileRow> {
-  return store.db.prepare(`SELECT time_ms, arn, access_key, ip, ua, region, name, source, error_code, leaf FROM events WHERE ${f.where}`).raw().iterate(...f.params) as Iterable<ProfileRow>;
+export function profileRows(store: CaseStore, f: SqlFilter, withEventId = false): Iterable<ProfileRow> {
+  return store.db
+    .prepare(`SELECT time_ms, arn, access_key, ip, ua, region, name, source, error_code, leaf${withEventId ? ', event_id' : ''} FROM events WHERE ${f.where}`)
+    .raw()
+    .iterate(...f.params) as Iterable<ProfileRow>;
 }
 
 /** Dictionary ids of these strings (those present). */
@@ -41,16 +48,4 @@ export function assumersOf(store: CaseStore, role: string): [arn: number | null,
     .prepare("SELECT e.arn, e.time_ms, e.user_name FROM event_refs r JOIN events e ON e.leaf = r.leaf WHERE r.kind = 'assume-target' AND r.value = ?")
     .raw()
     .all(role) as [number | null, number | null, number | null][];
-}
-
-/** Which of these eventIDs belong to events matching the filter (through the eventID index). */
-export function citedEventIds(store: CaseStore, eventIds: readonly string[], f: SqlFilter): string[] {
-  if (!eventIds.length) return [];
-  const j = JSON.stringify(eventIds);
-  return (
-    store.db
-      .prepare(`SELECT event_id FROM events WHERE substr(event_id, -8) IN (SELECT substr(value, -8) FROM json_each(?)) AND event_id IN (SELECT value FROM json_each(?)) AND ${f.where}`)
-      .raw()
-      .all(j, j, ...f.params) as [string][]
-  ).map((r) => r[0]);
 }

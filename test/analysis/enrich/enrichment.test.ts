@@ -12,7 +12,7 @@ import maxmind from 'maxmind';
 import { parseIp } from '../../../shared/ip.ts';
 import { readAddress, specialRange } from '../../../shared/analysis/enrichment.ts';
 import { parseAwsRanges } from '../../../electron/analysis/enrich/aws-ranges.ts';
-import { AWS_SNAPSHOT_FILE, bundledSources, loadDatabases } from '../../../electron/analysis/enrich/databases.ts';
+import { AWS_SNAPSHOT_FILE, bundledSources, Databases } from '../../../electron/analysis/enrich/databases.ts';
 import { enrichCase, enrichmentByText, enrichmentHistory, importAwsRangesText, listSources, lookupAddress } from '../../../electron/analysis/enrich/enrich.ts';
 import { verifyCase } from '../../../electron/case/verify.ts';
 import { CaseStore } from '../../../electron/case/store.ts';
@@ -133,8 +133,21 @@ test('AWS ranges: validation, the most specific prefix, the specific service ove
   assert.equal(snap.lookup('52.20.1.1')?.region, 'us-east-1');
 });
 
+test('a set of databases reads each file on its first use: IPv4 addresses never read the IPv6 city file', () => {
+  const db = new Databases();
+  const v4 = lookupAddress('9.9.9.9', IDS, () => snapshot, 'snapshot', db);
+  assert.deepEqual(db.loaded.sort(), ['asn', 'city-ipv4', 'country']);
+  assert.deepEqual(v4, look('9.9.9.9'), 'the same answer as the shared set');
+  lookupAddress('10.0.0.1', IDS, () => snapshot, 'snapshot', db);
+  assert.deepEqual(db.loaded.sort(), ['asn', 'city-ipv4', 'country'], 'a private address reads nothing');
+  const v6 = lookupAddress('2620:fe::fe', IDS, () => snapshot, 'snapshot', db);
+  assert.deepEqual(db.loaded.sort(), ['asn', 'city-ipv4', 'city-ipv6', 'country']);
+  assert.deepEqual(v6, look('2620:fe::fe'));
+});
+
 test('the ASN index loads both files and reports the overlapping rows of the data', () => {
-  const db = loadDatabases();
+  const db = new Databases();
+  assert.deepEqual(db.loaded, [], 'a set reads nothing until it is used');
   assert.ok(db.asn.size.v4 > 100_000 && db.asn.size.v6 > 10_000, JSON.stringify(db.asn.size));
   assert.ok(db.asn.overlaps >= 0);
   const sources = bundledSources();
