@@ -9,6 +9,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pivot } from '../../electron/analysis/pivot/index.ts';
 import { refsState } from '../../electron/analysis/refs.ts';
+import { eventsWhere } from '../../electron/case/data/pivot.ts';
 import { caseWith } from './support.ts';
 import { ACCT, ATK_IP, chain, OFFICE, OTRF, PANTHER, scenarioCase, SEED, SNAPSHOT_PIVOTS, snapshotOf, type PivotSnapshot, type ScenarioCase } from './pivot-scenarios.ts';
 
@@ -220,3 +221,31 @@ test('every event, indicator and context entry as pivot 1.0.0 found them (snapsh
   }
 });
 
+
+test("a role's sessions: through the rollup's hours, the same events as reading every row, untimed ones included", async () => {
+  const c = await caseWith([PANTHER, OTRF]);
+  try {
+    const db = c.store.db;
+    // An untimed copy of a session event (real data has records without a usable eventTime): the rollup cannot name its hour.
+    const issuers = db.prepare('SELECT DISTINCT issuer_arn FROM events WHERE issuer_arn IS NOT NULL').pluck().all() as number[];
+    assert.ok(issuers.length > 0, 'the fixtures have role sessions');
+    const plain = (ids: number[]) => db.prepare(`SELECT leaf FROM events WHERE issuer_arn IN (SELECT value FROM json_each(?)) ORDER BY leaf`).pluck().all(JSON.stringify(ids));
+    const fast = (ids: number[]) => {
+      const w = eventsWhere.issuedBy(c.store, ids);
+      assert.match(w.sql, /json_each\(\?\) r CROSS JOIN events/, 'the rollup is current after an import, so its hours are used');
+      return db.prepare(`SELECT leaf FROM events WHERE ${w.sql}`).pluck().all(...w.params);
+    };
+    assert.deepEqual(fast(issuers), plain(issuers));
+    const one = db.prepare('SELECT leaf, issuer_arn FROM events WHERE issuer_arn IS NOT NULL ORDER BY leaf LIMIT 1').get() as { leaf: number; issuer_arn: number };
+    // (events is append-only: this test case's guard is lifted to make the untimed row.)
+    for (const t of db.prepare("SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'events'").pluck().all() as string[]) db.exec(`DROP TRIGGER ${t}`);
+    db.prepare('UPDATE events SET time_ms = NULL WHERE leaf = ?').run(one.leaf);
+    const got = fast([one.issuer_arn]);
+    assert.ok(got.includes(one.leaf), 'an untimed session event is still found');
+    assert.deepEqual(got, plain([one.issuer_arn]));
+    const none = eventsWhere.issuedBy(c.store, []);
+    assert.deepEqual(db.prepare(`SELECT leaf FROM events WHERE ${none.sql}`).pluck().all(...none.params), []);
+  } finally {
+    c.cleanup();
+  }
+});

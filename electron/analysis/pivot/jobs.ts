@@ -61,7 +61,7 @@ export function runJob(s: PivotState, job: Job): void {
       const ids = roleStringIds(s.store, job.arn, job.value);
       // Sessions of the role: their ARNs become attacker principals too.
       if (ids.length) {
-        const sessions = s.batch(eventsWhere.columnIn('issuer_arn', ids), true, true);
+        const sessions = s.batch(eventsWhere.issuedBy(s.store, ids), true, true);
         for (const a of sessions.arn) if (a !== null) s.dPrincipalIds.add(a);
         s.addJobRows(sessions, job);
       }
