@@ -26,7 +26,7 @@ import { listIocs } from '../analysis/ioc.ts';
 import type { CaseStore } from '../case/store.ts';
 import { ensureTimelineRollup, ROLLUP_KIND, timelineRollupStatus } from '../case/data/timeline-rollup.ts';
 import {
-  boundedEventCount, densityRows, eventCount, eventTimeBounds, ipRollupBuckets, ipRollupTotal, itemRows, rollupAllHours, rollupDayCounts, rollupHourRows, rollupTotal,
+  boundedEventCount, densityRows, eventCount, eventTimeBounds, ipRollupBuckets, ipTimeBounds, ipRollupTotal, itemRows, rollupAllHours, rollupDayCounts, rollupHourRows, rollupTotal,
   scanTuning, windowWhere, type Where,
 } from '../case/data/timeline.ts';
 import type { HandlerTable } from './handlers.ts';
@@ -53,11 +53,17 @@ interface Resolved extends Where {
 }
 
 /** The filter plus the window as SQL; an absent bound is the filtered events' first/last time. */
+/** Up to this many addresses (a CIDR can stand for thousands), bounds come from two index seeks each. */
+const IP_SEEK_LIMIT = 2000;
+
 function resolve(store: CaseStore, a: WindowArgs): Resolved | null {
   const f = filterToSql(store, a.filter);
   let { startMs, endMs } = a;
   if (startMs === undefined || endMs === undefined) {
-    const b = eventTimeBounds(store.reader, f);
+    // Addresses alone (the filter bar's IP, an address IOC): per-address index seeks instead of reading every match.
+    const ipValues = isUnfiltered(a.filter) ? null : ipOnlyValues(store, a.filter);
+    const ipIds = ipValues ? ipIdsOf(store, ipValues) : null;
+    const b = ipIds && ipIds.length <= IP_SEEK_LIMIT ? ipTimeBounds(store.reader, ipIds) : eventTimeBounds(store.reader, f);
     if (!b) return null;
     startMs ??= b.first;
     endMs ??= b.last;

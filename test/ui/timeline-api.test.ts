@@ -115,6 +115,25 @@ test('an IP filter keeps only that IP (zero-padded in the record) and its groups
   assert.deepEqual(new Set(byPrincipal.groups.map((g) => g.label)), new Set(expected.keys()));
 });
 
+test("a window over an address filter spans exactly that address's first to last event (index seeks per address)", async () => {
+  const span = (keep: (e: EventSummary) => boolean) => {
+    const t = all.filter(keep).map((e) => Date.parse(e.eventTime!)).filter((x) => Number.isFinite(x));
+    return [Math.min(...t), Math.max(...t)];
+  };
+  for (const [filter, keep] of [
+    [{ ips: ['75.50.255.67'] }, (e: EventSummary) => e.sourceIPAddress === '075.050.255.67'],
+    [{ ips: [IOC_IP, '75.50.255.67'] }, (e: EventSummary) => e.sourceIPAddress === IOC_IP || e.sourceIPAddress === '075.050.255.67'],
+    [{ ioc: true }, (e: EventSummary) => e.sourceIPAddress === IOC_IP],
+  ] as const) {
+    const w = await dispatch(ctx, 'timelineWindow', { groupBy: 'principal', filter, maxItems: 2000, buckets: 100 });
+    assert.equal(w.mode, 'items', JSON.stringify(filter));
+    assert.deepEqual([w.startMs, w.endMs], span(keep), JSON.stringify(filter));
+    // The general path (another constraint that keeps every event) gives the same span.
+    const general = await dispatch(ctx, 'timelineWindow', { groupBy: 'principal', filter: { ...filter, since: '1970-01-01' }, maxItems: 2000, buckets: 100 });
+    assert.deepEqual([general.startMs, general.endMs], [w.startMs, w.endMs]);
+  }
+});
+
 test('items come only when the window holds at most maxItems events', async () => {
   const whole = await dispatch(ctx, 'timelineWindow', { maxItems: 100 });
   assert.equal(whole.mode, 'density');
