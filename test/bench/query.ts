@@ -2,10 +2,10 @@
 // TrailCase's query engine (derived DuckDB form, read-only, hashed and
 // custody-logged) and on DuckDB over the same raw JSON records in the same run;
 // the derived form's build time (against the import time), its size, and the
-// build's peak RSS (measured in a child process).
+// build's peak RSS. test/bench/run.ts runs the build, the suite alone and the
+// comparison with DuckDB as three processes, each sampled for memory.
 //   node --import tsx test/bench/query.ts --build CASE       (child: build from scratch, print JSON)
 //   node --import tsx test/bench/query.ts --questions CASE   (child: the suite once on TrailCase alone, print its peak RSS)
-import { spawnSync } from 'node:child_process';
 import { rmSync, statSync } from 'node:fs';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { CaseStore } from '../../electron/case/store.ts';
@@ -63,13 +63,8 @@ export interface QueryBench {
   questions: { id: string; title: string; trailcaseMs: number; duckdbRawMs: number; ratio: number; rows: number }[];
 }
 
-export async function benchQuery(casePath: string, trailGlob: string, gzipBytes: number, importSeconds: number | null): Promise<QueryBench> {
-  const child = spawnSync(process.execPath, ['--import', 'tsx', 'test/bench/query.ts', '--build', casePath], { encoding: 'utf8', maxBuffer: 1 << 24 });
-  if (child.status !== 0) throw new Error(`derived build failed: ${child.stderr.slice(0, 500)}`);
-  const build = JSON.parse(child.stdout.trim().split('\n').pop()!);
-  const qchild = spawnSync(process.execPath, ['--import', 'tsx', 'test/bench/query.ts', '--questions', casePath], { encoding: 'utf8', maxBuffer: 1 << 24 });
-  if (qchild.status !== 0) throw new Error(`questions failed: ${qchild.stderr.slice(0, 500)}`);
-  const queriesRssMB = JSON.parse(qchild.stdout.trim().split('\n').pop()!).rssMB as number;
+/** The suite timed on TrailCase and on DuckDB over the raw records; `build` and `queriesRssMB` come from the --build and --questions processes run before. */
+export async function benchQuery(casePath: string, trailGlob: string, gzipBytes: number, importSeconds: number | null, build: QueryBench['build'], queriesRssMB: number): Promise<QueryBench> {
   const store = CaseStore.open(casePath);
   const raw = await DuckDBInstance.create(':memory:', { threads: '2' });
   const con = await raw.connect();

@@ -76,7 +76,7 @@ if (args[0] === '--child') {
     }
   } else if (name === 'ui') r = await (await import('./ui.ts')).benchUi(casePath);
   else if (name === 'ui-raw') r = await (await import('./ui.ts')).benchUiRaw(casePath);
-  else if (name === 'query') r = await (await import('./query.ts')).benchQuery(casePath, x.glob, x.gzBytes, x.importSeconds);
+  else if (name === 'query') r = await (await import('./query.ts')).benchQuery(casePath, x.glob, x.gzBytes, x.importSeconds, x.build, x.queriesRssMB);
   else throw new Error(`no child bench ${name}`);
   process.stdout.write(`\n${CHILD_MARK}${JSON.stringify(r)}\n`);
   process.exit(0);
@@ -429,13 +429,26 @@ if (ONLY.has('handoff') && existsSync(CASE)) {
 
 await optional('query', 'test/bench/query.ts', async () => {
   const imp = results.import as { seconds: number } | undefined;
-  const r = await childStep('query', 'query', { glob: join(TRAIL, '**', '*.json.gz'), gzBytes, importSeconds: imp?.seconds ?? null });
+  // TrailCase's own processes, each sampled: the derived form's build, then the suite once; DuckDB over the raw
+  // records (the baseline, 1.6 GB at 1M) runs in a third process so that its memory is not counted as TrailCase's.
+  const script = async (step: string, mode: string) => {
+    const r = await runSampled(process.execPath, ['--import', 'tsx', 'test/bench/query.ts', mode, CASE], { env: CLI_ENV() });
+    if (r.status !== 0) throw new Error(`query ${mode} failed (${r.status}): ${r.stderr.slice(-800)}`);
+    steps[step] = { seconds: r.seconds, events: EVENTS, maxProcessMB: r.maxProcessMB, treeMB: r.treeMB, byProgram: r.byProgram, mainMB: r.mainMB };
+    return JSON.parse(r.stdout.trim().split('\n').pop()!);
+  };
+  const build = await script('query-build', '--build');
+  const suite = await script('query', '--questions');
+  const r = await childStep('query-duckdb', 'query', { glob: join(TRAIL, '**', '*.json.gz'), gzBytes, importSeconds: imp?.seconds ?? null, build, queriesRssMB: suite.rssMB });
   results.query = r;
   line('query: derived form build (from scratch)', `${fmt(r.build.seconds, 2)} s (CPU ${fmt(r.build.cpuSeconds, 1)} s), ${fmt(r.build.bytes / 1e6, 1)} MB, peak RSS ${fmt(r.build.rssMB)} MB`);
   if (r.buildToImport !== null) line('  build / import time (target <= 0.5)', fmt(r.buildToImport, 2));
   line('  peak RSS of the suite on TrailCase alone (target < 500 MB)', `${fmt(r.queriesRssMB)} MB`);
   line('  case + derived / gzip input (target <= 4)', fmt(r.caseWithDerivedToGzip, 2));
   for (const q of r.questions) line(`query: ${q.id}`, `${fmt(q.trailcaseMs, 0)} ms vs DuckDB raw ${fmt(q.duckdbRawMs, 0)} ms = ${fmt(q.ratio, 2)} (${fmt(q.rows)} rows)`);
+  peakLine('query: build process', steps['query-build']);
+  peakLine('query: suite process', steps.query);
+  peakLine('query: DuckDB over the raw records (baseline, with TrailCase timed beside it)', steps['query-duckdb']);
 });
 
 // This run's results (merged into what an earlier run at the same size wrote for steps not run now), then the table.
@@ -462,7 +475,7 @@ function printTable(): void {
     .map((m) => ({ n: Number(m[1]), r: JSON.parse(readFileSync(join(ROOT, m[0]), 'utf8')) as { steps?: Record<string, StepMeasure>; at?: string } }))
     .sort((a, b) => a.n - b.n);
   if (!runs.length) return;
-  const order = ['import', 'duckdb', 'verify', 'analysis', 'enrich', 'ui', 'ui-raw', 'report', 'export', 'receive', 'query'];
+  const order = ['import', 'duckdb', 'verify', 'analysis', 'enrich', 'ui', 'ui-raw', 'report', 'export', 'receive', 'query-build', 'query', 'query-duckdb'];
   const label: Record<string, string> = {
     import: 'import (best run)',
     duckdb: 'DuckDB baseline ingest',
@@ -474,7 +487,9 @@ function printTable(): void {
     report: 'report (+ its Chromium)',
     export: 'export (handoff)',
     receive: 'receive (handoff)',
-    query: 'query form build + questions',
+    'query-build': 'query: derived form build',
+    query: 'query: the question suite once',
+    'query-duckdb': 'query: DuckDB over raw records (baseline; TrailCase timed beside it)',
   };
   const names = [...new Set(runs.flatMap((x) => Object.keys(x.r.steps ?? {})))].sort((a, b) => (order.indexOf(a) + 1 || 99) - (order.indexOf(b) + 1 || 99));
   const size = (n: number) => (n >= 1e6 && n % 1e6 === 0 ? `${n / 1e6}M` : n >= 1e3 && n % 1e3 === 0 ? `${n / 1e3}k` : String(n));
