@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { pivot } from '../../electron/analysis/pivot/index.ts';
 import { refsState } from '../../electron/analysis/refs.ts';
 import { eventsWhere } from '../../electron/case/data/pivot.ts';
+import { scanTuning } from '../../electron/case/data/timeline.ts';
 import { caseWith } from './support.ts';
 import { ACCT, ATK_IP, chain, OFFICE, OTRF, PANTHER, scenarioCase, SEED, SNAPSHOT_PIVOTS, snapshotOf, type PivotSnapshot, type ScenarioCase } from './pivot-scenarios.ts';
 
@@ -224,12 +225,15 @@ test('every event, indicator and context entry as pivot 1.0.0 found them (snapsh
 
 test("a role's sessions: through the rollup's hours, the same events as reading every row, untimed ones included", async () => {
   const c = await caseWith([PANTHER, OTRF]);
+  const tuned = scanTuning.fraction;
   try {
     const db = c.store.db;
     // An untimed copy of a session event (real data has records without a usable eventTime): the rollup cannot name its hour.
     const issuers = db.prepare('SELECT DISTINCT issuer_arn FROM events WHERE issuer_arn IS NOT NULL').pluck().all() as number[];
     assert.ok(issuers.length > 0, 'the fixtures have role sessions');
     const plain = (ids: number[]) => db.prepare(`SELECT leaf FROM events WHERE issuer_arn IN (SELECT value FROM json_each(?)) ORDER BY leaf`).pluck().all(JSON.stringify(ids));
+    // These small fixtures' role hours hold much of the case: the scan threshold is lifted to test the hour path.
+    scanTuning.fraction = 1;
     const fast = (ids: number[]) => {
       const w = eventsWhere.issuedBy(c.store, ids);
       assert.match(w.sql, /json_each\(\?\) r CROSS JOIN events/, 'the rollup is current after an import, so its hours are used');
@@ -243,9 +247,13 @@ test("a role's sessions: through the rollup's hours, the same events as reading 
     const got = fast([one.issuer_arn]);
     assert.ok(got.includes(one.leaf), 'an untimed session event is still found');
     assert.deepEqual(got, plain([one.issuer_arn]));
+    scanTuning.fraction = 0;
+    assert.doesNotMatch(eventsWhere.issuedBy(c.store, issuers).sql, /CROSS JOIN/, 'hours holding more than the threshold: a scan');
+    scanTuning.fraction = tuned;
     const none = eventsWhere.issuedBy(c.store, []);
     assert.deepEqual(db.prepare(`SELECT leaf FROM events WHERE ${none.sql}`).pluck().all(...none.params), []);
   } finally {
+    scanTuning.fraction = tuned;
     c.cleanup();
   }
 });

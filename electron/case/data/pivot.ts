@@ -6,7 +6,8 @@
 // json_group_array in one statement), never as one object per event: a busy
 // leaked key can pull in 100,000 events.
 import type { CaseStore } from '../store.ts';
-import { ROLLUP_KIND, timelineRollupStatus } from './timeline-rollup.ts';
+import { ROLLUP_KIND, ROLLUP_KIND_ALL, timelineRollupStatus } from './timeline-rollup.ts';
+import { scanTuning } from './timeline.ts';
 
 /** A condition on `events` with its parameters (built only by `eventsWhere` below). */
 export interface EventsWhere {
@@ -31,7 +32,9 @@ export const eventsWhere = {
    * hour such a session can be in: only those hours are read, through
    * events_time, and the condition stays exact (issuer_arn is checked on each
    * row; events without a time or before 1970, which the rollup leaves out,
-   * are read too). Without a current rollup: the plain condition (a scan).
+   * are read too). Without a current rollup, or when those hours hold more
+   * than scanTuning.fraction of the case (a busy role: rows read through the
+   * time index cost ~20 times a row of a scan), the plain condition (a scan).
    * Rows come back in leaf order either way (a rowid IN list).
    */
   issuedBy: (store: CaseStore, ids: readonly number[]): EventsWhere => {
@@ -41,6 +44,12 @@ export const eventsWhere = {
       .stmt(`SELECT DISTINCT hour FROM timeline_hour WHERE kind = ${ROLLUP_KIND.role} AND g IN (SELECT value FROM json_each(?)) ORDER BY hour`)
       .pluck()
       .all(j) as number[];
+    const inHours = store
+      .stmt(`SELECT coalesce(sum(n), 0) FROM timeline_hour WHERE kind = ${ROLLUP_KIND_ALL} AND g = 0 AND hour IN (SELECT value FROM json_each(?))`)
+      .pluck()
+      .get(JSON.stringify(hours)) as number;
+    const total = store.stmt(`SELECT coalesce(sum(n), 0) FROM timeline_hour WHERE kind = ${ROLLUP_KIND_ALL} AND g = 0`).pluck().get() as number;
+    if (inHours > total * scanTuning.fraction) return { sql: inJson('issuer_arn'), params: [j] };
     const ranges: [number, number][] = [];
     for (const h of hours) {
       const last = ranges[ranges.length - 1];
