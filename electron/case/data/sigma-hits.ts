@@ -16,6 +16,8 @@ export function hitLocators(db: ReadableDB, leaves: readonly number[]): { leaf: 
 }
 
 const SPILL = 'temp.sigma_spill';
+/** Connections whose spill table exists (made on the first append, dropped by clearSpill). */
+const made = new WeakSet<ReadableDB>();
 
 /**
  * Append matches (leaf and a caller's tag each) under `key` (one per rule or
@@ -24,8 +26,11 @@ const SPILL = 'temp.sigma_spill';
  * connection's temporary file (temp_store = FILE, case/store.ts), not in memory.
  */
 export function spillHits(db: ReadableDB, key: number, leaves: Int32Array, tags: Int32Array, n: number): void {
-  db.exec(`CREATE TEMP TABLE IF NOT EXISTS sigma_spill (key INTEGER NOT NULL, leaf INTEGER NOT NULL, tag INTEGER NOT NULL);
-           CREATE INDEX IF NOT EXISTS temp.sigma_spill_key ON sigma_spill(key)`);
+  if (!made.has(db)) {
+    db.exec(`CREATE TEMP TABLE IF NOT EXISTS sigma_spill (key INTEGER NOT NULL, leaf INTEGER NOT NULL, tag INTEGER NOT NULL);
+             CREATE INDEX IF NOT EXISTS temp.sigma_spill_key ON sigma_spill(key)`);
+    made.add(db);
+  }
   const insert = cached(db, `INSERT INTO ${SPILL}(key, leaf, tag) SELECT ?, value ->> 0, value ->> 1 FROM json_each(?)`);
   const CHUNK = 20_000;
   for (let at = 0; at < n; at += CHUNK) {
@@ -52,25 +57,8 @@ export function clearSpillKey(db: ReadableDB, key: number): void {
   cached(db, `DELETE FROM ${SPILL} WHERE key = ?`).run(key);
 }
 
-/**
- * Run `fn` with a smaller page cache. SQLite sizes a sorter's memory by the
- * page cache (64 MB, case/store.ts) before it writes to temporary files, so the
- * sort of a spilled finding's eventIDs otherwise adds that much to a process
- * that already holds the pass's page cache. At 5M events the Sigma findings
- * step added 95 MB to the process with 64 MB, 34 MB with 16 MB (measured
- * together with the smaller field combinations of sigma/combos.ts).
- */
-export function withSmallSorts<T>(db: ReadableDB, fn: () => T): T {
-  const before = db.pragma('cache_size', { simple: true }) as number;
-  db.pragma('cache_size = -16384');
-  try {
-    return fn();
-  } finally {
-    db.pragma(`cache_size = ${Number(before)}`);
-  }
-}
-
 /** Drop the table (the end of a run, whatever happened in it). */
 export function clearSpill(db: ReadableDB): void {
   db.exec(`DROP TABLE IF EXISTS ${SPILL}`);
+  made.delete(db);
 }
