@@ -36,7 +36,7 @@ export async function benchEnrich(store: CaseStore): Promise<EnrichBench> {
   const loadSeconds = (performance.now() - t) / 1000;
   const loadRssMB = (process.memoryUsage().rss - rss0) / 1e6;
   t = performance.now();
-  bundledSources(db);
+  bundledSources();
   const hashSeconds = (performance.now() - t) / 1000;
 
   const ips = (store.db.prepare('SELECT text FROM ips').raw().all() as [string][]).map((r) => r[0]);

@@ -118,24 +118,27 @@ export const AWS_SNAPSHOT_ATTRIBUTION =
 let described: SourceDescriptor[] | null = null;
 
 /**
- * The bundled databases as installed here, hashed once per process. The build
- * date of an .mmdb database is in its metadata, read through `db` (which then
- * keeps that database loaded for its lookups) or a set opened for the purpose.
+ * The bundled databases as installed here, hashed once per process (in 1 MiB
+ * reads). `date` is the package version's build time; an .mmdb database's own
+ * build date is in its metadata, which needs the database loaded: withBuildDate
+ * adds it when the database is new to a case (ensureSource), so a case that
+ * already records these databases reads none of them.
  */
-export function bundledSources(db: Databases = new Databases()): SourceDescriptor[] {
-  if (described) return described;
-  described = BUNDLED.map((b) => {
+export function bundledSources(): SourceDescriptor[] {
+  described ??= BUNDLED.map((b) => {
     const dir = packageDir(b.pkg);
     const version = (JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { version: string }).version;
     const files = b.files.map((f) => ({ file: f, ...hashFile(join(dir, f)) }));
-    let date = versionDate(version);
-    if (b.kind === 'country' || b.kind === 'city') {
-      const epoch = (b.kind === 'country' ? db.country : db.city4).metadata.buildEpoch;
-      if (epoch instanceof Date && !Number.isNaN(epoch.getTime())) date = epoch.toISOString();
-    }
-    return { kind: b.kind, name: b.pkg, version, date, sha256: combinedSha256(files), files, licence: b.licence, attribution: b.attribution };
+    return { kind: b.kind, name: b.pkg, version, date: versionDate(version), sha256: combinedSha256(files), files, licence: b.licence, attribution: b.attribution };
   });
   return described;
+}
+
+/** The descriptor with an .mmdb database's own build date (from its metadata, through `db`, which keeps it loaded for lookups). */
+export function withBuildDate(d: SourceDescriptor, db: Databases): SourceDescriptor {
+  if (d.kind !== 'country' && d.kind !== 'city') return d;
+  const epoch = (d.kind === 'country' ? db.country : db.city4).metadata.buildEpoch;
+  return epoch instanceof Date && !Number.isNaN(epoch.getTime()) ? { ...d, date: epoch.toISOString() } : d;
 }
 
 /** The bundled AWS snapshot as a source (its bytes live beside this file). */

@@ -13,7 +13,7 @@ import {
 } from '../../case/data/enrichment.ts';
 import type { CaseStore } from '../../case/store.ts';
 import { UserError } from '../../errors.ts';
-import { awsDescriptor, awsRangesOf, bundledAwsSource, bundledSources, Databases, sharedDatabases, type SourceDescriptor } from './databases.ts';
+import { awsDescriptor, awsRangesOf, bundledAwsSource, bundledSources, Databases, sharedDatabases, withBuildDate, type SourceDescriptor } from './databases.ts';
 
 export const ENRICH_UNIT = { name: 'enrichment', version: '1.0.0' } as const;
 
@@ -116,10 +116,11 @@ export function listSources(store: CaseStore, throughCustodySeq = Number.MAX_SAF
   return sourceRows(store, throughCustodySeq).map(sourceRow);
 }
 
-/** The id of this database in the case, adding it (custody-logged) when new. */
-function ensureSource(store: CaseStore, actor: string, d: SourceDescriptor, data: Buffer | null): number {
-  const hit = sourceIdByHash(store, d.kind, d.sha256);
+/** The id of this database in the case, adding it (custody-logged) when new, with its build date read through `db`. */
+function ensureSource(store: CaseStore, actor: string, found: SourceDescriptor, data: Buffer | null, db?: Databases): number {
+  const hit = sourceIdByHash(store, found.kind, found.sha256);
   if (hit !== null) return hit;
+  const d = db ? withBuildDate(found, db) : found;
   const at = new Date().toISOString();
   const id = nextSourceId(store);
   const seq = store.appendCustody(actor, 'enrichment.source', {
@@ -181,7 +182,7 @@ export function enrichCase(store: CaseStore, actor: string): EnrichResult {
   // This run's databases: read as the addresses need them, dropped when the run is recorded.
   const db = new Databases();
   const { ids, aws } = store.transaction(() => {
-    const byKind = new Map(bundledSources(db).map((d) => [d.kind, ensureSource(store, actor, d, null)]));
+    const byKind = new Map(bundledSources().map((d) => [d.kind, ensureSource(store, actor, d, null, db)]));
     const aws = awsInForce(store, actor);
     const ids: SourceSet = { country: byKind.get('country')!, city: byKind.get('city')!, asn: byKind.get('asn')!, aws: aws.id };
     return { ids, aws };

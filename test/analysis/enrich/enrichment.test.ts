@@ -182,6 +182,11 @@ test('enrichment is recorded in the case with the database that answered, custod
     const awsSrc = listSources(c.store).find((s) => s.id === aws.sources.aws)!;
     assert.equal(awsSrc.kind, 'aws-ranges');
     assert.equal(awsSrc.date, '2018-02-06T17:12:08Z');
+    // The city and country databases are dated by their own metadata (read when the case first records them).
+    const mmdb = new Databases();
+    for (const [kind, reader] of [['city', mmdb.city4], ['country', mmdb.country]] as const) {
+      assert.equal(listSources(c.store).find((s) => s.kind === kind)!.date, reader.metadata.buildEpoch.toISOString(), kind);
+    }
     assert.equal(byText.get('10.0.0.5')!.class, 'private');
     assert.equal(byText.get('s3.amazonaws.com')!.class, 'aws-service');
     assert.equal(byText.get('075.050.255.067')!.address, '75.50.255.67');
