@@ -16,6 +16,7 @@ import { compileSigmaCollection, matchSigma } from '../../electron/analysis/sigm
 import { sigmaFinding, sigmaFindingId } from '../../electron/analysis/sigma/bundled.ts';
 import { scanPages } from '../../electron/analysis/records.ts';
 import { caseWith, tempDir } from './support.ts';
+import { CaseStore } from '../../electron/case/store.ts';
 
 const RULE = `
 title: Bucket listing (test)
@@ -99,6 +100,29 @@ test('a rule matching many events: the finding built through SQLite equals the o
     const hostile = f.eventIds.filter((id) => /-ev[stu]$/.test(id));
     assert.deepEqual(hostile, [...hostile].sort());
     assert.notDeepEqual(hostile, [...hostile].sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b))), 'the fixture must hold ids SQLite orders differently');
+  } finally {
+    c.cleanup();
+  }
+});
+
+test('on a case opened read-only the matches spill too (its TEMP table), with the same finding and no warnings', async () => {
+  const records: Record<string, unknown>[] = [];
+  for (let i = 0; i < 300; i++) records.push(record(i));
+  const c = await caseOf(records);
+  try {
+    const rules = rule();
+    const held = await analyseCase(c.store, { checks: [], sigma: { rules, unsupported: [] } });
+    const ro = CaseStore.open(c.store.path, { readonly: true });
+    try {
+      assert.equal(ro.db.pragma('query_only', { simple: true }), 1, 'a read-only store refuses writes');
+      const spilled = await analyseCase(ro, { checks: [], sigma: { rules, unsupported: [] }, sigmaSpillAt: 0 });
+      assert.deepEqual(spilled.findings, held.findings);
+      assert.deepEqual(spilled.warnings, []);
+      assert.equal(ro.db.pragma('query_only', { simple: true }), 1, 'and still refuses them after');
+      assert.throws(() => ro.db.exec("INSERT INTO case_meta(key, value) VALUES ('x', 'y')"), /readonly|query_only|attempt to write/i);
+    } finally {
+      ro.close();
+    }
   } finally {
     c.cleanup();
   }

@@ -125,6 +125,7 @@ export class SigmaHits {
   }
 
   feed(i: number, e: AnalysisEvent, warn: Warn): void {
+    const m = this.matches[i];
     try {
       const st = this.states[i];
       if (st) {
@@ -132,13 +133,14 @@ export class SigmaHits {
         return;
       }
       if (!matchSigma(this.rules[i], e.record)) return;
-      const m = this.matches[i]!;
-      m.push(e.leaf, this.combos.of(e.n));
-      // Past spillAt the rule is read back through the spill table anyway: hold no more than a batch.
-      if (this.spill && (m.spilled > 0 ? m.n >= SPILL_BATCH : m.n > this.spillAt)) m.flush(this.spill, i);
+      m!.push(e.leaf, this.combos.of(e.n));
     } catch (err) {
       warn(`sigma:${this.rules[i].id}`, e.eventId, (err as Error).message);
+      return;
     }
+    // Past spillAt the rule is read back through the spill table anyway: hold no more than a batch. A spill that
+    // fails (the temporary directory full) ends the analysis with its error: it is not a fact about this event.
+    if (this.spill && (m!.spilled > 0 ? m!.n >= SPILL_BATCH : m!.n > this.spillAt)) m!.flush(this.spill, i);
   }
 
   findings(src: HitSource, warn: Warn): Finding[] {
