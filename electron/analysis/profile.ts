@@ -109,8 +109,7 @@ export function profile(store: CaseStore, kind: ProfileKind, value: string, opts
   const API_SHIFT = 2 ** 21;
   let n = 0, before = 0, first = Infinity, last = -Infinity;
   // Only S3, IAM and STS calls carry the references the profile lists (buckets, IAM users and roles acted on, roles assumed).
-  const refSources = new Set(stringIdsOf(store, ['s3.amazonaws.com', 'iam.amazonaws.com', 'sts.amazonaws.com']));
-  const refLeafTime = new Map<number, number | null>();
+  const refSources = stringIdsOf(store, ['s3.amazonaws.com', 'iam.amazonaws.com', 'sts.amazonaws.com']);
   // The latest run's findings are matched to the subject by eventID as its rows go by (one pass; looking the
   // ~100,000 cited eventIDs of a 1M-event case up through the index took 0.6-0.8 s).
   const run = latestRun(store);
@@ -119,7 +118,6 @@ export function profile(store: CaseStore, kind: ProfileKind, value: string, opts
   for (const r of profileRows(store, f, cited.size > 0)) {
     const t = r[0];
     if (cited.size && r[10] && cited.has(r[10])) mine.add(r[10]);
-    if (r[7] !== null && refSources.has(r[7])) refLeafTime.set(r[9]!, t);
     n++;
     if (t !== null) {
       if (t < first) first = t;
@@ -174,8 +172,8 @@ export function profile(store: CaseStore, kind: ProfileKind, value: string, opts
   if (refs.available) {
     const rt = new Tally(split);
     const resText = new Map<number, string>();
-    // By the subject's own S3/IAM/STS leaves (through event_refs_leaf), their times already in hand.
-    const refRows = resourceRefs(store, [...refLeafTime.keys()]).map(([k, val, leaf]) => [k, val, refLeafTime.get(leaf) ?? null] as const);
+    // The subject's own S3/IAM/STS calls joined to their event_refs rows (through event_refs_leaf), counted as they come.
+    const refRows = refSources.length ? resourceRefs(store, f, refSources) : [];
     const keyIds = new Map<string, number>();
     const roleT = new Tally(split);
     const roleIds = new Map<string, number>();

@@ -34,12 +34,23 @@ export function addressesById(store: CaseStore, ids: readonly number[]): Map<num
   return new Map(store.db.prepare('SELECT id, text FROM ips WHERE id IN (SELECT value FROM json_each(?))').raw().all(JSON.stringify(ids)) as [number, string][]);
 }
 
-/** Roles assumed, buckets and IAM users/roles acted on, by these events (from event_refs). */
-export function resourceRefs(store: CaseStore, leaves: readonly number[]): [kind: string, value: string, leaf: number][] {
+/**
+ * Roles assumed, buckets and IAM users/roles acted on by the subject's calls to
+ * these services (string ids), with each call's time, one row at a time: a
+ * join, so that neither the subject's leaves nor the rows are held (a busy key
+ * of a 10M-event case has over a million such calls). CROSS JOIN keeps the
+ * subject's events the outer loop: left to itself SQLite read every reference
+ * of these kinds in the case first.
+ */
+export function resourceRefs(store: CaseStore, f: SqlFilter, sourceIds: readonly number[]): Iterable<[kind: string, value: string, time: number | null]> {
   return store.db
-    .prepare("SELECT kind, value, leaf FROM event_refs WHERE leaf IN (SELECT value FROM json_each(?)) AND kind IN ('assume-target', 'bucket', 'target-user', 'target-role')")
+    .prepare(
+      `SELECT r.kind, r.value, e.time_ms FROM (SELECT leaf, time_ms FROM events WHERE (${f.where}) AND source IN (SELECT value FROM json_each(?))) e
+         CROSS JOIN event_refs r ON r.leaf = e.leaf
+        WHERE r.kind IN ('assume-target', 'bucket', 'target-user', 'target-role')`,
+    )
     .raw()
-    .all(JSON.stringify(leaves)) as [string, string, number][];
+    .iterate(...f.params, JSON.stringify(sourceIds)) as Iterable<[string, string, number | null]>;
 }
 
 /** Who called AssumeRole* into this role (by name): caller ARN, time, user name. */
