@@ -9,7 +9,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pivot } from '../../electron/analysis/pivot/index.ts';
 import { refsState } from '../../electron/analysis/refs.ts';
-import { eventsWhere } from '../../electron/case/data/pivot.ts';
+import { caseAccountIds, eventsWhere } from '../../electron/case/data/pivot.ts';
 import { scanTuning } from '../../electron/case/data/timeline.ts';
 import { caseWith } from './support.ts';
 import { ACCT, ATK_IP, chain, OFFICE, OTRF, PANTHER, scenarioCase, SEED, SNAPSHOT_PIVOTS, snapshotOf, type PivotSnapshot, type ScenarioCase } from './pivot-scenarios.ts';
@@ -223,7 +223,7 @@ test('every event, indicator and context entry as pivot 1.0.0 found them (snapsh
 });
 
 
-test("a role's sessions: through the rollup's hours, the same events as reading every row, untimed ones included", async () => {
+test("a role's sessions and the case's accounts: through the rollups, the same as reading every row, untimed events included", async () => {
   const c = await caseWith([PANTHER, OTRF]);
   const tuned = scanTuning.fraction;
   try {
@@ -250,6 +250,13 @@ test("a role's sessions: through the rollup's hours, the same events as reading 
     scanTuning.fraction = 0;
     assert.doesNotMatch(eventsWhere.issuedBy(c.store, issuers).sql, /CROSS JOIN/, 'hours holding more than the threshold: a scan');
     scanTuning.fraction = tuned;
+    // The case's accounts come from the account rollup, with the untimed events read apart.
+    const plainAccounts = () => db.prepare('SELECT DISTINCT account FROM events WHERE account IS NOT NULL ORDER BY account').pluck().all();
+    assert.deepEqual(caseAccountIds(c.store), plainAccounts());
+    const other = db.prepare('SELECT id FROM strings WHERE id NOT IN (SELECT account FROM events WHERE account IS NOT NULL) LIMIT 1').pluck().get() as number;
+    db.prepare('UPDATE events SET account = ? WHERE leaf = ?').run(other, one.leaf);
+    assert.ok(caseAccountIds(c.store).includes(other), 'an account seen only on an untimed event is found');
+    assert.deepEqual(caseAccountIds(c.store), plainAccounts());
     const none = eventsWhere.issuedBy(c.store, []);
     assert.deepEqual(db.prepare(`SELECT leaf FROM events WHERE ${none.sql}`).pluck().all(...none.params), []);
   } finally {
