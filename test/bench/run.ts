@@ -9,7 +9,8 @@
 //   peak RSS of each process (the import, verify, the analysis, the host serving the UI and its Chromium,
 //   the report and its Chromium, export and receive, DuckDB). One run writes .bench/results-<N>.json;
 //   the closing table sets every results-*.json present side by side (1M against 10M: README.md, "Speed and size").
-// Options: --events N, --import-runs N (default 3), --skip-duckdb, --reuse-case (keep an existing case:
+// Options: --events N, --import-runs N (default 3), --skip-duckdb (no DuckDB ingest baseline, and the query step without
+//   the DuckDB comparison), --reuse-case (keep an existing case:
 //   no import runs), --home DIR (the examiner keys; default .bench/home), --skip-floor (no one-thread floor runs around the import: a 10M run's floors alone take
 //   minutes; the import's ratio to the floor is then not printed), --only import,verify,search,acquire,analysis,enrich,ui,report,handoff,query, --table (print the table only)
 import { spawnSync, execFileSync } from 'node:child_process';
@@ -439,6 +440,17 @@ await optional('query', 'test/bench/query.ts', async () => {
   };
   const build = await script('query-build', '--build');
   const suite = await script('query', '--questions');
+  if (args.includes('--skip-duckdb')) {
+    // DuckDB over the raw records holds them all in memory (1.6 GB at 1M): at 10M it does not fit beside the rest.
+    line('query: derived form build (from scratch)', `${fmt(build.seconds, 2)} s (CPU ${fmt(build.cpuSeconds, 1)} s), ${fmt(build.bytes / 1e6, 1)} MB, peak RSS ${fmt(build.rssMB)} MB`);
+    if (imp) line('  build / import time (target <= 0.5)', fmt(build.seconds / imp.seconds, 2));
+    line('  peak RSS of the suite on TrailCase alone (target < 500 MB)', `${fmt(suite.rssMB)} MB; the questions against DuckDB skipped (--skip-duckdb)`);
+    line('  case + derived / gzip input (target <= 4)', fmt((statSync(CASE).size + build.bytes) / gzBytes, 2));
+    peakLine('query: build process', steps['query-build']);
+    peakLine('query: suite process', steps.query);
+    results.query = { build, queriesRssMB: suite.rssMB, questions: [] };
+    return;
+  }
   const r = await childStep('query-duckdb', 'query', { glob: join(TRAIL, '**', '*.json.gz'), gzBytes, importSeconds: imp?.seconds ?? null, build, queriesRssMB: suite.rssMB });
   results.query = r;
   line('query: derived form build (from scratch)', `${fmt(r.build.seconds, 2)} s (CPU ${fmt(r.build.cpuSeconds, 1)} s), ${fmt(r.build.bytes / 1e6, 1)} MB, peak RSS ${fmt(r.build.rssMB)} MB`);
