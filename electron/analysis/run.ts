@@ -30,7 +30,7 @@ import type { AnalysisWarning, UnitRef } from '../../shared/analysis/types.ts';
 import type { Progress } from '../../shared/types.ts';
 import { caseAccounts, hasUntimedEvents, columnCombos, eventTimes, principalIdStrings, scanPage, SCAN_START, selectionSize, stringsById, type ColumnCombo, type ScanCursor, type ScanFilter, type ScanRow } from '../case/data/analysis-scan.ts';
 import { clearSpill, clearSpillKey, hitLocators, spilledIdsSorted, spilledInOrder, spillHits } from '../case/data/sigma-hits.ts';
-import { withSmallSorts } from '../case/data/db.ts';
+import { withPageCache, withSmallSorts } from '../case/data/db.ts';
 import { EvidenceReader } from '../case/evidence.ts';
 import type { CaseStore } from '../case/store.ts';
 import { allChecks, buildCheckContext, findingId, selectorPredicates, toFinding, TRAIL_CONTEXT_SELECTOR, type Check } from './checks/index.ts';
@@ -137,7 +137,12 @@ export function analysisUnits(checks: Check[], rules: CompiledSigmaRule[]): Unit
 /** Context events (trail definitions) up to this many record bytes are kept from the first read for the pass; beyond, read again. */
 const CONTEXT_CACHE_BYTES = 8 * 1024 * 1024;
 
-export async function analyseCase(store: CaseStore, opts: AnalyseOptions = {}): Promise<AnalysisResult> {
+export function analyseCase(store: CaseStore, opts: AnalyseOptions = {}): Promise<AnalysisResult> {
+  // One pass in time order re-reads few pages: a 16 MB page cache for the run (case/data/db.ts, withPageCache).
+  return withPageCache(store.reader, 16_384, () => analyse(store, opts));
+}
+
+async function analyse(store: CaseStore, opts: AnalyseOptions): Promise<AnalysisResult> {
   const t0 = performance.now();
   const checks = opts.checks ?? allChecks();
   const sigma: AnalyseOptions['sigma'] = opts.sigma === undefined ? bundledSigma() : opts.sigma;

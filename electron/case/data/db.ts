@@ -127,3 +127,20 @@ export function withSmallSorts<T>(db: ReadableDB, fn: () => T): T {
     db.pragma(`cache_size = ${Number(before)}`);
   }
 }
+
+/**
+ * Run `fn` (async) with this connection's page cache at `kib` KiB, restored
+ * after. The analysis's pass reads the case once in time order, so the 64 MB
+ * cache (case/store.ts) mostly holds pages it will not read again: with 16 MB
+ * the 1M analysis peaked 23 MB lower (345 against 368 MB) in the same time
+ * (31 against 32 s), and a 10M one holds up to 48 MB less.
+ */
+export async function withPageCache<T>(db: ReadableDB, kib: number, fn: () => Promise<T>): Promise<T> {
+  const before = db.pragma('cache_size', { simple: true }) as number;
+  db.pragma(`cache_size = -${Math.floor(kib)}`);
+  try {
+    return await fn();
+  } finally {
+    db.pragma(`cache_size = ${Number(before)}`);
+  }
+}
