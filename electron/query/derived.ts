@@ -15,6 +15,7 @@ import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { duck, engineName } from './duckdb.ts';
 import { DERIVED_VERSION, RECORD_STRUCTURE, quoteIdent } from '../../shared/query/schema.ts';
 import { EvidenceReader } from '../case/evidence.ts';
+import { withPageCache } from '../case/data/db.ts';
 import { caseLeafCount, eventLocations, leafHashHex, leafRangeSha256 } from '../case/data/derived-source.ts';
 import type { CaseStore } from '../case/store.ts';
 import { UserError } from '../errors.ts';
@@ -200,7 +201,15 @@ function stateMatches(store: CaseStore, s: DerivedState): boolean {
  * new leaves when the case grew, everything when missing or stale. The case
  * must be open for writing (the build is custody-logged).
  */
-export async function ensureDerived(
+export function ensureDerived(
+  store: CaseStore,
+  opts: { actor: string; signal?: AbortSignal; onProgress?: (done: number, total: number) => void; batchSize?: number },
+): Promise<BuildResult> {
+  // The build reads the case once in leaf order: a 16 MB page cache instead of 64 (the 10M build peaked at 509 MB).
+  return withPageCache(store.reader, 16_384, () => build(store, opts));
+}
+
+async function build(
   store: CaseStore,
   opts: { actor: string; signal?: AbortSignal; onProgress?: (done: number, total: number) => void; batchSize?: number },
 ): Promise<BuildResult> {
