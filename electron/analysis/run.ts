@@ -30,7 +30,7 @@ import type { AnalysisWarning, UnitRef } from '../../shared/analysis/types.ts';
 import type { Progress } from '../../shared/types.ts';
 import { caseAccounts, hasUntimedEvents, columnCombos, eventTimes, principalIdStrings, scanPage, SCAN_START, selectionSize, stringsById, type ColumnCombo, type ScanCursor, type ScanFilter, type ScanRow } from '../case/data/analysis-scan.ts';
 import { clearSpill, clearSpillKey, hitLocators, spilledIdsSorted, spilledInOrder, spillHits } from '../case/data/sigma-hits.ts';
-import { withPageCache, withSmallSorts } from '../case/data/db.ts';
+import { withPageCache } from '../case/data/db.ts';
 import { EvidenceReader } from '../case/evidence.ts';
 import type { CaseStore } from '../case/store.ts';
 import { allChecks, buildCheckContext, findingId, selectorPredicates, toFinding, TRAIL_CONTEXT_SELECTOR, type Check } from './checks/index.ts';
@@ -138,7 +138,8 @@ export function analysisUnits(checks: Check[], rules: CompiledSigmaRule[]): Unit
 const CONTEXT_CACHE_BYTES = 8 * 1024 * 1024;
 
 export function analyseCase(store: CaseStore, opts: AnalyseOptions = {}): Promise<AnalysisResult> {
-  // One pass in time order re-reads few pages: a 16 MB page cache for the run (case/data/db.ts, withPageCache).
+  // One pass in time order re-reads few pages, and the spilled Sigma findings' sorts are sized by the cache:
+  // a 16 MB page cache for the run (case/data/db.ts, withPageCache).
   return withPageCache(store.reader, 16_384, () => analyse(store, opts));
 }
 
@@ -404,7 +405,8 @@ async function analyse(store: CaseStore, opts: AnalyseOptions): Promise<Analysis
   // ---- 6. Sigma findings
   const sigmaRun = rules.map((r) => ({ id: r.id, title: r.title }));
   // Findings' events are read back by leaf (eventID and time; the fields were kept at the match).
-  findings.push(...withSmallSorts(db, () => sigmaHits.findings({ locate: (leaves) => hitLocators(db, leaves).map((r) => ({ leaf: r.leaf, eventId: r.event_id, timeMs: r.time_ms })) }, warn)));
+  // (Their sorts run within the run's 16 MB page cache: analyseCase.)
+  findings.push(...sigmaHits.findings({ locate: (leaves) => hitLocators(db, leaves).map((r) => ({ leaf: r.leaf, eventId: r.event_id, timeMs: r.time_ms })) }, warn));
   clearSpill(db);
 
   // ---- 7. extra units (registered by a higher layer)

@@ -52,10 +52,10 @@ interface Resolved extends Where {
   ioc: SqlFilter | null;
 }
 
-/** The filter plus the window as SQL; an absent bound is the filtered events' first/last time. */
 /** Up to this many addresses (a CIDR can stand for thousands), bounds come from two index seeks each. */
 const IP_SEEK_LIMIT = 2000;
 
+/** The filter plus the window as SQL; an absent bound is the filtered events' first/last time. */
 function resolve(store: CaseStore, a: WindowArgs): Resolved | null {
   const f = filterToSql(store, a.filter);
   let { startMs, endMs } = a;

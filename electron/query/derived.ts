@@ -201,18 +201,19 @@ function stateMatches(store: CaseStore, s: DerivedState): boolean {
  * new leaves when the case grew, everything when missing or stale. The case
  * must be open for writing (the build is custody-logged).
  */
-export function ensureDerived(
-  store: CaseStore,
-  opts: { actor: string; signal?: AbortSignal; onProgress?: (done: number, total: number) => void; batchSize?: number },
-): Promise<BuildResult> {
+export interface BuildOptions {
+  actor: string;
+  signal?: AbortSignal;
+  onProgress?: (done: number, total: number) => void;
+  batchSize?: number;
+}
+
+export function ensureDerived(store: CaseStore, opts: BuildOptions): Promise<BuildResult> {
   // The build reads the case once in leaf order: a 16 MB page cache instead of 64 (the 10M build peaked at 509 MB).
   return withPageCache(store.reader, 16_384, () => build(store, opts));
 }
 
-async function build(
-  store: CaseStore,
-  opts: { actor: string; signal?: AbortSignal; onProgress?: (done: number, total: number) => void; batchSize?: number },
-): Promise<BuildResult> {
+async function build(store: CaseStore, opts: BuildOptions): Promise<BuildResult> {
   const commitEvery = opts.batchSize ?? ROW_GROUP;
   const path = derivedPath(store.path);
   const total = caseLeafCount(store);

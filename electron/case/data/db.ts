@@ -111,29 +111,14 @@ export function likeEscape(s: string): string {
 }
 
 /**
- * Run `fn` with a smaller page cache. SQLite sizes a sorter's memory by the
- * page cache (64 MB, case/store.ts) before it writes to temporary files, so the
- * sort of a spilled finding's eventIDs otherwise adds that much to a process
- * that already holds the pass's page cache. At 5M events the Sigma findings
- * step added 95 MB to the process with 64 MB, 34 MB with 16 MB (measured
- * together with the smaller field combinations of sigma/combos.ts).
- */
-export function withSmallSorts<T>(db: ReadableDB, fn: () => T): T {
-  const before = db.pragma('cache_size', { simple: true }) as number;
-  db.pragma('cache_size = -16384');
-  try {
-    return fn();
-  } finally {
-    db.pragma(`cache_size = ${Number(before)}`);
-  }
-}
-
-/**
  * Run `fn` (async) with this connection's page cache at `kib` KiB, restored
- * after. The analysis's pass reads the case once in time order, so the 64 MB
- * cache (case/store.ts) mostly holds pages it will not read again: with 16 MB
- * the 1M analysis peaked 23 MB lower (345 against 368 MB) in the same time
- * (31 against 32 s), and a 10M one holds up to 48 MB less.
+ * after. The analysis's pass and the query form's build read the case once in
+ * order, so the 64 MB cache (case/store.ts) mostly holds pages they will not
+ * read again: with 16 MB the 1M analysis peaked 23 MB lower (345 against
+ * 368 MB) in the same time, the 10M build 459 against 509 MB. SQLite also
+ * sizes a sorter's memory by the page cache before it writes to temporary
+ * files: the sorts of the spilled Sigma findings added 95 MB to a 5M analysis
+ * with 64 MB, 34 MB with 16 MB.
  */
 export async function withPageCache<T>(db: ReadableDB, kib: number, fn: () => Promise<T>): Promise<T> {
   const before = db.pragma('cache_size', { simple: true }) as number;

@@ -7,7 +7,8 @@
 // leaked key can pull in 100,000 events.
 import type { CaseStore } from '../store.ts';
 import { ROLLUP_KIND, ROLLUP_KIND_ALL, timelineRollupStatus } from './timeline-rollup.ts';
-import { scanTuning } from './timeline.ts';
+import { rollupTotal, scanTuning } from './timeline.ts';
+import { HOUR_MS } from '../../../shared/time.ts';
 
 /** A condition on `events` with its parameters (built only by `eventsWhere` below). */
 export interface EventsWhere {
@@ -48,13 +49,13 @@ export const eventsWhere = {
       .stmt(`SELECT coalesce(sum(n), 0) FROM timeline_hour WHERE kind = ${ROLLUP_KIND_ALL} AND g = 0 AND hour IN (SELECT value FROM json_each(?))`)
       .pluck()
       .get(JSON.stringify(hours)) as number;
-    const total = store.stmt(`SELECT coalesce(sum(n), 0) FROM timeline_hour WHERE kind = ${ROLLUP_KIND_ALL} AND g = 0`).pluck().get() as number;
+    const total = rollupTotal(store.reader, 0, Number.MAX_SAFE_INTEGER);
     if (inHours > total * scanTuning.fraction) return { sql: inJson('issuer_arn'), params: [j] };
     const ranges: [number, number][] = [];
     for (const h of hours) {
       const last = ranges[ranges.length - 1];
-      if (last && last[1] === h * 3_600_000 - 1) last[1] = (h + 1) * 3_600_000 - 1;
-      else ranges.push([h * 3_600_000, (h + 1) * 3_600_000 - 1]);
+      if (last && last[1] === h * HOUR_MS - 1) last[1] = (h + 1) * HOUR_MS - 1;
+      else ranges.push([h * HOUR_MS, (h + 1) * HOUR_MS - 1]);
     }
     return {
       sql: `leaf IN (SELECT e.leaf FROM json_each(?) r CROSS JOIN events e ON e.time_ms BETWEEN r.value ->> 0 AND r.value ->> 1 WHERE ${inJson('e.issuer_arn')}
