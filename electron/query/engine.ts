@@ -6,17 +6,17 @@
 // entry `query.run`: the text, the SQL and parameters run, the engine and its
 // version, the checkpoint (tree size, root) it ran against, the row count and
 // the SHA-256 of the canonical result (docs/queries.md).
-import { createHash, hash } from 'node:crypto';
 import type { DuckDBConnection, DuckDBInstance, DuckDBPreparedStatement, DuckDBTypeId, Json } from '@duckdb/node-api';
 import { duck, engineName } from './duckdb.ts';
-import { canonicalJson } from '../case/canonical.ts';
 import type { CaseStore } from '../case/store.ts';
 import { UserError } from '../errors.ts';
 import { leadingKeyword, rewritePaths } from '../../shared/query/rewrite.ts';
 import { derivedPath, derivedIsCurrent, ensureDerived, withDerivedLock } from './derived.ts';
 import { JSON_COLUMNS, typedFields, type FieldInfo } from '../../shared/query/schema.ts';
 import { existsSync, statSync } from 'node:fs';
+import { ResultHasher } from './result-hash.ts';
 
+export { ResultHasher };
 
 /** Statements that only read. DuckDB turns PRAGMA, SHOW and DESCRIBE into SELECTs, so the first keyword is checked too. */
 const READ_KEYWORDS = new Set(['SELECT', 'WITH', 'FROM', 'VALUES', 'TABLE', 'DESCRIBE', 'SUMMARIZE', 'EXPLAIN']);
@@ -112,57 +112,6 @@ function canonicalValue(v: Json, type: DuckDBTypeId): Json {
   }
 }
 
-const HASH_BLOCK_ROWS = 65_536;
-
-/**
- * The result hash: SHA-256 over the canonical JSON of the column names, a
- * newline, then the lower-case hex SHA-256 of each row's canonical JSON array,
- * sorted, each followed by a newline. Sorting makes it independent of the
- * order a parallel engine returns rows in when the query does not fix one.
- */
-export class ResultHasher {
-  // Each row's 32-byte SHA-256, packed in blocks: a result of 5M rows keeps 160 MB rather
-  // than 5M hex strings (~440 MB), so streaming any number of rows stays in bounded memory.
-  private full: Buffer[] = [];
-  private block = Buffer.allocUnsafe(HASH_BLOCK_ROWS * 32);
-  private used = 0;
-  constructor(private readonly columns: string[]) {}
-  add(row: Json[]): void {
-    if (this.used === HASH_BLOCK_ROWS) {
-      this.full.push(this.block);
-      this.block = Buffer.allocUnsafe(HASH_BLOCK_ROWS * 32);
-      this.used = 0;
-    }
-    // One-shot hash: half the time of a Hash object per row.
-    hash('sha256', canonicalJson(row), 'buffer').copy(this.block, this.used * 32);
-    this.used++;
-  }
-  digest(): string {
-    const blocks = [...this.full, this.block];
-    const n = this.full.length * HASH_BLOCK_ROWS + this.used;
-    const at = (i: number) => {
-      const o = (i % HASH_BLOCK_ROWS) * 32;
-      return blocks[Math.floor(i / HASH_BLOCK_ROWS)].subarray(o, o + 32);
-    };
-    // Sorted hex is sorted bytes: bucket the rows by their first two bytes (a counting sort),
-    // then sort each small bucket as hex text.
-    const start = new Uint32Array(65537);
-    for (let i = 0; i < n; i++) start[at(i).readUInt16BE(0) + 1]++;
-    for (let b = 0; b < 65536; b++) start[b + 1] += start[b];
-    const next = start.slice(0, 65536);
-    const order = new Uint32Array(n);
-    for (let i = 0; i < n; i++) order[next[at(i).readUInt16BE(0)]++] = i;
-    const h = createHash('sha256').update(canonicalJson(this.columns) + '\n');
-    for (let b = 0; b < 65536; b++) {
-      const hex: string[] = [];
-      for (let k = start[b]; k < start[b + 1]; k++) hex.push(at(order[k]).toString('hex'));
-      hex.sort();
-      for (const x of hex) h.update(x + '\n');
-    }
-    return h.digest('hex');
-  }
-}
-
 /** The checkpoint a query ran against: the signed one when it covers exactly the derived leaves. */
 function checkpointFor(store: CaseStore, size: number): { treeSize: number; root: string } {
   const cp = store.lastCheckpoint();
@@ -248,6 +197,7 @@ async function runQueryNow(store: CaseStore, opts: QueryOptions): Promise<QueryR
         if (opts.signal?.aborted) throw new UserError('query cancelled');
       }
     } catch (e) {
+      hasher?.dispose(); // its temporary runs, when the result was large
       if (e instanceof UserError) throw e;
       if (opts.signal?.aborted) throw new UserError('query cancelled');
       throw new UserError(queryErrorMessage(e, sql));
