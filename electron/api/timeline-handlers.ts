@@ -50,6 +50,8 @@ interface Resolved extends Where {
   filter: SqlFilter;
   /** The enabled indicators as one SQL condition; null when none is enabled or the filter already keeps only matches. */
   ioc: SqlFilter | null;
+  /** Address ids when the filter keeps only source addresses (ipOnlyValues), else null. */
+  ipIds: number[] | null;
 }
 
 /** Up to this many addresses (a CIDR can stand for thousands), bounds come from two index seeks each. */
@@ -58,18 +60,18 @@ const IP_SEEK_LIMIT = 2000;
 /** The filter plus the window as SQL; an absent bound is the filtered events' first/last time. */
 function resolve(store: CaseStore, a: WindowArgs): Resolved | null {
   const f = filterToSql(store, a.filter);
+  const ipValues = isUnfiltered(a.filter) ? null : ipOnlyValues(store, a.filter);
+  const ipIds = ipValues ? ipIdsOf(store, ipValues) : null;
   let { startMs, endMs } = a;
   if (startMs === undefined || endMs === undefined) {
     // Addresses alone (the filter bar's IP, an address IOC): per-address index seeks instead of reading every match.
-    const ipValues = isUnfiltered(a.filter) ? null : ipOnlyValues(store, a.filter);
-    const ipIds = ipValues ? ipIdsOf(store, ipValues) : null;
     const b = ipIds && ipIds.length <= IP_SEEK_LIMIT ? ipTimeBounds(store.reader, ipIds) : eventTimeBounds(store.reader, f);
     if (!b) return null;
     startMs ??= b.first;
     endMs ??= b.last;
   }
   if (endMs < startMs) [startMs, endMs] = [endMs, startMs];
-  return { ...windowWhere(f, startMs, endMs), startMs, endMs, filter: f, ioc: iocClause(store, a.filter) };
+  return { ...windowWhere(f, startMs, endMs), startMs, endMs, filter: f, ioc: iocClause(store, a.filter), ipIds };
 }
 
 function iocClause(store: CaseStore, filter: Filter): SqlFilter | null {
@@ -243,10 +245,9 @@ export function timelineDensity(store: CaseStore, a: WindowArgs & { buckets: num
   let bucketMs = a.bucketMs ?? niceBucketMs(r.endMs - r.startMs + 1, a.buckets);
   // A read never writes: a stale rollup (events imported since it was extended) is not used until timelineIndex runs.
   const unfiltered = isUnfiltered(a.filter);
-  const ipValues = unfiltered ? null : ipOnlyValues(store, a.filter);
-  const fresh = (unfiltered || ipValues !== null) && r.startMs >= 0 && timelineRollupStatus(store).fresh;
+  const fresh = (unfiltered || r.ipIds !== null) && r.startMs >= 0 && timelineRollupStatus(store).fresh;
   const rollup = fresh && unfiltered;
-  const ipIds = fresh && ipValues ? ipIdsOf(store, ipValues) : null;
+  const ipIds = fresh ? r.ipIds : null;
   if ((rollup || ipIds) && a.bucketMs === undefined && bucketMs < HOUR_MS) {
     // A narrow window with many events: hourly buckets from the rollup beat counting them one by one.
     const h0 = Math.floor(r.startMs / HOUR_MS);

@@ -4,7 +4,7 @@
 // build is on the custody record; the search bar compiles to the same engine.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { CaseStore } from '../../electron/case/store.ts';
 import { EvidenceReader } from '../../electron/case/evidence.ts';
@@ -217,6 +217,45 @@ test('a running query is cancelled through its signal', async () => {
     setTimeout(() => ac.abort(), 300);
     await assert.rejects(p, /cancelled|interrupt/i);
     assert.equal((c.store.db.prepare("SELECT count(*) n FROM custody WHERE action = 'query.run'").get() as { n: number }).n, 0);
+  } finally {
+    c.cleanup();
+  }
+});
+
+test('a query larger than its memory cap spills to a private directory and completes; the directory goes with the query', async () => {
+  const c = await caseFrom('synthetic');
+  const spills = () => readdirSync(c.dir).filter((f) => f.includes('.spill-'));
+  try {
+    await ensureDerived(c.store, { actor: 't' });
+    const recs = records(c.store);
+    // Every event 400 times with its user agent, in time order: 1.2M rows, ~140 MB to sort under a
+    // 64 MB cap, which DuckDB finishes only by spilling (without a spill directory it fails with
+    // its out-of-memory error; measured).
+    const sql = 'SELECT a.leaf, b.n, a.userAgent FROM events a, range(400) b(n) ORDER BY a.eventTime DESC, a.leaf DESC, b.n';
+    const order = recs.slice().sort((x, y) => (y.timeMs ?? 0) - (x.timeMs ?? 0) || y.leaf - x.leaf);
+    let at = 0;
+    let wrong = 0;
+    const r = await runQuery(c.store, {
+      text: sql,
+      source: 'sql',
+      actor: 't',
+      keepRows: 0,
+      memoryLimit: '64MB',
+      onRows: (rows) => {
+        for (const x of rows) {
+          const e = order[Math.floor(at / 400)];
+          if (x[0] !== e.leaf || x[1] !== at % 400 || x[2] !== (e.r.userAgent ?? null)) wrong++;
+          at++;
+        }
+      },
+    });
+    assert.equal(r.rowCount, recs.length * 400);
+    assert.equal(at, r.rowCount);
+    assert.equal(wrong, 0, 'every row in its place');
+    assert.deepEqual(spills(), [], 'the spill directory is removed after the query');
+    // A failing query removes it too.
+    await assert.rejects(runQuery(c.store, { text: "SELECT CAST('x' AS INTEGER) FROM events", source: 'sql', actor: 't', memoryLimit: '64MB' }));
+    assert.deepEqual(spills(), []);
   } finally {
     c.cleanup();
   }
