@@ -125,22 +125,19 @@ export class SigmaHits {
   }
 
   feed(i: number, e: AnalysisEvent, warn: Warn): void {
+    // Rule i has either match storage (a plain rule) or a correlation state (constructor).
     const m = this.matches[i];
+    const st = this.states[i];
     try {
-      const st = this.states[i];
-      if (st) {
-        st.add(e.leaf, e.timeMs, e.record, () => this.combos.of(e.n));
-        return;
-      }
-      if (!matchSigma(this.rules[i], e.record)) return;
-      m!.push(e.leaf, this.combos.of(e.n));
+      if (st) st.add(e.leaf, e.timeMs, e.record, () => this.combos.of(e.n));
+      else if (m && matchSigma(this.rules[i], e.record)) m.push(e.leaf, this.combos.of(e.n));
     } catch (err) {
       warn(`sigma:${this.rules[i].id}`, e.eventId, (err as Error).message);
       return;
     }
     // Past spillAt the rule is read back through the spill table anyway: hold no more than a batch. A spill that
     // fails (the temporary directory full) ends the analysis with its error: it is not a fact about this event.
-    if (this.spill && (m!.spilled > 0 ? m!.n >= SPILL_BATCH : m!.n > this.spillAt)) m!.flush(this.spill, i);
+    if (m && this.spill && (m.spilled > 0 ? m.n >= SPILL_BATCH : m.n > this.spillAt)) m.flush(this.spill, i);
   }
 
   findings(src: HitSource, warn: Warn): Finding[] {

@@ -6,7 +6,7 @@
 // json_group_array in one statement), never as one object per event: a busy
 // leaked key can pull in 100,000 events.
 import type { CaseStore } from '../store.ts';
-import { ROLLUP_KIND, ROLLUP_KIND_ALL, timelineRollupStatus } from './timeline-rollup.ts';
+import { OUTSIDE_ROLLUP, ROLLUP_KIND, ROLLUP_KIND_ALL, timelineRollupStatus } from './timeline-rollup.ts';
 import { rollupTotal, scanTuning } from './timeline.ts';
 import { HOUR_MS } from '../../../shared/time.ts';
 
@@ -59,7 +59,7 @@ export const eventsWhere = {
     }
     return {
       sql: `leaf IN (SELECT e.leaf FROM json_each(?) r CROSS JOIN events e ON e.time_ms BETWEEN r.value ->> 0 AND r.value ->> 1 WHERE ${inJson('e.issuer_arn')}
-              UNION ALL SELECT leaf FROM events WHERE (time_ms IS NULL OR time_ms < 0) AND ${inJson('issuer_arn')})`,
+              UNION ALL SELECT leaf FROM events WHERE ${OUTSIDE_ROLLUP} AND ${inJson('issuer_arn')})`,
       params: [JSON.stringify(ranges), j, j],
     };
   },
@@ -220,7 +220,7 @@ export function caseAccountIds(store: CaseStore): number[] {
   return store
     .stmt(
       `SELECT g FROM timeline_hour WHERE kind = ${ROLLUP_KIND.account} AND g >= 0
-       UNION SELECT account FROM events WHERE (time_ms IS NULL OR time_ms < 0) AND account IS NOT NULL ORDER BY 1`,
+       UNION SELECT account FROM events WHERE ${OUTSIDE_ROLLUP} AND account IS NOT NULL ORDER BY 1`,
     )
     .pluck()
     .all() as number[];

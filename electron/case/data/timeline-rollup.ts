@@ -20,6 +20,10 @@ export const ROLLUP_VERSION = 3; // 3: the role grouping (kind 6)
 export type RollupGroupBy = 'principal' | 'role' | 'ip' | 'service' | 'account' | 'region';
 export const ROLLUP_KIND: Record<RollupGroupBy, number> = { principal: 0, ip: 1, service: 2, account: 3, region: 5, role: 6 };
 export const ROLLUP_KIND_ALL = 4;
+/** The events the rollup counts (it leaves out events without a time and before 1970)… */
+const IN_ROLLUP = 'time_ms >= 0';
+/** …and those it leaves out: a read that answers from the rollup reads these directly to stay exact. */
+export const OUTSIDE_ROLLUP = '(time_ms IS NULL OR time_ms < 0)';
 const ROLLUP_COLUMN: Record<RollupGroupBy, string> = {
   principal: 'coalesce(arn, user_name, principal_id, identity_type)',
   role: 'coalesce(issuer_arn, arn, user_name, principal_id, identity_type)',
@@ -86,7 +90,7 @@ function addLeaves(store: CaseStore, from: number, through: number, rebuilt: boo
   store
     .stmt(
       `INSERT INTO temp.timeline_fine SELECT ${c('ip')}, ${c('principal')}, ${c('role')}, ${c('service')}, ${c('account')}, ${c('region')}, time_ms / 3600000, count(*)
-       FROM events WHERE leaf > ? AND leaf <= ? AND time_ms >= 0 GROUP BY 1, 2, 3, 4, 5, 6, 7`,
+       FROM events WHERE leaf > ? AND leaf <= ? AND ${IN_ROLLUP} GROUP BY 1, 2, 3, 4, 5, 6, 7`,
     )
     .run(from, through);
   const fineCol: Record<(typeof IP_KINDS)[number], string> = { principal: 'p', role: 'r', service: 's', account: 'a', region: 'g' };
