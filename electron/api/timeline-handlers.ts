@@ -43,7 +43,7 @@ export interface WindowArgs {
   maxGroups: number;
 }
 
-interface Resolved extends Where {
+export interface Resolved extends Where {
   startMs: number;
   endMs: number;
   /** The filter alone (without the window). */
@@ -217,9 +217,9 @@ function ipRollupRows(store: CaseStore, groupBy: TimelineGroupBy, ipIds: number[
  */
 const ALL_GROUPS = Number.MAX_SAFE_INTEGER;
 
-function addressGroupedDensity(store: CaseStore, a: WindowArgs & { buckets: number; bucketMs?: number }): TimelineDensity & { path: 'direct' | 'rollup' } {
+function addressGroupedDensity(store: CaseStore, a: WindowArgs & { buckets: number; bucketMs?: number }, known?: Resolved | null): TimelineDensity & { path: 'direct' | 'rollup' } {
   const grouping = a.groupBy as 'country' | 'asn';
-  const d = timelineDensity(store, { ...a, groupBy: 'ip', maxGroups: ALL_GROUPS });
+  const d = timelineDensity(store, { ...a, groupBy: 'ip', maxGroups: ALL_GROUPS }, known);
   const f = foldAddressGroups(store, grouping, d.groups, a.maxGroups);
   const cells = new Map<string, DensityCell>();
   for (const c of d.cells) {
@@ -236,9 +236,14 @@ function addressGroupedDensity(store: CaseStore, a: WindowArgs & { buckets: numb
   return { ...d, groupBy: a.groupBy, groups: f.groups, cells: cellList, otherValues: f.otherValues, ...(f.note ? { note: f.note } : {}) };
 }
 
-export function timelineDensity(store: CaseStore, a: WindowArgs & { buckets: number; bucketMs?: number }): TimelineDensity & { path: 'direct' | 'rollup' } {
-  if (isAddressGrouping(a.groupBy)) return addressGroupedDensity(store, a);
-  const r = resolve(store, a);
+/** `known`: the window already resolved for these arguments (timelineWindow has it), so it is not worked out twice. */
+export function timelineDensity(
+  store: CaseStore,
+  a: WindowArgs & { buckets: number; bucketMs?: number },
+  known?: Resolved | null,
+): TimelineDensity & { path: 'direct' | 'rollup' } {
+  if (isAddressGrouping(a.groupBy)) return addressGroupedDensity(store, a, known);
+  const r = known === undefined ? resolve(store, a) : known;
   if (!r) {
     return { groupBy: a.groupBy, startMs: a.startMs ?? 0, endMs: a.endMs ?? 0, bucketMs: a.bucketMs ?? 1000, total: 0, groups: [], cells: [], otherValues: 0, path: 'direct' };
   }
@@ -320,7 +325,7 @@ export function timelineItems(store: CaseStore, a: WindowArgs & { maxItems: numb
 export function timelineWindow(store: CaseStore, a: WindowArgs & { maxItems: number; buckets: number }): TimelineWindow {
   const r = resolve(store, a);
   if (r && boundedCount(store, r, a.maxItems) <= a.maxItems) return { mode: 'items', ...readItems(store, a, r) };
-  const { path: _p, ...d } = timelineDensity(store, r ? { ...a, startMs: r.startMs, endMs: r.endMs } : a);
+  const { path: _p, ...d } = timelineDensity(store, r ? { ...a, startMs: r.startMs, endMs: r.endMs } : a, r);
   return { mode: 'density', ...d };
 }
 

@@ -4,6 +4,8 @@
 // never query. It is a CommonJS package, so a synchronous require on first use
 // keeps the callers unchanged; the bundles leave it external (build/bundle-app.ts).
 import { createRequire } from 'node:module';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 
 type DuckDB = typeof import('@duckdb/node-api');
 let mod: DuckDB | null = null;
@@ -31,10 +33,8 @@ let collect: (() => void) | null | undefined;
 export function releaseChunks(): void {
   if (collect === undefined) {
     try {
-      const v8 = createRequire(import.meta.url)('node:v8') as typeof import('node:v8');
-      const vm = createRequire(import.meta.url)('node:vm') as typeof import('node:vm');
-      v8.setFlagsFromString('--expose-gc');
-      const gc = vm.runInNewContext('gc') as ((o?: { type: 'minor' }) => void) | undefined;
+      setFlagsFromString('--expose-gc');
+      const gc = runInNewContext('gc') as ((o?: { type: 'minor' }) => void) | undefined;
       collect = typeof gc === 'function' ? () => gc({ type: 'minor' }) : null;
     } catch {
       collect = null;

@@ -129,8 +129,9 @@ function checkpointFor(store: CaseStore, size: number): { treeSize: number; root
 }
 
 interface ReadOnlyDb {
-  inst: DuckDBInstance;
   con: DuckDBConnection;
+  /** The query's private temporary directory (DuckDB's spills, the result hash's runs). */
+  spill: string;
   /** Close the connection and remove its spill directory. */
   close(): void;
 }
@@ -166,7 +167,7 @@ async function openReadOnly(path: string, memoryLimit = QUERY_MEMORY_LIMIT): Pro
     close();
     throw e;
   }
-  return { inst, con, close };
+  return { con, spill, close };
 }
 
 /** Refuse anything but one reading statement; returns it prepared. */
@@ -225,7 +226,7 @@ async function runQueryNow(store: CaseStore, opts: QueryOptions): Promise<QueryR
       const res = await prepared.stream();
       const types = Array.from({ length: res.columnCount }, (_, i) => res.columnTypeId(i));
       columns = res.columnNames().map((name, i) => ({ name, type: res.columnType(i).toString() }));
-      hasher = new ResultHasher(columns.map((c) => c.name));
+      hasher = new ResultHasher(columns.map((c) => c.name), { dir: db.spill });
       opts.onColumns?.(columns);
       const keep = opts.keepRows ?? 1000;
       for (let chunks = 1; ; chunks++) {

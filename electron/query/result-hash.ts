@@ -6,7 +6,7 @@
 //
 // Sorting needs every row's hash. They are kept as 32 bytes each (sorted hex
 // is sorted bytes), and past `memoryRows` (1M rows, 32 MB) a sorted run goes to
-// a temporary file and the runs are merged at the end, so a query returning
+// a temporary file (in the query's spill directory) and the runs are merged at the end, so a query returning
 // every event of a 10M-event case hashes in bounded memory (before: 320 MB of
 // hashes, the query process peaking at 571 MB).
 import { createHash, hash } from 'node:crypto';
@@ -69,15 +69,24 @@ export class ResultHasher {
   private blocks: Buffer[] = [Buffer.allocUnsafeSlow(BLOCK_ROWS * 32)];
   private used = 0; // entries in memory
   private runs: { at: number; bytes: number }[] = [];
-  private dir: string | null = null;
+  private file: string | null = null;
+  private ownDir: string | null = null;
   private fd = -1;
   private written = 0;
+  private readonly memoryRows: number;
+  private readonly dir: string | undefined;
 
+  /**
+   * @param opts.dir where the runs' file goes (a query passes its own temporary directory; default: a new one under the OS's).
+   * @param opts.memoryRows row hashes kept in memory before a sorted run is written out (tests make it small).
+   */
   constructor(
     private readonly columns: string[],
-    /** Row hashes kept in memory before a sorted run is written out (tests make it small). */
-    private readonly memoryRows = MEMORY_ROWS,
-  ) {}
+    opts: { dir?: string; memoryRows?: number } = {},
+  ) {
+    this.memoryRows = opts.memoryRows ?? MEMORY_ROWS;
+    this.dir = opts.dir;
+  }
 
   add(row: Json[]): void {
     if (this.used === this.memoryRows) this.spill();
@@ -88,15 +97,11 @@ export class ResultHasher {
     this.used++;
   }
 
-  /** Rows hashed so far. */
-  get rows(): number {
-    return this.written / 32 + this.used;
-  }
-
   private spill(): void {
     if (this.fd < 0) {
-      this.dir = mkdtempSync(join(tmpdir(), 'trailcase-hash-'));
-      this.fd = openSync(join(this.dir, 'runs'), 'w+');
+      const dir = this.dir ?? (this.ownDir = mkdtempSync(join(tmpdir(), 'trailcase-hash-')));
+      this.file = join(dir, 'result-hash-runs');
+      this.fd = openSync(this.file, 'wx+');
     }
     const sorted = sortEntries(this.blocks, this.used);
     for (let o = 0; o < sorted.length; ) o += writeSync(this.fd, sorted, o, sorted.length - o, this.written + o);
@@ -173,7 +178,8 @@ export class ResultHasher {
   dispose(): void {
     if (this.fd >= 0) closeSync(this.fd);
     this.fd = -1;
-    if (this.dir) rmSync(this.dir, { recursive: true, force: true });
-    this.dir = null;
+    if (this.file) rmSync(this.file, { force: true });
+    if (this.ownDir) rmSync(this.ownDir, { recursive: true, force: true });
+    this.file = this.ownDir = null;
   }
 }

@@ -314,11 +314,11 @@ test('the result hash is the documented one for results of any size (rows across
   // Past its memory budget the hasher writes sorted runs to a temporary file and merges them:
   // the same hash, for a budget that divides the rows evenly, one that does not, and one row.
   for (const budget of [50_000, 7_919, 1]) {
-    const s = new ResultHasher(['n', 'k', 'b'], budget);
+    const s = new ResultHasher(['n', 'k', 'b'], { memoryRows: budget });
     for (const r of budget === 1 ? rows.slice(0, 5_000) : rows) s.add(r as never);
     assert.equal(s.digest(), budget === 1 ? documented(['n', 'k', 'b'], rows.slice(0, 5_000)) : want, `spilled every ${budget} rows`);
   }
-  const d = new ResultHasher(['n', 'k', 'b'], 10_000);
+  const d = new ResultHasher(['n', 'k', 'b'], { memoryRows: 10_000 });
   for (const r of rows.slice(1)) d.add(r as never);
   assert.notEqual(d.digest(), want, 'a missing row changes the spilled hash too');
 });
