@@ -13,7 +13,9 @@ import { UserError } from '../errors.ts';
 import { leadingKeyword, rewritePaths } from '../../shared/query/rewrite.ts';
 import { derivedPath, derivedIsCurrent, ensureDerived, withDerivedLock } from './derived.ts';
 import { JSON_COLUMNS, typedFields, type FieldInfo } from '../../shared/query/schema.ts';
-import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { basename, dirname, join } from 'node:path';
 import { ResultHasher } from './result-hash.ts';
 
 export { ResultHasher };
@@ -143,10 +145,12 @@ interface ReadOnlyDb {
  * instead of failing: "every event of this key, in time order" at 10M events
  * sorts 1.36M wide rows (before, with spilling off, it failed with DuckDB's
  * out-of-memory error). Queries cannot name files (enable_external_access is
- * off), so the directory is DuckDB's alone.
+ * off), so the directory is DuckDB's alone. A process killed mid-query leaves its
+ * directory; the next query on this machine removes it (removeStaleSpills).
  */
 async function openReadOnly(path: string, memoryLimit = QUERY_MEMORY_LIMIT): Promise<ReadOnlyDb> {
-  const spill = mkdtempSync(`${path}.spill-`);
+  removeStaleSpills(path);
+  const spill = mkdtempSync(`${path}.spill-${spillOwner()}-${process.pid}-`);
   const removeSpill = () => rmSync(spill, { recursive: true, force: true });
   let inst: DuckDBInstance;
   try {
@@ -168,6 +172,46 @@ async function openReadOnly(path: string, memoryLimit = QUERY_MEMORY_LIMIT): Pro
     throw e;
   }
   return { con, spill, close };
+}
+
+/** This machine's name as a spill directory carries it (letters, digits, dots and hyphens). */
+const spillOwner = () => hostname().replace(/[^A-Za-z0-9.-]/g, '_') || 'host';
+
+/** Is process `pid` of this machine still running (a process of another user counts as running)? */
+function running(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Spill directories of this derived file left by queries of processes that are no longer
+ * running (killed mid-query: the directory is removed only when the query ends). A name
+ * says which machine and process made it (`<derived>.spill-<host>-<pid>-XXXXXX`); only this
+ * machine's, and only where that process is gone, are removed. Names without an owner
+ * (made by earlier versions) are left alone.
+ */
+export function removeStaleSpills(path: string): string[] {
+  const dir = dirname(path);
+  const prefix = `${basename(path)}.spill-${spillOwner()}-`;
+  const removed: string[] = [];
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return removed;
+  }
+  for (const n of names) {
+    if (!n.startsWith(prefix)) continue;
+    const m = /^(\d+)-[A-Za-z0-9]{6}$/.exec(n.slice(prefix.length));
+    if (!m || Number(m[1]) === process.pid || running(Number(m[1]))) continue;
+    rmSync(join(dir, n), { recursive: true, force: true });
+    removed.push(n);
+  }
+  return removed;
 }
 
 /** Refuse anything but one reading statement; returns it prepared. */

@@ -4,8 +4,10 @@
 // build is on the custody record; the search bar compiles to the same engine.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { basename, dirname, join } from 'node:path';
 import { CaseStore } from '../../electron/case/store.ts';
 import { EvidenceReader } from '../../electron/case/evidence.ts';
 import { canonicalJson } from '../../electron/case/canonical.ts';
@@ -256,6 +258,21 @@ test('a query larger than its memory cap spills to a private directory and compl
     // A failing query removes it too.
     await assert.rejects(runQuery(c.store, { text: "SELECT CAST('x' AS INTEGER) FROM events", source: 'sql', actor: 't', memoryLimit: '64MB' }));
     assert.deepEqual(spills(), []);
+    // A process killed mid-query leaves its directory behind; the next query removes it, but not
+    // the directory of a process still running, nor one whose name says no owner.
+    const gone = spawnSync(process.execPath, ['-e', '0']).pid;
+    assert.ok(gone && !spills().length);
+    const derived = derivedPath(c.store.path);
+    const host = hostname().replace(/[^A-Za-z0-9.-]/g, '_') || 'host';
+    const stale = `${basename(derived)}.spill-${host}-${gone}-AbC123`;
+    const live = `${basename(derived)}.spill-${host}-${process.ppid}-XyZ789`;
+    const old = `${basename(derived)}.spill-Qw12Er`;
+    for (const n of [stale, live, old]) {
+      mkdirSync(join(dirname(derived), n));
+      writeFileSync(join(dirname(derived), n, 'duckdb_temp_block-1.block'), 'x');
+    }
+    await runQuery(c.store, { text: 'SELECT count(*) FROM events', source: 'sql', actor: 't' });
+    assert.deepEqual(spills().sort(), [live, old].sort(), "the dead process's directory is removed, the others kept");
   } finally {
     c.cleanup();
   }
