@@ -175,6 +175,27 @@ test('migration 9 adds the append-only detections (promoted query checks, the ca
   db.close();
 });
 
+test('migration 10 puts the time in the access-key index after the leaf, keeping the rows and the (key, leaf) order', () => {
+  const db = new Database(join(tempDir(), 'm10.sqlite'));
+  migrate(db, 9);
+  const ins = db.prepare(
+    "INSERT INTO events(leaf, event_id, time_ms, access_key, evidence_id, pos, len, enc, leaf_hash) VALUES (?, ?, ?, ?, 1, 0, 1, 0, x'00')",
+  );
+  // Times out of leaf order, so an index ordered by time would return other rows first.
+  const rows: [number, number, number][] = [[1, 500, 7], [2, 100, 7], [3, 300, 8], [4, 200, 7], [5, 400, 7]];
+  for (const [leaf, t, key] of rows) ins.run(leaf, `e${leaf}`, t, key);
+  assert.deepEqual(migrate(db, 10), [10]);
+  assert.equal(db.pragma('user_version', { simple: true }), 10);
+  const sql = (db.prepare("SELECT sql FROM sqlite_master WHERE name = 'events_key'").get() as { sql: string }).sql;
+  assert.equal(sql, 'CREATE INDEX events_key ON events(access_key, leaf, time_ms)');
+  const q = 'SELECT leaf FROM events WHERE access_key = ? AND time_ms >= ?';
+  const plan = (db.prepare(`EXPLAIN QUERY PLAN ${q}`).all(7, 150) as { detail: string }[]).map((r) => r.detail).join('; ');
+  assert.match(plan, /COVERING INDEX events_key/, `the window is judged on the index alone: ${plan}`);
+  assert.deepEqual(db.prepare(q).pluck().all(7, 150), [1, 4, 5], 'ascending leaves, as before');
+  assert.deepEqual(db.prepare('SELECT leaf FROM events WHERE access_key = ?').pluck().all(7), [1, 2, 4, 5]);
+  db.close();
+});
+
 test('every migration has its own test in this file', () => {
   const src = readFileSync(fileURLToPath(import.meta.url), 'utf8');
   for (const m of MIGRATIONS) assert.match(src, new RegExp(`test\\('migration ${m.version} `), `migration ${m.version} (${m.name}) has no test here`);

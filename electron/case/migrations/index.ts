@@ -11,6 +11,7 @@ import { migration0006 } from './0006-checkpoint-timestamps.ts';
 import { migration0007 } from './0007-enrichment.ts';
 import { migration0008 } from './0008-saved-queries.ts';
 import { migration0009 } from './0009-detections.ts';
+import { migration0010 } from './0010-key-time-index.ts';
 
 export interface Migration {
   version: number;
@@ -18,7 +19,7 @@ export interface Migration {
   up: string[] | ((db: Database.Database) => void);
 }
 
-export const MIGRATIONS: Migration[] = [migration0001, migration0002, migration0003, migration0004, migration0005, migration0006, migration0007, migration0008, migration0009];
+export const MIGRATIONS: Migration[] = [migration0001, migration0002, migration0003, migration0004, migration0005, migration0006, migration0007, migration0008, migration0009, migration0010];
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;
 
 /** Apply every migration above the file's user_version; returns the versions applied. */
