@@ -78,6 +78,18 @@ test('event_count (timeframe with count()): fires on more than N in the window, 
   assert.deepEqual(run([rule], events([rec(0, 'ListBuckets'), rec(3, 'ListBuckets'), rec(6, 'ListBuckets'), rec(9, 'ListBuckets')])), []);
 });
 
+test('a correlation cluster cites an event handed over twice once', () => {
+  const rule = legacyCount('selection | count() > 2');
+  const evs = events([rec(0, 'ListBuckets'), rec(1, 'ListObjects'), rec(2, 'ListBuckets'), rec(40, 'ListBuckets'), rec(41, 'ListBuckets'), rec(42, 'ListBuckets')]);
+  // The second event fed again (the runner never does; the finding must not depend on it).
+  const f = run([rule], [...evs.slice(0, 2), evs[1], ...evs.slice(2)]);
+  assert.deepEqual(
+    f.map((x) => x.eventIds),
+    [evs.slice(0, 3).map((e) => e.eventId), evs.slice(3).map((e) => e.eventId)],
+    'two windows, each event once',
+  );
+});
+
 test('event_count by a field: counted per group', () => {
   const rule = legacyCount('selection | count() by sourceIPAddress > 2');
   assert.deepEqual(rule.correlation?.groupBy, ['sourceIPAddress']);

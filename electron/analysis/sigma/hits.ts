@@ -155,17 +155,17 @@ export class SigmaHits {
         }
         if (st.noTime) warn(`sigma:${rule.id}`, null, `${st.noTime} matching event${st.noTime === 1 ? ' has' : 's have'} no eventTime and could not be placed in a correlation window`);
         for (const c of st.clusters()) {
-          // In the window's order (time, then leaf): the order the spill path needs; a leaf once.
-          const seen = new Set<number>();
-          const leaves: number[] = [];
-          const tags: number[] = [];
-          c.leaves.forEach((l, k) => {
-            if (seen.has(l)) return;
-            seen.add(l);
-            leaves.push(l);
-            tags.push(c.tags[k]);
-          });
-          if (leaves.length) out.push(this.finding(rule, Int32Array.from(leaves), Int32Array.from(tags), leaves.length, src, { group: c.group, metric: c.metric }));
+          // In the window's order (time, then leaf): the order the spill path needs; a leaf once. An
+          // event added twice has one time and one group, so its copies sit side by side: the first is kept.
+          const { leaves, tags } = c;
+          let n = 0;
+          for (let k = 0; k < leaves.length; k++) {
+            if (k > 0 && leaves[k] === leaves[k - 1]) continue;
+            leaves[n] = leaves[k];
+            tags[n] = tags[k];
+            n++;
+          }
+          if (n) out.push(this.finding(rule, leaves.subarray(0, n), tags.subarray(0, n), n, src, { group: c.group, metric: c.metric }));
         }
       } catch (err) {
         warn(`sigma:${rule.id}`, null, (err as Error).message);
