@@ -150,7 +150,7 @@ interface ReadOnlyDb {
  */
 async function openReadOnly(path: string, memoryLimit = QUERY_MEMORY_LIMIT): Promise<ReadOnlyDb> {
   removeStaleSpills(path);
-  const spill = mkdtempSync(`${path}.spill-${spillOwner()}-${process.pid}-`);
+  const spill = mkdtempSync(join(dirname(path), `${spillPrefix(path)}${process.pid}-`));
   const removeSpill = () => rmSync(spill, { recursive: true, force: true });
   let inst: DuckDBInstance;
   try {
@@ -174,8 +174,8 @@ async function openReadOnly(path: string, memoryLimit = QUERY_MEMORY_LIMIT): Pro
   return { con, spill, close };
 }
 
-/** This machine's name as a spill directory carries it (letters, digits, dots and hyphens). */
-const spillOwner = () => hostname().replace(/[^A-Za-z0-9.-]/g, '_') || 'host';
+/** How this machine's spill directories of the derived file `path` are named, up to the process id: `<derived>.spill-<host>-` (the host name as letters, digits, dots and hyphens). */
+export const spillPrefix = (path: string) => `${basename(path)}.spill-${hostname().replace(/[^A-Za-z0-9.-]/g, '_') || 'host'}-`;
 
 /** Is process `pid` of this machine still running (a process of another user counts as running)? */
 function running(pid: number): boolean {
@@ -194,24 +194,21 @@ function running(pid: number): boolean {
  * machine's, and only where that process is gone, are removed. Names without an owner
  * (made by earlier versions) are left alone.
  */
-export function removeStaleSpills(path: string): string[] {
+function removeStaleSpills(path: string): void {
   const dir = dirname(path);
-  const prefix = `${basename(path)}.spill-${spillOwner()}-`;
-  const removed: string[] = [];
+  const prefix = spillPrefix(path);
   let names: string[];
   try {
     names = readdirSync(dir);
   } catch {
-    return removed;
+    return;
   }
   for (const n of names) {
     if (!n.startsWith(prefix)) continue;
     const m = /^(\d+)-[A-Za-z0-9]{6}$/.exec(n.slice(prefix.length));
     if (!m || Number(m[1]) === process.pid || running(Number(m[1]))) continue;
     rmSync(join(dir, n), { recursive: true, force: true });
-    removed.push(n);
   }
-  return removed;
 }
 
 /** Refuse anything but one reading statement; returns it prepared. */

@@ -6,14 +6,13 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
-import { hostname } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { CaseStore } from '../../electron/case/store.ts';
 import { EvidenceReader } from '../../electron/case/evidence.ts';
 import { canonicalJson } from '../../electron/case/canonical.ts';
 import { importPaths } from '../../electron/ingest/import-files.ts';
 import { generateTrail } from '../../electron/demo/synth.ts';
-import { runQuery, ResultHasher } from '../../electron/query/engine.ts';
+import { runQuery, ResultHasher, spillPrefix } from '../../electron/query/engine.ts';
 import { derivedPath, ensureDerived, leafRangeSha256 } from '../../electron/query/derived.ts';
 import { compileSearch } from '../../shared/query/search.ts';
 import { DERIVED_VERSION } from '../../shared/query/schema.ts';
@@ -263,9 +262,8 @@ test('a query larger than its memory cap spills to a private directory and compl
     const gone = spawnSync(process.execPath, ['-e', '0']).pid;
     assert.ok(gone && !spills().length);
     const derived = derivedPath(c.store.path);
-    const host = hostname().replace(/[^A-Za-z0-9.-]/g, '_') || 'host';
-    const stale = `${basename(derived)}.spill-${host}-${gone}-AbC123`;
-    const live = `${basename(derived)}.spill-${host}-${process.ppid}-XyZ789`;
+    const stale = `${spillPrefix(derived)}${gone}-AbC123`;
+    const live = `${spillPrefix(derived)}${process.ppid}-XyZ789`;
     const old = `${basename(derived)}.spill-Qw12Er`;
     for (const n of [stale, live, old]) {
       mkdirSync(join(dirname(derived), n));

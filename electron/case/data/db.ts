@@ -121,11 +121,27 @@ export function likeEscape(s: string): string {
  * with 64 MB, 34 MB with 16 MB.
  */
 export async function withPageCache<T>(db: ReadableDB, kib: number, fn: () => Promise<T>): Promise<T> {
-  const before = db.pragma('cache_size', { simple: true }) as number;
-  db.pragma(`cache_size = -${Math.floor(kib)}`);
+  const restore = setPageCache(db, kib);
   try {
     return await fn();
   } finally {
-    db.pragma(`cache_size = ${Number(before)}`);
+    restore();
   }
+}
+
+/** withPageCache for synchronous work (an index build: data/indexes.ts). */
+export function withPageCacheSync<T>(db: ReadableDB, kib: number, fn: () => T): T {
+  const restore = setPageCache(db, kib);
+  try {
+    return fn();
+  } finally {
+    restore();
+  }
+}
+
+/** Set this connection's page cache to `kib` KiB; returns what puts the previous size back. */
+function setPageCache(db: ReadableDB, kib: number): () => void {
+  const before = db.pragma('cache_size', { simple: true }) as number;
+  db.pragma(`cache_size = -${Math.floor(kib)}`);
+  return () => db.pragma(`cache_size = ${Number(before)}`);
 }

@@ -4,7 +4,7 @@
 // sorts them in at its end, and opening a case rebuilds any that an
 // interrupted import left missing. A change here that the schema must carry
 // for every case (a new index on existing cases) is a new migration too.
-import { cached, type ReadableDB, type WritableDB } from './db.ts';
+import { cached, withPageCacheSync, type ReadableDB, type WritableDB } from './db.ts';
 
 export interface IndexSpec {
   name: string;
@@ -61,13 +61,7 @@ export function eventIndexNames(db: ReadableDB): Set<string> {
 const INDEX_BUILD_CACHE_KIB = 16_384;
 
 function buildIndex(db: WritableDB, sql: string): void {
-  const before = db.pragma('cache_size', { simple: true }) as number;
-  db.pragma(`cache_size = -${INDEX_BUILD_CACHE_KIB}`);
-  try {
-    db.exec(sql);
-  } finally {
-    db.pragma(`cache_size = ${Number(before)}`);
-  }
+  withPageCacheSync(db, INDEX_BUILD_CACHE_KIB, () => db.exec(sql));
 }
 
 /** Build any catalogued event index that is missing; returns the names built. */
