@@ -11,6 +11,7 @@
 import type { GapReport, HourRange, LoggingChange } from '../../shared/analysis/types.ts';
 import { HOUR_MS, isoUtc } from '../../shared/time.ts';
 import { Dictionary } from '../case/queries.ts';
+import { withPageCacheSync } from '../case/data/db.ts';
 import type { CaseStore } from '../case/store.ts';
 import { eventsByLeaves } from './records.ts';
 import { dataEventCount, hourCells, lookupEventsPages, successfulLeavesNamed, untimedEventCount } from '../case/data/gaps.ts';
@@ -100,7 +101,9 @@ export async function gaps(store: CaseStore, opts: { digest?: boolean } = {}): P
   const t0 = performance.now();
   const dict = new Dictionary(store);
   const notes: string[] = [];
-  const cells = hourCells(store.reader);
+  // One GROUP BY over every event: SQLite sizes its sort by the page cache, and the scan
+  // would fill a bigger cache with pages read once (a 5M case's report: +77 MB for 3 s).
+  const cells = withPageCacheSync(store.reader, 16_384, () => hourCells(store.reader));
   const untimed = untimedEventCount(store.reader);
   if (untimed) notes.push(`${untimed} events carry no time and are not placed in any hour`);
 

@@ -105,7 +105,20 @@ test('gaps: coverage per account/region/hour, empty hours, logging stopped and r
   writeFileSync(file, JSON.stringify({ Records: recs }));
   const c = await caseWith([file]);
   try {
-    const g = await gaps(c.store);
+    // The coverage's GROUP BY over every event runs under a 16 MB page cache, and the connection's own is put back.
+    const db = c.store.db;
+    const cacheBefore = db.pragma('cache_size', { simple: true });
+    const pragmas: string[] = [];
+    const pragma = db.pragma.bind(db);
+    db.pragma = ((source: string, o?: { simple?: boolean }) => (pragmas.push(source), pragma(source, o))) as typeof db.pragma;
+    let g: Awaited<ReturnType<typeof gaps>>;
+    try {
+      g = await gaps(c.store);
+    } finally {
+      db.pragma = pragma;
+    }
+    assert.ok(pragmas.includes('cache_size = -16384'), pragmas.join('; '));
+    assert.equal(db.pragma('cache_size', { simple: true }), cacheBefore);
     assert.equal(g.range.first, '2024-06-01T00:15:00.000Z');
     assert.equal(g.range.hours, 8);
     assert.deepEqual(g.accounts, [ACCT, '444455556666']);
