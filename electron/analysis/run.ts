@@ -140,7 +140,7 @@ const CONTEXT_CACHE_BYTES = 8 * 1024 * 1024;
 export function analyseCase(store: CaseStore, opts: AnalyseOptions = {}): Promise<AnalysisResult> {
   // One pass in time order re-reads few pages, and the spilled Sigma findings' sorts are sized by the cache:
   // a 16 MB page cache for the run (case/data/db.ts, withPageCache).
-  return withPageCache(store.reader, 16_384, () => analyse(store, opts));
+  return withPageCache(store.reader, () => analyse(store, opts));
 }
 
 async function analyse(store: CaseStore, opts: AnalyseOptions): Promise<AnalysisResult> {

@@ -210,7 +210,7 @@ export interface BuildOptions {
 
 export function ensureDerived(store: CaseStore, opts: BuildOptions): Promise<BuildResult> {
   // The build reads the case once in leaf order: a 16 MB page cache instead of 64 (the 10M build peaked at 509 MB).
-  return withPageCache(store.reader, 16_384, () => build(store, opts));
+  return withPageCache(store.reader, () => build(store, opts));
 }
 
 async function build(store: CaseStore, opts: BuildOptions): Promise<BuildResult> {

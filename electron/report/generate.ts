@@ -121,14 +121,9 @@ const stagedPath = (stageDir: string, name: string) => join(stageDir, `.${name}.
  * report.json holds the rows.
  */
 export function buildReport(store: CaseStore, signer: Signer, opts: BuildOptions = {}): Promise<BuiltReport> {
-  // The report reads the case once over (verify in its own threads, the analysis, the
-  // coverage's GROUP BY, the timeline): a page cache bigger than 16 MB holds none of it
-  // for long and only adds to the peak, which a 5M case's report otherwise set at 537 MB.
-  return withPageCache(store.reader, REPORT_PAGE_CACHE_KIB, () => build(store, signer, opts));
+  // The report reads the case once over (the analysis, the coverage, the timeline): the small page cache (case/data/db.ts).
+  return withPageCache(store.reader, () => build(store, signer, opts));
 }
-
-/** The connection's page cache while a report is built (KiB). */
-const REPORT_PAGE_CACHE_KIB = 16_384;
 
 type BuildOptions = Pick<ReportOptions, 'templatePath' | 'printer' | 'onProgress' | 'signal' | 'tsa' | 'tsaCaFile' | 'pdfLimits'> & { stageDir?: string };
 type BuiltReport = { model: ReportModel; files: Map<string, Buffer>; staged: Map<string, string>; manifest: Manifest; manifestBytes: Buffer; signature: Buffer; fresh: boolean; renderer: string };

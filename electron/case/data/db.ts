@@ -111,17 +111,25 @@ export function likeEscape(s: string): string {
 }
 
 /**
- * Run `fn` (async) with this connection's page cache at `kib` KiB, restored
- * after. The analysis's pass and the query form's build read the case once in
- * order, so the 64 MB cache (case/store.ts) mostly holds pages they will not
- * read again: with 16 MB the 1M analysis peaked 23 MB lower (345 against
- * 368 MB) in the same time, the 10M build 459 against 509 MB. SQLite also
- * sizes a sorter's memory by the page cache before it writes to temporary
- * files: the sorts of the spilled Sigma findings added 95 MB to a 5M analysis
- * with 64 MB, 34 MB with 16 MB.
+ * The page cache (KiB) for work that reads the case once over: the analysis's
+ * pass, the coverage's GROUP BY (analysis/gaps.ts), the report, an index
+ * build, the query form's build. The 64 MB cache (case/store.ts) would mostly
+ * hold pages they never read again: with 16 MB the 1M analysis peaked 23 MB
+ * lower (345 against 368 MB) in the same time, the 10M query build 459
+ * against 509 MB. SQLite also sizes a sorter's memory (CREATE INDEX, GROUP BY,
+ * ORDER BY) by the page cache before it writes sorted runs to temporary files:
+ * the spilled Sigma findings' sorts added 95 MB to a 5M analysis with 64 MB,
+ * 34 MB with 16 MB; the eventID index a 10M import builds part way through
+ * added 72 MB for 3 s (the import's peak, 477 MB); the coverage's GROUP BY
+ * added 77 MB for 3 s to a 5M report (566 MB, 468 with 16 MB). Once the data
+ * is larger than the cache the runs are written either way, so the work costs
+ * about the same.
  */
-export async function withPageCache<T>(db: ReadableDB, kib: number, fn: () => Promise<T>): Promise<T> {
-  const restore = setPageCache(db, kib);
+const ONCE_OVER_PAGE_CACHE_KIB = 16_384;
+
+/** Run `fn` (async) with this connection's page cache at ONCE_OVER_PAGE_CACHE_KIB, the previous size restored after. */
+export async function withPageCache<T>(db: ReadableDB, fn: () => Promise<T>): Promise<T> {
+  const restore = setPageCache(db, ONCE_OVER_PAGE_CACHE_KIB);
   try {
     return await fn();
   } finally {
@@ -129,9 +137,9 @@ export async function withPageCache<T>(db: ReadableDB, kib: number, fn: () => Pr
   }
 }
 
-/** withPageCache for synchronous work (an index build: data/indexes.ts). */
-export function withPageCacheSync<T>(db: ReadableDB, kib: number, fn: () => T): T {
-  const restore = setPageCache(db, kib);
+/** withPageCache for synchronous work (an index build, the coverage's GROUP BY). */
+export function withPageCacheSync<T>(db: ReadableDB, fn: () => T): T {
+  const restore = setPageCache(db, ONCE_OVER_PAGE_CACHE_KIB);
   try {
     return fn();
   } finally {

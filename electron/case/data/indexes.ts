@@ -49,19 +49,9 @@ export function eventIndexNames(db: ReadableDB): Set<string> {
   return new Set((cached(db, "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'events'").all() as { name: string }[]).map((r) => r.name));
 }
 
-/**
- * Page cache (KiB) an index is built under. SQLite sizes the memory of the
- * sort behind CREATE INDEX by the connection's page cache before it writes
- * sorted runs to temporary files: with the writer's 64 MB, the eventID index
- * a 10M-event import builds part way through (session.ts, forgetSeen) added
- * 72 MB for 3 s and was the import's peak (477 MB). The runs are written
- * either way once an index is larger than the cache, so the build costs about
- * the same.
- */
-const INDEX_BUILD_CACHE_KIB = 16_384;
-
+/** An index is built under the small page cache, which bounds the sort behind CREATE INDEX (db.ts, ONCE_OVER_PAGE_CACHE_KIB). */
 function buildIndex(db: WritableDB, sql: string): void {
-  withPageCacheSync(db, INDEX_BUILD_CACHE_KIB, () => db.exec(sql));
+  withPageCacheSync(db, () => db.exec(sql));
 }
 
 /** Build any catalogued event index that is missing; returns the names built. */
