@@ -15,10 +15,11 @@ import { UserError } from '../errors.ts';
 import { EvidenceReader } from '../case/evidence.ts';
 import { EVENT_COLS, ROWS_PER_INSERT, eventStatements, insertChunk, insertEvidence, nextEvidenceId, type ExistingEvent } from '../case/data/import-writer.ts';
 import { evidenceBySha256 } from '../case/data/evidence.ts';
-import { eventCount, maxLeafPlusOne } from '../case/data/events.ts';
+import { eventCount, eventIdsByLeaf, maxLeafPlusOne } from '../case/data/events.ts';
 import { insertImport } from '../case/data/imports.ts';
 import { insertWarning } from '../case/data/warnings.ts';
 import { extendRollupForImport, ROLLUP_VERSION, type RollupExtension } from '../case/data/timeline-rollup.ts';
+import { EventIdSet, FingerprintMap } from './event-id-set.ts';
 import { packBatch, STRING_FIELDS, type PackedBatch } from './packed.ts';
 import { parseSource, type ParsedRecord, type ParseProblem, type ParseResult, type ParseScope } from './parse.ts';
 
@@ -54,74 +55,6 @@ export const COPY_SAME_CONTENT = 2;
 export const COPY_CONFLICT = 0;
 
 const IP_FIELD = STRING_FIELDS.indexOf('sourceIPAddress');
-
-/** Past this many events in one run the fingerprint map (16 bytes an event at most, 32 MiB) is dropped and every eventID is looked up in the index: memory stays bounded. */
-export const seenTuning = { cap: 2 ** 21 };
-
-
-/**
- * The eventIDs added in this run, as 32-bit fingerprints with the leaf each
- * event got (open addressing, grows by doubling; 8-16 bytes an event).
- * candidates() may name leaves of other eventIDs (the caller compares the
- * stored eventID), never misses one that was added. It lets an import into an
- * empty case skip the eventID lookup for new events, and, while a bulk import
- * has dropped the eventID index, find earlier copies by leaf.
- */
-export class FingerprintMap {
-  /** Open addressing: 32-bit fingerprints (0 = empty slot) and the leaf of the event each came from; a fingerprint may repeat. */
-  private fps = new Uint32Array(1 << 16);
-  private leaves = new Int32Array(1 << 16);
-  count = 0;
-
-  static fp(s: string): number {
-    let h = 0x811c9dc5;
-    for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
-    return (h >>> 0) || 1; // 0 marks an empty slot
-  }
-
-  has(f: number): boolean {
-    const mask = this.fps.length - 1;
-    for (let i = f & mask; ; i = (i + 1) & mask) {
-      const v = this.fps[i];
-      if (v === 0) return false;
-      if (v === f) return true;
-    }
-  }
-
-  /** Leaves of the events added with this fingerprint (a superset of those with this eventID). */
-  candidates(f: number): number[] {
-    const out: number[] = [];
-    const mask = this.fps.length - 1;
-    for (let i = f & mask; ; i = (i + 1) & mask) {
-      const v = this.fps[i];
-      if (v === 0) return out;
-      if (v === f) out.push(this.leaves[i]);
-    }
-  }
-
-  add(f: number, leaf: number): void {
-    if ((this.count + 1) * 2 > this.fps.length) this.grow();
-    this.insert(f, leaf);
-  }
-
-  private insert(f: number, leaf: number): void {
-    const mask = this.fps.length - 1;
-    let i = f & mask;
-    while (this.fps[i] !== 0) i = (i + 1) & mask;
-    this.fps[i] = f;
-    this.leaves[i] = leaf;
-    this.count++;
-  }
-
-  private grow(): void {
-    const fps = this.fps;
-    const leaves = this.leaves;
-    this.fps = new Uint32Array(fps.length * 2);
-    this.leaves = new Int32Array(fps.length * 2);
-    this.count = 0;
-    for (let i = 0; i < fps.length; i++) if (fps[i] !== 0) this.insert(fps[i], leaves[i]);
-  }
-}
 
 const GROUP_BYTES = 32 * 1024 * 1024;
 
@@ -245,10 +178,7 @@ export class EvidenceWriter {
       }
       const t = b.nums[o + 4];
       const ro = b.nums[o + 5];
-      if (seen) {
-        seen.add(fp, this.s.nextLeaf);
-        if (seen.count >= seenTuning.cap) this.s.forgetSeen(flush);
-      }
+      seen?.add(fp, this.s.nextLeaf);
       buf[k++] = this.s.nextLeaf++;
       buf[k++] = eventId;
       buf[k++] = Number.isNaN(t) ? null : t;
@@ -356,7 +286,7 @@ export class ImportSession {
   static begin(store: CaseStore, signer: Signer, params: ImportParams): ImportSession {
     const s = new ImportSession(store, signer, params, signer.examiner);
     store.ensureKey(signer);
-    if (eventCount(store.reader) === 0) s.seen = new FingerprintMap();
+    if (eventCount(store.reader) === 0) s.seen = new EventIdSet();
     store.transaction(() => {
       s.importId = insertImport(store.writer, new Date().toISOString(), s.actor, canonicalJson(params), TOOL_VERSION);
       store.appendCustody(s.actor, 'import.started', { importId: s.importId, params });
@@ -367,30 +297,31 @@ export class ImportSession {
   /** The event tree over every event, when the caller computed it meanwhile (import-files.ts); else the checkpoint continues the last one's. */
   tree: MerkleBuilder | null = null;
   private walTuned = false;
-  /** Fingerprints of eventIDs inserted in this run, when the case had no events before it (else null: always look up). */
-  seen: FingerprintMap | null = null;
-  /** The eventID index is dropped (a bulk import into an empty case): earlier copies are found through `seen` alone. */
+  /**
+   * Fingerprints of the case's eventIDs with their leaves (event-id-set.ts): of the events
+   * added in this run when the case had none before it, or of every event when a bulk import
+   * into a case that has some dropped the eventID index; else null (every eventID is looked up).
+   */
+  seen: EventIdSet | null = null;
+  /** The eventID index is dropped (a bulk import): earlier copies are found through `seen` alone, and endBulk sorts the index in. */
   idIndexDropped = false;
 
   /**
-   * A bulk import into an empty case: drop the eventID index too (inserting into it
-   * costs more than the rest of a row; sorting it in at the end is about 1.4 s per
-   * million events). Only while the fingerprint map knows every event of the case.
+   * A bulk import: drop the eventID index too (inserting into it costs more than the rest
+   * of a row, and past a few million events far more: README.md, "Speed and size"; sorting
+   * it in at the end is about 1.4 s per million events). `seen` then has to know every
+   * event of the case: into a case that has events, they are read into it first (one pass
+   * over their eventIDs, no bigger than the import, which is at least as large).
    */
   dropIdIndex(): void {
-    if (!this.seen || this.idIndexDropped) return;
+    if (this.idIndexDropped) return;
+    if (!this.seen) {
+      const set = new EventIdSet();
+      for (const [leaf, id] of eventIdsByLeaf(this.store.reader)) set.add(FingerprintMap.fp(id), leaf);
+      this.seen = set;
+    }
     this.store.dropIdIndex();
     this.idIndexDropped = true;
-  }
-
-  /** Past seenTuning.cap: drop the fingerprint map; the eventID index is built now if it was dropped. */
-  forgetSeen(flush: () => void): void {
-    if (this.idIndexDropped) {
-      flush();
-      this.store.ensureIdIndex();
-      this.idIndexDropped = false;
-    }
-    this.seen = null;
   }
 
   /** After a rollback: an index built inside what was rolled back is gone again. */
@@ -517,6 +448,8 @@ export class ImportSession {
   finish(outcome: 'completed' | 'cancelled' | 'failed' = 'completed', error?: string): ImportSummary {
     if (this.finished) throw new Error('import already finished');
     this.finished = true;
+    this.seen?.close();
+    this.seen = null;
     this.commit();
     if (this.walTuned) this.store.walAutocheckpoint(1000);
     const seconds = (Date.now() - this.started) / 1000;

@@ -9,6 +9,11 @@ export function maxLeafPlusOne(db: ReadableDB): number {
   return (cached(db, 'SELECT coalesce(max(leaf) + 1, 0) AS n FROM events').get() as { n: number }).n;
 }
 
+/** [leaf, eventID] of every event, in leaf order (a bulk import reads them into its eventID set). */
+export function eventIdsByLeaf(db: ReadableDB): IterableIterator<[number, string]> {
+  return db.prepare('SELECT leaf, event_id FROM events ORDER BY leaf').raw().iterate() as IterableIterator<[number, string]>;
+}
+
 export function eventCount(db: ReadableDB): number {
   return (cached(db, 'SELECT count(*) AS n FROM events').get() as { n: number }).n;
 }
