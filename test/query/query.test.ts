@@ -352,6 +352,14 @@ test('the search bar compiles to parameterised SQL on the same engine and agrees
     const t0 = recs[Math.floor(recs.length / 2)].timeMs!;
     const iso = new Date(t0).toISOString();
     cases.push([`after:${iso} eventSource:iam.amazonaws.com`, (x) => x.timeMs! >= t0 && x.r.eventSource === 'iam.amazonaws.com']);
+    // Free text without a letter (an address, an account id) is searched as stored, with the same answer.
+    const addr = recs.find((x) => typeof x.r.sourceIPAddress === 'string' && /^[0-9.]+$/.test(x.r.sourceIPAddress))!.r.sourceIPAddress as string;
+    const acct = recs.find((x) => typeof x.r.recipientAccountId === 'string')!.r.recipientAccountId as string;
+    for (const v of [addr, acct]) {
+      cases.push([`"${v}"`, (x) => x.text.toLowerCase().includes(v)]);
+      assert.match(compileSearch(`"${v}"`).sql, /contains\(CAST\(record AS VARCHAR\), \?\)/, `${v} is searched without lower()`);
+    }
+    assert.match(compileSearch('"Exploit-Kit"').sql, /contains\(lower\(CAST\(record AS VARCHAR\)\), \?\)/, 'text with letters is compared lower-cased');
     for (const [q, pred] of cases) {
       const comp = compileSearch(q);
       const r = await runQuery(c.store, { text: q, sql: comp.sql, params: comp.params, source: 'search', actor: 't', keepRows: 1_000_000 });
