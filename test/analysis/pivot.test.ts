@@ -11,7 +11,7 @@ import { pivot } from '../../electron/analysis/pivot/index.ts';
 import { refsState } from '../../electron/analysis/refs.ts';
 import { caseAccountIds, eventsWhere } from '../../electron/case/data/pivot.ts';
 import { scanTuning } from '../../electron/case/data/timeline.ts';
-import { caseWith } from './support.ts';
+import { caseWith, tempDir } from './support.ts';
 import { ACCT, ATK_IP, chain, OFFICE, OTRF, PANTHER, scenarioCase, SEED, SNAPSHOT_PIVOTS, snapshotOf, type PivotSnapshot, type ScenarioCase } from './pivot-scenarios.ts';
 
 const records = (path: string) => JSON.parse(readFileSync(path, 'utf8')).Records as any[];
@@ -261,6 +261,47 @@ test("a role's sessions and the case's accounts: through the rollups, the same a
     assert.deepEqual(db.prepare(`SELECT leaf FROM events WHERE ${none.sql}`).pluck().all(...none.params), []);
   } finally {
     scanTuning.fraction = tuned;
+    c.cleanup();
+  }
+});
+
+test('a principal pivot cut at the event limit keeps the events in the order the index gives them, across several ARNs of one name', async () => {
+  // The user "dana" in two accounts (two ARNs, interleaved in time) and a failed sign-in by name only.
+  const base = Date.parse('2026-03-04T00:00:00Z');
+  const ev = (i: number, acct: string | null) => ({
+    eventVersion: '1.08',
+    eventID: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`,
+    eventTime: new Date(base + i * 60_000).toISOString().replace('.000', ''),
+    eventSource: 'ec2.amazonaws.com',
+    eventName: acct ? 'DescribeInstances' : 'ConsoleLogin',
+    awsRegion: 'us-east-1',
+    sourceIPAddress: `198.51.100.${1 + (i % 50)}`,
+    userAgent: 'aws-cli/2.15.30',
+    userIdentity: acct
+      ? { type: 'IAMUser', principalId: `AIDA${acct}`, arn: `arn:aws:iam::${acct}:user/dana`, accountId: acct, accessKeyId: `AKIA${acct.slice(0, 8)}DANA0001`, userName: 'dana' }
+      : { type: 'IAMUser', principalId: 'AIDAUNKNOWN', accountId: '111111111111', userName: 'dana' },
+    ...(acct ? {} : { errorMessage: 'Failed authentication' }),
+    recipientAccountId: acct ?? '111111111111',
+  });
+  // Account A's ARN is seen first (so interned first): A's events in leaf order come first in the ARN index, then B's.
+  const recs = Array.from({ length: 40 }, (_, i) => ev(i, i === 17 ? null : i % 3 === 1 ? '222222222222' : '111111111111'));
+  const dir = tempDir();
+  const file = join(dir, 'dana.json');
+  writeFileSync(file, JSON.stringify({ Records: recs }));
+  const c = await caseWith([file]);
+  try {
+    const a = recs.filter((r) => r.userIdentity.arn?.includes('111111111111')).map((r) => r.eventID);
+    const b = recs.filter((r) => r.userIdentity.arn?.includes('222222222222')).map((r) => r.eventID);
+    const order = [...a, ...b];
+    const all = pivot(c.store, { principal: 'dana' });
+    assert.equal(all.truncated, false);
+    assert.deepEqual(new Set(all.events.map((e) => e.eventId)), new Set(recs.map((r) => r.eventID)), 'every event of the name: both ARNs and the failed sign-in');
+    for (const k of [1, 5, a.length - 1, a.length, a.length + 1, a.length + 4, order.length - 1]) {
+      const r = pivot(c.store, { principal: 'dana' }, { maxEvents: k });
+      assert.equal(r.truncated, true, `limit ${k}`);
+      assert.deepEqual(new Set(r.events.map((e) => e.eventId)), new Set(order.slice(0, k)), `limit ${k}: the first ${k} in the index's order`);
+    }
+  } finally {
     c.cleanup();
   }
 });

@@ -142,7 +142,7 @@ export class PivotState {
    * case; the pivot keeps 100,000 (maxEvents). In found order the leaves are
    * read one by one and only until then.
    */
-  batch(where: EventsWhere, windowed = true, all = false, capped: false | 'as-found' | 'by-leaf' = false): Batch {
+  batch(where: EventsWhere, windowed = true, all = false, capped: false | 'as-found' | 'by-leaf' | 'prefix' = false): Batch {
     const w = eventsWhere.within(where, windowed ? this.window : null);
     if (all || !this.indexOnly(w)) return batchWhere(this.store, w);
     const room = this.maxEvents - this.r.leaf.length;
@@ -159,6 +159,21 @@ export class PivotState {
         }
       }
       if (over >= 0) return batchWhere(this.store, eventsWhere.upToLeaf(w, over));
+    } else if (capped === 'prefix') {
+      // In the index's own order, as addBatch would take them: the events up to the first one past
+      // the room, read by leaf (right for any order of the index entries, e.g. several ARNs, each
+      // in leaf order, where 'as-found' would cut by leaf number).
+      leaves = [];
+      let fresh = 0;
+      let full = false;
+      for (const l of leavesOneByOne(this.store, w)) {
+        leaves.push(l);
+        if (!this.rowOf.has(l) && ++fresh > room) {
+          full = true;
+          break; // (closes the statement before the next one runs)
+        }
+      }
+      if (full) return this.batchOf(leaves);
     } else leaves = leavesWhere(this.store, w);
     let known = 0;
     for (const l of leaves) if (this.rowOf.has(l)) known++;
