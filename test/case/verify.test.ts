@@ -211,3 +211,29 @@ test('verify in worker threads (leaf ranges) gives the same report as in one thr
     }
   }
 });
+
+test('integrity_check runs under a 64 MB page cache and the connection gets its own back (verify and the export share it)', async () => {
+  const { integrityCheck } = await import('../../electron/case/data/meta.ts');
+  const c = tempCase();
+  try {
+    await importPaths(c.store, c.signer, { sources: [STRATUS] });
+    const db = c.store.writer;
+    const before = db.pragma('cache_size', { simple: true });
+    const seen: string[] = [];
+    const pragma = db.pragma.bind(db);
+    db.pragma = ((source: string, o?: { simple?: boolean }) => (seen.push(source), pragma(source, o))) as typeof db.pragma;
+    let r: string;
+    try {
+      r = integrityCheck(db);
+    } finally {
+      db.pragma = pragma;
+    }
+    assert.equal(r, 'ok');
+    const at = seen.indexOf('integrity_check');
+    assert.ok(at > 0 && seen.slice(0, at).includes('cache_size = -65536'), seen.join('; '));
+    assert.equal(db.pragma('cache_size', { simple: true }), before, 'the connection keeps its own page cache');
+    assert.deepEqual(verifyCase(c.store).problems, []);
+  } finally {
+    c.cleanup();
+  }
+});

@@ -1,7 +1,7 @@
 // The case's own records: metadata, schema version, examiners' keys, counts
 // for the case summary, and the file-level operations a handoff needs.
 import Database from 'better-sqlite3';
-import { asWritable, cached, type ReadableDB, type WritableDB } from './db.ts';
+import { asWritable, cached, withIntegrityCheckCache, type ReadableDB, type WritableDB } from './db.ts';
 
 export function metaRows(db: ReadableDB): { key: string; value: string }[] {
   return cached(db, 'SELECT key, value FROM case_meta ORDER BY key').all() as { key: string; value: string }[];
@@ -63,9 +63,9 @@ export function checkpointWal(db: WritableDB): void {
   db.pragma('wal_checkpoint(TRUNCATE)');
 }
 
-/** PRAGMA integrity_check, its rows joined ("ok" when sound). */
+/** PRAGMA integrity_check, its rows joined ("ok" when sound); under a larger page cache (db.ts, withIntegrityCheckCache). */
 export function integrityCheck(db: ReadableDB): string {
-  return (db.pragma('integrity_check') as { integrity_check: string }[]).map((r) => r.integrity_check).join('; ');
+  return withIntegrityCheckCache(db, () => (db.pragma('integrity_check') as { integrity_check: string }[]).map((r) => r.integrity_check).join('; '));
 }
 
 /** A compact copy of the whole case at `path` (VACUUM INTO). */
