@@ -139,12 +139,7 @@ export async function withPageCache<T>(db: ReadableDB, fn: () => Promise<T>): Pr
 
 /** withPageCache for synchronous work (an index build, the coverage's GROUP BY). */
 export function withPageCacheSync<T>(db: ReadableDB, fn: () => T): T {
-  const restore = setPageCache(db, ONCE_OVER_PAGE_CACHE_KIB);
-  try {
-    return fn();
-  } finally {
-    restore();
-  }
+  return withCacheSync(db, ONCE_OVER_PAGE_CACHE_KIB, fn);
 }
 
 /**
@@ -160,7 +155,11 @@ const INTEGRITY_CHECK_PAGE_CACHE_KIB = 65_536;
 
 /** Run `fn` (an integrity check) with this connection's page cache at INTEGRITY_CHECK_PAGE_CACHE_KIB, the previous size restored after. */
 export function withIntegrityCheckCache<T>(db: ReadableDB, fn: () => T): T {
-  const restore = setPageCache(db, INTEGRITY_CHECK_PAGE_CACHE_KIB);
+  return withCacheSync(db, INTEGRITY_CHECK_PAGE_CACHE_KIB, fn);
+}
+
+function withCacheSync<T>(db: ReadableDB, kib: number, fn: () => T): T {
+  const restore = setPageCache(db, kib);
   try {
     return fn();
   } finally {
