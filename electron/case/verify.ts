@@ -18,8 +18,6 @@ import { leafHash, MerkleBuilder } from './merkle.ts';
 import { MIGRATIONS, SCHEMA_VERSION } from './migrations/index.ts';
 import { APPLICATION_ID, CaseStore, checkpointBody, custodyHash, evidenceLeafData, ZERO_HASH } from './store.ts';
 import { checkTimestamps } from './timestamp.ts';
-import { asReadable } from './data/db.ts';
-import { integrityCheck as integrityCheckOf } from './data/meta.ts';
 import { checkEventRange, EvidenceDecoder, MAX_LISTED, type LeafProblem, type RangeResult } from './verify-events.ts';
 
 /** A check of each source against its own origin's integrity scheme (CloudTrail digests); registered by acquisition. */
@@ -275,7 +273,8 @@ function checkCopies(db: Database.Database): CopiesPart {
 
 function integrityCheck(db: Database.Database): string {
   try {
-    return integrityCheckOf(asReadable(db));
+    const rows = db.pragma('integrity_check') as { integrity_check: string }[];
+    return rows.map((r) => r.integrity_check).join('; ');
   } catch (e) {
     return `failed: ${(e as Error).message}`;
   }

@@ -212,7 +212,7 @@ test('verify in worker threads (leaf ranges) gives the same report as in one thr
   }
 });
 
-test('integrity_check runs under a 64 MB page cache and the connection gets its own back (verify and the export share it)', async () => {
+test("the export's integrity_check of the file it wrote runs under a 128 MB page cache and the connection gets its own back", async () => {
   const { integrityCheck } = await import('../../electron/case/data/meta.ts');
   const c = tempCase();
   try {
@@ -230,7 +230,7 @@ test('integrity_check runs under a 64 MB page cache and the connection gets its 
     }
     assert.equal(r, 'ok');
     const at = seen.indexOf('integrity_check');
-    assert.ok(at > 0 && seen.slice(0, at).includes('cache_size = -65536'), seen.join('; '));
+    assert.ok(at > 0 && seen.slice(0, at).includes('cache_size = -131072'), seen.join('; '));
     assert.equal(db.pragma('cache_size', { simple: true }), before, 'the connection keeps its own page cache');
     assert.deepEqual(verifyCase(c.store).problems, []);
   } finally {

@@ -63,7 +63,7 @@ export function checkpointWal(db: WritableDB): void {
   db.pragma('wal_checkpoint(TRUNCATE)');
 }
 
-/** PRAGMA integrity_check, its rows joined ("ok" when sound); under a larger page cache (db.ts, withIntegrityCheckCache). */
+/** PRAGMA integrity_check, its rows joined ("ok" when sound), under a larger page cache (db.ts, withIntegrityCheckCache): the export's check of the file it wrote. */
 export function integrityCheck(db: ReadableDB): string {
   return withIntegrityCheckCache(db, () => (db.pragma('integrity_check') as { integrity_check: string }[]).map((r) => r.integrity_check).join('; '));
 }
