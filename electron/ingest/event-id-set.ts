@@ -133,6 +133,11 @@ function mix(h: number): number {
 
 const BLOOM_K = 6;
 
+/** The i-th of fingerprint f's BLOOM_K bits (double hashing: f + i * h2, h2 = mix(f) | 1) in a filter of mask + 1 bits. */
+function bloomBit(f: number, h2: number, i: number, mask: number): number {
+  return ((f + Math.imul(i, h2)) >>> 0) & mask;
+}
+
 const openDirs = new Set<string>();
 let exitHook = false;
 
@@ -153,7 +158,7 @@ export class EventIdSet {
     this.bloomMask = eventIdSetTuning.bloomBits - 1;
   }
 
-  /** Runs written out so far (for the import's custody entry and the tests). */
+  /** Runs written out so far (the tests read it). */
   get spilled(): number {
     return this.runs.length;
   }
@@ -193,8 +198,8 @@ export class EventIdSet {
     const b = this.bloom;
     if (!b) return false;
     const h2 = mix(f) | 1;
-    for (let i = 0, h = f; i < BLOOM_K; i++, h = (h + h2) >>> 0) {
-      const bit = h & this.bloomMask;
+    for (let i = 0; i < BLOOM_K; i++) {
+      const bit = bloomBit(f, h2, i, this.bloomMask);
       if ((b[bit >>> 5] & (1 << (bit & 31))) === 0) return false;
     }
     return true;
@@ -225,8 +230,8 @@ export class EventIdSet {
       buf.writeInt32LE(leafOf[e], i * ENTRY + 4);
       if (i % BLOCK === 0) firstOfBlock[i / BLOCK] = f;
       const h2 = mix(f) | 1;
-      for (let j = 0, h = f; j < BLOOM_K; j++, h = (h + h2) >>> 0) {
-        const bit = h & this.bloomMask;
+      for (let j = 0; j < BLOOM_K; j++) {
+        const bit = bloomBit(f, h2, j, this.bloomMask);
         b[bit >>> 5] |= 1 << (bit & 31);
       }
     }

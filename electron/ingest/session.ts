@@ -147,8 +147,9 @@ export class EvidenceWriter {
       const leafHash = hashes.subarray(i * 32, i * 32 + 32);
       for (const issue of issuesByRecord.get(i) ?? []) this.problem({ index, pos, code: issue.code, message: `record ${index}: ${issue.message}` });
       const eventId = b.eventIds[i] ?? `sha256:${leafHash.toString('hex')}`;
-      // The writer knows every eventID added in this run (fingerprints with their leaves): the
-      // database lookup is needed only for IDs it may have seen, or when the case had events before.
+      // The eventID set (event-id-set.ts) knows every eventID of the case when there is one: the
+      // database lookup is needed only for IDs it may have seen, or when there is none (an import
+      // into a case that has events, not bulk).
       const seen = this.s.seen;
       const fp = seen ? FingerprintMap.fp(eventId) : 0;
       let existing: ExistingEvent | undefined;

@@ -360,6 +360,10 @@ test('the search bar compiles to parameterised SQL on the same engine and agrees
       assert.match(compileSearch(`"${v}"`).sql, /contains\(CAST\(record AS VARCHAR\), \?\)/, `${v} is searched without lower()`);
     }
     assert.match(compileSearch('"Exploit-Kit"').sql, /contains\(lower\(CAST\(record AS VARCHAR\)\), \?\)/, 'text with letters is compared lower-cased');
+    // Hostile caseless text (a formula prefix, quotes and comment marks, a bidi control) stays a parameter on either path.
+    const odd = compileSearch(`"=1+1" OR "'); --" OR "\u202e1"`);
+    assert.ok(!odd.sql.includes('=1+1') && !odd.sql.includes("');") && !odd.sql.includes('\u202e'), odd.sql);
+    assert.deepEqual(odd.params, ['=1+1', "'); --", '\u202e1']);
     for (const [q, pred] of cases) {
       const comp = compileSearch(q);
       const r = await runQuery(c.store, { text: q, sql: comp.sql, params: comp.params, source: 'search', actor: 't', keepRows: 1_000_000 });

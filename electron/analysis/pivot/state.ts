@@ -147,7 +147,7 @@ export class PivotState {
     if (all || !this.indexOnly(w)) return batchWhere(this.store, w);
     const room = this.maxEvents - this.r.leaf.length;
     let leaves: number[];
-    if (capped === 'as-found') {
+    if (capped === 'as-found' || capped === 'prefix') {
       leaves = [];
       let fresh = 0;
       let over = -1;
@@ -158,22 +158,10 @@ export class PivotState {
           break; // (closes the statement before the next one runs)
         }
       }
-      if (over >= 0) return batchWhere(this.store, eventsWhere.upToLeaf(w, over));
-    } else if (capped === 'prefix') {
-      // In the index's own order, as addBatch would take them: the events up to the first one past
-      // the room, read by leaf (right for any order of the index entries, e.g. several ARNs, each
-      // in leaf order, where 'as-found' would cut by leaf number).
-      leaves = [];
-      let fresh = 0;
-      let full = false;
-      for (const l of leavesOneByOne(this.store, w)) {
-        leaves.push(l);
-        if (!this.rowOf.has(l) && ++fresh > room) {
-          full = true;
-          break; // (closes the statement before the next one runs)
-        }
-      }
-      if (full) return this.batchOf(leaves);
+      // 'prefix': the leaves found up to the first one past the room, read by leaf in the index's
+      // own order, as addBatch would take them (right for any order of the index entries, e.g.
+      // several ARNs each in leaf order, where the cut by leaf number below would not be).
+      if (over >= 0) return capped === 'prefix' ? this.batchOf(leaves) : batchWhere(this.store, eventsWhere.upToLeaf(w, over));
     } else leaves = leavesWhere(this.store, w);
     let known = 0;
     for (const l of leaves) if (this.rowOf.has(l)) known++;
