@@ -265,6 +265,8 @@ async function runQueryNow(store: CaseStore, opts: QueryOptions): Promise<QueryR
     let hasher: ResultHasher | undefined;
     try {
       const res = await prepared.stream();
+      // An abort that came while the statement was prepared found nothing running to interrupt.
+      if (opts.signal?.aborted) throw new UserError('query cancelled');
       const types = Array.from({ length: res.columnCount }, (_, i) => res.columnTypeId(i));
       columns = res.columnNames().map((name, i) => ({ name, type: res.columnType(i).toString() }));
       hasher = new ResultHasher(columns.map((c) => c.name), { dir: db.spill });
@@ -273,7 +275,11 @@ async function runQueryNow(store: CaseStore, opts: QueryOptions): Promise<QueryR
       for (let chunks = 1; ; chunks++) {
         if (chunks % 8 === 0) releaseChunks();
         const chunk = await res.fetchChunk();
-        if (!chunk || chunk.rowCount === 0) break;
+        if (!chunk || chunk.rowCount === 0) {
+          // Cancelled at any point before the end is cancelled, even if the engine finished first.
+          if (opts.signal?.aborted) throw new UserError('query cancelled');
+          break;
+        }
         const batch = chunk.convertRows(duck().JsonDuckDBValueConverter).map((r) => r.map((v, i) => canonicalValue(v as Json, types[i])));
         for (const r of batch) hasher.add(r);
         rowCount += batch.length;
