@@ -142,23 +142,6 @@ export function withPageCacheSync<T>(db: ReadableDB, fn: () => T): T {
   return withCacheSync(db, ONCE_OVER_PAGE_CACHE_KIB, fn);
 }
 
-/**
- * PRAGMA integrity_check looks every row of a table up in each of its indexes: for a 10M-event
- * case that is tens of millions of B-tree descents in an order unrelated to the indexes', and
- * with SQLite's default 2 MB page cache even their interior pages do not stay cached. Measured
- * on the 10M bench case (one connection, read-only): 143.6 s with 2 MB, 109.8 s with 64 MB,
- * 83.9 s with 128 MB; on the 1M case 5.3-6.8 s whatever the size. Used where the check runs
- * alone: the export's check of the file it wrote, after the verification's threads have ended.
- * `verify`'s own integrity thread keeps SQLite's default: it runs beside the other threads, and
- * 64 MB there raised verify's peak at 10M from 404-412 to 455 MB for 4 s less (240.6 s).
- */
-const INTEGRITY_CHECK_PAGE_CACHE_KIB = 131_072;
-
-/** Run `fn` (an integrity check) with this connection's page cache at INTEGRITY_CHECK_PAGE_CACHE_KIB, the previous size restored after. */
-export function withIntegrityCheckCache<T>(db: ReadableDB, fn: () => T): T {
-  return withCacheSync(db, INTEGRITY_CHECK_PAGE_CACHE_KIB, fn);
-}
-
 function withCacheSync<T>(db: ReadableDB, kib: number, fn: () => T): T {
   const restore = setPageCache(db, kib);
   try {
