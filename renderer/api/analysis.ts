@@ -37,10 +37,15 @@ export function severityMap(findings: FindingRow[]): Map<string, Severity> {
 
 const EMPTY = new Map<string, Severity>();
 
-export function useSeverities(version: number): Map<string, Severity> {
+/**
+ * The severity of each event findings rest on, read once `enabled` (the timeline asks only when it shows
+ * single events: the answer lists every cited eventID, ~100,000 on a 1M-event case, and its request
+ * would otherwise sit before the timeline's first window on the one back end).
+ */
+export function useSeverities(version: number, enabled = true): Map<string, Severity> {
   const [m, setM] = useState<Map<string, Severity>>(EMPTY);
   useEffect(() => {
-    if (!analysisAvailable('listFindings')) return;
+    if (!enabled || !analysisAvailable('listFindings')) return;
     let stop = false;
     getApi().listFindings({ limit: 100_000 }).then(
       (r) => {
@@ -53,6 +58,6 @@ export function useSeverities(version: number): Map<string, Severity> {
     return () => {
       stop = true;
     };
-  }, [version]);
+  }, [version, enabled]);
   return m;
 }

@@ -141,7 +141,11 @@ export function TimelineView() {
   const [from, setFrom] = useState('');
   const [to, setTo] = useState('');
   const limit = useRef(itemLimit()).current;
-  const severities = useSeverities(state.version);
+  // Findings' severities colour single events only: asked for once a window of single events is drawn.
+  const [wantSeverities, setWantSeverities] = useState(false);
+  const severities = useSeverities(state.version, wantSeverities);
+  /** The answer on screen, redrawn in place when the severities arrive. */
+  const lastWindow = useRef<TimelineWindow | null>(null);
   // The latest props for callbacks registered once on the vis instance.
   const live = useRef({ filter: state.filter, groupBy: state.groupBy, severities, selected: state.selected });
   live.current = { filter: state.filter, groupBy: state.groupBy, severities, selected: state.selected };
@@ -177,6 +181,8 @@ export function TimelineView() {
     const tFetched = performance.now();
     setError(null);
     draw(w, win === undefined);
+    lastWindow.current = w;
+    if (w.mode === 'items') setWantSeverities(true);
     const tDrawn = performance.now();
     // Wait for vis-timeline's redraw and the browser's next frame: that is when the examiner sees it.
     await new Promise<void>((resolve) => {
@@ -399,7 +405,7 @@ export function TimelineView() {
     load(undefined, cause);
   }, [fk, load]);
 
-  // Grouping, severities or an examiner's change: same window, new answer.
+  // Grouping or an examiner's change: same window, new answer.
   const skipGroup = useRef(true);
   useEffect(() => {
     if (skipGroup.current) {
@@ -408,7 +414,14 @@ export function TimelineView() {
     }
     const r = lastRange.current;
     load(r ? { startMs: r.start, endMs: r.end } : undefined, 'group');
-  }, [state.groupBy, state.version, severities, load]);
+  }, [state.groupBy, state.version, load]);
+
+  // Severities only change the colour of single events: the window on screen is redrawn with them, not asked
+  // for again (asking again put a second round trip, after the whole findings list, into every first paint).
+  useEffect(() => {
+    const w = lastWindow.current;
+    if (w && w.mode === 'items' && tlRef.current) draw(w, false);
+  }, [severities]); // draw reads refs and the latest severities through `live`: only new severities redraw
 
   // A window requested elsewhere (a finding, the overview).
   useEffect(() => {

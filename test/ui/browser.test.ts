@@ -250,6 +250,41 @@ uiTest('checks run as a job with progress; a finding jumps to its events on the 
   assert.deepEqual(watch.problems, []);
 });
 
+uiTest("the timeline's first window is one request, not queued behind the findings list; single events take their findings' colour when it arrives", async () => {
+  // After the checks test above: the case has findings. Their list names every cited eventID; the timeline asks
+  // for it only once it shows single events, and then recolours what is on screen instead of asking again.
+  const findings = (await dispatch(host.ctx, 'listFindings', { limit: 10_000 })).items.filter((f) => f.decision !== 'dismissed');
+  assert.ok(findings.length > 0, 'the case has findings');
+  const fresh = async (itemLimit: number) => {
+    const p = await b.context.newPage();
+    const calls: string[] = [];
+    p.on('request', (r) => {
+      const m = /\/api\/(\w+)/.exec(r.url());
+      if (m) calls.push(m[1]);
+    });
+    await p.goto(`${host.url}&view=timeline&itemLimit=${itemLimit}`);
+    return { p, calls, st: await timelineReady(p) };
+  };
+
+  // Density (the whole case over the item limit): the findings list is not asked for at all.
+  const d = await fresh(ITEM_LIMIT);
+  assert.equal(d.st.mode, 'density');
+  await d.p.waitForTimeout(300);
+  assert.deepEqual(d.calls.filter((x) => x === 'timelineWindow' || x === 'listFindings'), ['timelineWindow']);
+  await d.p.close();
+
+  // Single events: one window request, then the findings list, then the colours, with no second window request.
+  const e = await fresh(1000);
+  assert.equal(e.st.mode, 'items');
+  await e.p.waitForSelector('.vis-item.ev[class*="sev-"]', { state: 'attached', timeout: 20_000 });
+  const [coloured, shown] = await e.p.evaluate(() => [document.querySelectorAll('.vis-item.ev[class*="sev-"]').length, document.querySelectorAll('.vis-item.ev').length]);
+  assert.ok(coloured > 0 && coloured < shown, `${coloured} of ${shown} events coloured`);
+  const windows = e.calls.filter((x) => x === 'timelineWindow' || x === 'listFindings');
+  assert.deepEqual(windows, ['timelineWindow', 'listFindings'], e.calls.join());
+  await e.p.close();
+  assert.deepEqual(watch.problems, []);
+});
+
 uiTest('the IOC panel adds an indicator with its hit count, filters to matches, and pivots from it', async () => {
   await page.getByLabel('Indicator type').selectOption('ip');
   await page.getByLabel('Indicator value').fill(IP);
