@@ -87,6 +87,8 @@ if (args[0] === '--child') {
 interface StepMeasure extends ProcessPeak {
   seconds: number;
   events: number;
+  /** When the step was measured (ISO time; a results file merges steps of several runs). */
+  at?: string;
 }
 const steps: Record<string, StepMeasure> = {};
 results.steps = steps;
@@ -415,7 +417,7 @@ if (ONLY.has('handoff') && existsSync(CASE)) {
   const file = join(dir, 'handoff.trailcase');
   try {
     const ex = await cliStep('export', ['export', CASE, '--out', file, '--to', 'Bench receiver', '--json']);
-    line('export (verify, VACUUM INTO, integrity_check, SHA-256)', `${fmt(ex.seconds, 1)} s`);
+    line('export (verify, VACUUM INTO, check of the copy, SHA-256)', `${fmt(ex.seconds, 1)} s`);
     peakLine('export', steps.export);
     const sha = JSON.parse(ex.stdout).sha256 as string;
     const rc = await cliStep('receive', ['receive', file, '--examiner', 'Bench', '--sha256', sha, '--json']);
@@ -468,7 +470,9 @@ await optional('query', 'test/bench/query.ts', async () => {
 const resultsFile = join(ROOT, `results-${EVENTS}.json`);
 {
   const earlier = existsSync(resultsFile) ? (JSON.parse(readFileSync(resultsFile, 'utf8')) as Record<string, any>) : {};
-  const merged = { ...earlier, ...results, steps: { ...(earlier.steps ?? {}), ...steps }, at: new Date().toISOString() };
+  const at = new Date().toISOString();
+  for (const m of Object.values(steps)) m.at ??= at;
+  const merged = { ...earlier, ...results, steps: { ...(earlier.steps ?? {}), ...steps }, at };
   writeFileSync(resultsFile, JSON.stringify(merged, null, 2));
   writeFileSync(join(ROOT, 'results.json'), JSON.stringify(merged, null, 2));
   console.log(`results written to ${resultsFile}`);
@@ -516,13 +520,26 @@ function printTable(): void {
       .join(', ');
     return [fmt(m.seconds / (m.events / 1e6), 1), `${mb(m.maxProcessMB)}${top ? '' : ''}`, progs];
   };
-  const head = ['step', ...runs.flatMap((x) => [`${size(x.n)} s/M events`, `${size(x.n)} peak MB`])];
+  // Time per event of the largest run against the smallest that has the step: 1.00 is linear, below is better.
+  const small = runs[0], large = runs[runs.length - 1];
+  const perEvent = (m: StepMeasure | undefined) => (m ? m.seconds / m.events : null);
+  const growthHead = runs.length > 1 ? [`${size(large.n)} ÷ ${size(small.n)} per event`] : [];
+  const head = ['step', ...runs.flatMap((x) => [`${size(x.n)} s/M events`, `${size(x.n)} peak MB`]), ...growthHead];
   console.log(`Per step: seconds per million events, and peak RSS of the largest process (MB; target < 500 at every size). Runs: ${runs.map((x) => `${size(x.n)} ${x.r.at ?? ''}`).join('; ')}`);
   console.log(`| ${head.join(' | ')} | processes (peak MB, largest run) |`);
   console.log(`|${head.map(() => '---').join('|')}|---|`);
+  const older: string[] = [];
   for (const name of names) {
     const per = runs.map((x) => cells(x.r.steps?.[name]));
     const progs = [...per].reverse().find((c) => c[2])?.[2] ?? '';
-    console.log(`| ${label[name] ?? name} | ${per.map((c) => `${c[0]} | ${c[1]}`).join(' | ')} | ${progs} |`);
+    const a = perEvent(small.r.steps?.[name]), b = perEvent(large.r.steps?.[name]);
+    const growth = runs.length > 1 ? [a && b ? fmt(b / a, 2) : '-'] : [];
+    console.log(`| ${label[name] ?? name} | ${per.map((c) => `${c[0]} | ${c[1]}`).join(' | ')} | ${[...growth, progs].join(' | ')} |`);
+    for (const x of runs) {
+      const at = x.r.steps?.[name]?.at;
+      if (at && x.r.at && at.slice(0, 16) !== x.r.at.slice(0, 16)) older.push(`${size(x.n)} ${label[name] ?? name} ${at}`);
+    }
   }
+  // Steps kept from an earlier run of the same size (--only runs the others): say which, so a mixed table is not read as one run.
+  if (older.length) console.log(`Measured in an earlier run than the latest of their size: ${older.join('; ')}`);
 }
