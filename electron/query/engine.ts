@@ -255,8 +255,11 @@ async function runQueryNow(store: CaseStore, opts: QueryOptions): Promise<QueryR
   const con = db.con;
   const onAbort = () => con.interrupt();
   opts.signal?.addEventListener('abort', onAbort);
-  try {
+  const stopIfCancelled = () => {
     if (opts.signal?.aborted) throw new UserError('query cancelled');
+  };
+  try {
+    stopIfCancelled();
     const prepared = await prepareReadOnly(con, sql);
     if (params.length) prepared.bind(params);
     let columns: QueryColumn[] = [];
@@ -266,7 +269,7 @@ async function runQueryNow(store: CaseStore, opts: QueryOptions): Promise<QueryR
     try {
       const res = await prepared.stream();
       // An abort that came while the statement was prepared found nothing running to interrupt.
-      if (opts.signal?.aborted) throw new UserError('query cancelled');
+      stopIfCancelled();
       const types = Array.from({ length: res.columnCount }, (_, i) => res.columnTypeId(i));
       columns = res.columnNames().map((name, i) => ({ name, type: res.columnType(i).toString() }));
       hasher = new ResultHasher(columns.map((c) => c.name), { dir: db.spill });
@@ -277,7 +280,7 @@ async function runQueryNow(store: CaseStore, opts: QueryOptions): Promise<QueryR
         const chunk = await res.fetchChunk();
         if (!chunk || chunk.rowCount === 0) {
           // Cancelled at any point before the end is cancelled, even if the engine finished first.
-          if (opts.signal?.aborted) throw new UserError('query cancelled');
+          stopIfCancelled();
           break;
         }
         const batch = chunk.convertRows(duck().JsonDuckDBValueConverter).map((r) => r.map((v, i) => canonicalValue(v as Json, types[i])));
@@ -285,12 +288,12 @@ async function runQueryNow(store: CaseStore, opts: QueryOptions): Promise<QueryR
         rowCount += batch.length;
         if (rows.length < keep) rows.push(...batch.slice(0, keep - rows.length));
         if (opts.onRows) await opts.onRows(batch);
-        if (opts.signal?.aborted) throw new UserError('query cancelled');
+        stopIfCancelled();
       }
     } catch (e) {
       hasher?.dispose(); // its temporary runs, when the result was large
       if (e instanceof UserError) throw e;
-      if (opts.signal?.aborted) throw new UserError('query cancelled');
+      stopIfCancelled();
       throw new UserError(queryErrorMessage(e, sql));
     } finally {
       prepared.destroySync();

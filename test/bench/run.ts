@@ -512,13 +512,12 @@ function printTable(): void {
   const size = (n: number) => (n >= 1e6 && n % 1e6 === 0 ? `${n / 1e6}M` : n >= 1e3 && n % 1e3 === 0 ? `${n / 1e3}k` : String(n));
   const cells = (m: StepMeasure | undefined) => {
     if (!m) return ['-', '-', ''];
-    const top = Object.entries(m.byProgram).sort((a, b) => b[1].mb - a[1].mb)[0];
     const progs = Object.entries(m.byProgram)
       .filter(([, v]) => v.mb >= 20)
       .sort((a, b) => b[1].mb - a[1].mb)
       .map(([k, v]) => `${k} ${fmt(v.mb)}`)
       .join(', ');
-    return [fmt(m.seconds / (m.events / 1e6), 1), `${mb(m.maxProcessMB)}${top ? '' : ''}`, progs];
+    return [fmt(m.seconds / (m.events / 1e6), 1), mb(m.maxProcessMB), progs];
   };
   // Time per event of the largest run against the smallest that has the step: 1.00 is linear, below is better.
   const small = runs[0], large = runs[runs.length - 1];
@@ -536,8 +535,9 @@ function printTable(): void {
     const growth = runs.length > 1 ? [a && b ? fmt(b / a, 2) : '-'] : [];
     console.log(`| ${label[name] ?? name} | ${per.map((c) => `${c[0]} | ${c[1]}`).join(' | ')} | ${[...growth, progs].join(' | ')} |`);
     for (const x of runs) {
-      const at = x.r.steps?.[name]?.at;
-      if (at && x.r.at && at.slice(0, 16) !== x.r.at.slice(0, 16)) older.push(`${size(x.n)} ${label[name] ?? name} ${at}`);
+      const m = x.r.steps?.[name];
+      // A step with no stamp was written by a run from before steps were stamped: earlier than any stamped one.
+      if (m && x.r.at && (m.at ?? '').slice(0, 16) !== x.r.at.slice(0, 16)) older.push(`${size(x.n)} ${label[name] ?? name} ${m.at ?? 'before steps were stamped'}`);
     }
   }
   // Steps kept from an earlier run of the same size (--only runs the others): say which, so a mixed table is not read as one run.

@@ -139,11 +139,7 @@ export async function withPageCache<T>(db: ReadableDB, fn: () => Promise<T>): Pr
 
 /** withPageCache for synchronous work (an index build, the coverage's GROUP BY). */
 export function withPageCacheSync<T>(db: ReadableDB, fn: () => T): T {
-  return withCacheSync(db, ONCE_OVER_PAGE_CACHE_KIB, fn);
-}
-
-function withCacheSync<T>(db: ReadableDB, kib: number, fn: () => T): T {
-  const restore = setPageCache(db, kib);
+  const restore = setPageCache(db, ONCE_OVER_PAGE_CACHE_KIB);
   try {
     return fn();
   } finally {

@@ -1,6 +1,7 @@
 // The case's own records: metadata, schema version, examiners' keys, counts
 // for the case summary, and the file-level operations a handoff needs.
 import Database from 'better-sqlite3';
+import { quoteIdent } from '../../../shared/query/schema.ts';
 import { asWritable, cached, type ReadableDB, type WritableDB } from './db.ts';
 
 export function metaRows(db: ReadableDB): { key: string; value: string }[] {
@@ -82,14 +83,13 @@ export function copyCheck(db: ReadableDB): string {
   const quick = (db.pragma('quick_check') as { quick_check: string }[]).map((r) => r.quick_check).join('; ');
   if (quick !== 'ok') return quick;
   const problems: string[] = [];
-  const q = (name: string) => `"${name.replaceAll('"', '""')}"`;
   const indexes = db.prepare("SELECT name, tbl_name AS tbl, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL ORDER BY name").all() as { name: string; tbl: string; sql: string }[];
   for (const ix of indexes) {
     // The copy's own schema, written by this program: the partial index's condition as it was declared.
     const where = /\bWHERE\b([\s\S]*)$/i.exec(ix.sql)?.[1].trim();
     if (!where) continue;
-    const rows = db.prepare(`SELECT count(*) FROM ${q(ix.tbl)} NOT INDEXED WHERE ${where}`).pluck().get() as number;
-    const entries = db.prepare(`SELECT count(*) FROM ${q(ix.tbl)} INDEXED BY ${q(ix.name)} WHERE ${where}`).pluck().get() as number;
+    const rows = db.prepare(`SELECT count(*) FROM ${quoteIdent(ix.tbl)} NOT INDEXED WHERE ${where}`).pluck().get() as number;
+    const entries = db.prepare(`SELECT count(*) FROM ${quoteIdent(ix.tbl)} INDEXED BY ${quoteIdent(ix.name)} WHERE ${where}`).pluck().get() as number;
     if (entries !== rows) problems.push(`index ${ix.name} holds ${entries} entries for ${rows} rows of ${ix.tbl}`);
   }
   return problems.length ? problems.join('; ') : 'ok';
