@@ -172,3 +172,24 @@ uiTest("a finding's filter chip (its title, and how many events it lists) shows 
   assert.equal(await noRawControls(page), false);
   assert.deepEqual(watch.problems, []);
 });
+
+uiTest("the timeline's single events, recoloured when the findings' severities arrive, keep every name escaped", async () => {
+  // The severities come after the first window (views/Timeline.tsx) and the items are drawn a second time with them:
+  // that redraw must go through the same escapes as the first.
+  const p = await b.context.newPage();
+  try {
+    const problems = watchPage(p).problems;
+    await p.goto(`${host.url}&view=timeline&itemLimit=1000`);
+    await p.waitForFunction(() => document.querySelector('.timeline-wrap')?.getAttribute('data-state') === 'ready', null, { timeout: 30_000 });
+    assert.equal(await p.locator('.timeline-wrap').getAttribute('data-mode'), 'items');
+    await p.waitForSelector('.vis-item.ev[class*="sev-"]', { state: 'attached', timeout: 20_000 });
+    const labels = await p.$$eval('.vis-labelset .vis-label', (els) => els.map((e) => e.textContent ?? ''));
+    assert.ok(labels.some((l) => l.includes('⟨U+202E⟩')), labels.join(' | '));
+    assert.equal(await noRawControls(p), false);
+    const titles = await p.$$eval('.vis-item.ev', (els) => els.map((e) => e.getAttribute('title') ?? ''));
+    assert.ok(titles.length > 0 && !titles.some((t) => /[\u202A-\u202E\u2066-\u2069\u200B-\u200F]/.test(t)), 'no raw control in an item title');
+    assert.deepEqual(problems, []);
+  } finally {
+    await p.close();
+  }
+});
