@@ -2,6 +2,8 @@
 // (TrailCase's derived form against DuckDB over the raw JSON records) and the
 // tests (against a straightforward JSON.parse reference). Each question is
 // asked of values picked from the data itself so it has answers on any case.
+import { compileSearch } from '../../shared/query/search.ts';
+
 export interface Rec {
   leaf: number;
   timeMs: number | null;
@@ -23,7 +25,7 @@ export interface Question {
   title: string;
   /** Over the derived `events` table (CloudTrail paths as the examiner writes them). */
   sql: (p: Picks) => string;
-  /** The same question in DuckDB over the raw records: a table ev(rec JSON). */
+  /** The same question in DuckDB over the raw records: a table ev(rec JSON). A question whose answer is events returns one row per event (their eventID), as TrailCase does. */
   raw: (p: Picks) => string;
   /** The answer computed from JSON.parse'd records. */
   reference: (recs: Rec[], p: Picks) => unknown[][];
@@ -56,14 +58,18 @@ export const QUESTIONS: Question[] = [
     id: 'nested-equals',
     title: 'every event that touched one bucket (requestParameters.bucketName)',
     sql: (p) => `SELECT leaf FROM events WHERE requestParameters.bucketName = ${lit(p.bucket)}`,
-    raw: (p) => `SELECT count(*) FROM ev WHERE ${R('requestParameters.bucketName')} = ${lit(p.bucket)}`,
+    raw: (p) => `SELECT ${R('eventID')} FROM ev WHERE ${R('requestParameters.bucketName')} = ${lit(p.bucket)}`,
     reference: (recs, p) => recs.filter((x) => str(get(x.r, 'requestParameters.bucketName')) === p.bucket).map((x) => [x.leaf]),
   },
   {
     id: 'free-text',
     title: 'free text anywhere in the record (case-insensitive)',
-    sql: (p) => `SELECT leaf FROM events WHERE contains(lower(CAST(record AS VARCHAR)), ${lit(p.text.toLowerCase())})`,
-    raw: (p) => `SELECT count(*) FROM ev WHERE contains(lower(CAST(rec AS VARCHAR)), ${lit(p.text.toLowerCase())})`,
+    // What the search bar runs for the text (shared/query/search.ts), its parameter written in.
+    sql: (p) => {
+      const c = compileSearch(`"${p.text.replace(/"/g, '')}"`);
+      return `SELECT leaf FROM events WHERE ${c.where.replace('?', lit(String(c.params[0])))}`;
+    },
+    raw: (p) => `SELECT ${R('eventID')} FROM ev WHERE contains(lower(CAST(rec AS VARCHAR)), ${lit(p.text.toLowerCase())})`,
     reference: (recs, p) => recs.filter((x) => x.text.toLowerCase().includes(p.text.toLowerCase())).map((x) => [x.leaf]),
   },
   {
@@ -162,7 +168,7 @@ export const QUESTIONS: Question[] = [
     id: 'resource-arn',
     title: 'events whose resources[].ARN contains a text',
     sql: (p) => `SELECT leaf FROM events WHERE len(list_filter(resources, lambda r: contains(r.ARN, ${lit(p.arnPart)}))) > 0`,
-    raw: (p) => `SELECT count(*) FROM ev WHERE len(list_filter(CAST(json_extract(rec, '$.resources[*].ARN') AS VARCHAR[]), lambda a: contains(a, ${lit(p.arnPart)}))) > 0`,
+    raw: (p) => `SELECT ${R('eventID')} FROM ev WHERE len(list_filter(CAST(json_extract(rec, '$.resources[*].ARN') AS VARCHAR[]), lambda a: contains(a, ${lit(p.arnPart)}))) > 0`,
     reference: (recs, p) =>
       recs.filter((x) => Array.isArray(x.r.resources) && x.r.resources.some((r: any) => r && typeof r === 'object' && typeof r.ARN === 'string' && r.ARN.includes(p.arnPart))).map((x) => [x.leaf]),
   },

@@ -359,7 +359,8 @@ test('the search bar compiles to parameterised SQL on the same engine and agrees
       cases.push([`"${v}"`, (x) => x.text.toLowerCase().includes(v)]);
       assert.match(compileSearch(`"${v}"`).sql, /contains\(CAST\(record AS VARCHAR\), \?\)/, `${v} is searched without lower()`);
     }
-    assert.match(compileSearch('"Exploit-Kit"').sql, /contains\(lower\(CAST\(record AS VARCHAR\)\), \?\)/, 'text with letters is compared lower-cased');
+    assert.match(compileSearch('"Exploit-Kit"').sql, /regexp_matches\(CAST\(record AS VARCHAR\), \?\)/, 'ASCII text with letters is a pattern of both cases');
+    assert.match(compileSearch('"Exploit-Kit\u00e9"').sql, /contains\(lower\(CAST\(record AS VARCHAR\)\), \?\)/, 'other text is compared lower-cased');
     // Hostile caseless text (a formula prefix, quotes and comment marks, a bidi control) stays a parameter on either path.
     const odd = compileSearch(`"=1+1" OR "'); --" OR "\u202e1"`);
     assert.ok(!odd.sql.includes('=1+1') && !odd.sql.includes("');") && !odd.sql.includes('\u202e'), odd.sql);
@@ -382,6 +383,48 @@ test('the search bar compiles to parameterised SQL on the same engine and agrees
     assert.ok(!hostile.sql.includes('OR 1=1') && !hostile.sql.includes('DROP'), hostile.sql);
     const r = await runQuery(c.store, { text: 'x', sql: hostile.sql, params: hostile.params, source: 'search', actor: 't' });
     assert.equal(r.rowCount, 0);
+  } finally {
+    c.cleanup();
+  }
+});
+
+test('free text as a pattern of both cases gives exactly what lower-casing the record gives, hostile text included', async () => {
+  const { duck } = await import('../../electron/query/duckdb.ts');
+  // The pattern counts on DuckDB's lower() turning no character but these two into an ASCII letter: ask it.
+  const inst = await duck().DuckDBInstance.create(':memory:');
+  const con = await inst.connect();
+  const into = (await con.runAndReadAll(`SELECT c FROM (SELECT CAST(range AS INTEGER) AS c FROM range(128, 1114112)) WHERE (c < 55296 OR c > 57343) AND ascii(lower(chr(c))) < 128`)).getRows();
+  con.closeSync();
+  inst.closeSync();
+  assert.deepEqual(into.map((r) => Number(r[0])), [0x130, 0x212a]);
+
+  const c = tempCase();
+  try {
+    // Records whose text folds in every awkward way: the two non-ASCII letters that lower-case into ASCII,
+    // letters that only look alike (Cyrillic, fullwidth), regex syntax, a line break inside a value.
+    const names = ['AdminKey', 'ADMINKEY', 'adm\u0130n\u212aey', 'adm\u0131nkey', 'a\u0434minkey', '\uff21dminkey', 'admin.*key', 'admin[k]ey', 'a(d)m|in$key^', 'x\\yKEY', 'admin\nkey', 'AdMiN-KeY-2', 'nothing'];
+    const recs = names.map((n, i) => ({ eventVersion: '1.08', eventTime: `2026-03-04T00:00:${String(i).padStart(2, '0')}Z`, eventSource: 'iam.amazonaws.com', eventName: 'CreateUser', eventID: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`, awsRegion: 'us-east-1', requestParameters: { userName: n } }));
+    writeFileSync(join(c.dir, 'fold.json'), JSON.stringify({ Records: recs }));
+    await importPaths(c.store, c.signer, { sources: [join(c.dir, 'fold.json')] }, { workers: 1 });
+    const terms = ['adminkey', 'AdminKey', 'admin*key', 'adm?nkey', 'admin.*key', 'admin[k]ey', '"a(d)m|in$key^"', '"x\\\\ykey"', '"admin-key-2"', 'i', 'k', 'n*k'];
+    let matched = 0;
+    for (const q of terms) {
+      const comp = compileSearch(q);
+      assert.match(comp.sql, /regexp_matches/, `${q} is compiled to a pattern`);
+      const got = await runQuery(c.store, { text: q, sql: comp.sql, params: comp.params, source: 'search', actor: 't', keepRows: 1000 });
+      // The definition: lower-case the record and look for the text (ILIKE for wildcards), in the same engine.
+      const value = q.startsWith('"') ? JSON.parse(q) as string : q;
+      const wild = !q.startsWith('"') && /[*?]/.test(q);
+      const def = wild ? 'CAST(record AS VARCHAR) ILIKE ? ESCAPE \'\\\'' : 'contains(lower(CAST(record AS VARCHAR)), ?)';
+      const arg = wild ? `%${value.replace(/[%_\\]/g, (m) => '\\' + m).replace(/\*/g, '%').replace(/\?/g, '_')}%` : value.toLowerCase();
+      const want = await runQuery(c.store, { text: q, sql: `SELECT leaf FROM events WHERE ${def}`, params: [arg], source: 'sql', actor: 't', keepRows: 1000 });
+      assert.deepEqual(got.rows.map((r) => Number(r[0])).sort((a, b) => a - b), want.rows.map((r) => Number(r[0])).sort((a, b) => a - b), q);
+      if (got.rowCount > 0) matched++;
+    }
+    assert.ok(matched >= 10, `most terms match something (${matched})`);
+    // The two folding letters are found through the pattern, as lower() finds them.
+    const folded = await runQuery(c.store, { text: 'adminkey', ...compileSearch('adminkey'), source: 'search', actor: 't', keepRows: 1000 });
+    assert.equal(folded.rowCount, 3, 'AdminKey, ADMINKEY and the İ/Kelvin spelling; not the dotless ı, Cyrillic or fullwidth ones');
   } finally {
     c.cleanup();
   }
