@@ -11,12 +11,12 @@
 // custody entry, keyed by the finding's stable id (same checks + same events
 // = same id), so decisions survive re-runs.
 import { createHash } from 'node:crypto';
-import type { Finding } from '../../shared/analysis/findings.ts';
+import { SEVERITIES, type Finding, type Severity } from '../../shared/analysis/findings.ts';
 import type { AnalysisRunSummary, FindingDecision, FindingList, FindingWithDecision } from '../../shared/analysis/types.ts';
 import type { CaseStore } from '../case/store.ts';
 import { NotFound, UserError } from '../errors.ts';
 import { allChecks } from './checks/index.ts';
-import { findingDecisionRows, insertAnalysisRun, insertFindingDecision, latestAnalysisRunRow } from '../case/data/analysis-runs.ts';
+import { analysisStamp, findingDecisionRows, insertAnalysisRun, insertFindingDecision, latestAnalysisRunRow } from '../case/data/analysis-runs.ts';
 import { eventCount } from '../case/data/events.ts';
 import { analysisUnits, bundledSigma, type AnalysisResult } from './run.ts';
 import { withCaseSigmaRules } from './sigma/user.ts';
@@ -171,6 +171,41 @@ export function listFindings(store: CaseStore, q: FindingQuery = {}): FindingLis
   const reason = staleReason(store, run);
   const offset = q.offset ?? 0;
   return { run: run.summary, stale: reason !== null, staleReason: reason, items: items.slice(offset, offset + (q.limit ?? 500)), total: items.length };
+}
+
+const severityCache = new WeakMap<CaseStore, { stamp: string; map: ReadonlyMap<string, Severity> }>();
+const NO_SEVERITIES: ReadonlyMap<string, Severity> = new Map();
+
+/**
+ * eventID → the highest severity of the latest run's findings that list it, dismissed findings left
+ * out: the timeline colours its single events by it. Kept per case until a run or a decision is
+ * recorded (one finding lists at most FINDING_EVENT_LIST_LIMIT events, so this is bounded by the run).
+ * A run whose findings no longer match their hash colours nothing here; the findings view says why.
+ */
+export function eventSeverities(store: CaseStore): ReadonlyMap<string, Severity> {
+  const stamp = analysisStamp(store.reader);
+  const hit = severityCache.get(store);
+  if (hit?.stamp === stamp) return hit.map;
+  let run: StoredRun | null = null;
+  try {
+    run = latestRun(store);
+  } catch {
+    run = null;
+  }
+  const map = new Map<string, Severity>();
+  if (run) {
+    const rank = (s: Severity) => SEVERITIES.indexOf(s);
+    for (const f of withDecisions(store, run.findings)) {
+      if (f.decision === 'dismissed') continue;
+      for (const id of f.eventIds) {
+        const cur = map.get(id);
+        if (!cur || rank(f.severity) > rank(cur)) map.set(id, f.severity);
+      }
+    }
+  }
+  const out = map.size ? map : NO_SEVERITIES;
+  severityCache.set(store, { stamp, map: out });
+  return out;
 }
 
 /** Accept, dismiss or reopen a finding of the latest run; a row in finding_decisions and a custody entry, one transaction. */

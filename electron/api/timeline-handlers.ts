@@ -23,6 +23,7 @@ import { HOUR_MS } from '../../shared/time.ts';
 import { Dictionary, filterToSql, ipIdsOf, type SqlFilter } from '../case/queries.ts';
 import { foldAddressGroups } from '../analysis/enrich/groups.ts';
 import { listIocs } from '../analysis/ioc.ts';
+import { eventSeverities } from '../analysis/runs.ts';
 import type { CaseStore } from '../case/store.ts';
 import { ensureTimelineRollup, ROLLUP_KIND, timelineRollupStatus } from '../case/data/timeline-rollup.ts';
 import {
@@ -346,6 +347,7 @@ function readItems(store: CaseStore, a: WindowArgs, r: Resolved): TimelineItems 
   for (const row of rows) counts.set(row[2], (counts.get(row[2]) ?? 0) + 1);
   const { groups, keyOf, otherValues } = pickGroups(store, a.groupBy, counts, a.maxGroups);
   const dict = new Dictionary(store);
+  const sev = eventSeverities(store);
   const items: TimelineItem[] = rows.map(([eventId, timeMs, g, name, source, err, i]) => ({
     eventId,
     timeMs,
@@ -354,6 +356,7 @@ function readItems(store: CaseStore, a: WindowArgs, r: Resolved): TimelineItems 
     eventSource: dict.str(source),
     errorCode: dict.str(err),
     ioc: i === 1,
+    severity: sev.get(eventId) ?? null,
   }));
   return { groupBy: a.groupBy, startMs: r.startMs, endMs: r.endMs, total: items.length, groups, items, tooMany: false, otherValues };
 }

@@ -15,7 +15,6 @@ import { getApi } from '../api/transport.ts';
 import { filterKey, useAppState } from '../state.tsx';
 import { duration, num, parseUtc, shortArn, utc } from '../lib/format.ts';
 import { ErrorBox } from '../components/ErrorBoundary.tsx';
-import { useSeverities } from '../api/analysis.ts';
 import { displayText } from '../../shared/text/display.ts';
 
 const GROUP_TITLES: Record<TimelineGroupBy, string> = {
@@ -141,14 +140,9 @@ export function TimelineView() {
   const [from, setFrom] = useState('');
   const [to, setTo] = useState('');
   const limit = useRef(itemLimit()).current;
-  // Findings' severities colour single events only: asked for once a window of single events is drawn.
-  const [wantSeverities, setWantSeverities] = useState(false);
-  const severities = useSeverities(state.version, wantSeverities);
-  /** The answer on screen, redrawn in place when the severities arrive. */
-  const lastWindow = useRef<TimelineWindow | null>(null);
   // The latest props for callbacks registered once on the vis instance.
-  const live = useRef({ filter: state.filter, groupBy: state.groupBy, severities, selected: state.selected });
-  live.current = { filter: state.filter, groupBy: state.groupBy, severities, selected: state.selected };
+  const live = useRef({ filter: state.filter, groupBy: state.groupBy, selected: state.selected });
+  live.current = { filter: state.filter, groupBy: state.groupBy, selected: state.selected };
 
   /** Ask the back end for a window (undefined: the whole filtered case) and draw the answer. */
   const load = useCallback(async (win: { startMs: number; endMs: number } | undefined, cause: Cause, t0 = performance.now()) => {
@@ -181,8 +175,6 @@ export function TimelineView() {
     const tFetched = performance.now();
     setError(null);
     draw(w, win === undefined);
-    lastWindow.current = w;
-    if (w.mode === 'items') setWantSeverities(true);
     const tDrawn = performance.now();
     // Wait for vis-timeline's redraw and the browser's next frame: that is when the examiner sees it.
     await new Promise<void>((resolve) => {
@@ -266,10 +258,10 @@ export function TimelineView() {
       canvasesRef.current = new Map(items.map((it) => [it.group, it.content as HTMLCanvasElement]));
       eventOrderRef.current = [];
     } else {
-      const sev = live.current.severities;
       const labels = w.items.length <= 150;
       items = w.items.map((it) => {
-        const s = sev.get(it.eventId);
+        // The back end marks each event with the highest severity of the findings resting on it.
+        const s = it.severity;
         const cls = ['ev', it.ioc ? 'ioc' : '', it.errorCode ? 'err' : '', s ? `sev-${s}` : ''].filter(Boolean).join(' ');
         return {
           id: it.eventId,
@@ -415,13 +407,6 @@ export function TimelineView() {
     const r = lastRange.current;
     load(r ? { startMs: r.start, endMs: r.end } : undefined, 'group');
   }, [state.groupBy, state.version, load]);
-
-  // Severities only change the colour of single events: the window on screen is redrawn with them, not asked
-  // for again (asking again put a second round trip, after the whole findings list, into every first paint).
-  useEffect(() => {
-    const w = lastWindow.current;
-    if (w && w.mode === 'items' && tlRef.current) draw(w, false);
-  }, [severities]); // draw reads refs and the latest severities through `live`: only new severities redraw
 
   // A window requested elsewhere (a finding, the overview).
   useEffect(() => {

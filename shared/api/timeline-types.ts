@@ -1,6 +1,7 @@
 // The timeline API's plain types and constants (no zod), so the renderer can
 // import them without bundling every schema. shared/api/timeline.ts re-exports
 // them with the method declarations.
+import type { Severity } from '../analysis/findings.ts';
 
 // The workstation groups by principal, source IP, service and account; region is added for the overview's "events by region".
 /** 'role': like principal, but a role session is counted under its role (README.md, "Addresses and profiles": one row per role, not one per session). */
@@ -69,6 +70,8 @@ export interface TimelineItem {
   errorCode: string | null;
   /** Matches an enabled indicator (IOC). */
   ioc: boolean;
+  /** The highest severity of the latest analysis run's findings that list this event (dismissed ones left out); null for none. */
+  severity: Severity | null;
 }
 
 export interface TimelineItems {

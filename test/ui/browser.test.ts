@@ -250,9 +250,9 @@ uiTest('checks run as a job with progress; a finding jumps to its events on the 
   assert.deepEqual(watch.problems, []);
 });
 
-uiTest("the timeline's first window is one request, not queued behind the findings list; single events take their findings' colour when it arrives", async () => {
-  // After the checks test above: the case has findings. Their list names every cited eventID; the timeline asks
-  // for it only once it shows single events, and then recolours what is on screen instead of asking again.
+uiTest("the timeline's window is one request that carries each event's findings severity; the findings list is never asked for", async () => {
+  // After the checks test above: the case has findings. The back end marks each single event with the highest
+  // severity of the (not dismissed) findings that list it, so the timeline needs no findings list of its own.
   const findings = (await dispatch(host.ctx, 'listFindings', { limit: 10_000 })).items.filter((f) => f.decision !== 'dismissed');
   assert.ok(findings.length > 0, 'the case has findings');
   const fresh = async (itemLimit: number) => {
@@ -273,15 +273,26 @@ uiTest("the timeline's first window is one request, not queued behind the findin
   assert.deepEqual(d.calls.filter((x) => x === 'timelineWindow' || x === 'listFindings'), ['timelineWindow']);
   await d.p.close();
 
-  // Single events: one window request, then the findings list, then the colours, with no second window request.
+  // Single events: one window request, coloured as drawn; no findings list, no second window request.
   const e = await fresh(1000);
   assert.equal(e.st.mode, 'items');
   await e.p.waitForSelector('.vis-item.ev[class*="sev-"]', { state: 'attached', timeout: 20_000 });
   const [coloured, shown] = await e.p.evaluate(() => [document.querySelectorAll('.vis-item.ev[class*="sev-"]').length, document.querySelectorAll('.vis-item.ev').length]);
   assert.ok(coloured > 0 && coloured < shown, `${coloured} of ${shown} events coloured`);
+  await e.p.waitForTimeout(300);
   const windows = e.calls.filter((x) => x === 'timelineWindow' || x === 'listFindings');
-  assert.deepEqual(windows, ['timelineWindow', 'listFindings'], e.calls.join());
+  assert.deepEqual(windows, ['timelineWindow'], e.calls.join());
   await e.p.close();
+  // What the back end marks: each event's highest severity among the findings that list it, as the findings list says.
+  const rank = (s: string) => ['informational', 'low', 'medium', 'high', 'critical'].indexOf(s);
+  const want = new Map<string, string>();
+  for (const f of findings) for (const id of f.eventIds) if (!want.has(id) || rank(f.severity) > rank(want.get(id)!)) want.set(id, f.severity);
+  const w = await dispatch(host.ctx, 'timelineWindow', { filter: {}, groupBy: 'principal', maxItems: 2000, buckets: 100 });
+  assert.equal(w.mode, 'items');
+  if (w.mode === 'items') {
+    assert.deepEqual(w.items.map((it) => [it.eventId, it.severity]), w.items.map((it) => [it.eventId, want.get(it.eventId) ?? null]));
+    assert.ok(w.items.some((it) => it.severity !== null) && w.items.some((it) => it.severity === null));
+  }
   assert.deepEqual(watch.problems, []);
 });
 

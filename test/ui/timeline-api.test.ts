@@ -359,3 +359,42 @@ test('after another import the rollup is stale (counted directly) until timeline
   assert.deepEqual(fresh.groups, stale.groups);
   assert.equal(fresh.groups.find((g) => g.label === 'arn:aws:iam::111122223333:user/extra')?.count, 5);
 });
+
+test("single events carry the highest severity of the latest run's findings that list them, and lose a dismissed finding's at once", async () => {
+  const { analyseCase } = await import('../../electron/analysis/run.ts');
+  const { decideFinding, listFindings, recordRun } = await import('../../electron/analysis/runs.ts');
+  const s = tempCase('timeline-sev');
+  try {
+    await importPaths(s.store, s.signer, { sources: [STRATUS] });
+    const sctx = makeContext(s.store, { signer: s.signer });
+    const marks = async () => {
+      const w = await dispatch(sctx, 'timelineWindow', { filter: {}, groupBy: 'principal', maxItems: 2000, buckets: 100 });
+      assert.equal(w.mode, 'items');
+      return new Map(w.mode === 'items' ? w.items.map((it) => [it.eventId, it.severity]) : []);
+    };
+    const rank = (x: string) => ['informational', 'low', 'medium', 'high', 'critical'].indexOf(x);
+    const expected = (ids: Iterable<string>) => {
+      const want = new Map<string, string>();
+      for (const f of listFindings(s.store, { limit: 100_000 }).items) {
+        if (f.decision === 'dismissed') continue;
+        for (const id of f.eventIds) if (!want.has(id) || rank(f.severity) > rank(want.get(id)!)) want.set(id, f.severity);
+      }
+      return new Map([...ids].map((id) => [id, want.get(id) ?? null]));
+    };
+    const before = await marks();
+    assert.ok(before.size > 0 && [...before.values()].every((v) => v === null), 'no run yet: nothing marked');
+    recordRun(s.store, s.signer.examiner, await analyseCase(s.store));
+    const after = await marks();
+    assert.deepEqual(after, expected(after.keys()));
+    const marked = [...after.values()].filter((v) => v !== null).length;
+    assert.ok(marked > 0 && marked < after.size, `${marked} of ${after.size} marked`);
+    // Dismissing the finding on the most events takes its colour off them at the next window (the answer is cached per run and decision).
+    const top = listFindings(s.store, { limit: 100_000 }).items.sort((a, b) => b.eventIds.length - a.eventIds.length)[0];
+    decideFinding(s.store, s.signer.examiner, top.id, 'dismissed', 'test activity');
+    const dismissed = await marks();
+    assert.deepEqual(dismissed, expected(dismissed.keys()));
+    assert.notDeepEqual(dismissed, after, 'the dismissal changed what is marked');
+  } finally {
+    s.cleanup();
+  }
+});

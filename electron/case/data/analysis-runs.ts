@@ -36,6 +36,13 @@ export function insertAnalysisRun(
   return Number(res.lastInsertRowid);
 }
 
+/** Changes whenever a run or a finding decision is recorded: a cheap key for answers made from them. */
+export function analysisStamp(db: ReadableDB): string {
+  if (!tableExists(db, 'analysis_runs')) return 'none';
+  const r = cached(db, 'SELECT (SELECT max(id) FROM analysis_runs) AS run, (SELECT max(id) FROM finding_decisions) AS decision').get() as { run: number | null; decision: number | null };
+  return `${r.run}:${r.decision}`;
+}
+
 /** The newest run; null when there is none or the case predates the table. */
 export function latestAnalysisRunRow(db: ReadableDB): AnalysisRunRow | null {
   if (!tableExists(db, 'analysis_runs')) return null;
