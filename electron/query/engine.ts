@@ -101,7 +101,7 @@ export function queryErrorMessage(e: unknown, sql: string): string {
 }
 
 /** The canonical form of one value: integers as numbers when exact, timestamps as ISO-8601 UTC. */
-function canonicalValue(v: Json, type: DuckDBTypeId): Json {
+export function canonicalValue(v: Json, type: DuckDBTypeId): Json {
   if (v === null) return null;
   const DuckDBTypeId = duck().DuckDBTypeId;
   switch (type) {

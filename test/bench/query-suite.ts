@@ -25,8 +25,10 @@ export interface Question {
   title: string;
   /** Over the derived `events` table (CloudTrail paths as the examiner writes them). */
   sql: (p: Picks) => string;
-  /** The same question in DuckDB over the raw records: a table ev(rec JSON). A question whose answer is events returns one row per event (their eventID), as TrailCase does. */
+  /** The same question in DuckDB over the raw records: a table ev(rec JSON). A question whose answer is events (`events`) returns one row per event there too: its eventID. */
   raw: (p: Picks) => string;
+  /** The answer is events: leaves on TrailCase, eventIDs on the raw records. */
+  events?: true;
   /** The answer computed from JSON.parse'd records. */
   reference: (recs: Rec[], p: Picks) => unknown[][];
 }
@@ -56,6 +58,7 @@ function countBy<T>(items: T[], key: (t: T) => unknown[] | null): unknown[][] {
 export const QUESTIONS: Question[] = [
   {
     id: 'nested-equals',
+    events: true,
     title: 'every event that touched one bucket (requestParameters.bucketName)',
     sql: (p) => `SELECT leaf FROM events WHERE requestParameters.bucketName = ${lit(p.bucket)}`,
     raw: (p) => `SELECT ${R('eventID')} FROM ev WHERE ${R('requestParameters.bucketName')} = ${lit(p.bucket)}`,
@@ -63,6 +66,7 @@ export const QUESTIONS: Question[] = [
   },
   {
     id: 'free-text',
+    events: true,
     title: 'free text anywhere in the record (case-insensitive)',
     // What the search bar runs for the text (shared/query/search.ts), its parameter written in.
     sql: (p) => {
@@ -166,6 +170,7 @@ export const QUESTIONS: Question[] = [
   },
   {
     id: 'resource-arn',
+    events: true,
     title: 'events whose resources[].ARN contains a text',
     sql: (p) => `SELECT leaf FROM events WHERE len(list_filter(resources, lambda r: contains(r.ARN, ${lit(p.arnPart)}))) > 0`,
     raw: (p) => `SELECT ${R('eventID')} FROM ev WHERE len(list_filter(CAST(json_extract(rec, '$.resources[*].ARN') AS VARCHAR[]), lambda a: contains(a, ${lit(p.arnPart)}))) > 0`,

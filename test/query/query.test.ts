@@ -12,12 +12,14 @@ import { EvidenceReader } from '../../electron/case/evidence.ts';
 import { canonicalJson } from '../../electron/case/canonical.ts';
 import { importPaths } from '../../electron/ingest/import-files.ts';
 import { generateTrail } from '../../electron/demo/synth.ts';
-import { runQuery, ResultHasher, spillPrefix } from '../../electron/query/engine.ts';
+import type { DuckDBConnection, Json } from '@duckdb/node-api';
+import { canonicalValue, runQuery, ResultHasher, spillPrefix } from '../../electron/query/engine.ts';
+import { duck } from '../../electron/query/duckdb.ts';
 import { derivedPath, ensureDerived, leafRangeSha256 } from '../../electron/query/derived.ts';
 import { compileSearch } from '../../shared/query/search.ts';
 import { DERIVED_VERSION } from '../../shared/query/schema.ts';
 import { verifyCase } from '../../electron/case/verify.ts';
-import { QUESTIONS, pickValues, type Rec } from '../bench/query-suite.ts';
+import { QUESTIONS, pickValues, str, type Rec } from '../bench/query-suite.ts';
 import { tempCase, tempDir } from '../support/case.ts';
 
 const FIX = join(import.meta.dirname, '..', 'fixtures');
@@ -38,6 +40,28 @@ function records(store: CaseStore): Rec[] {
 }
 
 const sorted = (rows: unknown[][]) => rows.map((r) => canonicalJson(r)).sort();
+
+/** DuckDB over the fixture's raw records, as the bench loads a trail (test/bench/query.ts): a table ev(rec JSON). */
+async function rawRecords(dir: string, recs: Rec[]): Promise<{ con: DuckDBConnection; closeSync(): void }> {
+  const file = join(dir, 'raw-records.json');
+  writeFileSync(file, `{"Records":[${recs.map((x) => x.text).join(',')}]}`);
+  const inst = await duck().DuckDBInstance.create(':memory:', { threads: '2' });
+  const con = await inst.connect();
+  await con.run(`CREATE TABLE ev AS SELECT unnest(json_extract(json, '$.Records[*]')) AS rec FROM read_json_objects('${file.replace(/'/g, "''")}', format='auto')`);
+  return {
+    con,
+    closeSync: () => {
+      con.closeSync();
+      inst.closeSync();
+    },
+  };
+}
+
+async function rawRows(con: DuckDBConnection, sql: string): Promise<unknown[][]> {
+  const r = await con.runAndReadAll(sql);
+  const types = Array.from({ length: r.columnCount }, (_, i) => r.columnTypeId(i));
+  return r.convertRows(duck().JsonDuckDBValueConverter).map((row) => row.map((v, i) => canonicalValue(v as Json, types[i])));
+}
 
 async function caseFrom(sources: string[] | 'synthetic') {
   const c = tempCase();
@@ -72,6 +96,18 @@ for (const [name, sources] of [...Object.entries(DATASETS), ['synthetic', 'synth
       }
       // The suite must actually test something on every dataset.
       assert.ok(nonEmpty >= 5, `${name}: only ${nonEmpty} questions had answers`);
+      // The bench's baseline asks the same questions: DuckDB over the raw records, loaded as the bench loads them.
+      const raw = await rawRecords(c.dir, recs);
+      try {
+        const ids = new Map(recs.map((x) => [x.leaf, str(x.r.eventID)]));
+        for (const q of QUESTIONS) {
+          const want = q.reference(recs, picks);
+          const got = await rawRows(raw.con, q.raw(picks));
+          assert.deepEqual(sorted(got), sorted(q.events ? want.map(([leaf]) => [ids.get(leaf as number)]) : want), `${name}: ${q.id} on the raw records`);
+        }
+      } finally {
+        raw.closeSync();
+      }
     } finally {
       c.cleanup();
     }
