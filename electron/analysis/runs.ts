@@ -189,8 +189,8 @@ export function eventSeverities(store: CaseStore): ReadonlyMap<string, Severity>
   let run: StoredRun | null = null;
   try {
     run = latestRun(store);
-  } catch {
-    run = null;
+  } catch (e) {
+    if (!(e instanceof UserError)) throw e; // an altered run: colour nothing
   }
   const map = new Map<string, Severity>();
   if (run) {
