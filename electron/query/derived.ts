@@ -30,15 +30,20 @@ export { leafRangeSha256 };
 // form, measured") and gives a 2-thread query four times as many row groups to share out.
 const ROW_GROUP = 32_768;
 // Rows handed to DuckDB at a time: this thread reads and checks the next chunk while DuckDB
-// transforms one, and the two bound the memory the record texts take (~10 MB each at 1.2 KB).
-const CHUNK = 8_192;
+// transforms one. Small chunks keep each staging table and its transform small enough for the
+// allocator to reuse its memory rather than map it afresh (1M build: 8,192 rows 42.3-43.3 s,
+// 1,024 rows 28.0-33.7 s with the thresholds below; 512 rows 35.8 s; docs/queries.md).
+const CHUNK = 1_024;
 const ZERO = Buffer.from([0]);
 // The build's DuckDB (measured choices: docs/queries.md "The derived form, measured"): the
 // newest storage format (ZSTD for strings is not in the default, v0.10-compatible one); at
 // most one row group buffered before it is written (the default, 5 row groups up to 1.2 GB,
 // held most of a 1M build in memory); no checkpoint mid-build (commits are whole row groups).
 // One thread: a chunk's move is one task anyway, this thread feeds it from the other core, and
-// a second DuckDB thread only added CPU and memory. The allocator hands freed memory back early.
+// a second DuckDB thread only added CPU and memory. The allocator keeps up to 32 MB of freed
+// memory before handing it back: at 16 MB every dropped staging table and written row group went
+// back to the kernel and was faulted in again (a third of the build's CPU was page faults and
+// copying; 1M: 60.8 CPU-s, 18 of them system, against 37.1-44.4 now, for 20-40 MB more peak RSS).
 const BUILD_CONFIG: Record<string, string> = {
   threads: '1',
   memory_limit: '128MB',
@@ -46,8 +51,8 @@ const BUILD_CONFIG: Record<string, string> = {
   checkpoint_threshold: '1GB',
   write_buffer_row_group_count: '1',
   write_buffer_row_group_memory_limit: '64MB',
-  allocator_flush_threshold: '16MB',
-  allocator_bulk_deallocation_flush_threshold: '16MB',
+  allocator_flush_threshold: '32MB',
+  allocator_bulk_deallocation_flush_threshold: '32MB',
   allocator_background_threads: 'true',
 };
 
