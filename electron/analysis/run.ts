@@ -25,7 +25,7 @@
 //     selection, one at a time, in time order, by SQL over the same columns.
 // Where each check keeps its state: docs/analysis.md.
 import type { AnalysisEvent, Finding } from '../../shared/analysis/findings.ts';
-import { SEVERITIES } from '../../shared/analysis/findings.ts';
+import { severityRank } from '../../shared/analysis/findings.ts';
 import type { AnalysisWarning, UnitRef } from '../../shared/analysis/types.ts';
 import type { Progress } from '../../shared/types.ts';
 import { caseAccounts, hasUntimedEvents, columnCombos, eventTimes, principalIdStrings, scanPage, SCAN_START, selectionSize, stringsById, type ColumnCombo, type ScanCursor, type ScanFilter, type ScanRow } from '../case/data/analysis-scan.ts';
@@ -110,9 +110,6 @@ export function bundledSigma(): { rules: CompiledSigmaRule[]; unsupported: Unsup
  */
 const comboKey = (name: number | null, source: number | null, type: number | null, err: boolean) => `${name ?? ''}|${source ?? ''}|${type ?? ''}|${err ? 1 : 0}`;
 
-function severityRank(s: string): number {
-  return SEVERITIES.indexOf(s as never);
-}
 
 /** Sort findings: most severe first, then by first event time, then id (stable output). */
 export function sortFindings(f: Finding[]): Finding[] {

@@ -11,7 +11,7 @@
 // custody entry, keyed by the finding's stable id (same checks + same events
 // = same id), so decisions survive re-runs.
 import { createHash } from 'node:crypto';
-import { SEVERITIES, type Finding, type Severity } from '../../shared/analysis/findings.ts';
+import { severityRank, type Finding, type Severity } from '../../shared/analysis/findings.ts';
 import type { AnalysisRunSummary, FindingDecision, FindingList, FindingWithDecision } from '../../shared/analysis/types.ts';
 import type { CaseStore } from '../case/store.ts';
 import { NotFound, UserError } from '../errors.ts';
@@ -194,12 +194,11 @@ export function eventSeverities(store: CaseStore): ReadonlyMap<string, Severity>
   }
   const map = new Map<string, Severity>();
   if (run) {
-    const rank = (s: Severity) => SEVERITIES.indexOf(s);
     for (const f of withDecisions(store, run.findings)) {
       if (f.decision === 'dismissed') continue;
       for (const id of f.eventIds) {
         const cur = map.get(id);
-        if (!cur || rank(f.severity) > rank(cur)) map.set(id, f.severity);
+        if (!cur || severityRank(f.severity) > severityRank(cur)) map.set(id, f.severity);
       }
     }
   }

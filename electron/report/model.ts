@@ -9,7 +9,7 @@
 import type { Finding, Severity } from '../../shared/analysis/findings.ts';
 import type { GapReport } from '../../shared/analysis/types.ts';
 import type { CaseScope, VerifyReport } from '../../shared/types.ts';
-import { SEVERITIES } from '../../shared/analysis/findings.ts';
+import { SEVERITIES, severityRank } from '../../shared/analysis/findings.ts';
 import { isoUtc } from '../../shared/time.ts';
 import { canonicalJson, sha256Hex } from '../case/canonical.ts';
 import type { CaseStore } from '../case/store.ts';
@@ -179,7 +179,6 @@ export interface BuildModelInput {
   template: CertificationTemplate;
 }
 
-const severityRank = (s: string) => SEVERITIES.indexOf(s as Severity);
 
 function latestDecisions(store: CaseStore, custodySeq: number): Map<string, { decision: string; note: string | null; actor: string; at: string }> {
   const m = new Map<string, { decision: string; note: string | null; actor: string; at: string }>();

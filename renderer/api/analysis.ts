@@ -1,13 +1,10 @@
 // Helpers for the analysis views (IOC list, pivot, checks, findings). The
 // views call the back end through RendererApi like every other view; the
 // answer types here are the contract's (shared/api/analysis.ts), not copies.
-import type { Severity } from '../../shared/analysis/findings.ts';
 import type { AnswerOf, MethodName } from '../../shared/api/index.ts';
 import { hasMethod } from './transport.ts';
 
 export { IOC_TYPES as IOC_TYPE_NAMES } from '../../shared/analysis/ioc.ts';
-
-export const SEVERITY_RANK: Record<Severity, number> = { informational: 0, low: 1, medium: 2, high: 3, critical: 4 };
 
 /** listFindings' answer, and one finding of it with its decision. */
 export type FindingsAnswer = AnswerOf<'listFindings'>;

@@ -2,9 +2,9 @@
 // events on the timeline and in the table, with accept / dismiss / reopen and
 // a note (custody-logged by the back end). Checks run here as a cancellable job.
 import { useState } from 'react';
-import { findingEventCount, SEVERITIES, type Severity } from '../../shared/analysis/findings.ts';
+import { findingEventCount, SEVERITIES, severityRank, type Severity } from '../../shared/analysis/findings.ts';
 import type { JobStatus } from '../../shared/types.ts';
-import { analysisAvailable, SEVERITY_RANK, type FindingRow } from '../api/analysis.ts';
+import { analysisAvailable, type FindingRow } from '../api/analysis.ts';
 import { getApi } from '../api/transport.ts';
 import { useAppState } from '../state.tsx';
 import { useAsync } from '../components/useAsync.ts';
@@ -38,7 +38,7 @@ export function Findings() {
     }
   };
   const a = list.value;
-  const items = (a?.items ?? []).filter((f) => SEVERITY_RANK[f.severity] >= SEVERITY_RANK[minSeverity] && !(hideDismissed && f.decision === 'dismissed'));
+  const items = (a?.items ?? []).filter((f) => severityRank(f.severity) >= severityRank(minSeverity) && !(hideDismissed && f.decision === 'dismissed'));
   const byCategory = new Map<string, FindingRow[]>();
   for (const f of items) {
     let l = byCategory.get(f.category);
@@ -46,7 +46,7 @@ export function Findings() {
     l.push(f);
   }
   const categories = [...byCategory.entries()].sort(
-    (x, y) => Math.max(...y[1].map((f) => SEVERITY_RANK[f.severity])) - Math.max(...x[1].map((f) => SEVERITY_RANK[f.severity])) || x[0].localeCompare(y[0]),
+    (x, y) => Math.max(...y[1].map((f) => severityRank(f.severity))) - Math.max(...x[1].map((f) => severityRank(f.severity))) || x[0].localeCompare(y[0]),
   );
   return (
     <section className="findings" aria-label="Findings">

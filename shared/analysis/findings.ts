@@ -3,6 +3,8 @@ import type { NormalizedEvent } from '../record.ts';
 
 export type Severity = 'informational' | 'low' | 'medium' | 'high' | 'critical';
 export const SEVERITIES: Severity[] = ['informational', 'low', 'medium', 'high', 'critical'];
+/** 0 (informational) to 4 (critical): compare severities by it; -1 for anything else. */
+export const severityRank = (s: string): number => SEVERITIES.indexOf(s as Severity);
 
 export type Category =
   | 'persistence'

@@ -34,6 +34,9 @@ export interface Question {
 }
 
 const lit = (s: string) => `'${s.replace(/'/g, "''")}'`;
+
+/** DuckDB over the raw records, as the bench loads a trail: the table ev(rec JSON), one row per record of the files `glob` names. */
+export const rawRecordsTableSql = (glob: string) => `CREATE TABLE ev AS SELECT unnest(json_extract(json, '$.Records[*]')) AS rec FROM read_json_objects(${lit(glob)}, format='auto')`;
 /** A value as DuckDB's json_transform/json_extract_string give it: strings as they are, anything else as JSON text. */
 export const str = (v: unknown): string | null => (v === undefined || v === null ? null : typeof v === 'string' ? v : JSON.stringify(v));
 const get = (o: any, path: string): unknown => path.split('.').reduce((a, k) => (a && typeof a === 'object' && !Array.isArray(a) ? a[k] : undefined), o);

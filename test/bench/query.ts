@@ -11,7 +11,7 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import { CaseStore } from '../../electron/case/store.ts';
 import { derivedPath, ensureDerived } from '../../electron/query/derived.ts';
 import { runQuery } from '../../electron/query/engine.ts';
-import { QUESTIONS, type Picks } from './query-suite.ts';
+import { QUESTIONS, rawRecordsTableSql, type Picks } from './query-suite.ts';
 
 if (process.argv[2] === '--build') {
   const store = CaseStore.open(process.argv[3]);
@@ -68,7 +68,7 @@ export async function benchQuery(casePath: string, trailGlob: string, gzipBytes:
   const store = CaseStore.open(casePath);
   const raw = await DuckDBInstance.create(':memory:', { threads: '2' });
   const con = await raw.connect();
-  await con.run(`CREATE TABLE ev AS SELECT unnest(json_extract(json, '$.Records[*]')) AS rec FROM read_json_objects('${trailGlob.replace(/'/g, "''")}', format='auto')`);
+  await con.run(rawRecordsTableSql(trailGlob));
   const questions: QueryBench['questions'] = [];
   try {
     const picks = await picksFrom(store);

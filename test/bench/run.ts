@@ -22,6 +22,7 @@ import { generateTrail } from '../../electron/demo/synth.ts';
 import { CaseStore } from '../../electron/case/store.ts';
 import { searchEvents } from '../../electron/case/queries.ts';
 import { runSampled, type ProcessPeak } from './rss.ts';
+import { rawRecordsTableSql } from './query-suite.ts';
 
 const args = process.argv.slice(2);
 const opt = (name: string, def: string) => {
@@ -249,10 +250,10 @@ if (ONLY.has('import') && !(REUSE && existsSync(CASE))) {
       writeFileSync(
         script,
         `import { DuckDBInstance } from '@duckdb/node-api';
-const db = process.argv[2]; const glob = process.argv[3];
+const db = process.argv[2]; const createTable = process.argv[3];
 const inst = await DuckDBInstance.create(db); const con = await inst.connect();
 const t = performance.now();
-await con.run("CREATE TABLE ev AS SELECT unnest(json_extract(json, '$.Records[*]')) AS rec FROM read_json_objects('" + glob + "', format='auto')");
+await con.run(createTable);
 const n = (await con.runAndReadAll('SELECT count(*) FROM ev')).getRows()[0][0];
 console.log(JSON.stringify({ n: Number(n), seconds: (performance.now() - t) / 1000 }));
 `,
@@ -263,7 +264,7 @@ console.log(JSON.stringify({ n: Number(n), seconds: (performance.now() - t) / 10
       for (let k = 0; k < IMPORT_RUNS; k++) {
         rmSync(dbPath, { force: true });
         rmSync(dbPath + '.wal', { force: true });
-        const run = await runSampled(process.execPath, [script, dbPath, join(TRAIL, '**/*.json.gz')], { cwd: dir });
+        const run = await runSampled(process.execPath, [script, dbPath, rawRecordsTableSql(join(TRAIL, '**/*.json.gz'))], { cwd: dir });
         if (run.status !== 0) throw new Error(run.stderr.slice(-500));
         const r = JSON.parse(run.stdout.trim().split('\n').pop()!) as { n: number; seconds: number };
         if (r.seconds < d.seconds) {

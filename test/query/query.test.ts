@@ -19,7 +19,7 @@ import { derivedPath, ensureDerived, leafRangeSha256 } from '../../electron/quer
 import { compileSearch } from '../../shared/query/search.ts';
 import { DERIVED_VERSION } from '../../shared/query/schema.ts';
 import { verifyCase } from '../../electron/case/verify.ts';
-import { QUESTIONS, pickValues, str, type Rec } from '../bench/query-suite.ts';
+import { QUESTIONS, pickValues, rawRecordsTableSql, str, type Rec } from '../bench/query-suite.ts';
 import { tempCase, tempDir } from '../support/case.ts';
 
 const FIX = join(import.meta.dirname, '..', 'fixtures');
@@ -47,7 +47,7 @@ async function rawRecords(dir: string, recs: Rec[]): Promise<{ con: DuckDBConnec
   writeFileSync(file, `{"Records":[${recs.map((x) => x.text).join(',')}]}`);
   const inst = await duck().DuckDBInstance.create(':memory:', { threads: '2' });
   const con = await inst.connect();
-  await con.run(`CREATE TABLE ev AS SELECT unnest(json_extract(json, '$.Records[*]')) AS rec FROM read_json_objects('${file.replace(/'/g, "''")}', format='auto')`);
+  await con.run(rawRecordsTableSql(file));
   return {
     con,
     closeSync: () => {

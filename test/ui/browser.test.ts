@@ -17,6 +17,7 @@ import { startHost, type Host } from '../../electron/host/server.ts';
 import { dispatch } from '../../electron/api/handlers.ts';
 import { chromiumSkipReason, launchChromium, watchPage, type LaunchedBrowser } from '../support/browser.ts';
 import { tempCase, type TempCase } from '../support/case.ts';
+import { severityRank } from '../../shared/analysis/findings.ts';
 
 const SKIP = chromiumSkipReason();
 if (SKIP) console.log(`# browser tests skipped: ${SKIP}`);
@@ -284,9 +285,8 @@ uiTest("the timeline's window is one request that carries each event's findings 
   assert.deepEqual(windows, ['timelineWindow'], e.calls.join());
   await e.p.close();
   // What the back end marks: each event's highest severity among the findings that list it, as the findings list says.
-  const rank = (s: string) => ['informational', 'low', 'medium', 'high', 'critical'].indexOf(s);
   const want = new Map<string, string>();
-  for (const f of findings) for (const id of f.eventIds) if (!want.has(id) || rank(f.severity) > rank(want.get(id)!)) want.set(id, f.severity);
+  for (const f of findings) for (const id of f.eventIds) if (!want.has(id) || severityRank(f.severity) > severityRank(want.get(id)!)) want.set(id, f.severity);
   const w = await dispatch(host.ctx, 'timelineWindow', { filter: {}, groupBy: 'principal', maxItems: 2000, buckets: 100 });
   assert.equal(w.mode, 'items');
   if (w.mode === 'items') {

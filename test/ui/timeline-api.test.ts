@@ -12,6 +12,7 @@ import { scanTuning, timelineDensity, timelineRollupStatus } from '../../electro
 import type { EventSummary } from '../../shared/types.ts';
 import { tempCase, type TempCase } from '../support/case.ts';
 import { SCHEMA_VERSION } from '../../electron/case/migrations/index.ts';
+import { severityRank } from '../../shared/analysis/findings.ts';
 
 const STRATUS = 'test/fixtures/stratus-red-team/detonation-logs';
 const IOC_IP = '18.236.253.47';
@@ -372,12 +373,11 @@ test("single events carry the highest severity of the latest run's findings that
       assert.equal(w.mode, 'items');
       return new Map(w.mode === 'items' ? w.items.map((it) => [it.eventId, it.severity]) : []);
     };
-    const rank = (x: string) => ['informational', 'low', 'medium', 'high', 'critical'].indexOf(x);
     const expected = (ids: Iterable<string>) => {
       const want = new Map<string, string>();
       for (const f of listFindings(s.store, { limit: 100_000 }).items) {
         if (f.decision === 'dismissed') continue;
-        for (const id of f.eventIds) if (!want.has(id) || rank(f.severity) > rank(want.get(id)!)) want.set(id, f.severity);
+        for (const id of f.eventIds) if (!want.has(id) || severityRank(f.severity) > severityRank(want.get(id)!)) want.set(id, f.severity);
       }
       return new Map([...ids].map((id) => [id, want.get(id) ?? null]));
     };

@@ -1,5 +1,5 @@
 // Small helpers so each check stays a short, readable unit.
-import type { AnalysisEvent, Artefact, Category, Severity } from '../../../shared/analysis/findings.ts';
+import { SEVERITIES, severityRank, type AnalysisEvent, type Artefact, type Category, type Severity } from '../../../shared/analysis/findings.ts';
 import { actorArtefacts, apiOf, eventName, failed, failureText, isAwsInternal, uniqArtefacts, whoWhen } from './event.ts';
 import type { Check, CheckContext, CheckStream, FindingDraft } from './types.ts';
 
@@ -88,8 +88,7 @@ export function perEventCheck(meta: CheckMeta, judge: (e: AnalysisEvent, ctx: Ch
 
 /** One severity step down (for failed attempts). */
 export function lower(s: Severity): Severity {
-  const order: Severity[] = ['informational', 'low', 'medium', 'high', 'critical'];
-  return order[Math.max(0, order.indexOf(s) - 1)];
+  return SEVERITIES[Math.max(0, severityRank(s) - 1)];
 }
 
 export interface ApiCheckSpec {

@@ -19,7 +19,7 @@
 // YAML is read defensively: a size limit, no tags (`!foo`, `!!binary`: a rule
 // never needs them), few aliases, duplicate keys refused.
 import { LineCounter, parseAllDocuments, visit, isNode } from 'yaml';
-import type { Severity } from '../../../shared/analysis/findings.ts';
+import { SEVERITIES, type Severity } from '../../../shared/analysis/findings.ts';
 import { parseCondition, type CondNode } from './condition.ts';
 import { compileFieldEntry, SigmaCompileError, type FieldMatcher } from './values.ts';
 import { CorrelationState, parseCorrelationCondition, parseTimespan, type CorrelationType, type SigmaCorrelation } from './correlation.ts';
@@ -90,7 +90,6 @@ export interface CompiledSigmaRule {
 
 export type CompileResult = { ok: true; rule: CompiledSigmaRule } | { ok: false; id?: string; title?: string; reason: string };
 
-const LEVELS: Severity[] = ['informational', 'low', 'medium', 'high', 'critical'];
 const RESERVED_DETECTION_KEYS = new Set(['condition', 'timeframe']);
 
 function isMap(v: unknown): v is Record<string, unknown> {
@@ -299,8 +298,8 @@ function ruleMeta(doc: Record<string, unknown>): Meta | string {
   const warnings: string[] = [];
   let level: Severity = 'medium';
   if (doc.level === undefined || doc.level === null) warnings.push('no level given; medium assumed');
-  else if (LEVELS.includes(String(doc.level).toLowerCase() as Severity)) level = String(doc.level).toLowerCase() as Severity;
-  else return `level '${String(doc.level).slice(0, 50)}' is not one of ${LEVELS.join(', ')}`;
+  else if (SEVERITIES.includes(String(doc.level).toLowerCase() as Severity)) level = String(doc.level).toLowerCase() as Severity;
+  else return `level '${String(doc.level).slice(0, 50)}' is not one of ${SEVERITIES.join(', ')}`;
   const rawTags = strList(doc.tags);
   const tags: string[] = [];
   const tactics: string[] = [];
