@@ -16,7 +16,7 @@ import type { DuckDBConnection, Json } from '@duckdb/node-api';
 import { canonicalValue, runQuery, ResultHasher, spillPrefix } from '../../electron/query/engine.ts';
 import { duck } from '../../electron/query/duckdb.ts';
 import { derivedPath, ensureDerived, leafRangeSha256 } from '../../electron/query/derived.ts';
-import { compileSearch } from '../../shared/query/search.ts';
+import { caselessPattern, compileSearch } from '../../shared/query/search.ts';
 import { DERIVED_VERSION } from '../../shared/query/schema.ts';
 import { verifyCase } from '../../electron/case/verify.ts';
 import { QUESTIONS, pickValues, rawRecordsTableSql, str, type Rec } from '../bench/query-suite.ts';
@@ -458,6 +458,24 @@ test('free text as a pattern of both cases gives exactly what lower-casing the r
       if (got.rowCount > 0) matched++;
     }
     assert.ok(matched >= 10, `most terms match something (${matched})`);
+    // Hostile text typed into the search bar: only printable ASCII becomes a pattern, and every character of it
+    // that is not a letter or a wildcard is written \x{..}; anything else stays lower()'s parameter. Never in the SQL text.
+    const SHAPE = /^(?:\[[a-zA-Z]{2}(?:\\x\{(?:130|212A)\})?\]|\\x\{[0-9a-f]{2}\}|\(\?s:\.\*?\))+$/;
+    for (const v of ['=HYPERLINK("http://x")', '<img src=x onerror=alert(1)>', "'); DROP TABLE events; --", '+cmd|calc', '@SUM(1)', 'a\\b\\n']) {
+      const p = caselessPattern(v, false);
+      assert.ok(p && SHAPE.test(p), `${v} -> ${p}`);
+      const comp = compileSearch(JSON.stringify(v));
+      assert.ok(!comp.sql.includes(v) && comp.params.includes(p!), comp.sql);
+      await runQuery(c.store, { text: v, sql: comp.sql, params: comp.params, source: 'search', actor: 't' });
+    }
+    assert.throws(() => compileSearch(`"${'x'.repeat(1_000_000)}"`), /the search is longer than 10,000 characters/);
+    assert.equal(caselessPattern('x'.repeat(1_000), false), null, 'long text is no pattern');
+    for (const v of ['\u202eadmin', 'adm\u200bin', '\ufeffadmin', 'x'.repeat(1_000)]) {
+      assert.equal(caselessPattern(v, false), null, `${v.slice(0, 20)} is no pattern`);
+      const comp = compileSearch(JSON.stringify(v));
+      assert.match(comp.sql, /contains\(lower\(CAST\(record AS VARCHAR\)\), \?\)/);
+      assert.ok(!comp.sql.includes(v));
+    }
     // The two folding letters are found through the pattern, as lower() finds them.
     const folded = await runQuery(c.store, { text: 'adminkey', ...compileSearch('adminkey'), source: 'search', actor: 't', keepRows: 1000 });
     assert.equal(folded.rowCount, 3, 'AdminKey, ADMINKEY and the İ/Kelvin spelling; not the dotless ı, Cyrillic or fullwidth ones');
