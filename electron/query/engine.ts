@@ -6,31 +6,23 @@
 // entry `query.run`: the text, the SQL and parameters run, the engine and its
 // version, the checkpoint (tree size, root) it ran against, the row count and
 // the SHA-256 of the canonical result (docs/queries.md).
-import type { DuckDBConnection, DuckDBInstance, DuckDBPreparedStatement, DuckDBTypeId, Json } from '@duckdb/node-api';
+import type { DuckDBConnection, DuckDBDataChunk, DuckDBPreparedStatement, DuckDBType, DuckDBTypeId, Json } from '@duckdb/node-api';
+import { canonicalJson } from '../case/canonical.ts';
 import { duck, engineName, releaseChunks } from './duckdb.ts';
 import type { CaseStore } from '../case/store.ts';
 import { UserError } from '../errors.ts';
 import { leadingKeyword, rewritePaths } from '../../shared/query/rewrite.ts';
 import { derivedPath, derivedIsCurrent, ensureDerived, withDerivedLock } from './derived.ts';
 import { JSON_COLUMNS, typedFields, type FieldInfo } from '../../shared/query/schema.ts';
-import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
-import { hostname } from 'node:os';
-import { basename, dirname, join } from 'node:path';
+import { existsSync, statSync } from 'node:fs';
 import { ResultHasher } from './result-hash.ts';
+import { leaseReadOnly, spillPrefix } from './readonly-db.ts';
 
-export { ResultHasher };
+export { ResultHasher, spillPrefix };
 
 /** Statements that only read. DuckDB turns PRAGMA, SHOW and DESCRIBE into SELECTs, so the first keyword is checked too. */
 const READ_KEYWORDS = new Set(['SELECT', 'WITH', 'FROM', 'VALUES', 'TABLE', 'DESCRIBE', 'SUMMARIZE', 'EXPLAIN']);
 
-const LOCKDOWN = [
-  'SET autoinstall_known_extensions = false',
-  'SET autoload_known_extensions = false',
-  'SET allow_community_extensions = false',
-  'SET enable_external_access = false',
-  // Last: nothing above can be changed back by a query.
-  'SET lock_configuration = true',
-];
 
 export type QueryValue = string | number | boolean | null;
 
@@ -62,7 +54,6 @@ export interface QueryOptions {
 // of the busiest key at 10M in time order (DuckDB alone / through the CLI): cap 256 MB 485 /
 // 610 MB, 160 MB 359 / 517 MB, 128 MB 323 / 481 MB; the question suite at 10M peaked at
 // 451 / 401 / 369 MB with the same times.
-const QUERY_MEMORY_LIMIT = '128MB';
 
 export interface QueryResult {
   columns: QueryColumn[];
@@ -122,93 +113,69 @@ export function canonicalValue(v: Json, type: DuckDBTypeId): Json {
   }
 }
 
+type Cell = (v: unknown) => string;
+const cellNull = (f: Cell): Cell => (v) => (v === null || v === undefined ? 'null' : f(v));
+
+/**
+ * How each cell of a column of type `type` is written in a row's canonical JSON: exactly
+ * canonicalJson(canonicalValue(JsonDuckDBValueConverter(value))), without the converted row.
+ * Integers, text and booleans are written directly; every other type goes through the
+ * converter (tested against it in test/query/query.test.ts).
+ */
+function cellWriter(type: DuckDBType): Cell {
+  const T = duck().DuckDBTypeId;
+  switch (type.typeId) {
+    case T.BIGINT:
+    case T.UBIGINT:
+    case T.HUGEINT:
+    case T.UHUGEINT:
+      return cellNull((v) => {
+        const n = Number(v);
+        return Number.isSafeInteger(n) ? String(n) : JSON.stringify(String(v));
+      });
+    case T.TINYINT:
+    case T.SMALLINT:
+    case T.INTEGER:
+    case T.UTINYINT:
+    case T.USMALLINT:
+    case T.UINTEGER:
+      return cellNull((v) => JSON.stringify(Number(v)));
+    case T.VARCHAR:
+      return cellNull((v) => JSON.stringify(String(v)));
+    case T.BOOLEAN:
+      return cellNull((v) => (v ? 'true' : 'false'));
+    default: {
+      const conv = duck().JsonDuckDBValueConverter;
+      return (v) => canonicalJson(canonicalValue(conv(v as never, type, conv) as Json, type.typeId));
+    }
+  }
+}
+
+/**
+ * Each row's canonical JSON text (the result hash's input, docs/queries.md), written column by
+ * column from the chunk's vectors: the same text as canonicalJson of the converted row, without
+ * a JavaScript array and a converted value per cell (a query returning 77,812 leaves spent more
+ * on those than on hashing).
+ */
+export function rowTexts(chunk: DuckDBDataChunk): string[] {
+  const n = chunk.rowCount;
+  const out: string[] = new Array(n);
+  for (let c = 0; c < chunk.columnCount; c++) {
+    const vec = chunk.getColumnVector(c);
+    const cell = cellWriter(vec.type);
+    const sep = c === 0 ? '[' : ',';
+    for (let i = 0; i < n; i++) out[i] = (c === 0 ? sep : out[i] + sep) + cell(vec.getItem(i));
+  }
+  for (let i = 0; i < n; i++) out[i] = chunk.columnCount === 0 ? '[]' : out[i] + ']';
+  return out;
+}
+
 /** The checkpoint a query ran against: the signed one when it covers exactly the derived leaves. */
 function checkpointFor(store: CaseStore, size: number): { treeSize: number; root: string } {
   const cp = store.lastCheckpoint();
   if (cp && cp.treeSize === size) return { treeSize: size, root: cp.root };
   const t = store.eventTreeRoot(size);
   return { treeSize: t.size, root: t.root.toString('hex') };
-}
-
-interface ReadOnlyDb {
-  con: DuckDBConnection;
-  /** The query's private temporary directory (DuckDB's spills, the result hash's runs). */
-  spill: string;
-  /** Close the connection and remove its spill directory. */
-  close(): void;
-}
-
-/**
- * The derived file, read-only and locked down. DuckDB's memory is capped
- * (QUERY_MEMORY_LIMIT); a sort, join or aggregate that needs more spills to a
- * private directory beside the derived file (created here, removed on close)
- * instead of failing: "every event of this key, in time order" at 10M events
- * sorts 1.36M wide rows (before, with spilling off, it failed with DuckDB's
- * out-of-memory error). Queries cannot name files (enable_external_access is
- * off), so the directory is DuckDB's alone. A process killed mid-query leaves its
- * directory; the next query on this machine removes it (removeStaleSpills).
- */
-async function openReadOnly(path: string, memoryLimit = QUERY_MEMORY_LIMIT): Promise<ReadOnlyDb> {
-  removeStaleSpills(path);
-  const spill = mkdtempSync(join(dirname(path), `${spillPrefix(path)}${process.pid}-`));
-  const removeSpill = () => rmSync(spill, { recursive: true, force: true });
-  let inst: DuckDBInstance;
-  try {
-    inst = await duck().DuckDBInstance.create(path, { access_mode: 'READ_ONLY', threads: '2', memory_limit: memoryLimit, temp_directory: spill });
-  } catch (e) {
-    removeSpill();
-    throw e;
-  }
-  const con = await inst.connect();
-  const close = () => {
-    con.closeSync();
-    inst.closeSync();
-    removeSpill();
-  };
-  try {
-    for (const s of LOCKDOWN) await con.run(s);
-  } catch (e) {
-    close();
-    throw e;
-  }
-  return { con, spill, close };
-}
-
-/** How this machine's spill directories of the derived file `path` are named, up to the process id: `<derived>.spill-<host>-` (the host name as letters, digits, dots and hyphens). */
-export const spillPrefix = (path: string) => `${basename(path)}.spill-${hostname().replace(/[^A-Za-z0-9.-]/g, '_') || 'host'}-`;
-
-/** Is process `pid` of this machine still running (a process of another user counts as running)? */
-function running(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-/**
- * Spill directories of this derived file left by queries of processes that are no longer
- * running (killed mid-query: the directory is removed only when the query ends). A name
- * says which machine and process made it (`<derived>.spill-<host>-<pid>-XXXXXX`); only this
- * machine's, and only where that process is gone, are removed. Names without an owner
- * (made by earlier versions) are left alone.
- */
-function removeStaleSpills(path: string): void {
-  const dir = dirname(path);
-  const prefix = spillPrefix(path);
-  let names: string[];
-  try {
-    names = readdirSync(dir);
-  } catch {
-    return;
-  }
-  for (const n of names) {
-    if (!n.startsWith(prefix)) continue;
-    const m = /^(\d+)-[A-Za-z0-9]{6}$/.exec(n.slice(prefix.length));
-    if (!m || Number(m[1]) === process.pid || running(Number(m[1]))) continue;
-    rmSync(join(dir, n), { recursive: true, force: true });
-  }
 }
 
 /** Refuse anything but one reading statement; returns it prepared. */
@@ -251,7 +218,7 @@ async function runQueryNow(store: CaseStore, opts: QueryOptions): Promise<QueryR
   const built = await ensureDerived(store, { actor: opts.actor, signal: opts.signal });
   const sql = opts.sql ?? rewritePaths(opts.text);
   const params = opts.params ?? [];
-  const db = await openReadOnly(derivedPath(store.path), opts.memoryLimit);
+  const db = await leaseReadOnly(derivedPath(store.path), opts.memoryLimit);
   const con = db.con;
   const onAbort = () => con.interrupt();
   opts.signal?.addEventListener('abort', onAbort);
@@ -283,11 +250,14 @@ async function runQueryNow(store: CaseStore, opts: QueryOptions): Promise<QueryR
           stopIfCancelled();
           break;
         }
-        const batch = chunk.convertRows(duck().JsonDuckDBValueConverter).map((r) => r.map((v, i) => canonicalValue(v as Json, types[i])));
-        for (const r of batch) hasher.add(r);
-        rowCount += batch.length;
-        if (rows.length < keep) rows.push(...batch.slice(0, keep - rows.length));
-        if (opts.onRows) await opts.onRows(batch);
+        for (const t of rowTexts(chunk)) hasher.addText(t);
+        rowCount += chunk.rowCount;
+        // Rows as values only where someone takes them.
+        if (rows.length < keep || opts.onRows) {
+          const batch = chunk.convertRows(duck().JsonDuckDBValueConverter).map((r) => r.map((v, i) => canonicalValue(v as Json, types[i])));
+          if (rows.length < keep) rows.push(...batch.slice(0, keep - rows.length));
+          if (opts.onRows) await opts.onRows(batch);
+        }
         stopIfCancelled();
       }
     } catch (e) {
@@ -315,7 +285,7 @@ async function runQueryNow(store: CaseStore, opts: QueryOptions): Promise<QueryR
     return { columns, rows, rowCount, truncated: rowCount > rows.length, resultSha256, sql, params, engine: engineName(), checkpoint, custodySeq, ms };
   } finally {
     opts.signal?.removeEventListener('abort', onAbort);
-    db.close();
+    db.release();
   }
 }
 
@@ -338,7 +308,7 @@ async function caseFieldsNow(store: CaseStore): Promise<FieldInfo[]> {
   const stamp = `${statSync(path).mtimeMs}:${statSync(path).size}`;
   const hit = fieldCache.get(path);
   if (hit?.stamp === stamp) return hit.fields;
-  const db = await openReadOnly(path);
+  const db = await leaseReadOnly(path);
   const con = db.con;
   try {
     const parts = JSON_COLUMNS.filter((c) => c !== 'record').map((c) => `SELECT '${c}.' || unnest(json_keys("${c}")) AS p FROM events WHERE "${c}" IS NOT NULL AND json_type("${c}") = 'OBJECT'`);
@@ -349,6 +319,6 @@ async function caseFieldsNow(store: CaseStore): Promise<FieldInfo[]> {
     fieldCache.set(path, { stamp, fields });
     return fields;
   } finally {
-    db.close();
+    db.release();
   }
 }

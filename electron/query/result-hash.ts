@@ -89,11 +89,16 @@ export class ResultHasher {
   }
 
   add(row: Json[]): void {
+    this.addText(canonicalJson(row));
+  }
+
+  /** A row given as its canonical JSON text (engine.ts rowTexts writes it from the result's vectors). */
+  addText(text: string): void {
     if (this.used === this.memoryRows) this.spill();
     const b = Math.floor(this.used / BLOCK_ROWS);
     if (b === this.blocks.length) this.blocks.push(Buffer.allocUnsafeSlow(BLOCK_ROWS * 32));
     // One-shot hash: half the time of a Hash object per row.
-    hash('sha256', canonicalJson(row), 'buffer').copy(this.blocks[b], (this.used % BLOCK_ROWS) * 32);
+    hash('sha256', text, 'buffer').copy(this.blocks[b], (this.used % BLOCK_ROWS) * 32);
     this.used++;
   }
 
@@ -136,6 +141,23 @@ export class ResultHasher {
       let text = '';
       let pending = 0;
       while (live.length) {
+        if (live.length === 1) {
+          // One run left (the only one when nothing spilled): the rest of it is in order, so
+          // it is written out a window at a time instead of an entry at a time.
+          h.update(text);
+          text = '';
+          const c = live[0];
+          do {
+            for (let at = c.pos; at < c.end; at += READ_ROWS * 32) {
+              const hex = c.buf.toString('hex', at, Math.min(c.end, at + READ_ROWS * 32));
+              let window = '';
+              for (let o = 0; o < hex.length; o += 64) window += hex.slice(o, o + 64) + '\n';
+              h.update(window);
+            }
+            c.pos = c.end;
+          } while (this.refill(c));
+          break;
+        }
         const c = live[0];
         text += c.buf.toString('hex', c.pos, c.pos + 32) + '\n';
         if (++pending === READ_ROWS) {

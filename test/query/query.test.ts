@@ -13,9 +13,10 @@ import { canonicalJson } from '../../electron/case/canonical.ts';
 import { importPaths } from '../../electron/ingest/import-files.ts';
 import { generateTrail } from '../../electron/demo/synth.ts';
 import type { DuckDBConnection, Json } from '@duckdb/node-api';
-import { canonicalValue, runQuery, ResultHasher, spillPrefix } from '../../electron/query/engine.ts';
+import { canonicalValue, rowTexts, runQuery, ResultHasher, spillPrefix } from '../../electron/query/engine.ts';
 import { duck } from '../../electron/query/duckdb.ts';
 import { derivedPath, ensureDerived, leafRangeSha256 } from '../../electron/query/derived.ts';
+import { closeHeld } from '../../electron/query/readonly-db.ts';
 import { caselessPattern, compileSearch } from '../../shared/query/search.ts';
 import { DERIVED_VERSION } from '../../shared/query/schema.ts';
 import { verifyCase } from '../../electron/case/verify.ts';
@@ -137,6 +138,60 @@ test('the derived form is built once, custody-logged with its leaf range and has
     assert.deepEqual(r.rows, [[n2, n2 - 1]]);
     const rep = verifyCase(c.store);
     assert.equal(rep.ok, true, JSON.stringify(rep.problems.slice(0, 3)));
+  } finally {
+    c.cleanup();
+  }
+});
+
+test('the read-only instance is kept between queries while the file is unchanged, replaced when it changes, and closed with the process', async () => {
+  const c = await caseFrom(DATASETS.stratus);
+  try {
+    const derived = derivedPath(c.path);
+    const own = () => readdirSync(c.dir).filter((f) => f.startsWith(`${spillPrefix(derived)}${process.pid}-`));
+    const count = async () => (await runQuery(c.store, { text: 'SELECT count(*) FROM events', source: 'sql', actor: 't' })).rows[0][0];
+    const n = await count();
+    const first = own();
+    assert.equal(first.length, 1, 'one kept instance, one directory');
+    assert.equal(await count(), n);
+    assert.deepEqual(own(), first, 'the next query used the same instance');
+    // The case grows: the build closes the kept instance before it writes, and the next query opens the new file.
+    await importPaths(c.store, c.signer, { sources: DATASETS.otrf }, { workers: 1 });
+    const n2 = (c.store.db.prepare('SELECT count(*) n FROM events').get() as { n: number }).n;
+    assert.ok(n2 > Number(n));
+    assert.equal(await count(), n2);
+    assert.equal(own().length, 1);
+    assert.notDeepEqual(own(), first, 'a new instance after the build');
+    // Another process replaces the file while this one keeps it open: the next query here opens the new one.
+    const store = JSON.stringify(join(import.meta.dirname, '../../electron/case/store.ts'));
+    const derivedTs = JSON.stringify(join(import.meta.dirname, '../../electron/query/derived.ts'));
+    const kept = own();
+    const rebuild = spawnSync(process.execPath, ['--import', 'tsx', '-e', `
+      const { rmSync } = await import('node:fs');
+      const { CaseStore } = await import(${store});
+      const { ensureDerived, derivedPath } = await import(${derivedTs});
+      const s = CaseStore.open(${JSON.stringify(c.path)});
+      rmSync(derivedPath(s.path));
+      const b = await ensureDerived(s, { actor: 'other' });
+      console.log(b.built.toLeaf);
+      s.close();`], { encoding: 'utf8' });
+    assert.equal(rebuild.status, 0, rebuild.stderr);
+    assert.equal(Number(rebuild.stdout.trim()), n2);
+    assert.equal(await count(), n2);
+    assert.equal(own().length, 1);
+    assert.notDeepEqual(own(), kept, 'a new instance for the new file');
+    // A query in another process keeps nothing once that process ends.
+    assert.ok(closeHeld(derived));
+    assert.deepEqual(own(), []);
+    const child = spawnSync(process.execPath, ['--import', 'tsx', '-e', `
+      const { CaseStore } = await import(${store});
+      const { runQuery } = await import(${JSON.stringify(join(import.meta.dirname, '../../electron/query/engine.ts'))});
+      const s = CaseStore.open(${JSON.stringify(c.path)});
+      const r = await runQuery(s, { text: 'SELECT count(*) FROM events', source: 'sql', actor: 'child' });
+      console.log(JSON.stringify(r.rows));
+      s.close();`], { encoding: 'utf8' });
+    assert.equal(child.status, 0, child.stderr);
+    assert.equal(child.stdout.trim(), JSON.stringify([[n2]]));
+    assert.deepEqual(readdirSync(c.dir).filter((f) => f.includes('.spill-')), [], 'no spill directory left by the process that ended');
   } finally {
     c.cleanup();
   }
@@ -306,6 +361,9 @@ test('a query larger than its memory cap spills to a private directory and compl
       writeFileSync(join(dirname(derived), n, 'duckdb_temp_block-1.block'), 'x');
     }
     await runQuery(c.store, { text: 'SELECT count(*) FROM events', source: 'sql', actor: 't' });
+    // This process's kept instance has its own directory until it is closed (readonly-db.ts).
+    assert.equal(spills().filter((n) => n.startsWith(`${spillPrefix(derived)}${process.pid}-`)).length, 1, 'the kept instance has one directory');
+    assert.ok(closeHeld(derived));
     assert.deepEqual(spills().sort(), [live, old].sort(), "the dead process's directory is removed, the others kept");
   } finally {
     c.cleanup();
@@ -372,6 +430,35 @@ test('the result hash is the documented one for results of any size (rows across
   const d = new ResultHasher(['n', 'k', 'b'], { memoryRows: 10_000 });
   for (const r of rows.slice(1)) d.add(r as never);
   assert.notEqual(d.digest(), want, 'a missing row changes the spilled hash too');
+});
+
+test("each row's canonical text written from the vectors is the converted row's canonicalJson, for every kind of value", async () => {
+  const inst = await duck().DuckDBInstance.create(':memory:');
+  const con = await inst.connect();
+  try {
+    // Integers at and past the safe range, text with quotes, controls, a lone surrogate and
+    // non-ASCII, booleans, NULL in each column, timestamps, doubles, decimals, lists, structs, JSON.
+    const sql = `SELECT * FROM (VALUES
+      (1::BIGINT, 9007199254740993::BIGINT, -5::HUGEINT, 42::INTEGER, 7::TINYINT, 'a"b\\c'::VARCHAR, true, TIMESTAMP '2024-01-02 03:04:05.678', 1.5::DOUBLE, 12.34::DECIMAL(9,2), [1, 2]::BIGINT[], {'a': 'x', 'b': 3}, '{"k":[1,"v"]}'::JSON, 18446744073709551615::UBIGINT),
+      (NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL),
+      (-9007199254740991::BIGINT, 170141183460469231731687303715884105727::HUGEINT, 0::HUGEINT, (-2147483647)::INTEGER, (-127)::TINYINT, chr(1) || chr(10) || 'ü€' || chr(128512), false, TIMESTAMP '1970-01-01 00:00:00', -0.0::DOUBLE, -0.01::DECIMAL(9,2), []::BIGINT[], {'a': NULL, 'b': NULL}, 'null'::JSON, 0::UBIGINT)
+    ) t(a, b, c, d, e, f, g, h, i, j, k, l, m, n)`;
+    const res = await con.stream(sql);
+    const types = Array.from({ length: res.columnCount }, (_, i) => res.columnTypeId(i));
+    let seen = 0;
+    for (;;) {
+      const chunk = await res.fetchChunk();
+      if (!chunk || chunk.rowCount === 0) break;
+      const want = chunk.convertRows(duck().JsonDuckDBValueConverter).map((r) => canonicalJson(r.map((v, i) => canonicalValue(v as Json, types[i]))));
+      assert.deepEqual(rowTexts(chunk), want);
+      seen += chunk.rowCount;
+    }
+    assert.equal(seen, 3);
+    // And the hash of a query taken through runQuery is the documented one over its returned rows (above) for the same types.
+  } finally {
+    con.closeSync();
+    inst.closeSync();
+  }
 });
 
 test('the search bar compiles to parameterised SQL on the same engine and agrees with the reference', async () => {
