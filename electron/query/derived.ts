@@ -272,6 +272,12 @@ async function build(store: CaseStore, opts: BuildOptions): Promise<{ result: Bu
   try {
     ({ inst, con } = await openBuild(path));
   } catch (e) {
+    // Held by another process (its queries keep the file open read-only, readonly-db.ts): wait for it, never replace it.
+    const msg = String((e as Error)?.message);
+    if (/Could not set lock on file|Conflicting lock/.test(msg)) {
+      const pid = /PID (\d+)/.exec(msg)?.[1];
+      throw new UserError(`the query database ${basename(path)} is open in another process${pid ? ` (PID ${pid})` : ''}; TrailCase lets go of it a minute after that process's last query: try again then`);
+    }
     // Written by another DuckDB version, or damaged: it is a cache, so start again.
     if (!existsSync(path)) throw new UserError(`cannot create the query database ${path}: ${(e as Error).message.split('\n')[0]}`);
     rmSync(path, { force: true });

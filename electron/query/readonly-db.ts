@@ -12,6 +12,7 @@ import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { duck } from './duckdb.ts';
+import { UserError } from '../errors.ts';
 
 export const QUERY_MEMORY_LIMIT = '128MB';
 
@@ -140,6 +141,11 @@ async function openReadOnly(path: string, memoryLimit: string): Promise<ReadOnly
     inst = await duck().DuckDBInstance.create(path, { access_mode: 'READ_ONLY', threads: '2', memory_limit: memoryLimit, temp_directory: spill });
   } catch (e) {
     removeSpill();
+    const msg = String((e as Error)?.message);
+    if (/Could not set lock on file|Conflicting lock/.test(msg)) {
+      const pid = /PID (\d+)/.exec(msg)?.[1];
+      throw new UserError(`the query database ${basename(path)} is being written by another process${pid ? ` (PID ${pid})` : ''}; try again when it has finished`);
+    }
     throw e;
   }
   const con = await inst.connect();

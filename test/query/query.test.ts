@@ -197,6 +197,66 @@ test('the read-only instance is kept between queries while the file is unchanged
   }
 });
 
+test('a derived file another process keeps open is not replaced: extending it waits for that process, with a clear message, then goes on from where it was', async () => {
+  const c = await caseFrom(DATASETS.stratus);
+  const { spawn } = await import('node:child_process');
+  const { statSync } = await import('node:fs');
+  let holder: ReturnType<typeof spawn> | undefined;
+  try {
+    const derived = derivedPath(c.path);
+    const n = (c.store.db.prepare('SELECT count(*) n FROM events').get() as { n: number }).n;
+    await ensureDerived(c.store, { actor: 't' });
+    const ino = statSync(derived).ino;
+    // Another process queries the case and keeps the file open read-only, as the app does for a minute.
+    holder = spawn(process.execPath, ['--import', 'tsx', '-e', `
+      const { CaseStore } = await import(${JSON.stringify(join(import.meta.dirname, '../../electron/case/store.ts'))});
+      const { runQuery } = await import(${JSON.stringify(join(import.meta.dirname, '../../electron/query/engine.ts'))});
+      const s = CaseStore.open(${JSON.stringify(c.path)});
+      const r = await runQuery(s, { text: 'SELECT count(*) FROM events', source: 'sql', actor: 'other' });
+      console.log('ready ' + r.rows[0][0]);
+      setInterval(() => {}, 1000);`], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const ready = await new Promise<string>((res, rej) => {
+      let out = '';
+      holder!.stdout!.on('data', (b: Buffer) => {
+        out += b.toString();
+        if (out.includes('\n')) res(out.trim());
+      });
+      holder!.once('exit', (code) => rej(new Error(`the holder exited (${code})`)));
+    });
+    assert.equal(ready, `ready ${n}`);
+    // Reading beside it works (both read-only).
+    assert.deepEqual((await runQuery(c.store, { text: 'SELECT count(*) FROM events', source: 'sql', actor: 't' })).rows, [[n]]);
+    // The case grows: extending the form needs the file to itself.
+    await importPaths(c.store, c.signer, { sources: DATASETS.otrf }, { workers: 1 });
+    const n2 = (c.store.db.prepare('SELECT count(*) n FROM events').get() as { n: number }).n;
+    await assert.rejects(ensureDerived(c.store, { actor: 't' }), (e: Error) => {
+      assert.match(e.message, /^the query database case\.trailcase-query is open in another process \(PID \d+\); TrailCase lets go of it a minute after that process's last query: try again then$/);
+      return true;
+    });
+    assert.equal(statSync(derived).ino, ino, 'the file was not replaced');
+    holder.kill();
+    await new Promise((res) => (holder!.exitCode !== null ? res(null) : holder!.once('exit', res)));
+    const b = await ensureDerived(c.store, { actor: 't' });
+    assert.deepEqual([b.built?.fromLeaf, b.built?.toLeaf, b.rebuilt], [n, n2, false], 'extended from where it was, not rebuilt');
+    assert.deepEqual((await runQuery(c.store, { text: 'SELECT count(*) FROM events', source: 'sql', actor: 't' })).rows, [[n2]]);
+    // Another process writing the file (a build): a query here says so instead of failing with DuckDB's lock error.
+    assert.ok(closeHeld(derived));
+    holder = spawn(process.execPath, ['--import', 'tsx', '-e', `
+      const { duck } = await import(${JSON.stringify(join(import.meta.dirname, '../../electron/query/duckdb.ts'))});
+      const i = await duck().DuckDBInstance.create(${JSON.stringify(derived)});
+      console.log('ready');
+      setInterval(() => {}, 1000);`], { stdio: ['ignore', 'pipe', 'pipe'] });
+    await new Promise<void>((res, rej) => {
+      holder!.stdout!.once('data', () => res());
+      holder!.once('exit', (code) => rej(new Error(`the writer exited (${code})`)));
+    });
+    await assert.rejects(runQuery(c.store, { text: 'SELECT count(*) FROM events', source: 'sql', actor: 't' }), /^UserError: the query database case\.trailcase-query is (being written by|open in) another process \(PID \d+\)/);
+  } finally {
+    holder?.kill();
+    c.cleanup();
+  }
+});
+
 test('a derived form from another case, or a deleted one, is rebuilt rather than trusted', async () => {
   const a = await caseFrom(DATASETS.stratus);
   const b = await caseFrom(DATASETS.otrf);
