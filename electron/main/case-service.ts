@@ -22,6 +22,8 @@ import { JobRegistry } from '../api/jobs.ts';
 import { ensureTimelineRollup } from '../case/data/timeline-rollup.ts';
 import { readKeyFile, unlockKey, type Signer } from '../case/keys.ts';
 import { CaseStore } from '../case/store.ts';
+import { derivedPath } from '../query/derived.ts';
+import { closeHeld } from '../query/readonly-db.ts';
 import { custodyHead, lastCustodyOf } from '../case/data/custody.ts';
 import { verifyCase } from '../case/verify.ts';
 import { BadRequest, toApiError, UserError } from '../errors.ts';
@@ -239,6 +241,8 @@ export class CaseService {
       }
     }
     const head = CaseService.custodyHead(this.store);
+    // Let go of the query database's kept read-only instance with the case (electron/query/readonly-db.ts).
+    closeHeld(derivedPath(this.store.path));
     this.store.close();
     this.store = null;
     this.ctx = null;

@@ -6,7 +6,7 @@
 // re-verified, one from elsewhere is verified (and custody-logged) before
 // use, and an altered one opens read-only with the problems.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
@@ -68,8 +68,20 @@ test('create, import as a job, reopen unchanged, reopen from elsewhere, altered 
   await assert.rejects(bridge.call('searchEvents', { limit: 0 }), (e: Error & { code?: string }) => e.code === 'bad-request');
   await assert.rejects(bridge.call('noSuchMethod', {}), (e: Error & { code?: string }) => e.code === 'bad-request');
 
+  // A query runs as a job; the case process keeps the query database open between queries
+  // (its spill directory shows it) and lets go of it when the case is closed.
+  const spills = () => readdirSync(dir).filter((f) => f.startsWith('desk.trailcase-query.spill-'));
+  for (let k = 0; k < 2; k++) {
+    const q = (await bridge.call('runQuery', { text: "SELECT count(*) FROM events WHERE eventName = 'StopLogging'" })) as { jobId: string };
+    const qd = await waitJob(q.jobId);
+    assert.equal(qd.state, 'done', JSON.stringify(qd).slice(0, 300));
+    assert.deepEqual(qd.result.rows, [[found.total]]);
+    assert.equal(spills().length, 1, 'one kept instance');
+  }
+
   // Close: the head the app records; reopening with it skips verification.
   const head = (await bridge.close())!;
+  assert.deepEqual(spills(), [], 'closing the case let go of the query database');
   assert.ok(head.custodySeq > 2);
   const again = await bridge.open(path, head);
   assert.equal(again.result.verification, 'known-unchanged');
