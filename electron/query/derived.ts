@@ -13,7 +13,7 @@ import { existsSync, rmSync, statSync } from 'node:fs';
 import { basename } from 'node:path';
 import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { duck, engineName } from './duckdb.ts';
-import { closeHeld, fileStamp } from './readonly-db.ts';
+import { closeHeld, fileStamp, lockHolder } from './readonly-db.ts';
 import { DERIVED_VERSION, RECORD_STRUCTURE, quoteIdent } from '../../shared/query/schema.ts';
 import { EvidenceReader } from '../case/evidence.ts';
 import { withPageCache } from '../case/data/db.ts';
@@ -178,11 +178,7 @@ async function readState(con: DuckDBConnection): Promise<DerivedState | null> {
 export async function derivedIsCurrent(store: CaseStore): Promise<boolean> {
   const path = derivedPath(store.path);
   if (!existsSync(path)) return false;
-  const total = caseLeafCount(store);
-  if (seenCurrent(store, path, total)) return true;
-  closeHeld(path);
-  const s = await readStateOnly(path);
-  return !!s && stateMatches(store, s) && s.builtThrough === total;
+  return (await currentState(store, path, caseLeafCount(store))) !== null;
 }
 
 function stateMatches(store: CaseStore, s: DerivedState): boolean {
@@ -210,16 +206,8 @@ export interface BuildOptions {
 export async function ensureDerived(store: CaseStore, opts: BuildOptions): Promise<BuildResult> {
   const path = derivedPath(store.path);
   const total = caseLeafCount(store);
-  if (seenCurrent(store, path, total)) return { path, events: total, built: null, rebuilt: false };
-  seen.delete(path);
-  closeHeld(path);
-  // Built by another process, or by this one before it forgot: learned by reading, so that a
-  // current file is never opened for writing (another process's queries may hold it read-only).
-  const peek = existsSync(path) ? await readStateOnly(path) : null;
-  if (peek && stateMatches(store, peek) && peek.builtThrough === total && peek.loggedThrough === total) {
-    remember(path, peek, total);
-    return { path, events: total, built: null, rebuilt: false };
-  }
+  // A current file is never opened for writing (another process's queries may hold it read-only).
+  if ((await currentState(store, path, total))?.loggedThrough === total) return { path, events: total, built: null, rebuilt: false };
   // The build reads the case once in leaf order: a 16 MB page cache instead of 64 (the 10M build peaked at 509 MB).
   const { result, state } = await withPageCache(store.reader, () => build(store, opts));
   remember(path, state, total);
@@ -240,9 +228,20 @@ function remember(path: string, state: DerivedState, total: number): void {
   if (stamp && state.builtThrough === total && state.loggedThrough === total) seen.set(path, { stamp, state });
 }
 
-function seenCurrent(store: CaseStore, path: string, total: number): boolean {
+/**
+ * The derived file's state when it holds every one of the case's `total` leaves: remembered
+ * while the file is the same, else read through a read-only open (built by another process,
+ * or by this one before it changed) and remembered; null when it does not, or cannot be read.
+ */
+async function currentState(store: CaseStore, path: string, total: number): Promise<DerivedState | null> {
   const s = seen.get(path);
-  return !!s && s.stamp === fileStamp(path) && !existsSync(`${path}.wal`) && s.state.builtThrough === total && s.state.loggedThrough === total && stateMatches(store, s.state);
+  if (s && s.stamp === fileStamp(path) && !existsSync(`${path}.wal`) && s.state.builtThrough === total && stateMatches(store, s.state)) return s.state;
+  seen.delete(path);
+  closeHeld(path);
+  const read = existsSync(path) ? await readStateOnly(path) : null;
+  if (!read || !stateMatches(store, read) || read.builtThrough !== total) return null;
+  remember(path, read, total);
+  return read;
 }
 
 /** The derived file's state row, read through a read-only instance; null when it cannot be read. */
@@ -273,11 +272,8 @@ async function build(store: CaseStore, opts: BuildOptions): Promise<{ result: Bu
     ({ inst, con } = await openBuild(path));
   } catch (e) {
     // Held by another process (its queries keep the file open read-only, readonly-db.ts): wait for it, never replace it.
-    const msg = String((e as Error)?.message);
-    if (/Could not set lock on file|Conflicting lock/.test(msg)) {
-      const pid = /PID (\d+)/.exec(msg)?.[1];
-      throw new UserError(`the query database ${basename(path)} is open in another process${pid ? ` (PID ${pid})` : ''}; TrailCase lets go of it a minute after that process's last query: try again then`);
-    }
+    const holder = lockHolder(e);
+    if (holder !== null) throw new UserError(`the query database ${basename(path)} is open in another process${holder}; TrailCase lets go of it a minute after that process's last query: try again then`);
     // Written by another DuckDB version, or damaged: it is a cache, so start again.
     if (!existsSync(path)) throw new UserError(`cannot create the query database ${path}: ${(e as Error).message.split('\n')[0]}`);
     rmSync(path, { force: true });

@@ -14,9 +14,9 @@ import { UserError } from '../errors.ts';
 import { leadingKeyword, rewritePaths } from '../../shared/query/rewrite.ts';
 import { derivedPath, derivedIsCurrent, ensureDerived, withDerivedLock } from './derived.ts';
 import { JSON_COLUMNS, typedFields, type FieldInfo } from '../../shared/query/schema.ts';
-import { existsSync, statSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { ResultHasher } from './result-hash.ts';
-import { leaseReadOnly, spillPrefix } from './readonly-db.ts';
+import { fileStamp, leaseReadOnly, spillPrefix } from './readonly-db.ts';
 
 export { ResultHasher, spillPrefix };
 
@@ -159,14 +159,14 @@ function cellWriter(type: DuckDBType): Cell {
  */
 export function rowTexts(chunk: DuckDBDataChunk): string[] {
   const n = chunk.rowCount;
-  const out: string[] = new Array(n);
+  const out = new Array<string>(n).fill('[');
   for (let c = 0; c < chunk.columnCount; c++) {
     const vec = chunk.getColumnVector(c);
     const cell = cellWriter(vec.type);
-    const sep = c === 0 ? '[' : ',';
-    for (let i = 0; i < n; i++) out[i] = (c === 0 ? sep : out[i] + sep) + cell(vec.getItem(i));
+    const sep = c === 0 ? '' : ',';
+    for (let i = 0; i < n; i++) out[i] += sep + cell(vec.getItem(i));
   }
-  for (let i = 0; i < n; i++) out[i] = chunk.columnCount === 0 ? '[]' : out[i] + ']';
+  for (let i = 0; i < n; i++) out[i] += ']';
   return out;
 }
 
@@ -305,9 +305,9 @@ async function caseFieldsNow(store: CaseStore): Promise<FieldInfo[]> {
   const typed = typedFields();
   const path = derivedPath(store.path);
   if (!existsSync(path) || !(await derivedIsCurrent(store))) return typed;
-  const stamp = `${statSync(path).mtimeMs}:${statSync(path).size}`;
+  const stamp = fileStamp(path);
   const hit = fieldCache.get(path);
-  if (hit?.stamp === stamp) return hit.fields;
+  if (stamp && hit?.stamp === stamp) return hit.fields;
   const db = await leaseReadOnly(path);
   const con = db.con;
   try {
@@ -316,7 +316,7 @@ async function caseFieldsNow(store: CaseStore): Promise<FieldInfo[]> {
     const seen = new Set(typed.map((f) => f.path));
     const found: FieldInfo[] = r.getRowsJson().map((row) => ({ path: String(row[0]), type: 'JSON', kind: 'json' as const, events: Number(row[1]) })).filter((f) => !seen.has(f.path));
     const fields = [...typed, ...found];
-    fieldCache.set(path, { stamp, fields });
+    if (stamp) fieldCache.set(path, { stamp, fields });
     return fields;
   } finally {
     db.release();

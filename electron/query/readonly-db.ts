@@ -56,6 +56,17 @@ export function fileStamp(path: string): string | null {
   }
 }
 
+/**
+ * When DuckDB could not open a file because another process holds its lock: ` (PID n)` where its
+ * message names the process, '' where it does not; null for any other error.
+ */
+export function lockHolder(e: unknown): string | null {
+  const msg = String((e as Error)?.message);
+  if (!/Could not set lock on file|Conflicting lock/.test(msg)) return null;
+  const pid = /PID (\d+)/.exec(msg)?.[1];
+  return pid ? ` (PID ${pid})` : '';
+}
+
 let held: { path: string; stamp: string; db: ReadOnlyDb; busy: boolean; idle: NodeJS.Timeout | null } | null = null;
 
 /**
@@ -141,11 +152,8 @@ async function openReadOnly(path: string, memoryLimit: string): Promise<ReadOnly
     inst = await duck().DuckDBInstance.create(path, { access_mode: 'READ_ONLY', threads: '2', memory_limit: memoryLimit, temp_directory: spill });
   } catch (e) {
     removeSpill();
-    const msg = String((e as Error)?.message);
-    if (/Could not set lock on file|Conflicting lock/.test(msg)) {
-      const pid = /PID (\d+)/.exec(msg)?.[1];
-      throw new UserError(`the query database ${basename(path)} is being written by another process${pid ? ` (PID ${pid})` : ''}; try again when it has finished`);
-    }
+    const holder = lockHolder(e);
+    if (holder !== null) throw new UserError(`the query database ${basename(path)} is being written by another process${holder}; try again when it has finished`);
     throw e;
   }
   const con = await inst.connect();

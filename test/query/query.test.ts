@@ -496,7 +496,7 @@ test("each row's canonical text written from the vectors is the converted row's 
   const inst = await duck().DuckDBInstance.create(':memory:');
   const con = await inst.connect();
   try {
-    // Integers at and past the safe range, text with quotes, controls, a lone surrogate and
+    // Integers at and past the safe range, text with quotes, controls and
     // non-ASCII, booleans, NULL in each column, timestamps, doubles, decimals, lists, structs, JSON.
     const sql = `SELECT * FROM (VALUES
       (1::BIGINT, 9007199254740993::BIGINT, -5::HUGEINT, 42::INTEGER, 7::TINYINT, 'a"b\\c'::VARCHAR, true, TIMESTAMP '2024-01-02 03:04:05.678', 1.5::DOUBLE, 12.34::DECIMAL(9,2), [1, 2]::BIGINT[], {'a': 'x', 'b': 3}, '{"k":[1,"v"]}'::JSON, 18446744073709551615::UBIGINT),
@@ -514,7 +514,22 @@ test("each row's canonical text written from the vectors is the converted row's 
       seen += chunk.rowCount;
     }
     assert.equal(seen, 3);
-    // And the hash of a query taken through runQuery is the documented one over its returned rows (above) for the same types.
+    // Text an attacker chose, as the records carry it: bidi and zero-width controls, a BOM, line and
+    // paragraph separators, a formula prefix, HTML, SQL, escapes and a megabyte-long value. Each row's
+    // text is the converter's, and is JSON that reads back to exactly the stored values.
+    const hostile = ['\u202Eexe.txt', 'a\u200Bb\u200Dc\uFEFF', 'line\u2028para\u2029end', '=HYPERLINK("http://x","y")', '+cmd|/c calc', '<script>alert(1)</script><img src=x onerror=alert(2)>', "'; DROP TABLE events; --", '\\u0041 \\" \\n', 'x'.repeat(1 << 20)];
+    const values = hostile.map((h) => `('${h.replace(/'/g, "''")}'::VARCHAR, to_json('${h.replace(/'/g, "''")}'::VARCHAR))`).join(', ');
+    const hr = await con.stream(`SELECT * FROM (VALUES ${values}) t(s, j)`);
+    const hTypes = [hr.columnTypeId(0), hr.columnTypeId(1)];
+    const got: string[] = [];
+    for (;;) {
+      const chunk = await hr.fetchChunk();
+      if (!chunk || chunk.rowCount === 0) break;
+      const texts = rowTexts(chunk);
+      assert.deepEqual(texts, chunk.convertRows(duck().JsonDuckDBValueConverter).map((r) => canonicalJson(r.map((v, i) => canonicalValue(v as Json, hTypes[i])))));
+      got.push(...texts);
+    }
+    assert.deepEqual(got.map((t) => JSON.parse(t)), hostile.map((h) => [h, JSON.stringify(h)]));
   } finally {
     con.closeSync();
     inst.closeSync();
