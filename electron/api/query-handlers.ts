@@ -3,6 +3,8 @@ import type { queryApi, QueryRunResult } from '../../shared/api/query.ts';
 import { compileSearch, SearchSyntaxError } from '../../shared/query/search.ts';
 import { UserError } from '../errors.ts';
 import { caseFields, runQuery } from '../query/engine.ts';
+import { derivedPath } from '../query/derived.ts';
+import { keptPage, ResultKeeper } from '../query/kept-results.ts';
 import { deleteSavedQuery, getSavedQuery, listSavedQueries, saveQuery } from '../query/saved.ts';
 import { listPromoted, promoteQuery, removePromoted } from '../query/promote.ts';
 import { currentDetections } from '../case/data/detections.ts';
@@ -35,7 +37,9 @@ export function startQuery(ctx: HandlerContext, a: { mode: 'sql' | 'search'; tex
       throw e;
     }
   }
-  return runQuery(ctx.store, {
+  // The app pages through the whole result later (kept-results.ts); the CLI streams it instead.
+  const keeper = sink ? undefined : new ResultKeeper(derivedPath(ctx.store.path));
+  const run = runQuery(ctx.store, {
     text,
     sql: compiled?.sql,
     params: compiled?.params,
@@ -46,7 +50,16 @@ export function startQuery(ctx: HandlerContext, a: { mode: 'sql' | 'search'; tex
     savedQuery: a.savedQuery,
     onColumns: sink ? (cols) => sink.onColumns(cols) : undefined,
     onRows: sink ? (rows) => sink.onRows(rows) : undefined,
+    keeper,
   });
+  if (!keeper) return run;
+  return run.then(
+    (r) => ({ ...r, keptRows: keeper.commit(r.custodySeq, r.columns, r.rowCount) }),
+    (e) => {
+      keeper.discard();
+      throw e;
+    },
+  );
 }
 
 export const queryHandlers: HandlerTable<typeof queryApi> = {
@@ -63,6 +76,7 @@ export const queryHandlers: HandlerTable<typeof queryApi> = {
     const jobId = ctx.jobs.start('query', async (_report, signal) => startQuery(ctx, a, signal));
     return { jobId };
   },
+  queryResultPage: (ctx, a) => keptPage(derivedPath(ctx.store.path), a.custodySeq, a.offset, a.limit),
   compileSearch: (_ctx, a) => {
     try {
       const c = compileSearch(a.text);

@@ -24,6 +24,7 @@ import { readKeyFile, unlockKey, type Signer } from '../case/keys.ts';
 import { CaseStore } from '../case/store.ts';
 import { derivedPath } from '../query/derived.ts';
 import { closeHeld } from '../query/readonly-db.ts';
+import { dropKept } from '../query/kept-results.ts';
 import { custodyHead, lastCustodyOf } from '../case/data/custody.ts';
 import { verifyCase } from '../case/verify.ts';
 import { BadRequest, toApiError, UserError } from '../errors.ts';
@@ -241,8 +242,10 @@ export class CaseService {
       }
     }
     const head = CaseService.custodyHead(this.store);
-    // Let go of the query database's kept read-only instance with the case (electron/query/readonly-db.ts).
+    // Let go of the query database's kept read-only instance and the kept query results with the case
+    // (electron/query/readonly-db.ts, kept-results.ts).
     closeHeld(derivedPath(this.store.path));
+    dropKept(derivedPath(this.store.path));
     this.store.close();
     this.store = null;
     this.ctx = null;

@@ -16,7 +16,7 @@ import { derivedPath, derivedIsCurrent, ensureDerived, withDerivedLock } from '.
 import { JSON_COLUMNS, typedFields, type FieldInfo } from '../../shared/query/schema.ts';
 import { existsSync } from 'node:fs';
 import { ResultHasher } from './result-hash.ts';
-import { fileStamp, leaseReadOnly, spillPrefix } from './readonly-db.ts';
+import { fileStamp, leaseReadOnly, QUERY_MEMORY_LIMIT, spillPrefix, type Lease } from './readonly-db.ts';
 
 export { ResultHasher, spillPrefix };
 
@@ -45,6 +45,8 @@ export interface QueryOptions {
   onRows?: (rows: Json[][]) => void | Promise<void>;
   /** Keep at most this many rows in the returned result (0: none). */
   keepRows?: number;
+  /** Also given each row's canonical JSON as it is hashed (kept-results.ts: the app's pages of the result). */
+  keeper?: { add(text: string): void; reset?(): void };
   savedQuery?: string;
   /** DuckDB's memory cap for this query (default QUERY_MEMORY_LIMIT; tests make it small to exercise spilling). */
   memoryLimit?: string;
@@ -68,6 +70,13 @@ export interface QueryResult {
   custodySeq: number;
   ms: number;
 }
+
+/**
+ * Row text read since the last releaseChunks after which the chunks are let go of at once:
+ * `SELECT * FROM events WHERE …` (77,812 rows of ~3 KB at 1M) failed with DuckDB's out-of-memory
+ * error at its 128 MB cap when chunks were released every 8 only.
+ */
+const RELEASE_BYTES = 8 << 20;
 
 /** One line, with the line and column DuckDB points at, for a bad query. */
 export function queryErrorMessage(e: unknown, sql: string): string {
@@ -218,13 +227,74 @@ async function runQueryNow(store: CaseStore, opts: QueryOptions): Promise<QueryR
   const built = await ensureDerived(store, { actor: opts.actor, signal: opts.signal });
   const sql = opts.sql ?? rewritePaths(opts.text);
   const params = opts.params ?? [];
-  const db = await leaseReadOnly(derivedPath(store.path), opts.memoryLimit);
+  const path = derivedPath(store.path);
+  let got: Streamed;
+  try {
+    got = await streamQuery(await leaseReadOnly(path, opts.memoryLimit), sql, params, opts);
+  } catch (e) {
+    // DuckDB's cap is shared by its threads: a query over many wide columns with a JSON filter
+    // (`SELECT * … WHERE requestParameters.bucketName = …`) needs ~130 MB on two threads and
+    // ~85 on one. Such a query runs again on one thread, from the start, where no row has gone
+    // out yet; the result does not depend on the threads (the hash sorts the rows).
+    if (!(e instanceof OutOfMemory)) throw e;
+    if (e.delivered) throw outOfMemory(e, opts.memoryLimit);
+    opts.keeper?.reset?.();
+    got = await streamQuery(await leaseReadOnly(path, opts.memoryLimit ?? QUERY_MEMORY_LIMIT, 1), sql, params, opts).catch((e2: unknown) => {
+      throw e2 instanceof OutOfMemory ? outOfMemory(e2, opts.memoryLimit) : e2;
+    });
+  }
+  const { columns, rows, rowCount, resultSha256 } = got;
+  const checkpoint = checkpointFor(store, built.events);
+  const ms = performance.now() - t0;
+  const custodySeq = store.appendCustody(opts.actor, 'query.run', {
+    source: opts.source,
+    text: opts.text,
+    sql,
+    params,
+    engine: engineName(),
+    checkpoint,
+    rows: rowCount,
+    resultSha256,
+    ...(opts.savedQuery ? { savedQuery: opts.savedQuery } : {}),
+  });
+  return { columns, rows, rowCount, truncated: rowCount > rows.length, resultSha256, sql, params, engine: engineName(), checkpoint, custodySeq, ms };
+}
+
+interface Streamed {
+  columns: QueryColumn[];
+  rows: Json[][];
+  rowCount: number;
+  resultSha256: string;
+}
+
+/** DuckDB ran out of its memory cap; `delivered` says whether rows had already gone to onRows. */
+class OutOfMemory extends Error {
+  constructor(
+    readonly error: UserError,
+    readonly delivered: boolean,
+  ) {
+    super(error.message);
+  }
+}
+
+/** DuckDB's message, and what the examiner can do about it. */
+function outOfMemory(e: OutOfMemory, memoryLimit = QUERY_MEMORY_LIMIT): UserError {
+  return new UserError(
+    `${e.error.message}. A query has ${memoryLimit} of memory${e.delivered ? '' : ' (this one was also run on one thread)'}: name fewer columns (SELECT * reads every column, the record text too) or narrow the WHERE`,
+  );
+}
+
+/** Run the statement on a leased connection: stream, hash and hand on its rows; the lease is given back. */
+async function streamQuery(db: Lease, sql: string, params: QueryValue[], opts: QueryOptions): Promise<Streamed> {
   const con = db.con;
   const onAbort = () => con.interrupt();
   opts.signal?.addEventListener('abort', onAbort);
   const stopIfCancelled = () => {
     if (opts.signal?.aborted) throw new UserError('query cancelled');
   };
+  // Whether anything went out to onColumns / onRows (then a failed run cannot be run again).
+  let announced = false;
+  let delivered = false;
   try {
     stopIfCancelled();
     const prepared = await prepareReadOnly(con, sql);
@@ -240,23 +310,42 @@ async function runQueryNow(store: CaseStore, opts: QueryOptions): Promise<QueryR
       const types = Array.from({ length: res.columnCount }, (_, i) => res.columnTypeId(i));
       columns = res.columnNames().map((name, i) => ({ name, type: res.columnType(i).toString() }));
       hasher = new ResultHasher(columns.map((c) => c.name), { dir: db.spill });
-      opts.onColumns?.(columns);
       const keep = opts.keepRows ?? 1000;
-      for (let chunks = 1; ; chunks++) {
-        if (chunks % 8 === 0) releaseChunks();
+      // Chunks read since the last release, and their row text: wide rows (SELECT * with the
+      // record) make 5-8 MB chunks, which count against DuckDB's memory cap until collected.
+      let unreleased = 0;
+      let unreleasedBytes = 0;
+      for (;;) {
+        if (unreleased >= 8 || unreleasedBytes >= RELEASE_BYTES) {
+          releaseChunks();
+          unreleased = unreleasedBytes = 0;
+        }
         const chunk = await res.fetchChunk();
+        if (!announced) {
+          // The columns go out with the first chunk (or the end): an out-of-memory failure before it can still be run again.
+          opts.onColumns?.(columns);
+          announced = true;
+        }
         if (!chunk || chunk.rowCount === 0) {
           // Cancelled at any point before the end is cancelled, even if the engine finished first.
           stopIfCancelled();
           break;
         }
-        for (const t of rowTexts(chunk)) hasher.addText(t);
+        unreleased++;
+        for (const t of rowTexts(chunk)) {
+          hasher.addText(t);
+          opts.keeper?.add(t);
+          unreleasedBytes += t.length;
+        }
         rowCount += chunk.rowCount;
         // Rows as values only where someone takes them.
         if (rows.length < keep || opts.onRows) {
           const batch = chunk.convertRows(duck().JsonDuckDBValueConverter).map((r) => r.map((v, i) => canonicalValue(v as Json, types[i])));
           if (rows.length < keep) rows.push(...batch.slice(0, keep - rows.length));
-          if (opts.onRows) await opts.onRows(batch);
+          if (opts.onRows) {
+            delivered = true;
+            await opts.onRows(batch);
+          }
         }
         stopIfCancelled();
       }
@@ -264,25 +353,13 @@ async function runQueryNow(store: CaseStore, opts: QueryOptions): Promise<QueryR
       hasher?.dispose(); // its temporary runs, when the result was large
       if (e instanceof UserError) throw e;
       stopIfCancelled();
-      throw new UserError(queryErrorMessage(e, sql));
+      const err = new UserError(queryErrorMessage(e, sql));
+      if (/^Out of Memory Error/.test(err.message)) throw new OutOfMemory(err, delivered || (announced && !!opts.onColumns));
+      throw err;
     } finally {
       prepared.destroySync();
     }
-    const resultSha256 = hasher!.digest();
-    const checkpoint = checkpointFor(store, built.events);
-    const ms = performance.now() - t0;
-    const custodySeq = store.appendCustody(opts.actor, 'query.run', {
-      source: opts.source,
-      text: opts.text,
-      sql,
-      params,
-      engine: engineName(),
-      checkpoint,
-      rows: rowCount,
-      resultSha256,
-      ...(opts.savedQuery ? { savedQuery: opts.savedQuery } : {}),
-    });
-    return { columns, rows, rowCount, truncated: rowCount > rows.length, resultSha256, sql, params, engine: engineName(), checkpoint, custodySeq, ms };
+    return { columns, rows, rowCount, resultSha256: hasher!.digest() };
   } finally {
     opts.signal?.removeEventListener('abort', onAbort);
     db.release();

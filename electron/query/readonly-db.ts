@@ -73,11 +73,12 @@ let held: { path: string; stamp: string; db: ReadOnlyDb; busy: boolean; idle: No
  * A read-only connection to the derived file `path`. With the default memory cap the
  * instance is the one kept from this process's last query when the file has not changed
  * since it was opened, else a new one that is kept in its place; a query with its own cap
- * (tests that exercise spilling) gets an instance of its own, closed on release.
+ * (tests that exercise spilling) or one thread (a query run again after it ran out of memory
+ * on two, engine.ts) gets an instance of its own, closed on release.
  */
-export async function leaseReadOnly(path: string, memoryLimit?: string): Promise<Lease> {
-  if (memoryLimit !== undefined && memoryLimit !== QUERY_MEMORY_LIMIT) {
-    const db = await openReadOnly(path, memoryLimit);
+export async function leaseReadOnly(path: string, memoryLimit?: string, threads = 2): Promise<Lease> {
+  if ((memoryLimit !== undefined && memoryLimit !== QUERY_MEMORY_LIMIT) || threads !== 2) {
+    const db = await openReadOnly(path, memoryLimit ?? QUERY_MEMORY_LIMIT, threads);
     return { con: db.con, spill: db.spill, release: () => db.close() };
   }
   const stamp = fileStamp(path);
@@ -141,15 +142,15 @@ process.once('exit', () => {
  * sorts 1.36M wide rows (before, with spilling off, it failed with DuckDB's
  * out-of-memory error). Queries cannot name files (enable_external_access is
  * off), so the directory is DuckDB's alone. A process killed while its instance was
- * open leaves the directory; the next query on this machine removes it (removeStaleSpills).
+ * open leaves the directory; the next query on this machine removes it (removeStaleDirs).
  */
-async function openReadOnly(path: string, memoryLimit: string): Promise<ReadOnlyDb> {
-  removeStaleSpills(path);
+async function openReadOnly(path: string, memoryLimit: string, threads = 2): Promise<ReadOnlyDb> {
+  removeStaleDirs(path, 'spill');
   const spill = mkdtempSync(join(dirname(path), `${spillPrefix(path)}${process.pid}-`));
   const removeSpill = () => rmSync(spill, { recursive: true, force: true });
   let inst: DuckDBInstance;
   try {
-    inst = await duck().DuckDBInstance.create(path, { access_mode: 'READ_ONLY', threads: '2', memory_limit: memoryLimit, temp_directory: spill });
+    inst = await duck().DuckDBInstance.create(path, { access_mode: 'READ_ONLY', threads: String(threads), memory_limit: memoryLimit, temp_directory: spill });
   } catch (e) {
     removeSpill();
     const holder = lockHolder(e);
@@ -171,8 +172,15 @@ async function openReadOnly(path: string, memoryLimit: string): Promise<ReadOnly
   return { con, spill, close };
 }
 
-/** How this machine's spill directories of the derived file `path` are named, up to the process id: `<derived>.spill-<host>-` (the host name as letters, digits, dots and hyphens). */
-export const spillPrefix = (path: string) => `${basename(path)}.spill-${hostname().replace(/[^A-Za-z0-9.-]/g, '_') || 'host'}-`;
+/**
+ * How this machine's private directories of one kind beside the derived file `path` are named, up
+ * to the process id: `<derived>.<kind>-<host>-` (the host name as letters, digits, dots and
+ * hyphens). Kinds: `spill` (the read-only instance's), `results` (kept query results, kept-results.ts).
+ */
+export const privatePrefix = (path: string, kind: 'spill' | 'results') => `${basename(path)}.${kind}-${hostname().replace(/[^A-Za-z0-9.-]/g, '_') || 'host'}-`;
+
+/** How this machine's spill directories of the derived file `path` are named, up to the process id. */
+export const spillPrefix = (path: string) => privatePrefix(path, 'spill');
 
 /** Is process `pid` of this machine still running (a process of another user counts as running)? */
 function running(pid: number): boolean {
@@ -185,15 +193,15 @@ function running(pid: number): boolean {
 }
 
 /**
- * Spill directories of this derived file left by processes that are no longer running
- * (killed with the instance open: the directory is removed only when it closes). A name
- * says which machine and process made it (`<derived>.spill-<host>-<pid>-XXXXXX`); only this
- * machine's, and only where that process is gone, are removed. Names without an owner
+ * Private directories of this derived file left by processes that are no longer running
+ * (killed with the instance open or results kept: a directory is removed only when its owner
+ * lets go of it). A name says which machine and process made it (`<derived>.<kind>-<host>-<pid>-XXXXXX`);
+ * only this machine's, and only where that process is gone, are removed. Names without an owner
  * (made by earlier versions) are left alone.
  */
-function removeStaleSpills(path: string): void {
+export function removeStaleDirs(path: string, kind: 'spill' | 'results'): void {
   const dir = dirname(path);
-  const prefix = spillPrefix(path);
+  const prefix = privatePrefix(path, kind);
   let names: string[];
   try {
     names = readdirSync(dir);

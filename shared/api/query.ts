@@ -19,6 +19,20 @@ export interface QueryRunResult {
   checkpoint: { treeSize: number; root: string };
   custodySeq: number;
   ms: number;
+  /**
+   * Rows of this result the app can page through with queryResultPage (every row unless the
+   * result's text is over 512 MB; the CLI streams any size). Absent where nothing is kept (the CLI).
+   */
+  keptRows?: number;
+}
+
+/** A page of a kept result (queryResultPage). */
+export interface QueryResultPage {
+  columns: { name: string; type: string }[];
+  rows: QueryCell[][];
+  offset: number;
+  keptRows: number;
+  rowCount: number;
 }
 
 export interface SavedQuery {
@@ -65,6 +79,10 @@ export const queryApi = {
       .strict(),
     'Run a read-only SQL query or a search over every field of every event; custody-logged (query.run) with its result hash. Runs as a job: poll jobStatus, cancel with cancelJob.',
   ).returns<{ jobId: string }>(),
+  queryResultPage: read(
+    z.object({ custodySeq: z.number().int().min(1), offset: z.number().int().min(0), limit: z.number().int().min(1).max(5000).default(500) }).strict(),
+    "Rows of a query run's result from this session (the last three runs of the case are kept until it is closed), in the order the query returned them: the rows it hashed.",
+  ).returns<QueryResultPage>(),
   compileSearch: read(z.object({ text: z.string().max(10_000) }).strict(), 'The SQL and parameters a search compiles to, or the parse error with its position.').returns<
     { ok: true; sql: string; params: (string | number)[] } | { ok: false; error: string; position: number }
   >(),

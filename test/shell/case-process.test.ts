@@ -69,19 +69,24 @@ test('create, import as a job, reopen unchanged, reopen from elsewhere, altered 
   await assert.rejects(bridge.call('noSuchMethod', {}), (e: Error & { code?: string }) => e.code === 'bad-request');
 
   // A query runs as a job; the case process keeps the query database open between queries
-  // (its spill directory shows it) and lets go of it when the case is closed.
+  // (its spill directory shows it), keeps the runs' rows for paging, and lets go of both when the
+  // case is closed.
   const spills = () => readdirSync(dir).filter((f) => f.startsWith('desk.trailcase-query.spill-'));
+  const kept = () => readdirSync(dir).filter((f) => f.startsWith('desk.trailcase-query.results-'));
   for (let k = 0; k < 2; k++) {
     const q = (await bridge.call('runQuery', { text: "SELECT count(*) FROM events WHERE eventName = 'StopLogging'" })) as { jobId: string };
     const qd = await waitJob(q.jobId);
     assert.equal(qd.state, 'done', JSON.stringify(qd).slice(0, 300));
     assert.deepEqual(qd.result.rows, [[found.total]]);
     assert.equal(spills().length, 1, 'one kept instance');
+    assert.deepEqual(((await bridge.call('queryResultPage', { custodySeq: qd.result.custodySeq, offset: 0, limit: 10 })) as { rows: unknown[] }).rows, [[found.total]]);
   }
+  assert.equal(kept().length, 1, 'one directory of kept results');
 
   // Close: the head the app records; reopening with it skips verification.
   const head = (await bridge.close())!;
   assert.deepEqual(spills(), [], 'closing the case let go of the query database');
+  assert.deepEqual(kept(), [], 'and of the kept results');
   assert.ok(head.custodySeq > 2);
   const again = await bridge.open(path, head);
   assert.equal(again.result.verification, 'known-unchanged');
