@@ -2,11 +2,13 @@
 // search bar's language, read-only and on the record. The search shows the SQL
 // it compiles to (or the parse error and where) as the examiner types; a run is
 // a job with Cancel; results show their row count, result hash and custody
-// entry; event rows open in the inspector and go to the timeline and the table;
-// two-column answers with a count draw as bars; export CSV/JSON; a column's
-// values can become indicators; queries are saved with names and notes.
+// entry; every row of a result can be scrolled to (a virtualised grid paging the rows
+// the run kept, electron/query/kept-results.ts), event rows open in the inspector and
+// go to the table; two-column answers with a count draw as bars; export CSV/JSON of
+// every kept row; a column's values can become indicators; queries are saved with
+// names and notes.
 // Every value shown is the suspect's text: React escapes it, nothing is HTML.
-import { useEffect, useMemo, useRef, useState } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { getApi } from '../api/transport.ts';
 import { useAppState } from '../state.tsx';
 import { useAsync } from '../components/useAsync.ts';
@@ -15,6 +17,7 @@ import { JobProgress } from '../components/JobProgress.tsx';
 import { csvCell } from '../../shared/text/csv.ts';
 import { num } from '../lib/format.ts';
 import { Ev, tip } from '../components/Ev.tsx';
+import { VirtualList } from '../components/VirtualList.tsx';
 import type { QueryCell, QueryRunResult } from '../../shared/api/query.ts';
 
 type Mode = 'sql' | 'search';
@@ -26,12 +29,41 @@ const EXAMPLES: Record<Mode, string> = {
 
 const cellText = (v: QueryCell) => (v === null ? '' : typeof v === 'object' ? JSON.stringify(v) : String(v));
 
-function download(name: string, body: string, type: string) {
+function download(name: string, parts: string[], type: string) {
   const a = document.createElement('a');
-  a.href = URL.createObjectURL(new Blob([body], { type }));
+  a.href = URL.createObjectURL(new Blob(parts, { type }));
   a.download = name;
+  document.body.appendChild(a);
   a.click();
-  setTimeout(() => URL.revokeObjectURL(a.href), 10_000);
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(a.href), 60_000);
+}
+
+/** Rows of a result fetched per page of the grid, and per request when every kept row is read. */
+const RESULT_PAGE = 500;
+const BULK_PAGE = 5000;
+const RESULT_ROW = 24;
+const COLUMN_WIDTH = 220;
+/** Most event ids the table's filter takes (shared/event-filter.ts). */
+const TABLE_IDS_MAX = 100_000;
+/** Most distinct values one "+IOC" adds. */
+const IOC_MAX = 500;
+
+const keptOf = (r: QueryRunResult) => r.keptRows ?? r.rows.length;
+
+/**
+ * Every kept row of a result, a page at a time (the run's own rows, in its order); `each` returns
+ * false to stop early. Rows the run did not keep (a result over 512 MB of text) are not read.
+ */
+async function eachKeptPage(r: QueryRunResult, each: (rows: QueryCell[][], done: number) => boolean | void, cancelled: () => boolean = () => false): Promise<void> {
+  if (r.keptRows === undefined) {
+    each(r.rows, r.rows.length);
+    return;
+  }
+  for (let off = 0; off < r.keptRows && !cancelled(); off += BULK_PAGE) {
+    const p = await getApi().queryResultPage({ custodySeq: r.custodySeq, offset: off, limit: BULK_PAGE });
+    if (each(p.rows, off + p.rows.length) === false || p.rows.length === 0) return;
+  }
 }
 
 export function QueryView() {
@@ -70,7 +102,7 @@ export function QueryView() {
     setInfo(null);
     setResult(null);
     try {
-      const r = await getApi().runQuery({ mode, text, limit: 5000, ...(savedQuery ? { savedQuery } : {}) });
+      const r = await getApi().runQuery({ mode, text, limit: RESULT_PAGE, ...(savedQuery ? { savedQuery } : {}) });
       setJobId(r.jobId);
     } catch (e) {
       setError(e);
@@ -88,24 +120,77 @@ export function QueryView() {
   const cols = result?.columns ?? [];
   const eventIdCol = cols.findIndex((c) => c.name.toLowerCase() === 'eventid');
   const chart = useMemo(() => {
-    if (!result || result.columns.length !== 2) return null;
+    if (!result || result.columns.length !== 2 || result.rows.length < result.rowCount) return null;
     const numeric = result.rows.every((r) => typeof r[1] === 'number');
     if (!numeric || result.rows.length === 0 || result.rows.length > 200) return null;
     const max = Math.max(...result.rows.map((r) => r[1] as number), 1);
     return { max, rows: result.rows };
   }, [result]);
 
-  const showEvents = () => {
+  const [busy, setBusy] = useState<{ what: string; done: number; total: number } | null>(null);
+  const cancelBusy = useRef(false);
+  /** Read every kept row with a progress bar and Cancel; false when cancelled or failed. */
+  const overKept = async (what: string, each: (rows: QueryCell[][]) => boolean | void): Promise<boolean> => {
+    if (!result) return false;
+    cancelBusy.current = false;
+    setBusy({ what, done: 0, total: keptOf(result) });
+    try {
+      await eachKeptPage(
+        result,
+        (rows, done) => {
+          setBusy({ what, done, total: keptOf(result) });
+          return each(rows);
+        },
+        () => cancelBusy.current,
+      );
+      return !cancelBusy.current;
+    } catch (e) {
+      setError(e);
+      return false;
+    } finally {
+      setBusy(null);
+    }
+  };
+
+  const showEvents = async () => {
     if (!result || eventIdCol < 0) return;
-    const ids = [...new Set(result.rows.map((r) => r[eventIdCol]).filter((v): v is string => typeof v === 'string'))];
-    dispatch({ type: 'filter', filter: { eventIds: ids }, eventIdsLabel: `query (custody #${result.custodySeq})` });
+    const ids = new Set<string>();
+    let more = false;
+    const ok = await overKept('event ids', (rows) => {
+      for (const r of rows) {
+        const v = r[eventIdCol];
+        if (typeof v !== 'string' || ids.has(v)) continue;
+        if (ids.size === TABLE_IDS_MAX) {
+          more = true;
+          return false;
+        }
+        ids.add(v);
+      }
+    });
+    if (!ok && !more) return;
+    const part = more || keptOf(result) < result.rowCount ? `, its first ${num(ids.size)} events` : '';
+    dispatch({ type: 'filter', filter: { eventIds: [...ids] }, eventIdsLabel: `query (custody #${result.custodySeq}${part})` });
     dispatch({ type: 'view', view: 'events' });
   };
 
   const addIndicators = async (col: number) => {
     if (!result) return;
-    const values = [...new Set(result.rows.map((r) => r[col]).filter((v): v is string => typeof v === 'string' && v.length > 0))].slice(0, 500);
-    if (!values.length || !confirm(`Add ${values.length} value(s) of ${cols[col].name} as indicators (type inferred)?`)) return;
+    const distinct = new Set<string>();
+    let more = false;
+    const ok = await overKept('values', (rows) => {
+      for (const r of rows) {
+        const v = r[col];
+        if (typeof v !== 'string' || v.length === 0 || distinct.has(v)) continue;
+        if (distinct.size === IOC_MAX) {
+          more = true;
+          return false;
+        }
+        distinct.add(v);
+      }
+    });
+    if (!ok && !more) return;
+    const values = [...distinct];
+    if (!values.length || !confirm(`Add ${values.length}${more ? ` (the first ${IOC_MAX} distinct)` : ''} value(s) of ${cols[col].name} as indicators (type inferred)?`)) return;
     let added = 0;
     const failed: string[] = [];
     for (const v of values) {
@@ -120,15 +205,32 @@ export function QueryView() {
     dispatch({ type: 'changed' });
   };
 
-  const exportAs = (format: 'csv' | 'json') => {
+  const exportAs = async (format: 'csv' | 'json') => {
     if (!result) return;
     const stamp = new Date().toISOString().replace(/[:.]/g, '-');
-    if (format === 'csv') {
-      const lines = [cols.map((c) => csvCell(c.name)).join(','), ...result.rows.map((r) => r.map((v) => csvCell(v)).join(','))];
-      download(`trailcase-query-${stamp}.csv`, lines.join('\r\n') + '\r\n', 'text/csv;charset=utf-8');
-    } else {
-      download(`trailcase-query-${stamp}.json`, JSON.stringify({ columns: cols, rows: result.rows, rowCount: result.rowCount, resultSha256: result.resultSha256, sql: result.sql, params: result.params }, null, 1), 'application/json');
+    const kept = keptOf(result);
+    const parts: string[] = [];
+    let first = true;
+    if (format === 'csv') parts.push(cols.map((c) => csvCell(c.name)).join(',') + '\r\n');
+    else {
+      const head = { columns: cols, rowCount: result.rowCount, rowsInFile: kept, resultSha256: result.resultSha256, custodySeq: result.custodySeq, checkpoint: result.checkpoint, engine: result.engine, sql: result.sql, params: result.params };
+      parts.push(JSON.stringify(head).slice(0, -1) + ',"rows":[\n');
     }
+    const ok = await overKept(format.toUpperCase(), (rows) => {
+      if (!rows.length) return;
+      if (format === 'csv') parts.push(rows.map((r) => r.map((v) => csvCell(v)).join(',')).join('\r\n') + '\r\n');
+      else {
+        parts.push((first ? '' : ',\n') + rows.map((r) => JSON.stringify(r)).join(',\n'));
+        first = false;
+      }
+    });
+    if (!ok) return;
+    if (format === 'csv') download(`trailcase-query-${stamp}.csv`, parts, 'text/csv;charset=utf-8');
+    else {
+      parts.push('\n]}\n');
+      download(`trailcase-query-${stamp}.json`, parts, 'application/json');
+    }
+    if (kept < result.rowCount) setInfo(`exported the first ${num(kept)} of ${num(result.rowCount)} rows (the rows kept for the app); trailcase query ${format === 'csv' ? '--csv' : '--json'} writes them all`);
   };
 
   return (
@@ -217,13 +319,27 @@ export function QueryView() {
         <div className="query-result">
           <p className="small">
             {num(result.rowCount)} row{result.rowCount === 1 ? '' : 's'}
-            {result.truncated ? ` (first ${num(result.rows.length)} shown; export and the CLI give all)` : ''} · {Math.round(result.ms)} ms · {result.engine} · over {num(result.checkpoint.treeSize)} events · custody #{result.custodySeq} · result SHA-256{' '}
+            {keptOf(result) < result.rowCount ? ` (the first ${num(keptOf(result))} kept for browsing and export: 512 MB of text; trailcase query streams all)` : ''} · {Math.round(result.ms)} ms · {result.engine} · over {num(result.checkpoint.treeSize)} events · custody #{result.custodySeq} · result SHA-256{' '}
             <span className="mono hash">{result.resultSha256}</span>
           </p>
           <div className="query-result-actions">
-            {eventIdCol >= 0 && <button onClick={showEvents}>Show these events in the table</button>}
-            <button onClick={() => exportAs('csv')}>Export CSV</button>
-            <button onClick={() => exportAs('json')}>Export JSON</button>
+            {eventIdCol >= 0 && (
+              <button onClick={showEvents} disabled={!!busy}>
+                Show these events in the table
+              </button>
+            )}
+            <button onClick={() => exportAs('csv')} disabled={!!busy}>
+              Export CSV
+            </button>
+            <button onClick={() => exportAs('json')} disabled={!!busy}>
+              Export JSON
+            </button>
+            {busy && (
+              <span className="export-progress" role="status">
+                {busy.what}: <progress max={busy.total} value={busy.done} /> {num(busy.done)} / {num(busy.total)}
+                <button onClick={() => (cancelBusy.current = true)}>Cancel</button>
+              </span>
+            )}
           </div>
           {chart && (
             <div className="query-chart" aria-label="Chart">
@@ -238,37 +354,7 @@ export function QueryView() {
               ))}
             </div>
           )}
-          <div className="query-table-wrap">
-            <table className="query-table">
-              <thead>
-                <tr>
-                  {cols.map((c, i) => (
-                    <th key={i} title={c.type}>
-                      <Ev v={c.name} />{' '}
-                      <button className="link small" title="Add this column's values as indicators" onClick={() => addIndicators(i)}>
-                        +IOC
-                      </button>
-                    </th>
-                  ))}
-                </tr>
-              </thead>
-              <tbody>
-                {result.rows.map((r, i) => (
-                  <tr
-                    key={i}
-                    className={eventIdCol >= 0 ? 'clickable' : ''}
-                    onClick={() => eventIdCol >= 0 && typeof r[eventIdCol] === 'string' && dispatch({ type: 'select', eventId: r[eventIdCol] as string })}
-                  >
-                    {r.map((v, j) => (
-                      <td key={j} className="mono small">
-                        <Ev v={cellText(v)} max={500} />
-                      </td>
-                    ))}
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <ResultGrid key={result.custodySeq} result={result} eventIdCol={eventIdCol} onAddIoc={busy ? undefined : addIndicators} />
           <details>
             <summary className="small">SQL that ran</summary>
             <pre className="small mono">{result.sql}{result.params.length ? `\nparams: ${JSON.stringify(result.params)}` : ''}</pre>
@@ -315,6 +401,106 @@ export function QueryView() {
       </div>
       <Detections detections={detections} onChanged={() => detections.reload()} />
     </section>
+  );
+}
+
+/**
+ * Every kept row of a result in a virtualised grid: only the rows in view exist in the DOM,
+ * fetched a page at a time from the case process (the first page came with the result).
+ * Arrow keys move the selection; an event row (one with an eventID column) opens in the inspector.
+ */
+function ResultGrid({ result, eventIdCol, onAddIoc }: { result: QueryRunResult; eventIdCol: number; onAddIoc?: (col: number) => void }) {
+  const { state, dispatch } = useAppState();
+  const count = keptOf(result);
+  const pages = useRef(new Map<number, QueryCell[][] | 'loading'>(result.rows.length >= Math.min(RESULT_PAGE, count) ? [[0, result.rows.slice(0, RESULT_PAGE)]] : []));
+  const [, setTick] = useState(0);
+  const [error, setError] = useState<unknown>(null);
+  const [sel, setSel] = useState<number | null>(null);
+  const fetchPage = useCallback(
+    async (p: number) => {
+      if (pages.current.has(p)) return;
+      pages.current.set(p, 'loading');
+      try {
+        const r = await getApi().queryResultPage({ custodySeq: result.custodySeq, offset: p * RESULT_PAGE, limit: RESULT_PAGE });
+        pages.current.set(p, r.rows);
+        setError(null);
+      } catch (e) {
+        pages.current.delete(p);
+        setError(e);
+      }
+      setTick((t) => t + 1);
+    },
+    [result.custodySeq],
+  );
+  const onRange = useCallback(
+    (first: number, last: number) => {
+      for (let p = Math.floor(first / RESULT_PAGE); p <= Math.floor(last / RESULT_PAGE); p++) fetchPage(p);
+    },
+    [fetchPage],
+  );
+  const rowAt = (i: number): QueryCell[] | null => {
+    const p = pages.current.get(Math.floor(i / RESULT_PAGE));
+    return p && p !== 'loading' ? (p[i % RESULT_PAGE] ?? null) : null;
+  };
+  const eventIdAt = (i: number) => {
+    const v = eventIdCol >= 0 ? rowAt(i)?.[eventIdCol] : undefined;
+    return typeof v === 'string' ? v : null;
+  };
+  const select = (i: number) => {
+    setSel(i);
+    const id = eventIdAt(i);
+    if (id) dispatch({ type: 'select', eventId: id });
+  };
+  const cols = result.columns;
+  const template = `repeat(${cols.length}, ${COLUMN_WIDTH}px)`;
+  return (
+    <>
+      <ErrorBox error={error} />
+      <div className="table-scroll query-grid">
+        <div className="table-inner" style={{ width: Math.max(300, cols.length * COLUMN_WIDTH) }}>
+          <div className="thead" role="row" style={{ gridTemplateColumns: template }}>
+            {cols.map((c, i) => (
+              <div key={i} role="columnheader" title={`${c.name} (${c.type})`}>
+                <Ev v={c.name} />{' '}
+                {onAddIoc && (
+                  <button className="link small" title="Add this column's values as indicators" onClick={() => onAddIoc(i)}>
+                    +IOC
+                  </button>
+                )}
+              </div>
+            ))}
+          </div>
+          <VirtualList
+            label="Query result"
+            className="tbody"
+            count={count}
+            rowHeight={RESULT_ROW}
+            onRange={onRange}
+            selected={sel}
+            onSelect={select}
+            onActivate={select}
+            renderRow={(i) => {
+              const r = rowAt(i);
+              const id = eventIdAt(i);
+              const cls = `trow${i === sel ? ' selected' : ''}${id && id === state.selected ? ' inspected' : ''}${id ? ' clickable' : ''}`;
+              return (
+                <div key={i} role="row" aria-rowindex={i + 1} className={cls} style={{ gridTemplateColumns: template, height: RESULT_ROW }} onClick={() => select(i)}>
+                  {r ? (
+                    r.map((v, j) => (
+                      <div key={j} role="gridcell" className="mono small" title={tip(cellText(v))}>
+                        <Ev v={cellText(v)} max={500} />
+                      </div>
+                    ))
+                  ) : (
+                    <div className="loading-row">…</div>
+                  )}
+                </div>
+              );
+            }}
+          />
+        </div>
+      </div>
+    </>
   );
 }
 
