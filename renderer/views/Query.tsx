@@ -19,6 +19,8 @@ import { num } from '../lib/format.ts';
 import { Ev, tip } from '../components/Ev.tsx';
 import { VirtualList } from '../components/VirtualList.tsx';
 import type { QueryCell, QueryRunResult } from '../../shared/api/query.ts';
+import type { FieldInfo } from '../../shared/query/schema.ts';
+import { fieldAtCaret, pathText, suggestFields } from '../../shared/query/complete.ts';
 
 type Mode = 'sql' | 'search';
 
@@ -82,6 +84,24 @@ export function QueryView() {
   const fields = useAsync(() => getApi().queryFields({}), []);
   const [compiled, setCompiled] = useState<{ ok: true; sql: string; params: (string | number)[] } | { ok: false; error: string; position: number } | null>(null);
   const area = useRef<HTMLTextAreaElement>(null);
+  const [suggest, setSuggest] = useState<{ from: number; to: number; items: FieldInfo[]; sel: number } | null>(null);
+  const updateSuggest = (value: string, caret: number) => {
+    const at = fieldAtCaret(value, caret, mode);
+    const items = at && fields.value ? suggestFields(fields.value.fields, at.token, mode) : [];
+    setSuggest(at && items.length ? { from: at.from, to: caret, items, sel: 0 } : null);
+  };
+  const acceptSuggestion = (f: FieldInfo) => {
+    if (!suggest) return;
+    const ins = pathText(f, mode);
+    const next = text.slice(0, suggest.from) + ins + text.slice(suggest.to);
+    setText(next);
+    setSuggest(null);
+    const caret = suggest.from + ins.length;
+    requestAnimationFrame(() => {
+      area.current?.focus();
+      area.current?.setSelectionRange(caret, caret);
+    });
+  };
 
   useEffect(() => {
     if (mode !== 'search') return setCompiled(null);
@@ -109,10 +129,10 @@ export function QueryView() {
     }
   };
 
-  const insertField = (path: string) => {
+  const insertField = (f: FieldInfo) => {
     const el = area.current;
     const at = el ? el.selectionStart : text.length;
-    const ins = mode === 'search' ? `${path}:` : path;
+    const ins = pathText(f, mode);
     setText(text.slice(0, at) + ins + text.slice(el ? el.selectionEnd : at));
     el?.focus();
   };
@@ -259,14 +279,59 @@ export function QueryView() {
           rows={mode === 'sql' ? 6 : 2}
           value={text}
           spellCheck={false}
-          onChange={(e) => setText(e.target.value)}
+          onChange={(e) => {
+            setText(e.target.value);
+            updateSuggest(e.target.value, e.target.selectionStart);
+          }}
+          onBlur={() => setSuggest(null)}
+          onClick={() => setSuggest(null)}
+          aria-autocomplete="list"
+          aria-controls={suggest ? 'query-field-suggestions' : undefined}
+          aria-expanded={!!suggest}
           onKeyDown={(e) => {
+            if (suggest && !e.ctrlKey && !e.metaKey && !e.altKey) {
+              const n = suggest.items.length;
+              if (e.key === 'ArrowLeft' || e.key === 'ArrowRight' || e.key === 'Home' || e.key === 'End') setSuggest(null);
+              if (e.key === 'ArrowDown' || e.key === 'ArrowUp') {
+                e.preventDefault();
+                setSuggest({ ...suggest, sel: (suggest.sel + (e.key === 'ArrowDown' ? 1 : n - 1)) % n });
+                return;
+              }
+              if (e.key === 'Enter' || e.key === 'Tab') {
+                e.preventDefault();
+                acceptSuggestion(suggest.items[suggest.sel]);
+                return;
+              }
+              if (e.key === 'Escape') {
+                e.preventDefault();
+                setSuggest(null);
+                return;
+              }
+            }
             if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) {
               e.preventDefault();
               run();
             }
           }}
         />
+        {suggest && (
+          <ul className="field-suggestions" role="listbox" id="query-field-suggestions" aria-label="Field suggestions">
+            {suggest.items.map((f, i) => (
+              <li
+                key={f.path}
+                role="option"
+                aria-selected={i === suggest.sel}
+                className={i === suggest.sel ? 'selected' : undefined}
+                onMouseDown={(e) => {
+                  e.preventDefault();
+                  acceptSuggestion(f);
+                }}
+              >
+                <Ev className="mono" v={f.path} /> <span className="muted small">{f.type}{f.kind === 'list' ? ', any element' : ''}{f.events !== undefined ? ` · ${num(f.events)} events` : ''}</span>
+              </li>
+            ))}
+          </ul>
+        )}
         {mode === 'search' && compiled && (compiled.ok ? <pre className="query-sql small muted" aria-label="SQL it runs">{compiled.sql}{'\n'}params: {JSON.stringify(compiled.params)}</pre> : <p className="error small" role="alert">{compiled.error}</p>)}
         <div className="query-actions">
           <button onClick={() => run()} disabled={!!jobId || !text.trim()}>
@@ -292,8 +357,8 @@ export function QueryView() {
           <summary>Fields ({fields.value?.fields.length ?? 0})</summary>
           <div className="chips">
             {fields.value?.fields.map((f) => (
-              <button key={f.path} className="chip mono small" title={`${f.type}${f.kind === 'list' ? ' (any element of the list)' : ''}${f.events !== undefined ? ` · in ${f.events} events of this case` : ''}`} onClick={() => insertField(f.path)}>
-                {f.path}
+              <button key={f.path} className="chip mono small" title={`${f.type}${f.kind === 'list' ? ' (any element of the list)' : ''}${f.events !== undefined ? ` · in ${f.events} events of this case` : ''}`} onClick={() => insertField(f)}>
+                <Ev v={f.path} />
               </button>
             ))}
           </div>

@@ -46,6 +46,15 @@ test('search, SQL, results, inspector, chart and saved queries in the Query view
   assert.ok(want > 0);
   await page.goto(`${host.url}&view=query`);
   const box = page.getByRole('textbox', { name: 'Search' });
+  // Field names complete from the case's fields as they are typed.
+  await box.fill('-errorCode:* eventNa');
+  const options = page.getByRole('listbox', { name: 'Field suggestions' }).getByRole('option');
+  await options.first().waitFor();
+  assert.ok((await options.allTextContents()).some((t) => t.startsWith('eventName')));
+  await page.screenshot({ path: join(SHOTS, 'query-field-suggestions.png') });
+  await box.press('Enter');
+  assert.equal(await box.inputValue(), '-errorCode:* eventName:');
+  assert.equal(await page.getByRole('listbox', { name: 'Field suggestions' }).count(), 0);
   await box.fill('eventName:StopLogging AND');
   await page.getByRole('alert').filter({ hasText: 'AND needs a term after it (at column 23)' }).waitFor();
   await box.fill('eventName:StopLogging');
