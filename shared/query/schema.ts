@@ -5,7 +5,7 @@
 // which paths are typed columns and which live inside JSON objects.
 
 /** Bump when the derived table's columns or their derivation change: every derived form is then rebuilt. */
-export const DERIVED_VERSION = 4;
+export const DERIVED_VERSION = 5;
 
 /**
  * The typed part of each record, as DuckDB's json_transform structure. A value
@@ -46,7 +46,6 @@ export const RECORD_STRUCTURE = {
   eventType: 'VARCHAR',
   eventCategory: 'VARCHAR',
   requestID: 'VARCHAR',
-  eventID: 'VARCHAR',
   sharedEventID: 'VARCHAR',
   vpcEndpointId: 'VARCHAR',
   vpcEndpointAccountId: 'VARCHAR',
@@ -66,7 +65,9 @@ export const JSON_COLUMNS = ['requestParameters', 'responseElements', 'additiona
 /** Columns TrailCase adds: the event's identity in the case (for the inspector) and the verbatim record. */
 export const CASE_COLUMNS = [
   { name: 'leaf', type: 'BIGINT', doc: "the event's leaf in the case Merkle tree (opens it in the inspector)" },
-  { name: 'eventid', type: 'VARCHAR', doc: "TrailCase's event id (CloudTrail's eventID, or sha256:… for a record without one)" },
+  // Also written eventID: DuckDB's names are case-insensitive, so the view has no second eventID column
+  // (before layout 5 the record's own eventID was one, reachable only as eventID_1 in SELECT *).
+  { name: 'eventid', type: 'VARCHAR', doc: "TrailCase's event id, also written eventID (CloudTrail's eventID, or sha256:… for a record without one; the record's own field is record.eventID)" },
   { name: 'eventTime', type: 'TIMESTAMP', doc: 'eventTime (UTC), as the case normalised it (@timestamp when eventTime is absent)' },
   { name: 'record', type: 'VARCHAR', doc: 'the verbatim record text (JSON), for free-text search and any path not typed' },
 ] as const;

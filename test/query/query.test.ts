@@ -747,3 +747,27 @@ test('queries, field listings and builds asked at once take turns on the query d
     c.cleanup();
   }
 });
+
+test('one event id column: eventID is TrailCase\'s id (sha256:… without one), record.eventID the record\'s own; SELECT * has no eventID_1', async () => {
+  const c = tempCase();
+  try {
+    const dir = join(c.dir, 'in');
+    mkdirSync(dir);
+    const base = { eventVersion: '1.08', eventTime: '2026-03-04T02:10:00Z', eventSource: 's3.amazonaws.com', eventName: 'GetObject', awsRegion: 'us-east-1', sourceIPAddress: '203.0.113.7', userIdentity: { type: 'IAMUser', arn: 'arn:aws:iam::111122223333:user/a' } };
+    writeFileSync(join(dir, 'two.json'), JSON.stringify({ Records: [{ ...base, eventID: 'e-1', requestID: 'r-1' }, { ...base, eventTime: '2026-03-04T02:11:00Z' }] }));
+    await importPaths(c.store, c.signer, { sources: [dir] }, { workers: 1 });
+    const star = await runQuery(c.store, { text: 'SELECT * FROM events ORDER BY leaf', source: 'sql', actor: 't' });
+    const names = star.columns.map((x) => x.name);
+    assert.deepEqual(names.filter((n) => n.toLowerCase().startsWith('eventid')), ['eventid']);
+    assert.ok(names.includes('requestID') && names.includes('record'));
+    const r = await runQuery(c.store, { text: 'SELECT eventID, record.eventID AS own, requestID FROM events ORDER BY leaf', source: 'sql', actor: 't' });
+    assert.equal(r.rows[0][0], 'e-1');
+    assert.equal(r.rows[0][1], 'e-1');
+    assert.equal(r.rows[0][2], 'r-1');
+    assert.match(String(r.rows[1][0]), /^sha256:[0-9a-f]{64}$/);
+    assert.equal(r.rows[1][1], null);
+    assert.equal(r.rows[1][2], null);
+  } finally {
+    c.cleanup();
+  }
+});
