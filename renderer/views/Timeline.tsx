@@ -352,6 +352,12 @@ export function TimelineView() {
       xss: { disabled: false },
     };
     const tl = new VisTimeline(el, itemsRef.current as never, groupsRef.current as never, options);
+    // vis-timeline fits its window to the items once, on its first 'changed' event. When the first
+    // answer was drawn before that event (a busy machine), that fit replaced the window this view
+    // had chosen (the events with a margin) and, through 'rangechanged', asked for a second window:
+    // the cause of an intermittent failure of "the timeline's window is one request". This view
+    // chooses every window itself, so the one-time fit is marked done.
+    (tl as unknown as { initialFitDone: boolean }).initialFitDone = true;
     tlRef.current = tl;
     // The examiner dragging or wheeling: ask once the movement pauses. vis-timeline's own
     // 'rangechanged' comes 200 ms after a programmatic change, too late; it is only a fallback here.
