@@ -2,9 +2,10 @@
 // search bar's language, read-only and on the record. The search shows the SQL
 // it compiles to (or the parse error and where) as the examiner types; a run is
 // a job with Cancel; results show their row count, result hash and custody
-// entry; every row of a result can be scrolled to (a virtualised grid paging the rows
+// entry; two-column answers with a count draw as bars (over time when the first column is a
+// time); every row of a result can be scrolled to (a virtualised grid paging the rows
 // the run kept, electron/query/kept-results.ts), event rows open in the inspector and
-// go to the table; two-column answers with a count draw as bars; export CSV/JSON of
+// go to the table; export CSV/JSON of
 // every kept row; a column's values can become indicators; queries are saved with
 // names and notes.
 // Every value shown is the suspect's text: React escapes it, nothing is HTML.
@@ -141,6 +142,7 @@ export function QueryView() {
   const eventIdCol = cols.findIndex((c) => c.name.toLowerCase() === 'eventid');
   const chart = useMemo(() => {
     if (!result || result.columns.length !== 2 || result.rows.length < result.rowCount) return null;
+    if (/^(TIMESTAMP|DATE)/.test(result.columns[0].type)) return null; // bars over time: TimeChart
     const numeric = result.rows.every((r) => typeof r[1] === 'number');
     if (!numeric || result.rows.length === 0 || result.rows.length > 200) return null;
     const max = Math.max(...result.rows.map((r) => r[1] as number), 1);
@@ -406,6 +408,7 @@ export function QueryView() {
               </span>
             )}
           </div>
+          {!chart && <TimeChart key={result.custodySeq} result={result} />}
           {chart && (
             <div className="query-chart" aria-label="Chart">
               {chart.rows.map((r, i) => (
@@ -466,6 +469,83 @@ export function QueryView() {
       </div>
       <Detections detections={detections} onChanged={() => detections.reload()} />
     </section>
+  );
+}
+
+/** Most time buckets drawn as bars over time. */
+const TIME_BARS_MAX = 5000;
+
+/** A value of a TIMESTAMP or DATE column in the canonical form, as ms since the epoch (UTC), or null. */
+function timeOf(v: QueryCell): number | null {
+  if (typeof v !== 'string') return null;
+  const t = Date.parse(v.replace(/(\.\d{3})\d+/, '$1'));
+  return Number.isFinite(t) ? t : null;
+}
+
+/**
+ * Bars over time for a two-column answer of a time and a number (`SELECT date_trunc('hour',
+ * eventTime) AS hour, count(*) …`), up to TIME_BARS_MAX rows, read from the kept rows: each bar
+ * at its time on one axis from the first to the last (gaps show as gaps), its height the number.
+ */
+function TimeChart({ result }: { result: QueryRunResult }) {
+  const [data, setData] = useState<{ points: { t: number; n: number; label: string }[]; untimed: number } | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const eligible = result.columns.length === 2 && /^(TIMESTAMP|DATE)/.test(result.columns[0].type) && /INT|DOUBLE|FLOAT|DECIMAL|REAL/.test(result.columns[1].type) && result.rowCount > 0 && result.rowCount <= TIME_BARS_MAX && keptOf(result) === result.rowCount;
+  useEffect(() => {
+    if (!eligible) return;
+    let stop = false;
+    const rows: QueryCell[][] = [];
+    eachKeptPage(result, (page) => {
+      rows.push(...page);
+    }).then(
+      () => {
+        if (stop) return;
+        const points: { t: number; n: number; label: string }[] = [];
+        let untimed = 0;
+        for (const r of rows) {
+          const t = timeOf(r[0]);
+          if (t === null || typeof r[1] !== 'number') untimed++;
+          else points.push({ t, n: r[1], label: String(r[0]) });
+        }
+        points.sort((a, b) => a.t - b.t);
+        setData({ points, untimed });
+      },
+      (e) => !stop && setError(e),
+    );
+    return () => {
+      stop = true;
+    };
+  }, [result, eligible]);
+  if (!eligible) return null;
+  if (error) return <ErrorBox error={error} />;
+  if (!data || data.points.length === 0) return null;
+  const { points } = data;
+  const t0 = points[0].t;
+  let step = Infinity;
+  for (let i = 1; i < points.length; i++) if (points[i].t > points[i - 1].t) step = Math.min(step, points[i].t - points[i - 1].t);
+  if (!Number.isFinite(step)) step = 1;
+  const span = points[points.length - 1].t - t0 + step;
+  const max = Math.max(...points.map((p) => p.n), 1);
+  const W = 1000;
+  const H = 120;
+  const barW = Math.max(2, (step / span) * W * 0.85);
+  return (
+    <figure className="query-time-chart" aria-label="Chart over time">
+      <svg viewBox={`0 0 ${W} ${H}`} preserveAspectRatio="none" role="img" aria-label={`${points.length} bars from ${points[0].label} to ${points[points.length - 1].label}, highest ${max}`}>
+        {points.map((p, i) => {
+          const h = Math.max(1, (p.n / max) * H);
+          return (
+            <rect key={i} x={((p.t - t0) / span) * W} y={H - h} width={barW} height={h}>
+              <title>{`${p.label}: ${num(p.n)}`}</title>
+            </rect>
+          );
+        })}
+      </svg>
+      <figcaption className="small muted">
+        <span className="mono">{points[0].label}</span> … <span className="mono">{points[points.length - 1].label}</span> · {num(points.length)} bars, highest {num(max)}
+        {data.untimed ? ` · ${num(data.untimed)} row(s) without a time or number not drawn` : ''}
+      </figcaption>
+    </figure>
   );
 }
 

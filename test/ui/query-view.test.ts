@@ -76,6 +76,17 @@ test('search, SQL, results, inspector, chart and saved queries in the Query view
   const runs = c.store.db.prepare("SELECT count(*) n FROM custody WHERE action = 'query.run'").get() as { n: number };
   assert.equal(runs.n, 2);
 
+  // A count per time bucket draws as bars over time: one bar a bucket, none as categories.
+  await page.getByRole('textbox', { name: 'SQL query' }).fill("SELECT date_trunc('minute', eventTime) AS minute, count(*) AS n FROM events GROUP BY 1 ORDER BY 1");
+  await page.getByRole('button', { name: 'Run (Ctrl+Enter)' }).click();
+  const overTime = page.getByRole('figure', { name: 'Chart over time' });
+  await overTime.waitFor({ timeout: 60_000 });
+  const minutes = (c.store.db.prepare('SELECT count(DISTINCT time_ms / 60000) n FROM events').get() as { n: number }).n;
+  assert.equal(await overTime.locator('rect').count(), minutes);
+  assert.equal(await page.locator('.query-chart').count(), 0);
+  assert.match((await overTime.locator('figcaption').textContent()) ?? '', new RegExp(`${minutes} bars`));
+  await page.screenshot({ path: join(SHOTS, 'query-time-chart.png') });
+
   // A saved query's name and a result's column names travel with a handed-over case: hostile
   // text (a bidi override, a zero-width space, markup) is shown escaped, never obeyed.
   const hostile = 'admin\u202Etxt.exe<b>x</b>';
