@@ -514,6 +514,23 @@ test("each row's canonical text written from the vectors is the converted row's 
       seen += chunk.rowCount;
     }
     assert.equal(seen, 3);
+    // Nested values as the derived table holds them (userIdentity: structs in structs; resources: a
+    // list of structs): keys out of order and of both cases, NULL struct against a struct of NULLs,
+    // NULL list against an empty one, timestamps and big integers inside, hostile text in a list.
+    const nested = await con.stream(`SELECT * FROM (VALUES
+      ({'zeta': 1, 'Alpha': {'b': 'x', 'a': NULL, 'ä': TIMESTAMP '2024-01-02 03:04:05'}, 'mid': [9007199254740993::BIGINT]}, [{'ARN': 'arn:a', 'type': NULL}, NULL, {'ARN': '\u202Eexe', 'type': 'T'}], [['a b', NULL], []]),
+      (NULL, NULL, NULL),
+      ({'zeta': NULL, 'Alpha': NULL, 'mid': NULL}, [], [NULL])
+    ) t(s, l, ll)`);
+    const nTypes = [nested.columnTypeId(0), nested.columnTypeId(1), nested.columnTypeId(2)];
+    let nestedRows = 0;
+    for (;;) {
+      const chunk = await nested.fetchChunk();
+      if (!chunk || chunk.rowCount === 0) break;
+      assert.deepEqual(rowTexts(chunk), chunk.convertRows(duck().JsonDuckDBValueConverter).map((r) => canonicalJson(r.map((v, i) => canonicalValue(v as Json, nTypes[i])))));
+      nestedRows += chunk.rowCount;
+    }
+    assert.equal(nestedRows, 3);
     // Text an attacker chose, as the records carry it: bidi and zero-width controls, a BOM, line and
     // paragraph separators, a formula prefix, HTML, SQL, escapes and a megabyte-long value. Each row's
     // text is the converter's, and is JSON that reads back to exactly the stored values.
