@@ -46,7 +46,7 @@ export interface QueryOptions {
   /** Keep at most this many rows in the returned result (0: none). */
   keepRows?: number;
   /** Also given each row's canonical JSON as it is hashed (kept-results.ts: the app's pages of the result). */
-  keeper?: { add(text: string): void; reset?(): void };
+  keeper?: { add(text: string): void; reset(): void };
   savedQuery?: string;
   /** DuckDB's memory cap for this query (default QUERY_MEMORY_LIMIT; tests make it small to exercise spilling). */
   memoryLimit?: string;
@@ -278,12 +278,13 @@ async function runQueryNow(store: CaseStore, opts: QueryOptions): Promise<QueryR
     got = await streamQuery(await leaseReadOnly(path, opts.memoryLimit), sql, params, opts);
   } catch (e) {
     // DuckDB's cap is shared by its threads: a query over many wide columns with a JSON filter
-    // (`SELECT * … WHERE requestParameters.bucketName = …`) needs ~130 MB on two threads and
-    // ~85 on one. Such a query runs again on one thread, from the start, where no row has gone
-    // out yet; the result does not depend on the threads (the hash sorts the rows).
+    // can need more than it on two threads and less on one (on layout 4, `SELECT * … WHERE
+    // requestParameters.bucketName = …` at 1M: over 128 MB on two, under 96 on one). Such a query
+    // runs again on one thread, from the start, where nothing has gone out yet; the result does
+    // not depend on the threads (the hash sorts the rows).
     if (!(e instanceof OutOfMemory)) throw e;
     if (e.delivered) throw outOfMemory(e, opts.memoryLimit);
-    opts.keeper?.reset?.();
+    opts.keeper?.reset();
     const again = opts.retryMemoryLimit ?? opts.memoryLimit ?? QUERY_MEMORY_LIMIT;
     got = await streamQuery(await leaseReadOnly(path, again, 1), sql, params, opts).catch((e2: unknown) => {
       throw e2 instanceof OutOfMemory ? outOfMemory(e2, again) : e2;
@@ -313,7 +314,7 @@ interface Streamed {
   resultSha256: string;
 }
 
-/** DuckDB ran out of its memory cap; `delivered` says whether rows had already gone to onRows. */
+/** DuckDB ran out of its memory cap; `delivered` says whether columns or rows had already gone out to the caller. */
 class OutOfMemory extends Error {
   constructor(
     readonly error: UserError,
@@ -338,9 +339,8 @@ async function streamQuery(db: Lease, sql: string, params: QueryValue[], opts: Q
   const stopIfCancelled = () => {
     if (opts.signal?.aborted) throw new UserError('query cancelled');
   };
-  // Whether anything went out to onColumns / onRows (then a failed run cannot be run again).
+  // Whether the columns have gone out (with the first chunk); rows only go out after them.
   let announced = false;
-  let delivered = false;
   try {
     stopIfCancelled();
     const prepared = await prepareReadOnly(con, sql);
@@ -388,10 +388,7 @@ async function streamQuery(db: Lease, sql: string, params: QueryValue[], opts: Q
         if (rows.length < keep || opts.onRows) {
           const batch = chunk.convertRows(duck().JsonDuckDBValueConverter).map((r) => r.map((v, i) => canonicalValue(v as Json, types[i])));
           if (rows.length < keep) rows.push(...batch.slice(0, keep - rows.length));
-          if (opts.onRows) {
-            delivered = true;
-            await opts.onRows(batch);
-          }
+          if (opts.onRows) await opts.onRows(batch);
         }
         stopIfCancelled();
       }
@@ -400,7 +397,8 @@ async function streamQuery(db: Lease, sql: string, params: QueryValue[], opts: Q
       if (e instanceof UserError) throw e;
       stopIfCancelled();
       const err = new UserError(queryErrorMessage(e, sql));
-      if (/^Out of Memory Error/.test(err.message)) throw new OutOfMemory(err, delivered || (announced && !!opts.onColumns));
+      // Once columns or rows went out to a caller that takes them, a run again would send them twice.
+      if (/^Out of Memory Error/.test(err.message)) throw new OutOfMemory(err, announced && !!(opts.onColumns || opts.onRows));
       throw err;
     } finally {
       prepared.destroySync();

@@ -1,14 +1,16 @@
 // The event table (docs/architecture.md, "The renderer"): virtualised (only visible rows exist), sortable,
 // chosen columns, the same filter as the timeline, export of the filtered set
 // to CSV or JSON, keyboard navigation (arrows, j/k, PgUp/PgDn, Home/End, Enter).
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import type { EventSummary } from '../../shared/types.ts';
 import { getApi } from '../api/transport.ts';
 import { filterKey, useAppState, type ProfileSubject } from '../state.tsx';
 import { VirtualList } from '../components/VirtualList.tsx';
+import { usePages } from '../components/usePages.ts';
 import { ErrorBox } from '../components/ErrorBoundary.tsx';
 import { csvHeader, csvRows, jsonChunk, type Column } from '../lib/csv.ts';
 import { num, shortArn, utc } from '../lib/format.ts';
+import { downloadParts } from '../lib/download.ts';
 import { Ev, tip } from '../components/Ev.tsx';
 import { ProfileLink } from './Profile.tsx';
 
@@ -67,58 +69,18 @@ export function EventTable() {
   const [sort, setSort] = useState<SortKey>('time');
   const [desc, setDesc] = useState(false);
   const [cols, setCols] = useState<string[]>(loadColumns);
-  const [total, setTotal] = useState<number | null>(null);
   const [error, setError] = useState<unknown>(null);
   const [sel, setSel] = useState<number | null>(null);
-  const [, setTick] = useState(0);
   const [chooser, setChooser] = useState(false);
   const [exporting, setExporting] = useState<{ done: number; total: number; format: string } | null>(null);
   const cancelExport = useRef(false);
-  const pages = useRef(new Map<number, EventSummary[] | 'loading'>());
   const key = `${filterKey(state.filter)}|${sort}|${desc}|${state.version}`;
-  const keyRef = useRef(key);
+  const { rowAt, onRange, total, error: pageError, retry } = usePages<EventSummary>(key, PAGE, async (offset, limit) => {
+    const r = await getApi().searchEvents({ filter: state.filter, offset, limit, sort, desc });
+    return { rows: r.events, total: r.total };
+  });
+  useEffect(() => setSel(null), [key]);
 
-  const fetchPage = useCallback(
-    async (p: number) => {
-      if (pages.current.has(p)) return;
-      pages.current.set(p, 'loading');
-      const myKey = keyRef.current;
-      try {
-        const r = await getApi().searchEvents({ filter: state.filter, offset: p * PAGE, limit: PAGE, sort, desc });
-        if (keyRef.current !== myKey) return;
-        pages.current.set(p, r.events);
-        setTotal(r.total);
-        setError(null);
-        setTick((t) => t + 1);
-      } catch (e) {
-        if (keyRef.current !== myKey) return;
-        pages.current.delete(p);
-        setError(e);
-      }
-    },
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-    [key],
-  );
-
-  useEffect(() => {
-    keyRef.current = key;
-    pages.current = new Map();
-    setTotal(null);
-    setSel(null);
-    fetchPage(0);
-  }, [key, fetchPage]);
-
-  const onRange = useCallback(
-    (first: number, last: number) => {
-      for (let p = Math.floor(first / PAGE); p <= Math.floor(last / PAGE); p++) fetchPage(p);
-    },
-    [fetchPage],
-  );
-
-  const rowAt = (i: number): EventSummary | null => {
-    const p = pages.current.get(Math.floor(i / PAGE));
-    return p && p !== 'loading' ? (p[i % PAGE] ?? null) : null;
-  };
   const shown = COLUMNS.filter((c) => cols.includes(c.key));
   const gridTemplate = shown.map((c) => `${c.width}px`).join(' ');
 
@@ -151,14 +113,7 @@ export function EventTable() {
       }
       if (cancelExport.current) return;
       if (format === 'json') parts.push('\n]\n');
-      const blob = new Blob(parts, { type: format === 'csv' ? 'text/csv;charset=utf-8' : 'application/json' });
-      const a = document.createElement('a');
-      a.href = URL.createObjectURL(blob);
-      a.download = `trailcase-events-${new Date().toISOString().replace(/[:.]/g, '-')}.${format}`;
-      document.body.appendChild(a);
-      a.click();
-      a.remove();
-      setTimeout(() => URL.revokeObjectURL(a.href), 60_000);
+      downloadParts(`trailcase-events-${new Date().toISOString().replace(/[:.]/g, '-')}.${format}`, parts, format === 'csv' ? 'text/csv;charset=utf-8' : 'application/json');
     } catch (e) {
       setError(e);
     } finally {
@@ -196,7 +151,7 @@ export function EventTable() {
           ))}
         </div>
       )}
-      <ErrorBox error={error} retry={() => setTick((t) => t + 1)} />
+      <ErrorBox error={pageError ?? error} retry={retry} />
       <div className="table-scroll">
         <div className="table-inner" style={{ width: Math.max(600, shown.reduce((w, c) => w + c.width, 0)) }}>
         <div className="thead" role="row" style={{ gridTemplateColumns: gridTemplate }}>

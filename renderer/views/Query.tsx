@@ -9,7 +9,7 @@
 // every kept row; a column's values can become indicators; queries are saved with
 // names and notes.
 // Every value shown is the suspect's text: React escapes it, nothing is HTML.
-import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
 import { getApi } from '../api/transport.ts';
 import { useAppState } from '../state.tsx';
 import { useAsync } from '../components/useAsync.ts';
@@ -17,8 +17,10 @@ import { ErrorBox } from '../components/ErrorBoundary.tsx';
 import { JobProgress } from '../components/JobProgress.tsx';
 import { csvCell } from '../../shared/text/csv.ts';
 import { num } from '../lib/format.ts';
+import { downloadParts } from '../lib/download.ts';
 import { Ev, tip } from '../components/Ev.tsx';
 import { VirtualList } from '../components/VirtualList.tsx';
+import { usePages } from '../components/usePages.ts';
 import type { QueryCell, QueryRunResult } from '../../shared/api/query.ts';
 import type { FieldInfo } from '../../shared/query/schema.ts';
 import { fieldAtCaret, pathText, suggestFields } from '../../shared/query/complete.ts';
@@ -31,16 +33,6 @@ const EXAMPLES: Record<Mode, string> = {
 };
 
 const cellText = (v: QueryCell) => (v === null ? '' : typeof v === 'object' ? JSON.stringify(v) : String(v));
-
-function download(name: string, parts: string[], type: string) {
-  const a = document.createElement('a');
-  a.href = URL.createObjectURL(new Blob(parts, { type }));
-  a.download = name;
-  document.body.appendChild(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(a.href), 60_000);
-}
 
 /** Rows of a result fetched per page of the grid, and per request when every kept row is read. */
 const RESULT_PAGE = 500;
@@ -247,10 +239,10 @@ export function QueryView() {
       }
     });
     if (!ok) return;
-    if (format === 'csv') download(`trailcase-query-${stamp}.csv`, parts, 'text/csv;charset=utf-8');
+    if (format === 'csv') downloadParts(`trailcase-query-${stamp}.csv`, parts, 'text/csv;charset=utf-8');
     else {
       parts.push('\n]}\n');
-      download(`trailcase-query-${stamp}.json`, parts, 'application/json');
+      downloadParts(`trailcase-query-${stamp}.json`, parts, 'application/json');
     }
     if (kept < result.rowCount) setInfo(`exported the first ${num(kept)} of ${num(result.rowCount)} rows (the rows kept for the app); trailcase query ${format === 'csv' ? '--csv' : '--json'} writes them all`);
   };
@@ -557,36 +549,13 @@ function TimeChart({ result }: { result: QueryRunResult }) {
 function ResultGrid({ result, eventIdCol, onAddIoc }: { result: QueryRunResult; eventIdCol: number; onAddIoc?: (col: number) => void }) {
   const { state, dispatch } = useAppState();
   const count = keptOf(result);
-  const pages = useRef(new Map<number, QueryCell[][] | 'loading'>(result.rows.length >= Math.min(RESULT_PAGE, count) ? [[0, result.rows.slice(0, RESULT_PAGE)]] : []));
-  const [, setTick] = useState(0);
-  const [error, setError] = useState<unknown>(null);
+  const { rowAt, onRange, error } = usePages<QueryCell[]>(
+    `custody-${result.custodySeq}`,
+    RESULT_PAGE,
+    async (offset, limit) => ({ rows: (await getApi().queryResultPage({ custodySeq: result.custodySeq, offset, limit })).rows }),
+    result.rows.length >= Math.min(RESULT_PAGE, count) ? result.rows.slice(0, RESULT_PAGE) : undefined,
+  );
   const [sel, setSel] = useState<number | null>(null);
-  const fetchPage = useCallback(
-    async (p: number) => {
-      if (pages.current.has(p)) return;
-      pages.current.set(p, 'loading');
-      try {
-        const r = await getApi().queryResultPage({ custodySeq: result.custodySeq, offset: p * RESULT_PAGE, limit: RESULT_PAGE });
-        pages.current.set(p, r.rows);
-        setError(null);
-      } catch (e) {
-        pages.current.delete(p);
-        setError(e);
-      }
-      setTick((t) => t + 1);
-    },
-    [result.custodySeq],
-  );
-  const onRange = useCallback(
-    (first: number, last: number) => {
-      for (let p = Math.floor(first / RESULT_PAGE); p <= Math.floor(last / RESULT_PAGE); p++) fetchPage(p);
-    },
-    [fetchPage],
-  );
-  const rowAt = (i: number): QueryCell[] | null => {
-    const p = pages.current.get(Math.floor(i / RESULT_PAGE));
-    return p && p !== 'loading' ? (p[i % RESULT_PAGE] ?? null) : null;
-  };
   const eventIdAt = (i: number) => {
     const v = eventIdCol >= 0 ? rowAt(i)?.[eventIdCol] : undefined;
     return typeof v === 'string' ? v : null;
