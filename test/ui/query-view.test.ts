@@ -10,6 +10,7 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { importPaths } from '../../electron/ingest/import-files.ts';
+import { parseCsv } from '../../electron/analysis/ioc-formats.ts';
 import { startHost, type Host } from '../../electron/host/server.ts';
 import { chromiumSkipReason, launchChromium, watchPage, type LaunchedBrowser } from '../support/browser.ts';
 import { tempCase, type TempCase } from '../support/case.ts';
@@ -136,5 +137,36 @@ test('a result longer than a page: the grid scrolls to its last row, export hold
 
   await page.getByRole('button', { name: 'Show these events in the table' }).click();
   await page.getByRole('region', { name: 'Events' }).getByText(`${events.toLocaleString('en-US')} events`).waitFor({ timeout: 30_000 });
+  assert.deepEqual(watch.problems, []);
+});
+
+test('hostile values in result rows: marked, never markup, neutralised in CSV, exact in JSON, a megabyte value cut in its cell', { skip: SKIP ?? false, timeout: 120_000 }, async () => {
+  const values = ['admin\u202Etxt.exe', 'a\u200Bb\uFEFFc', '<img src=x onerror=alert(1)><b>bold</b>', '=HYPERLINK("http://x","y")', 'x'.repeat(1_000_000)];
+  // The megabyte value is made by the query (a query's text is at most 100,000 characters).
+  const sql = `SELECT ${values.map((v, i) => (i === 4 ? `repeat('x', 1000000) AS c${i}` : `'${v}' AS c${i}`)).join(', ')}`;
+  await page.goto(`${host.url}&view=query`);
+  await page.getByRole('radio', { name: 'SQL' }).check();
+  await page.getByRole('textbox', { name: 'SQL query' }).fill(sql);
+  await page.getByRole('button', { name: 'Run (Ctrl+Enter)' }).click();
+  const grid = page.getByRole('grid', { name: 'Query result' });
+  const cells = grid.getByRole('row').first().getByRole('gridcell');
+  await cells.first().waitFor({ timeout: 60_000 });
+  const texts = await cells.allTextContents();
+  assert.ok(texts[0].includes('admin⟨U+202E⟩txt.exe'), texts[0]);
+  assert.ok(texts[1].includes('⟨U+200B⟩') && texts[1].includes('⟨U+FEFF⟩'), texts[1]);
+  assert.ok(texts[2].includes('<img src=x onerror=alert(1)><b>bold</b>'), texts[2]);
+  assert.equal(await grid.locator('img, b').count(), 0, 'no markup from the values');
+  assert.ok(texts[3].startsWith('=HYPERLINK'), texts[3]);
+  assert.ok(texts[4].length < 2_000, `the megabyte value is cut in its cell (${texts[4].length} characters shown)`);
+
+  const [csv] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export CSV' }).click()]);
+  const rows = parseCsv(readFileSync((await csv.path())!, 'utf8'));
+  assert.deepEqual(rows[0], ['c0', 'c1', 'c2', 'c3', 'c4']);
+  assert.equal(rows[1][3], `'${values[3]}`, 'a formula prefix is neutralised');
+  assert.deepEqual([rows[1][0], rows[1][1], rows[1][2], rows[1][4]], [values[0], values[1], values[2], values[4]], 'the rest exactly');
+  const [json] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export JSON' }).click()]);
+  const doc = JSON.parse(readFileSync((await json.path())!, 'utf8')) as { rows: string[][]; rowCount: number };
+  assert.deepEqual(doc.rows, [values], 'JSON keeps every value exactly');
+  assert.equal(doc.rowCount, 1);
   assert.deepEqual(watch.problems, []);
 });
