@@ -45,8 +45,8 @@ export interface QueryOptions {
   onRows?: (rows: Json[][]) => void | Promise<void>;
   /** Keep at most this many rows in the returned result (0: none). */
   keepRows?: number;
-  /** Also given each row's canonical JSON as it is hashed (kept-results.ts: the app's pages of the result). */
-  keeper?: { add(text: string): void; reset(): void };
+  /** Also given each row's canonical JSON as it is hashed (kept-results.ts: the app's pages of the result); `finish` is called before the run's custody entry. */
+  keeper?: { add(text: string): void; reset(): void; finish(): void };
   savedQuery?: string;
   /** DuckDB's memory cap for this query (default QUERY_MEMORY_LIMIT; tests make it small to exercise spilling). */
   memoryLimit?: string;
@@ -292,6 +292,8 @@ async function runQueryNow(store: CaseStore, opts: QueryOptions): Promise<QueryR
   }
   const { columns, rows, rowCount, resultSha256 } = got;
   const checkpoint = checkpointFor(store, built.events);
+  // The kept rows are written out before the run goes on the record: a failure here fails the run.
+  opts.keeper?.finish();
   const ms = performance.now() - t0;
   const custodySeq = store.appendCustody(opts.actor, 'query.run', {
     source: opts.source,

@@ -105,11 +105,20 @@ export class ResultKeeper {
     this.bufBytes = 0;
   }
 
+  /**
+   * Write out the last rows and close the file. The run calls it before its custody entry, so
+   * a disk that fails here fails the run before it is on the record, not after.
+   */
+  finish(): void {
+    if (this.fd === null) return;
+    this.flush();
+    closeSync(this.fd);
+    this.fd = null;
+  }
+
   /** Keep the rows as the result of custody entry `seq`; returns how many rows are kept. */
   commit(seq: number, columns: { name: string; type: string }[], rowCount: number): number {
-    this.flush();
-    closeSync(this.fd!);
-    this.fd = null;
+    this.finish();
     const c = dirFor(this.derived);
     c.kept.push({ seq, file: this.file, columns, rowCount, rows: this.rows, offsets: this.offsets });
     while (c.kept.length > KEEP_LAST) rmSync(c.kept.shift()!.file, { force: true });

@@ -161,3 +161,33 @@ test('hostile and large values page back exactly; a result over the byte budget 
     c.cleanup();
   }
 });
+
+test('the kept rows are written out before the run goes on the record: a failure there fails the run and logs nothing', { timeout: 120_000 }, async () => {
+  const c = tempCase('kept results order');
+  try {
+    await importPaths(c.store, c.signer, { sources: [STRATUS] });
+    const runs = () => (c.store.db.prepare("SELECT count(*) AS n FROM custody WHERE action = 'query.run'").get() as { n: number }).n;
+    const derived = derivedPath(c.store.path);
+    // A real keeper whose last write fails (a full disk at the end of the result).
+    const keeper = new ResultKeeper(derived);
+    const order: string[] = [];
+    keeper.finish = () => {
+      order.push('finish');
+      throw new Error('ENOSPC: no space left on device, write');
+    };
+    const before = runs();
+    await assert.rejects(runQuery(c.store, { text: 'SELECT leaf, eventName FROM events', source: 'sql', actor: 'test', keeper }), /ENOSPC/);
+    assert.deepEqual(order, ['finish']);
+    assert.equal(runs(), before, 'a run whose rows could not be kept is not on the record');
+    keeper.discard();
+    // The same run with a working keeper is logged once, and its rows are kept.
+    const ok = new ResultKeeper(derived);
+    const r = await runQuery(c.store, { text: 'SELECT leaf, eventName FROM events', source: 'sql', actor: 'test', keeper: ok });
+    assert.equal(runs(), before + 1);
+    assert.equal(ok.commit(r.custodySeq, r.columns, r.rowCount), r.rowCount);
+    assert.equal(keptPage(derived, r.custodySeq, 0, 5000).rows.length, r.rowCount);
+  } finally {
+    dropKept(derivedPath(c.store.path));
+    c.cleanup();
+  }
+});
