@@ -16,6 +16,7 @@ import { derivedPath, derivedIsCurrent, ensureDerived, withDerivedLock } from '.
 import { JSON_COLUMNS, typedFields, type FieldInfo } from '../../shared/query/schema.ts';
 import { existsSync } from 'node:fs';
 import { ResultHasher } from './result-hash.ts';
+import { planThreadFree, volatileCalls } from '../../shared/query/determinism.ts';
 import { fileStamp, leaseReadOnly, QUERY_MEMORY_LIMIT, spillPrefix, type Lease } from './readonly-db.ts';
 
 export { ResultHasher, spillPrefix };
@@ -74,6 +75,10 @@ export interface QueryResult {
   checkpoint: { treeSize: number; root: string };
   custodySeq: number;
   ms: number;
+  /** Threads it ran on: two only where the answer cannot depend on them (shared/query/determinism.ts). */
+  threads: 1 | 2;
+  /** Volatile functions it names (now(), random(), …): its answer changes from one run to the next. */
+  volatile: string[];
 }
 
 /**
@@ -274,8 +279,21 @@ async function runQueryNow(store: CaseStore, opts: QueryOptions): Promise<QueryR
   const params = opts.params ?? [];
   const path = derivedPath(store.path);
   let got: Streamed;
+  // How it runs: on two threads only where its answer cannot depend on them (determinism.ts).
+  let lease = await leaseReadOnly(path, opts.memoryLimit);
+  let how: RunPlan;
   try {
-    got = await streamQuery(await leaseReadOnly(path, opts.memoryLimit), sql, params, opts);
+    how = await runPlan(lease.con, sql, params);
+  } catch (e) {
+    lease.release();
+    throw e;
+  }
+  if (how.threads === 1) {
+    lease.release();
+    lease = await leaseReadOnly(path, opts.memoryLimit, 1);
+  }
+  try {
+    got = await streamQuery(lease, sql, params, opts);
   } catch (e) {
     // DuckDB's cap is shared by its threads: a query over many wide columns with a JSON filter
     // can need more than it on two threads and less on one (on layout 4, `SELECT * … WHERE
@@ -283,11 +301,11 @@ async function runQueryNow(store: CaseStore, opts: QueryOptions): Promise<QueryR
     // runs again on one thread, from the start, where nothing has gone out yet; the result does
     // not depend on the threads (the hash sorts the rows).
     if (!(e instanceof OutOfMemory)) throw e;
-    if (e.delivered) throw outOfMemory(e, opts.memoryLimit);
+    if (e.delivered || how.threads === 1) throw outOfMemory(e, opts.memoryLimit, how.threads === 1 ? 'only' : null);
     opts.keeper?.reset();
     const again = opts.retryMemoryLimit ?? opts.memoryLimit ?? QUERY_MEMORY_LIMIT;
     got = await streamQuery(await leaseReadOnly(path, again, 1), sql, params, opts).catch((e2: unknown) => {
-      throw e2 instanceof OutOfMemory ? outOfMemory(e2, again) : e2;
+      throw e2 instanceof OutOfMemory ? outOfMemory(e2, again, 'also') : e2;
     });
   }
   const { columns, rows, rowCount, resultSha256 } = got;
@@ -304,9 +322,12 @@ async function runQueryNow(store: CaseStore, opts: QueryOptions): Promise<QueryR
     checkpoint,
     rows: rowCount,
     resultSha256,
+    threads: how.threads,
+    ...(how.why ? { oneThreadFor: how.why } : {}),
+    ...(how.volatile.length ? { volatile: how.volatile } : {}),
     ...(opts.savedQuery ? { savedQuery: opts.savedQuery } : {}),
   });
-  return { columns, rows, rowCount, truncated: rowCount > rows.length, resultSha256, sql, params, engine: engineName(), checkpoint, custodySeq, ms };
+  return { columns, rows, rowCount, truncated: rowCount > rows.length, resultSha256, sql, params, engine: engineName(), checkpoint, custodySeq, ms, threads: how.threads, volatile: how.volatile };
 }
 
 interface Streamed {
@@ -327,10 +348,52 @@ class OutOfMemory extends Error {
 }
 
 /** DuckDB's message, and what the examiner can do about it. */
-function outOfMemory(e: OutOfMemory, memoryLimit = QUERY_MEMORY_LIMIT): UserError {
+function outOfMemory(e: OutOfMemory, memoryLimit = QUERY_MEMORY_LIMIT, oneThread: 'also' | 'only' | null = null): UserError {
+  const note = oneThread === 'also' ? ' (this one was also run on one thread)' : oneThread === 'only' ? ' (this one ran on one thread)' : '';
   return new UserError(
-    `${e.error.message}. A query has ${memoryLimit} of memory${e.delivered ? '' : ' (this one was also run on one thread)'}: name fewer columns (SELECT * reads every column, the record text too) or narrow the WHERE`,
+    `${e.error.message}. A query has ${memoryLimit} of memory${note}: name fewer columns (SELECT * reads every column, the record text too) or narrow the WHERE`,
   );
+}
+
+/** How a query runs: its threads, why one (when one), and what it reads that changes between runs. */
+export interface RunPlan {
+  threads: 1 | 2;
+  why?: string;
+  volatile: string[];
+}
+
+/**
+ * Check the statement (one reading statement, else the usual refusal), then choose its threads
+ * from DuckDB's plan (shared/query/determinism.ts) and list the volatile functions it names.
+ * Statements other than queries (DESCRIBE, SUMMARIZE, EXPLAIN) and any plan that cannot be read
+ * run on one thread.
+ */
+export async function runPlan(con: DuckDBConnection, sql: string, params: QueryValue[]): Promise<RunPlan> {
+  (await prepareReadOnly(con, sql)).destroySync();
+  const kw = leadingKeyword(sql);
+  let volatile: string[] = [];
+  if (kw === 'EXPLAIN') return { threads: 1, why: 'an EXPLAIN', volatile: /\bANALY[SZ]E\b/i.test(sql) ? ['EXPLAIN ANALYZE'] : [] };
+  try {
+    const ast = JSON.parse(String((await con.runAndReadAll('SELECT json_serialize_sql(CAST(? AS VARCHAR))', [sql])).getRows()[0]?.[0]));
+    if (ast && ast.error === false) volatile = volatileCalls(ast.statements);
+  } catch {
+    // The parse tree is only read for the warning; the statement itself was checked above.
+  }
+  if (kw !== 'SELECT' && kw !== 'WITH' && kw !== 'FROM' && kw !== 'VALUES' && kw !== 'TABLE') return { threads: 1, why: `a ${kw} statement`, volatile };
+  let plan: unknown;
+  try {
+    const explain = await con.prepare(`EXPLAIN (FORMAT json) ${sql}`);
+    try {
+      if (params.length) explain.bind(params);
+      plan = JSON.parse(String((await explain.runAndReadAll()).getRows()[0]?.[1]));
+    } finally {
+      explain.destroySync();
+    }
+  } catch {
+    return { threads: 1, why: 'a plan that could not be read', volatile };
+  }
+  const free = planThreadFree(plan);
+  return free.free ? { threads: 2, volatile } : { threads: 1, why: free.reason, volatile };
 }
 
 /** Run the statement on a leased connection: stream, hash and hand on its rows; the lease is given back. */

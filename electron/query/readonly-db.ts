@@ -1,6 +1,6 @@
 // The derived file opened for reading queries (docs/queries.md "Read-only and bounded"):
 // READ_ONLY, file and network access off, extension loading off, bounded memory and
-// threads, the configuration locked, a private spill directory. The instance is kept
+// threads, the configuration locked, a private spill directory. The instances (two threads, one thread) are kept
 // between the queries of this process (one derived file at a time) while the file is
 // unchanged, because a fresh DuckDB reads the table's metadata and the blocks a query
 // needs on its first query: at 1M events a field-equals query took 153–180 ms on a fresh
@@ -67,71 +67,89 @@ export function lockHolder(e: unknown): string | null {
   return pid ? ` (PID ${pid})` : '';
 }
 
-let held: { path: string; stamp: string; db: ReadOnlyDb; busy: boolean; idle: NodeJS.Timeout | null } | null = null;
+interface Held {
+  path: string;
+  stamp: string;
+  threads: number;
+  db: ReadOnlyDb;
+  busy: boolean;
+  idle: NodeJS.Timeout | null;
+}
 
 /**
- * A read-only connection to the derived file `path`. With the default memory cap the
- * instance is the one kept from this process's last query when the file has not changed
- * since it was opened, else a new one that is kept in its place; a query with its own cap
- * (tests that exercise spilling) or one thread (a query run again after it ran out of memory
- * on two, engine.ts) gets an instance of its own, closed on release.
+ * The kept instances, by thread count: two threads for queries whose answer cannot depend on
+ * them, one for the rest (shared/query/determinism.ts). Both are of one derived file at a time.
+ */
+const held = new Map<number, Held>();
+
+/**
+ * A read-only connection to the derived file `path` on `threads` threads. With the default
+ * memory cap the instance is the one kept from this process's last query on as many threads
+ * when the file has not changed since it was opened, else a new one that is kept in its place;
+ * a query with its own cap (tests that exercise spilling) gets an instance of its own, closed
+ * on release.
  */
 export async function leaseReadOnly(path: string, memoryLimit?: string, threads = 2): Promise<Lease> {
-  if ((memoryLimit !== undefined && memoryLimit !== QUERY_MEMORY_LIMIT) || threads !== 2) {
-    const db = await openReadOnly(path, memoryLimit ?? QUERY_MEMORY_LIMIT, threads);
+  if (memoryLimit !== undefined && memoryLimit !== QUERY_MEMORY_LIMIT) {
+    const db = await openReadOnly(path, memoryLimit, threads);
     return { con: db.con, spill: db.spill, release: () => db.close() };
   }
   const stamp = fileStamp(path);
-  if (held && held.path === path && held.stamp === stamp && !held.busy) {
-    const h = held;
-    if (h.idle) clearTimeout(h.idle);
-    h.idle = null;
-    h.busy = true;
-    return { con: h.db.con, spill: h.db.spill, release: () => rest(h) };
+  const kept = held.get(threads);
+  if (kept && kept.path === path && kept.stamp === stamp && !kept.busy) {
+    if (kept.idle) clearTimeout(kept.idle);
+    kept.idle = null;
+    kept.busy = true;
+    return { con: kept.db.con, spill: kept.db.spill, release: () => rest(kept) };
   }
-  if (held?.busy) {
+  if (kept?.busy) {
     // Not expected (queries of one file take turns, withDerivedLock), but never share a busy connection.
-    const db = await openReadOnly(path, QUERY_MEMORY_LIMIT);
+    const db = await openReadOnly(path, QUERY_MEMORY_LIMIT, threads);
     return { con: db.con, spill: db.spill, release: () => db.close() };
   }
-  closeHeld();
-  const db = await openReadOnly(path, QUERY_MEMORY_LIMIT);
-  const h = { path, stamp: fileStamp(path) ?? '', db, busy: true, idle: null as NodeJS.Timeout | null };
-  held = h;
+  // Instances of another file, or of this one before it changed, are let go of.
+  for (const h of [...held.values()]) if (!h.busy && (h.path !== path || h.stamp !== stamp)) closeOne(h);
+  const db = await openReadOnly(path, QUERY_MEMORY_LIMIT, threads);
+  const h: Held = { path, stamp: fileStamp(path) ?? '', threads, db, busy: true, idle: null };
+  held.set(threads, h);
   return { con: db.con, spill: db.spill, release: () => rest(h) };
 }
 
-function rest(h: NonNullable<typeof held>): void {
+function rest(h: Held): void {
   h.busy = false;
-  if (held !== h) {
+  if (held.get(h.threads) !== h) {
     h.db.close();
     return;
   }
   h.idle = setTimeout(() => {
-    if (held === h && !h.busy) closeHeld();
+    if (held.get(h.threads) === h && !h.busy) closeOne(h);
   }, IDLE_MS);
   h.idle.unref();
 }
 
+function closeOne(h: Held): void {
+  if (h.idle) clearTimeout(h.idle);
+  if (held.get(h.threads) === h) held.delete(h.threads);
+  h.db.close();
+}
+
 /**
- * Close the kept instance (of `path`, or whichever is kept) unless a query is using it; a build
+ * Close the kept instances (of `path`, or whichever are kept) that no query is using; a build
  * calls this before it opens the file for writing. Returns whether none is kept for it now.
  */
 export function closeHeld(path?: string): boolean {
-  const h = held;
-  if (!h || (path !== undefined && h.path !== path)) return true;
-  if (h.busy) return false;
-  if (h.idle) clearTimeout(h.idle);
-  held = null;
-  h.db.close();
-  return true;
+  let none = true;
+  for (const h of [...held.values()]) {
+    if (path !== undefined && h.path !== path) continue;
+    if (h.busy) none = false;
+    else closeOne(h);
+  }
+  return none;
 }
 
 process.once('exit', () => {
-  if (held) {
-    held.busy = false;
-    closeHeld();
-  }
+  for (const h of held.values()) h.busy = false;
+  closeHeld();
 });
 
 /**

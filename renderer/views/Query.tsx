@@ -24,6 +24,7 @@ import { usePages } from '../components/usePages.ts';
 import type { QueryCell, QueryRunResult } from '../../shared/api/query.ts';
 import type { FieldInfo } from '../../shared/query/schema.ts';
 import { fieldAtCaret, pathText, suggestFields } from '../../shared/query/complete.ts';
+import { volatileWarning } from '../../shared/query/determinism.ts';
 
 type Mode = 'sql' | 'search';
 
@@ -381,6 +382,11 @@ export function QueryView() {
             {keptOf(result) < result.rowCount ? ` (the first ${num(keptOf(result))} kept for browsing and export: 512 MB of text; trailcase query streams all)` : ''} · {Math.round(result.ms)} ms · {result.engine} · over {num(result.checkpoint.treeSize)} events · custody #{result.custodySeq} · result SHA-256{' '}
             <span className="mono hash">{result.resultSha256}</span>
           </p>
+          {volatileWarning(result.volatile) && (
+            <p className="small warning-text" role="alert">
+              Not repeatable: {volatileWarning(result.volatile)}
+            </p>
+          )}
           <div className="query-result-actions">
             {eventIdCol >= 0 && (
               <button onClick={showEvents} disabled={!!busy}>

@@ -19,6 +19,10 @@ export interface QueryRunResult {
   checkpoint: { treeSize: number; root: string };
   custodySeq: number;
   ms: number;
+  /** Threads it ran on: two only where the answer cannot depend on them (docs/queries.md "The same answer again"). */
+  threads: 1 | 2;
+  /** Volatile functions it names (now(), random(), current_setting(), …): its answer, and hash, change from one run to the next. */
+  volatile: string[];
   /**
    * Rows of this result the app can page through with queryResultPage (every row unless the
    * result's text is over 512 MB; the CLI streams any size). Absent where nothing is kept (the CLI).

@@ -37,6 +37,16 @@ test('query and search --q stream every row in text, CSV, JSON and NDJSON, on th
   assert.equal(j.rows.length, 311);
   assert.equal(j.rowCount, 311);
   assert.match(j.resultSha256, /^[0-9a-f]{64}$/);
+  assert.equal(j.threads, 2);
+  assert.deepEqual(j.volatile, []);
+  assert.ok(!r.stderr.includes('warning'), r.stderr);
+
+  // A list per group runs on one thread; a query that reads the clock is answered with a warning.
+  r = cli('query', casePath, 'SELECT eventSource, list(eventName) AS names FROM events WHERE eventTime < now() GROUP BY 1', '--json');
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(JSON.parse(r.stdout).threads, 1);
+  assert.deepEqual(JSON.parse(r.stdout).volatile, ['now']);
+  assert.match(r.stderr, /\nwarning: this query reads now\(\), which change from one run to the next: running it again, here or on the handed-over case, can give another answer and another result hash/);
 
   r = cli('query', casePath, "SELECT userAgent FROM events WHERE userIdentity.arn LIKE '%user/eve'", '--csv');
   assert.equal(r.status, 0, r.stderr);

@@ -87,6 +87,12 @@ test('search, SQL, results, inspector, chart and saved queries in the Query view
   assert.equal(await page.locator('.query-chart').count(), 0);
   assert.match((await overTime.locator('figcaption').textContent()) ?? '', new RegExp(`${minutes} bars`));
   await page.screenshot({ path: join(SHOTS, 'query-time-chart.png') });
+  assert.equal(await page.getByRole('alert').filter({ hasText: 'Not repeatable' }).count(), 0);
+
+  // A query that reads the clock is answered, and said not to be repeatable.
+  await page.getByRole('textbox', { name: 'SQL query' }).fill('SELECT count(*) AS n FROM events WHERE eventTime < now()');
+  await page.getByRole('button', { name: 'Run (Ctrl+Enter)' }).click();
+  await page.getByRole('alert').filter({ hasText: 'Not repeatable: this query reads now(), which change from one run to the next' }).waitFor({ timeout: 60_000 });
 
   // A saved query's name and a result's column names travel with a handed-over case: hostile
   // text (a bidi override, a zero-width space, markup) is shown escaped, never obeyed.

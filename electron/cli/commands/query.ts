@@ -9,6 +9,7 @@ import type { QueryRunResult } from '../../../shared/api/query.ts';
 import { csvCell } from '../../report/csv.ts';
 import { registerCommand, type CliIO } from '../registry.ts';
 import { needCase, withCase } from './foundation.ts';
+import { volatileWarning } from '../../../shared/query/determinism.ts';
 
 type Format = 'text' | 'csv' | 'json' | 'ndjson';
 
@@ -61,11 +62,11 @@ export async function streamQuery(casePath: string, a: { mode: 'sql' | 'search';
     process.off('SIGINT', onSigint);
   }
   const r = done!;
-  const summary = { rowCount: r.rowCount, resultSha256: r.resultSha256, engine: r.engine, checkpoint: r.checkpoint, custodySeq: r.custodySeq, sql: r.sql, params: r.params };
-  if (format === 'json') await write(`\n],"rowCount":${r.rowCount},"resultSha256":"${r.resultSha256}","engine":${JSON.stringify(r.engine)},"checkpoint":${JSON.stringify(r.checkpoint)},"custodySeq":${r.custodySeq},"sql":${JSON.stringify(r.sql)},"params":${JSON.stringify(r.params)}}\n`);
+  if (format === 'json') await write(`\n],"rowCount":${r.rowCount},"resultSha256":"${r.resultSha256}","engine":${JSON.stringify(r.engine)},"checkpoint":${JSON.stringify(r.checkpoint)},"custodySeq":${r.custodySeq},"sql":${JSON.stringify(r.sql)},"params":${JSON.stringify(r.params)},"threads":${r.threads},"volatile":${JSON.stringify(r.volatile)}}\n`);
   io.err(`${r.rowCount} rows  sha256 ${r.resultSha256}  ${r.engine}  tree ${r.checkpoint.treeSize}  custody #${r.custodySeq}`);
   if (a.mode === 'search' && format !== 'json') io.err(`SQL: ${r.sql}  params: ${JSON.stringify(r.params)}`);
-  void summary;
+  const warning = volatileWarning(r.volatile);
+  if (warning) io.err(`warning: ${warning}`);
   return 0;
 }
 
