@@ -168,7 +168,7 @@ async function openReadOnly(path: string, memoryLimit: string, threads = 2): Pro
   const removeSpill = () => rmSync(spill, { recursive: true, force: true });
   let inst: DuckDBInstance;
   try {
-    inst = await duck().DuckDBInstance.create(path, { access_mode: 'READ_ONLY', threads: String(threads), memory_limit: memoryLimit, temp_directory: spill });
+    inst = await duck().DuckDBInstance.create(path, { access_mode: 'READ_ONLY', threads: String(threads), memory_limit: memoryLimit, temp_directory: spill, preserve_insertion_order: 'true' });
   } catch (e) {
     removeSpill();
     const holder = lockHolder(e);

@@ -9,7 +9,8 @@
 // DuckDB's physical plan (EXPLAIN (FORMAT json)) is read against an allowlist: scans, filters,
 // projections, joins, sorts and unions give the same rows (as a multiset: the hash sorts the
 // rows' hashes) however the threads share them, and so do the aggregates listed in
-// ORDER_FREE_AGGREGATES. Anything else (a window, a LIMIT or top-N, a sample, any other
+// ORDER_FREE_AGGREGATES, and a LIMIT straight over a scan keeps the first rows in leaf order.
+// Anything else (a window, a top-N, a LIMIT over anything else, a sample, any other
 // aggregate, an operator this list does not know) runs on one thread, where the rows are read
 // in leaf order and every step is the same each time. Pure: engine.ts gets the plan and the
 // parse tree from DuckDB and hands them here.
@@ -45,6 +46,29 @@ const ORDER_FREE_OPERATORS = new Set([
 ]);
 
 const AGGREGATE_OPERATORS = new Set(['HASH_GROUP_BY', 'PERFECT_HASH_GROUP_BY', 'UNGROUPED_AGGREGATE']);
+
+/**
+ * A LIMIT (or OFFSET) straight over these keeps the first rows in the table's order, which is
+ * leaf order: the read-only instance preserves insertion order (DuckDB's
+ * `preserve_insertion_order`, on), so `… WHERE record ILIKE '%x%' LIMIT 100` may use both
+ * threads and still keep the same rows. Over anything else (a join, an aggregate) it keeps
+ * whichever rows came first.
+ */
+const LIMIT_OPERATORS = new Set(['LIMIT', 'STREAMING_LIMIT']);
+const IN_TABLE_ORDER = new Set(['SEQ_SCAN', 'TABLE_SCAN', 'FILTER', 'PROJECTION']);
+
+function inTableOrder(n: PlanNode): boolean {
+  const stack: unknown[] = Array.isArray(n.children) ? [...n.children] : [];
+  if (n.children !== undefined && !Array.isArray(n.children)) return false;
+  while (stack.length) {
+    const m = stack.pop() as PlanNode | null;
+    if (!m || typeof m !== 'object' || typeof m.name !== 'string' || !IN_TABLE_ORDER.has(m.name.trim())) return false;
+    if (m.children === undefined) continue;
+    if (!Array.isArray(m.children)) return false;
+    stack.push(...m.children);
+  }
+  return true;
+}
 
 /**
  * Aggregates whose value does not depend on the order rows reach them: counting, the least and
@@ -93,6 +117,10 @@ export function planThreadFree(plan: unknown): { free: true } | { free: false; r
     const n = nodes.pop() as PlanNode | null;
     if (!n || typeof n !== 'object') return { free: false, reason: 'a plan that could not be read' };
     const name = typeof n.name === 'string' ? n.name.trim() : '';
+    if (LIMIT_OPERATORS.has(name) && inTableOrder(n)) {
+      if (Array.isArray(n.children)) nodes.push(...n.children);
+      continue;
+    }
     if (!ORDER_FREE_OPERATORS.has(name)) return { free: false, reason: name ? `${name.toLowerCase().replace(/_/g, ' ')}` : 'an unnamed plan step' };
     if (AGGREGATE_OPERATORS.has(name)) {
       const info = (n.extra_info ?? {}) as Record<string, unknown>;

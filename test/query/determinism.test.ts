@@ -91,6 +91,13 @@ test('order-sensitive aggregates run on one thread and give the leaf-order answe
   const filter = await run("SELECT leaf, eventName FROM events WHERE eventName LIKE 'Get%'");
   assert.equal(filter.threads, 2);
   assert.equal(filter.rowCount, events.filter((e) => e.name.startsWith('Get')).length);
+  // A LIMIT straight over a scan keeps the first rows in leaf order, on two threads.
+  const gets = events.filter((e) => e.name.startsWith('Get'));
+  for (let k = 0; k < 4; k++) {
+    const first = await run("SELECT leaf, eventName FROM events WHERE eventName LIKE 'Get%' LIMIT 40000 OFFSET 10");
+    assert.equal(first.threads, 2);
+    assert.deepEqual(first.rows, gets.slice(10, 40_010).map((e) => [e.leaf, e.name]), `run ${k + 1}`);
+  }
 
   // The custody entry says how it ran.
   const last = c.store.db.prepare("SELECT details FROM custody WHERE action = 'query.run' ORDER BY seq DESC LIMIT 1").get() as { details: string };
@@ -110,12 +117,15 @@ test("DuckDB's own plans and parse trees: which run on two threads, and which na
       'SELECT eventName, count(*), count(DISTINCT awsRegion), min(eventTime), max(leaf), sum(leaf), bool_or(readOnly), approx_count_distinct(leaf), histogram(awsRegion) FROM events GROUP BY 1',
       'WITH k AS (SELECT DISTINCT userIdentity.accessKeyId AS key FROM events) SELECT k.key, count(*) FROM events e JOIN k ON e.userIdentity.accessKeyId = k.key GROUP BY 1',
       'SELECT leaf, r.ARN FROM events, unnest(resources) AS t(r) UNION ALL SELECT leaf, NULL FROM events',
+      "SELECT leaf, eventName FROM events WHERE record ILIKE '%Get%' LIMIT 5 OFFSET 2",
+      'SELECT eventName FROM events LIMIT 5',
     ]) {
       const p = await plan(sql, sql.includes('?') ? ['GetObject'] : []);
       assert.equal(p.threads, 2, `${sql}: ${p.why}`);
     }
     for (const [sql, why] of [
-      ['SELECT eventName FROM events LIMIT 5', 'streaming limit'],
+      ['SELECT eventName, count(*) FROM events GROUP BY 1 LIMIT 5', 'streaming limit'],
+      ['SELECT e.leaf FROM events e JOIN events f ON e.leaf = f.leaf LIMIT 5', 'streaming limit'],
       ['SELECT eventName, count(*) AS n FROM events GROUP BY 1 ORDER BY n DESC LIMIT 5', 'top n'],
       ['SELECT leaf, row_number() OVER () FROM events', 'streaming window'],
       ["SELECT awsRegion, string_agg(eventName, ',') FROM events GROUP BY 1", 'the aggregate string_agg'],
