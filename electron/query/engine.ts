@@ -280,6 +280,7 @@ async function runQueryNow(store: CaseStore, opts: QueryOptions): Promise<QueryR
   const path = derivedPath(store.path);
   let got: Streamed;
   // How it runs: on two threads only where its answer cannot depend on them (determinism.ts).
+  // The plan is read on whichever instance is kept; the query runs on one with its threads.
   let lease = await leaseReadOnly(path, opts.memoryLimit);
   let how: RunPlan;
   try {
@@ -288,9 +289,9 @@ async function runQueryNow(store: CaseStore, opts: QueryOptions): Promise<QueryR
     lease.release();
     throw e;
   }
-  if (how.threads === 1) {
+  if (how.threads !== lease.threads) {
     lease.release();
-    lease = await leaseReadOnly(path, opts.memoryLimit, 1);
+    lease = await leaseReadOnly(path, opts.memoryLimit, how.threads);
   }
   try {
     got = await streamQuery(lease, sql, params, opts);
@@ -307,6 +308,7 @@ async function runQueryNow(store: CaseStore, opts: QueryOptions): Promise<QueryR
     got = await streamQuery(await leaseReadOnly(path, again, 1), sql, params, opts).catch((e2: unknown) => {
       throw e2 instanceof OutOfMemory ? outOfMemory(e2, again, 'also') : e2;
     });
+    how = { ...how, threads: 1, why: 'running out of memory on two' };
   }
   const { columns, rows, rowCount, resultSha256 } = got;
   const checkpoint = checkpointFor(store, built.events);

@@ -54,6 +54,7 @@ test('a query that runs out of memory runs again on one thread: same rows and ha
     });
     assert.equal(r.rowCount, roomy.rowCount);
     assert.equal(r.resultSha256, roomy.resultSha256);
+    assert.equal(r.threads, 1, 'it says it ran on one thread');
     assert.equal(announced, 1, 'the columns went out once');
     assert.equal(streamed, r.rowCount, 'every row went out once');
     assert.equal(keeper.commit(r.custodySeq, r.columns, r.rowCount), r.rowCount, 'each row kept once');
