@@ -10,6 +10,7 @@ import { listPromoted, promoteQuery, removePromoted } from '../query/promote.ts'
 import { currentDetections } from '../case/data/detections.ts';
 import type { HandlerContext } from './context.ts';
 import type { HandlerTable } from './handlers.ts';
+import { recheckQueries } from '../query/recheck.ts';
 
 /** What a query run needs besides the text; the CLI passes a row sink to stream every row. */
 export interface QueryStreamSink {
@@ -74,6 +75,13 @@ export const queryHandlers: HandlerTable<typeof queryApi> = {
       });
     }
     const jobId = ctx.jobs.start('query', async (_report, signal) => startQuery(ctx, a, signal));
+    return { jobId };
+  },
+  recheckQueries: (ctx, a) => {
+    if (ctx.store.readonly) throw new UserError('the case is open read-only: a query run again is custody-logged, so it needs the case open for writing');
+    const jobId = ctx.jobs.start('recheck', async (report, signal) => ({
+      items: await recheckQueries(ctx.store, { actor: ctx.actor, seqs: a.seqs, signal, onProgress: (done, total) => report({ phase: 'queries', done, total, unit: 'queries' }) }),
+    }));
     return { jobId };
   },
   queryResultPage: (ctx, a) => keptPage(derivedPath(ctx.store.path), a.custodySeq, a.offset, a.limit),

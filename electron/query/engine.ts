@@ -52,6 +52,13 @@ export interface QueryOptions {
   /** DuckDB's memory cap for this query (default QUERY_MEMORY_LIMIT; tests make it small to exercise spilling). */
   memoryLimit?: string;
   /**
+   * Run over the first `throughLeaf` events only (a run again of a query logged when the case
+   * held that many: recheck.ts); its checkpoint is then the tree of those events.
+   */
+  throughLeaf?: number;
+  /** The custody entry of the run this one repeats (recheck.ts), recorded as `recheckOf`. */
+  recheckOf?: number;
+  /**
    * The cap when the query is run again on one thread after running out of memory on two (default:
    * the same cap). Tests give a first cap too small for either, so the run again is deterministic.
    */
@@ -230,7 +237,7 @@ function vectorWriter(vec: DuckDBVector, nested = false): (i: number) => string 
 }
 
 /** The checkpoint a query ran against: the signed one when it covers exactly the derived leaves. */
-function checkpointFor(store: CaseStore, size: number): { treeSize: number; root: string } {
+export function checkpointFor(store: CaseStore, size: number): { treeSize: number; root: string } {
   const cp = store.lastCheckpoint();
   if (cp && cp.treeSize === size) return { treeSize: size, root: cp.root };
   const t = store.eventTreeRoot(size);
@@ -289,9 +296,10 @@ async function runQueryNow(store: CaseStore, opts: QueryOptions): Promise<QueryR
     lease.release();
     throw e;
   }
-  if (how.threads !== lease.threads) {
+  const through = opts.throughLeaf !== undefined && opts.throughLeaf < built.events ? opts.throughLeaf : undefined;
+  if (how.threads !== lease.threads || through !== undefined) {
     lease.release();
-    lease = await leaseReadOnly(path, opts.memoryLimit, how.threads);
+    lease = await leaseReadOnly(path, opts.memoryLimit, how.threads, through);
   }
   try {
     got = await streamQuery(lease, sql, params, opts);
@@ -305,13 +313,13 @@ async function runQueryNow(store: CaseStore, opts: QueryOptions): Promise<QueryR
     if (e.delivered || how.threads === 1) throw outOfMemory(e, opts.memoryLimit, how.threads === 1 ? 'only' : null);
     opts.keeper?.reset();
     const again = opts.retryMemoryLimit ?? opts.memoryLimit ?? QUERY_MEMORY_LIMIT;
-    got = await streamQuery(await leaseReadOnly(path, again, 1), sql, params, opts).catch((e2: unknown) => {
+    got = await streamQuery(await leaseReadOnly(path, again, 1, through), sql, params, opts).catch((e2: unknown) => {
       throw e2 instanceof OutOfMemory ? outOfMemory(e2, again, 'also') : e2;
     });
     how = { ...how, threads: 1, why: 'running out of memory on two' };
   }
   const { columns, rows, rowCount, resultSha256 } = got;
-  const checkpoint = checkpointFor(store, built.events);
+  const checkpoint = checkpointFor(store, through ?? built.events);
   // The kept rows are written out before the run goes on the record: a failure here fails the run.
   opts.keeper?.finish();
   const ms = performance.now() - t0;
@@ -328,6 +336,7 @@ async function runQueryNow(store: CaseStore, opts: QueryOptions): Promise<QueryR
     ...(how.why ? { oneThreadFor: how.why } : {}),
     ...(how.volatile.length ? { volatile: how.volatile } : {}),
     ...(opts.savedQuery ? { savedQuery: opts.savedQuery } : {}),
+    ...(opts.recheckOf !== undefined ? { recheckOf: opts.recheckOf } : {}),
   });
   return { columns, rows, rowCount, truncated: rowCount > rows.length, resultSha256, sql, params, engine: engineName(), checkpoint, custodySeq, ms, threads: how.threads, volatile: how.volatile };
 }

@@ -89,11 +89,11 @@ const held = new Map<number, Held>();
  * memory cap the instance is the one kept from this process's last query when it has as many
  * threads and the file has not changed since it was opened, else a new one that is kept in its place;
  * a query with its own cap (tests that exercise spilling) gets an instance of its own, closed
- * on release.
+ * on release, as does one that sees only the first `throughLeaf` events (openReadOnly).
  */
-export async function leaseReadOnly(path: string, memoryLimit?: string, threads?: number): Promise<Lease> {
-  if (memoryLimit !== undefined && memoryLimit !== QUERY_MEMORY_LIMIT) {
-    const db = await openReadOnly(path, memoryLimit, threads ?? 2);
+export async function leaseReadOnly(path: string, memoryLimit?: string, threads?: number, throughLeaf?: number): Promise<Lease> {
+  if ((memoryLimit !== undefined && memoryLimit !== QUERY_MEMORY_LIMIT) || throughLeaf !== undefined) {
+    const db = await openReadOnly(path, memoryLimit ?? QUERY_MEMORY_LIMIT, threads ?? 2, throughLeaf);
     return { con: db.con, spill: db.spill, threads: threads ?? 2, release: () => db.close() };
   }
   const stamp = fileStamp(path);
@@ -168,7 +168,7 @@ process.once('exit', () => {
  * off), so the directory is DuckDB's alone. A process killed while its instance was
  * open leaves the directory; the next query on this machine removes it (removeStaleDirs).
  */
-async function openReadOnly(path: string, memoryLimit: string, threads = 2): Promise<ReadOnlyDb> {
+async function openReadOnly(path: string, memoryLimit: string, threads = 2, throughLeaf?: number): Promise<ReadOnlyDb> {
   removeStaleDirs(path, 'spill');
   const spill = mkdtempSync(join(dirname(path), `${spillPrefix(path)}${process.pid}-`));
   const removeSpill = () => rmSync(spill, { recursive: true, force: true });
@@ -188,6 +188,12 @@ async function openReadOnly(path: string, memoryLimit: string, threads = 2): Pro
     removeSpill();
   };
   try {
+    if (throughLeaf !== undefined) {
+      // A query run again over the events it first ran over (recheck.ts): a temporary view of the
+      // first throughLeaf rows shadows the table, and the events view binds to it.
+      const db = String((await con.runAndReadAll('SELECT current_database()')).getRows()[0][0]).replace(/"/g, '""');
+      await con.run(`CREATE TEMP VIEW events_data AS SELECT * FROM "${db}".main.events_data WHERE leaf < ${Math.max(0, Math.floor(throughLeaf))}`);
+    }
     for (const s of LOCKDOWN) await con.run(s);
   } catch (e) {
     close();

@@ -21,7 +21,7 @@ import { downloadParts } from '../lib/download.ts';
 import { Ev, tip } from '../components/Ev.tsx';
 import { VirtualList } from '../components/VirtualList.tsx';
 import { usePages } from '../components/usePages.ts';
-import type { QueryCell, QueryRunResult } from '../../shared/api/query.ts';
+import type { QueryCell, QueryRecheckItem, QueryRunResult } from '../../shared/api/query.ts';
 import type { FieldInfo } from '../../shared/query/schema.ts';
 import { fieldAtCaret, pathText, suggestFields } from '../../shared/query/complete.ts';
 import { volatileWarning } from '../../shared/query/determinism.ts';
@@ -466,6 +466,7 @@ export function QueryView() {
         </ul>
       </div>
       <Detections detections={detections} onChanged={() => detections.reload()} />
+      <Recheck />
     </section>
   );
 }
@@ -685,6 +686,96 @@ function PromoteForm({ savedQuery, onDone }: { savedQuery: string; onDone: (msg:
         Promote
       </button>
       <ErrorBox error={error} />
+    </div>
+  );
+}
+
+const OUTCOME_TEXT: Record<QueryRecheckItem['outcome'], string> = {
+  same: 'same hash',
+  different: 'DIFFERENT hash',
+  'not-repeatable': 'not repeatable',
+  'other-events': 'over other events',
+  failed: 'did not run',
+};
+
+/**
+ * Every query on the case's record run again over the events it first ran over, with its
+ * hash compared (docs/queries.md "Checking the logged queries again"): what a receiver of the
+ * case does to confirm the queries its report lists. Each run again is on the record too.
+ */
+function Recheck() {
+  const [job, setJob] = useState<string | null>(null);
+  const [items, setItems] = useState<QueryRecheckItem[] | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const start = async () => {
+    setError(null);
+    setItems(null);
+    try {
+      setJob((await getApi().recheckQueries({})).jobId);
+    } catch (e) {
+      setError(e);
+    }
+  };
+  const bad = items?.filter((i) => i.outcome === 'different' || i.outcome === 'other-events' || i.outcome === 'failed').length ?? 0;
+  return (
+    <div className="recheck">
+      <h3>The queries on the record</h3>
+      <p className="small muted">Run every logged query again over the events it first ran over and compare its result hash with the recorded one (each run again is logged).</p>
+      <button onClick={start} disabled={!!job}>
+        Check the logged queries again
+      </button>
+      <ErrorBox error={error} />
+      {job && (
+        <JobProgress
+          jobId={job}
+          title="Checking the logged queries"
+          onDone={(s) => {
+            setJob(null);
+            if (s.state === 'done') setItems((s.result as { items: QueryRecheckItem[] }).items);
+            else setError(new Error(s.error ?? s.state));
+          }}
+        />
+      )}
+      {items && (
+        <>
+          <p className={`small ${bad ? 'error-text' : ''}`} role="status">
+            {num(items.length)} query runs checked: {num(items.filter((i) => i.outcome === 'same').length)} with the same hash
+            {bad ? `, ${num(bad)} not confirmed` : ''}
+            {items.some((i) => i.outcome === 'not-repeatable') ? `, ${num(items.filter((i) => i.outcome === 'not-repeatable').length)} not repeatable` : ''}.
+          </p>
+          <table className="recheck-table small">
+            <thead>
+              <tr>
+                <th>Custody</th>
+                <th>Outcome</th>
+                <th>Events</th>
+                <th>Recorded / now</th>
+                <th>Query</th>
+              </tr>
+            </thead>
+            <tbody>
+              {items.map((i) => (
+                <tr key={i.seq} className={`recheck-${i.outcome}`}>
+                  <td>#{i.seq}</td>
+                  <td className={i.outcome === 'same' ? '' : i.outcome === 'not-repeatable' ? 'warning-text' : 'error-text'}>{OUTCOME_TEXT[i.outcome]}</td>
+                  <td className="num">{num(i.treeSize)}</td>
+                  <td className="mono">
+                    {i.recorded.slice(0, 16)}…{i.now && i.now !== i.recorded ? <><br />{i.now.slice(0, 16)}…</> : null}
+                  </td>
+                  <td>
+                    <Ev className="mono" v={i.text} max={300} />
+                    {i.note && (
+                      <div className="muted">
+                        <Ev v={i.note} max={500} />
+                      </div>
+                    )}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </>
+      )}
     </div>
   );
 }

@@ -30,6 +30,23 @@ export interface QueryRunResult {
   keptRows?: number;
 }
 
+/** One logged query run, run again over the events it first ran over (recheckQueries; docs/queries.md). */
+export interface QueryRecheckItem {
+  /** The custody entry of the run checked. */
+  seq: number;
+  /** What the examiner typed (their text: display it as such). */
+  text: string;
+  treeSize: number;
+  recorded: string;
+  /** The hash of the run again (null when it was not run again). */
+  now: string | null;
+  /** The custody entry of the run again. */
+  recheckSeq: number | null;
+  /** same / different; not-repeatable (it reads now(), random(), …); other-events (the case no longer holds the events it ran over); failed (it did not run). */
+  outcome: 'same' | 'different' | 'not-repeatable' | 'other-events' | 'failed';
+  note?: string;
+}
+
 /** A page of a kept result (queryResultPage). */
 export interface QueryResultPage {
   columns: { name: string; type: string }[];
@@ -82,6 +99,10 @@ export const queryApi = {
       })
       .strict(),
     'Run a read-only SQL query or a search over every field of every event; custody-logged (query.run) with its result hash. Runs as a job: poll jobStatus, cancel with cancelJob.',
+  ).returns<{ jobId: string }>(),
+  recheckQueries: write(
+    z.object({ seqs: z.array(z.number().int().min(1)).max(10_000).optional() }).strict(),
+    'Run the logged queries again (all, or the custody entries listed), each over the events it first ran over, and compare their result hashes with the recorded ones; each run again is a query.run custody entry with recheckOf. Runs as a job: poll jobStatus; its result is { items: QueryRecheckItem[] }.',
   ).returns<{ jobId: string }>(),
   queryResultPage: read(
     z.object({ custodySeq: z.number().int().min(1), offset: z.number().int().min(0), limit: z.number().int().min(1).max(5000).default(500) }).strict(),

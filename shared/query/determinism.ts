@@ -162,9 +162,18 @@ export function volatileCalls(ast: unknown): string[] {
   return [...found].sort();
 }
 
+/** Volatile names as written in SQL: `now()`, `CURRENT_DATE`, `EXPLAIN ANALYZE`. */
+export function volatileList(names: readonly string[]): string {
+  return names.map((n) => (n === 'EXPLAIN ANALYZE' || VOLATILE_KEYWORDS.has(n) ? n.toUpperCase() : `${n}()`)).join(', ');
+}
+
+/** "reads now(), which changes from one run to the next" (one name) or "…, which change …" (several). */
+export function readsVolatile(names: readonly string[]): string {
+  return `reads ${volatileList(names)}, which change${names.length === 1 ? 's' : ''} from one run to the next`;
+}
+
 /** What the examiner is told when a query names volatile functions (the Query view, the CLI); null when it names none. */
 export function volatileWarning(names: readonly string[]): string | null {
   if (!names.length) return null;
-  const shown = names.map((n) => (n === 'EXPLAIN ANALYZE' || VOLATILE_KEYWORDS.has(n) ? n.toUpperCase() : `${n}()`));
-  return `this query reads ${shown.join(', ')}, which change from one run to the next: running it again, here or on the handed-over case, can give another answer and another result hash. Write times and values as literals to make it repeatable.`;
+  return `this query ${readsVolatile(names)}: running it again, here or on the handed-over case, can give another answer and another result hash. Write times and values as literals to make it repeatable.`;
 }

@@ -46,7 +46,7 @@ test('query and search --q stream every row in text, CSV, JSON and NDJSON, on th
   assert.equal(r.status, 0, r.stderr);
   assert.equal(JSON.parse(r.stdout).threads, 1);
   assert.deepEqual(JSON.parse(r.stdout).volatile, ['now']);
-  assert.match(r.stderr, /\nwarning: this query reads now\(\), which change from one run to the next: running it again, here or on the handed-over case, can give another answer and another result hash/);
+  assert.match(r.stderr, /\nwarning: this query reads now\(\), which changes from one run to the next: running it again, here or on the handed-over case, can give another answer and another result hash/);
 
   r = cli('query', casePath, "SELECT userAgent FROM events WHERE userIdentity.arn LIKE '%user/eve'", '--csv');
   assert.equal(r.status, 0, r.stderr);
@@ -75,6 +75,15 @@ test('query and search --q stream every row in text, CSV, JSON and NDJSON, on th
   assert.match(r.stdout, /ssm {2}\[search\] {2}eventSource:ssm\.amazonaws\.com {2}— SSM activity/);
   r = cli('query', casePath, '--saved', 'ssm', '--ndjson');
   assert.equal(r.status, 0, r.stderr);
+
+  // Every logged query run again: the clock query is not repeatable, the rest give their hashes (exit 0).
+  r = cli('query', casePath, '--recheck');
+  assert.equal(r.status, 0, r.stdout + r.stderr);
+  assert.match(r.stdout, /^#\d+ {2}NOT-REPEATABLE .*\n {6}it reads now\(\)/m);
+  assert.match(r.stdout, /\n\d+ query runs checked: \d+ same, 0 different, 1 not repeatable, 0 over other events, 0 failed\n$/);
+  r = cli('query', casePath, '--recheck', 'x');
+  assert.notEqual(r.status, 0);
+  assert.match(r.stderr, /--recheck takes custody entry numbers/);
 
   r = cli('custody', casePath, '--json');
   const actions = JSON.parse(r.stdout).items.map((e: { action: string }) => e.action);

@@ -1,7 +1,8 @@
 // Saved queries and the handover round trip (docs/queries.md): Alice saves and runs a
 // query, the report's methodology lists it with its result hash, she hands the
 // case over (without the derived query database: it is a cache), and Bob's
-// re-run of the saved query on the received case gives the same hash.
+// re-run of the saved query on the received case gives the same hash, as does his check of
+// every logged query in one step (recheckQueries).
 // Also migration 8 (saved_queries), tested here beside its feature.
 import assert from 'node:assert/strict';
 import { copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
@@ -20,7 +21,7 @@ import { loadCertificationTemplate } from '../../electron/report/certification.t
 import { exportCase, receiveCase } from '../../electron/report/handoff.ts';
 import { renderReportHtml } from '../../electron/report/html.ts';
 import { buildReportModel, readCheckpoint } from '../../electron/report/model.ts';
-import type { QueryRunResult } from '../../shared/api/query.ts';
+import type { QueryRecheckItem, QueryRunResult } from '../../shared/api/query.ts';
 import { examiner, stratusCase } from '../report/helpers.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'trailcase-query-handover-'));
@@ -77,6 +78,17 @@ test('a saved query re-run on the handed-over case gives the same result hash; t
     const theirs2 = await runSaved(bs, bob.signer, 'stop logging');
     assert.equal(theirs.resultSha256, mine.resultSha256);
     assert.equal(theirs2.resultSha256, mine2.resultSha256);
+    // Bob checks every query Alice logged in one step: each runs again, on his record.
+    const bctx = makeContext(bs, { signer: bob.signer });
+    const check = await bctx.jobs.wait((await dispatch(bctx, 'recheckQueries', {})).jobId);
+    assert.equal(check.state, 'done', check.error);
+    const items = (check.result as { items: QueryRecheckItem[] }).items;
+    const alices = items.filter((i) => i.seq === mine.custodySeq || i.seq === mine2.custodySeq);
+    assert.deepEqual(alices.map((i) => [i.outcome, i.now]), [['same', mine.resultSha256], ['same', mine2.resultSha256]]);
+    for (const i of alices) {
+      const again = JSON.parse((bs.db.prepare('SELECT actor, details FROM custody WHERE seq = ?').get(i.recheckSeq) as { details: string }).details);
+      assert.equal(again.recheckOf, i.seq);
+    }
     const built = bs.db.prepare("SELECT actor, details FROM custody WHERE action = 'query.derived-built' ORDER BY seq DESC LIMIT 1").get() as { actor: string; details: string };
     assert.equal(built.actor, 'Bob Reviewer', 'Bob rebuilt the derived form on first use, on the record');
     assert.equal(verifyCase(bs).ok, true);

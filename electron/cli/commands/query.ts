@@ -5,10 +5,11 @@ import { displayText } from '../../../shared/text/display.ts';
 import { once } from 'node:events';
 import { UserError } from '../../errors.ts';
 import { dispatch } from '../../api/handlers.ts';
-import type { QueryRunResult } from '../../../shared/api/query.ts';
+import type { QueryRecheckItem, QueryRunResult } from '../../../shared/api/query.ts';
 import { csvCell } from '../../report/csv.ts';
 import { registerCommand, type CliIO } from '../registry.ts';
-import { needCase, withCase } from './foundation.ts';
+import { needCase, runJob, withCase } from './foundation.ts';
+import { ProgressBar } from '../progress.ts';
 import { volatileWarning } from '../../../shared/query/determinism.ts';
 
 type Format = 'text' | 'csv' | 'json' | 'ndjson';
@@ -84,6 +85,7 @@ registerCommand({
     'trailcase query CASE "SQL" [--json|--csv|--ndjson] | trailcase query CASE --saved NAME | trailcase query CASE --save NAME "SQL" [--notes TEXT] | trailcase query CASE --list',
     '       trailcase query CASE --promote NAME --id ID --title TEXT --severity S --explanation TEXT [--attack T1530]... [--category C] [--remediation TEXT]...',
     '       trailcase query CASE --checks | trailcase query CASE --unpromote ID',
+    '       trailcase query CASE --recheck [SEQ...]   run the logged queries (or the custody entries SEQ) again over the events each first ran over; exit 1 when a hash differs or a query cannot be checked',
     '  --promote: the saved query NAME becomes a check that runs with the built-in checks (trailcase check); it must return an eventID column',
   ].join('\n'),
   options: {
@@ -104,6 +106,7 @@ registerCommand({
     remediation: { type: 'string', multiple: true },
     checks: { type: 'boolean' },
     unpromote: { type: 'string' },
+    recheck: { type: 'boolean' },
   },
   async run({ positionals, values, io }) {
     const casePath = needCase(positionals);
@@ -127,6 +130,24 @@ registerCommand({
       const r = await withCase(casePath, (ctx) => dispatch(ctx, 'promoteQuery', args as never));
       io.result(r, () => `promoted ${textCell(r.check.savedQuery)} to check ${r.check.checkId}@${r.check.version} (query text SHA-256 ${r.check.textSha256}; custody entry ${r.seq}); it runs with trailcase check`);
       return 0;
+    }
+    if (values.recheck) {
+      const seqs = positionals.slice(1).map((p) => {
+        if (!/^#?\d+$/.test(p)) throw new UserError(`--recheck takes custody entry numbers, not ${textCell(p)}`);
+        return Number(p.replace('#', ''));
+      });
+      const r = await withCase(casePath, async (ctx) => runJob<{ items: QueryRecheckItem[] }>(ctx, await dispatch(ctx, 'recheckQueries', seqs.length ? { seqs } : {}), new ProgressBar('recheck')));
+      const count = (o: QueryRecheckItem['outcome']) => r.items.filter((i) => i.outcome === o).length;
+      io.result(r, () =>
+        [
+          ...r.items.map(
+            (i) =>
+              `#${i.seq}  ${i.outcome.toUpperCase()}  over ${i.treeSize} events  recorded ${i.recorded.slice(0, 16)}…${i.now ? `  now ${i.now.slice(0, 16)}… (custody #${i.recheckSeq})` : ''}  ${displayText(i.text, 120)}${i.note ? `\n      ${displayText(i.note, 500)}` : ''}`,
+          ),
+          `${r.items.length} query runs checked: ${count('same')} same, ${count('different')} different, ${count('not-repeatable')} not repeatable, ${count('other-events')} over other events, ${count('failed')} failed`,
+        ].join('\n'),
+      );
+      return count('different') + count('other-events') + count('failed') > 0 ? 1 : 0;
     }
     if (values.unpromote !== undefined) {
       const r = await withCase(casePath, (ctx) => dispatch(ctx, 'removePromotedCheck', { id: String(values.unpromote) }));
