@@ -311,8 +311,10 @@ export function renderReportHtml(m: ReportModel, tocPages: Map<string, number> =
   push(`<h3>Checks and Sigma rules run</h3>`);
   if (m.methodology.queries.length) {
     // Queries run over the case (docs/queries.md): re-running one on the handed-over case gives the same result hash.
-    push(`<p>${m.methodology.queries.length} queries ran over the case; each result hash is SHA-256 over the canonical result (docs/queries.md).</p>`);
-    push(table(['Custody #', 'By', 'Kind', 'Query', 'Engine', 'Events', 'Rows', 'Result SHA-256'], m.methodology.queries.slice(0, L.rows).map((q) => `<tr><td>${q.seq}</td><td>${esc(q.actor)}</td><td>${esc(q.source)}${q.savedQuery ? ` (${esc(q.savedQuery)})` : ''}</td><td class="mono wrap">${esc(q.text)}</td><td>${esc(q.engine)}</td><td>${q.treeSize}</td><td>${q.rows}</td><td>${hash(q.resultSha256)}</td></tr>`)) + more(Math.min(L.rows, m.methodology.queries.length), m.methodology.queries.length, 'report.json (methodology.queries)'));
+    push(`<p>${m.methodology.queries.length} queries ran over the case; each result hash is SHA-256 over the canonical result (docs/queries.md). <span class="mono">trailcase query CASE --recheck</span> runs each again over the events it ran over (Events) and compares the hash; a query marked not repeatable reads values that change between runs.</p>`);
+    const qNote = (q: (typeof m.methodology.queries)[number]) =>
+      [q.volatile.length ? `not repeatable: reads ${esc(q.volatile.join(', '))}` : '', q.recheckOf !== null ? `run again of #${q.recheckOf}` : ''].filter(Boolean).join('; ');
+    push(table(['Custody #', 'By', 'Kind', 'Query', 'Engine', 'Events', 'Rows', 'Result SHA-256'], m.methodology.queries.slice(0, L.rows).map((q) => `<tr><td>${q.seq}</td><td>${esc(q.actor)}</td><td>${esc(q.source)}${q.savedQuery ? ` (${esc(q.savedQuery)})` : ''}</td><td class="mono wrap">${esc(q.text)}${qNote(q) ? `<br><em>${qNote(q)}</em>` : ''}</td><td>${esc(q.engine)}</td><td>${q.treeSize}</td><td>${q.rows}</td><td>${hash(q.resultSha256)}</td></tr>`)) + more(Math.min(L.rows, m.methodology.queries.length), m.methodology.queries.length, 'report.json (methodology.queries)'));
   }
   if (m.methodology.analysisNote) push(`<p class="note">${esc(m.methodology.analysisNote)}</p>`);
   else {

@@ -145,7 +145,23 @@ export interface ReportModel {
     /** Address enrichment databases recorded in the case (derived data, README.md, "Addresses and profiles"), with hashes and attribution. */
     enrichment: { note: string; sources: Omit<EnrichmentSource, 'files'>[] };
     /** Every query run (custody `query.run`, docs/queries.md) with its result hash, so another examiner can re-run it and compare. */
-    queries: { seq: number; at: string; actor: string; source: string; text: string; savedQuery: string | null; engine: string; treeSize: number; root: string; rows: number; resultSha256: string }[];
+    queries: {
+      seq: number;
+      at: string;
+      actor: string;
+      source: string;
+      text: string;
+      savedQuery: string | null;
+      engine: string;
+      treeSize: number;
+      root: string;
+      rows: number;
+      resultSha256: string;
+      /** Volatile functions it names (now(), random(), …): running it again can give another hash (docs/queries.md "The same answer again"). */
+      volatile: string[];
+      /** The run this one repeats (trailcase query --recheck), or null. */
+      recheckOf: number | null;
+    }[];
   };
   warnings: {
     importWarnings: { code: string; count: number; examples: { origin: string; recordIndex: number | null; message: string }[] }[];
@@ -428,6 +444,8 @@ export function buildReportContent(input: BuildModelInput): { model: ReportModel
           root: String(e.details.checkpoint?.root),
           rows: Number(e.details.rows),
           resultSha256: String(e.details.resultSha256),
+          volatile: Array.isArray(e.details.volatile) ? e.details.volatile.map(String) : [],
+          recheckOf: typeof e.details.recheckOf === 'number' ? e.details.recheckOf : null,
         })),
     },
     warnings: {

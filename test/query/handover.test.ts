@@ -47,6 +47,8 @@ test('a saved query re-run on the handed-over case gives the same result hash; t
   const mine = await runSaved(store, alice.signer, 'trail tampering');
   const mine2 = await runSaved(store, alice.signer, 'stop logging');
   assert.ok(mine.rowCount > 0 && mine2.rowCount > 0);
+  const clockRun = await ctx.jobs.wait((await dispatch(ctx, 'runQuery', { mode: 'sql', text: 'SELECT count(*) AS n FROM events WHERE eventTime < now()' })).jobId);
+  const clock = clockRun.result as QueryRunResult;
   assert.ok(existsSync(derivedPath(src)));
 
   store.checkpoint(alice.signer, 'before report');
@@ -54,13 +56,16 @@ test('a saved query re-run on the handed-over case gives the same result hash; t
   assert.equal(verify.ok, true, JSON.stringify(verify.problems));
   const m = buildReportModel({ store, checkpoint: readCheckpoint(store)!, examiner: { name: alice.name, keyFingerprint: alice.signer.fingerprint }, analysis: await analysisForReport(store), verify, template: loadCertificationTemplate() });
   assert.deepEqual(
-    m.methodology.queries.map((q) => [q.savedQuery, q.source, q.rows, q.resultSha256]),
+    m.methodology.queries.map((q) => [q.savedQuery, q.source, q.rows, q.resultSha256, q.volatile]),
     [
-      ['trail tampering', 'sql', mine.rowCount, mine.resultSha256],
-      ['stop logging', 'search', mine2.rowCount, mine2.resultSha256],
+      ['trail tampering', 'sql', mine.rowCount, mine.resultSha256, []],
+      ['stop logging', 'search', mine2.rowCount, mine2.resultSha256, []],
+      [null, 'sql', 1, clock.resultSha256, ['now']],
     ],
   );
-  assert.ok(renderReportHtml(m).includes(mine.resultSha256), 'the report shows the result hash');
+  const reportHtml = renderReportHtml(m);
+  assert.ok(reportHtml.includes(mine.resultSha256), 'the report shows the result hash');
+  assert.ok(reportHtml.includes('<em>not repeatable: reads now</em>'), 'the report marks a query that reads the clock');
 
   const out = join(dir, 'to-bob.trailcase');
   const sent = await exportCase(store, alice.signer, { out, to: 'Bob Reviewer', reason: 'review' });
