@@ -6,7 +6,7 @@
 // entry `query.run`: the text, the SQL and parameters run, the engine and its
 // version, the checkpoint (tree size, root) it ran against, the row count and
 // the SHA-256 of the canonical result (docs/queries.md).
-import type { DuckDBConnection, DuckDBDataChunk, DuckDBListVector, DuckDBPreparedStatement, DuckDBStructType, DuckDBStructVector, DuckDBType, DuckDBTypeId, DuckDBVector, Json } from '@duckdb/node-api';
+import type { DuckDBConnection, DuckDBDataChunk, DuckDBListVector, DuckDBPreparedStatement, DuckDBStructType, DuckDBStructVector, DuckDBType, DuckDBTypeId, DuckDBValueConverter, DuckDBVector, Json } from '@duckdb/node-api';
 import { canonicalJson } from '../case/canonical.ts';
 import { duck, engineName, releaseChunks } from './duckdb.ts';
 import type { CaseStore } from '../case/store.ts';
@@ -134,9 +134,35 @@ export function canonicalValue(v: Json, type: DuckDBTypeId): Json {
     case DuckDBTypeId.TIMESTAMP_S:
     case DuckDBTypeId.TIMESTAMP_NS:
       return typeof v === 'string' && /^\d{4}-\d\d-\d\d \d/.test(v) ? `${v.replace(' ', 'T')}Z` : v;
+    case DuckDBTypeId.TIMESTAMP_TZ: {
+      // Written in UTC by jsonConverter: the same instant as a TIMESTAMP, in the same form.
+      const m = /^(\d{4}-\d\d-\d\d) (\d\d:\d\d:\d\d(?:\.\d+)?)\+00$/.exec(String(v));
+      return m ? `${m[1]}T${m[2]}Z` : v;
+    }
     default:
       return v;
   }
+}
+
+let utcConverter: DuckDBValueConverter<Json> | null = null;
+
+/**
+ * DuckDB's JSON converter, with TIMESTAMP WITH TIME ZONE written in UTC (`2024-07-31 10:00:00+00`).
+ * node-api writes such a value in the zone of the process (taken once, when it loads), so the
+ * same instant had another text, and the result another hash, on an examiner's machine in
+ * another zone. Nested values go through this converter too.
+ */
+export function jsonConverter(): DuckDBValueConverter<Json> {
+  if (utcConverter) return utcConverter;
+  const D = duck();
+  const conv: DuckDBValueConverter<Json> = (v, type, _c) => {
+    if (v !== null && type.typeId === D.DuckDBTypeId.TIMESTAMP_TZ) {
+      const tz = v as InstanceType<typeof D.DuckDBTimestampTZValue>;
+      if (tz.isFinite) return `${new D.DuckDBTimestampValue(tz.micros).toString()}+00`;
+    }
+    return D.JsonDuckDBValueConverter(v, type, conv);
+  };
+  return (utcConverter = conv);
 }
 
 type Cell = (v: unknown) => string;
@@ -144,7 +170,7 @@ const cellNull = (f: Cell): Cell => (v) => (v === null || v === undefined ? 'nul
 
 /**
  * How each cell of a column of type `type` is written in a row's canonical JSON: exactly
- * canonicalJson(canonicalValue(JsonDuckDBValueConverter(value))), without the converted row.
+ * canonicalJson(canonicalValue(jsonConverter()(value))), without the converted row.
  * Integers, text and booleans are written directly; every other type goes through the
  * converter (tested against it in test/query/query.test.ts).
  */
@@ -173,7 +199,7 @@ function cellWriter(type: DuckDBType, nested = false): Cell {
     default: {
       // Inside a struct or list the converter's value is kept as it is (canonicalValue applies to a
       // column's own values only): a BIGINT there is a decimal string, a TIMESTAMP DuckDB's text.
-      const conv = duck().JsonDuckDBValueConverter;
+      const conv = jsonConverter();
       if (nested) return (v) => canonicalJson(conv(v as never, type, conv));
       return (v) => canonicalJson(canonicalValue(conv(v as never, type, conv) as Json, type.typeId));
     }
@@ -471,7 +497,7 @@ async function streamQuery(db: Lease, sql: string, params: QueryValue[], opts: Q
           rowCount += chunk.rowCount;
           // Rows as values only where someone takes them.
           if (rows.length < keep || opts.onRows) {
-            const batch = chunk.convertRows(duck().JsonDuckDBValueConverter).map((r) => r.map((v, i) => canonicalValue(v as Json, types[i])));
+            const batch = chunk.convertRows(jsonConverter()).map((r) => r.map((v, i) => canonicalValue(v as Json, types[i])));
             if (rows.length < keep) rows.push(...batch.slice(0, keep - rows.length));
             if (opts.onRows) await opts.onRows(batch);
           }

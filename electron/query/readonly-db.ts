@@ -17,6 +17,10 @@ import { UserError } from '../errors.ts';
 export const QUERY_MEMORY_LIMIT = '128MB';
 
 const LOCKDOWN = [
+  // DuckDB takes the machine's zone by default: a TIMESTAMPTZ, its text and its day and hour
+  // boundaries then differed between examiners (docs/queries.md "The same answer again").
+  // (Set here, not when the instance is made: the zone needs ICU, which is loaded by then.)
+  "SET TimeZone = 'UTC'",
   'SET autoinstall_known_extensions = false',
   'SET autoload_known_extensions = false',
   'SET allow_community_extensions = false',
@@ -174,7 +178,13 @@ async function openReadOnly(path: string, memoryLimit: string, threads = 2, thro
   const removeSpill = () => rmSync(spill, { recursive: true, force: true });
   let inst: DuckDBInstance;
   try {
-    inst = await duck().DuckDBInstance.create(path, { access_mode: 'READ_ONLY', threads: String(threads), memory_limit: memoryLimit, temp_directory: spill, preserve_insertion_order: 'true' });
+    inst = await duck().DuckDBInstance.create(path, {
+      access_mode: 'READ_ONLY',
+      threads: String(threads),
+      memory_limit: memoryLimit,
+      temp_directory: spill,
+      preserve_insertion_order: 'true',
+    });
   } catch (e) {
     removeSpill();
     const holder = lockHolder(e);

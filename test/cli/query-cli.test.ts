@@ -76,6 +76,15 @@ test('query and search --q stream every row in text, CSV, JSON and NDJSON, on th
   r = cli('query', casePath, '--saved', 'ssm', '--ndjson');
   assert.equal(r.status, 0, r.stderr);
 
+  // Times with a zone are UTC whatever the examiner's machine says (TZ), so the answer is the same for everyone.
+  const tzSql = "SELECT date_trunc('day', CAST(eventTime AS TIMESTAMPTZ)) AS day, strftime(CAST(eventTime AS TIMESTAMPTZ), '%H') AS h, count(*) AS n FROM events GROUP BY 1, 2";
+  const inZone = (tz: string) => spawnSync(process.execPath, ['electron/cli/trailcase.js', 'query', casePath, tzSql, '--json'], { env: { ...env, TZ: tz }, encoding: 'utf8', maxBuffer: 1 << 26 });
+  const tokyo = inZone('Asia/Tokyo');
+  const utc = inZone('UTC');
+  assert.equal(tokyo.status, 0, tokyo.stderr);
+  assert.equal(JSON.parse(tokyo.stdout).resultSha256, JSON.parse(utc.stdout).resultSha256);
+  assert.match(JSON.parse(tokyo.stdout).rows[0][0], /^\d{4}-\d\d-\d\dT00:00:00Z$/, "a UTC day, in the canonical form of a time");
+
   // Every logged query run again: the clock query is not repeatable, the rest give their hashes (exit 0).
   r = cli('query', casePath, '--recheck');
   assert.equal(r.status, 0, r.stdout + r.stderr);

@@ -13,7 +13,7 @@ import { canonicalJson } from '../../electron/case/canonical.ts';
 import { importPaths } from '../../electron/ingest/import-files.ts';
 import { generateTrail } from '../../electron/demo/synth.ts';
 import type { DuckDBConnection, Json } from '@duckdb/node-api';
-import { canonicalValue, rowTexts, runQuery, ResultHasher, spillPrefix } from '../../electron/query/engine.ts';
+import { canonicalValue, jsonConverter, rowTexts, runQuery, ResultHasher, spillPrefix } from '../../electron/query/engine.ts';
 import { duck } from '../../electron/query/duckdb.ts';
 import { derivedPath, ensureDerived, leafRangeSha256 } from '../../electron/query/derived.ts';
 import { closeHeld } from '../../electron/query/readonly-db.ts';
@@ -61,7 +61,7 @@ async function rawRecords(dir: string, recs: Rec[]): Promise<{ con: DuckDBConnec
 async function rawRows(con: DuckDBConnection, sql: string): Promise<unknown[][]> {
   const r = await con.runAndReadAll(sql);
   const types = Array.from({ length: r.columnCount }, (_, i) => r.columnTypeId(i));
-  return r.convertRows(duck().JsonDuckDBValueConverter).map((row) => row.map((v, i) => canonicalValue(v as Json, types[i])));
+  return r.convertRows(jsonConverter()).map((row) => row.map((v, i) => canonicalValue(v as Json, types[i])));
 }
 
 async function caseFrom(sources: string[] | 'synthetic') {
@@ -499,18 +499,20 @@ test("each row's canonical text written from the vectors is the converted row's 
     // Integers at and past the safe range, text with quotes, controls and
     // non-ASCII, booleans, NULL in each column, timestamps, doubles, decimals, lists, structs, JSON.
     const sql = `SELECT * FROM (VALUES
-      (1::BIGINT, 9007199254740993::BIGINT, -5::HUGEINT, 42::INTEGER, 7::TINYINT, 'a"b\\c'::VARCHAR, true, TIMESTAMP '2024-01-02 03:04:05.678', 1.5::DOUBLE, 12.34::DECIMAL(9,2), [1, 2]::BIGINT[], {'a': 'x', 'b': 3}, '{"k":[1,"v"]}'::JSON, 18446744073709551615::UBIGINT),
-      (NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL),
-      (-9007199254740991::BIGINT, 170141183460469231731687303715884105727::HUGEINT, 0::HUGEINT, (-2147483647)::INTEGER, (-127)::TINYINT, chr(1) || chr(10) || 'ü€' || chr(128512), false, TIMESTAMP '1970-01-01 00:00:00', -0.0::DOUBLE, -0.01::DECIMAL(9,2), []::BIGINT[], {'a': NULL, 'b': NULL}, 'null'::JSON, 0::UBIGINT)
-    ) t(a, b, c, d, e, f, g, h, i, j, k, l, m, n)`;
+      (1::BIGINT, 9007199254740993::BIGINT, -5::HUGEINT, 42::INTEGER, 7::TINYINT, 'a"b\\c'::VARCHAR, true, TIMESTAMP '2024-01-02 03:04:05.678', 1.5::DOUBLE, 12.34::DECIMAL(9,2), [1, 2]::BIGINT[], {'a': 'x', 'b': 3}, '{"k":[1,"v"]}'::JSON, 18446744073709551615::UBIGINT, TIMESTAMPTZ '2024-01-02 03:04:05.678+00', [TIMESTAMPTZ '2024-01-02 12:00:00+00']),
+      (NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL),
+      (-9007199254740991::BIGINT, 170141183460469231731687303715884105727::HUGEINT, 0::HUGEINT, (-2147483647)::INTEGER, (-127)::TINYINT, chr(1) || chr(10) || 'ü€' || chr(128512), false, TIMESTAMP '1970-01-01 00:00:00', -0.0::DOUBLE, -0.01::DECIMAL(9,2), []::BIGINT[], {'a': NULL, 'b': NULL}, 'null'::JSON, 0::UBIGINT, TIMESTAMPTZ '1970-01-01 00:00:00+00', [])
+    ) t(a, b, c, d, e, f, g, h, i, j, k, l, m, n, o, p)`;
     const res = await con.stream(sql);
     const types = Array.from({ length: res.columnCount }, (_, i) => res.columnTypeId(i));
     let seen = 0;
     for (;;) {
       const chunk = await res.fetchChunk();
       if (!chunk || chunk.rowCount === 0) break;
-      const want = chunk.convertRows(duck().JsonDuckDBValueConverter).map((r) => canonicalJson(r.map((v, i) => canonicalValue(v as Json, types[i]))));
+      const want = chunk.convertRows(jsonConverter()).map((r) => canonicalJson(r.map((v, i) => canonicalValue(v as Json, types[i]))));
       assert.deepEqual(rowTexts(chunk), want);
+      // A TIMESTAMP WITH TIME ZONE is the UTC instant, in a column and nested, whatever the process's zone.
+      if (seen === 0) assert.ok(want[0].endsWith(',"2024-01-02T03:04:05.678Z",["2024-01-02 12:00:00+00"]]'), want[0]);
       seen += chunk.rowCount;
     }
     assert.equal(seen, 3);
@@ -527,7 +529,7 @@ test("each row's canonical text written from the vectors is the converted row's 
     for (;;) {
       const chunk = await nested.fetchChunk();
       if (!chunk || chunk.rowCount === 0) break;
-      assert.deepEqual(rowTexts(chunk), chunk.convertRows(duck().JsonDuckDBValueConverter).map((r) => canonicalJson(r.map((v, i) => canonicalValue(v as Json, nTypes[i])))));
+      assert.deepEqual(rowTexts(chunk), chunk.convertRows(jsonConverter()).map((r) => canonicalJson(r.map((v, i) => canonicalValue(v as Json, nTypes[i])))));
       nestedRows += chunk.rowCount;
     }
     assert.equal(nestedRows, 3);
@@ -543,7 +545,7 @@ test("each row's canonical text written from the vectors is the converted row's 
       const chunk = await hr.fetchChunk();
       if (!chunk || chunk.rowCount === 0) break;
       const texts = rowTexts(chunk);
-      assert.deepEqual(texts, chunk.convertRows(duck().JsonDuckDBValueConverter).map((r) => canonicalJson(r.map((v, i) => canonicalValue(v as Json, hTypes[i])))));
+      assert.deepEqual(texts, chunk.convertRows(jsonConverter()).map((r) => canonicalJson(r.map((v, i) => canonicalValue(v as Json, hTypes[i])))));
       got.push(...texts);
     }
     assert.deepEqual(got.map((t) => JSON.parse(t)), hostile.map((h) => [h, JSON.stringify(h)]));
