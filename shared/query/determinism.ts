@@ -98,6 +98,7 @@ const VOLATILE_FUNCTIONS = new Set([
   'current_setting',
   'current_query',
 ]);
+const SAMPLE_WITHOUT_SEED = 'USING SAMPLE without a seed';
 /** CURRENT_TIMESTAMP and its kind parse as column names, bound at run time. */
 const VOLATILE_KEYWORDS = new Set(['current_timestamp', 'current_date', 'current_time', 'localtimestamp', 'localtime']);
 
@@ -157,6 +158,8 @@ export function volatileCalls(ast: unknown): string[] {
     const o = v as Record<string, unknown>;
     if (o.class === 'FUNCTION' && typeof o.function_name === 'string' && VOLATILE_FUNCTIONS.has(o.function_name.toLowerCase())) found.add(o.function_name.toLowerCase());
     if (o.class === 'COLUMN_REF' && Array.isArray(o.column_names) && o.column_names.length === 1 && VOLATILE_KEYWORDS.has(String(o.column_names[0]).toLowerCase())) found.add(String(o.column_names[0]).toLowerCase());
+    // A sample without a seed draws other rows each time (with one, on one thread, the same rows).
+    if (o.sample && typeof o.sample === 'object' && Number((o.sample as Record<string, unknown>).seed ?? -1) < 0) found.add(SAMPLE_WITHOUT_SEED);
     for (const k of Object.keys(o)) if (o[k] && typeof o[k] === 'object') stack.push(o[k]);
   }
   return [...found].sort();
@@ -164,7 +167,7 @@ export function volatileCalls(ast: unknown): string[] {
 
 /** Volatile names as written in SQL: `now()`, `CURRENT_DATE`, `EXPLAIN ANALYZE`. */
 export function volatileList(names: readonly string[]): string {
-  return names.map((n) => (n === 'EXPLAIN ANALYZE' || VOLATILE_KEYWORDS.has(n) ? n.toUpperCase() : `${n}()`)).join(', ');
+  return names.map((n) => (n.includes(' ') ? n : VOLATILE_KEYWORDS.has(n) ? n.toUpperCase() : `${n}()`)).join(', ');
 }
 
 /** "reads now(), which changes from one run to the next" (one name) or "…, which change …" (several). */

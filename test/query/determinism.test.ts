@@ -77,6 +77,11 @@ test('order-sensitive aggregates run on one thread and give the leaf-order answe
     tops.add(r.resultSha256);
   }
   assert.equal(tops.size, 1, 'a top-N with ties keeps the same rows');
+  // A seeded sample draws the same rows on every run; one without a seed is named as volatile.
+  const samples = new Set<string>();
+  for (let k = 0; k < 3; k++) samples.add((await run('SELECT leaf FROM events USING SAMPLE 500 (reservoir, 42)')).resultSha256);
+  assert.equal(samples.size, 1);
+  assert.deepEqual((await run('SELECT leaf FROM events USING SAMPLE 500')).volatile, ['USING SAMPLE without a seed']);
 
   // Queries whose rows cannot depend on the threads keep two, with the same answer as on one.
   const counts = await run('SELECT awsRegion, count(*) AS n, count(DISTINCT eventName) AS names, min(leaf) AS lo, max(leaf) AS hi FROM events GROUP BY 1 ORDER BY 1');
@@ -145,6 +150,8 @@ test("DuckDB's own plans and parse trees: which run on two threads, and which na
     assert.deepEqual((await plan('SELECT leaf FROM events WHERE eventTime > now() - INTERVAL 7 DAY AND random() < 2 AND eventid <> CAST(uuid() AS VARCHAR)')).volatile, ['now', 'random', 'uuid']);
     assert.deepEqual((await plan('SELECT current_timestamp, current_date, current_setting(\'threads\')')).volatile.sort(), ['current_date', 'current_setting', 'current_timestamp']);
     assert.deepEqual((await plan('EXPLAIN ANALYZE SELECT 1')).volatile, ['EXPLAIN ANALYZE']);
+    assert.deepEqual((await plan('SELECT leaf FROM events USING SAMPLE 10')).volatile, ['USING SAMPLE without a seed']);
+    assert.deepEqual((await plan('SELECT leaf FROM events USING SAMPLE 10 (reservoir, 42)')), { threads: 1, why: 'reservoir sample', volatile: [] }, 'a seeded sample on one thread draws the same rows');
     assert.deepEqual((await plan("SELECT 'now()' AS text, leaf AS random FROM events")).volatile, [], 'a string or an alias is not a call');
     // A write is refused before any plan is read.
     await assert.rejects(plan('DELETE FROM events_data'), /only reading queries run here/);
