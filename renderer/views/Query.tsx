@@ -379,7 +379,7 @@ export function QueryView() {
         <div className="query-result">
           <p className="small">
             {num(result.rowCount)} row{result.rowCount === 1 ? '' : 's'}
-            {keptOf(result) < result.rowCount ? ` (the first ${num(keptOf(result))} kept for browsing and export: 512 MB of text; trailcase query streams all)` : ''} · {Math.round(result.ms)} ms · {result.engine} · over {num(result.checkpoint.treeSize)} events · custody #{result.custodySeq} · result SHA-256{' '}
+            {keptOf(result) < result.rowCount ? ` (the first ${num(keptOf(result))} kept for browsing and export: 512 MB of text; trailcase query streams all)` : ''} · {Math.round(result.ms)} ms{result.threads === 1 ? ' on one thread (so that it gives the same answer again)' : ''} · {result.engine} · over {num(result.checkpoint.treeSize)} events · custody #{result.custodySeq} · result SHA-256{' '}
             <span className="mono hash">{result.resultSha256}</span>
           </p>
           {volatileWarning(result.volatile) && (
