@@ -45,6 +45,8 @@ export async function recheckQueries(store: CaseStore, opts: RecheckOptions): Pr
   const runs = all.filter((e) => (wanted ? wanted.has(e.seq) : (e.details as LoggedRun).recheckOf === undefined));
   const size = caseLeafCount(store);
   const out: QueryRecheckItem[] = [];
+  // Tree roots by size (a size other than a checkpoint's is computed from the leaves).
+  const roots = new Map<number, string>();
   // Identical runs over the same events are run again once.
   const done = new Map<string, { hash: string; seq: number; threads: number; volatile: string[] } | { error: string }>();
   for (const e of runs) {
@@ -68,7 +70,9 @@ export async function recheckQueries(store: CaseStore, opts: RecheckOptions): Pr
       item.note = `it ran over ${treeSize} events; the case holds ${size}`;
       continue;
     }
-    if (checkpointFor(store, treeSize).root !== d.checkpoint?.root) {
+    let root = roots.get(treeSize);
+    if (root === undefined) roots.set(treeSize, (root = checkpointFor(store, treeSize).root));
+    if (root !== d.checkpoint?.root) {
       item.outcome = 'other-events';
       item.note = `the case's first ${treeSize} events are not the ones it ran over (their tree root differs from the one it recorded)`;
       continue;
