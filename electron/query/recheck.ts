@@ -114,7 +114,7 @@ export async function recheckQueries(store: CaseStore, opts: RecheckOptions): Pr
     }
     if (d.engine && d.engine !== engineName()) notes.push(`recorded with ${d.engine}, run again with ${engineName()}`);
     if (item.outcome === 'different' && d.threads === undefined && again.threads === 1) {
-      notes.push('recorded before TrailCase ran queries whose answer can depend on thread timing on one thread: the recorded hash may be one of several');
+      notes.push("logged before TrailCase ran such queries on one thread: its recorded hash depended on which of DuckDB's threads finished first");
     }
     if (notes.length) item.note = notes.join('; ');
   }
