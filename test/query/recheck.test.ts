@@ -40,6 +40,10 @@ test('logged queries run again over the events they first ran over give their ha
     const tooBig = forged({ checkpoint: { treeSize: 10_000_000, root }, resultSha256: '0'.repeat(64) });
     const otherRoot = forged({ checkpoint: { treeSize: early, root: 'f'.repeat(64) }, resultSha256: '0'.repeat(64) });
     const noSql = c.store.appendCustody('Mallory', 'query.run', { text: 'x' });
+    // A run logged before order-sensitive queries ran on one thread (no `threads`), whose hash is not today's.
+    const listSql = 'SELECT eventSource, list(eventName) AS names FROM events GROUP BY 1';
+    const older = forged({ sql: listSql, checkpoint: { treeSize: early, root }, resultSha256: '1'.repeat(64) });
+    const newer = forged({ sql: listSql, checkpoint: { treeSize: early, root }, resultSha256: '1'.repeat(64), threads: 1 });
     const badSql = forged({ sql: 'SELECT nosuchcolumn FROM events', checkpoint: { treeSize: early, root }, resultSha256: '0'.repeat(64) });
 
     const items = await recheckQueries(c.store, { actor: 'Bob' });
@@ -62,6 +66,10 @@ test('logged queries run again over the events they first ran over give their ha
     assert.match(by.get(tooBig)!.note!, /ran over 10000000 events; the case holds/);
     assert.equal(by.get(otherRoot)!.outcome, 'other-events');
     assert.match(by.get(otherRoot)!.note!, /tree root differs/);
+    assert.equal(by.get(older)!.outcome, 'different');
+    assert.match(by.get(older)!.note!, /logged before TrailCase ran such queries on one thread/);
+    assert.equal(by.get(newer)!.outcome, 'different');
+    assert.equal(by.get(newer)!.note, undefined);
     assert.equal(by.get(noSql)!.outcome, 'failed');
     assert.equal(by.get(badSql)!.outcome, 'failed');
     assert.match(by.get(badSql)!.note!, /nosuchcolumn/);
