@@ -80,6 +80,9 @@ test('search, SQL, results, inspector, chart and saved queries in the Query view
   // A count per time bucket draws as bars over time: one bar a bucket, none as categories.
   await page.getByRole('textbox', { name: 'SQL query' }).fill("SELECT date_trunc('minute', eventTime) AS minute, count(*) AS n FROM events GROUP BY 1 ORDER BY 1");
   await page.getByRole('button', { name: 'Run (Ctrl+Enter)' }).click();
+  // Exactly one chart once the result is drawn (a CI run under load once saw two figures at the
+  // moment of the first check, cause not found; a second chart that stays fails here).
+  await page.waitForFunction(() => document.querySelectorAll('figure.query-time-chart').length === 1, undefined, { timeout: 60_000 });
   const overTime = page.getByRole('figure', { name: 'Chart over time' });
   await overTime.waitFor({ timeout: 60_000 });
   const minutes = (c.store.db.prepare('SELECT count(DISTINCT time_ms / 60000) n FROM events').get() as { n: number }).n;
