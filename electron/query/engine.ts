@@ -314,21 +314,27 @@ async function runQueryNow(store: CaseStore, opts: QueryOptions): Promise<QueryR
   let got: Streamed;
   // How it runs: on two threads only where its answer cannot depend on them (determinism.ts).
   // The plan is read on whichever instance is kept; the query runs on one with its threads.
+  // The statement is prepared once: checked here, run below when it stays on this instance.
   let lease = await leaseReadOnly(path, opts.memoryLimit);
+  let prepared: DuckDBPreparedStatement | undefined;
   let how: RunPlan;
   try {
-    how = await runPlan(lease.con, sql, params);
+    prepared = await prepareReadOnly(lease.con, sql);
+    how = await runPlan(lease.con, sql, params, prepared);
   } catch (e) {
+    prepared?.destroySync();
     lease.release();
     throw e;
   }
   const through = opts.throughLeaf !== undefined && opts.throughLeaf < built.events ? opts.throughLeaf : undefined;
   if (how.threads !== lease.threads || through !== undefined) {
+    prepared.destroySync();
+    prepared = undefined;
     lease.release();
     lease = await leaseReadOnly(path, opts.memoryLimit, how.threads, through);
   }
   try {
-    got = await streamQuery(lease, sql, params, opts);
+    got = await streamQuery(lease, sql, params, opts, prepared);
   } catch (e) {
     // DuckDB's cap is shared by its threads: a query over many wide columns with a JSON filter
     // can need more than it on two threads and less on one (on layout 4, `SELECT * … WHERE
@@ -400,13 +406,14 @@ export interface RunPlan {
 }
 
 /**
- * Check the statement (one reading statement, else the usual refusal), then choose its threads
+ * Check the statement (one reading statement, else the usual refusal; `checked`: prepared by
+ * prepareReadOnly already), then choose its threads
  * from DuckDB's plan (shared/query/determinism.ts) and list the volatile functions it names.
  * Statements other than queries (DESCRIBE, SUMMARIZE, EXPLAIN) and any plan that cannot be read
  * run on one thread.
  */
-export async function runPlan(con: DuckDBConnection, sql: string, params: QueryValue[]): Promise<RunPlan> {
-  (await prepareReadOnly(con, sql)).destroySync();
+export async function runPlan(con: DuckDBConnection, sql: string, params: QueryValue[], checked?: DuckDBPreparedStatement): Promise<RunPlan> {
+  if (!checked) (await prepareReadOnly(con, sql)).destroySync();
   const kw = leadingKeyword(sql);
   let volatile: string[] = [];
   if (kw === 'EXPLAIN') return { threads: 1, why: 'an EXPLAIN', volatile: /\bANALY[SZ]E\b/i.test(sql) ? ['EXPLAIN ANALYZE'] : [] };
@@ -433,8 +440,11 @@ export async function runPlan(con: DuckDBConnection, sql: string, params: QueryV
   return free.free ? { threads: 2, volatile } : { threads: 1, why: free.reason, volatile };
 }
 
-/** Run the statement on a leased connection: stream, hash and hand on its rows; the lease is given back. */
-async function streamQuery(db: Lease, sql: string, params: QueryValue[], opts: QueryOptions): Promise<Streamed> {
+/**
+ * Run the statement on a leased connection: stream, hash and hand on its rows; the lease is given
+ * back, and the statement (`given`: prepared on this connection by prepareReadOnly) destroyed.
+ */
+async function streamQuery(db: Lease, sql: string, params: QueryValue[], opts: QueryOptions, given?: DuckDBPreparedStatement): Promise<Streamed> {
   const con = db.con;
   const onAbort = () => con.interrupt();
   opts.signal?.addEventListener('abort', onAbort);
@@ -444,8 +454,9 @@ async function streamQuery(db: Lease, sql: string, params: QueryValue[], opts: Q
   // Whether the columns have gone out (with the first chunk); rows only go out after them.
   let announced = false;
   try {
+    if (opts.signal?.aborted) given?.destroySync();
     stopIfCancelled();
-    const prepared = await prepareReadOnly(con, sql);
+    const prepared = given ?? (await prepareReadOnly(con, sql));
     if (params.length) prepared.bind(params);
     let columns: QueryColumn[] = [];
     const rows: Json[][] = [];

@@ -82,18 +82,20 @@ interface Held {
 }
 
 /**
- * The kept instance, by its thread count: two threads for queries whose answer cannot depend on
- * them, one for the rest (shared/query/determinism.ts). One is kept at a time (leaseReadOnly).
+ * The kept instance: of one derived file, with two threads for queries whose answer cannot depend
+ * on them or one for the rest (shared/query/determinism.ts). One is kept at a time, so that a
+ * process holds one buffer cache (at most 128 MB): keeping a one-thread and a two-thread
+ * instance together took the 1M suite's peak from 305 to 357 MB for one question on one thread.
  */
-const held = new Map<number, Held>();
+let held: Held | null = null;
 
 /**
  * A read-only connection to the derived file `path` on `threads` threads (none given: the kept
- * instance's, else two). With the default
- * memory cap the instance is the one kept from this process's last query when it has as many
- * threads and the file has not changed since it was opened, else a new one that is kept in its place;
- * a query with its own cap (tests that exercise spilling) gets an instance of its own, closed
- * on release, as does one that sees only the first `throughLeaf` events (openReadOnly).
+ * instance's, else two). With the default memory cap the instance is the one kept from this
+ * process's last query when it has as many threads and the file has not changed since it was
+ * opened, else a new one that is kept in its place; a query with its own cap (tests that
+ * exercise spilling) gets an instance of its own, closed on release, as does one that sees only
+ * the first `throughLeaf` events (openReadOnly).
  */
 export async function leaseReadOnly(path: string, memoryLimit?: string, threads?: number, throughLeaf?: number): Promise<Lease> {
   if ((memoryLimit !== undefined && memoryLimit !== QUERY_MEMORY_LIMIT) || throughLeaf !== undefined) {
@@ -101,65 +103,59 @@ export async function leaseReadOnly(path: string, memoryLimit?: string, threads?
     return { con: db.con, spill: db.spill, threads: threads ?? 2, release: () => db.close() };
   }
   const stamp = fileStamp(path);
-  // No thread count asked for (reading a plan, listing fields): whichever instance is kept.
-  const want = threads ?? [...held.values()].find((h) => h.path === path && h.stamp === stamp && !h.busy)?.threads ?? 2;
-  const kept = held.get(want);
-  if (kept && kept.path === path && kept.stamp === stamp && !kept.busy) {
-    if (kept.idle) clearTimeout(kept.idle);
-    kept.idle = null;
-    kept.busy = true;
-    return { con: kept.db.con, spill: kept.db.spill, threads: want, release: () => rest(kept) };
-  }
-  if (kept?.busy) {
+  const usable = held !== null && held.path === path && held.stamp === stamp;
+  const want = threads ?? (usable && !held!.busy ? held!.threads : 2);
+  if (held?.busy) {
     // Not expected (queries of one file take turns, withDerivedLock), but never share a busy connection.
     const db = await openReadOnly(path, QUERY_MEMORY_LIMIT, want);
     return { con: db.con, spill: db.spill, threads: want, release: () => db.close() };
   }
-  // One instance is kept at a time, so that a process holds one buffer cache (at most 128 MB):
-  // the other thread count's, another file's, or this file's before it changed, is let go of.
-  // (Keeping both took the 1M suite's peak from 305 to 357 MB for one question on one thread.)
-  for (const h of [...held.values()]) if (!h.busy) closeOne(h);
+  if (usable && held!.threads === want) {
+    const h = held!;
+    if (h.idle) clearTimeout(h.idle);
+    h.idle = null;
+    h.busy = true;
+    return { con: h.db.con, spill: h.db.spill, threads: want, release: () => rest(h) };
+  }
+  // Another thread count's, another file's, or this file's before it changed: let go of it.
+  closeHeld();
   const db = await openReadOnly(path, QUERY_MEMORY_LIMIT, want);
   const h: Held = { path, stamp: fileStamp(path) ?? '', threads: want, db, busy: true, idle: null };
-  held.set(want, h);
+  held = h;
   return { con: db.con, spill: db.spill, threads: want, release: () => rest(h) };
 }
 
 function rest(h: Held): void {
   h.busy = false;
-  if (held.get(h.threads) !== h) {
+  if (held !== h) {
     h.db.close();
     return;
   }
   h.idle = setTimeout(() => {
-    if (held.get(h.threads) === h && !h.busy) closeOne(h);
+    if (held === h && !h.busy) closeHeld();
   }, IDLE_MS);
   h.idle.unref();
 }
 
-function closeOne(h: Held): void {
-  if (h.idle) clearTimeout(h.idle);
-  if (held.get(h.threads) === h) held.delete(h.threads);
-  h.db.close();
-}
-
 /**
- * Close the kept instances (of `path`, or whichever are kept) that no query is using; a build
+ * Close the kept instance (of `path`, or whichever is kept) unless a query is using it; a build
  * calls this before it opens the file for writing. Returns whether none is kept for it now.
  */
 export function closeHeld(path?: string): boolean {
-  let none = true;
-  for (const h of [...held.values()]) {
-    if (path !== undefined && h.path !== path) continue;
-    if (h.busy) none = false;
-    else closeOne(h);
-  }
-  return none;
+  const h = held;
+  if (!h || (path !== undefined && h.path !== path)) return true;
+  if (h.busy) return false;
+  if (h.idle) clearTimeout(h.idle);
+  held = null;
+  h.db.close();
+  return true;
 }
 
 process.once('exit', () => {
-  for (const h of held.values()) h.busy = false;
-  closeHeld();
+  if (held) {
+    held.busy = false;
+    closeHeld();
+  }
 });
 
 /**

@@ -133,6 +133,7 @@ export function QueryView() {
 
   const cols = result?.columns ?? [];
   const eventIdCol = cols.findIndex((c) => c.name.toLowerCase() === 'eventid');
+  const notRepeatable = result ? volatileWarning(result.volatile) : null;
   const chart = useMemo(() => {
     if (!result || result.columns.length !== 2 || result.rows.length < result.rowCount) return null;
     if (/^(TIMESTAMP|DATE)/.test(result.columns[0].type)) return null; // bars over time: TimeChart
@@ -382,9 +383,9 @@ export function QueryView() {
             {keptOf(result) < result.rowCount ? ` (the first ${num(keptOf(result))} kept for browsing and export: 512 MB of text; trailcase query streams all)` : ''} · {Math.round(result.ms)} ms{result.threads === 1 ? ' on one thread (so that it gives the same answer again)' : ''} · {result.engine} · over {num(result.checkpoint.treeSize)} events · custody #{result.custodySeq} · result SHA-256{' '}
             <span className="mono hash">{result.resultSha256}</span>
           </p>
-          {volatileWarning(result.volatile) && (
+          {notRepeatable && (
             <p className="small warning-text" role="alert">
-              Not repeatable: {volatileWarning(result.volatile)}
+              Not repeatable: {notRepeatable}
             </p>
           )}
           <div className="query-result-actions">
