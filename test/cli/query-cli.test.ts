@@ -85,11 +85,19 @@ test('query and search --q stream every row in text, CSV, JSON and NDJSON, on th
   assert.equal(JSON.parse(tokyo.stdout).resultSha256, JSON.parse(utc.stdout).resultSha256);
   assert.match(JSON.parse(tokyo.stdout).rows[0][0], /^\d{4}-\d\d-\d\dT00:00:00Z$/, "a UTC day, in the canonical form of a time");
 
+  // A query text with terminal escapes, a bidi override, a zero-width space, a line break, a formula and a long tail.
+  const hostileText = `SELECT 1 AS "\u001b[31m\u202Egnp.exe\u200B\n=HYPERLINK(1)${'x'.repeat(5000)}"`;
+  assert.equal(cli('query', casePath, hostileText).status, 0);
+
   // Every logged query run again: the clock query is not repeatable, the rest give their hashes (exit 0).
   r = cli('query', casePath, '--recheck');
   assert.equal(r.status, 0, r.stdout + r.stderr);
   assert.match(r.stdout, /^#\d+ {2}NOT-REPEATABLE .*\n {6}it reads now\(\)/m);
   assert.match(r.stdout, /\n\d+ query runs checked: \d+ same, 0 different, 1 not repeatable, 0 over other events, 0 failed\n$/);
+  assert.ok(!/[\u001b\u202E\u200B]/.test(r.stdout), 'no escape, bidi or zero-width character reaches the terminal');
+  const hostileLine = r.stdout.split('\n').find((l) => l.includes('gnp.exe'))!;
+  assert.ok(hostileLine.includes('⟨U+001B⟩[31m⟨U+202E⟩gnp.exe⟨U+200B⟩⟨U+000A⟩=HYPERLINK(1)'), hostileLine);
+  assert.ok(hostileLine.length < 400, 'the long text is shortened on its line');
   r = cli('query', casePath, '--recheck', 'x');
   assert.notEqual(r.status, 0);
   assert.match(r.stderr, /--recheck takes custody entry numbers/);

@@ -121,6 +121,10 @@ test('search, SQL, results, inspector, chart and saved queries in the Query view
   await status.waitFor({ timeout: 120_000 });
   assert.equal(await status.textContent(), `${logged} query runs checked: ${logged - 1} with the same hash, 1 not repeatable.`);
   assert.equal(await page.locator('.recheck-table tr.recheck-not-repeatable').count(), 1);
+  // The query texts are evidence for whoever receives the case: the hostile one above is marked, never markup.
+  const hostileRow = page.locator('.recheck-table tr', { hasText: 'n<i>y</i>' });
+  assert.ok((await hostileRow.textContent())?.includes('⟨U+200B⟩n<i>y</i>'));
+  assert.equal(await hostileRow.locator('i').count(), 0);
   await page.locator('.recheck-table').scrollIntoViewIfNeeded();
   await page.screenshot({ path: join(SHOTS, 'query-recheck.png') });
   assert.deepEqual(watch.problems, []);
